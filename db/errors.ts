@@ -1,0 +1,9 @@
+/** True for Prisma's unique-constraint violation (P2002), whatever the backend. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
+}
+
+/** True for Prisma's "record to update/delete not found" (P2025). */
+export function isNotFound(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2025";
+}

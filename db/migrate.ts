@@ -1,0 +1,120 @@
+import { createHash, randomUUID } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import Sqlite from "better-sqlite3";
+import pg from "pg";
+import { type Provider, postgresSettings, providerOf, sqlitePath } from "./client.ts";
+
+/** Where each backend's migrations live: prisma/migrations/<provider>/<name>/migration.sql. */
+export function migrationsDir(provider: Provider, root = process.cwd()): string {
+  return join(root, "prisma", "migrations", provider);
+}
+
+interface Migration {
+  name: string;
+  sql: string;
+  checksum: string;
+}
+
+export function readMigrations(provider: Provider, root = process.cwd()): Migration[] {
+  const dir = migrationsDir(provider, root);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, "migration.sql")))
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => {
+      const sql = readFileSync(join(dir, name, "migration.sql"), "utf8");
+      return { name, sql, checksum: createHash("sha256").update(sql).digest("hex") };
+    });
+}
+
+const HISTORY_TABLE = {
+  sqlite: `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id" TEXT PRIMARY KEY NOT NULL, "checksum" TEXT NOT NULL, "finished_at" DATETIME,
+    "migration_name" TEXT NOT NULL, "logs" TEXT, "rolled_back_at" DATETIME,
+    "started_at" DATETIME NOT NULL DEFAULT current_timestamp, "applied_steps_count" INTEGER UNSIGNED NOT NULL DEFAULT 0)`,
+  postgresql: `CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
+    "id" VARCHAR(36) PRIMARY KEY NOT NULL, "checksum" VARCHAR(64) NOT NULL, "finished_at" TIMESTAMPTZ,
+    "migration_name" VARCHAR(255) NOT NULL, "logs" TEXT, "rolled_back_at" TIMESTAMPTZ,
+    "started_at" TIMESTAMPTZ NOT NULL DEFAULT now(), "applied_steps_count" INTEGER NOT NULL DEFAULT 0)`,
+};
+
+/**
+ * Applies the pending migrations of DATABASE_URL's backend, each in its own
+ * transaction, recording them in `_prisma_migrations` exactly as
+ * `prisma migrate deploy` does, so Prisma's own engine accepts the history.
+ * Needs no schema-engine binary. Safe to run from several processes at once.
+ * Returns the names of the migrations it applied.
+ */
+export async function migrate(databaseUrl: string, root = process.cwd()): Promise<string[]> {
+  const provider = providerOf(databaseUrl);
+  const migrations = readMigrations(provider, root);
+  return provider === "sqlite"
+    ? migrateSqlite(databaseUrl, migrations)
+    : migratePostgres(databaseUrl, migrations);
+}
+
+function migrateSqlite(databaseUrl: string, migrations: Migration[]): string[] {
+  const db = new Sqlite(sqlitePath(databaseUrl), { timeout: 30_000 });
+  try {
+    db.pragma("journal_mode = WAL");
+    db.exec(HISTORY_TABLE.sqlite);
+    const applied: string[] = [];
+    for (const migration of migrations) {
+      // BEGIN IMMEDIATE takes the write lock first, so two processes never apply the same migration.
+      const apply = db.transaction(() => {
+        const done = db
+          .prepare(`SELECT 1 FROM "_prisma_migrations" WHERE migration_name = ? AND finished_at IS NOT NULL`)
+          .get(migration.name);
+        if (done) return false;
+        db.exec(migration.sql);
+        db.prepare(
+          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+           VALUES (?, ?, ?, ?, ?, 1)`,
+        ).run(randomUUID(), migration.checksum, Date.now(), migration.name, Date.now());
+        return true;
+      });
+      if (apply.immediate()) applied.push(migration.name);
+    }
+    return applied;
+  } finally {
+    db.close();
+  }
+}
+
+async function migratePostgres(databaseUrl: string, migrations: Migration[]): Promise<string[]> {
+  const client = new pg.Client(postgresSettings(databaseUrl));
+  await client.connect();
+  try {
+    // One migrator at a time across every instance sharing this database.
+    await client.query("SELECT pg_advisory_lock(72707369)");
+    await client.query(HISTORY_TABLE.postgresql);
+    const applied: string[] = [];
+    for (const migration of migrations) {
+      const done = await client.query(
+        `SELECT 1 FROM "_prisma_migrations" WHERE migration_name = $1 AND finished_at IS NOT NULL`,
+        [migration.name],
+      );
+      if (done.rowCount) continue;
+      await client.query("BEGIN");
+      try {
+        await client.query(migration.sql);
+        await client.query(
+          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+           VALUES ($1, $2, now(), $3, now(), 1)`,
+          [randomUUID(), migration.checksum, migration.name],
+        );
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK");
+        throw error;
+      }
+      applied.push(migration.name);
+    }
+    return applied;
+  } finally {
+    await client.query("SELECT pg_advisory_unlock(72707369)").catch(() => {});
+    await client.end();
+  }
+}

@@ -1,0 +1,47 @@
+import { Hono } from "hono";
+import { clientRoutes } from "./clients/routes.ts";
+import { healthRoutes } from "./health/routes.ts";
+import { ApiError, apiErrorResponse } from "./http/errors.ts";
+import { keyRoutes } from "./keys/routes.ts";
+import { describeError } from "./log.ts";
+import { OAuthError, oauthErrorResponse, ServerError } from "./oauth2/errors.ts";
+import { tokenRoutes } from "./oauth2/token-routes.ts";
+import { policyRoutes } from "./policies/routes.ts";
+import type { Services } from "./services.ts";
+
+const API_ROOTS = ["/clients", "/keys", "/policies", "/health", "/warden"];
+
+/** Whether the API owns a path; every other request goes to Next.js. */
+export function isApiPath(path: string): boolean {
+  if (path.startsWith("/oauth2/") || path.startsWith("/.well-known/")) return true;
+  return API_ROOTS.some((root) => path === root || path.startsWith(`${root}/`));
+}
+
+/** The Hydra API: one routes module per domain, paths as HydraApi.md writes them. */
+export function createApi(services: Services): Hono {
+  const api = new Hono({ strict: true });
+
+  api.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    services.stats.record(c.res.status, performance.now() - started);
+  });
+
+  healthRoutes(api, services);
+  clientRoutes(api, services);
+  keyRoutes(api, services);
+  policyRoutes(api, services);
+  tokenRoutes(api, services);
+
+  api.notFound((c) => apiErrorResponse(ApiError.notFound(`No operation at ${c.req.method} ${c.req.path}`)));
+  api.onError((error, c) => {
+    if (error instanceof ApiError) return apiErrorResponse(error);
+    if (error instanceof OAuthError) return oauthErrorResponse(error);
+    services.log.error("request failed", { method: c.req.method, path: c.req.path, ...describeError(error) });
+    if (c.req.path.startsWith("/oauth2/") && !c.req.path.startsWith("/oauth2/consent/")) {
+      return oauthErrorResponse(new ServerError());
+    }
+    return apiErrorResponse(new ApiError(500, "The server could not complete the request"));
+  });
+  return api;
+}

@@ -1,0 +1,143 @@
+import { verify } from "@node-rs/bcrypt";
+import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "../common/consent-client.ts";
+import type { Config } from "./config/config.ts";
+import type { Services } from "./services.ts";
+import { randomToken } from "./tokens/secrets.ts";
+
+export const ID_TOKEN_KEY_SET = "hydra.openid.id-token";
+const ROOT_SCOPE = "hydra.* openid offline";
+
+/** Where the consent app's client comes from: HYDRA_CLIENT_ID/SECRET, or the embedded default. */
+export function consentClientCredentials(config: Config, env = process.env) {
+  return {
+    id: env.HYDRA_CLIENT_ID || EMBEDDED_CONSENT_CLIENT_ID,
+    secret: env.HYDRA_CLIENT_SECRET || embeddedConsentClientSecret(config.systemSecret),
+  };
+}
+
+/** Whether this server is the one the consent app talks to (HYDRA_URL unset or equal to ISSUER). */
+export function servesOwnConsentApp(config: Config, env = process.env): boolean {
+  const hydraUrl = env.HYDRA_URL?.replace(/\/$/, "");
+  return !hydraUrl || hydraUrl === config.issuer;
+}
+
+/**
+ * Makes a client with exactly these credentials exist: creates it, or
+ * re-hashes its secret when the configured one no longer verifies.
+ */
+async function ensureClient(
+  services: Services,
+  credentials: { id: string; secret: string },
+  fields: { client_name: string; scope: string },
+): Promise<"created" | "updated" | "kept"> {
+  const input = {
+    id: credentials.id,
+    client_name: fields.client_name,
+    client_secret: credentials.secret,
+    redirect_uris: [],
+    grant_types: ["client_credentials" as const],
+    response_types: [],
+    scope: fields.scope,
+    owner: "",
+    policy_uri: "",
+    tos_uri: "",
+    client_uri: "",
+    logo_uri: "",
+    contacts: [],
+    public: false,
+  };
+  const existing = await services.clients.get(credentials.id);
+  if (!existing) {
+    try {
+      await services.clients.create(input);
+      return "created";
+    } catch (error) {
+      // Another process starting at the same moment created it first.
+      if (await services.clients.get(credentials.id)) return "kept";
+      throw error;
+    }
+  }
+  if (existing.secretHash && (await verify(credentials.secret, existing.secretHash).catch(() => false)))
+    return "kept";
+  await services.clients.update(credentials.id, input);
+  return "updated";
+}
+
+/**
+ * First start on an empty database, and every later start (CONTRACT.md,
+ * "Bootstrap"): the root client and its policy, the ID-token key pair, the
+ * public-JWKs policy, and the consent app's client with its two policies.
+ * Idempotent; prints the root secret only when it generated it.
+ */
+export async function bootstrap(services: Services, env = process.env): Promise<void> {
+  const { config, clients, policies, keys, log } = services;
+
+  const forced = config.forceRootClient;
+  let root: { id: string; secret: string } | undefined;
+  if (forced) {
+    await ensureClient(services, forced, { client_name: "Portico root client", scope: ROOT_SCOPE });
+    root = forced;
+  } else if ((await clients.list(0, 1)).length === 0) {
+    root = { id: randomToken(16), secret: randomToken(26) };
+    await ensureClient(services, root, { client_name: "Portico root client", scope: ROOT_SCOPE });
+    process.stdout.write(
+      [
+        "",
+        "Portico created the root client. Its secret is shown this once; keep it safe:",
+        `  client id:     ${root.id}`,
+        `  client secret: ${root.secret}`,
+        "  (set FORCE_ROOT_CLIENT_CREDENTIALS=id:secret to choose them yourself)",
+        "",
+      ].join("\n"),
+    );
+  }
+  if (root) {
+    await policies.ensure({
+      id: `portico-root-${root.id}`,
+      description: "The root client may do everything.",
+      subjects: [root.id],
+      resources: ["rn:hydra:<.*>"],
+      actions: ["<.*>"],
+      effect: "allow",
+      conditions: {},
+    });
+  }
+
+  await keys.ensureKeyPair(ID_TOKEN_KEY_SET, "RS256");
+  await policies.ensure({
+    id: "portico-public-jwks",
+    description: "Anyone may read the public key that verifies ID tokens.",
+    subjects: ["<.*>"],
+    resources: [`rn:hydra:keys:${ID_TOKEN_KEY_SET}:public`],
+    actions: ["get"],
+    effect: "allow",
+    conditions: {},
+  });
+
+  if (servesOwnConsentApp(config, env)) {
+    const consent = consentClientCredentials(config, env);
+    await ensureClient(services, consent, {
+      client_name: "Portico login & consent app",
+      scope: "hydra.consent hydra.clients",
+    });
+    await policies.ensure({
+      id: "portico-consent-app-requests",
+      description: "The consent app may read, accept and reject consent requests.",
+      subjects: [consent.id],
+      resources: ["rn:hydra:oauth2:consent:requests:<.*>"],
+      actions: ["get", "accept", "reject"],
+      effect: "allow",
+      conditions: {},
+    });
+    await policies.ensure({
+      id: "portico-consent-app-clients",
+      description: "The consent app may read clients, to show their name, logo and links.",
+      subjects: [consent.id],
+      resources: ["rn:hydra:clients:<.*>"],
+      actions: ["get"],
+      effect: "allow",
+      conditions: {},
+    });
+  }
+  log.debug("bootstrap complete");
+}

@@ -1,0 +1,73 @@
+import type { Hono } from "hono";
+import { readIntegerQuery, readJson } from "../http/body.ts";
+import { ApiError } from "../http/errors.ts";
+import type { Services } from "../services.ts";
+import { toWire } from "./model.ts";
+import { oAuth2ClientInput } from "./schemas.ts";
+
+export function clientRoutes(api: Hono, { clients, guard }: Services) {
+  // scope hydra.clients · rn:hydra:clients · get
+  api.get("/clients", async (c) => {
+    await guard(c, { scope: "hydra.clients", resource: "rn:hydra:clients", action: "get" });
+    const offset = readIntegerQuery(c, "offset", 0);
+    const limit = readIntegerQuery(c, "limit", 500, 500);
+    return c.json((await clients.list(offset, limit)).map(toWire));
+  });
+
+  // scope hydra.clients · rn:hydra:clients · create · context owner
+  api.post("/clients", async (c) => {
+    const input = await readJson(c, oAuth2ClientInput, {});
+    await guard(c, {
+      scope: "hydra.clients",
+      resource: "rn:hydra:clients",
+      action: "create",
+      context: { owner: input.owner },
+    });
+    const { client, secret } = await clients.create(input);
+    c.header("location", `/clients/${encodeURIComponent(client.id)}`);
+    return c.json({ ...toWire(client), ...(secret !== undefined ? { client_secret: secret } : {}) }, 201);
+  });
+
+  // scope hydra.clients · rn:hydra:clients:<id> · get · context owner
+  api.get("/clients/:id", async (c) => {
+    const id = c.req.param("id");
+    const client = await clients.get(id);
+    await guard(c, {
+      scope: "hydra.clients",
+      resource: `rn:hydra:clients:${id}`,
+      action: "get",
+      context: { owner: client?.owner ?? "" },
+    });
+    if (!client) throw ApiError.notFound(`No client with id ${id}`);
+    return c.json(toWire(client));
+  });
+
+  // scope hydra.clients · rn:hydra:clients · update · context owner (the stored and the new one)
+  api.put("/clients/:id", async (c) => {
+    const id = c.req.param("id");
+    const input = await readJson(c, oAuth2ClientInput);
+    const existing = await clients.get(id);
+    const need = { scope: "hydra.clients", resource: "rn:hydra:clients", action: "update" };
+    await guard(c, { ...need, context: { owner: existing?.owner ?? input.owner } });
+    if (existing && existing.owner !== input.owner)
+      await guard(c, { ...need, context: { owner: input.owner } });
+    if (!existing) throw ApiError.notFound(`No client with id ${id}`);
+    if (input.id !== undefined && input.id !== id)
+      throw ApiError.badRequest("The id in the body differs from the path");
+    return c.json(toWire(await clients.update(id, input)));
+  });
+
+  // scope hydra.clients · rn:hydra:clients:<id> · delete · context owner
+  api.delete("/clients/:id", async (c) => {
+    const id = c.req.param("id");
+    const client = await clients.get(id);
+    await guard(c, {
+      scope: "hydra.clients",
+      resource: `rn:hydra:clients:${id}`,
+      action: "delete",
+      context: { owner: client?.owner ?? "" },
+    });
+    if (!client || !(await clients.delete(id))) throw ApiError.notFound(`No client with id ${id}`);
+    return c.body(null, 204);
+  });
+}

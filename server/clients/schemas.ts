@@ -1,0 +1,80 @@
+import { z } from "zod";
+
+export const GRANT_TYPES = ["authorization_code", "implicit", "refresh_token", "client_credentials"] as const;
+export const RESPONSE_TYPES = ["code", "token", "id_token"] as const;
+
+/** Client ids: the characters that read the same raw or form-urlencoded in HTTP Basic. */
+export const CLIENT_ID = /^[A-Za-z0-9\-._~]{1,255}$/;
+/** RFC 6749 §3.3 scope-token characters. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+function isRedirectUri(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  // RFC 6749 §3.1.2: absolute, no fragment. Custom schemes are allowed for native apps.
+  return (
+    url.hash === "" && !value.includes("#") && url.protocol !== "javascript:" && url.protocol !== "data:"
+  );
+}
+
+const webUrl = (field: string) =>
+  z
+    .string()
+    .max(2048)
+    .refine(
+      (value) => value === "" || (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)),
+      `${field} must be an http(s) URL`,
+    );
+
+/** The oAuth2Client model as a request body (POST and PUT). Unknown fields are dropped. */
+export const oAuth2ClientInput = z.object({
+  id: z.string().regex(CLIENT_ID, "id may use only A-Z a-z 0-9 - . _ ~ (1 to 255 characters)").optional(),
+  client_name: z.string().max(255).default(""),
+  client_secret: z.string().min(6, "client_secret must be at least 6 characters").max(72).optional(),
+  redirect_uris: z
+    .array(
+      z
+        .string()
+        .max(2048)
+        .refine(isRedirectUri, "each redirect URI must be an absolute URI without a fragment"),
+    )
+    .max(100)
+    .default([]),
+  grant_types: z.array(z.enum(GRANT_TYPES)).default([]),
+  response_types: z.array(z.enum(RESPONSE_TYPES)).default([]),
+  scope: z
+    .string()
+    .max(4096)
+    .default("")
+    .refine(
+      (value) => value.split(" ").every((s) => s === "" || SCOPE_TOKEN.test(s)),
+      "scope has invalid characters",
+    ),
+  owner: z.string().max(255).default(""),
+  policy_uri: webUrl("policy_uri").default(""),
+  tos_uri: webUrl("tos_uri").default(""),
+  client_uri: webUrl("client_uri").default(""),
+  logo_uri: webUrl("logo_uri").default(""),
+  contacts: z.array(z.string().max(255)).max(100).default([]),
+  public: z.boolean().default(false),
+});
+
+export type OAuth2ClientInput = z.output<typeof oAuth2ClientInput>;
+
+/** The oAuth2Client model as the API answers it. `client_secret` only in the create response. */
+export interface OAuth2ClientWire {
+  id: string;
+  client_name: string;
+  client_secret?: string;
+  redirect_uris: string[];
+  grant_types: string[];
+  response_types: string[];
+  scope: string;
+  owner: string;
+  policy_uri: string;
+  tos_uri: string;
+  client_uri: string;
+  logo_uri: string;
+  contacts: string[];
+  public: boolean;
+}

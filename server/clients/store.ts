@@ -1,0 +1,135 @@
+import { randomUUID } from "node:crypto";
+import { hash } from "@node-rs/bcrypt";
+import type { Database } from "../../db/client.ts";
+import { isUniqueViolation } from "../../db/errors.ts";
+import type { OAuth2Client as Row } from "../../generated/prisma/sqlite/client.ts";
+import { ApiError } from "../http/errors.ts";
+import { splitScopes } from "../oauth2/scopes.ts";
+import { randomToken } from "../tokens/secrets.ts";
+import type { Client } from "./model.ts";
+import type { OAuth2ClientInput } from "./schemas.ts";
+
+const DEFAULT_SCOPE = "openid offline";
+
+function fromRow(row: Row): Client {
+  return {
+    id: row.id,
+    name: row.name,
+    secretHash: row.secretHash,
+    redirectUris: JSON.parse(row.redirectUris) as string[],
+    grantTypes: JSON.parse(row.grantTypes) as string[],
+    responseTypes: JSON.parse(row.responseTypes) as string[],
+    scopes: splitScopes(row.scope),
+    owner: row.owner,
+    policyUri: row.policyUri,
+    tosUri: row.tosUri,
+    clientUri: row.clientUri,
+    logoUri: row.logoUri,
+    contacts: JSON.parse(row.contacts) as string[],
+    public: row.public,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** The rules a client must follow beyond its field types (CONTRACT.md, "Models"). */
+function checkRules(input: OAuth2ClientInput): void {
+  if (input.public && input.grant_types.includes("client_credentials")) {
+    throw ApiError.badRequest("A public client cannot use the client_credentials grant");
+  }
+  if (input.public && input.client_secret !== undefined) {
+    throw ApiError.badRequest("A public client has no client_secret");
+  }
+}
+
+function columns(input: OAuth2ClientInput) {
+  return {
+    name: input.client_name,
+    redirectUris: JSON.stringify(input.redirect_uris),
+    grantTypes: JSON.stringify(input.grant_types.length > 0 ? input.grant_types : ["authorization_code"]),
+    responseTypes: JSON.stringify(input.response_types.length > 0 ? input.response_types : ["code"]),
+    scope: splitScopes(input.scope).join(" ") || DEFAULT_SCOPE,
+    owner: input.owner,
+    policyUri: input.policy_uri,
+    tosUri: input.tos_uri,
+    clientUri: input.client_uri,
+    logoUri: input.logo_uri,
+    contacts: JSON.stringify(input.contacts),
+    public: input.public,
+  };
+}
+
+export class ClientStore {
+  constructor(
+    private readonly db: Database,
+    private readonly bcryptCost: number,
+  ) {}
+
+  async get(id: string): Promise<Client | null> {
+    const row = await this.db.oAuth2Client.findUnique({ where: { id } });
+    return row ? fromRow(row) : null;
+  }
+
+  async list(offset = 0, limit = 500): Promise<Client[]> {
+    const rows = await this.db.oAuth2Client.findMany({
+      orderBy: { createdAt: "asc" },
+      skip: offset,
+      take: limit,
+    });
+    return rows.map(fromRow);
+  }
+
+  /**
+   * Creates a client. Without a secret a confidential client gets a generated
+   * one (≥ 26 URL-safe characters); the plain secret is returned once, here.
+   */
+  async create(input: OAuth2ClientInput): Promise<{ client: Client; secret: string | undefined }> {
+    checkRules(input);
+    const secret = input.public ? undefined : (input.client_secret ?? randomToken(26));
+    const secretHash = secret === undefined ? null : await hash(secret, this.bcryptCost);
+    try {
+      const row = await this.db.oAuth2Client.create({
+        data: { id: input.id ?? randomUUID(), secretHash, ...columns(input) },
+      });
+      return { client: fromRow(row), secret };
+    } catch (error) {
+      if (isUniqueViolation(error)) throw ApiError.conflict(`A client with id ${input.id} already exists`);
+      throw error;
+    }
+  }
+
+  /** Replaces a client's fields. Without `client_secret` the stored secret is kept. */
+  async update(id: string, input: OAuth2ClientInput): Promise<Client> {
+    checkRules(input);
+    const secretHash = input.public
+      ? null
+      : input.client_secret !== undefined
+        ? await hash(input.client_secret, this.bcryptCost)
+        : undefined;
+    return this.db.$transaction(async (tx) => {
+      const existing = await tx.oAuth2Client.findUnique({ where: { id } });
+      if (!existing) throw ApiError.notFound(`No client with id ${id}`);
+      if (!input.public && secretHash === undefined && existing.secretHash === null) {
+        throw ApiError.badRequest("A confidential client needs a client_secret");
+      }
+      const row = await tx.oAuth2Client.update({
+        where: { id },
+        data: { ...columns(input), ...(secretHash !== undefined ? { secretHash } : {}) },
+      });
+      return fromRow(row);
+    });
+  }
+
+  /** Deletes a client with every code and token issued to it, in one transaction. */
+  async delete(id: string): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const { count } = await tx.oAuth2Client.deleteMany({ where: { id } });
+      if (count === 0) return false;
+      await tx.accessToken.deleteMany({ where: { clientId: id } });
+      await tx.refreshToken.deleteMany({ where: { clientId: id } });
+      await tx.authorizationCode.deleteMany({ where: { clientId: id } });
+      await tx.consentRequest.deleteMany({ where: { clientId: id } });
+      await tx.rememberedGrant.deleteMany({ where: { clientId: id } });
+      return true;
+    });
+  }
+}

@@ -1,0 +1,139 @@
+import { createHmac } from "node:crypto";
+import { z } from "zod";
+import { parseDuration } from "./duration.ts";
+
+/** Thrown when an environment variable is unusable; the message names the variable. */
+export class ConfigError extends Error {}
+
+const duration = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const ms = parseDuration(value ?? "");
+      if (value !== undefined && (ms === undefined || ms <= 0)) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a duration such as 1h, 30m or 45s` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const url = (name: string) =>
+  z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || URL.canParse(value), `${name} must be an absolute URL`);
+
+const environment = z.object({
+  DATABASE_URL: z
+    .string()
+    .default("file:./data/portico.db")
+    .refine(
+      (value) => value.startsWith("file:") || /^postgres(ql)?:\/\//.test(value),
+      "DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)",
+    ),
+  SYSTEM_SECRET: z.string().min(16, "SYSTEM_SECRET must be at least 16 characters").optional(),
+  COOKIE_SECRET: z.string().min(32, "COOKIE_SECRET must be at least 32 characters").optional(),
+  PORT: z
+    .string()
+    .default("3000")
+    .refine((value) => /^\d+$/.test(value) && Number(value) < 65536, "PORT must be a port number")
+    .transform(Number),
+  HOST: z.string().optional(),
+  ISSUER: url("ISSUER"),
+  CONSENT_URL: url("CONSENT_URL"),
+  FORCE_ROOT_CLIENT_CREDENTIALS: z
+    .string()
+    .regex(/^[^:]+:.+$/, "FORCE_ROOT_CLIENT_CREDENTIALS must be id:secret")
+    .optional(),
+  BCRYPT_COST: z
+    .string()
+    .default("10")
+    .refine(
+      (value) => /^\d+$/.test(value) && Number(value) >= 4 && Number(value) <= 31,
+      "BCRYPT_COST must be 4–31",
+    )
+    .transform(Number),
+  ACCESS_TOKEN_LIFESPAN: duration("ACCESS_TOKEN_LIFESPAN"),
+  ID_TOKEN_LIFESPAN: duration("ID_TOKEN_LIFESPAN"),
+  AUTH_CODE_LIFESPAN: duration("AUTH_CODE_LIFESPAN"),
+  CHALLENGE_TOKEN_LIFESPAN: duration("CHALLENGE_TOKEN_LIFESPAN"),
+  REFRESH_TOKEN_LIFESPAN: duration("REFRESH_TOKEN_LIFESPAN"),
+  LOG_LEVEL: z
+    .enum(["error", "warn", "info", "debug"], "LOG_LEVEL must be error, warn, info or debug")
+    .default("info"),
+  WORKERS: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || /^[1-9]\d*$/.test(value), "WORKERS must be a positive integer")
+    .transform((value) => (value === undefined ? undefined : Number(value))),
+});
+
+export type LogLevel = "error" | "warn" | "info" | "debug";
+
+export interface Config {
+  databaseUrl: string;
+  systemSecret: string;
+  cookieSecret: string;
+  port: number;
+  host: string | undefined;
+  /** Public base URL, without a trailing slash; the `iss` of every token. */
+  issuer: string;
+  consentUrl: string;
+  forceRootClient: { id: string; secret: string } | undefined;
+  bcryptCost: number;
+  accessTokenLifespanMs: number;
+  idTokenLifespanMs: number;
+  authCodeLifespanMs: number;
+  challengeTokenLifespanMs: number;
+  /** 0 means refresh tokens do not expire (they are rotated on every use). */
+  refreshTokenLifespanMs: number;
+  logLevel: LogLevel;
+  workers: number | undefined;
+}
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+/**
+ * Parses the environment once, at start. `systemSecret` is required here; the
+ * quickstart supplies a generated one before calling this.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = environment.safeParse(defined);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(issue?.message ?? "invalid configuration");
+  }
+  const e = parsed.data;
+  if (!e.SYSTEM_SECRET) throw new ConfigError("SYSTEM_SECRET is required (at least 16 characters)");
+  let issuer = e.ISSUER ?? `http://localhost:${e.PORT}`;
+  if (issuer.endsWith("/")) issuer = issuer.slice(0, -1);
+  const [rootId, ...rootSecret] = e.FORCE_ROOT_CLIENT_CREDENTIALS?.split(":") ?? [];
+  return {
+    databaseUrl: e.DATABASE_URL,
+    systemSecret: e.SYSTEM_SECRET,
+    cookieSecret: e.COOKIE_SECRET ?? deriveCookieSecret(e.SYSTEM_SECRET),
+    port: e.PORT,
+    host: e.HOST,
+    issuer,
+    consentUrl: e.CONSENT_URL ?? `${issuer}/consent`,
+    forceRootClient: rootId ? { id: rootId, secret: rootSecret.join(":") } : undefined,
+    bcryptCost: e.BCRYPT_COST,
+    accessTokenLifespanMs: e.ACCESS_TOKEN_LIFESPAN ?? HOUR,
+    idTokenLifespanMs: e.ID_TOKEN_LIFESPAN ?? HOUR,
+    authCodeLifespanMs: e.AUTH_CODE_LIFESPAN ?? 10 * MINUTE,
+    challengeTokenLifespanMs: e.CHALLENGE_TOKEN_LIFESPAN ?? 10 * MINUTE,
+    refreshTokenLifespanMs: e.REFRESH_TOKEN_LIFESPAN ?? 0,
+    logLevel: e.LOG_LEVEL,
+    workers: e.WORKERS,
+  };
+}
+
+/** A cookie-sealing secret derived from SYSTEM_SECRET, so one secret is enough to run. */
+export function deriveCookieSecret(systemSecret: string): string {
+  return createHmac("sha256", systemSecret).update("portico cookie secret").digest("base64url");
+}

@@ -1,0 +1,86 @@
+import type { Context } from "hono";
+import type { z } from "zod";
+import { ApiError } from "./errors.ts";
+
+export const BODY_LIMIT = 1024 * 1024;
+
+export class BodyTooLarge extends Error {}
+
+/**
+ * Reads the request body as text, refusing more than 1 MiB without buffering
+ * it. An absent body reads as "" (the 2017 SDK sends GET and DELETE with a
+ * JSON content type and no body).
+ */
+export async function readBodyText(request: Request): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? 0);
+  if (declared > BODY_LIMIT) throw new BodyTooLarge();
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > BODY_LIMIT) {
+      await reader.cancel();
+      throw new BodyTooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Describes the first problem zod found, naming the field, for a 400 message. */
+export function describeZodError(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "The request body is invalid";
+  const path = issue.path.map(String).join(".");
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+/**
+ * Parses a JSON request body with a zod schema. Malformed JSON, a wrong type
+ * or a body over 1 MiB is an ApiError (400 / 413). An empty body parses as
+ * `emptyAs` when given, else it is a 400.
+ */
+export async function readJson<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  emptyAs?: unknown,
+): Promise<z.output<S>> {
+  let text: string;
+  try {
+    text = await readBodyText(c.req.raw);
+  } catch (error) {
+    if (error instanceof BodyTooLarge) throw ApiError.payloadTooLarge();
+    throw ApiError.badRequest("The request body could not be read");
+  }
+  let value: unknown;
+  if (text.trim() === "") {
+    if (emptyAs === undefined) throw ApiError.badRequest("A JSON request body is required");
+    value = emptyAs;
+  } else {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw ApiError.badRequest("The request body is not valid JSON");
+    }
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw ApiError.badRequest(describeZodError(parsed.error));
+  return parsed.data;
+}
+
+/** Parses a path or query value that must be a non-negative integer, else 400. */
+export function readIntegerQuery(
+  c: Context,
+  name: string,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const raw = c.req.query(name);
+  if (raw === undefined || raw === "") return fallback;
+  if (!/^\d+$/.test(raw)) throw ApiError.badRequest(`${name} must be a non-negative integer`);
+  return Math.min(Number(raw), max);
+}

@@ -1,0 +1,74 @@
+import type { Context } from "hono";
+import { scopeAllowed } from "../oauth2/scopes.ts";
+import type { AccessTokenRecord } from "../tokens/access-tokens.ts";
+import { ApiError } from "./errors.ts";
+
+/** One question to the warden (ladon's AccessRequest). */
+export interface AccessRequest {
+  subject: string;
+  resource: string;
+  action: string;
+  context: Record<string, unknown>;
+}
+
+export interface Warden {
+  isAllowed(request: AccessRequest): Promise<boolean>;
+}
+
+export interface TokenLookup {
+  findActive(token: string): Promise<AccessTokenRecord | null>;
+}
+
+/** What an admin operation requires, exactly as HydraApi.md states it. */
+export interface Requirement {
+  scope: string;
+  resource: string;
+  action: string;
+  context?: Record<string, unknown>;
+}
+
+export type Guard = (c: Context, requirement: Requirement) => Promise<AccessTokenRecord>;
+
+export function bearerToken(c: Context): string | undefined {
+  const header = c.req.header("authorization");
+  const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  return match?.[1];
+}
+
+/**
+ * Guards an admin call (CONTRACT.md, "Access control on the admin API"):
+ * no or invalid token → 401; a token without the scope, or a subject the
+ * warden does not allow → 403.
+ */
+export function createGuard(tokens: TokenLookup, warden: Warden): Guard {
+  return async (c, { scope, resource, action, context = {} }) => {
+    const presented = bearerToken(c);
+    const token = presented ? await tokens.findActive(presented) : null;
+    if (!token) throw ApiError.unauthorized();
+    if (!scopeAllowed(token.scopes, scope)) {
+      throw ApiError.forbidden(`The access token lacks the scope ${scope}`);
+    }
+    const allowed = await warden.isAllowed({ subject: token.subject, resource, action, context });
+    if (!allowed) throw ApiError.forbidden(`${token.subject} may not ${action} ${resource}`);
+    return token;
+  };
+}
+
+/**
+ * For public resources (the ID-token public key): the token check as above,
+ * and when it fails for any reason, the warden's answer for the anonymous
+ * subject "" decides — as Hydra fell back to the anonymous check.
+ */
+export function createPublicGuard(tokens: TokenLookup, warden: Warden) {
+  const guard = createGuard(tokens, warden);
+  return async (c: Context, requirement: Requirement): Promise<boolean> => {
+    try {
+      await guard(c, requirement);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      const { resource, action, context = {} } = requirement;
+      return warden.isAllowed({ subject: "", resource, action, context });
+    }
+  };
+}

@@ -1,0 +1,101 @@
+import cluster from "node:cluster";
+import { existsSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { availableParallelism } from "node:os";
+import { join } from "node:path";
+import { getRequestListener } from "@hono/node-server";
+import { createDatabase } from "../db/client.ts";
+import { migrate } from "../db/migrate.ts";
+import { createApi, isApiPath } from "./app.ts";
+import { bootstrap } from "./bootstrap.ts";
+import { type Config, ConfigError, loadConfig } from "./config/config.ts";
+import { createLogger, describeError } from "./log.ts";
+import { createServices } from "./services.ts";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** Next.js for every non-API request, from the `next build` output. */
+async function loadPages(config: Config): Promise<Handler | undefined> {
+  const root = process.cwd();
+  if (!existsSync(join(root, ".next", "BUILD_ID"))) return undefined;
+  process.env.NEXT_TELEMETRY_DISABLED = "1";
+  process.env.NEXTAUTH_URL ??= `${config.issuer}/api/auth`;
+  const { default: next } = await import("next");
+  const app = next({ dev: false, dir: root, hostname: "localhost", port: config.port });
+  await app.prepare();
+  return app.getRequestHandler();
+}
+
+/** One serving process: the API through Hono, everything else through Next.js. */
+async function serve(config: Config): Promise<void> {
+  const log = createLogger(config.logLevel);
+  const db = createDatabase(config.databaseUrl);
+  const services = createServices(config, db, log);
+  const api = getRequestListener(createApi(services).fetch);
+  const pages = await loadPages(config);
+  if (!pages) log.warn("the pages are not built (run `npm run build`); serving the API only");
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0] as string;
+    if (isApiPath(path)) return void api(req, res);
+    if (pages) return void pages(req, res);
+    res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
+    res.end("The pages are not built. Run `npm run build`.\n");
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  log.info(`Portico is listening on ${config.issuer}`, { pid: process.pid });
+
+  const stop = () => {
+    server.close(() => void db.$disconnect().finally(() => process.exit(0)));
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
+
+/** Migrate and bootstrap once, then serve in WORKERS processes (default: one per core). */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  if (cluster.isWorker) return serve(config);
+
+  const log = createLogger(config.logLevel);
+  const applied = await migrate(config.databaseUrl);
+  if (applied.length > 0) log.info("applied migrations", { migrations: applied });
+  const db = createDatabase(config.databaseUrl);
+  await bootstrap(createServices(config, db, log));
+  await db.$disconnect();
+
+  const workers = config.workers ?? availableParallelism();
+  if (workers === 1) return serve(config);
+  for (let i = 0; i < workers; i++) cluster.fork();
+  cluster.on("exit", (worker, code, signal) => {
+    if (signal === "SIGTERM" || signal === "SIGINT" || code === 0) return;
+    log.error("a worker stopped; starting another", { pid: worker.process.pid, code, signal });
+    cluster.fork();
+  });
+  const stop = () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill("SIGTERM");
+    setTimeout(() => process.exit(0), 5000).unref();
+    cluster.on("exit", () => {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+    });
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Portico could not start: ${JSON.stringify(describeError(error))}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,100 @@
+import { createHmac } from "node:crypto";
+import { verify } from "@node-rs/bcrypt";
+import type { Client } from "../clients/model.ts";
+import type { ClientStore } from "../clients/store.ts";
+import { InvalidClient, InvalidRequest } from "./errors.ts";
+
+interface BasicCredentials {
+  id: string;
+  secret: string;
+}
+
+function decodeForm(value: string): string | undefined {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, " "));
+  } catch {
+    return undefined;
+  }
+}
+
+/** HTTP Basic credentials; malformed ones are an invalid client (RFC 6749 §5.2). */
+export function parseBasic(header: string | undefined): BasicCredentials | undefined {
+  if (!header) return undefined;
+  const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!match) throw new InvalidClient("The Authorization header is not valid HTTP Basic");
+  const decoded = Buffer.from(match[1] as string, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  if (colon < 0) throw new InvalidClient("The Authorization header is not valid HTTP Basic");
+  return { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+/** Both readings of a Basic value: raw, and form-urlencoded as RFC 6749 §2.3.1 says. */
+function readings(value: string): string[] {
+  const decoded = decodeForm(value);
+  return decoded === undefined || decoded === value ? [value] : [value, decoded];
+}
+
+const CACHE_LIMIT = 10_000;
+
+/**
+ * Authenticates the calling client: `client_secret_basic`, `client_secret_post`,
+ * or, for public clients, `client_id` alone (`none`).
+ *
+ * A bcrypt verify costs tens of milliseconds, so a successful verification is
+ * remembered under a keyed hash of (client id, presented secret, stored hash):
+ * the memory holds no secret, and it empties itself for a client whose secret
+ * changes because the stored hash is part of the key.
+ */
+export class ClientAuthenticator {
+  private readonly verified = new Set<string>();
+
+  constructor(
+    private readonly clients: ClientStore,
+    private readonly cacheKey: Buffer,
+  ) {}
+
+  async authenticate(authorization: string | undefined, form: Map<string, string>): Promise<Client> {
+    const basic = parseBasic(authorization);
+    const postedSecret = form.get("client_secret");
+    const postedId = form.get("client_id");
+    if (basic && postedSecret !== undefined) {
+      throw new InvalidRequest("Use one client authentication method, not both");
+    }
+    if (basic) {
+      if (postedId !== undefined && !readings(basic.id).includes(postedId)) {
+        throw new InvalidRequest("client_id does not match the authenticated client");
+      }
+      return this.verifySecret(readings(basic.id), readings(basic.secret));
+    }
+    if (postedId === undefined) throw new InvalidClient("Client authentication is required");
+    if (postedSecret !== undefined) return this.verifySecret([postedId], [postedSecret]);
+    const client = await this.clients.get(postedId);
+    if (!client?.public) throw new InvalidClient();
+    return client;
+  }
+
+  private async verifySecret(ids: string[], secrets: string[]): Promise<Client> {
+    for (const id of ids) {
+      const client = await this.clients.get(id);
+      if (!client) continue;
+      if (client.public || !client.secretHash) throw new InvalidClient();
+      for (const secret of secrets) {
+        if (await this.matches(client, secret)) return client;
+      }
+      throw new InvalidClient();
+    }
+    throw new InvalidClient();
+  }
+
+  private async matches(client: Client, secret: string): Promise<boolean> {
+    const hash = client.secretHash as string;
+    const memo = createHmac("sha256", this.cacheKey)
+      .update(`${client.id}\0${secret}\0${hash}`)
+      .digest("base64url");
+    if (this.verified.has(memo)) return true;
+    if (secret.length > 72 || !(await verify(secret, hash).catch(() => false))) return false;
+    if (this.verified.size >= CACHE_LIMIT) this.verified.clear();
+    this.verified.add(memo);
+    return true;
+  }
+}

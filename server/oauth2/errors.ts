@@ -1,0 +1,84 @@
+/**
+ * OAuth 2.0 errors (RFC 6749 §4.1.2.1, §5.2; RFC 7009; RFC 7662), one class
+ * per error code. Written as `{"error", "error_description"}` by
+ * `oauthErrorResponse`, or into a redirect by the authorization endpoint.
+ */
+export class OAuthError extends Error {
+  constructor(
+    readonly error: string,
+    readonly description: string,
+    readonly status = 400,
+  ) {
+    super(description);
+  }
+}
+
+export class InvalidRequest extends OAuthError {
+  constructor(description: string) {
+    super("invalid_request", description);
+  }
+}
+export class InvalidClient extends OAuthError {
+  constructor(description = "Client authentication failed") {
+    super("invalid_client", description, 401);
+  }
+}
+export class InvalidGrant extends OAuthError {
+  constructor(description: string) {
+    super("invalid_grant", description);
+  }
+}
+export class UnauthorizedClient extends OAuthError {
+  constructor(description: string) {
+    super("unauthorized_client", description);
+  }
+}
+export class UnsupportedGrantType extends OAuthError {
+  constructor(description: string) {
+    super("unsupported_grant_type", description);
+  }
+}
+export class InvalidScope extends OAuthError {
+  constructor(description: string) {
+    super("invalid_scope", description);
+  }
+}
+export class AccessDenied extends OAuthError {
+  constructor(description: string) {
+    super("access_denied", description, 403);
+  }
+}
+export class UnsupportedResponseType extends OAuthError {
+  constructor(description: string) {
+    super("unsupported_response_type", description);
+  }
+}
+export class UnsupportedTokenType extends OAuthError {
+  constructor(description: string) {
+    super("unsupported_token_type", description);
+  }
+}
+export class ServerError extends OAuthError {
+  constructor(description = "The server could not complete the request") {
+    super("server_error", description, 500);
+  }
+}
+
+const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
+
+export function oauthErrorResponse(error: OAuthError): Response {
+  const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8", ...NO_STORE };
+  if (error.status === 401) headers["www-authenticate"] = 'Basic realm="portico"';
+  return new Response(JSON.stringify({ error: error.error, error_description: error.description }), {
+    status: error.status,
+    headers,
+  });
+}
+
+/** A JSON response that must never be cached (RFC 6749 §5.1). */
+export function noStoreJson(body: unknown, status = 200): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...NO_STORE },
+  });
+}

@@ -1,0 +1,31 @@
+import { randomUUID } from "node:crypto";
+import { InvalidScope, UnauthorizedClient } from "../errors.ts";
+import { scopeAllowed, splitScopes } from "../scopes.ts";
+import type { GrantHandler } from "./grant.ts";
+
+/**
+ * RFC 6749 §4.4. The client acts for itself: the token's subject is the
+ * client id. Without `scope`, the client's registered scopes are granted
+ * (RFC 6749 §3.3 lets the server apply a default).
+ */
+export const clientCredentials: GrantHandler = async ({ client, form, services }) => {
+  if (client.public) throw new UnauthorizedClient("A public client cannot use client_credentials");
+  const requested = splitScopes(form.get("scope"));
+  for (const scope of requested) {
+    if (!scopeAllowed(client.scopes, scope))
+      throw new InvalidScope(`The client may not request the scope ${scope}`);
+  }
+  const scopes = requested.length > 0 ? requested : client.scopes;
+  const { token } = await services.accessTokens.issue({
+    grantId: randomUUID(),
+    clientId: client.id,
+    subject: client.id,
+    scopes,
+  });
+  return {
+    access_token: token,
+    token_type: "bearer",
+    expires_in: services.accessTokens.lifespanSeconds,
+    scope: scopes.join(" "),
+  };
+};

@@ -1,0 +1,21 @@
+import type { Client } from "../../clients/model.ts";
+import type { Services } from "../../services.ts";
+
+/** The token response (RFC 6749 §5.1; `scope` and `id_token` are strings, CONTRACT.md errata). */
+export interface TokenResponse {
+  access_token: string;
+  token_type: "bearer";
+  expires_in: number;
+  scope: string;
+  refresh_token?: string;
+  id_token?: string;
+}
+
+export interface GrantContext {
+  client: Client;
+  form: Map<string, string>;
+  services: Services;
+}
+
+/** One grant type of the token endpoint; the client is already authenticated. */
+export type GrantHandler = (context: GrantContext) => Promise<TokenResponse>;

@@ -1,0 +1,29 @@
+/**
+ * Hydra's wildcard scope strategy (fosite's WildcardScopeStrategy): scopes are
+ * dot-separated; a `*` segment matches any one non-empty segment, and a
+ * trailing `*` also matches any deeper scope. `hydra.*` grants
+ * `hydra.clients` and `hydra.keys.get`; `foo` grants only `foo`, never `foobar`.
+ */
+export function scopeMatches(matcher: string, needle: string): boolean {
+  const matcherParts = matcher.split(".");
+  const needleParts = needle.split(".");
+  if (matcherParts.length > needleParts.length) return false;
+  for (let i = 0; i < matcherParts.length; i++) {
+    const part = matcherParts[i] as string;
+    const last = i === matcherParts.length - 1;
+    if (last && matcherParts.length !== needleParts.length && part !== "*") return false;
+    if (part === "*" && (needleParts[i] as string).length > 0) continue;
+    if (part !== needleParts[i]) return false;
+  }
+  return true;
+}
+
+/** True when any of `granted` matches `needle`. */
+export function scopeAllowed(granted: readonly string[], needle: string): boolean {
+  return granted.some((matcher) => scopeMatches(matcher, needle));
+}
+
+/** Splits a space-separated scope string, dropping empty parts and duplicates. */
+export function splitScopes(scope: string | null | undefined): string[] {
+  return [...new Set((scope ?? "").split(" ").filter(Boolean))];
+}

@@ -1,0 +1,41 @@
+import type { Database } from "../db/client.ts";
+import { ClientStore } from "./clients/store.ts";
+import type { Config } from "./config/config.ts";
+import { Stats } from "./health/stats.ts";
+import { createGuard, createPublicGuard } from "./http/guard.ts";
+import { KeyStore } from "./keys/store.ts";
+import type { Logger } from "./log.ts";
+import { ClientAuthenticator } from "./oauth2/client-auth.ts";
+import { PolicyStore } from "./policies/store.ts";
+import { LadonWarden } from "./policies/warden.ts";
+import { AccessTokens } from "./tokens/access-tokens.ts";
+import { deriveKey } from "./tokens/secrets.ts";
+
+/** Everything a handler may use, built once per process from the configuration. */
+export function createServices(config: Config, db: Database, log: Logger) {
+  const clients = new ClientStore(db, config.bcryptCost);
+  const policies = new PolicyStore(db);
+  const warden = new LadonWarden(policies);
+  const accessTokens = new AccessTokens(
+    db,
+    deriveKey(config.systemSecret, "token-hash"),
+    config.accessTokenLifespanMs,
+  );
+  const keys = new KeyStore(db, deriveKey(config.systemSecret, "jwk-encryption"));
+  return {
+    config,
+    db,
+    log,
+    stats: new Stats(),
+    clients,
+    policies,
+    warden,
+    keys,
+    accessTokens,
+    clientAuth: new ClientAuthenticator(clients, deriveKey(config.systemSecret, "client-auth-cache")),
+    guard: createGuard(accessTokens, warden),
+    publicGuard: createPublicGuard(accessTokens, warden),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

@@ -1,0 +1,99 @@
+import type { Database } from "../../db/client.ts";
+import { splitScopes } from "../oauth2/scopes.ts";
+import { hashToken, randomToken } from "./secrets.ts";
+
+/** What the server knows of an access token; the token itself is never stored. */
+export interface AccessTokenRecord {
+  grantId: string;
+  clientId: string;
+  subject: string;
+  scopes: string[];
+  extra: Record<string, unknown>;
+  issuedAt: Date;
+  expiresAt: Date;
+}
+
+export interface NewAccessToken {
+  grantId: string;
+  clientId: string;
+  subject: string;
+  scopes: string[];
+  extra?: Record<string, unknown>;
+}
+
+/** Prisma's transaction client has the same model delegates as the client. */
+type Db = Pick<Database, "accessToken">;
+
+/**
+ * Access tokens: opaque, 256-bit, stored under an HMAC keyed by SYSTEM_SECRET.
+ * Invalidation: a token stops being active when it expires, when it is
+ * revoked, or when its grant is revoked (code replay, refresh-token reuse,
+ * revocation of the refresh token it came with).
+ */
+export class AccessTokens {
+  constructor(
+    private readonly db: Database,
+    private readonly hashKey: Buffer,
+    private readonly lifespanMs: number,
+  ) {}
+
+  hash(token: string): string {
+    return hashToken(this.hashKey, token);
+  }
+
+  get lifespanSeconds(): number {
+    return Math.floor(this.lifespanMs / 1000);
+  }
+
+  async issue(
+    input: NewAccessToken,
+    db: Db = this.db,
+  ): Promise<{ token: string; record: AccessTokenRecord }> {
+    const token = randomToken();
+    const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const expiresAt = new Date(issuedAt.getTime() + this.lifespanMs);
+    const extra = input.extra ?? {};
+    await db.accessToken.create({
+      data: {
+        hash: this.hash(token),
+        grantId: input.grantId,
+        clientId: input.clientId,
+        subject: input.subject,
+        scopes: input.scopes.join(" "),
+        extra: JSON.stringify(extra),
+        issuedAt,
+        expiresAt,
+      },
+    });
+    return { token, record: { ...input, extra, issuedAt, expiresAt } };
+  }
+
+  /** The token's record when it is known, unexpired and unrevoked; else null. */
+  async findActive(token: string): Promise<AccessTokenRecord | null> {
+    if (!token || token.length > 512) return null;
+    const row = await this.db.accessToken.findUnique({ where: { hash: this.hash(token) } });
+    if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) return null;
+    return {
+      grantId: row.grantId,
+      clientId: row.clientId,
+      subject: row.subject,
+      scopes: splitScopes(row.scopes),
+      extra: JSON.parse(row.extra) as Record<string, unknown>,
+      issuedAt: row.issuedAt,
+      expiresAt: row.expiresAt,
+    };
+  }
+
+  /** Revokes one token if it belongs to `clientId`; answers whether it did. */
+  async revoke(token: string, clientId: string): Promise<boolean> {
+    const result = await this.db.accessToken.updateMany({
+      where: { hash: this.hash(token), clientId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    return result.count > 0;
+  }
+
+  async revokeGrant(grantId: string, db: Db = this.db): Promise<void> {
+    await db.accessToken.updateMany({ where: { grantId, revokedAt: null }, data: { revokedAt: new Date() } });
+  }
+}

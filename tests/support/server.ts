@@ -1,0 +1,184 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+
+export type Backend = "sqlite" | "postgresql";
+
+const postgresUrl = process.env.TEST_POSTGRES_URL;
+if (!postgresUrl) {
+  if (process.env.CI)
+    throw new Error("CI must set TEST_POSTGRES_URL so the store and API tests run on PostgreSQL too");
+  process.stderr.write("# TEST_POSTGRES_URL is not set: these tests run on SQLite only\n");
+}
+
+/** The backends every store and API test runs against. */
+export const BACKENDS: Backend[] = postgresUrl ? ["sqlite", "postgresql"] : ["sqlite"];
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** A fresh, empty database on the backend: a temp SQLite file or a new PostgreSQL database. */
+export async function freshDatabase(backend: Backend): Promise<{ url: string; drop(): Promise<void> }> {
+  if (backend === "sqlite") {
+    const dir = mkdtempSync(join(tmpdir(), "portico-test-"));
+    return {
+      url: `file:${join(dir, "portico.db")}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  if (!postgresUrl) throw new Error("TEST_POSTGRES_URL is not set");
+  const name = `portico_test_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: postgresUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(postgresUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: postgresUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export interface Portico {
+  url: string;
+  databaseUrl: string;
+  root: { id: string; secret: string };
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  /** A client_credentials access token for the given client (Basic authentication). */
+  tokenFor(id: string, secret: string, scope?: string): Promise<string>;
+  rootToken(scope?: string): Promise<string>;
+  /** fetch against the server with an optional bearer token and JSON body. */
+  call(
+    path: string,
+    init?: { method?: string; token?: string; json?: unknown; headers?: Record<string, string> },
+  ): Promise<Response>;
+  /** Stops the process; the database is kept when `keepDatabase` was set. */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  backend?: Backend;
+  env?: Record<string, string>;
+  /** Reuse a database (e.g. to restart on the same data); it is then not dropped on stop. */
+  databaseUrl?: string;
+  keepDatabase?: boolean;
+}
+
+const ROOT = process.cwd();
+
+async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Portico exited with ${child.exitCode}:\n${output()}`);
+    try {
+      const response = await fetch(`${url}/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Portico did not become healthy:\n${output()}`);
+}
+
+/** Starts `server/main.ts` as its own process on a free port and a fresh database. */
+export async function startPortico(options: StartOptions = {}): Promise<Portico> {
+  const backend = options.backend ?? "sqlite";
+  const database = options.databaseUrl
+    ? { url: options.databaseUrl, drop: async () => {} }
+    : await freshDatabase(backend);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const root = { id: "root", secret: randomBytes(18).toString("base64url") };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    NODE_ENV: "production",
+    DATABASE_URL: database.url,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    ISSUER: url,
+    SYSTEM_SECRET: "test-system-secret-0123456789",
+    FORCE_ROOT_CLIENT_CREDENTIALS: `${root.id}:${root.secret}`,
+    BCRYPT_COST: "4",
+    WORKERS: "1",
+    LOG_LEVEL: "info",
+    ...options.env,
+  };
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    cwd: ROOT,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    log += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    log += chunk.toString();
+  });
+  const output = () => log;
+  await waitForHealth(url, child, output);
+
+  const tokenFor = async (id: string, secret: string, scope?: string) => {
+    const body = new URLSearchParams({ grant_type: "client_credentials" });
+    if (scope !== undefined) body.set("scope", scope);
+    const response = await fetch(`${url}/oauth2/token`, {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body,
+    });
+    if (!response.ok) throw new Error(`token request failed: ${response.status} ${await response.text()}`);
+    return ((await response.json()) as { access_token: string }).access_token;
+  };
+
+  return {
+    url,
+    databaseUrl: database.url,
+    root,
+    output,
+    tokenFor,
+    rootToken: (scope?: string) => tokenFor(root.id, root.secret, scope),
+    call: (path, init = {}) =>
+      fetch(`${url}${path}`, {
+        method: init.method ?? (init.json === undefined ? "GET" : "POST"),
+        headers: {
+          ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+          ...(init.json !== undefined ? { "content-type": "application/json" } : {}),
+          ...init.headers,
+        },
+        body: init.json === undefined ? undefined : JSON.stringify(init.json),
+        redirect: "manual",
+      }),
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      if (!options.keepDatabase && !options.databaseUrl) await database.drop();
+    },
+  };
+}
