@@ -59,6 +59,11 @@ function migrateSqlite(databaseUrl: string, migrations: Migration[]): string[] {
   const db = new Sqlite(sqlitePath(databaseUrl), { timeout: 30_000 });
   try {
     db.pragma("journal_mode = WAL");
+    // Prisma rebuilds a SQLite table between `PRAGMA foreign_keys=OFF` and `=ON`,
+    // which do nothing inside a transaction: with foreign keys on, the rebuild's
+    // DROP TABLE would cascade-delete every row that references the table.
+    // So they are off on this connection, and checked before each commit instead.
+    db.pragma("foreign_keys = OFF");
     db.exec(HISTORY_TABLE.sqlite);
     const applied: string[] = [];
     for (const migration of migrations) {
@@ -69,6 +74,11 @@ function migrateSqlite(databaseUrl: string, migrations: Migration[]): string[] {
           .get(migration.name);
         if (done) return false;
         db.exec(migration.sql);
+        const violations = db.pragma("foreign_key_check") as unknown[];
+        if (violations.length > 0)
+          throw new Error(
+            `${migration.name} would leave ${violations.length} rows with a dangling foreign key`,
+          );
         db.prepare(
           `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
            VALUES (?, ?, ?, ?, ?, 1)`,

@@ -1,0 +1,170 @@
+// Database chores, run as `node --import tsx scripts/db.ts <command>`:
+//
+//   migrate        apply pending migrations to DATABASE_URL (what the server does at start)
+//   create <name>  write a new migration for both backends from prisma/schema.prisma
+//   diff [--fresh] print the SQL that would bring DATABASE_URL to the schema; exit 2 if any.
+//                  --fresh: migrate a throwaway database on the same backend and diff that
+//                  instead, which catches a schema change that has no migration yet.
+//
+// DATABASE_URL defaults to file:./data/portico.db (relative to the working directory).
+// `create` authors the PostgreSQL migration on MIGRATIONS_POSTGRES_URL
+// (default postgresql://app:app@127.0.0.1:5432/app_migrations), a scratch database
+// that is wiped each time and created when missing; the role needs CREATEDB.
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import pg from "pg";
+import { postgresSettings, providerOf, sqlitePath } from "../db/client.ts";
+import { migrate } from "../db/migrate.ts";
+import { createMigration, diffDatabaseAgainstSchema, migrationTimestamp } from "../db/schema-engine.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const databaseUrl = process.env.DATABASE_URL || "file:./data/portico.db";
+const migrationsPostgresUrl =
+  process.env.MIGRATIONS_POSTGRES_URL || "postgresql://app:app@127.0.0.1:5432/app_migrations";
+
+function usage(): never {
+  console.error("usage: scripts/db.ts migrate | create <name> | diff [--fresh]");
+  process.exit(64);
+}
+
+/** Runs `use` on one connection to `databaseUrl`, for statements such as CREATE DATABASE. */
+async function onServer(databaseUrl: string, use: (client: pg.Client) => Promise<void>): Promise<void> {
+  const client = new pg.Client(postgresSettings(databaseUrl));
+  await client.connect();
+  try {
+    await use(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function ensurePostgresDatabase(databaseUrl: string): Promise<void> {
+  const { database } = postgresSettings(databaseUrl);
+  // The database may not exist yet: ask the server's maintenance database.
+  const maintenance = new URL(databaseUrl);
+  maintenance.pathname = "/postgres";
+  await onServer(maintenance.toString(), async (client) => {
+    const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (!exists.rowCount) await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
+  });
+}
+
+interface Throwaway {
+  url: string;
+  drop(): Promise<void>;
+}
+
+function throwawaySqlite(): Throwaway {
+  const dir = mkdtempSync(join(tmpdir(), "portico-db-"));
+  return {
+    url: `file:${join(dir, "scratch.db")}`,
+    drop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** A fresh database on the same server as `serverUrl`, with the same credentials. */
+async function throwawayPostgres(serverUrl: string): Promise<Throwaway> {
+  const name = `portico_scratch_${randomUUID().replaceAll("-", "")}`;
+  await onServer(serverUrl, async (client) => {
+    await client.query(`CREATE DATABASE "${name}"`);
+  });
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () =>
+      onServer(serverUrl, async (client) => {
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      }),
+  };
+}
+
+async function commandMigrate(): Promise<void> {
+  if (providerOf(databaseUrl) === "sqlite") mkdirSync(dirname(sqlitePath(databaseUrl)), { recursive: true });
+  const applied = await migrate(databaseUrl, root);
+  for (const name of applied) console.log(`applied ${name}`);
+  if (applied.length === 0) console.log("no pending migrations");
+}
+
+async function commandCreate(name: string | undefined): Promise<void> {
+  if (!name) usage();
+  // The PostgreSQL schema is derived from the SQLite one; a stale copy would
+  // produce a PostgreSQL migration that disagrees with the SQLite one.
+  execFileSync(process.execPath, [join(root, "scripts", "generate-postgres-schema.mjs")], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  // Fail on an unreachable server before anything is written.
+  await ensurePostgresDatabase(migrationsPostgresUrl);
+  // One timestamp for both, so a change has the same directory name on each backend.
+  const timestamp = migrationTimestamp();
+
+  const sqlite = throwawaySqlite();
+  let sqliteDir: string | null;
+  try {
+    sqliteDir = await createMigration(sqlite.url, name, { root, timestamp });
+  } finally {
+    await sqlite.drop();
+  }
+  let postgresDir: string | null;
+  try {
+    postgresDir = await createMigration(migrationsPostgresUrl, name, { root, timestamp, scratch: true });
+  } catch (error) {
+    // A migration for one backend only would leave the two folders out of step.
+    if (sqliteDir) rmSync(sqliteDir, { recursive: true, force: true });
+    throw error;
+  }
+
+  for (const [provider, dir] of [
+    ["sqlite", sqliteDir],
+    ["postgresql", postgresDir],
+  ] as const) {
+    console.log(
+      dir ? `created ${relative(root, dir)}` : `${provider}: the migrations already match the schema`,
+    );
+  }
+  if (Boolean(sqliteDir) !== Boolean(postgresDir)) {
+    console.error("only one backend needed a migration: the two migration folders have diverged");
+    process.exitCode = 1;
+  }
+}
+
+async function commandDiff(fresh: boolean): Promise<void> {
+  let target: Throwaway = { url: databaseUrl, drop: async () => {} };
+  if (fresh)
+    target = providerOf(databaseUrl) === "sqlite" ? throwawaySqlite() : await throwawayPostgres(databaseUrl);
+  let sql: string;
+  try {
+    if (fresh) await migrate(target.url, root);
+    sql = await diffDatabaseAgainstSchema(target.url, root);
+  } finally {
+    await target.drop();
+  }
+  if (sql) {
+    process.stdout.write(sql.endsWith("\n") ? sql : `${sql}\n`);
+    console.error(
+      fresh ? "the migrations do not produce the schema" : "the database has drifted from the schema",
+    );
+    process.exitCode = 2;
+  } else {
+    console.error("the database matches the schema");
+  }
+}
+
+const [command, ...args] = process.argv.slice(2);
+try {
+  if (command === "migrate") await commandMigrate();
+  else if (command === "create") await commandCreate(args[0]);
+  else if (command === "diff") await commandDiff(args.includes("--fresh"));
+  else usage();
+} catch (error) {
+  // Expected failures (no database, drift that needs a reset) read best without a stack.
+  console.error(
+    process.env.DEBUG && error instanceof Error ? error : error instanceof Error ? error.message : error,
+  );
+  process.exitCode = 1;
+}
