@@ -1,0 +1,98 @@
+import type { Context, Hono } from "hono";
+import { readJson } from "../http/body.ts";
+import { ApiError } from "../http/errors.ts";
+import type { Requirement } from "../http/guard.ts";
+import type { Services } from "../services.ts";
+import { createJsonWebKeySetPayload, jsonWebKey, jsonWebKeySet } from "./schemas.ts";
+import { ID_TOKEN_KEY_SET } from "./store.ts";
+
+export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
+  /**
+   * Reads that fall back to the anonymous subject (CONTRACT.md, "Public keys
+   * with any token"). When neither the token nor the anonymous subject may
+   * read, the plain guard answers 401 or 403 as for any admin call.
+   */
+  const allowRead = async (c: Context, requirement: Requirement) => {
+    if (!(await publicGuard(c, requirement))) await guard(c, requirement);
+  };
+  const read = (resource: string): Requirement => ({ scope: "hydra.keys.get", resource, action: "get" });
+
+  // scope hydra.keys.get · rn:hydra:keys:<set>:<kid> · get, per key, each with the anonymous fallback
+  api.get("/keys/:set", async (c) => {
+    const set = c.req.param("set");
+    const stored = await keys.getSet(set);
+    if (stored.length === 0) {
+      // Only a caller who may read the set as a whole learns that it does not exist.
+      await allowRead(c, read(`rn:hydra:keys:${set}`));
+      throw ApiError.notFound(`No key set ${set}`);
+    }
+    const visible = [];
+    for (const key of stored) {
+      if (await publicGuard(c, read(`rn:hydra:keys:${set}:${key.kid}`))) visible.push(key);
+    }
+    if (visible.length === 0) {
+      await guard(c, read(`rn:hydra:keys:${set}:${stored[0]?.kid}`));
+      throw ApiError.forbidden(`No key of ${set} may be read`);
+    }
+    return c.json({ keys: visible });
+  });
+
+  // scope hydra.keys.get · rn:hydra:keys:<set>:<kid> · get, with the anonymous fallback
+  api.get("/keys/:set/:kid", async (c) => {
+    const { set, kid } = c.req.param();
+    await allowRead(c, read(`rn:hydra:keys:${set}:${kid}`));
+    const key = await keys.getKey(set, kid);
+    if (!key) throw ApiError.notFound(`No key ${kid} in set ${set}`);
+    return c.json({ keys: [key] });
+  });
+
+  // scope hydra.keys.create · rn:hydra:keys:<set>:<kid> · create, kid from the payload
+  api.post("/keys/:set", async (c) => {
+    const set = c.req.param("set");
+    const { alg, kid } = await readJson(c, createJsonWebKeySetPayload);
+    await guard(c, { scope: "hydra.keys.create", resource: `rn:hydra:keys:${set}:${kid}`, action: "create" });
+    const created = await keys.generate(set, alg, kid);
+    c.header("location", `/keys/${encodeURIComponent(set)}`);
+    return c.json({ keys: created }, 201);
+  });
+
+  // scope hydra.keys.update · rn:hydra:keys:<set> · update
+  api.put("/keys/:set", async (c) => {
+    const set = c.req.param("set");
+    await guard(c, { scope: "hydra.keys.update", resource: `rn:hydra:keys:${set}`, action: "update" });
+    const body = await readJson(c, jsonWebKeySet);
+    return c.json({ keys: await keys.replaceSet(set, body.keys) });
+  });
+
+  // scope hydra.keys.update · rn:hydra:keys:<set>:<kid> · update
+  api.put("/keys/:set/:kid", async (c) => {
+    const { set, kid } = c.req.param();
+    await guard(c, { scope: "hydra.keys.update", resource: `rn:hydra:keys:${set}:${kid}`, action: "update" });
+    const key = await readJson(c, jsonWebKey);
+    if (key.kid !== undefined && key.kid !== kid)
+      throw ApiError.badRequest("The kid in the body differs from the path");
+    return c.json(await keys.putKey(set, { ...key, kid }));
+  });
+
+  // scope hydra.keys.delete · rn:hydra:keys:<set> · delete
+  api.delete("/keys/:set", async (c) => {
+    const set = c.req.param("set");
+    await guard(c, { scope: "hydra.keys.delete", resource: `rn:hydra:keys:${set}`, action: "delete" });
+    if (!(await keys.deleteSet(set))) throw ApiError.notFound(`No key set ${set}`);
+    return c.body(null, 204);
+  });
+
+  // scope hydra.keys.delete · rn:hydra:keys:<set>:<kid> · delete
+  api.delete("/keys/:set/:kid", async (c) => {
+    const { set, kid } = c.req.param();
+    await guard(c, { scope: "hydra.keys.delete", resource: `rn:hydra:keys:${set}:${kid}`, action: "delete" });
+    if (!(await keys.deleteKey(set, kid))) throw ApiError.notFound(`No key ${kid} in set ${set}`);
+    return c.body(null, 204);
+  });
+
+  // scope hydra.keys.get · rn:hydra:keys:hydra.openid.id-token:public · get, with the anonymous fallback
+  api.get("/.well-known/jwks.json", async (c) => {
+    await allowRead(c, read(`rn:hydra:keys:${ID_TOKEN_KEY_SET}:public`));
+    return c.json(await keys.publicIdTokenJwks());
+  });
+}
