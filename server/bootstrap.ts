@@ -1,5 +1,12 @@
 import { verify } from "@node-rs/bcrypt";
 import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "../common/consent-client.ts";
+import {
+  DEMO_CALLBACK_PATH,
+  DEMO_CLIENT_ID,
+  DEMO_SCOPES,
+  demoClientSecret,
+  demoEnabled,
+} from "../common/demo-client.ts";
 import type { Config } from "./config/config.ts";
 import type { Services } from "./services.ts";
 import { randomToken } from "./tokens/secrets.ts";
@@ -139,5 +146,34 @@ export async function bootstrap(services: Services, env = process.env): Promise<
       conditions: {},
     });
   }
+  if (demoEnabled(env)) await ensureDemoClient(services);
   log.debug("bootstrap complete");
+}
+
+/**
+ * Demo data, only with PORTICO_DEMO=1 (set by `npm run quickstart` and the
+ * browser tests, never by `npm start`): the demo relying party's client, kept
+ * in step with ISSUER, which may change between runs.
+ */
+async function ensureDemoClient(services: Services): Promise<void> {
+  const { issuer, systemSecret } = services.config;
+  const input = {
+    id: DEMO_CLIENT_ID,
+    client_name: "Portico Demo App",
+    client_secret: demoClientSecret(systemSecret),
+    redirect_uris: [`${issuer}${DEMO_CALLBACK_PATH}`],
+    grant_types: ["authorization_code" as const, "refresh_token" as const],
+    response_types: ["code" as const],
+    scope: DEMO_SCOPES.join(" "),
+    owner: "",
+    policy_uri: `${issuer}/demo/privacy`,
+    tos_uri: `${issuer}/demo/terms`,
+    client_uri: `${issuer}/`,
+    logo_uri: `${issuer}/demo/logo.svg`,
+    contacts: [],
+    public: false,
+  };
+  if (await services.clients.get(DEMO_CLIENT_ID)) await services.clients.update(DEMO_CLIENT_ID, input);
+  else await services.clients.create(input);
+  services.log.info("demo client ready", { client: DEMO_CLIENT_ID, redirect_uri: input.redirect_uris[0] });
 }

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { getRequestListener } from "@hono/node-server";
+import { SOCKET_ADDRESS_HEADER } from "../common/client-address.ts";
 import { createDatabase } from "../db/client.ts";
 import { migrate } from "../db/migrate.ts";
 import { createApi, isApiPath } from "./app.ts";
@@ -38,7 +39,11 @@ async function serve(config: Config): Promise<void> {
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] as string;
     if (isApiPath(path)) return void api(req, res);
-    if (pages) return void pages(req, res);
+    if (pages) {
+      // The consent app throttles sign-ins by client address; it reads the socket's from here.
+      req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
+      return void pages(req, res);
+    }
     res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
     res.end("The pages are not built. Run `npm run build`.\n");
   });
