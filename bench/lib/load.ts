@@ -1,0 +1,117 @@
+import autocannon from "autocannon";
+import { sampleRss } from "./proc.ts";
+
+/** One HTTP request, repeated under load. */
+export interface Target {
+  url: string;
+  method?: "GET" | "POST";
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface Measurement {
+  /** Successful (2xx) responses per second (flows per second for a flow). */
+  rate: number;
+  p50: number;
+  p99: number;
+  /** Socket errors, timeouts and non-2xx answers (failed flows for a flow). */
+  errors: number;
+  total: number;
+  seconds: number;
+  peakRssBytes: number;
+  statusCodes?: Record<string, number>;
+}
+
+export interface LoadSettings {
+  connections: number;
+  seconds: number;
+  warmupSeconds: number;
+}
+
+/** Warm-up (discarded), then a measured autocannon run while the server's RSS is sampled. */
+export async function measureHttp(target: Target, settings: LoadSettings, serverPid: number) {
+  const options = {
+    url: target.url,
+    method: target.method ?? "GET",
+    headers: target.headers ?? {},
+    body: target.body,
+    connections: settings.connections,
+    timeout: 10,
+  };
+  if (settings.warmupSeconds > 0) await autocannon({ ...options, duration: settings.warmupSeconds });
+  const rss = sampleRss(serverPid);
+  const result = await autocannon({ ...options, duration: settings.seconds });
+  const peakRssBytes = rss.stop();
+  const ok = result["2xx"];
+  const statusCodes = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, { count }]) => [code, count]),
+  );
+  return {
+    rate: ok / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    total: result.requests.total,
+    seconds: result.duration,
+    peakRssBytes,
+    statusCodes,
+  } satisfies Measurement;
+}
+
+/** Exact percentile of a sorted sample (nearest rank). */
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank] as number;
+}
+
+/**
+ * Runs `once` in `concurrency` loops until `seconds` have passed (after a
+ * discarded warm-up of `warmupSeconds`); each call is one iteration (a flow).
+ * The first error is kept to explain a row.
+ */
+export async function measureLoop(
+  once: () => Promise<unknown>,
+  settings: { concurrency: number; seconds: number; warmupSeconds: number },
+  serverPid: number,
+) {
+  const run = async (seconds: number) => {
+    const latencies: number[] = [];
+    let errors = 0;
+    let firstError: unknown;
+    const started = performance.now();
+    const deadline = started + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: settings.concurrency }, async () => {
+        while (performance.now() < deadline) {
+          const t0 = performance.now();
+          try {
+            await once();
+            latencies.push(performance.now() - t0);
+          } catch (error) {
+            errors++;
+            firstError ??= error;
+            // A failing server answers fast: do not spin.
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        }
+      }),
+    );
+    return { latencies, errors, firstError, elapsed: (performance.now() - started) / 1000 };
+  };
+  if (settings.warmupSeconds > 0) await run(settings.warmupSeconds);
+  const rss = sampleRss(serverPid);
+  const { latencies, errors, firstError, elapsed } = await run(settings.seconds);
+  const peakRssBytes = rss.stop();
+  latencies.sort((a, b) => a - b);
+  const measurement: Measurement = {
+    rate: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    errors,
+    total: latencies.length + errors,
+    seconds: elapsed,
+    peakRssBytes,
+  };
+  return { measurement, firstError };
+}

@@ -1,0 +1,456 @@
+/**
+ * `npm run bench`: Portico (production start, BCRYPT_COST=10, WORKERS
+ * processes) and panva's oidc-provider (bench/peer.ts, as many processes)
+ * side by side on 127.0.0.1, driven by autocannon with the same load,
+ * alternating which goes first per scenario so machine drift hits both.
+ * Prints one table and writes it as JSON to bench/results/<timestamp>.json.
+ *
+ * Environment:
+ *   BENCH_SECONDS (8)     measured seconds per scenario and server
+ *   BENCH_WARMUP (2)      discarded warm-up seconds before each measurement
+ *   BENCH_CONNECTIONS (50)
+ *   BENCH_WORKERS (cores) processes per server
+ *   BENCH_FLOW_CONCURRENCY (8) concurrent authorization-code flows
+ *   BENCH_DATABASE (sqlite) or postgresql, with BENCH_POSTGRES_URL
+ *     (postgresql://app:app@127.0.0.1:5432/app_bench; created when missing,
+ *     recreated when its name contains "bench" unless BENCH_RESET=0)
+ *   BENCH_BUILD (auto)    auto: `next build` when .next/BUILD_ID is missing; 0: never
+ *   BENCH_ONLY            comma-separated scenario keys to run (e.g. cc,introspect)
+ *
+ * A benchmark, not a test: it is not part of `npm test`, and an endpoint that
+ * is not there yet (404) becomes an "n/a" row rather than a failure.
+ */
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { authorizationCodeFlow, basicAuth, FlowError } from "./lib/flow.ts";
+import { type LoadSettings, type Measurement, measureHttp, measureLoop, type Target } from "./lib/load.ts";
+import { countMatches, freePort, launch, type Managed, preparePostgres, waitUntil } from "./lib/servers.ts";
+
+const env = process.env;
+const ROOT = process.cwd();
+const seconds = Number(env.BENCH_SECONDS ?? 8);
+const warmupSeconds = Number(env.BENCH_WARMUP ?? 2);
+const connections = Number(env.BENCH_CONNECTIONS ?? 50);
+const workers = Number(env.BENCH_WORKERS ?? availableParallelism());
+const flowConcurrency = Number(env.BENCH_FLOW_CONCURRENCY ?? 8);
+const backend = env.BENCH_DATABASE === "postgresql" ? "postgresql" : "sqlite";
+const postgresUrl = env.BENCH_POSTGRES_URL ?? "postgresql://app:app@127.0.0.1:5432/app_bench";
+const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(",").map((key) => key.trim())) : undefined;
+const settings: LoadSettings = { connections, seconds, warmupSeconds };
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+type Side = "portico" | "peer";
+
+interface Row {
+  scenario: string;
+  key: string;
+  server: Side;
+  unit: "req/s" | "flows/s";
+  /** Set when the row was not measured, with the reason. */
+  na?: string;
+  measurement?: Measurement;
+  /** Portico's rate over the peer's, on Portico's row. */
+  ratio?: number;
+  note?: string;
+}
+
+/** One side of a scenario: what to load, and how to tell it works before loading it. */
+interface Leg {
+  target: Target;
+  check(response: Response): Promise<string | undefined>;
+}
+
+interface Scenario {
+  key: string;
+  name: string;
+  portico?: Leg;
+  peer?: Leg;
+}
+
+const expectStatus =
+  (status: number, extra?: (body: string) => string | undefined) =>
+  async (response: Response): Promise<string | undefined> => {
+    const body = await response.text();
+    if (response.status === 404) return "n/a (endpoint not available)";
+    if (response.status !== status) return `n/a (probe answered ${response.status}: ${body.slice(0, 120)})`;
+    return extra?.(body);
+  };
+
+const activeToken = (body: string) => {
+  try {
+    return (JSON.parse(body) as { active?: boolean }).active === true
+      ? undefined
+      : `n/a (probe: token not active: ${body.slice(0, 120)})`;
+  } catch {
+    return `n/a (probe: not JSON: ${body.slice(0, 120)})`;
+  }
+};
+
+async function probe(leg: Leg): Promise<string | undefined> {
+  const { url, method = "GET", headers = {}, body } = leg.target;
+  try {
+    return await leg.check(await fetch(url, { method, headers, body, redirect: "manual" }));
+  } catch (error) {
+    return `n/a (probe failed: ${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
+async function build(): Promise<void> {
+  if (env.BENCH_BUILD === "0" || existsSync(join(ROOT, ".next", "BUILD_ID"))) return;
+  log("# building the pages (next build) …");
+  const builder = launch([join(ROOT, "node_modules/next/dist/bin/next"), "build"], {
+    NEXT_TELEMETRY_DISABLED: "1",
+    NODE_ENV: "production",
+  });
+  const code = await new Promise<number | null>((resolve) => builder.child.once("exit", resolve));
+  if (code !== 0) {
+    log(`# next build failed (exit ${code}); Portico serves the API only:\n${builder.output().slice(-1500)}`);
+  }
+}
+
+function machine() {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model ?? "unknown",
+    cores: availableParallelism(),
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    kernel: release(),
+  };
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  await build();
+
+  // --- databases -----------------------------------------------------------------------------
+  let databaseUrl: string;
+  let tempDir: string | undefined;
+  let databaseNote: string;
+  if (backend === "postgresql") {
+    const what = await preparePostgres(postgresUrl, env.BENCH_RESET !== "0");
+    databaseUrl = postgresUrl;
+    databaseNote = `PostgreSQL ${new URL(postgresUrl).pathname.slice(1)} (${what})`;
+  } else {
+    tempDir = mkdtempSync(join(tmpdir(), "portico-bench-"));
+    databaseUrl = `file:${join(tempDir, "portico.db")}`;
+    databaseNote = "SQLite, fresh file";
+  }
+
+  // --- servers ---------------------------------------------------------------------------------
+  const porticoPort = await freePort();
+  const peerPort = await freePort();
+  const portico = `http://127.0.0.1:${porticoPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const root = { id: "bench-root", secret: randomBytes(24).toString("base64url") };
+  const servers: Managed[] = [];
+  const cleanup = async () => {
+    await Promise.all(servers.map((server) => server.stop()));
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  };
+  process.once("SIGINT", () => void cleanup().finally(() => process.exit(130)));
+
+  try {
+    log(`# starting Portico (${workers} worker${workers === 1 ? "" : "s"}, ${databaseNote}) …`);
+    const porticoServer = launch(["--import", "tsx", "server/main.ts"], {
+      NODE_ENV: "production",
+      NEXT_TELEMETRY_DISABLED: "1",
+      DATABASE_URL: databaseUrl,
+      PORT: String(porticoPort),
+      HOST: "127.0.0.1",
+      ISSUER: portico,
+      SYSTEM_SECRET: randomBytes(24).toString("base64url"),
+      FORCE_ROOT_CLIENT_CREDENTIALS: `${root.id}:${root.secret}`,
+      BCRYPT_COST: "10",
+      WORKERS: String(workers),
+      LOG_LEVEL: "info",
+    });
+    servers.push(porticoServer);
+    await waitUntil(
+      "Portico",
+      porticoServer,
+      async () =>
+        countMatches(porticoServer.output(), "Portico is listening") >= workers &&
+        (await fetch(`${portico}/health`)).ok,
+    );
+
+    const clientSecret = randomBytes(24).toString("base64url");
+    const seedToken = randomBytes(32).toString("base64url");
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    log(`# starting oidc-provider (${workers} worker${workers === 1 ? "" : "s"}) …`);
+    const peerServer = launch(["--import", "tsx", "bench/peer.ts"], {
+      NODE_ENV: "production",
+      PEER_PORT: String(peerPort),
+      PEER_HOST: "127.0.0.1",
+      PEER_WORKERS: String(workers),
+      PEER_JWK: JSON.stringify(privateKey.export({ format: "jwk" })),
+      PEER_CLIENT_ID: "bench",
+      PEER_CLIENT_SECRET: clientSecret,
+      PEER_SEED_TOKEN: seedToken,
+    });
+    servers.push(peerServer);
+    await waitUntil(
+      "oidc-provider",
+      peerServer,
+      async () =>
+        countMatches(peerServer.output(), "peer listening") >= workers &&
+        (await fetch(`${peer}/.well-known/openid-configuration`)).ok,
+    );
+
+    // --- Portico's fixtures --------------------------------------------------------------------
+    const tokenFor = async (id: string, secret: string, scope: string) => {
+      const response = await fetch(`${portico}/oauth2/token`, {
+        method: "POST",
+        headers: {
+          authorization: basicAuth(id, secret),
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams({ grant_type: "client_credentials", scope }),
+      });
+      if (!response.ok) throw new Error(`token for ${id}: ${response.status} ${await response.text()}`);
+      return ((await response.json()) as { access_token: string }).access_token;
+    };
+    const rootToken = await tokenFor(root.id, root.secret, "hydra.clients hydra.consent");
+    const createClient = async (client: Record<string, unknown>) => {
+      const response = await fetch(`${portico}/clients`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${rootToken}`, "content-type": "application/json" },
+        body: JSON.stringify(client),
+      });
+      if (response.status !== 201) {
+        throw new Error(`POST /clients: ${response.status} ${await response.text()}`);
+      }
+    };
+    await createClient({
+      id: "bench",
+      client_name: "bench",
+      client_secret: clientSecret,
+      grant_types: ["client_credentials"],
+      response_types: [],
+      scope: "read",
+    });
+    const flowClient = {
+      id: "bench-flow",
+      secret: randomBytes(24).toString("base64url"),
+      redirectUri: "http://127.0.0.1:9/bench/callback",
+      scope: "openid",
+    };
+    await createClient({
+      id: flowClient.id,
+      client_name: "bench flow",
+      client_secret: flowClient.secret,
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      redirect_uris: [flowClient.redirectUri],
+      scope: flowClient.scope,
+    });
+    const introspected = await tokenFor("bench", clientSecret, "read");
+
+    // --- scenarios -----------------------------------------------------------------------------
+    const basic = basicAuth("bench", clientSecret);
+    const form = { authorization: basic, "content-type": "application/x-www-form-urlencoded" };
+    const ccBody = "grant_type=client_credentials&scope=read";
+    const scenarios: Scenario[] = [
+      {
+        key: "cc",
+        name: "client_credentials token (Basic)",
+        portico: {
+          target: { url: `${portico}/oauth2/token`, method: "POST", headers: form, body: ccBody },
+          check: expectStatus(200),
+        },
+        peer: {
+          target: { url: `${peer}/token`, method: "POST", headers: form, body: ccBody },
+          check: expectStatus(200),
+        },
+      },
+      {
+        key: "introspect",
+        name: "introspection (active token)",
+        portico: {
+          target: {
+            url: `${portico}/oauth2/introspect`,
+            method: "POST",
+            headers: form,
+            body: `token=${introspected}`,
+          },
+          check: expectStatus(200, activeToken),
+        },
+        peer: {
+          target: {
+            url: `${peer}/token/introspection`,
+            method: "POST",
+            headers: form,
+            body: `token=${seedToken}`,
+          },
+          check: expectStatus(200, activeToken),
+        },
+      },
+      {
+        key: "discovery",
+        name: "discovery",
+        portico: { target: { url: `${portico}/.well-known/openid-configuration` }, check: expectStatus(200) },
+        peer: { target: { url: `${peer}/.well-known/openid-configuration` }, check: expectStatus(200) },
+      },
+      {
+        key: "jwks",
+        name: "JWKS",
+        portico: { target: { url: `${portico}/.well-known/jwks.json` }, check: expectStatus(200) },
+        peer: { target: { url: `${peer}/jwks` }, check: expectStatus(200) },
+      },
+      {
+        key: "client",
+        name: "GET /clients/{id} (root token)",
+        portico: {
+          target: { url: `${portico}/clients/bench`, headers: { authorization: `Bearer ${rootToken}` } },
+          check: expectStatus(200),
+        },
+      },
+    ];
+
+    const rows: Row[] = [];
+    const porticoPid = porticoServer.pid;
+    const pidOf: Record<Side, number> = { portico: porticoPid, peer: peerServer.pid };
+    let index = 0;
+    for (const scenario of scenarios) {
+      if (only && !only.has(scenario.key)) continue;
+      const order: Side[] = index++ % 2 === 0 ? ["portico", "peer"] : ["peer", "portico"];
+      const measured: Partial<Record<Side, Row>> = {};
+      for (const side of order) {
+        const leg = scenario[side];
+        if (!leg) continue;
+        const row: Row = { scenario: scenario.name, key: scenario.key, server: side, unit: "req/s" };
+        const na = await probe(leg);
+        if (na) row.na = na;
+        else row.measurement = await measureHttp(leg.target, settings, pidOf[side]);
+        log(`# ${scenario.name} · ${side}: ${row.na ?? `${Math.round(row.measurement?.rate ?? 0)} req/s`}`);
+        measured[side] = row;
+      }
+      const p = measured.portico;
+      const q = measured.peer;
+      if (p?.measurement && q?.measurement && q.measurement.rate > 0) {
+        p.ratio = p.measurement.rate / q.measurement.rate;
+      }
+      if (p) rows.push(p);
+      if (q) rows.push(q);
+    }
+
+    if (!only || only.has("flow")) {
+      const row: Row = {
+        scenario: "authorization-code flow",
+        key: "flow",
+        server: "portico",
+        unit: "flows/s",
+      };
+      const flow = () =>
+        authorizationCodeFlow({
+          client: flowClient,
+          consentToken: rootToken,
+          subject: "bench-user",
+          routes: { auth: portico, consent: portico, callback: portico, token: portico },
+        });
+      try {
+        await flow();
+      } catch (error) {
+        row.na =
+          error instanceof FlowError && error.status === 404
+            ? `n/a (endpoint not available: ${error.step})`
+            : `n/a (${error instanceof Error ? error.message.slice(0, 160) : String(error)})`;
+      }
+      if (!row.na) {
+        const { measurement, firstError } = await measureLoop(
+          flow,
+          { concurrency: flowConcurrency, seconds, warmupSeconds },
+          porticoPid,
+        );
+        row.measurement = measurement;
+        row.note = `${flowConcurrency} concurrent flows, 5 requests each`;
+        if (firstError) {
+          row.note += `; first error: ${firstError instanceof Error ? firstError.message.slice(0, 160) : String(firstError)}`;
+        }
+      }
+      log(`# ${row.scenario}: ${row.na ?? `${(row.measurement?.rate ?? 0).toFixed(1)} flows/s`}`);
+      rows.push(row);
+    }
+
+    // --- report --------------------------------------------------------------------------------
+    const notes = [
+      `Both servers run ${workers} process(es) on 127.0.0.1; autocannon (${connections} connections, ` +
+        `${warmupSeconds} s warm-up, ${seconds} s measured) runs in this process on the same machine, so it competes for the same cores.`,
+      "Order alternates per scenario (Portico first, then the peer first, …) so drift hits both sides.",
+      "req/s counts 2xx answers only; errors = socket errors + timeouts + non-2xx answers.",
+      "Peak RSS is the largest sum of VmRSS over the server's processes (primary + workers) sampled every 200 ms during the measurement; Portico's processes also hold Next.js (the pages) when it is built.",
+      "Portico keeps BCRYPT_COST=10 and its database; oidc-provider compares client secrets in plain text and keeps tokens in memory.",
+      "oidc-provider's in-memory store is per process (and an LRU of 1,000 entries): every peer worker saves the same ClientCredentials token at start and keeps it pinned, so the introspection scenario hits a known token on whichever worker the connection lands on — what a shared store would give. Portico introspects a token issued through its API, stored in its database and visible to every worker.",
+      "The flow runs in this process with fetch and a cookie jar: GET /oauth2/auth → (read the consent id from the redirect to CONSENT_URL; the consent page itself is not fetched) → GET and PATCH …/accept on /oauth2/consent/requests/{id} with a hydra.consent token → GET redirectUrl with the cookie → POST /oauth2/token (authorization_code, PKCE S256, scope openid).",
+    ];
+    const result = {
+      startedAt: started.toISOString(),
+      machine: machine(),
+      config: { seconds, warmupSeconds, connections, workers, flowConcurrency, backend, bcryptCost: 10 },
+      rows,
+      notes,
+    };
+    printTable(result);
+    const dir = join(ROOT, "bench", "results");
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${started.toISOString().replace(/[:.]/g, "-")}.json`);
+    writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    log(`# written to ${file}`);
+  } finally {
+    await cleanup();
+  }
+}
+
+function printTable(result: {
+  machine: ReturnType<typeof machine>;
+  config: Record<string, unknown>;
+  rows: Row[];
+  notes: string[];
+}): void {
+  const fmt = (n: number, digits = 0) =>
+    n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const header = ["scenario", "server", "rate", "p50 ms", "p99 ms", "errors", "peak RSS MB", "Portico/peer"];
+  const lines = result.rows.map((row) => {
+    const m = row.measurement;
+    const server = row.server === "portico" ? "Portico" : "oidc-provider";
+    if (!m) return [row.scenario, server, row.na ?? "n/a", "", "", "", "", ""];
+    return [
+      row.scenario,
+      server,
+      `${fmt(m.rate, row.unit === "flows/s" ? 1 : 0)} ${row.unit}`,
+      fmt(m.p50, 1),
+      fmt(m.p99, 1),
+      fmt(m.errors),
+      fmt(m.peakRssBytes / 2 ** 20),
+      row.ratio === undefined ? "" : `${row.ratio.toFixed(2)}×`,
+    ];
+  });
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...lines.map((line) => line[i]?.length ?? 0)),
+  );
+  const right = new Set([2, 3, 4, 5, 6, 7]);
+  const render = (cells: string[]) =>
+    `| ${cells.map((cell, i) => (right.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join(" | ")} |`;
+  const { machine: m, config } = result;
+  const out = [
+    "",
+    `Portico vs oidc-provider — ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; ` +
+      `${config.workers} worker(s) each, ${config.backend}, ${config.connections} connections, ${config.seconds} s per run`,
+    "",
+    render(header),
+    `|${widths.map((w, i) => (right.has(i) ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`,
+    ...lines.map(render),
+    "",
+    ...result.notes.map((note) => `- ${note}`),
+    "",
+  ];
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
