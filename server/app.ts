@@ -1,11 +1,13 @@
 import { Hono } from "hono";
 import { clientRoutes } from "./clients/routes.ts";
+import { consentRoutes } from "./consent/routes.ts";
+import { discoveryRoutes } from "./discovery/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { ApiError, apiErrorResponse } from "./http/errors.ts";
 import { keyRoutes } from "./keys/routes.ts";
 import { describeError } from "./log.ts";
 import { OAuthError, oauthErrorResponse, ServerError } from "./oauth2/errors.ts";
-import { tokenRoutes } from "./oauth2/token-routes.ts";
+import { oauth2Routes } from "./oauth2/routes.ts";
 import { policyRoutes } from "./policies/routes.ts";
 import type { Services } from "./services.ts";
 
@@ -31,7 +33,9 @@ export function createApi(services: Services): Hono {
   clientRoutes(api, services);
   keyRoutes(api, services);
   policyRoutes(api, services);
-  tokenRoutes(api, services);
+  oauth2Routes(api, services);
+  consentRoutes(api, services);
+  discoveryRoutes(api, services);
 
   api.notFound((c) => apiErrorResponse(ApiError.notFound(`No operation at ${c.req.method} ${c.req.path}`)));
   api.onError((error, c) => {

@@ -1,6 +1,7 @@
 import type { Database } from "../db/client.ts";
 import { ClientStore } from "./clients/store.ts";
 import type { Config } from "./config/config.ts";
+import { ConsentRequests } from "./consent/store.ts";
 import { Stats } from "./health/stats.ts";
 import { createGuard, createPublicGuard } from "./http/guard.ts";
 import { KeyStore } from "./keys/store.ts";
@@ -9,6 +10,9 @@ import { ClientAuthenticator } from "./oauth2/client-auth.ts";
 import { PolicyStore } from "./policies/store.ts";
 import { LadonWarden } from "./policies/warden.ts";
 import { AccessTokens } from "./tokens/access-tokens.ts";
+import { AuthorizationCodes } from "./tokens/authorization-codes.ts";
+import { IdTokens } from "./tokens/id-tokens.ts";
+import { RefreshTokens } from "./tokens/refresh-tokens.ts";
 import { deriveKey } from "./tokens/secrets.ts";
 
 /** Everything a handler may use, built once per process from the configuration. */
@@ -16,11 +20,8 @@ export function createServices(config: Config, db: Database, log: Logger) {
   const clients = new ClientStore(db, config.bcryptCost);
   const policies = new PolicyStore(db);
   const warden = new LadonWarden(policies);
-  const accessTokens = new AccessTokens(
-    db,
-    deriveKey(config.systemSecret, "token-hash"),
-    config.accessTokenLifespanMs,
-  );
+  const tokenHashKey = deriveKey(config.systemSecret, "token-hash");
+  const accessTokens = new AccessTokens(db, tokenHashKey, config.accessTokenLifespanMs);
   const keys = new KeyStore(db, deriveKey(config.systemSecret, "jwk-encryption"));
   return {
     config,
@@ -32,6 +33,18 @@ export function createServices(config: Config, db: Database, log: Logger) {
     warden,
     keys,
     accessTokens,
+    authorizationCodes: new AuthorizationCodes(db, tokenHashKey, config.authCodeLifespanMs),
+    refreshTokens: new RefreshTokens(db, tokenHashKey, config.refreshTokenLifespanMs),
+    idTokens: new IdTokens(keys, config.issuer, config.idTokenLifespanMs),
+    consentRequests: new ConsentRequests(
+      db,
+      `${config.issuer}/oauth2/auth`,
+      config.challengeTokenLifespanMs,
+      {
+        verifier: deriveKey(config.systemSecret, "consent-verifier"),
+        hash: deriveKey(config.systemSecret, "consent-hash"),
+      },
+    ),
     clientAuth: new ClientAuthenticator(clients, deriveKey(config.systemSecret, "client-auth-cache")),
     guard: createGuard(accessTokens, warden),
     publicGuard: createPublicGuard(accessTokens, warden),

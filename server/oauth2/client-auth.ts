@@ -36,6 +36,9 @@ function readings(value: string): string[] {
 
 const CACHE_LIMIT = 10_000;
 
+/** The methods `authenticate` accepts at the token endpoint; discovery publishes them. */
+export const TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"] as const;
+
 /**
  * Authenticates the calling client: `client_secret_basic`, `client_secret_post`,
  * or, for public clients, `client_id` alone (`none`).

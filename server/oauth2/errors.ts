@@ -82,3 +82,20 @@ export function noStoreJson(body: unknown, status = 200): Response {
     headers: { "content-type": "application/json; charset=utf-8", ...NO_STORE },
   });
 }
+
+/** OpenID Connect Core §3.1.2.6: the `request` and `request_uri` parameters (signed requests). */
+export class RequestNotSupported extends OAuthError {
+  constructor(description = "The request parameter is not supported") {
+    super("request_not_supported", description);
+  }
+}
+export class RequestUriNotSupported extends OAuthError {
+  constructor(description = "The request_uri parameter is not supported") {
+    super("request_uri_not_supported", description);
+  }
+}
+export class RegistrationNotSupported extends OAuthError {
+  constructor(description = "The registration parameter is not supported") {
+    super("registration_not_supported", description);
+  }
+}

@@ -27,3 +27,10 @@ export function scopeAllowed(granted: readonly string[], needle: string): boolea
 export function splitScopes(scope: string | null | undefined): string[] {
   return [...new Set((scope ?? "").split(" ").filter(Boolean))];
 }
+
+/** Requests an ID token (OpenID Connect Core §3.1.2.1). */
+export const OPENID_SCOPE = "openid";
+/** Requests a refresh token, as Hydra named it. */
+export const OFFLINE_SCOPE = "offline";
+/** The scopes whose meaning the server defines; any other scope means what its client and API agree. */
+export const SCOPES_SUPPORTED = [OPENID_SCOPE, OFFLINE_SCOPE] as const;

@@ -1,0 +1,180 @@
+import { createHmac } from "node:crypto";
+import type { Database } from "../../db/client.ts";
+import type { ConsentRequest as Row } from "../../generated/prisma/sqlite/client.ts";
+import { splitScopes } from "../oauth2/scopes.ts";
+import { constantTimeEqual, hashToken, randomToken } from "../tokens/secrets.ts";
+import type { AcceptConsentRequestPayload, OAuth2ConsentRequestWire } from "./schemas.ts";
+
+export type ConsentStatus = "pending" | "accepted" | "rejected";
+
+/** A consent request as the server holds it; the wire model shows only part of it. */
+export interface ConsentRequest {
+  id: string;
+  clientId: string;
+  requestedScopes: string[];
+  /** The authorization URL the browser returns to, without the verifier (the row holds no secret). */
+  returnUrl: string;
+  /** The authorization request's parameters, in order, as the client sent them. */
+  parameters: [string, string][];
+  verifierHash: string;
+  bindingHash: string;
+  expiresAt: Date;
+  status: ConsentStatus;
+  subject: string | null;
+  grantScopes: string[];
+  accessTokenExtra: Record<string, unknown>;
+  idTokenExtra: Record<string, unknown>;
+  decidedAt: Date | null;
+  usedAt: Date | null;
+}
+
+/** Why a consent request can no longer be decided. */
+export type Undecidable = "expired" | "decided";
+
+type Db = Pick<Database, "consentRequest">;
+
+export interface ConsentKeys {
+  /** Derives a request's verifier from its id: GET can show it while the row holds only its hash. */
+  verifier: Buffer;
+  /** Hashes the verifier and the browser-binding cookie for storage. */
+  hash: Buffer;
+}
+
+function parseJson<T>(text: string | null, fallback: T): T {
+  return text === null ? fallback : (JSON.parse(text) as T);
+}
+
+function fromRow(row: Row): ConsentRequest {
+  return {
+    id: row.id,
+    clientId: row.clientId,
+    requestedScopes: splitScopes(row.requestedScopes),
+    returnUrl: row.redirectUrl,
+    parameters: JSON.parse(row.authRequest) as [string, string][],
+    verifierHash: row.verifierHash,
+    bindingHash: row.bindingHash,
+    expiresAt: row.expiresAt,
+    status: row.status as ConsentStatus,
+    subject: row.subject,
+    grantScopes: splitScopes(row.grantScopes),
+    accessTokenExtra: parseJson(row.accessTokenExtra, {}),
+    idTokenExtra: parseJson(row.idTokenExtra, {}),
+    decidedAt: row.decidedAt,
+    usedAt: row.usedAt,
+  };
+}
+
+/**
+ * Consent requests (CONTRACT.md, "The authorization flow"). `/oauth2/auth`
+ * creates one and binds it to the browser; the consent app reads and
+ * decides it; `/oauth2/auth` then uses it once, from that browser, with the
+ * verifier that only `redirectUrl` carries. Lifetime: CHALLENGE_TOKEN_LIFESPAN.
+ */
+export class ConsentRequests {
+  constructor(
+    private readonly db: Database,
+    private readonly authorizationEndpoint: string,
+    private readonly lifespanMs: number,
+    private readonly keys: ConsentKeys,
+  ) {}
+
+  get lifespanSeconds(): number {
+    return Math.ceil(this.lifespanMs / 1000);
+  }
+
+  /** Stores a request; answers it with the browser-binding value for the cookie. */
+  async create(input: {
+    clientId: string;
+    requestedScopes: string[];
+    parameters: [string, string][];
+  }): Promise<{ request: ConsentRequest; binding: string }> {
+    const id = randomToken(16);
+    const binding = randomToken();
+    const query = new URLSearchParams([...input.parameters, ["consent", id]]);
+    const row = await this.db.consentRequest.create({
+      data: {
+        id,
+        clientId: input.clientId,
+        requestedScopes: input.requestedScopes.join(" "),
+        redirectUrl: `${this.authorizationEndpoint}?${query}`,
+        authRequest: JSON.stringify(input.parameters),
+        verifierHash: hashToken(this.keys.hash, this.verifier(id)),
+        bindingHash: hashToken(this.keys.hash, binding),
+        expiresAt: new Date(Date.now() + this.lifespanMs),
+      },
+    });
+    return { request: fromRow(row), binding };
+  }
+
+  async get(id: string): Promise<ConsentRequest | null> {
+    if (!id || id.length > 64) return null;
+    const row = await this.db.consentRequest.findUnique({ where: { id } });
+    return row ? fromRow(row) : null;
+  }
+
+  /** Whether the consent app may still read or decide the request. */
+  undecidable(request: ConsentRequest, now = Date.now()): Undecidable | undefined {
+    if (request.status !== "pending" || request.usedAt) return "decided";
+    if (request.expiresAt.getTime() <= now) return "expired";
+    return undefined;
+  }
+
+  toWire(request: ConsentRequest): OAuth2ConsentRequestWire {
+    const verifier = new URLSearchParams({ consent_verifier: this.verifier(request.id) });
+    return {
+      id: request.id,
+      audience: request.clientId,
+      requestedScopes: request.requestedScopes,
+      redirectUrl: `${request.returnUrl}&${verifier}`,
+      expiresAt: request.expiresAt.toISOString(),
+    };
+  }
+
+  /** Records an acceptance once; false when the request was decided, used or expired meanwhile. */
+  async accept(id: string, decision: AcceptConsentRequestPayload): Promise<boolean> {
+    return this.decide(id, {
+      status: "accepted",
+      subject: decision.subject,
+      grantScopes: decision.grantScopes.join(" "),
+      accessTokenExtra: JSON.stringify(decision.accessTokenExtra),
+      idTokenExtra: JSON.stringify(decision.idTokenExtra),
+    });
+  }
+
+  async reject(id: string, reason: string): Promise<boolean> {
+    return this.decide(id, { status: "rejected", rejectReason: reason });
+  }
+
+  matchesBinding(request: ConsentRequest, cookie: string | undefined): boolean {
+    return cookie !== undefined && constantTimeEqual(hashToken(this.keys.hash, cookie), request.bindingHash);
+  }
+
+  matchesVerifier(request: ConsentRequest, verifier: string | undefined): boolean {
+    return (
+      verifier !== undefined && constantTimeEqual(hashToken(this.keys.hash, verifier), request.verifierHash)
+    );
+  }
+
+  /** Uses a decided, unexpired request; false when it was used already (or meanwhile). */
+  async consume(id: string, db: Db = this.db): Promise<boolean> {
+    const now = new Date();
+    const { count } = await db.consentRequest.updateMany({
+      where: { id, usedAt: null, status: { in: ["accepted", "rejected"] }, expiresAt: { gt: now } },
+      data: { usedAt: now },
+    });
+    return count === 1;
+  }
+
+  private verifier(id: string): string {
+    return createHmac("sha256", this.keys.verifier).update(id).digest("base64url");
+  }
+
+  private async decide(id: string, data: Record<string, string>): Promise<boolean> {
+    const now = new Date();
+    const { count } = await this.db.consentRequest.updateMany({
+      where: { id, status: "pending", usedAt: null, expiresAt: { gt: now } },
+      data: { ...data, decidedAt: now },
+    });
+    return count === 1;
+  }
+}

@@ -1,0 +1,55 @@
+import type { Hono } from "hono";
+import { TOKEN_ENDPOINT_AUTH_METHODS } from "../oauth2/client-auth.ts";
+import { CODE_CHALLENGE_METHODS } from "../oauth2/pkce.ts";
+import { RESPONSE_MODES_SUPPORTED, RESPONSE_TYPES_SUPPORTED } from "../oauth2/response-types.ts";
+import { SCOPES_SUPPORTED } from "../oauth2/scopes.ts";
+import { GRANT_HANDLERS } from "../oauth2/token.ts";
+import type { Services } from "../services.ts";
+import { ID_TOKEN_CLAIMS, ID_TOKEN_SIGNING_ALGS } from "../tokens/id-tokens.ts";
+
+/**
+ * The wellKnown document (OpenID Connect Discovery 1.0 §3, RFC 8414), built
+ * once from the tables the endpoints themselves use, so it cannot promise
+ * what they do not do.
+ */
+export function wellKnown(issuer: string) {
+  const implicit = RESPONSE_TYPES_SUPPORTED.some((type) => type !== "code") ? ["implicit"] : [];
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/oauth2/auth`,
+    token_endpoint: `${issuer}/oauth2/token`,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    introspection_endpoint: `${issuer}/oauth2/introspect`,
+    revocation_endpoint: `${issuer}/oauth2/revoke`,
+    response_types_supported: [...RESPONSE_TYPES_SUPPORTED],
+    response_modes_supported: [...RESPONSE_MODES_SUPPORTED],
+    grant_types_supported: [...Object.keys(GRANT_HANDLERS), ...implicit],
+    scopes_supported: [...SCOPES_SUPPORTED],
+    claims_supported: [...ID_TOKEN_CLAIMS],
+    subject_types_supported: ["public"],
+    id_token_signing_alg_values_supported: [...ID_TOKEN_SIGNING_ALGS],
+    token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+    introspection_endpoint_auth_methods_supported: ["client_secret_basic"],
+    revocation_endpoint_auth_methods_supported: ["client_secret_basic", "none"],
+    code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
+    authorization_response_iss_parameter_supported: true,
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+  };
+}
+
+export function discoveryRoutes(api: Hono, { config }: Services) {
+  const document = JSON.stringify(wellKnown(config.issuer));
+  // public
+  api.get(
+    "/.well-known/openid-configuration",
+    () =>
+      new Response(document, {
+        headers: {
+          "content-type": "application/json; charset=utf-8",
+          "cache-control": "public, max-age=300",
+        },
+      }),
+  );
+}

@@ -1,0 +1,26 @@
+import type { AuthorizationCheck } from "../context.ts";
+import { client } from "./client.ts";
+import { nonce } from "./nonce.ts";
+import { parameters } from "./parameters.ts";
+import { pkce } from "./pkce.ts";
+import { redirectUri } from "./redirect-uri.ts";
+import { responseMode } from "./response-mode.ts";
+import { responseType } from "./response-type.ts";
+import { scope } from "./scope.ts";
+
+/**
+ * The checks of GET /oauth2/auth, in order. The first two decide where an
+ * error may go: until both pass it is shown to the user, afterwards it is
+ * redirected to the client, with `state` echoed. Consent comes after all of
+ * them (consent.ts), on the way out and on the way back.
+ */
+export const AUTHORIZATION_CHECKS: ReadonlyArray<readonly [name: string, check: AuthorizationCheck]> = [
+  ["client", client],
+  ["redirect_uri", redirectUri],
+  ["parameters", parameters],
+  ["response_type", responseType],
+  ["response_mode", responseMode],
+  ["scope", scope],
+  ["nonce", nonce],
+  ["pkce", pkce],
+];

@@ -1,0 +1,24 @@
+import { InvalidRequest, InvalidScope } from "../../errors.ts";
+import { responseParts } from "../../response-types.ts";
+import { OPENID_SCOPE, scopeAllowed, splitScopes } from "../../scopes.ts";
+import type { AuthorizationCheck } from "../context.ts";
+
+/**
+ * RFC 6749 §3.3: every requested scope is allowed to the client under
+ * Hydra's wildcard strategy. An ID token is an OpenID Connect response,
+ * which needs the `openid` scope (OpenID Connect Core §3.1.2.1).
+ */
+export const scope: AuthorizationCheck = (context) => {
+  const requested = splitScopes(context.params.get("scope"));
+  const allowed = context.client?.scopes ?? [];
+  const refused = requested.filter((scope) => !scopeAllowed(allowed, scope));
+  if (refused.length > 0) throw new InvalidScope(`The client may not request ${refused.join(" ")}`);
+  if (
+    context.responseType &&
+    responseParts(context.responseType).idToken &&
+    !requested.includes(OPENID_SCOPE)
+  ) {
+    throw new InvalidRequest("An id_token response needs the openid scope");
+  }
+  context.scopes = requested;
+};

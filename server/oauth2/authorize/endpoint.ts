@@ -1,0 +1,75 @@
+import type { Context } from "hono";
+import { describeError } from "../../log.ts";
+import type { Services } from "../../services.ts";
+import { OAuthError, ServerError } from "../errors.ts";
+import {
+  defaultResponseMode,
+  isResponseMode,
+  isSafeResponseMode,
+  parseResponseType,
+  type ResponseMode,
+} from "../response-types.ts";
+import { clearedBindingCookie, isConsentId } from "./binding.ts";
+import { AUTHORIZATION_CHECKS } from "./checks/index.ts";
+import { acceptedConsent, startConsent } from "./consent.ts";
+import { type AuthorizationContext, verifiedRequest } from "./context.ts";
+import { issueAuthorizationResponse } from "./issue.ts";
+import { AuthorizationParameters } from "./parameters.ts";
+import { errorPage, errorParameters, redirect, responseLocation } from "./respond.ts";
+
+/** Where an error goes back: the checked response mode, else the best reading of the request. */
+function errorResponseMode(context: AuthorizationContext): ResponseMode {
+  if (context.responseMode) return context.responseMode;
+  const type = parseResponseType(context.params.get("response_type") ?? "");
+  const requested = context.params.get("response_mode");
+  return isResponseMode(requested) && isSafeResponseMode(requested, type)
+    ? requested
+    : defaultResponseMode(type);
+}
+
+/**
+ * GET /oauth2/auth (RFC 6749 §4; OpenID Connect Core §3). Every request
+ * passes the checks; without `consent` it goes to the consent app, with
+ * `consent` it comes back from it and is answered. Every answer is a 302
+ * (or, before the client and redirect URI are verified, an error page);
+ * `state` and `iss` (RFC 9207) travel with every redirect to the client.
+ */
+export async function authorize(c: Context, services: Services): Promise<Response> {
+  const { config, log } = services;
+  const params = AuthorizationParameters.fromUrl(c.req.url);
+  const context: AuthorizationContext = { params, services };
+  const consentId = params.get("consent");
+  const cookies =
+    consentId !== undefined && isConsentId(consentId)
+      ? [clearedBindingCookie(consentId, config.issuer.startsWith("https:"))]
+      : [];
+  try {
+    for (const [, check] of AUTHORIZATION_CHECKS) await check(context);
+    const request = verifiedRequest(context);
+    if (consentId === undefined) return await startConsent(request, services);
+    const verifier = params.get("consent_verifier");
+    const consent = await acceptedConsent(c, request, consentId, verifier, services);
+    const response = await issueAuthorizationResponse(request, consent, services);
+    const location = responseLocation(request.redirectUri, request.responseMode, {
+      ...response,
+      state: request.state,
+      iss: config.issuer,
+    });
+    return redirect(location, cookies);
+  } catch (caught) {
+    let error: OAuthError;
+    if (caught instanceof OAuthError) {
+      error = caught;
+    } else {
+      log.error("authorization request failed", describeError(caught));
+      error = new ServerError();
+    }
+    if (!context.client || !context.redirectUri) return errorPage(error);
+    const location = responseLocation(context.redirectUri, errorResponseMode(context), {
+      ...errorParameters(error),
+      state: params.single("state"),
+      iss: config.issuer,
+    });
+    return redirect(location, cookies);
+  }
+}

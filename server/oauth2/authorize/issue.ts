@@ -1,0 +1,79 @@
+import { randomUUID } from "node:crypto";
+import type { ConsentRequest } from "../../consent/store.ts";
+import type { Services } from "../../services.ts";
+import { InvalidRequest } from "../errors.ts";
+import { responseParts } from "../response-types.ts";
+import type { AuthorizationRequest } from "./context.ts";
+
+/**
+ * Answers an accepted consent request with what `response_type` asks for
+ * (OpenID Connect Core §3.1.2.5, §3.2.2.5, §3.3.2.5). Using the consent
+ * request, storing the code and the access token are one transaction; every
+ * artefact shares one grant id, so a replayed code revokes them all.
+ */
+export async function issueAuthorizationResponse(
+  request: AuthorizationRequest,
+  consent: ConsentRequest,
+  services: Services,
+): Promise<Record<string, string | undefined>> {
+  const { consentRequests, authorizationCodes, accessTokens, idTokens, db } = services;
+  const parts = responseParts(request.responseType);
+  const grantId = randomUUID();
+  const clientId = request.client.id;
+  const subject = consent.subject as string;
+  const scopes = consent.grantScopes;
+  const authTime = consent.decidedAt as Date;
+
+  const issued = await db.$transaction(async (tx) => {
+    if (!(await consentRequests.consume(consent.id, tx))) return undefined;
+    const code = parts.code
+      ? await authorizationCodes.issue(
+          {
+            grantId,
+            clientId,
+            subject,
+            scopes,
+            redirectUri: request.redirectUriGiven ? request.redirectUri : "",
+            codeChallenge: request.codeChallenge ?? null,
+            challengeMethod: request.codeChallengeMethod ?? null,
+            nonce: request.nonce ?? null,
+            authTime,
+            accessTokenExtra: consent.accessTokenExtra,
+            idTokenExtra: consent.idTokenExtra,
+          },
+          tx,
+        )
+      : undefined;
+    const accessToken = parts.token
+      ? (
+          await accessTokens.issue(
+            { grantId, clientId, subject, scopes, extra: consent.accessTokenExtra },
+            tx,
+          )
+        ).token
+      : undefined;
+    return { code, accessToken };
+  });
+  if (!issued) throw new InvalidRequest("The consent request was already used");
+
+  const idToken = parts.idToken
+    ? await idTokens.sign({
+        clientId,
+        subject,
+        authTime,
+        nonce: request.nonce,
+        accessToken: issued.accessToken,
+        code: issued.code,
+        extra: consent.idTokenExtra,
+      })
+    : undefined;
+  const token = issued.accessToken !== undefined;
+  return {
+    code: issued.code,
+    access_token: issued.accessToken,
+    token_type: token ? "bearer" : undefined,
+    expires_in: token ? String(accessTokens.lifespanSeconds) : undefined,
+    scope: token ? scopes.join(" ") : undefined,
+    id_token: idToken,
+  };
+}

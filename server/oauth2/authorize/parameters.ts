@@ -1,0 +1,38 @@
+/** The parameters /oauth2/auth adds when the browser returns from the consent app. */
+export const CONSENT_PARAMETERS = ["consent", "consent_verifier"];
+
+/**
+ * The query of an authorization request. RFC 6749 §3.1: a parameter without
+ * a value counts as omitted, and none may be sent twice (`repeated` records
+ * which were, for the check that refuses them).
+ */
+export class AuthorizationParameters {
+  readonly repeated = new Set<string>();
+  private readonly values = new Map<string, string>();
+
+  constructor(readonly pairs: [string, string][]) {
+    for (const [name, value] of pairs) {
+      if (value === "") continue;
+      if (this.values.has(name)) this.repeated.add(name);
+      else this.values.set(name, value);
+    }
+  }
+
+  static fromUrl(url: string): AuthorizationParameters {
+    return new AuthorizationParameters([...new URL(url).searchParams]);
+  }
+
+  get(name: string): string | undefined {
+    return this.values.get(name);
+  }
+
+  /** The value when sent once; undefined when absent or sent twice. */
+  single(name: string): string | undefined {
+    return this.repeated.has(name) ? undefined : this.values.get(name);
+  }
+
+  /** The client's own request: everything but the consent round trip's parameters. */
+  original(): [string, string][] {
+    return this.pairs.filter(([name]) => !CONSENT_PARAMETERS.includes(name));
+  }
+}

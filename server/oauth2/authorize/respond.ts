@@ -1,0 +1,82 @@
+import type { OAuthError } from "../errors.ts";
+import type { ResponseMode } from "../response-types.ts";
+
+const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
+
+/**
+ * A 302 built by hand (CONTRACT.md: never 307). `Referrer-Policy` keeps the
+ * authorization URL, which may carry the consent verifier, out of the
+ * Referer the next page receives.
+ */
+export function redirect(location: string, cookies: string[] = []): Response {
+  const headers = new Headers({ location, "referrer-policy": "no-referrer", ...NO_STORE });
+  for (const cookie of cookies) headers.append("set-cookie", cookie);
+  return new Response(null, { status: 302, headers });
+}
+
+/**
+ * The client's redirect URI with the response parameters in its query or
+ * fragment (RFC 6749 §4.1.2, §4.2.2; Multiple Response Types §2.1). The
+ * registered URI is kept verbatim, including any query of its own.
+ */
+export function responseLocation(
+  redirectUri: string,
+  mode: ResponseMode,
+  values: Record<string, string | undefined>,
+): string {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(values)) if (value !== undefined) params.set(name, value);
+  if (mode === "fragment") return `${redirectUri}#${params}`;
+  const separator = !redirectUri.includes("?") ? "?" : /[?&]$/.test(redirectUri) ? "" : "&";
+  return `${redirectUri}${separator}${params}`;
+}
+
+/** RFC 6749 §4.1.2.1 descriptions are limited to %x20-21 / %x23-5B / %x5D-7E. */
+function safeDescription(text: string): string {
+  return text.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, "");
+}
+
+export function errorParameters(error: OAuthError): { error: string; error_description: string } {
+  return { error: error.error, error_description: safeDescription(error.description) };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"']/g,
+    (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[char] as string,
+  );
+}
+
+/**
+ * What the user sees when the error may not be sent to the client (RFC 6749
+ * §4.1.2.1): a small page that echoes no request input unescaped, may not be
+ * framed and is never cached.
+ */
+export function errorPage(error: OAuthError): Response {
+  const status = error.status >= 500 ? 500 : 400;
+  const body = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Authorization error</title></head>
+<body>
+<main>
+<h1>The sign-in request could not be completed</h1>
+<p>The application that sent you here made a request this server cannot accept. Go back to the application and try again, or contact its developers.</p>
+<p>Error: <code>${escapeHtml(error.error)}</code></p>
+<p>${escapeHtml(error.description)}</p>
+</main>
+</body>
+</html>
+`;
+  return new Response(body, {
+    status,
+    headers: {
+      "content-type": "text/html; charset=utf-8",
+      "content-security-policy":
+        "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+      "x-frame-options": "DENY",
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer",
+      ...NO_STORE,
+    },
+  });
+}

@@ -1,0 +1,59 @@
+import { revokeGrant } from "../../tokens/refresh-tokens.ts";
+import { InvalidGrant, InvalidRequest } from "../errors.ts";
+import { verifierMatches } from "../pkce.ts";
+import type { GrantHandler } from "./grant.ts";
+import { issueTokens } from "./issue-tokens.ts";
+
+/**
+ * RFC 6749 §4.1.3 with RFC 7636 §4.6. The code must be this client's,
+ * unexpired and unused; a second use is a replay, and revokes every token
+ * the first use issued (§4.1.2, §10.5). Using the code and storing the new
+ * tokens are one transaction.
+ */
+export const authorizationCode: GrantHandler = async ({ client, form, services }) => {
+  const { authorizationCodes, db } = services;
+  const value = form.get("code");
+  if (!value) throw new InvalidRequest("code is required");
+  const code = await authorizationCodes.find(value);
+  if (!code || code.clientId !== client.id) throw new InvalidGrant("The authorization code is invalid");
+  if (code.usedAt) {
+    await db.$transaction((tx) => revokeGrant(tx, code.grantId));
+    throw new InvalidGrant("The authorization code was already used; the tokens it issued are revoked");
+  }
+  if (code.expiresAt.getTime() <= Date.now()) throw new InvalidGrant("The authorization code has expired");
+
+  const redirectUri = form.get("redirect_uri");
+  const expected =
+    code.redirectUri || (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
+  if (code.redirectUri && redirectUri === undefined) {
+    throw new InvalidGrant("redirect_uri is required: the authorization request named one");
+  }
+  if (redirectUri !== undefined && redirectUri !== expected) {
+    throw new InvalidGrant("redirect_uri does not match the authorization request");
+  }
+
+  const verifier = form.get("code_verifier");
+  if (code.codeChallenge) {
+    if (verifier === undefined) throw new InvalidGrant("code_verifier is required");
+    if (!verifierMatches(verifier, code.codeChallenge)) throw new InvalidGrant("code_verifier is wrong");
+  } else if (verifier !== undefined) {
+    throw new InvalidGrant("code_verifier was sent for a code issued without code_challenge");
+  }
+
+  return issueTokens(services, client, {
+    grantId: code.grantId,
+    subject: code.subject,
+    scopes: code.scopes,
+    accessTokenExtra: code.accessTokenExtra,
+    idTokenExtra: code.idTokenExtra,
+    authTime: code.authTime,
+    nonce: code.nonce,
+    use: async (tx) => {
+      if (await authorizationCodes.consume(code.hash, tx)) return true;
+      await revokeGrant(tx, code.grantId);
+      return false;
+    },
+    refused: () =>
+      new InvalidGrant("The authorization code was already used; the tokens it issued are revoked"),
+  });
+};

@@ -1,0 +1,49 @@
+import { revokeGrant } from "../../tokens/refresh-tokens.ts";
+import { InvalidGrant, InvalidRequest, InvalidScope } from "../errors.ts";
+import { splitScopes } from "../scopes.ts";
+import type { GrantHandler } from "./grant.ts";
+import { issueTokens } from "./issue-tokens.ts";
+
+const REUSED = "The refresh token was already used; every token of its grant is revoked";
+
+/**
+ * RFC 6749 §6. The token must be this client's, unrevoked and unused; it is
+ * rotated, and the new one keeps its scope. A used token presented again
+ * means it leaked, so the whole grant is revoked (Security BCP §4.14.2).
+ * `scope` may narrow the new access token, never widen it.
+ */
+export const refreshToken: GrantHandler = async ({ client, form, services }) => {
+  const { refreshTokens, db } = services;
+  const value = form.get("refresh_token");
+  if (!value) throw new InvalidRequest("refresh_token is required");
+  const token = await refreshTokens.find(value);
+  if (!token || token.clientId !== client.id || token.revokedAt) {
+    throw new InvalidGrant("The refresh token is invalid");
+  }
+  if (token.usedAt) {
+    await db.$transaction((tx) => revokeGrant(tx, token.grantId));
+    throw new InvalidGrant(REUSED);
+  }
+  if (refreshTokens.isExpired(token)) throw new InvalidGrant("The refresh token has expired");
+
+  const requested = splitScopes(form.get("scope"));
+  const widened = requested.filter((scope) => !token.scopes.includes(scope));
+  if (widened.length > 0) throw new InvalidScope(`The grant does not include ${widened.join(" ")}`);
+
+  return issueTokens(services, client, {
+    grantId: token.grantId,
+    subject: token.subject,
+    scopes: token.scopes,
+    accessScopes: requested.length > 0 ? requested : token.scopes,
+    accessTokenExtra: token.accessTokenExtra,
+    idTokenExtra: token.idTokenExtra,
+    authTime: token.authTime,
+    nonce: null,
+    use: async (tx) => {
+      if (await refreshTokens.consume(token.hash, tx)) return true;
+      await revokeGrant(tx, token.grantId);
+      return false;
+    },
+    refused: () => new InvalidGrant(REUSED),
+  });
+};

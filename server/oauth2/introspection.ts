@@ -1,0 +1,37 @@
+import type { Context } from "hono";
+import type { Services } from "../services.ts";
+import { InvalidClient, InvalidRequest, noStoreJson } from "./errors.ts";
+import { readForm } from "./form.ts";
+import { scopeAllowed, splitScopes } from "./scopes.ts";
+
+const INACTIVE = { active: false };
+
+/**
+ * POST /oauth2/introspect (RFC 7662). The caller authenticates with HTTP
+ * Basic. Only access tokens are introspected: anything else — refresh
+ * tokens included — is `{"active": false}`, as is a token lacking any scope
+ * the optional `scope` field lists (checked with the wildcard strategy).
+ */
+export async function introspect(c: Context, services: Services): Promise<Response> {
+  const form = await readForm(c);
+  const authorization = c.req.header("authorization");
+  if (!authorization) throw new InvalidClient("Authenticate with HTTP Basic");
+  await services.clientAuth.authenticate(authorization, new Map());
+  const value = form.get("token");
+  if (!value) throw new InvalidRequest("token is required");
+  const token = await services.accessTokens.findActive(value);
+  if (!token) return noStoreJson(INACTIVE);
+  const required = splitScopes(form.get("scope"));
+  if (!required.every((scope) => scopeAllowed(token.scopes, scope))) return noStoreJson(INACTIVE);
+  return noStoreJson({
+    active: true,
+    scope: token.scopes.join(" "),
+    client_id: token.clientId,
+    sub: token.subject,
+    exp: Math.floor(token.expiresAt.getTime() / 1000),
+    iat: Math.floor(token.issuedAt.getTime() / 1000),
+    iss: services.config.issuer,
+    aud: token.clientId,
+    ext: token.extra,
+  });
+}

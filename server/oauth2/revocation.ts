@@ -1,0 +1,30 @@
+import type { Context } from "hono";
+import type { Services } from "../services.ts";
+import { revokeGrant } from "../tokens/refresh-tokens.ts";
+import { InvalidRequest } from "./errors.ts";
+import { readForm } from "./form.ts";
+
+/**
+ * POST /oauth2/revoke (RFC 7009). Revokes a token of the calling client
+ * (HTTP Basic; a public client sends its client_id). An access token is
+ * revoked alone; a refresh token takes its whole grant with it (§2.1). A
+ * token that is unknown, or another client's, answers 200 all the same, so
+ * the endpoint tells no one which tokens exist.
+ */
+export async function revoke(c: Context, services: Services): Promise<Response> {
+  const form = await readForm(c);
+  const client = await services.clientAuth.authenticate(
+    c.req.header("authorization"),
+    new Map(form.has("client_id") ? [["client_id", form.get("client_id") as string]] : []),
+  );
+  const token = form.get("token");
+  if (!token) throw new InvalidRequest("token is required");
+  const refreshFirst = form.get("token_type_hint") === "refresh_token";
+  const revoked = !refreshFirst && (await services.accessTokens.revoke(token, client.id));
+  if (!revoked) {
+    const grantId = await services.refreshTokens.grantOf(token, client.id);
+    if (grantId) await services.db.$transaction((tx) => revokeGrant(tx, grantId));
+    else if (refreshFirst) await services.accessTokens.revoke(token, client.id);
+  }
+  return new Response(null, { status: 200, headers: { "cache-control": "no-store" } });
+}

@@ -1,0 +1,20 @@
+import type { Hono } from "hono";
+import type { Services } from "../services.ts";
+import { authorize } from "./authorize/endpoint.ts";
+import { introspect } from "./introspection.ts";
+import { revoke } from "./revocation.ts";
+import { token } from "./token.ts";
+
+export function oauth2Routes(api: Hono, services: Services) {
+  // public · RFC 6749 §4, OpenID Connect Core §3 · errors to the client or, unverified, an HTML page
+  api.get("/oauth2/auth", (c) => authorize(c, services));
+
+  // client_secret_basic | client_secret_post | none (public clients) · RFC 6749 §3.2
+  api.post("/oauth2/token", (c) => token(c, services));
+
+  // client_secret_basic · RFC 7662
+  api.post("/oauth2/introspect", (c) => introspect(c, services));
+
+  // client_secret_basic | none (public clients) · RFC 7009
+  api.post("/oauth2/revoke", (c) => revoke(c, services));
+}
