@@ -26,6 +26,8 @@ import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { authorizationCodeFlow, basicAuth, FlowError } from "./lib/flow.ts";
 import { type LoadSettings, type Measurement, measureHttp, measureLoop, type Target } from "./lib/load.ts";
+import { porticoFixtures, startPorticoProcess } from "./lib/portico.ts";
+import { loadAverage } from "./lib/proc.ts";
 import { countMatches, freePort, launch, type Managed, preparePostgres, waitUntil } from "./lib/servers.ts";
 
 const env = process.env;
@@ -124,6 +126,7 @@ function machine() {
 
 async function main(): Promise<void> {
   const started = new Date();
+  const loadBefore = loadAverage();
   await build();
 
   // --- databases -----------------------------------------------------------------------------
@@ -145,7 +148,6 @@ async function main(): Promise<void> {
   const peerPort = await freePort();
   const portico = `http://127.0.0.1:${porticoPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
-  const root = { id: "bench-root", secret: randomBytes(24).toString("base64url") };
   const servers: Managed[] = [];
   const cleanup = async () => {
     await Promise.all(servers.map((server) => server.stop()));
@@ -155,27 +157,9 @@ async function main(): Promise<void> {
 
   try {
     log(`# starting Portico (${workers} worker${workers === 1 ? "" : "s"}, ${databaseNote}) …`);
-    const porticoServer = launch(["--import", "tsx", "server/main.ts"], {
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      DATABASE_URL: databaseUrl,
-      PORT: String(porticoPort),
-      HOST: "127.0.0.1",
-      ISSUER: portico,
-      SYSTEM_SECRET: randomBytes(24).toString("base64url"),
-      FORCE_ROOT_CLIENT_CREDENTIALS: `${root.id}:${root.secret}`,
-      BCRYPT_COST: "10",
-      WORKERS: String(workers),
-      LOG_LEVEL: "info",
-    });
+    const porticoProcess = await startPorticoProcess({ port: porticoPort, databaseUrl, workers });
+    const porticoServer = porticoProcess.server;
     servers.push(porticoServer);
-    await waitUntil(
-      "Portico",
-      porticoServer,
-      async () =>
-        countMatches(porticoServer.output(), "Portico is listening") >= workers &&
-        (await fetch(`${portico}/health`)).ok,
-    );
 
     const clientSecret = randomBytes(24).toString("base64url");
     const seedToken = randomBytes(32).toString("base64url");
@@ -201,53 +185,7 @@ async function main(): Promise<void> {
     );
 
     // --- Portico's fixtures --------------------------------------------------------------------
-    const tokenFor = async (id: string, secret: string, scope: string) => {
-      const response = await fetch(`${portico}/oauth2/token`, {
-        method: "POST",
-        headers: {
-          authorization: basicAuth(id, secret),
-          "content-type": "application/x-www-form-urlencoded",
-        },
-        body: new URLSearchParams({ grant_type: "client_credentials", scope }),
-      });
-      if (!response.ok) throw new Error(`token for ${id}: ${response.status} ${await response.text()}`);
-      return ((await response.json()) as { access_token: string }).access_token;
-    };
-    const rootToken = await tokenFor(root.id, root.secret, "hydra.clients hydra.consent");
-    const createClient = async (client: Record<string, unknown>) => {
-      const response = await fetch(`${portico}/clients`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${rootToken}`, "content-type": "application/json" },
-        body: JSON.stringify(client),
-      });
-      if (response.status !== 201) {
-        throw new Error(`POST /clients: ${response.status} ${await response.text()}`);
-      }
-    };
-    await createClient({
-      id: "bench",
-      client_name: "bench",
-      client_secret: clientSecret,
-      grant_types: ["client_credentials"],
-      response_types: [],
-      scope: "read",
-    });
-    const flowClient = {
-      id: "bench-flow",
-      secret: randomBytes(24).toString("base64url"),
-      redirectUri: "http://127.0.0.1:9/bench/callback",
-      scope: "openid",
-    };
-    await createClient({
-      id: flowClient.id,
-      client_name: "bench flow",
-      client_secret: flowClient.secret,
-      grant_types: ["authorization_code"],
-      response_types: ["code"],
-      redirect_uris: [flowClient.redirectUri],
-      scope: flowClient.scope,
-    });
-    const introspected = await tokenFor("bench", clientSecret, "read");
+    const { rootToken, introspected, flowClient } = await porticoFixtures(porticoProcess, clientSecret);
 
     // --- scenarios -----------------------------------------------------------------------------
     const basic = basicAuth("bench", clientSecret);
@@ -381,6 +319,9 @@ async function main(): Promise<void> {
         `${warmupSeconds} s warm-up, ${seconds} s measured) runs in this process on the same machine, so it competes for the same cores.`,
       "Order alternates per scenario (Portico first, then the peer first, …) so drift hits both sides.",
       "req/s counts 2xx answers only; errors = socket errors + timeouts + non-2xx answers.",
+      "CPU µs/op is the user + system CPU time of the server's processes (from /proc) per successful request or flow: unlike req/s it hardly depends on what else the machine is doing.",
+      `1-minute load average: ${loadBefore.toFixed(2)} at the start, ${loadAverage().toFixed(2)} at the end (on ${availableParallelism()} cores; ` +
+        "well above the cores means other processes took a share of the CPU and the rates are low for both sides).",
       "Peak RSS is the largest sum of VmRSS over the server's processes (primary + workers) sampled every 200 ms during the measurement; Portico's processes also hold Next.js (the pages) when it is built.",
       "Portico keeps BCRYPT_COST=10 and its database; oidc-provider compares client secrets in plain text and keeps tokens in memory.",
       "oidc-provider's in-memory store is per process (and an LRU of 1,000 entries): every peer worker saves the same ClientCredentials token at start and keeps it pinned, so the introspection scenario hits a known token on whichever worker the connection lands on — what a shared store would give. Portico introspects a token issued through its API, stored in its database and visible to every worker.",
@@ -412,11 +353,21 @@ function printTable(result: {
 }): void {
   const fmt = (n: number, digits = 0) =>
     n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  const header = ["scenario", "server", "rate", "p50 ms", "p99 ms", "errors", "peak RSS MB", "Portico/peer"];
+  const header = [
+    "scenario",
+    "server",
+    "rate",
+    "p50 ms",
+    "p99 ms",
+    "errors",
+    "peak RSS MB",
+    "CPU µs/op",
+    "Portico/peer",
+  ];
   const lines = result.rows.map((row) => {
     const m = row.measurement;
     const server = row.server === "portico" ? "Portico" : "oidc-provider";
-    if (!m) return [row.scenario, server, row.na ?? "n/a", "", "", "", "", ""];
+    if (!m) return [row.scenario, server, row.na ?? "n/a", "", "", "", "", "", ""];
     return [
       row.scenario,
       server,
@@ -425,13 +376,14 @@ function printTable(result: {
       fmt(m.p99, 1),
       fmt(m.errors),
       fmt(m.peakRssBytes / 2 ** 20),
+      fmt(m.cpuUsPerOp),
       row.ratio === undefined ? "" : `${row.ratio.toFixed(2)}×`,
     ];
   });
   const widths = header.map((title, i) =>
     Math.max(title.length, ...lines.map((line) => line[i]?.length ?? 0)),
   );
-  const right = new Set([2, 3, 4, 5, 6, 7]);
+  const right = new Set([2, 3, 4, 5, 6, 7, 8]);
   const render = (cells: string[]) =>
     `| ${cells.map((cell, i) => (right.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join(" | ")} |`;
   const { machine: m, config } = result;

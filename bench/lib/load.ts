@@ -1,5 +1,5 @@
 import autocannon from "autocannon";
-import { sampleRss } from "./proc.ts";
+import { cpuMeter, sampleRss } from "./proc.ts";
 
 /** One HTTP request, repeated under load. */
 export interface Target {
@@ -19,6 +19,8 @@ export interface Measurement {
   total: number;
   seconds: number;
   peakRssBytes: number;
+  /** CPU time (user + system) the server's processes used per successful request or flow, in µs. */
+  cpuUsPerOp: number;
   statusCodes?: Record<string, number>;
 }
 
@@ -40,7 +42,9 @@ export async function measureHttp(target: Target, settings: LoadSettings, server
   };
   if (settings.warmupSeconds > 0) await autocannon({ ...options, duration: settings.warmupSeconds });
   const rss = sampleRss(serverPid);
+  const cpu = cpuMeter(serverPid);
   const result = await autocannon({ ...options, duration: settings.seconds });
+  const cpuMs = cpu.stop();
   const peakRssBytes = rss.stop();
   const ok = result["2xx"];
   const statusCodes = Object.fromEntries(
@@ -54,6 +58,7 @@ export async function measureHttp(target: Target, settings: LoadSettings, server
     total: result.requests.total,
     seconds: result.duration,
     peakRssBytes,
+    cpuUsPerOp: ok > 0 ? (cpuMs * 1000) / ok : 0,
     statusCodes,
   } satisfies Measurement;
 }
@@ -101,7 +106,9 @@ export async function measureLoop(
   };
   if (settings.warmupSeconds > 0) await run(settings.warmupSeconds);
   const rss = sampleRss(serverPid);
+  const cpu = cpuMeter(serverPid);
   const { latencies, errors, firstError, elapsed } = await run(settings.seconds);
+  const cpuMs = cpu.stop();
   const peakRssBytes = rss.stop();
   latencies.sort((a, b) => a - b);
   const measurement: Measurement = {
@@ -112,6 +119,7 @@ export async function measureLoop(
     total: latencies.length + errors,
     seconds: elapsed,
     peakRssBytes,
+    cpuUsPerOp: latencies.length > 0 ? (cpuMs * 1000) / latencies.length : 0,
   };
   return { measurement, firstError };
 }

@@ -73,3 +73,40 @@ export function sampleRss(root: number, intervalMs = 200): { stop(): number } {
     },
   };
 }
+
+/** USER_HZ: the unit of utime/stime in /proc/<pid>/stat; 100 on every Linux architecture Node supports. */
+const TICKS_PER_SECOND = 100;
+
+/** CPU time (user + system) a process has used so far, in milliseconds; 0 when it is gone. */
+export function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the command name.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    return 0;
+  }
+}
+
+/** Measures the CPU time a process tree uses between start and `stop()` (ms). */
+export function cpuMeter(root: number): { stop(): number } {
+  const pids = processTree(root);
+  const before = new Map(pids.map((pid) => [pid, cpuMsOf(pid)]));
+  return {
+    stop() {
+      let used = 0;
+      for (const pid of processTree(root)) used += cpuMsOf(pid) - (before.get(pid) ?? 0);
+      return used;
+    },
+  };
+}
+
+/** The 1-minute load average, to tell a quiet machine from a busy one. */
+export function loadAverage(): number {
+  try {
+    return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+  } catch {
+    return Number.NaN;
+  }
+}

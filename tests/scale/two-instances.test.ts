@@ -317,6 +317,10 @@ if (!process.env.TEST_POSTGRES_URL) {
       const stolen = await fetch(`${b.url}${target.pathname}${target.search}`, { redirect: "manual" });
       const location = stolen.headers.get("location") ?? "";
       assert.ok(!/[?&#]code=/.test(location), `no code without the binding cookie (got ${location})`);
+      assert.ok(
+        stolen.status >= 400 || /[?&#]error=/.test(location),
+        `refused without the binding cookie (got ${stolen.status} ${location})`,
+      );
     });
   });
 }

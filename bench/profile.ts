@@ -1,0 +1,272 @@
+/**
+ * `npm run bench:profile`: where a hot path's time goes. For each scenario,
+ * starts Portico with ONE worker (WORKERS=1: the primary serves, so one
+ * profile covers the server) under `node --cpu-prof`, drives the path with
+ * autocannon, stops the server and summarises the samples taken during the
+ * measured window only (startup, migrations and warm-up are left out): self
+ * time by package and the top frames.
+ *
+ * Environment: PROFILE_SCENARIOS (cc,introspect,client), PROFILE_SECONDS (10),
+ * PROFILE_WARMUP (2), PROFILE_CONNECTIONS (50), PROFILE_TOP (25),
+ * BENCH_DATABASE / BENCH_POSTGRES_URL as for `npm run bench`.
+ * Profiles are kept under bench/results/ (ignored by git).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import autocannon from "autocannon";
+import { basicAuth } from "./lib/flow.ts";
+import { porticoFixtures, startPorticoProcess } from "./lib/portico.ts";
+import { cpuMeter } from "./lib/proc.ts";
+import { freePort, preparePostgres } from "./lib/servers.ts";
+
+const env = process.env;
+const ROOT = process.cwd();
+const scenarios = (env.PROFILE_SCENARIOS ?? "cc,introspect,client").split(",").map((s) => s.trim());
+const seconds = Number(env.PROFILE_SECONDS ?? 10);
+const warmup = Number(env.PROFILE_WARMUP ?? 2);
+const connections = Number(env.PROFILE_CONNECTIONS ?? 50);
+const top = Number(env.PROFILE_TOP ?? 25);
+const backend = env.BENCH_DATABASE === "postgresql" ? "postgresql" : "sqlite";
+const postgresUrl = env.BENCH_POSTGRES_URL ?? "postgresql://app:app@127.0.0.1:5432/app_bench";
+
+interface CallFrame {
+  functionName: string;
+  url: string;
+  lineNumber: number;
+  columnNumber: number;
+}
+interface ProfileNode {
+  id: number;
+  callFrame: CallFrame;
+  children?: number[];
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** The package (or project file, or Node internal) a frame belongs to. */
+export function packageOf(frame: CallFrame): string {
+  const { url, functionName } = frame;
+  if (!url) return functionName.startsWith("(") ? functionName : "(native)";
+  if (url.startsWith("node:")) return url.startsWith("node:internal/") ? "node:internal" : url;
+  if (url.startsWith("wasm://")) return "wasm";
+  const path = url.replace(/^file:\/\//, "");
+  const at = path.lastIndexOf("/node_modules/");
+  if (at >= 0) {
+    const parts = path.slice(at + "/node_modules/".length).split("/");
+    return parts[0]?.startsWith("@") ? `${parts[0]}/${parts[1]}` : (parts[0] ?? path);
+  }
+  return relative(ROOT, path);
+}
+
+function frameName(frame: CallFrame): string {
+  const where = frame.url ? `${packageOf(frame)}:${frame.lineNumber + 1}` : "";
+  return `${frame.functionName || "(anonymous)"} ${where}`.trim();
+}
+
+/**
+ * Where a sample's time goes: the category of the frame nearest the leaf that
+ * belongs to one (Node internals called by Prisma count as database, those
+ * called by Portico's code as Portico's, and so on).
+ */
+const CATEGORIES: Array<[string, (pkg: string) => boolean]> = [
+  [
+    "database: Prisma client + adapter + driver",
+    (pkg) => pkg.startsWith("@prisma/") || pkg === "better-sqlite3" || pkg === "pg" || pkg === "wasm",
+  ],
+  ["bcrypt", (pkg) => pkg === "@node-rs/bcrypt"],
+  ["JOSE (signing, key import)", (pkg) => pkg === "jose"],
+  ["garbage collection", (pkg) => pkg === "(garbage collector)"],
+  [
+    "Hono + @hono/node-server (routing, Request/Response)",
+    (pkg) => pkg === "hono" || pkg === "@hono/node-server",
+  ],
+  ["zod", (pkg) => pkg === "zod"],
+  ["Portico's own code", (pkg) => pkg.startsWith("server/") || pkg.startsWith("db/")],
+];
+const OTHER = "Node.js (HTTP, streams, event loop) and the rest";
+
+/**
+ * Self time per frame and per package for the samples between `fromMs` and
+ * `toMs` (wall clock), mapping profile time to wall time through the moment
+ * the profile ended (`endWallMs`, when the process exited).
+ */
+export function summarise(profile: CpuProfile, window: { fromMs: number; toMs: number; endWallMs: number }) {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const categoryCache = new Map<number, string>();
+  const categoryOf = (id: number): string => {
+    const cached = categoryCache.get(id);
+    if (cached) return cached;
+    let found = OTHER;
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const node = byId.get(at);
+      const pkg = node ? packageOf(node.callFrame) : "";
+      const match = CATEGORIES.find(([, test]) => test(pkg));
+      if (match) {
+        found = match[0];
+        break;
+      }
+    }
+    categoryCache.set(id, found);
+    return found;
+  };
+  const categories = new Map<string, number>();
+  const frames = new Map<string, number>();
+  const packages = new Map<string, number>();
+  let total = 0;
+  let idle = 0;
+  let t = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const delta = profile.timeDeltas[i] ?? 0;
+    t += delta;
+    const wall = window.endWallMs - (profile.endTime - t) / 1000;
+    if (wall < window.fromMs || wall > window.toMs) continue;
+    const node = byId.get(profile.samples[i] as number);
+    if (!node) continue;
+    if (node.callFrame.functionName === "(idle)") {
+      idle += delta;
+      continue;
+    }
+    total += delta;
+    const name = frameName(node.callFrame);
+    frames.set(name, (frames.get(name) ?? 0) + delta);
+    const pkg = packageOf(node.callFrame);
+    packages.set(pkg, (packages.get(pkg) ?? 0) + delta);
+    const category = categoryOf(node.id);
+    categories.set(category, (categories.get(category) ?? 0) + delta);
+  }
+  const ranked = (map: Map<string, number>) =>
+    [...map].sort((x, y) => y[1] - x[1]).map(([name, us]) => ({ name, ms: us / 1000, share: us / total }));
+  return {
+    busyMs: total / 1000,
+    idleMs: idle / 1000,
+    categories: ranked(categories),
+    frames: ranked(frames),
+    packages: ranked(packages),
+  };
+}
+
+async function profileScenario(scenario: string, outDir: string) {
+  let databaseUrl: string;
+  let tempDir: string | undefined;
+  if (backend === "postgresql") {
+    await preparePostgres(postgresUrl, env.BENCH_RESET !== "0");
+    databaseUrl = postgresUrl;
+  } else {
+    tempDir = mkdtempSync(join(tmpdir(), "portico-profile-"));
+    databaseUrl = `file:${join(tempDir, "portico.db")}`;
+  }
+  const profileDir = join(outDir, scenario);
+  mkdirSync(profileDir, { recursive: true });
+  const portico = await startPorticoProcess({
+    port: await freePort(),
+    databaseUrl,
+    workers: 1,
+    nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`],
+  });
+  try {
+    const fixtures = await porticoFixtures(portico);
+    const form = {
+      authorization: basicAuth(fixtures.client.id, fixtures.client.secret),
+      "content-type": "application/x-www-form-urlencoded",
+    };
+    const targets: Record<
+      string,
+      { url: string; method: string; headers: Record<string, string>; body?: string }
+    > = {
+      cc: {
+        url: `${portico.url}/oauth2/token`,
+        method: "POST",
+        headers: form,
+        body: "grant_type=client_credentials&scope=read",
+      },
+      introspect: {
+        url: `${portico.url}/oauth2/introspect`,
+        method: "POST",
+        headers: form,
+        body: `token=${fixtures.introspected}`,
+      },
+      client: {
+        url: `${portico.url}/clients/${fixtures.client.id}`,
+        method: "GET",
+        headers: { authorization: `Bearer ${fixtures.rootToken}` },
+      },
+      discovery: { url: `${portico.url}/.well-known/openid-configuration`, method: "GET", headers: {} },
+      jwks: { url: `${portico.url}/.well-known/jwks.json`, method: "GET", headers: {} },
+    };
+    const target = targets[scenario];
+    if (!target) throw new Error(`unknown scenario ${scenario}`);
+    const probe = await fetch(target.url, {
+      method: target.method,
+      headers: target.headers,
+      body: target.body,
+    });
+    if (!probe.ok) {
+      process.stderr.write(`# ${scenario}: probe answered ${probe.status}; not profiled\n`);
+      return undefined;
+    }
+    await autocannon({ ...target, connections, duration: warmup });
+    const fromMs = Date.now();
+    const cpu = cpuMeter(portico.server.pid);
+    const result = await autocannon({ ...target, connections, duration: seconds });
+    const cpuMs = cpu.stop();
+    const toMs = Date.now();
+    await portico.server.stop();
+    const endWallMs = Date.now();
+    const file = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"));
+    if (!file) throw new Error(`no .cpuprofile written in ${profileDir}`);
+    const profile = JSON.parse(readFileSync(join(profileDir, file), "utf8")) as CpuProfile;
+    const summary = summarise(profile, { fromMs, toMs, endWallMs });
+    return {
+      scenario,
+      rate: result["2xx"] / result.duration,
+      cpuUsPerRequest: (cpuMs * 1000) / Math.max(1, result["2xx"]),
+      non2xx: result.non2xx,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      profile: join(profileDir, file),
+      ...summary,
+    };
+  } finally {
+    await portico.server.stop();
+    if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const outDir = join(ROOT, "bench", "results", `profile-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+  for (const scenario of scenarios) {
+    const summary = await profileScenario(scenario, outDir);
+    if (!summary) continue;
+    const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
+    const lines = [
+      "",
+      `## ${scenario}: ${Math.round(summary.rate)} req/s on one worker (p50 ${summary.p50} ms, p99 ${summary.p99} ms, non-2xx ${summary.non2xx})`,
+      `server CPU (user + system, from /proc): ${summary.cpuUsPerRequest.toFixed(0)} µs per request; ` +
+        `profiler: busy ${Math.round(summary.busyMs)} ms, idle ${Math.round(summary.idleMs)} ms of the ${seconds} s window`,
+      `profile: ${relative(ROOT, summary.profile)}`,
+      "",
+      "time by category (the nearest categorised frame from the leaf up):",
+      ...summary.categories.map((c) => `  ${pct(c.share).padStart(6)}  ${c.name}`),
+      "",
+      "self time by package:",
+      ...summary.packages.slice(0, 14).map((p) => `  ${pct(p.share).padStart(6)}  ${p.name}`),
+      "",
+      `top ${top} frames by self time:`,
+      ...summary.frames.slice(0, top).map((f) => `  ${pct(f.share).padStart(6)}  ${f.name}`),
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`profile: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
