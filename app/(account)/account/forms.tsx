@@ -1,0 +1,36 @@
+"use client";
+
+import { useActionState } from "react";
+import { type FormState, IDLE } from "../../../lib/actions/state.ts";
+import { Alert, Button, CsrfField } from "../../_components/ui.tsx";
+import { useNavigation } from "../../_components/use-navigation.ts";
+import { signOutAction } from "../../(auth)/actions.ts";
+import { revokeAction } from "./actions.ts";
+
+export function RevokeForm({ csrf, grant, appName }: { csrf: string; grant: string; appName: string }) {
+  const [state, action, pending] = useActionState<FormState, FormData>(revokeAction, IDLE);
+  useNavigation(state);
+  return (
+    <form action={action} className="flex flex-col items-stretch gap-2 sm:items-end">
+      {state.status === "error" && <Alert>{state.message}</Alert>}
+      <CsrfField token={(state.status === "error" && state.csrf) || csrf} />
+      <input type="hidden" name="grant" value={grant} />
+      <Button type="submit" variant="secondary" disabled={pending} aria-label={`Revoke ${appName}`}>
+        Revoke
+      </Button>
+    </form>
+  );
+}
+
+export function SignOutForm({ csrf }: { csrf: string }) {
+  const [state, action, pending] = useActionState<FormState, FormData>(signOutAction, IDLE);
+  useNavigation(state);
+  return (
+    <form action={action}>
+      <CsrfField token={csrf} />
+      <Button type="submit" variant="secondary" disabled={pending}>
+        Sign out
+      </Button>
+    </form>
+  );
+}

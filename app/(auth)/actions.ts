@@ -1,0 +1,59 @@
+"use server";
+
+import { z } from "zod";
+import { checkbox, type FormState, formAction } from "../../lib/actions/action.ts";
+import { navigate } from "../../lib/actions/navigation.ts";
+import { appConfig } from "../../lib/config/index.ts";
+import { consentId } from "../../lib/consent/ids.ts";
+import { clientAddress } from "../../lib/security/client-address.ts";
+import { localReturnPath } from "../../lib/security/redirects.ts";
+import { signIn, signOut } from "../../lib/session/index.ts";
+import { authenticate } from "../../lib/users/authenticate.ts";
+import { emailAddress } from "../../lib/users/email.ts";
+import { PASSWORD_MAX_LENGTH } from "../../lib/users/passwords.ts";
+import { signInFailureMessage } from "./messages.ts";
+
+/** Where to go once signed in (or out): back to the consent request, a local page, or the account. */
+const destination = {
+  consent: consentId.optional(),
+  next: z
+    .string()
+    .optional()
+    .transform((value) => localReturnPath(value)),
+};
+
+function destinationUrl(input: { consent?: string; next?: string }, fallback: string): string {
+  if (input.consent) return `/consent?consent=${encodeURIComponent(input.consent)}`;
+  return input.next ?? fallback;
+}
+
+const signInForm = z.object({
+  email: emailAddress,
+  password: z.string().min(1, "Enter your password").max(PASSWORD_MAX_LENGTH, "That password is too long"),
+  remember: checkbox,
+  ...destination,
+});
+
+export const signInAction = formAction(
+  "sign in",
+  signInForm,
+  async (input, { headers }): Promise<FormState> => {
+    const address = clientAddress(headers, appConfig().trustedProxies);
+    const outcome = await authenticate(input.email, input.password, address);
+    if (!outcome.ok) {
+      return {
+        status: "error",
+        code: outcome.code,
+        message: signInFailureMessage(outcome),
+        values: { email: input.email, remember: input.remember ? "on" : "" },
+      };
+    }
+    await signIn(outcome.user.id, input.remember);
+    return navigate(destinationUrl(input, "/account"));
+  },
+);
+
+export const signOutAction = formAction("sign out", z.object(destination), async (input) => {
+  await signOut();
+  return navigate(input.consent ? destinationUrl(input, "/login") : `/login?signed_out=1`);
+});

@@ -1,0 +1,70 @@
+import type { ReactNode } from "react";
+import type { ConsentProblem } from "../../../lib/consent/decisions.ts";
+import { Shell } from "../../_components/shell.tsx";
+import { ButtonLink, Card, Heading, Lead } from "../../_components/ui.tsx";
+
+const START_AGAIN = "Go back to the app you were signing in to and start again.";
+
+const COPY: Record<ConsentProblem["code"], { title: string; body: string; retry?: boolean }> = {
+  missing: {
+    title: "This link is incomplete",
+    body: `It does not say which sign-in request it belongs to. ${START_AGAIN}`,
+  },
+  not_found: {
+    title: "We could not find this sign-in request",
+    body: `The link may be incomplete or out of date. ${START_AGAIN}`,
+  },
+  expired: {
+    title: "This sign-in request has expired",
+    body: `Sign-in requests are only valid for a few minutes. ${START_AGAIN}`,
+  },
+  already_handled: {
+    title: "This sign-in request was already answered",
+    body: `Each request can be answered once. ${START_AGAIN}`,
+  },
+  unreachable: {
+    title: "We cannot reach the sign-in service",
+    body: "This is usually brief. Please try again in a moment.",
+    retry: true,
+  },
+  unauthorized: {
+    title: "Something went wrong on our side",
+    body: "The sign-in service turned this app away. Please try again later.",
+    retry: true,
+  },
+  bad_response: {
+    title: "Something went wrong on our side",
+    body: "The sign-in service gave an answer we did not expect. Please try again later.",
+    retry: true,
+  },
+};
+
+/** A clear error page for a consent request that cannot be used, with a way back. */
+export function ConsentError({ problem }: { problem: ConsentProblem }): ReactNode {
+  const copy = COPY[problem.code];
+  return (
+    <Shell>
+      <Card>
+        <div role="alert">
+          <Heading>{copy.title}</Heading>
+          <Lead>{copy.body}</Lead>
+        </div>
+        {problem.reference && (
+          <p className="mt-4 text-xs text-slate-500 dark:text-slate-400">
+            If you contact support, quote reference <span className="font-mono">{problem.reference}</span>.
+          </p>
+        )}
+        <div className="mt-6 flex flex-col gap-3 sm:flex-row">
+          {copy.retry && (
+            <ButtonLink href="" variant="primary">
+              Try again
+            </ButtonLink>
+          )}
+          <ButtonLink href="/account" variant={copy.retry ? "secondary" : "primary"}>
+            Go to your account
+          </ButtonLink>
+        </div>
+      </Card>
+    </Shell>
+  );
+}

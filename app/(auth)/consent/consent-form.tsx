@@ -1,0 +1,161 @@
+"use client";
+
+import { useActionState } from "react";
+import { type FormState, IDLE } from "../../../lib/actions/state.ts";
+import type { ScopeDescription } from "../../../lib/consent/scopes.ts";
+import type { OAuth2Client } from "../../../lib/hydra/schemas.ts";
+import { Alert, Button, Card, Checkbox, CsrfField, TextLink } from "../../_components/ui.tsx";
+import { useNavigation } from "../../_components/use-navigation.ts";
+import { signOutAction } from "../actions.ts";
+import { decideAction } from "./actions.ts";
+
+interface Props {
+  csrf: string;
+  consent: string;
+  client: OAuth2Client;
+  user: { email: string; name: string };
+  scopes: ScopeDescription[];
+}
+
+export function ConsentForm({ csrf, consent, client, user, scopes }: Props) {
+  const [state, action, pending] = useActionState<FormState, FormData>(decideAction, IDLE);
+  const [signOutState, signOut] = useActionState<FormState, FormData>(signOutAction, IDLE);
+  useNavigation(state);
+  useNavigation(signOutState);
+  const appName = client.client_name || client.id;
+  const token = (state.status === "error" && state.csrf) || csrf;
+
+  return (
+    <Card>
+      <div className="flex flex-col items-center text-center">
+        {client.logo_uri ? (
+          // biome-ignore lint/performance/noImgElement: a logo on the client's own site, at its own size
+          <img
+            src={client.logo_uri}
+            alt={`${appName} logo`}
+            width={64}
+            height={64}
+            referrerPolicy="no-referrer"
+            className="size-16 rounded-xl object-contain"
+          />
+        ) : (
+          <div
+            aria-hidden="true"
+            className="flex size-16 items-center justify-center rounded-xl bg-brand-tint text-2xl font-semibold text-brand"
+          >
+            {appName.slice(0, 1).toUpperCase()}
+          </div>
+        )}
+        <h1 className="mt-4 text-xl font-semibold tracking-tight text-balance sm:text-2xl">
+          <span className="text-brand">{appName}</span> wants to access your account
+        </h1>
+        {client.client_uri && (
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
+            <TextLink href={client.client_uri} rel="noopener noreferrer" target="_blank">
+              {new URL(client.client_uri).host}
+            </TextLink>
+          </p>
+        )}
+      </div>
+
+      <div className="mt-6 flex items-center justify-between gap-3 rounded-lg bg-slate-50 px-4 py-3 text-sm dark:bg-slate-800/60">
+        <p className="min-w-0">
+          <span className="text-slate-600 dark:text-slate-400">Signed in as </span>
+          <span className="font-medium break-all">{user.email}</span>
+        </p>
+        <form action={signOut}>
+          <CsrfField token={csrf} />
+          <input type="hidden" name="consent" value={consent} />
+          <Button type="submit" variant="quiet" className="min-h-0 px-0 py-0">
+            Not you?
+          </Button>
+        </form>
+      </div>
+
+      <form
+        action={action}
+        className="mt-6"
+        aria-describedby={state.status === "error" ? "consent-error" : undefined}
+      >
+        {state.status === "error" && (
+          <div className="mb-4">
+            <Alert id="consent-error">{state.message}</Alert>
+          </div>
+        )}
+        <CsrfField token={token} />
+        <input type="hidden" name="consent" value={consent} />
+        <fieldset>
+          <legend className="text-sm font-medium">
+            {scopes.length > 0 ? `${appName} is asking to:` : `${appName} is asking to sign you in.`}
+          </legend>
+          <ul className="mt-3 divide-y divide-slate-200 rounded-lg ring-1 ring-slate-200 dark:divide-slate-700 dark:ring-slate-700">
+            {scopes.map((scope) => (
+              <li key={scope.scope} className="flex items-start gap-3 px-4 py-3">
+                <input
+                  id={`scope-${scope.scope}`}
+                  type="checkbox"
+                  name="scope"
+                  value={scope.scope}
+                  defaultChecked
+                  aria-labelledby={`scope-${scope.scope}-name`}
+                  aria-describedby={`scope-${scope.scope}-description`}
+                  className="mt-1 size-4 shrink-0 accent-brand"
+                />
+                <label htmlFor={`scope-${scope.scope}`} className="min-w-0 flex-1 text-sm">
+                  <span id={`scope-${scope.scope}-description`} className="block">
+                    <span className="font-medium">{scope.title}</span>
+                    {scope.description && (
+                      <span className="block text-slate-600 dark:text-slate-400">{scope.description}</span>
+                    )}
+                  </span>
+                  <code
+                    id={`scope-${scope.scope}-name`}
+                    className="mt-1 inline-block rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700 dark:bg-slate-800 dark:text-slate-300"
+                  >
+                    {scope.scope}
+                  </code>
+                </label>
+              </li>
+            ))}
+          </ul>
+        </fieldset>
+
+        <div className="mt-5">
+          <Checkbox
+            name="remember"
+            label="Remember my decision"
+            description={`Next time, let ${appName} in without asking, for these permissions. You can revoke this on your account page.`}
+          />
+        </div>
+
+        {(client.policy_uri || client.tos_uri) && (
+          <p className="mt-5 text-xs text-slate-600 dark:text-slate-400">
+            Before you allow access, read {appName}'s{" "}
+            {client.policy_uri && (
+              <TextLink href={client.policy_uri} rel="noopener noreferrer" target="_blank">
+                privacy policy
+              </TextLink>
+            )}
+            {client.policy_uri && client.tos_uri && " and "}
+            {client.tos_uri && (
+              <TextLink href={client.tos_uri} rel="noopener noreferrer" target="_blank">
+                terms of service
+              </TextLink>
+            )}
+            .
+          </p>
+        )}
+
+        <div className="mt-6 grid grid-cols-1 gap-3 sm:grid-cols-2">
+          {/* Allow comes first: pressing Enter submits with the first button. */}
+          <Button type="submit" name="decision" value="allow" disabled={pending}>
+            Allow access
+          </Button>
+          <Button type="submit" name="decision" value="deny" variant="secondary" disabled={pending}>
+            Deny
+          </Button>
+        </div>
+      </form>
+    </Card>
+  );
+}

@@ -1,0 +1,51 @@
+"use client";
+
+import { useActionState } from "react";
+import { type FormState, IDLE } from "../../../lib/actions/state.ts";
+import { Alert, Button, Checkbox, CsrfField, TextField } from "../../_components/ui.tsx";
+import { useNavigation } from "../../_components/use-navigation.ts";
+import { signInAction } from "../actions.ts";
+
+export function LoginForm({ csrf, consent, next }: { csrf: string; consent?: string; next?: string }) {
+  const [state, action, pending] = useActionState<FormState, FormData>(signInAction, IDLE);
+  useNavigation(state);
+  const error = state.status === "error" ? state : undefined;
+  const formError = error?.message;
+
+  return (
+    <form action={action} className="mt-6 space-y-5" aria-describedby={formError ? "login-error" : undefined}>
+      {formError && <Alert id="login-error">{formError}</Alert>}
+      <CsrfField token={error?.csrf ?? csrf} />
+      {consent && <input type="hidden" name="consent" value={consent} />}
+      {next && <input type="hidden" name="next" value={next} />}
+      <TextField
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="username"
+        autoCapitalize="none"
+        spellCheck={false}
+        required
+        defaultValue={error?.values?.email ?? ""}
+        error={error?.fieldErrors?.email}
+      />
+      <TextField
+        label="Password"
+        name="password"
+        type="password"
+        autoComplete="current-password"
+        required
+        error={error?.fieldErrors?.password}
+      />
+      <Checkbox
+        label="Remember me"
+        name="remember"
+        description="Stay signed in on this device for 30 days."
+        defaultChecked={error?.values?.remember === "on"}
+      />
+      <Button type="submit" className="w-full" disabled={pending} aria-busy={pending}>
+        Sign in
+      </Button>
+    </form>
+  );
+}

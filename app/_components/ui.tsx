@@ -1,0 +1,175 @@
+import type { ComponentProps, ReactNode } from "react";
+import { CSRF_FIELD } from "../../lib/actions/state.ts";
+
+/**
+ * The building blocks of every page. Plain elements styled with Tailwind,
+ * usable from server and client components alike.
+ */
+
+export function cx(...classes: (string | false | undefined | null)[]): string {
+  return classes.filter(Boolean).join(" ");
+}
+
+export function Card({ children, className }: { children: ReactNode; className?: string }) {
+  return (
+    <div
+      className={cx(
+        "rounded-2xl bg-white p-6 shadow-sm ring-1 ring-slate-900/5 sm:p-8 dark:bg-slate-900 dark:ring-white/10",
+        className,
+      )}
+    >
+      {children}
+    </div>
+  );
+}
+
+export function Heading({ children, id }: { children: ReactNode; id?: string }) {
+  return (
+    <h1 id={id} className="text-xl font-semibold tracking-tight text-balance sm:text-2xl">
+      {children}
+    </h1>
+  );
+}
+
+export function Lead({ children }: { children: ReactNode }) {
+  return <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">{children}</p>;
+}
+
+const buttonBase =
+  "inline-flex min-h-11 items-center justify-center gap-2 rounded-lg px-4 py-2.5 text-sm font-semibold transition-colors disabled:cursor-not-allowed disabled:opacity-60";
+
+const buttonVariants = {
+  primary: "bg-brand text-on-brand shadow-sm hover:bg-brand-hover",
+  secondary:
+    "bg-white text-slate-900 shadow-sm ring-1 ring-slate-300 ring-inset hover:bg-slate-50 dark:bg-slate-800 dark:text-slate-100 dark:ring-slate-600 dark:hover:bg-slate-700",
+  quiet: "text-brand underline-offset-4 hover:underline",
+} as const;
+
+export type ButtonVariant = keyof typeof buttonVariants;
+
+export function Button({
+  variant = "primary",
+  className,
+  ...props
+}: ComponentProps<"button"> & { variant?: ButtonVariant }) {
+  return <button className={cx(buttonBase, buttonVariants[variant], className)} {...props} />;
+}
+
+/** A link that looks like a button. Plain <a>: a full page load, never a client-side transition. */
+export function ButtonLink({
+  variant = "primary",
+  className,
+  ...props
+}: ComponentProps<"a"> & { variant?: ButtonVariant }) {
+  return <a className={cx(buttonBase, buttonVariants[variant], className)} {...props} />;
+}
+
+export function TextLink({ className, ...props }: ComponentProps<"a">) {
+  return (
+    <a className={cx("font-medium text-brand underline-offset-4 hover:underline", className)} {...props} />
+  );
+}
+
+/** A labelled input; its error is tied to it with aria-describedby and aria-invalid. */
+export function TextField({
+  label,
+  name,
+  error,
+  hint,
+  ...input
+}: ComponentProps<"input"> & { label: string; name: string; error?: string; hint?: string }) {
+  const id = input.id ?? `field-${name}`;
+  const errorId = `${id}-error`;
+  const hintId = `${id}-hint`;
+  const describedBy = [hint ? hintId : undefined, error ? errorId : undefined].filter(Boolean).join(" ");
+  return (
+    <div className="space-y-1.5">
+      <label htmlFor={id} className="block text-sm font-medium">
+        {label}
+      </label>
+      <input
+        id={id}
+        name={name}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={describedBy || undefined}
+        className={cx(
+          "block min-h-11 w-full rounded-lg border-0 bg-white px-3 py-2 text-base shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-brand focus:outline-none sm:text-sm dark:bg-slate-950 dark:ring-slate-700",
+          error && "ring-red-600 dark:ring-red-400",
+        )}
+        {...input}
+      />
+      {hint && (
+        <p id={hintId} className="text-xs text-slate-500 dark:text-slate-400">
+          {hint}
+        </p>
+      )}
+      {error && (
+        <p id={errorId} className="text-sm text-red-700 dark:text-red-400">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+export function Checkbox({
+  label,
+  name,
+  description,
+  ...input
+}: ComponentProps<"input"> & { label: ReactNode; name: string; description?: ReactNode }) {
+  const id = input.id ?? `checkbox-${name}`;
+  return (
+    <div className="flex items-start gap-3">
+      <input
+        id={id}
+        name={name}
+        type="checkbox"
+        aria-describedby={description ? `${id}-description` : undefined}
+        className="mt-0.5 size-4 shrink-0 rounded border-slate-300 accent-brand"
+        {...input}
+      />
+      <div className="text-sm">
+        <label htmlFor={id} className="font-medium">
+          {label}
+        </label>
+        {description && (
+          <p id={`${id}-description`} className="text-slate-600 dark:text-slate-400">
+            {description}
+          </p>
+        )}
+      </div>
+    </div>
+  );
+}
+
+/** A message that screen readers announce at once (role="alert"). */
+export function Alert({
+  children,
+  tone = "error",
+  id,
+}: {
+  children: ReactNode;
+  tone?: "error" | "info";
+  id?: string;
+}) {
+  return (
+    <div
+      id={id}
+      role="alert"
+      className={cx(
+        "rounded-lg px-4 py-3 text-sm ring-1 ring-inset",
+        tone === "error"
+          ? "bg-red-50 text-red-800 ring-red-200 dark:bg-red-950/50 dark:text-red-200 dark:ring-red-900"
+          : "bg-brand-tint text-slate-800 ring-slate-200 dark:text-slate-100 dark:ring-slate-700",
+      )}
+    >
+      {children}
+    </div>
+  );
+}
+
+/** The session's CSRF token, which every form posts back. */
+export function CsrfField({ token }: { token: string }) {
+  return <input type="hidden" name={CSRF_FIELD} value={token} />;
+}

@@ -1,0 +1,97 @@
+import "server-only";
+import { headers } from "next/headers";
+import { z } from "zod";
+import { appConfig } from "../config/index.ts";
+import { log } from "../log/index.ts";
+import { csrfTokenMatches } from "../security/csrf.ts";
+import { currentSession } from "../session/index.ts";
+import type { SessionData } from "../session/seal.ts";
+import { CSRF_FIELD, type FormState } from "./state.ts";
+
+export type { FormState } from "./state.ts";
+
+export interface ActionContext {
+  session: SessionData;
+  headers: Headers;
+}
+
+/**
+ * Turns form data into a plain object for zod: a field sent once is a
+ * string, a field sent several times (checkboxes) an array. Next.js's own
+ * `$ACTION_…` fields are left out.
+ */
+export function formObject(form: FormData): Record<string, string | string[]> {
+  const result: Record<string, string | string[]> = {};
+  for (const key of new Set(form.keys())) {
+    if (key.startsWith("$ACTION")) continue;
+    const values = form.getAll(key).filter((value): value is string => typeof value === "string");
+    result[key] = values.length === 1 ? (values[0] as string) : values;
+  }
+  return result;
+}
+
+/** A checkbox or repeated field as an array, whether it was sent zero, one or many times. */
+export const repeated = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]));
+
+/** A checkbox: on when sent at all. */
+export const checkbox = z
+  .string()
+  .optional()
+  .transform((value) => value !== undefined);
+
+/**
+ * The one wrapper every server action goes through. Before the handler runs:
+ * the Origin header, when the browser sent one, must be ISSUER's (on top of
+ * Next.js's own Origin/Host check); the form's CSRF token must be this
+ * session's; and the fields must pass the schema. A handler answers a
+ * FormState or ends in a redirect.
+ */
+export function formAction<Schema extends z.ZodType<Record<string, unknown>>>(
+  name: string,
+  schema: Schema,
+  handler: (input: z.output<Schema>, context: ActionContext) => Promise<FormState>,
+): (previous: FormState, form: FormData) => Promise<FormState> {
+  return async (_previous, form) => {
+    const requestHeaders = await headers();
+    const session = await currentSession();
+    const origin = requestHeaders.get("origin");
+    const expectedOrigin = new URL(appConfig().issuer).origin;
+    if (origin !== null && origin !== expectedOrigin) {
+      log().warn("refused a form post from another origin", { action: name, origin });
+      return {
+        status: "error",
+        code: "origin",
+        message: `This form must be sent from ${expectedOrigin}.`,
+        csrf: session.csrf,
+      };
+    }
+    if (!csrfTokenMatches(session.csrf, form.get(CSRF_FIELD))) {
+      log().info("refused a form post without this session's CSRF token", { action: name });
+      return {
+        status: "error",
+        code: "csrf",
+        message: "This page was open for too long or your session changed. Please try again.",
+        csrf: session.csrf,
+      };
+    }
+    const parsed = schema.safeParse(formObject(form));
+    if (!parsed.success) {
+      const fieldErrors: Record<string, string> = {};
+      for (const issue of parsed.error.issues) {
+        const field = String(issue.path[0] ?? "form");
+        fieldErrors[field] ??= issue.message;
+      }
+      return {
+        status: "error",
+        code: "invalid",
+        message: "Please correct the highlighted fields.",
+        fieldErrors,
+        csrf: session.csrf,
+      };
+    }
+    return handler(parsed.data, { session, headers: requestHeaders });
+  };
+}

@@ -1,0 +1,29 @@
+import "server-only";
+import { headers } from "next/headers";
+import { redirect } from "next/navigation";
+import type { FormState } from "./state.ts";
+
+/**
+ * Ends a server action by sending the browser to `url` with a full page load.
+ *
+ * A form posted without JavaScript gets a plain 303. A form posted by
+ * Next.js's client gets `{status: "navigate"}` instead, which the form
+ * follows with `location.assign`: Next.js would otherwise fetch a same-host
+ * redirect target itself, server-side with the browser's cookies, to inline
+ * it, and then navigate client-side. For `/oauth2/auth` that would spend the
+ * consent verifier outside the browser.
+ */
+export async function navigate(url: string): Promise<FormState> {
+  if ((await headers()).has("next-action")) return { status: "navigate", url };
+  redirect(url);
+}
+
+/**
+ * Whether this render answers a browser's own page request, rather than a
+ * client-side transition or the re-render that follows a server action.
+ * Pages redirect outside this app only then, for the same reason as above.
+ */
+export async function isDocumentRequest(): Promise<boolean> {
+  const h = await headers();
+  return !h.has("rsc") && !h.has("next-action");
+}

@@ -1,0 +1,89 @@
+import "server-only";
+import { randomBytes } from "node:crypto";
+import { appConfig } from "../config/index.ts";
+import { HydraError, hydra, type OAuth2Client, type OAuth2ConsentRequest } from "../hydra/index.ts";
+import { describeError, log } from "../log/index.ts";
+import { isAllowedRedirect } from "../security/redirects.ts";
+import { idTokenClaims } from "../users/claims.ts";
+import type { User } from "../users/store.ts";
+
+export interface PendingConsent {
+  request: OAuth2ConsentRequest;
+  client: OAuth2Client;
+}
+
+/** What went wrong with a consent request, for the error page; the details went to the log. */
+export interface ConsentProblem {
+  code: HydraError["code"] | "missing";
+  /** Quoted on the error page and in the log line, to find one from the other. */
+  reference: string;
+}
+
+/**
+ * Fetches a consent request and its client. A request that has expired by
+ * its own `expiresAt` counts as expired, and one whose `redirectUrl` leads
+ * anywhere but ISSUER or HYDRA_URL is refused. A client that cannot be read
+ * is shown by its id.
+ */
+export async function loadConsent(id: string): Promise<PendingConsent> {
+  const request = await hydra().getConsentRequest(id);
+  if (request.expiresAt && Date.parse(request.expiresAt) <= Date.now()) {
+    throw new HydraError("expired", "get consent request: expired", { operation: "get consent request" });
+  }
+  if (!isAllowedRedirect(request.redirectUrl, appConfig().redirectOrigins)) {
+    throw new HydraError("bad_response", "get consent request: redirectUrl leaves the allowed origins", {
+      operation: "get consent request",
+      redirectOrigin: URL.canParse(request.redirectUrl) ? new URL(request.redirectUrl).origin : "unparsable",
+    });
+  }
+  const client = await hydra()
+    .getClient(request.audience)
+    .catch((error: unknown) => {
+      log().warn("could not read the client of a consent request; showing its id", {
+        client: request.audience,
+        ...(error instanceof HydraError ? error.details : describeError(error)),
+      });
+      return {
+        id: request.audience,
+        client_name: "",
+        client_uri: "",
+        logo_uri: "",
+        policy_uri: "",
+        tos_uri: "",
+      };
+    });
+  return { request, client };
+}
+
+/** Accepts for the signed-in user; the subject is theirs, never a form field's. */
+export async function acceptConsent(
+  request: OAuth2ConsentRequest,
+  user: User,
+  grantScopes: string[],
+): Promise<void> {
+  await hydra().acceptConsentRequest(request.id, {
+    subject: user.id,
+    grantScopes,
+    accessTokenExtra: {},
+    idTokenExtra: idTokenClaims(user, grantScopes),
+  });
+}
+
+export async function rejectConsent(request: OAuth2ConsentRequest): Promise<void> {
+  await hydra().rejectConsentRequest(request.id, "The user denied the request");
+}
+
+/** Logs a failed consent step and returns what the error page shows. Unexpected errors are rethrown. */
+export function consentProblem(error: unknown, consentId: string): ConsentProblem {
+  if (!(error instanceof HydraError)) throw error;
+  const reference = randomBytes(4).toString("hex");
+  const level =
+    error.code === "unreachable" || error.code === "unauthorized" || error.code === "bad_response";
+  log()[level ? "error" : "info"]("consent request could not be used", {
+    reference,
+    consent: consentId,
+    code: error.code,
+    ...error.details,
+  });
+  return { code: error.code, reference };
+}

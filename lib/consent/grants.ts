@@ -1,0 +1,50 @@
+import { randomUUID } from "node:crypto";
+import type { Database } from "../../db/client.ts";
+
+/** A decision the user asked to remember: this client may have these scopes without asking again. */
+export interface RememberedGrant {
+  id: string;
+  clientId: string;
+  scopes: string[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+function fromRow(row: { id: string; clientId: string; scopes: string; createdAt: Date; updatedAt: Date }) {
+  return { ...row, scopes: JSON.parse(row.scopes) as string[] };
+}
+
+export class GrantStore {
+  constructor(private readonly db: Database) {}
+
+  async find(userId: string, clientId: string): Promise<RememberedGrant | null> {
+    const row = await this.db.rememberedGrant.findUnique({
+      where: { userId_clientId: { userId, clientId } },
+    });
+    return row && fromRow(row);
+  }
+
+  /** Remembers exactly these scopes for the client, replacing an earlier decision. */
+  async remember(userId: string, clientId: string, scopes: readonly string[]): Promise<void> {
+    const value = JSON.stringify([...new Set(scopes)]);
+    await this.db.rememberedGrant.upsert({
+      where: { userId_clientId: { userId, clientId } },
+      create: { id: randomUUID(), userId, clientId, scopes: value },
+      update: { scopes: value },
+    });
+  }
+
+  async list(userId: string): Promise<RememberedGrant[]> {
+    const rows = await this.db.rememberedGrant.findMany({
+      where: { userId },
+      orderBy: { updatedAt: "desc" },
+    });
+    return rows.map(fromRow);
+  }
+
+  /** Forgets one decision; a grant of another user is never touched. */
+  async revoke(userId: string, grantId: string): Promise<boolean> {
+    const { count } = await this.db.rememberedGrant.deleteMany({ where: { id: grantId, userId } });
+    return count > 0;
+  }
+}

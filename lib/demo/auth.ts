@@ -1,0 +1,67 @@
+import "server-only";
+import type { AuthOptions } from "next-auth";
+import { DEMO_SCOPES } from "../../common/demo-client.ts";
+import { appConfig } from "../config/index.ts";
+import { log } from "../log/index.ts";
+
+/** The id of the demo's next-auth provider; its callback is /api/auth/callback/portico. */
+export const PROVIDER_ID = "portico";
+
+/** The claims of an OpenID Connect ID token, as the demo shows them. */
+export type IdTokenClaims = Record<string, unknown> & { sub: string };
+
+/**
+ * The demo relying party: next-auth v4 with Portico as a generic OpenID
+ * Connect provider, discovered from ISSUER, using PKCE, state and nonce, and
+ * validating the ID token. It is an ordinary third-party client of the
+ * server: it knows only its own client id and secret.
+ */
+export function demoAuthOptions(): AuthOptions {
+  const { issuer, demo } = appConfig();
+  if (!demo) throw new Error("the demo relying party is off (PORTICO_DEMO is not 1)");
+  return {
+    secret: demo.authSecret,
+    session: { strategy: "jwt" },
+    pages: { signIn: "/", error: "/" },
+    providers: [
+      {
+        id: PROVIDER_ID,
+        name: "Portico",
+        type: "oauth",
+        wellKnown: `${issuer}/.well-known/openid-configuration`,
+        clientId: demo.clientId,
+        clientSecret: demo.clientSecret,
+        client: { token_endpoint_auth_method: "client_secret_basic", id_token_signed_response_alg: "RS256" },
+        authorization: { params: { scope: DEMO_SCOPES.join(" ") } },
+        checks: ["pkce", "state", "nonce"],
+        idToken: true,
+        profile(claims: IdTokenClaims) {
+          return {
+            id: claims.sub,
+            name: typeof claims.name === "string" ? claims.name : null,
+            email: typeof claims.email === "string" ? claims.email : null,
+          };
+        },
+      },
+    ],
+    callbacks: {
+      // On sign-in, keep the ID token's claims and the access token in the (encrypted) session cookie.
+      jwt({ token, account, profile }) {
+        if (account && profile) {
+          token.idTokenClaims = profile;
+          token.accessToken = account.access_token;
+        }
+        return token;
+      },
+      // What /api/auth/session tells the browser: no tokens.
+      session({ session }) {
+        return session;
+      },
+    },
+    logger: {
+      error: (code, metadata) => log().warn(`demo app (next-auth): ${code}`, { detail: String(metadata) }),
+      warn: (code) => log().warn(`demo app (next-auth): ${code}`),
+      debug: () => {},
+    },
+  };
+}

@@ -1,0 +1,232 @@
+import type { z } from "zod";
+import { HydraError } from "./errors.ts";
+import {
+  apiErrorEnvelope,
+  type ConsentRequestAcceptance,
+  type OAuth2Client,
+  type OAuth2ConsentRequest,
+  oAuth2Client,
+  oAuth2ConsentRequest,
+  oauthError,
+  tokenResponse,
+} from "./schemas.ts";
+
+export interface HydraClientOptions {
+  /** The server's base URL (HYDRA_URL), without a trailing slash. */
+  url: string;
+  clientId: string;
+  clientSecret: string;
+  fetch?: typeof fetch;
+  /** Per-request time limit. */
+  timeoutMs?: number;
+  now?: () => number;
+}
+
+/** The scopes this app's token needs: consent requests, and reading clients. */
+export const HYDRA_SCOPES = "hydra.consent hydra.clients";
+
+/** Renew the token this long before it expires, so it never lapses in flight. */
+const EXPIRY_MARGIN_MS = 60_000;
+
+/**
+ * The typed client for the Hydra API that everything in the consent app uses.
+ * It speaks HTTP only, so it works against the embedded server or any other
+ * server of this API. Its own client-credentials token is cached until
+ * shortly before it expires, and fetched again once if the server refuses it.
+ */
+export class HydraClient {
+  private readonly fetch: typeof fetch;
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
+  private token: { value: string; renewAt: number } | undefined;
+  private pendingToken: Promise<string> | undefined;
+
+  constructor(private readonly options: HydraClientOptions) {
+    this.fetch = options.fetch ?? globalThis.fetch;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** `GET /oauth2/consent/requests/{id}` */
+  getConsentRequest(id: string): Promise<OAuth2ConsentRequest> {
+    return this.call("get consent request", "GET", `/oauth2/consent/requests/${encodeURIComponent(id)}`, {
+      schema: oAuth2ConsentRequest,
+    });
+  }
+
+  /** `PATCH /oauth2/consent/requests/{id}/accept` */
+  async acceptConsentRequest(id: string, acceptance: ConsentRequestAcceptance): Promise<void> {
+    await this.call(
+      "accept consent request",
+      "PATCH",
+      `/oauth2/consent/requests/${encodeURIComponent(id)}/accept`,
+      { body: acceptance },
+    );
+  }
+
+  /** `PATCH /oauth2/consent/requests/{id}/reject` */
+  async rejectConsentRequest(id: string, reason: string): Promise<void> {
+    await this.call(
+      "reject consent request",
+      "PATCH",
+      `/oauth2/consent/requests/${encodeURIComponent(id)}/reject`,
+      { body: { reason } },
+    );
+  }
+
+  /** `GET /clients/{id}` */
+  getClient(id: string): Promise<OAuth2Client> {
+    return this.call("get client", "GET", `/clients/${encodeURIComponent(id)}`, { schema: oAuth2Client });
+  }
+
+  private async call<T>(
+    operation: string,
+    method: string,
+    path: string,
+    request: { schema?: z.ZodType<T>; body?: unknown },
+  ): Promise<T> {
+    let response = await this.send(operation, method, path, request.body, await this.accessToken());
+    if (response.status === 401) {
+      // The cached token may have been revoked or the server restarted with new keys: one fresh try.
+      this.token = undefined;
+      response = await this.send(operation, method, path, request.body, await this.accessToken());
+    }
+    if (!response.ok) throw await this.failure(operation, response);
+    if (!request.schema) return undefined as T;
+    return this.parse(operation, response, request.schema);
+  }
+
+  private async send(
+    operation: string,
+    method: string,
+    path: string,
+    body: unknown,
+    token: string,
+  ): Promise<Response> {
+    try {
+      return await this.fetch(`${this.options.url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: "application/json",
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        redirect: "manual",
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw unreachable(operation, this.options.url, error);
+    }
+  }
+
+  private async failure(operation: string, response: Response): Promise<HydraError> {
+    const text = await response.text().catch(() => "");
+    const envelope = apiErrorEnvelope.safeParse(safeJson(text));
+    const details = {
+      operation,
+      status: response.status,
+      ...(envelope.success && envelope.data.error.message ? { message: envelope.data.error.message } : {}),
+    };
+    switch (response.status) {
+      case 404:
+        return new HydraError("not_found", `${operation}: not found`, details);
+      case 410:
+        return new HydraError("expired", `${operation}: expired`, details);
+      case 409:
+        return new HydraError("already_handled", `${operation}: already handled`, details);
+      case 401:
+      case 403:
+        return new HydraError("unauthorized", `${operation}: refused (${response.status})`, details);
+      default:
+        return new HydraError("bad_response", `${operation}: unexpected status ${response.status}`, details);
+    }
+  }
+
+  private async parse<T>(operation: string, response: Response, schema: z.ZodType<T>): Promise<T> {
+    const parsed = schema.safeParse(safeJson(await response.text().catch(() => "")));
+    if (!parsed.success) {
+      throw new HydraError("bad_response", `${operation}: the response does not match the API`, {
+        operation,
+        status: response.status,
+        issues: parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join(".")}: ${issue.message}`),
+      });
+    }
+    return parsed.data;
+  }
+
+  private accessToken(): Promise<string> {
+    if (this.token && this.now() < this.token.renewAt) return Promise.resolve(this.token.value);
+    // One token request at a time, however many pages need it at once.
+    this.pendingToken ??= this.requestToken().finally(() => {
+      this.pendingToken = undefined;
+    });
+    return this.pendingToken;
+  }
+
+  private async requestToken(): Promise<string> {
+    const operation = "client credentials token";
+    const { url, clientId, clientSecret } = this.options;
+    const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString(
+      "base64",
+    );
+    const issuedAt = this.now();
+    let response: Response;
+    try {
+      response = await this.fetch(`${url}/oauth2/token`, {
+        method: "POST",
+        headers: {
+          authorization: `Basic ${basic}`,
+          "content-type": "application/x-www-form-urlencoded",
+          accept: "application/json",
+        },
+        body: new URLSearchParams({ grant_type: "client_credentials", scope: HYDRA_SCOPES }),
+        redirect: "manual",
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw unreachable(operation, url, error);
+    }
+    const body = safeJson(await response.text().catch(() => ""));
+    if (!response.ok) {
+      const error = oauthError.safeParse(body);
+      throw new HydraError(
+        response.status === 400 || response.status === 401 ? "unauthorized" : "bad_response",
+        `${operation}: refused (${response.status})`,
+        {
+          operation,
+          status: response.status,
+          clientId,
+          ...(error.success ? { error: error.data.error } : {}),
+        },
+      );
+    }
+    const parsed = tokenResponse.safeParse(body);
+    if (!parsed.success) {
+      throw new HydraError("bad_response", `${operation}: the response does not match RFC 6749`, {
+        operation,
+        status: response.status,
+      });
+    }
+    const lifetimeMs = (parsed.data.expires_in ?? 300) * 1000;
+    this.token = {
+      value: parsed.data.access_token,
+      renewAt: issuedAt + Math.max(lifetimeMs - EXPIRY_MARGIN_MS, lifetimeMs / 2),
+    };
+    return parsed.data.access_token;
+  }
+}
+
+function unreachable(operation: string, url: string, error: unknown): HydraError {
+  const reason =
+    error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+  return new HydraError("unreachable", `${operation}: ${url} did not answer`, { operation, url, reason });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

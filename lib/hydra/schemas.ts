@@ -1,0 +1,72 @@
+import { z } from "zod";
+
+/**
+ * The wire models this app reads from the Hydra API, named after the
+ * swagger definitions. Every response is parsed with these before use;
+ * fields the app does not read are let through untouched.
+ */
+
+/** `oAuth2consentRequest`. */
+export const oAuth2ConsentRequest = z.object({
+  id: z.string().min(1),
+  audience: z.string().min(1),
+  requestedScopes: z
+    .array(z.string())
+    .nullish()
+    .transform((scopes) => scopes ?? []),
+  redirectUrl: z.url(),
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+});
+export type OAuth2ConsentRequest = z.output<typeof oAuth2ConsentRequest>;
+
+const optionalText = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? "");
+
+/** An http(s) link or nothing: a client's links end up in href and src attributes. */
+const optionalWebUrl = z
+  .string()
+  .nullish()
+  .transform((value) => {
+    if (!value || !URL.canParse(value)) return "";
+    return /^https?:$/.test(new URL(value).protocol) ? value : "";
+  });
+
+/** `oAuth2Client`: the fields the consent screen shows. */
+export const oAuth2Client = z.object({
+  id: z.string().min(1),
+  client_name: optionalText,
+  client_uri: optionalWebUrl,
+  logo_uri: optionalWebUrl,
+  policy_uri: optionalWebUrl,
+  tos_uri: optionalWebUrl,
+});
+export type OAuth2Client = z.output<typeof oAuth2Client>;
+
+/** RFC 6749 §5.1 token response (client_credentials). */
+export const tokenResponse = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string().optional(),
+  expires_in: z.number().int().positive().optional(),
+});
+
+/** Body of `PATCH /oauth2/consent/requests/{id}/accept` (`consentRequestAcceptance`). */
+export interface ConsentRequestAcceptance {
+  subject: string;
+  grantScopes: string[];
+  accessTokenExtra: Record<string, unknown>;
+  idTokenExtra: Record<string, unknown>;
+}
+
+/** The admin API's error envelope, read only to log what went wrong. */
+export const apiErrorEnvelope = z.object({
+  error: z.object({
+    code: z.number().optional(),
+    status: z.string().optional(),
+    message: z.string().optional(),
+  }),
+});
+
+/** RFC 6749 §5.2 error body from the token endpoint. */
+export const oauthError = z.object({ error: z.string(), error_description: z.string().optional() });

@@ -1,0 +1,41 @@
+import "server-only";
+import { db } from "../db/index.ts";
+import { type ScopedVerdict, ThrottleStore, throttleKeys } from "../security/throttle.ts";
+import { users } from "./index.ts";
+import { verifyPassword } from "./passwords.ts";
+import type { User } from "./store.ts";
+
+export type SignInOutcome =
+  | { ok: true; user: User }
+  /** `throttle` says whether the next attempt must now wait, or the key is locked. */
+  | { ok: false; code: "invalid_credentials"; throttle: ScopedVerdict }
+  | { ok: false; code: "throttled"; throttle: Exclude<ScopedVerdict, { allowed: true }> };
+
+let throttles: ThrottleStore | undefined;
+
+/**
+ * Checks an email and password, throttled per account and per client
+ * address. The same work is done whether or not the account exists: a
+ * throttled key is refused before any password check, an unknown email is
+ * checked against a dummy hash, and failures count against the email either way.
+ */
+export async function authenticate(
+  email: string,
+  password: string,
+  address: string | undefined,
+): Promise<SignInOutcome> {
+  throttles ??= new ThrottleStore(db());
+  const keys = throttleKeys(email, address);
+  const before = await throttles.check(keys);
+  if (!before.allowed) return { ok: false, code: "throttled", throttle: before };
+
+  const found = await users().findCredentials(email);
+  const valid = await verifyPassword(found?.passwordHash, password);
+  if (!found || !valid) {
+    await throttles.recordFailure(keys);
+    return { ok: false, code: "invalid_credentials", throttle: await throttles.check(keys) };
+  }
+  await throttles.clear(keys[0]!.key);
+  const { passwordHash: _, ...user } = found;
+  return { ok: true, user };
+}

@@ -1,0 +1,84 @@
+import { randomUUID } from "node:crypto";
+import type { Database } from "../../db/client.ts";
+import { isUniqueViolation } from "../../db/errors.ts";
+import { normalizeEmail } from "./email.ts";
+import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./passwords.ts";
+
+/** A person who signs in here. `id` is their stable, opaque subject (`sub`); the email may change. */
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: Date;
+}
+
+/** The user plus the hash their password is checked against; never leaves the users module's callers. */
+export interface UserWithCredentials extends User {
+  passwordHash: string;
+}
+
+export class UserError extends Error {
+  constructor(
+    readonly code: "email_taken" | "weak_password" | "not_found",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const PUBLIC_FIELDS = { id: true, email: true, name: true, createdAt: true } as const;
+
+export class UserStore {
+  constructor(private readonly db: Database) {}
+
+  async create(input: { email: string; password: string; name?: string }): Promise<User> {
+    if (input.password.length < PASSWORD_MIN_LENGTH || input.password.length > PASSWORD_MAX_LENGTH) {
+      throw new UserError(
+        "weak_password",
+        `The password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long`,
+      );
+    }
+    const email = normalizeEmail(input.email);
+    try {
+      return await this.db.user.create({
+        data: {
+          id: randomUUID(),
+          email,
+          name: (input.name ?? "").trim(),
+          passwordHash: await hashPassword(input.password),
+        },
+        select: PUBLIC_FIELDS,
+      });
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new UserError("email_taken", `A user with the email ${email} exists`);
+      throw error;
+    }
+  }
+
+  findById(id: string): Promise<User | null> {
+    return this.db.user.findUnique({ where: { id }, select: PUBLIC_FIELDS });
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.db.user.findUnique({ where: { email: normalizeEmail(email) }, select: PUBLIC_FIELDS });
+  }
+
+  /** For sign-in only: the user with their password hash. */
+  findCredentials(email: string): Promise<UserWithCredentials | null> {
+    return this.db.user.findUnique({
+      where: { email: normalizeEmail(email) },
+      select: { ...PUBLIC_FIELDS, passwordHash: true },
+    });
+  }
+
+  list(): Promise<User[]> {
+    return this.db.user.findMany({ orderBy: { createdAt: "asc" }, select: PUBLIC_FIELDS });
+  }
+
+  /** Deletes the user and, by cascade, their remembered decisions. */
+  async delete(email: string): Promise<void> {
+    const { count } = await this.db.user.deleteMany({ where: { email: normalizeEmail(email) } });
+    if (count === 0) throw new UserError("not_found", `No user has the email ${normalizeEmail(email)}`);
+  }
+}

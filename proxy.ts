@@ -1,0 +1,48 @@
+import { type NextRequest, NextResponse } from "next/server";
+import { appConfig } from "./lib/config/index.ts";
+import { securityHeaders } from "./lib/security/headers.ts";
+import {
+  anonymousSession,
+  sealSession,
+  sessionCookieName,
+  sessionCookieOptions,
+  unsealSession,
+} from "./lib/session/seal.ts";
+
+/**
+ * Runs before every page, server action and next-auth route (the API paths
+ * never reach Next.js). It gives the response its security headers with a
+ * fresh CSP nonce, which Next.js reads from the request's CSP and puts on
+ * its own scripts, and it gives a visitor without a session an anonymous
+ * one, so that the first form they see already carries a CSRF token.
+ */
+export async function proxy(request: NextRequest) {
+  const { cookieSecret, secureCookies } = appConfig();
+  const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("base64");
+  const headers = securityHeaders(nonce, secureCookies);
+
+  const cookieName = sessionCookieName(secureCookies);
+  let newSession: { seal: string; options: ReturnType<typeof sessionCookieOptions> } | undefined;
+  if (!(await unsealSession(request.cookies.get(cookieName)?.value, cookieSecret))) {
+    const session = anonymousSession();
+    newSession = {
+      seal: await sealSession(session, cookieSecret),
+      options: sessionCookieOptions(session, secureCookies),
+    };
+    // This request's own render must see the session its response creates.
+    request.cookies.set(cookieName, newSession.seal);
+  }
+
+  const forwarded = new Headers(request.headers);
+  forwarded.set("x-nonce", nonce);
+  forwarded.set("content-security-policy", headers["content-security-policy"] as string);
+  const response = NextResponse.next({ request: { headers: forwarded } });
+  for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
+  if (newSession) response.cookies.set(cookieName, newSession.seal, newSession.options);
+  return response;
+}
+
+export const config = {
+  // Everything but build assets and the files under public/.
+  matcher: ["/((?!_next/static|_next/image|brand/|demo/logo\\.svg|favicon\\.ico).*)"],
+};
