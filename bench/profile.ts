@@ -6,6 +6,10 @@
  * measured window only (startup, migrations and warm-up are left out): self
  * time by package and the top frames.
  *
+ * Scenarios: cc, introspect, client, discovery, jwks, flow (a whole
+ * authorization-code flow per iteration, 8 at a time; "per request" then means
+ * per flow).
+ *
  * Environment: PROFILE_SCENARIOS (cc,introspect,client), PROFILE_SECONDS (10),
  * PROFILE_WARMUP (2), PROFILE_CONNECTIONS (50), PROFILE_TOP (25),
  * BENCH_DATABASE / BENCH_POSTGRES_URL as for `npm run bench`.
@@ -15,7 +19,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import autocannon from "autocannon";
-import { basicAuth } from "./lib/flow.ts";
+import { authorizationCodeFlow, basicAuth } from "./lib/flow.ts";
+import { measureLoop } from "./lib/load.ts";
 import { porticoFixtures, startPorticoProcess } from "./lib/portico.ts";
 import { cpuMeter } from "./lib/proc.ts";
 import { freePort, preparePostgres } from "./lib/servers.ts";
@@ -153,6 +158,26 @@ export function summarise(profile: CpuProfile, window: { fromMs: number; toMs: n
   };
 }
 
+interface LoadResult {
+  rate: number;
+  cpuUsPerRequest: number;
+  non2xx: number;
+  p50: number;
+  p99: number;
+}
+
+function finish(
+  scenario: string,
+  profileDir: string,
+  window: { fromMs: number; toMs: number; endWallMs: number },
+  load: LoadResult,
+) {
+  const file = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"));
+  if (!file) throw new Error(`no .cpuprofile written in ${profileDir}`);
+  const profile = JSON.parse(readFileSync(join(profileDir, file), "utf8")) as CpuProfile;
+  return { scenario, ...load, profile: join(profileDir, file), ...summarise(profile, window) };
+}
+
 async function profileScenario(scenario: string, outDir: string) {
   let databaseUrl: string;
   let tempDir: string | undefined;
@@ -201,6 +226,37 @@ async function profileScenario(scenario: string, outDir: string) {
       discovery: { url: `${portico.url}/.well-known/openid-configuration`, method: "GET", headers: {} },
       jwks: { url: `${portico.url}/.well-known/jwks.json`, method: "GET", headers: {} },
     };
+    if (scenario === "flow") {
+      const flow = () =>
+        authorizationCodeFlow({
+          client: fixtures.flowClient,
+          consentToken: fixtures.rootToken,
+          subject: "bench-user",
+          routes: { auth: portico.url, consent: portico.url, callback: portico.url, token: portico.url },
+        });
+      await flow();
+      await measureLoop(flow, { concurrency: 8, seconds: warmup, warmupSeconds: 0 }, portico.server.pid);
+      const fromMs = Date.now();
+      const { measurement } = await measureLoop(
+        flow,
+        { concurrency: 8, seconds, warmupSeconds: 0 },
+        portico.server.pid,
+      );
+      const toMs = Date.now();
+      await portico.server.stop();
+      return finish(
+        scenario,
+        profileDir,
+        { fromMs, toMs, endWallMs: Date.now() },
+        {
+          rate: measurement.rate,
+          cpuUsPerRequest: measurement.cpuUsPerOp,
+          non2xx: measurement.errors,
+          p50: measurement.p50,
+          p99: measurement.p99,
+        },
+      );
+    }
     const target = targets[scenario];
     if (!target) throw new Error(`unknown scenario ${scenario}`);
     const probe = await fetch(target.url, {
@@ -220,20 +276,18 @@ async function profileScenario(scenario: string, outDir: string) {
     const toMs = Date.now();
     await portico.server.stop();
     const endWallMs = Date.now();
-    const file = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"));
-    if (!file) throw new Error(`no .cpuprofile written in ${profileDir}`);
-    const profile = JSON.parse(readFileSync(join(profileDir, file), "utf8")) as CpuProfile;
-    const summary = summarise(profile, { fromMs, toMs, endWallMs });
-    return {
+    return finish(
       scenario,
-      rate: result["2xx"] / result.duration,
-      cpuUsPerRequest: (cpuMs * 1000) / Math.max(1, result["2xx"]),
-      non2xx: result.non2xx,
-      p50: result.latency.p50,
-      p99: result.latency.p99,
-      profile: join(profileDir, file),
-      ...summary,
-    };
+      profileDir,
+      { fromMs, toMs, endWallMs },
+      {
+        rate: result["2xx"] / result.duration,
+        cpuUsPerRequest: (cpuMs * 1000) / Math.max(1, result["2xx"]),
+        non2xx: result.non2xx,
+        p50: result.latency.p50,
+        p99: result.latency.p99,
+      },
+    );
   } finally {
     await portico.server.stop();
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
@@ -248,7 +302,7 @@ async function main() {
     const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
     const lines = [
       "",
-      `## ${scenario}: ${Math.round(summary.rate)} req/s on one worker (p50 ${summary.p50} ms, p99 ${summary.p99} ms, non-2xx ${summary.non2xx})`,
+      `## ${scenario}: ${summary.rate.toFixed(summary.scenario === "flow" ? 1 : 0)} ${summary.scenario === "flow" ? "flows/s" : "req/s"} on one worker (p50 ${summary.p50.toFixed(1)} ms, p99 ${summary.p99.toFixed(1)} ms, non-2xx ${summary.non2xx})`,
       `server CPU (user + system, from /proc): ${summary.cpuUsPerRequest.toFixed(0)} µs per request; ` +
         `profiler: busy ${Math.round(summary.busyMs)} ms, idle ${Math.round(summary.idleMs)} ms of the ${seconds} s window`,
       `profile: ${relative(ROOT, summary.profile)}`,
