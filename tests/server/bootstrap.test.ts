@@ -150,7 +150,7 @@ describe("configuration", () => {
           SYSTEM_SECRET: "test-system-secret-0123456789",
           DATABASE_URL: "file:./data/never-created.db",
           ...env,
-        } as NodeJS.ProcessEnv,
+        } as unknown as NodeJS.ProcessEnv,
         encoding: "utf8",
         timeout: 30_000,
       });

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { BACKENDS, type Portico, startPortico } from "../support/server.ts";
 
-function basic(id: string, secret: string): string {
-  return `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`;
+function basic(id: string, secret: string): Record<string, string> {
+  return { authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}` };
 }
 
 for (const backend of BACKENDS) {
@@ -139,7 +139,7 @@ for (const backend of BACKENDS) {
         method: "POST",
         headers: {
           "content-type": "application/json",
-          authorization: basic("machine", "s3cret: with spaces & symbols"),
+          ...basic("machine", "s3cret: with spaces & symbols"),
         },
         body: JSON.stringify({ grant_type: "client_credentials" }),
       });
