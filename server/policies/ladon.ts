@@ -1,11 +1,11 @@
 import v8 from "node:v8";
 import type { AccessRequest } from "../http/guard.ts";
 
-// Ladon's Go regexps run in linear time (RE2); ECMAScript's backtrack. With
-// these flags V8 re-runs a regexp on its linear-time engine once backtracking
-// gets excessive, and lets us ask (flag "l") whether that engine can run one.
-// Policies are user-supplied and checked on every admin call, so this is the
-// line between a typo and a denial of service.
+// Ladon's Go regexps run in linear time (RE2); ECMAScript's backtrack, and a
+// policy's regexps run on every admin call against values a caller chooses
+// (ids in URLs). With these flags V8 re-runs a regexp on its linear-time
+// engine once backtracking gets excessive, and lets us ask (flag "l") whether
+// that engine can run a given one. Process-wide, and only ever a speed-up.
 v8.setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
 v8.setFlagsFromString("--enable-experimental-regexp-engine");
 
@@ -157,7 +157,7 @@ function checkRegExp(source: string, shownAs: string): void {
 
 /** Compiles for matching. Refuses what the linear-time fallback cannot rescue and that could take exponential time. */
 function executable(source: string, shownAs: string): RegExp {
-  return cached(source, () => {
+  return cached(`regexp\0${source}`, () => {
     if (!linearTime(source) && shapeOf(source).nestedRepetition) {
       throw new PolicyError(
         `the regular expression ${shownAs} nests repetitions with large bounds; simplify it`,
@@ -217,7 +217,7 @@ function compileTemplate(pattern: string): RegExp {
  */
 export function compilePattern(pattern: string): Matcher {
   if (!pattern.includes(START)) return (value) => value === pattern;
-  const regexp = compileTemplate(pattern);
+  const regexp = cached(`pattern\0${pattern}`, () => compileTemplate(pattern));
   return (value) => regexp.test(value);
 }
 

@@ -1,0 +1,378 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import type { AccessRequest } from "../../server/http/guard.ts";
+import { compileCondition } from "../../server/policies/conditions.ts";
+import { compilePattern, ladonRegExp, PolicyError } from "../../server/policies/ladon.ts";
+import { type Policy, policyInput } from "../../server/policies/schemas.ts";
+import { compilePolicy, LadonWarden } from "../../server/policies/warden.ts";
+
+function policy(fields: Partial<Policy> & Pick<Policy, "id">): Policy {
+  return {
+    description: "",
+    subjects: [],
+    effect: "allow",
+    resources: [],
+    actions: [],
+    conditions: {},
+    ...fields,
+  };
+}
+
+function wardenOf(...policies: Policy[]): LadonWarden {
+  const compiled = policies.map(compilePolicy);
+  return new LadonWarden({ all: async () => compiled });
+}
+
+function request(fields: Partial<AccessRequest> = {}): AccessRequest {
+  return { subject: "alice", resource: "rn:hydra:clients:abc", action: "get", context: {}, ...fields };
+}
+
+describe("ladon patterns", () => {
+  const cases: Array<[pattern: string, value: string, matches: boolean]> = [
+    ["rn:hydra:clients:<.*>", "rn:hydra:clients:abc", true],
+    ["rn:hydra:clients:<.*>", "rn:hydra:clients:", true],
+    ["rn:hydra:clients:<.*>", "rn:hydra:clients", false],
+    ["rn:hydra:clients:<.*>", "xrn:hydra:clients:abc", false],
+    ["rn:hydra:clients:<.+>", "rn:hydra:clients:", false],
+    // Anchored: a regexp part must not match a mere part of the value.
+    ["rn:hydra:clients:<[a-z]+>", "rn:hydra:clients:abc1", false],
+    ["rn:hydra:clients:<[a-z]+>", "rn:hydra:clients:abc", true],
+    ["<abc>", "xabcx", false],
+    ["<get|list>", "get", true],
+    ["<get|list>", "getlist", false],
+    ["<get|list>", "list", true],
+    // Text outside <> is literal: a dot is a dot.
+    ["rn:hydra:keys:hydra.openid.id-token:public", "rn:hydra:keys:hydra.openid.id-token:public", true],
+    ["rn:hydra:keys:hydra.openid.<.*>", "rn:hydra:keys:hydraXopenid.x", false],
+    ["rn:hydra:keys:hydra.openid.<.*>", "rn:hydra:keys:hydra.openid.x", true],
+    ["a+b(c)<.*>", "a+b(c)d", true],
+    ["a+b(c)<.*>", "aab(c)d", false],
+    // Without <, plain equality: regexp characters mean nothing.
+    ["rn:hydra:clients:.*", "rn:hydra:clients:abc", false],
+    ["rn:hydra:clients:.*", "rn:hydra:clients:.*", true],
+    ["a>b", "a>b", true],
+    // Several groups.
+    ["rn:hydra:keys:<[^:]+>:<public|private>", "rn:hydra:keys:set:public", true],
+    ["rn:hydra:keys:<[^:]+>:<public|private>", "rn:hydra:keys:set:secret", false],
+    ["rn:hydra:keys:<[^:]+>:<public|private>", "rn:hydra:keys:a:b:public", false],
+    ["<[a-z]+>-<\\d{2,3}>-<.*>", "abc-12-", true],
+    ["<[a-z]+>-<\\d{2,3}>-<.*>", "abc-1234-x", false],
+    // Nested < inside a group count, as in ladon's compiler.
+    ["<[<>]>", "<", true],
+    ["<[<>]>", ">", true],
+    // Go escapes of punctuation are literals; \d and friends keep their meaning.
+    ["<a\\-b\\.c>", "a-b.c", true],
+    ["<a\\-b\\.c>", "a-bxc", false],
+    ["<\\w+\\:\\d+>", "ab:12", true],
+    ["<[0-9a-f]{32}>", "0123456789abcdef0123456789abcdef", true],
+    ["<[0-9a-f]{32}>", "0123456789abcdef", false],
+    // The anonymous subject is the empty string.
+    ["<.*>", "", true],
+    ["", "", true],
+    // Case matters, as in ladon.
+    ["rn:hydra:clients", "RN:HYDRA:CLIENTS", false],
+  ];
+  for (const [pattern, value, matches] of cases) {
+    test(`${JSON.stringify(pattern)} ${matches ? "matches" : "does not match"} ${JSON.stringify(value)}`, () => {
+      assert.equal(compilePattern(pattern)(value), matches);
+    });
+  }
+
+  const invalid: Array<[pattern: string, why: string]> = [
+    ["rn:<.*", "unbalanced <"],
+    ["rn:.*>x<", "unbalanced >"],
+    ["<(>", "unterminated group"],
+    ["<[a-z>", "unterminated class"],
+    ["<*>", "nothing to repeat"],
+    ["<a)(b>", "a part that only compiles inside the whole"],
+    ["<\\z>", "Go-only escape"],
+    ["<\\pL>", "Go-only escape"],
+    ["<(?i)abc>", "Go-only flag group"],
+    ["<(a)\\1>", "backreference (RE2 has none)"],
+    ["<(?=a)a>", "lookahead (RE2 has none)"],
+    ["<[]a]>", "a bracket Go and ECMAScript read differently"],
+    ["<(a{1,200})+>", "nested repetition too large for the linear-time engine"],
+    ["<abc\\>", "trailing backslash"],
+  ];
+  for (const [pattern, why] of invalid) {
+    test(`${JSON.stringify(pattern)} is refused (${why})`, () => {
+      assert.throws(() => compilePattern(pattern), PolicyError);
+    });
+  }
+
+  test("catastrophic-looking regexps still answer quickly", () => {
+    const started = performance.now();
+    assert.equal(compilePattern("<(a+)+>")(`${"a".repeat(5000)}!`), false);
+    assert.equal(compilePattern("<(a|aa)+>")(`${"a".repeat(5000)}!`), false);
+    assert.equal(compilePattern("rn:<.*>:<.*>:<.*>")(`rn:${":".repeat(5000)}\n`), false);
+    assert.ok(performance.now() - started < 2000, `took ${performance.now() - started} ms`);
+  });
+
+  test("a compiled regexp is reused", () => {
+    assert.equal(ladonRegExp("^a+$"), ladonRegExp("^a+$"));
+  });
+});
+
+describe("ladon decisions", () => {
+  const allowAll = policy({ id: "all", subjects: ["alice"], resources: ["<.*>"], actions: ["<.*>"] });
+  const cases: Array<[name: string, policies: Policy[], request: AccessRequest, allowed: boolean]> = [
+    ["no policy denies", [], request(), false],
+    ["a matching allow allows", [allowAll], request(), true],
+    ["another subject is not matched", [allowAll], request({ subject: "bob" }), false],
+    [
+      "a non-matching action is not matched",
+      [policy({ id: "p", subjects: ["alice"], resources: ["<.*>"], actions: ["get"] })],
+      request({ action: "delete" }),
+      false,
+    ],
+    [
+      "a non-matching resource is not matched",
+      [policy({ id: "p", subjects: ["alice"], resources: ["rn:hydra:keys:<.*>"], actions: ["get"] })],
+      request(),
+      false,
+    ],
+    [
+      "deny overrides allow",
+      [
+        allowAll,
+        policy({
+          id: "d",
+          subjects: ["alice"],
+          resources: ["rn:hydra:clients:abc"],
+          actions: ["get"],
+          effect: "deny",
+        }),
+      ],
+      request(),
+      false,
+    ],
+    [
+      "deny overrides allow whatever the order",
+      [
+        policy({ id: "d", subjects: ["<.*>"], resources: ["<.*>"], actions: ["get"], effect: "deny" }),
+        allowAll,
+      ],
+      request(),
+      false,
+    ],
+    [
+      "a deny that does not match leaves the allow",
+      [
+        allowAll,
+        policy({
+          id: "d",
+          subjects: ["alice"],
+          resources: ["rn:hydra:clients:xyz"],
+          actions: ["get"],
+          effect: "deny",
+        }),
+      ],
+      request(),
+      true,
+    ],
+    [
+      "a deny alone denies",
+      [policy({ id: "d", subjects: ["alice"], resources: ["<.*>"], actions: ["<.*>"], effect: "deny" })],
+      request(),
+      false,
+    ],
+    [
+      "a deny whose condition fails does not apply",
+      [
+        allowAll,
+        policy({
+          id: "d",
+          subjects: ["alice"],
+          resources: ["<.*>"],
+          actions: ["<.*>"],
+          effect: "deny",
+          conditions: { owner: { type: "StringEqualCondition", options: { equals: "bob" } } },
+        }),
+      ],
+      request({ context: { owner: "alice" } }),
+      true,
+    ],
+    [
+      "the anonymous subject matches <.*>",
+      [
+        policy({
+          id: "p",
+          subjects: ["<.*>"],
+          resources: ["rn:hydra:keys:hydra.openid.id-token:public"],
+          actions: ["get"],
+        }),
+      ],
+      request({ subject: "", resource: "rn:hydra:keys:hydra.openid.id-token:public" }),
+      true,
+    ],
+    [
+      "a policy with no subjects matches nobody",
+      [policy({ id: "p", resources: ["<.*>"], actions: ["<.*>"] })],
+      request(),
+      false,
+    ],
+    [
+      "a broken stored pattern that is reached denies (fail closed)",
+      [
+        allowAll,
+        policy({ id: "broken", subjects: ["<(>"], resources: ["<.*>"], actions: ["get"], effect: "deny" }),
+      ],
+      request(),
+      false,
+    ],
+  ];
+  for (const [name, policies, req, allowed] of cases) {
+    test(name, async () => {
+      assert.equal(await wardenOf(...policies).isAllowed(req), allowed);
+    });
+  }
+});
+
+describe("ladon conditions", () => {
+  type Case = [
+    type: string,
+    options: Record<string, unknown>,
+    context: Record<string, unknown>,
+    passes: boolean,
+  ];
+  const cases: Case[] = [
+    ["StringEqualCondition", { equals: "alice" }, { owner: "alice" }, true],
+    ["StringEqualCondition", { equals: "alice" }, { owner: "bob" }, false],
+    ["StringEqualCondition", { equals: "1" }, { owner: 1 }, false],
+    ["StringEqualCondition", { equals: "" }, {}, false],
+    // Unanchored, as ladon's regexp.MatchString.
+    ["StringMatchCondition", { matches: "^team-[a-z]+$" }, { owner: "team-red" }, true],
+    ["StringMatchCondition", { matches: "^team-[a-z]+$" }, { owner: "team-red1" }, false],
+    ["StringMatchCondition", { matches: "team" }, { owner: "my-team-1" }, true],
+    ["StringMatchCondition", { matches: ".*" }, { owner: 5 }, false],
+    ["StringMatchCondition", { matches: ".*" }, {}, false],
+    ["EqualsSubjectCondition", {}, { owner: "alice" }, true],
+    ["EqualsSubjectCondition", {}, { owner: "bob" }, false],
+    ["EqualsSubjectCondition", {}, {}, false],
+    ["CIDRCondition", { cidr: "10.0.0.0/8" }, { owner: "10.1.2.3" }, true],
+    ["CIDRCondition", { cidr: "10.0.0.0/8" }, { owner: "11.1.2.3" }, false],
+    ["CIDRCondition", { cidr: "10.0.0.0/8" }, { owner: "::ffff:10.1.2.3" }, true],
+    ["CIDRCondition", { cidr: "192.168.1.7/24" }, { owner: "192.168.1.200" }, true],
+    ["CIDRCondition", { cidr: "2001:db8::/32" }, { owner: "2001:db8:1::1" }, true],
+    ["CIDRCondition", { cidr: "2001:db8::/32" }, { owner: "2001:db9::1" }, false],
+    ["CIDRCondition", { cidr: "2001:db8::/32" }, { owner: "10.1.2.3" }, false],
+    ["CIDRCondition", { cidr: "10.0.0.0/8" }, { owner: "not an ip" }, false],
+    ["CIDRCondition", { cidr: "10.0.0.0/8" }, {}, false],
+    [
+      "StringPairsEqualCondition",
+      {},
+      {
+        owner: [
+          ["a", "a"],
+          ["b", "b"],
+        ],
+      },
+      true,
+    ],
+    ["StringPairsEqualCondition", {}, { owner: [] }, true],
+    ["StringPairsEqualCondition", {}, { owner: [["a", "b"]] }, false],
+    ["StringPairsEqualCondition", {}, { owner: [["a", "a", "a"]] }, false],
+    ["StringPairsEqualCondition", {}, { owner: [[1, 1]] }, false],
+    ["StringPairsEqualCondition", {}, { owner: "aa" }, false],
+    ["StringPairsEqualCondition", {}, {}, false],
+  ];
+  for (const [type, options, context, passes] of cases) {
+    test(`${type} ${JSON.stringify(options)} with ${JSON.stringify(context)} ${passes ? "passes" : "fails"}`, async () => {
+      const guarded = policy({
+        id: "p",
+        subjects: ["alice"],
+        resources: ["<.*>"],
+        actions: ["<.*>"],
+        conditions: { owner: { type, options } },
+      });
+      assert.equal(await wardenOf(guarded).isAllowed(request({ context })), passes);
+    });
+  }
+
+  test("every condition of a policy must pass", async () => {
+    const guarded = policy({
+      id: "p",
+      subjects: ["alice"],
+      resources: ["<.*>"],
+      actions: ["<.*>"],
+      conditions: {
+        owner: { type: "EqualsSubjectCondition", options: {} },
+        ip: { type: "CIDRCondition", options: { cidr: "10.0.0.0/8" } },
+      },
+    });
+    const warden = wardenOf(guarded);
+    assert.equal(await warden.isAllowed(request({ context: { owner: "alice", ip: "10.0.0.1" } })), true);
+    assert.equal(await warden.isAllowed(request({ context: { owner: "alice", ip: "127.0.0.1" } })), false);
+    assert.equal(await warden.isAllowed(request({ context: { owner: "alice" } })), false);
+  });
+
+  test("a stored condition of an unknown type fails closed", () => {
+    const condition = compileCondition({ type: "BooleanCondition", options: {} });
+    assert.throws(() => condition.fulfills(true, request()), PolicyError);
+  });
+});
+
+describe("the policy wire schema", () => {
+  test("fills every field and drops unknown ones", () => {
+    const parsed = policyInput.parse({ effect: "deny", extra: "dropped" });
+    assert.deepEqual(parsed, {
+      description: "",
+      subjects: [],
+      effect: "deny",
+      resources: [],
+      actions: [],
+      conditions: {},
+    });
+  });
+
+  test("normalizes condition options to the fields the condition knows", () => {
+    const parsed = policyInput.parse({
+      effect: "allow",
+      conditions: {
+        owner: { type: "EqualsSubjectCondition" },
+        team: { type: "StringEqualCondition", options: { equals: "red", extra: 1 } },
+      },
+    });
+    assert.deepEqual(parsed.conditions, {
+      owner: { type: "EqualsSubjectCondition", options: {} },
+      team: { type: "StringEqualCondition", options: { equals: "red" } },
+    });
+  });
+
+  const invalid: Array<[name: string, body: unknown, path: string]> = [
+    ["a missing effect", {}, "effect"],
+    ["an unknown effect", { effect: "maybe" }, "effect"],
+    ["an upper-case effect", { effect: "Allow" }, "effect"],
+    ["an invalid subject regexp", { effect: "allow", subjects: ["<(>"] }, "subjects.0"],
+    ["an unbalanced resource", { effect: "allow", resources: ["ok", "rn:<x"] }, "resources.1"],
+    ["a non-string action", { effect: "allow", actions: [1] }, "actions.0"],
+    [
+      "an unknown condition type",
+      { effect: "allow", conditions: { a: { type: "Nope" } } },
+      "conditions.a.type",
+    ],
+    [
+      "an invalid StringMatchCondition regexp",
+      { effect: "allow", conditions: { a: { type: "StringMatchCondition", options: { matches: "(" } } } },
+      "conditions.a.options.matches",
+    ],
+    [
+      "an invalid CIDR",
+      { effect: "allow", conditions: { a: { type: "CIDRCondition", options: { cidr: "10.0.0.0/33" } } } },
+      "conditions.a.options.cidr",
+    ],
+    [
+      "a StringEqualCondition without equals",
+      { effect: "allow", conditions: { a: { type: "StringEqualCondition", options: {} } } },
+      "conditions.a.options.equals",
+    ],
+    ["an empty id", { id: "", effect: "allow" }, "id"],
+  ];
+  for (const [name, body, path] of invalid) {
+    test(`refuses ${name}`, () => {
+      const parsed = policyInput.safeParse(body);
+      assert.equal(parsed.success, false);
+      assert.equal(parsed.error?.issues[0]?.path.join("."), path);
+    });
+  }
+});
