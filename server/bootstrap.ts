@@ -8,10 +8,10 @@ import {
   demoEnabled,
 } from "../common/demo-client.ts";
 import type { Config } from "./config/config.ts";
+import { ID_TOKEN_KEY_SET } from "./keys/store.ts";
 import type { Services } from "./services.ts";
 import { randomToken } from "./tokens/secrets.ts";
 
-export const ID_TOKEN_KEY_SET = "hydra.openid.id-token";
 const ROOT_SCOPE = "hydra.* openid offline";
 
 /** Where the consent app's client comes from: HYDRA_CLIENT_ID/SECRET, or the embedded default. */
