@@ -17,7 +17,7 @@ import {
  * one, so that the first form they see already carries a CSRF token.
  */
 export async function proxy(request: NextRequest) {
-  const { cookieSecret, secureCookies } = appConfig();
+  const { cookieSecret, secureCookies, issuer } = appConfig();
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("base64");
   const headers = securityHeaders(nonce, secureCookies);
 
@@ -36,6 +36,16 @@ export async function proxy(request: NextRequest) {
   const forwarded = new Headers(request.headers);
   forwarded.set("x-nonce", nonce);
   forwarded.set("content-security-policy", headers["content-security-policy"] as string);
+  // Under `Referrer-Policy: no-referrer` browsers send `Origin: null` even on a page's own form
+  // posts, which Next.js's server-action check refuses. Sec-Fetch-Site, which pages cannot set,
+  // tells those apart from a cross-site post; only those get their origin back.
+  if (
+    request.method === "POST" &&
+    request.headers.get("origin") === "null" &&
+    request.headers.get("sec-fetch-site") === "same-origin"
+  ) {
+    forwarded.set("origin", new URL(issuer).origin);
+  }
   const response = NextResponse.next({ request: { headers: forwarded } });
   for (const [name, value] of Object.entries(headers)) response.headers.set(name, value);
   if (newSession) response.cookies.set(cookieName, newSession.seal, newSession.options);

@@ -3,6 +3,7 @@ import type { Metadata, Viewport } from "next";
 import { headers } from "next/headers";
 import type { ReactNode } from "react";
 import { brand, brandStylesheet } from "../lib/brand/brand.ts";
+import { RouteAnnouncer } from "./_components/route-announcer.tsx";
 
 export const metadata: Metadata = {
   title: { default: brand.name, template: `%s · ${brand.name}` },
@@ -22,7 +23,10 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
       <head>
         <style nonce={nonce}>{brandStylesheet()}</style>
       </head>
-      <body>{children}</body>
+      <body>
+        {children}
+        <RouteAnnouncer />
+      </body>
     </html>
   );
 }

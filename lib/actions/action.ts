@@ -44,9 +44,10 @@ export const checkbox = z
 
 /**
  * The one wrapper every server action goes through. Before the handler runs:
- * the Origin header, when the browser sent one, must be ISSUER's (on top of
- * Next.js's own Origin/Host check); the form's CSRF token must be this
- * session's; and the fields must pass the schema. A handler answers a
+ * the Origin header, when the browser sent one, must be ISSUER's and the
+ * Sec-Fetch-Site header, when sent, `same-origin` (on top of Next.js's own
+ * Origin/Host check); the form's CSRF token must be this session's; and the
+ * fields must pass the schema. A handler answers a
  * FormState or ends in a redirect.
  */
 export function formAction<Schema extends z.ZodType<Record<string, unknown>>>(
@@ -58,9 +59,10 @@ export function formAction<Schema extends z.ZodType<Record<string, unknown>>>(
     const requestHeaders = await headers();
     const session = await currentSession();
     const origin = requestHeaders.get("origin");
+    const site = requestHeaders.get("sec-fetch-site");
     const expectedOrigin = new URL(appConfig().issuer).origin;
-    if (origin !== null && origin !== expectedOrigin) {
-      log().warn("refused a form post from another origin", { action: name, origin });
+    if ((origin !== null && origin !== expectedOrigin) || (site !== null && site !== "same-origin")) {
+      log().warn("refused a form post from another site", { action: name, origin, site });
       return {
         status: "error",
         code: "origin",

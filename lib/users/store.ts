@@ -26,18 +26,22 @@ export class UserError extends Error {
   }
 }
 
+function checkPassword(password: string): void {
+  if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+    throw new UserError(
+      "weak_password",
+      `The password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long`,
+    );
+  }
+}
+
 const PUBLIC_FIELDS = { id: true, email: true, name: true, createdAt: true } as const;
 
 export class UserStore {
   constructor(private readonly db: Database) {}
 
   async create(input: { email: string; password: string; name?: string }): Promise<User> {
-    if (input.password.length < PASSWORD_MIN_LENGTH || input.password.length > PASSWORD_MAX_LENGTH) {
-      throw new UserError(
-        "weak_password",
-        `The password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long`,
-      );
-    }
+    checkPassword(input.password);
     const email = normalizeEmail(input.email);
     try {
       return await this.db.user.create({
@@ -54,6 +58,16 @@ export class UserStore {
         throw new UserError("email_taken", `A user with the email ${email} exists`);
       throw error;
     }
+  }
+
+  /** Replaces a user's password (the quickstart's demo user). */
+  async setPassword(email: string, password: string): Promise<void> {
+    checkPassword(password);
+    const { count } = await this.db.user.updateMany({
+      where: { email: normalizeEmail(email) },
+      data: { passwordHash: await hashPassword(password) },
+    });
+    if (count === 0) throw new UserError("not_found", `No user has the email ${normalizeEmail(email)}`);
   }
 
   findById(id: string): Promise<User | null> {

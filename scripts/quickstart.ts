@@ -1,0 +1,134 @@
+/**
+ * `npm run quickstart`: try Portico on a fresh machine after `npm ci`.
+ *
+ * Builds the pages if needed, migrates the database, makes sure the demo user
+ * exists (credentials printed), then starts the server with the demo relying
+ * party (PORTICO_DEMO=1, which also registers its client) and prints the URL
+ * to open. Without SYSTEM_SECRET it generates one, once, into
+ * ./data/system-secret (mode 0600) and says so. `npm start` does none of this.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createDatabase, providerOf, sqlitePath } from "../db/client.ts";
+import { migrate } from "../db/migrate.ts";
+import { ConfigError, databaseUrlFrom } from "../lib/config/env.ts";
+import { UserStore } from "../lib/users/store.ts";
+
+const DATA = join(process.cwd(), "data");
+const SECRET_FILE = join(DATA, "system-secret");
+/** The demo user's credentials, kept (mode 0600, like the secret) so every run can print them. */
+const DEMO_USER_FILE = join(DATA, "demo-user.json");
+const DEMO_EMAIL = "demo@example.com";
+
+const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
+
+function writePrivate(file: string, content: string): void {
+  mkdirSync(DATA, { recursive: true });
+  writeFileSync(file, content, { mode: 0o600 });
+  chmodSync(file, 0o600);
+}
+
+function systemSecret(): string {
+  if (process.env.SYSTEM_SECRET) return process.env.SYSTEM_SECRET;
+  if (existsSync(SECRET_FILE)) return readFileSync(SECRET_FILE, "utf8").trim();
+  const secret = randomBytes(32).toString("base64url");
+  writePrivate(SECRET_FILE, `${secret}\n`);
+  console.warn(
+    [
+      "",
+      `WARNING: SYSTEM_SECRET is not set, so the quickstart generated one into ${SECRET_FILE} (mode 0600).`,
+      "It encrypts the signing keys and protects tokens: keep that file, and in production set",
+      "SYSTEM_SECRET yourself and run `npm start`.",
+      "",
+    ].join("\n"),
+  );
+  return secret;
+}
+
+function buildIfNeeded(): void {
+  if (existsSync(join(process.cwd(), ".next", "BUILD_ID"))) return;
+  console.log("Building the pages (next build), once…");
+  const build = spawnSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], {
+    stdio: "inherit",
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  if (build.status !== 0) {
+    console.error("The build failed; see above.");
+    process.exit(build.status ?? 1);
+  }
+}
+
+/** The demo user, created once with a random password, or the kept one. */
+async function demoUser(databaseUrl: string): Promise<{ email: string; password: string; kept: boolean }> {
+  const db = createDatabase(databaseUrl);
+  const users = new UserStore(db);
+  try {
+    const saved = existsSync(DEMO_USER_FILE)
+      ? (JSON.parse(readFileSync(DEMO_USER_FILE, "utf8")) as { email: string; password: string })
+      : undefined;
+    const existing = await users.findByEmail(DEMO_EMAIL);
+    if (existing && saved?.email === DEMO_EMAIL) return { ...saved, kept: true };
+    const password = randomBytes(12).toString("base64url");
+    if (existing) await users.setPassword(DEMO_EMAIL, password);
+    else await users.create({ email: DEMO_EMAIL, password, name: "Dana Demo" });
+    writePrivate(DEMO_USER_FILE, `${JSON.stringify({ email: DEMO_EMAIL, password })}\n`);
+    return { email: DEMO_EMAIL, password, kept: false };
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+async function waitForHealth(url: string, child: ReturnType<typeof spawn>): Promise<boolean> {
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    try {
+      if ((await fetch(`${url}/health`)).ok) return true;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
+}
+
+async function main(): Promise<void> {
+  const secret = systemSecret();
+  const databaseUrl = databaseUrlFrom();
+  const port = process.env.PORT || "3000";
+  const issuer = (process.env.ISSUER || `http://localhost:${port}`).replace(/\/$/, "");
+
+  buildIfNeeded();
+  if (providerOf(databaseUrl) === "sqlite") mkdirSync(dirname(sqlitePath(databaseUrl)), { recursive: true });
+  await migrate(databaseUrl);
+  const user = await demoUser(databaseUrl);
+
+  const server = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    stdio: "inherit",
+    env: { ...process.env, SYSTEM_SECRET: secret, PORTICO_DEMO: "1", NEXT_TELEMETRY_DISABLED: "1" },
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.kill(signal));
+  server.on("exit", (code) => process.exit(code ?? 0));
+
+  if (!(await waitForHealth(issuer, server))) return;
+  console.log(
+    [
+      "",
+      bold(`Portico is running. Open ${issuer} to try the demo app.`),
+      "",
+      `Sign in with the demo user${user.kept ? " (kept from an earlier run)" : ""}:`,
+      `  Email     ${user.email}`,
+      `  Password  ${user.password}`,
+      "",
+      `Add people with: npm run users:create -- --email you@example.com --password '…' --name 'Your Name'`,
+      "Press Ctrl+C to stop.",
+      "",
+    ].join("\n"),
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

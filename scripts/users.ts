@@ -1,0 +1,100 @@
+/**
+ * Manage the people who sign in to the login & consent app:
+ *
+ *   npm run users:create -- --email <e> --password <p> [--name <n>]
+ *   npm run users:list
+ *   npm run users:delete -- --email <e>
+ *
+ * Works before the first start: it applies pending migrations to DATABASE_URL
+ * first. Without --password, `create` reads the password from standard input
+ * (so it stays out of shell history): `printf '%s' "$PW" | npm run users:create -- --email …`.
+ */
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { parseArgs } from "node:util";
+import { createDatabase, providerOf, sqlitePath } from "../db/client.ts";
+import { migrate } from "../db/migrate.ts";
+import { ConfigError, databaseUrlFrom } from "../lib/config/env.ts";
+import { emailAddress } from "../lib/users/email.ts";
+import { UserError, UserStore } from "../lib/users/store.ts";
+
+const USAGE = `Usage:
+  npm run users:create -- --email <email> --password <password> [--name <name>]
+  npm run users:list
+  npm run users:delete -- --email <email>`;
+
+class UsageError extends Error {}
+
+function email(value: string | undefined): string {
+  if (!value) throw new UsageError("--email is required");
+  const parsed = emailAddress.safeParse(value);
+  if (!parsed.success) throw new UsageError(`--email: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+  return parsed.data;
+}
+
+function passwordFromStdin(): string {
+  if (process.stdin.isTTY) throw new UsageError("--password is required (or pipe it on standard input)");
+  return readFileSync(0, "utf8").replace(/\r?\n$/, "");
+}
+
+async function run(command: string | undefined, args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: { email: { type: "string" }, password: { type: "string" }, name: { type: "string" } },
+    strict: true,
+  });
+  if (command !== "create" && command !== "list" && command !== "delete") throw new UsageError(USAGE);
+
+  const databaseUrl = databaseUrlFrom();
+  if (providerOf(databaseUrl) === "sqlite") mkdirSync(dirname(sqlitePath(databaseUrl)), { recursive: true });
+  await migrate(databaseUrl);
+  const db = createDatabase(databaseUrl);
+  const users = new UserStore(db);
+  try {
+    if (command === "create") {
+      const address = email(values.email);
+      const user = await users.create({
+        email: address,
+        password: values.password ?? passwordFromStdin(),
+        name: values.name,
+      });
+      console.log(`Created ${user.email}${user.name ? ` (${user.name})` : ""}; subject ${user.id}`);
+    } else if (command === "list") {
+      const all = await users.list();
+      if (all.length === 0) return console.log("No users yet. Add one with npm run users:create.");
+      const rows = all.map((user) => [user.email, user.name || "—", user.id, user.createdAt.toISOString()]);
+      const header = ["EMAIL", "NAME", "SUBJECT", "CREATED"];
+      const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
+      for (const row of [header, ...rows]) {
+        console.log(
+          row
+            .map((cell, i) => cell.padEnd(widths[i]!))
+            .join("  ")
+            .trimEnd(),
+        );
+      }
+    } else {
+      const address = email(values.email);
+      await users.delete(address);
+      console.log(`Deleted ${address} and the decisions they asked to remember`);
+    }
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+const [command, ...args] = process.argv.slice(2);
+run(command, args).catch((error: unknown) => {
+  if (error instanceof UsageError || error instanceof UserError || error instanceof ConfigError) {
+    console.error(error.message);
+  } else if (
+    error instanceof TypeError &&
+    "code" in error &&
+    String(error.code).startsWith("ERR_PARSE_ARGS")
+  ) {
+    console.error(`${error.message}\n${USAGE}`);
+  } else {
+    console.error(error);
+  }
+  process.exit(1);
+});

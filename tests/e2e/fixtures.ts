@@ -1,0 +1,110 @@
+import { randomBytes } from "node:crypto";
+import { test as base, expect, type Page } from "@playwright/test";
+import { createDatabase, type Database } from "../../db/client.ts";
+import { UserStore } from "../../lib/users/store.ts";
+import { AccountPage } from "./pages/account.ts";
+import { ConsentPage } from "./pages/consent.ts";
+import { DemoApp } from "./pages/demo.ts";
+import { LoginPage } from "./pages/login.ts";
+
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  name: string;
+}
+
+interface Fixtures {
+  /** A fresh user of its own for every test. */
+  user: TestUser;
+  /** A second address per test, for X-Forwarded-For (the server trusts one proxy). */
+  clientAddress: string;
+  loginPage: LoginPage;
+  consentPage: ConsentPage;
+  accountPage: AccountPage;
+  demo: DemoApp;
+  /** Fails the test if the page logs a Content-Security-Policy violation. */
+  cspGuard: undefined;
+}
+
+interface WorkerFixtures {
+  /** The running server's database, to create users and to fast-forward time where a test needs it. */
+  db: Database;
+}
+
+let addresses = 0;
+
+export const test = base.extend<Fixtures, WorkerFixtures>({
+  db: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
+    async ({}, use) => {
+      const url = process.env.PORTICO_E2E_DATABASE_URL;
+      if (!url) throw new Error("PORTICO_E2E_DATABASE_URL is not set: run through playwright.config.ts");
+      const db = createDatabase(url);
+      await use(db);
+      await db.$disconnect();
+    },
+    { scope: "worker" },
+  ],
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
+  baseURL: async ({}, use) => {
+    await use(process.env.PORTICO_E2E_URL);
+  },
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
+  clientAddress: async ({}, use, testInfo) => {
+    addresses += 1;
+    await use(`198.18.${testInfo.workerIndex % 250}.${addresses % 250}`);
+  },
+  extraHTTPHeaders: async ({ clientAddress }, use) => {
+    await use({ "x-forwarded-for": clientAddress });
+  },
+  user: async ({ db }, use) => {
+    const tag = randomBytes(5).toString("hex");
+    const password = `pw-${randomBytes(9).toString("base64url")}`;
+    const name = `Tess Tester ${tag}`;
+    const created = await new UserStore(db).create({ email: `tess-${tag}@example.com`, password, name });
+    await use({ id: created.id, email: created.email, password, name });
+  },
+  loginPage: async ({ page }, use) => use(new LoginPage(page)),
+  consentPage: async ({ page }, use) => use(new ConsentPage(page)),
+  accountPage: async ({ page }, use) => use(new AccountPage(page)),
+  demo: async ({ page }, use) => use(new DemoApp(page)),
+  cspGuard: [
+    async ({ page }, use) => {
+      const violations: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error" && /Content.Security.Policy/i.test(message.text())) {
+          violations.push(message.text());
+        }
+      });
+      await use(undefined);
+      expect(violations, "Content-Security-Policy violations").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** The committed navigations of a page, to tell which screens a person actually saw. */
+export function recordNavigations(page: Page): string[] {
+  const seen: string[] = [];
+  page.on("framenavigated", (frame) => {
+    if (frame === page.mainFrame()) seen.push(new URL(frame.url()).pathname);
+  });
+  return seen;
+}
+
+/** Runs the demo's whole sign-in: start, sign in, consent. */
+export async function signInThroughDemo(
+  pages: { demo: DemoApp; loginPage: LoginPage; consentPage: ConsentPage },
+  user: TestUser,
+  options: { rememberMe?: boolean; rememberDecision?: boolean } = {},
+): Promise<void> {
+  await pages.demo.startSignIn();
+  await pages.loginPage.expectShown();
+  await pages.loginPage.signIn(user.email, user.password, { rememberMe: options.rememberMe });
+  await pages.consentPage.expectShown();
+  await pages.consentPage.allow({ remember: options.rememberDecision });
+  await pages.demo.expectSignedIn(user.email);
+}

@@ -1,0 +1,22 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { startPortico } from "../support/server.ts";
+
+/**
+ * Starts Portico once for the whole run: the production build, the demo
+ * relying party (PORTICO_DEMO=1), and TRUST_PROXY=1 so that each test can
+ * pose as its own client address with X-Forwarded-For and never trip
+ * another test's address throttling.
+ */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  if (!existsSync(join(process.cwd(), ".next", "BUILD_ID"))) {
+    throw new Error("The browser tests run against a production build: run `npm run build` first.");
+  }
+  const portico = await startPortico({ env: { PORTICO_DEMO: "1", TRUST_PROXY: "1" } });
+  process.env.PORTICO_E2E_URL = portico.url;
+  process.env.PORTICO_E2E_DATABASE_URL = portico.databaseUrl;
+  return async () => {
+    await portico.stop();
+    if (process.env.PORTICO_E2E_SHOW_LOG) process.stdout.write(portico.output());
+  };
+}

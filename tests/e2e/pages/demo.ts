@@ -1,0 +1,46 @@
+import { expect, type Locator, type Page } from "@playwright/test";
+
+/** The demo relying party at `/`: a next-auth client of Portico like any third-party app. */
+export class DemoApp {
+  readonly signInButton: Locator;
+  readonly signOutButton: Locator;
+  readonly idTokenClaims: Locator;
+  readonly introspection: Locator;
+  readonly alert: Locator;
+
+  constructor(readonly page: Page) {
+    this.signInButton = page.getByRole("button", { name: "Sign in with Portico" });
+    this.signOutButton = page.getByRole("button", { name: "Sign out of the demo" });
+    this.idTokenClaims = page.getByRole("table", { name: "ID token claims" });
+    this.introspection = page.getByRole("table", { name: "Access token introspection" });
+    this.alert = page.getByRole("alert");
+  }
+
+  async goto(): Promise<void> {
+    await this.page.goto("/");
+  }
+
+  /** Opens the demo and starts "Sign in with Portico". */
+  async startSignIn(): Promise<void> {
+    await this.goto();
+    await this.signInButton.click();
+  }
+
+  claim(table: Locator, name: string): Locator {
+    return table
+      .getByRole("row")
+      .filter({ has: this.page.getByRole("rowheader", { name, exact: true }) })
+      .getByRole("cell");
+  }
+
+  async expectSignedIn(email: string): Promise<void> {
+    await expect(this.page).toHaveURL(/\/$/);
+    await expect(this.idTokenClaims).toBeVisible();
+    await expect(this.claim(this.idTokenClaims, "email")).toHaveText(email);
+  }
+
+  async signOut(): Promise<void> {
+    await this.signOutButton.click();
+    await expect(this.signInButton).toBeVisible();
+  }
+}

@@ -1,0 +1,42 @@
+import { expect, type Locator, type Page } from "@playwright/test";
+
+/** /login: the names of its fields and buttons are the contract (CONTRACT.md). */
+export class LoginPage {
+  readonly email: Locator;
+  readonly password: Locator;
+  readonly rememberMe: Locator;
+  readonly signInButton: Locator;
+  readonly alert: Locator;
+
+  constructor(readonly page: Page) {
+    this.email = page.getByLabel("Email", { exact: true });
+    this.password = page.getByLabel("Password", { exact: true });
+    this.rememberMe = page.getByRole("checkbox", { name: "Remember me" });
+    this.signInButton = page.getByRole("button", { name: "Sign in", exact: true });
+    this.alert = page.getByRole("alert");
+  }
+
+  async goto(): Promise<void> {
+    await this.page.goto("/login");
+  }
+
+  async expectShown(): Promise<void> {
+    await expect(this.page).toHaveURL(/\/login(\?|$)/);
+    await expect(this.signInButton).toBeVisible();
+  }
+
+  async signIn(email: string, password: string, options: { rememberMe?: boolean } = {}): Promise<void> {
+    await this.email.fill(email);
+    await this.password.fill(password);
+    if (options.rememberMe) await this.rememberMe.check();
+    await this.signInButton.click();
+  }
+
+  /** Submits and waits for the one alert that answers a refused sign-in. */
+  async signInExpectingError(email: string, password: string): Promise<string> {
+    await this.signIn(email, password);
+    await expect(this.alert).toHaveCount(1);
+    await expect(this.page).toHaveURL(/\/login/);
+    return (await this.alert.textContent()) ?? "";
+  }
+}
