@@ -10,6 +10,7 @@ import { migrate } from "../db/migrate.ts";
 import { createApi, isApiPath } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { type Config, ConfigError, loadConfig } from "./config/config.ts";
+import { schedulePurge } from "./housekeeping.ts";
 import { createLogger, describeError } from "./log.ts";
 import { createServices } from "./services.ts";
 
@@ -79,7 +80,7 @@ async function main(): Promise<void> {
   if (applied.length > 0) log.info("applied migrations", { migrations: applied });
   const db = createDatabase(config.databaseUrl);
   await bootstrap(createServices(config, db, log));
-  await db.$disconnect();
+  schedulePurge(db, config, log);
 
   const workers = config.workers ?? availableParallelism();
   if (workers === 1) return serve(config);
