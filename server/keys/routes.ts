@@ -6,6 +6,15 @@ import type { Services } from "../services.ts";
 import { createJsonWebKeySetPayload, jsonWebKey, jsonWebKeySet } from "./schemas.ts";
 import { ID_TOKEN_KEY_SET } from "./store.ts";
 
+/**
+ * A set name with ":" would make `rn:hydra:keys:<set>:<kid>` ambiguous: a
+ * policy on `rn:hydra:keys:s1:<.*>` would also cover a set named "s1:x".
+ */
+function writableSet(set: string): string {
+  if (set.includes(":")) throw ApiError.badRequest("A key set name may not contain ':'");
+  return set;
+}
+
 export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
   /**
    * Reads that fall back to the anonymous subject (CONTRACT.md, "Public keys
@@ -48,7 +57,7 @@ export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
 
   // scope hydra.keys.create · rn:hydra:keys:<set>:<kid> · create, kid from the payload
   api.post("/keys/:set", async (c) => {
-    const set = c.req.param("set");
+    const set = writableSet(c.req.param("set"));
     const { alg, kid } = await readJson(c, createJsonWebKeySetPayload);
     await guard(c, { scope: "hydra.keys.create", resource: `rn:hydra:keys:${set}:${kid}`, action: "create" });
     const created = await keys.generate(set, alg, kid);
@@ -58,7 +67,7 @@ export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
 
   // scope hydra.keys.update · rn:hydra:keys:<set> · update
   api.put("/keys/:set", async (c) => {
-    const set = c.req.param("set");
+    const set = writableSet(c.req.param("set"));
     await guard(c, { scope: "hydra.keys.update", resource: `rn:hydra:keys:${set}`, action: "update" });
     const body = await readJson(c, jsonWebKeySet);
     return c.json({ keys: await keys.replaceSet(set, body.keys) });
@@ -66,7 +75,8 @@ export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
 
   // scope hydra.keys.update · rn:hydra:keys:<set>:<kid> · update
   api.put("/keys/:set/:kid", async (c) => {
-    const { set, kid } = c.req.param();
+    const { kid } = c.req.param();
+    const set = writableSet(c.req.param("set"));
     await guard(c, { scope: "hydra.keys.update", resource: `rn:hydra:keys:${set}:${kid}`, action: "update" });
     const key = await readJson(c, jsonWebKey);
     if (key.kid !== undefined && key.kid !== kid)

@@ -171,6 +171,15 @@ for (const backend of BACKENDS) {
           "nothing was created",
         );
       });
+
+      test("a set name with ':' is refused, so key resources stay unambiguous", async () => {
+        const response = await portico.call(`/keys/${encodeURIComponent("gen:set")}`, {
+          token: root,
+          json: { alg: "HS256", kid: "k" },
+        });
+        assert.equal(response.status, 400);
+        assert.equal(await errorCode(response), 400);
+      });
     });
 
     describe("reading, replacing and deleting", () => {
