@@ -22,7 +22,7 @@ import autocannon from "autocannon";
 import { authorizationCodeFlow, basicAuth } from "./lib/flow.ts";
 import { measureLoop } from "./lib/load.ts";
 import { porticoFixtures, startPorticoProcess } from "./lib/portico.ts";
-import { cpuMeter } from "./lib/proc.ts";
+import { codeVersion, cpuMeter, loadAverage } from "./lib/proc.ts";
 import { freePort, preparePostgres } from "./lib/servers.ts";
 
 const env = process.env;
@@ -296,6 +296,11 @@ async function profileScenario(scenario: string, outDir: string) {
 
 async function main() {
   const outDir = join(ROOT, "bench", "results", `profile-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+  const code = codeVersion();
+  const dirty = code.uncommitted.length > 0 ? ` + uncommitted changes to ${code.uncommitted.join(", ")}` : "";
+  process.stdout.write(
+    `Portico at ${code.commit}${dirty}; 1-minute load average ${loadAverage().toFixed(2)}\n`,
+  );
   for (const scenario of scenarios) {
     const summary = await profileScenario(scenario, outDir);
     if (!summary) continue;

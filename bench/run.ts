@@ -27,7 +27,7 @@ import { join } from "node:path";
 import { authorizationCodeFlow, basicAuth, FlowError } from "./lib/flow.ts";
 import { type LoadSettings, type Measurement, measureHttp, measureLoop, type Target } from "./lib/load.ts";
 import { porticoFixtures, startPorticoProcess } from "./lib/portico.ts";
-import { loadAverage } from "./lib/proc.ts";
+import { codeVersion, loadAverage } from "./lib/proc.ts";
 import { countMatches, freePort, launch, type Managed, preparePostgres, waitUntil } from "./lib/servers.ts";
 
 const env = process.env;
@@ -330,6 +330,7 @@ async function main(): Promise<void> {
     const result = {
       startedAt: started.toISOString(),
       machine: machine(),
+      code: codeVersion(),
       config: { seconds, warmupSeconds, connections, workers, flowConcurrency, backend, bcryptCost: 10 },
       rows,
       notes,
@@ -347,6 +348,7 @@ async function main(): Promise<void> {
 
 function printTable(result: {
   machine: ReturnType<typeof machine>;
+  code: ReturnType<typeof codeVersion>;
   config: Record<string, unknown>;
   rows: Row[];
   notes: string[];
@@ -386,11 +388,13 @@ function printTable(result: {
   const right = new Set([2, 3, 4, 5, 6, 7, 8]);
   const render = (cells: string[]) =>
     `| ${cells.map((cell, i) => (right.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join(" | ")} |`;
-  const { machine: m, config } = result;
+  const { machine: m, config, code } = result;
+  const dirty = code.uncommitted.length > 0 ? ` + uncommitted changes to ${code.uncommitted.join(", ")}` : "";
   const out = [
     "",
     `Portico vs oidc-provider — ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; ` +
       `${config.workers} worker(s) each, ${config.backend}, ${config.connections} connections, ${config.seconds} s per run`,
+    `Portico at ${code.commit}${dirty}`,
     "",
     render(header),
     `|${widths.map((w, i) => (right.has(i) ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`,

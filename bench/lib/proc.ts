@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
 /** The pid and every descendant of it, from /proc (Linux only; empty elsewhere). */
@@ -108,5 +109,22 @@ export function loadAverage(): number {
     return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
   } catch {
     return Number.NaN;
+  }
+}
+
+/** The commit measured, and the server-side files that differed from it (uncommitted work). */
+export function codeVersion(): { commit: string; uncommitted: string[] } {
+  try {
+    const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    const status = execFileSync("git", ["status", "--porcelain", "--", "server", "db", "lib", "prisma"], {
+      encoding: "utf8",
+    });
+    const uncommitted = status
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.slice(3));
+    return { commit, uncommitted };
+  } catch {
+    return { commit: "unknown", uncommitted: [] };
   }
 }
