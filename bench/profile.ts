@@ -13,9 +13,11 @@
  * Environment: PROFILE_SCENARIOS (cc,introspect,client), PROFILE_SECONDS (10),
  * PROFILE_WARMUP (2), PROFILE_CONNECTIONS (50), PROFILE_TOP (25),
  * BENCH_DATABASE / BENCH_POSTGRES_URL as for `npm run bench`.
- * Profiles are kept under bench/results/ (ignored by git).
+ * The main thread's profile of each scenario is kept as
+ * bench/results/profile-<timestamp>-<scenario>.cpuprofile.json (ignored by
+ * git; open it in Chrome DevTools → Performance, or speedscope).
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import autocannon from "autocannon";
@@ -172,13 +174,21 @@ function finish(
   window: { fromMs: number; toMs: number; endWallMs: number },
   load: LoadResult,
 ) {
-  const file = readdirSync(profileDir).find((name) => name.endsWith(".cpuprofile"));
-  if (!file) throw new Error(`no .cpuprofile written in ${profileDir}`);
-  const profile = JSON.parse(readFileSync(join(profileDir, file), "utf8")) as CpuProfile;
-  return { scenario, ...load, profile: join(profileDir, file), ...summarise(profile, window) };
+  // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (1 is tsx's loader).
+  const file = readdirSync(profileDir).find(
+    (name) => name.endsWith(".cpuprofile") && name.split(".")[4] === "0",
+  );
+  if (!file) throw new Error(`no main-thread .cpuprofile written in ${profileDir}`);
+  const kept = `${keptPrefix}-${scenario}.cpuprofile.json`;
+  copyFileSync(join(profileDir, file), kept);
+  const profile = JSON.parse(readFileSync(kept, "utf8")) as CpuProfile;
+  return { scenario, ...load, profile: kept, ...summarise(profile, window) };
 }
 
-async function profileScenario(scenario: string, outDir: string) {
+const resultsDir = join(ROOT, "bench", "results");
+const keptPrefix = join(resultsDir, `profile-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+
+async function profileScenario(scenario: string) {
   let databaseUrl: string;
   let tempDir: string | undefined;
   if (backend === "postgresql") {
@@ -188,8 +198,7 @@ async function profileScenario(scenario: string, outDir: string) {
     tempDir = mkdtempSync(join(tmpdir(), "portico-profile-"));
     databaseUrl = `file:${join(tempDir, "portico.db")}`;
   }
-  const profileDir = join(outDir, scenario);
-  mkdirSync(profileDir, { recursive: true });
+  const profileDir = mkdtempSync(join(tmpdir(), `portico-cpu-prof-${scenario}-`));
   const portico = await startPorticoProcess({
     port: await freePort(),
     databaseUrl,
@@ -291,18 +300,19 @@ async function profileScenario(scenario: string, outDir: string) {
   } finally {
     await portico.server.stop();
     if (tempDir) rmSync(tempDir, { recursive: true, force: true });
+    rmSync(profileDir, { recursive: true, force: true });
   }
 }
 
 async function main() {
-  const outDir = join(ROOT, "bench", "results", `profile-${new Date().toISOString().replace(/[:.]/g, "-")}`);
+  mkdirSync(resultsDir, { recursive: true });
   const code = codeVersion();
   const dirty = code.uncommitted.length > 0 ? ` + uncommitted changes to ${code.uncommitted.join(", ")}` : "";
   process.stdout.write(
     `Portico at ${code.commit}${dirty}; 1-minute load average ${loadAverage().toFixed(2)}\n`,
   );
   for (const scenario of scenarios) {
-    const summary = await profileScenario(scenario, outDir);
+    const summary = await profileScenario(scenario);
     if (!summary) continue;
     const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
     const lines = [
