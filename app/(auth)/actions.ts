@@ -1,5 +1,6 @@
 "use server";
 
+import { redirect } from "next/navigation";
 import { z } from "zod";
 import { checkbox, type FormState, formAction } from "../../lib/actions/action.ts";
 import { navigate } from "../../lib/actions/navigation.ts";
@@ -53,7 +54,8 @@ export const signInAction = formAction(
   },
 );
 
+/** Signs out and shows the sign-in page: a page of this app without side effects, so a plain redirect. */
 export const signOutAction = formAction("sign out", z.object(destination), async (input) => {
   await signOut();
-  return navigate(input.consent ? destinationUrl(input, "/login") : `/login?signed_out=1`);
+  redirect(input.consent ? `/login?consent=${encodeURIComponent(input.consent)}` : "/login?signed_out=1");
 });

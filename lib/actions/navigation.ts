@@ -4,7 +4,10 @@ import { redirect } from "next/navigation";
 import type { FormState } from "./state.ts";
 
 /**
- * Ends a server action by sending the browser to `url` with a full page load.
+ * Ends a server action by sending the browser to `url` with a full page load:
+ * for destinations outside this app (`/oauth2/auth`) or pages that may act
+ * on load (the consent page with a remembered decision). A plain page of this
+ * app can take Next.js's `redirect()`.
  *
  * A form posted without JavaScript gets a plain 303. A form posted by
  * Next.js's client gets `{status: "navigate"}` instead, which the form

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
 import { test as base, expect, type Page } from "@playwright/test";
 import { createDatabase, type Database } from "../../db/client.ts";
 import { UserStore } from "../../lib/users/store.ts";
@@ -14,7 +15,14 @@ export interface TestUser {
   name: string;
 }
 
+/** A page on another site (localhost vs the server's 127.0.0.1), served for attacks on Portico. */
+export interface OtherSite {
+  url: string;
+  serve(html: string): void;
+}
+
 interface Fixtures {
+  otherSite: OtherSite;
   /** A fresh user of its own for every test. */
   user: TestUser;
   /** A second address per test, for X-Forwarded-For (the server trusts one proxy). */
@@ -23,8 +31,10 @@ interface Fixtures {
   consentPage: ConsentPage;
   accountPage: AccountPage;
   demo: DemoApp;
-  /** Fails the test if the page logs a Content-Security-Policy violation. */
+  /** Fails the test if the page logs a Content-Security-Policy violation… */
   cspGuard: undefined;
+  /** …other than those this option matches (a test that provokes one on purpose). */
+  expectedCspViolations: RegExp | undefined;
 }
 
 interface WorkerFixtures {
@@ -65,17 +75,36 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
     const created = await new UserStore(db).create({ email: `tess-${tag}@example.com`, password, name });
     await use({ id: created.id, email: created.email, password, name });
   },
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
+  otherSite: async ({}, use) => {
+    let html = "";
+    const server = createServer((_request, response) => {
+      response.setHeader("content-type", "text/html; charset=utf-8");
+      response.end(html);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    await use({
+      url: `http://localhost:${port}/`,
+      serve: (page) => {
+        html = page;
+      },
+    });
+    await new Promise((resolve) => server.close(resolve));
+  },
   loginPage: async ({ page }, use) => use(new LoginPage(page)),
   consentPage: async ({ page }, use) => use(new ConsentPage(page)),
   accountPage: async ({ page }, use) => use(new AccountPage(page)),
   demo: async ({ page }, use) => use(new DemoApp(page)),
+  expectedCspViolations: [undefined, { option: true }],
   cspGuard: [
-    async ({ page }, use) => {
+    async ({ page, expectedCspViolations }, use) => {
       const violations: string[] = [];
       page.on("console", (message) => {
-        if (message.type() === "error" && /Content.Security.Policy/i.test(message.text())) {
-          violations.push(message.text());
-        }
+        const text = message.text();
+        if (message.type() !== "error" || !/Content.Security.Policy/i.test(text)) return;
+        if (!expectedCspViolations?.test(text)) violations.push(text);
       });
       await use(undefined);
       expect(violations, "Content-Security-Policy violations").toEqual([]);

@@ -1,0 +1,78 @@
+import { expect, test } from "./fixtures.ts";
+
+test.describe("consent requests that cannot be used", () => {
+  test("an expired request shows a clear error page with a way back", async ({
+    demo,
+    loginPage,
+    consentPage,
+    user,
+    db,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password);
+    await consentPage.expectShown();
+    const id = consentPage.consentId();
+
+    // Let the request expire without waiting for it.
+    await db.consentRequest.update({ where: { id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+
+    // Deciding on the page that is still open is refused in place…
+    await consentPage.allow();
+    await expect(consentPage.alert).toContainText("expired");
+
+    // …and opening it again shows the error page.
+    await consentPage.page.reload();
+    const page = consentPage.page;
+    await expect(page.getByRole("heading", { name: "This sign-in request has expired" })).toBeVisible();
+    await expect(page.getByRole("link", { name: "Go to your account" })).toBeVisible();
+    await expect(page.locator("body")).not.toContainText("undefined");
+  });
+
+  test("an unknown request shows the not-found error page", async ({ page, loginPage, user }) => {
+    await loginPage.goto();
+    await loginPage.signIn(user.email, user.password);
+    await expect(page).toHaveURL(/\/account$/);
+    await page.goto("/consent?consent=no-such-request");
+    await expect(page.getByRole("heading", { name: "We could not find this sign-in request" })).toBeVisible();
+    await expect(page.getByText(/quote reference [0-9a-f]{8}/)).toBeVisible();
+  });
+
+  test("a request answered already cannot be answered again", async ({
+    demo,
+    loginPage,
+    consentPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password);
+    await consentPage.expectShown();
+    const url = consentPage.page.url();
+    await consentPage.allow();
+    await demo.expectSignedIn(user.email);
+
+    await consentPage.page.goto(url);
+    await expect(
+      consentPage.page.getByRole("heading", { name: "This sign-in request was already answered" }),
+    ).toBeVisible();
+  });
+
+  test("a consent link without a request id says so", async ({ page }) => {
+    await page.goto("/consent");
+    await expect(page.getByRole("heading", { name: "This link is incomplete" })).toBeVisible();
+  });
+
+  test("signing in first returns to the same request", async ({
+    page,
+    loginPage,
+    consentPage,
+    user,
+    demo,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.expectShown();
+    const id = new URL(page.url()).searchParams.get("consent");
+    await loginPage.signIn(user.email, user.password);
+    await consentPage.expectShown();
+    expect(consentPage.consentId()).toBe(id);
+  });
+});

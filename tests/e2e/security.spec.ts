@@ -1,0 +1,94 @@
+import { expect, signInThroughDemo, test } from "./fixtures.ts";
+
+test.describe("security of the login and consent pages", () => {
+  test.describe(() => {
+    test.use({ expectedCspViolations: /frame-ancestors 'none'/ });
+
+    test("the pages refuse to be framed", async ({ page, baseURL, demo, loginPage, otherSite }) => {
+      await demo.startSignIn();
+      await loginPage.expectShown();
+      const loginUrl = page.url();
+      const consentUrl = `${baseURL}/consent?consent=any`;
+      const framed = async (target: string) => {
+        otherSite.serve(`<h1>Win a prize</h1><iframe src="${target}"></iframe>`);
+        await page.goto(otherSite.url);
+        const frame = () => page.frames().find((candidate) => candidate !== page.mainFrame());
+        await expect.poll(() => frame()?.url() ?? "about:blank").not.toBe("about:blank");
+        return frame()!;
+      };
+
+      // Control: a file that may be framed shows up in the frame.
+      expect((await framed(`${baseURL}/demo/logo.svg`)).url()).toBe(`${baseURL}/demo/logo.svg`);
+
+      for (const target of [loginUrl, consentUrl]) {
+        const response = await page.request.get(target);
+        expect(response.headers()["x-frame-options"]).toBe("DENY");
+        expect(response.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+
+        const frame = await framed(target);
+        expect(frame.url(), "Chromium replaced the refused page with its error page").toMatch(
+          /^chrome-error:/,
+        );
+        await expect(frame.getByRole("button", { name: "Sign in" })).toHaveCount(0);
+      }
+    });
+  });
+
+  test("responses carry the security headers and a per-response CSP nonce", async ({ page }) => {
+    const first = await page.request.get("/login");
+    const second = await page.request.get("/login");
+    const headers = first.headers();
+    expect(headers["referrer-policy"]).toBe("no-referrer");
+    expect(headers["cache-control"]).toContain("no-store");
+    expect(headers["x-content-type-options"]).toBe("nosniff");
+    const csp = headers["content-security-policy"] ?? "";
+    expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+' 'strict-dynamic'/);
+    expect(csp).not.toContain("unsafe-inline");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).toContain("base-uri 'none'");
+    const nonce = (value: string | undefined) => /'nonce-([^']+)'/.exec(value ?? "")?.[1];
+    expect(nonce(csp)).not.toBe(nonce(second.headers()["content-security-policy"]));
+
+    const cookie = headers["set-cookie"] ?? "";
+    expect(cookie).toMatch(/^portico-session=/);
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=lax/i);
+  });
+
+  test("a copy of the sign-in form on another site cannot sign anyone in", async ({
+    page,
+    browser,
+    baseURL,
+    user,
+    loginPage,
+    otherSite,
+  }) => {
+    // The attacker copies the real form (action id and a CSRF token) into a page on their own site.
+    const noScript = await browser.newContext({ javaScriptEnabled: false, baseURL });
+    const source = await noScript.newPage();
+    await source.goto("/login");
+    const form = await source.locator("form").evaluate((element) => element.outerHTML);
+    await noScript.close();
+
+    otherSite.serve(form.replace(/ action=""/, "").replace("<form", `<form action="${baseURL}/login"`));
+    await page.goto(otherSite.url);
+    await page.getByLabel("Email").fill(user.email);
+    await page.getByLabel("Password").fill(user.password);
+    const answer = page.waitForResponse((response) => response.request().method() === "POST");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    expect((await answer).status(), "Next.js refuses a server action from another origin").toBe(500);
+
+    await page.goto("/account");
+    await loginPage.expectShown();
+  });
+
+  test("no page of the whole flow breaks its Content-Security-Policy", async ({
+    demo,
+    loginPage,
+    consentPage,
+    user,
+  }) => {
+    // The cspGuard fixture fails the test on any violation the browser reports.
+    await signInThroughDemo({ demo, loginPage, consentPage }, user);
+  });
+});
