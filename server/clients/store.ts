@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hash } from "@node-rs/bcrypt";
-import type { Database } from "../../db/client.ts";
+import { type Database, rawQueries } from "../../db/client.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import type { OAuth2Client as Row } from "../../generated/prisma/sqlite/client.ts";
 import { ApiError } from "../http/errors.ts";
@@ -59,13 +59,20 @@ function columns(input: OAuth2ClientInput) {
 }
 
 export class ClientStore {
+  private readonly raw;
+
   constructor(
     private readonly db: Database,
     private readonly bcryptCost: number,
-  ) {}
+  ) {
+    this.raw = rawQueries(db);
+  }
 
+  /** Read from the database on every call (a prepared statement): a change applies at once everywhere. */
   async get(id: string): Promise<Client | null> {
-    const row = await this.db.oAuth2Client.findUnique({ where: { id } });
+    const row = this.raw
+      ? await this.raw.clientById(id)
+      : await this.db.oAuth2Client.findUnique({ where: { id } });
     return row ? fromRow(row) : null;
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
-import type { Database } from "../../db/client.ts";
+import { type Database, rawQueries } from "../../db/client.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
 import type { Prisma, Policy as Row } from "../../generated/prisma/sqlite/client.ts";
 import { ApiError } from "../http/errors.ts";
@@ -69,7 +69,11 @@ export class PolicyStore implements PolicySource {
   private snapshot: Snapshot | undefined;
   private loading: { revision: number; promise: Promise<Snapshot> } | undefined;
 
-  constructor(private readonly db: Database) {}
+  private readonly raw;
+
+  constructor(private readonly db: Database) {
+    this.raw = rawQueries(db);
+  }
 
   async get(id: string): Promise<Policy | null> {
     const row = await this.db.policy.findUnique({ where: { id } });
@@ -157,6 +161,7 @@ export class PolicyStore implements PolicySource {
   }
 
   private async revision(): Promise<number> {
+    if (this.raw) return this.raw.policyRevision(REVISION_ROW);
     const row = await this.db.policyRevision.findUnique({ where: { id: REVISION_ROW } });
     return row?.revision ?? 0;
   }

@@ -1,4 +1,4 @@
-import type { Database } from "../../db/client.ts";
+import { type Database, rawQueries } from "../../db/client.ts";
 import { splitScopes } from "../oauth2/scopes.ts";
 import { hashToken, randomToken } from "./secrets.ts";
 
@@ -31,11 +31,15 @@ type Db = Pick<Database, "accessToken">;
  * revocation of the refresh token it came with).
  */
 export class AccessTokens {
+  private readonly raw;
+
   constructor(
     private readonly db: Database,
     private readonly hashKey: Buffer,
     private readonly lifespanMs: number,
-  ) {}
+  ) {
+    this.raw = rawQueries(db);
+  }
 
   hash(token: string): string {
     return hashToken(this.hashKey, token);
@@ -53,32 +57,36 @@ export class AccessTokens {
     const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
     const expiresAt = new Date(issuedAt.getTime() + this.lifespanMs);
     const extra = input.extra ?? {};
-    await db.accessToken.create({
-      data: {
-        hash: this.hash(token),
-        grantId: input.grantId,
-        clientId: input.clientId,
-        subject: input.subject,
-        scopes: input.scopes.join(" "),
-        extra: JSON.stringify(extra),
-        issuedAt,
-        expiresAt,
-      },
-    });
+    const data = {
+      hash: this.hash(token),
+      grantId: input.grantId,
+      clientId: input.clientId,
+      subject: input.subject,
+      scopes: input.scopes.join(" "),
+      extra: JSON.stringify(extra),
+      issuedAt,
+      expiresAt,
+    };
+    // Inside a transaction the row goes through its client; otherwise through a prepared statement.
+    if (this.raw && db === this.db) await this.raw.insertAccessToken({ ...data, revokedAt: null });
+    else await db.accessToken.create({ data });
     return { token, record: { ...input, extra, issuedAt, expiresAt } };
   }
 
   /** The token's record when it is known, unexpired and unrevoked; else null. */
   async findActive(token: string): Promise<AccessTokenRecord | null> {
     if (!token || token.length > 512) return null;
-    const row = await this.db.accessToken.findUnique({ where: { hash: this.hash(token) } });
+    const hash = this.hash(token);
+    const row = this.raw
+      ? await this.raw.accessTokenByHash(hash)
+      : await this.db.accessToken.findUnique({ where: { hash } });
     if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) return null;
     return {
       grantId: row.grantId,
       clientId: row.clientId,
       subject: row.subject,
       scopes: splitScopes(row.scopes),
-      extra: JSON.parse(row.extra) as Record<string, unknown>,
+      extra: row.extra === "{}" ? {} : (JSON.parse(row.extra) as Record<string, unknown>),
       issuedAt: row.issuedAt,
       expiresAt: row.expiresAt,
     };

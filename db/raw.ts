@@ -1,0 +1,213 @@
+import type BetterSqlite3 from "better-sqlite3";
+import pg from "pg";
+import type { AccessToken, OAuth2Client } from "../generated/prisma/sqlite/client.ts";
+
+/**
+ * The hottest queries as prepared statements, beside Prisma (whose query
+ * compiler costs ≈ 300 µs per query — most of a token request). Each reads
+ * and writes exactly the rows Prisma's driver adapters do:
+ *
+ * - SQLite: the same better-sqlite3 connection Prisma's adapter opened (so
+ *   no second writer in the process can wait on a lock Prisma holds), DateTime
+ *   as ISO 8601 text with "+00:00" (adapter-better-sqlite3's default
+ *   timestampFormat; integer milliseconds are read too), Boolean as 0/1.
+ * - PostgreSQL: the pg Pool Prisma's adapter uses, named prepared statements,
+ *   TIMESTAMP(3) columns read and written as UTC.
+ *
+ * Nothing is cached: every call asks the database.
+ */
+export interface RawQueries {
+  clientById(id: string): Promise<OAuth2Client | null>;
+  accessTokenByHash(hash: string): Promise<AccessToken | null>;
+  insertAccessToken(row: AccessToken): Promise<void>;
+  policyRevision(id: number): Promise<number>;
+}
+
+const CLIENT_COLUMNS = `"id", "name", "secretHash", "redirectUris", "grantTypes", "responseTypes", "scope",
+  "owner", "policyUri", "tosUri", "clientUri", "logoUri", "contacts", "public", "createdAt", "updatedAt"`;
+const TOKEN_COLUMNS = `"hash", "grantId", "clientId", "subject", "scopes", "extra", "issuedAt", "expiresAt", "revokedAt"`;
+
+const SQL = {
+  clientById: `SELECT ${CLIENT_COLUMNS} FROM "oauth2_clients" WHERE "id" = $1 LIMIT 1`,
+  accessTokenByHash: `SELECT ${TOKEN_COLUMNS} FROM "access_tokens" WHERE "hash" = $1 LIMIT 1`,
+  insertAccessToken: `INSERT INTO "access_tokens" (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+  policyRevision: `SELECT "revision" FROM "policy_revision" WHERE "id" = $1 LIMIT 1`,
+};
+
+/** better-sqlite3 binds anonymous `?` parameters; each statement uses $1…$n in order. */
+function forSqlite(sql: string): string {
+  return sql.replace(/\$\d+/g, "?");
+}
+
+type Value = string | number | bigint | null | boolean | Date;
+
+function toDate(value: Value): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === "bigint") return new Date(Number(value));
+  return new Date(value as string | number);
+}
+
+function toDateOrNull(value: Value): Date | null {
+  return value === null || value === undefined ? null : toDate(value);
+}
+
+function toBoolean(value: Value): boolean {
+  return value === true || value === 1 || value === 1n || value === "1" || value === "true";
+}
+
+function clientRow(r: Record<string, Value>): OAuth2Client {
+  return {
+    id: r.id as string,
+    name: r.name as string,
+    secretHash: r.secretHash as string | null,
+    redirectUris: r.redirectUris as string,
+    grantTypes: r.grantTypes as string,
+    responseTypes: r.responseTypes as string,
+    scope: r.scope as string,
+    owner: r.owner as string,
+    policyUri: r.policyUri as string,
+    tosUri: r.tosUri as string,
+    clientUri: r.clientUri as string,
+    logoUri: r.logoUri as string,
+    contacts: r.contacts as string,
+    public: toBoolean(r.public as Value),
+    createdAt: toDate(r.createdAt as Value),
+    updatedAt: toDate(r.updatedAt as Value),
+  };
+}
+
+function tokenRow(r: Record<string, Value>): AccessToken {
+  return {
+    hash: r.hash as string,
+    grantId: r.grantId as string,
+    clientId: r.clientId as string,
+    subject: r.subject as string,
+    scopes: r.scopes as string,
+    extra: r.extra as string,
+    issuedAt: toDate(r.issuedAt as Value),
+    expiresAt: toDate(r.expiresAt as Value),
+    revokedAt: toDateOrNull(r.revokedAt as Value),
+  };
+}
+
+/** adapter-better-sqlite3's default DateTime encoding. */
+export function sqliteDate(date: Date | null): string | null {
+  return date === null ? null : date.toISOString().replace("Z", "+00:00");
+}
+
+interface SqliteStatements {
+  connection: BetterSqlite3.Database;
+  clientById: BetterSqlite3.Statement;
+  accessTokenByHash: BetterSqlite3.Statement;
+  insertAccessToken: BetterSqlite3.Statement;
+  policyRevision: BetterSqlite3.Statement;
+}
+
+/** Raw queries on the connection Prisma's SQLite adapter holds (`connection` opens it if needed). */
+export class SqliteRawQueries implements RawQueries {
+  private statements: SqliteStatements | undefined;
+
+  constructor(private readonly connection: () => Promise<BetterSqlite3.Database>) {}
+
+  private async prepared(): Promise<SqliteStatements> {
+    const current = this.statements;
+    if (current?.connection.open) return current;
+    const connection = await this.connection();
+    const prepare = (sql: string) => {
+      const statement = connection.prepare(forSqlite(sql));
+      // Prisma's adapter turns safe integers on for the whole connection; these read plain numbers.
+      return statement.reader ? statement.safeIntegers(false) : statement;
+    };
+    this.statements = {
+      connection,
+      clientById: prepare(SQL.clientById),
+      accessTokenByHash: prepare(SQL.accessTokenByHash),
+      insertAccessToken: prepare(SQL.insertAccessToken),
+      policyRevision: prepare(SQL.policyRevision),
+    };
+    return this.statements;
+  }
+
+  async clientById(id: string): Promise<OAuth2Client | null> {
+    const row = (await this.prepared()).clientById.get(id) as Record<string, Value> | undefined;
+    return row ? clientRow(row) : null;
+  }
+
+  async accessTokenByHash(hash: string): Promise<AccessToken | null> {
+    const row = (await this.prepared()).accessTokenByHash.get(hash) as Record<string, Value> | undefined;
+    return row ? tokenRow(row) : null;
+  }
+
+  async insertAccessToken(t: AccessToken): Promise<void> {
+    (await this.prepared()).insertAccessToken.run(
+      t.hash,
+      t.grantId,
+      t.clientId,
+      t.subject,
+      t.scopes,
+      t.extra,
+      sqliteDate(t.issuedAt),
+      sqliteDate(t.expiresAt),
+      sqliteDate(t.revokedAt),
+    );
+  }
+
+  async policyRevision(id: number): Promise<number> {
+    const row = (await this.prepared()).policyRevision.get(id) as { revision: number } | undefined;
+    return row ? Number(row.revision) : 0;
+  }
+}
+
+const TIMESTAMP_OID = 1114;
+
+/** TIMESTAMP(3) holds UTC wall time (as Prisma writes it), whatever the process's time zone. */
+const pgTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === TIMESTAMP_OID && format !== "binary"
+      ? (value: string) => new Date(`${value.replace(" ", "T")}Z`)
+      : pg.types.getTypeParser(oid, format)) as pg.CustomTypesConfig["getTypeParser"],
+};
+
+/** PostgreSQL's TIMESTAMP ignores a zone in its input: give it the UTC wall time. */
+function pgDate(date: Date | null): string | null {
+  return date === null ? null : date.toISOString();
+}
+
+/** Raw queries as named prepared statements on Prisma's pg Pool. */
+export class PostgresRawQueries implements RawQueries {
+  constructor(private readonly pool: pg.Pool) {}
+
+  private async query(name: string, text: string, values: unknown[]): Promise<Record<string, Value>[]> {
+    const result = await this.pool.query({ name: `portico_${name}`, text, values, types: pgTypes });
+    return result.rows as Record<string, Value>[];
+  }
+
+  async clientById(id: string): Promise<OAuth2Client | null> {
+    const [row] = await this.query("client_by_id", SQL.clientById, [id]);
+    return row ? clientRow(row) : null;
+  }
+
+  async accessTokenByHash(hash: string): Promise<AccessToken | null> {
+    const [row] = await this.query("access_token_by_hash", SQL.accessTokenByHash, [hash]);
+    return row ? tokenRow(row) : null;
+  }
+
+  async insertAccessToken(t: AccessToken): Promise<void> {
+    await this.query("insert_access_token", SQL.insertAccessToken, [
+      t.hash,
+      t.grantId,
+      t.clientId,
+      t.subject,
+      t.scopes,
+      t.extra,
+      pgDate(t.issuedAt),
+      pgDate(t.expiresAt),
+      pgDate(t.revokedAt),
+    ]);
+  }
+
+  async policyRevision(id: number): Promise<number> {
+    const [row] = await this.query("policy_revision", SQL.policyRevision, [id]);
+    return row ? Number(row.revision) : 0;
+  }
+}

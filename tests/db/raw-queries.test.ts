@@ -1,0 +1,129 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { createDatabase, type Database, providerOf, rawQueries, sqlitePath } from "../../db/client.ts";
+import { migrate } from "../../db/migrate.ts";
+import type { RawQueries } from "../../db/raw.ts";
+import { BACKENDS, freshDatabase } from "../support/server.ts";
+
+/** db/raw.ts must read and write exactly the rows Prisma does, on both backends. */
+for (const backend of BACKENDS) {
+  describe(`raw prepared statements match Prisma (${backend})`, () => {
+    let db: Database;
+    let raw: RawQueries;
+    let url: string;
+    let drop: () => Promise<void>;
+
+    before(async () => {
+      const database = await freshDatabase(backend);
+      url = database.url;
+      drop = database.drop;
+      await migrate(url);
+      db = createDatabase(url);
+      const queries = rawQueries(db);
+      assert.ok(queries, "createDatabase attaches the raw layer");
+      raw = queries;
+    });
+    after(async () => {
+      await db.$disconnect();
+      await drop();
+    });
+
+    test("a client Prisma wrote reads the same through the raw layer", async () => {
+      const created = await db.oAuth2Client.create({
+        data: {
+          id: "raw-client",
+          name: "Raw — ünïcode",
+          secretHash: "$2b$10$abcdefghijklmnopqrstuv",
+          redirectUris: JSON.stringify(["https://a.example/cb"]),
+          grantTypes: JSON.stringify(["client_credentials"]),
+          responseTypes: "[]",
+          scope: "read write",
+          contacts: "[]",
+          public: false,
+        },
+      });
+      assert.deepEqual(await raw.clientById("raw-client"), created);
+      const pub = await db.oAuth2Client.create({ data: { id: "raw-public", public: true } });
+      assert.deepEqual(await raw.clientById("raw-public"), pub);
+      assert.equal((await raw.clientById("raw-public"))?.public, true);
+      assert.equal(await raw.clientById("missing"), null);
+    });
+
+    test("an access token the raw layer wrote reads the same through Prisma, and back", async () => {
+      const row = {
+        hash: "raw-hash-1",
+        grantId: "g1",
+        clientId: "raw-client",
+        subject: "s",
+        scopes: "read write",
+        extra: JSON.stringify({ a: 1 }),
+        issuedAt: new Date(Date.UTC(2030, 0, 2, 3, 4, 5)),
+        expiresAt: new Date(Date.UTC(2030, 0, 2, 4, 4, 5, 123)),
+        revokedAt: null,
+      };
+      await raw.insertAccessToken(row);
+      assert.deepEqual(await db.accessToken.findUnique({ where: { hash: row.hash } }), row);
+      assert.deepEqual(await raw.accessTokenByHash(row.hash), row);
+
+      // Prisma's writes (and its filters on dates) see the raw row as its own.
+      const revokedAt = new Date(Date.UTC(2030, 0, 2, 3, 30, 0, 7));
+      const { count } = await db.accessToken.updateMany({
+        where: { hash: row.hash, revokedAt: null, expiresAt: { gt: new Date(Date.UTC(2030, 0, 2, 4)) } },
+        data: { revokedAt },
+      });
+      assert.equal(count, 1);
+      assert.deepEqual(await raw.accessTokenByHash(row.hash), { ...row, revokedAt });
+
+      const viaPrisma = await db.accessToken.create({
+        data: { ...row, hash: "raw-hash-2", extra: "{}", revokedAt: null },
+      });
+      assert.deepEqual(await raw.accessTokenByHash("raw-hash-2"), viaPrisma);
+      assert.equal(await raw.accessTokenByHash("missing"), null);
+    });
+
+    test("the stored encoding is Prisma's (SQLite: ISO text with +00:00, booleans 0/1)", async (t) => {
+      if (providerOf(url) !== "sqlite") return t.skip("SQLite only");
+      const { default: Sqlite } = await import("better-sqlite3");
+      const file = new Sqlite(sqlitePath(url), { readonly: true });
+      try {
+        const rows = file
+          .prepare(`SELECT "hash", "issuedAt", "revokedAt" FROM "access_tokens" ORDER BY "hash"`)
+          .all() as { hash: string; issuedAt: unknown; revokedAt: unknown }[];
+        assert.deepEqual(
+          rows.map((r) => [r.hash, typeof r.issuedAt, typeof r.revokedAt]),
+          [
+            ["raw-hash-1", "string", "string"],
+            ["raw-hash-2", "string", "object"],
+          ],
+        );
+        assert.equal(rows[0]?.issuedAt, "2030-01-02T03:04:05.000+00:00");
+        assert.equal(rows[0]?.issuedAt, rows[1]?.issuedAt);
+        const flags = file.prepare(`SELECT "public" FROM "oauth2_clients" ORDER BY "id"`).all();
+        assert.deepEqual(flags, [{ public: 0 }, { public: 1 }]);
+      } finally {
+        file.close();
+      }
+    });
+
+    test("the policy revision follows Prisma's writes", async () => {
+      assert.equal(await raw.policyRevision(1), 0);
+      await db.policyRevision.create({ data: { id: 1, revision: 1 } });
+      assert.equal(await raw.policyRevision(1), 1);
+      await db.policyRevision.update({ where: { id: 1 }, data: { revision: { increment: 1 } } });
+      assert.equal(await raw.policyRevision(1), 2);
+    });
+
+    test("raw reads see Prisma's committed writes at once, from another connection too", async () => {
+      const other = createDatabase(url);
+      try {
+        const otherRaw = rawQueries(other) as RawQueries;
+        await db.oAuth2Client.update({ where: { id: "raw-client" }, data: { secretHash: "rotated" } });
+        assert.equal((await otherRaw.clientById("raw-client"))?.secretHash, "rotated");
+        await other.oAuth2Client.delete({ where: { id: "raw-client" } });
+        assert.equal(await raw.clientById("raw-client"), null);
+      } finally {
+        await other.$disconnect();
+      }
+    });
+  });
+}
