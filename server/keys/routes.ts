@@ -16,6 +16,7 @@ function writableSet(set: string): string {
 }
 
 export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
+  const serialised = new WeakMap<object, string>();
   /**
    * Reads that fall back to the anonymous subject (CONTRACT.md, "Public keys
    * with any token"). When neither the token nor the anonymous subject may
@@ -103,6 +104,13 @@ export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
   // scope hydra.keys.get · rn:hydra:keys:hydra.openid.id-token:public · get, with the anonymous fallback
   api.get("/.well-known/jwks.json", async (c) => {
     await allowRead(c, read(`rn:hydra:keys:${ID_TOKEN_KEY_SET}:public`));
-    return c.json(await keys.publicIdTokenJwks());
+    const set = await keys.publicIdTokenJwks();
+    // The store hands out the same object until the set changes: serialise it once per change.
+    let body = serialised.get(set);
+    if (body === undefined) {
+      body = JSON.stringify(set);
+      serialised.set(set, body);
+    }
+    return c.body(body, 200, { "content-type": "application/json" });
   });
 }
