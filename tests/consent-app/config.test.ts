@@ -1,0 +1,71 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "../../common/consent-client.ts";
+import { deriveCookieSecret } from "../../common/cookie-secret.ts";
+import { demoClientSecret } from "../../common/demo-client.ts";
+import { ConfigError, databaseUrlFrom, loadAppConfig } from "../../lib/config/env.ts";
+
+const SYSTEM_SECRET = "a-system-secret-0123456789";
+
+describe("consent app configuration", () => {
+  test("embedded defaults: everything derived from SYSTEM_SECRET and ISSUER", () => {
+    const config = loadAppConfig({ SYSTEM_SECRET });
+    assert.equal(config.issuer, "http://localhost:3000");
+    assert.equal(config.hydra.url, "http://localhost:3000");
+    assert.equal(config.hydra.clientId, EMBEDDED_CONSENT_CLIENT_ID);
+    assert.equal(config.hydra.clientSecret, embeddedConsentClientSecret(SYSTEM_SECRET));
+    assert.equal(config.cookieSecret, deriveCookieSecret(SYSTEM_SECRET));
+    assert.equal(config.secureCookies, false);
+    assert.equal(config.trustedProxies, 0);
+    assert.deepEqual(config.redirectOrigins, ["http://localhost:3000"]);
+    assert.equal(config.demo, undefined);
+    assert.equal(config.databaseUrl, "file:./data/portico.db");
+  });
+
+  test("an external server: HYDRA_URL and the app's own client; its origin is a valid redirect target", () => {
+    const config = loadAppConfig({
+      ISSUER: "https://login.example.com/",
+      HYDRA_URL: "https://hydra.example.com",
+      HYDRA_CLIENT_ID: "consent",
+      HYDRA_CLIENT_SECRET: "its-secret",
+      COOKIE_SECRET: "c".repeat(32),
+    });
+    assert.equal(config.issuer, "https://login.example.com");
+    assert.equal(config.secureCookies, true);
+    assert.deepEqual(config.hydra, {
+      url: "https://hydra.example.com",
+      clientId: "consent",
+      clientSecret: "its-secret",
+    });
+    assert.deepEqual(config.redirectOrigins, ["https://login.example.com", "https://hydra.example.com"]);
+  });
+
+  test("the demo relying party only with PORTICO_DEMO=1", () => {
+    const config = loadAppConfig({ SYSTEM_SECRET, PORTICO_DEMO: "1", TRUST_PROXY: "true" });
+    assert.equal(config.demo?.clientId, "portico-demo");
+    assert.equal(config.demo?.clientSecret, demoClientSecret(SYSTEM_SECRET));
+    assert.notEqual(config.demo?.authSecret, config.cookieSecret);
+    assert.equal(config.trustedProxies, 1);
+  });
+
+  test("bad values stop with a message naming the variable", () => {
+    for (const [env, name] of [
+      [{ SYSTEM_SECRET: "short" }, "SYSTEM_SECRET"],
+      [{ SYSTEM_SECRET, COOKIE_SECRET: "short" }, "COOKIE_SECRET"],
+      [{ SYSTEM_SECRET, ISSUER: "not a url" }, "ISSUER"],
+      [{ SYSTEM_SECRET, HYDRA_URL: "ftp://x" }, "HYDRA_URL"],
+      [{ SYSTEM_SECRET, TRUST_PROXY: "yes" }, "TRUST_PROXY"],
+      [{}, "SYSTEM_SECRET"],
+    ] as const) {
+      assert.throws(
+        () => loadAppConfig(env),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.match(error.message, new RegExp(name));
+          return true;
+        },
+      );
+    }
+    assert.throws(() => databaseUrlFrom({ DATABASE_URL: "mysql://x" }), /DATABASE_URL/);
+  });
+});

@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { coveredBy, describeScope, scopesToGrant } from "../../lib/consent/scopes.ts";
+import {
+  ACCOUNT_POLICY,
+  ADDRESS_POLICY,
+  afterFailure,
+  delayAfter,
+  type ThrottleState,
+  verdict,
+} from "../../lib/security/throttle.ts";
+import { idTokenClaims } from "../../lib/users/claims.ts";
+import { emailAddress, normalizeEmail } from "../../lib/users/email.ts";
+
+const T0 = new Date("2026-01-01T12:00:00Z");
+const later = (ms: number) => new Date(T0.getTime() + ms);
+
+function failTimes(n: number, policy = ACCOUNT_POLICY, at = T0): ThrottleState | null {
+  let state: ThrottleState | null = null;
+  for (let i = 0; i < n; i++) state = afterFailure(policy, state, at);
+  return state;
+}
+
+describe("sign-in throttling policy", () => {
+  test("the first failures are free, then delays double, capped", () => {
+    const delays = Array.from({ length: 9 }, (_, i) => delayAfter(ACCOUNT_POLICY, i + 1));
+    assert.deepEqual(delays, [0, 0, 1000, 2000, 4000, 8000, 16000, 32000, 60000]);
+  });
+
+  test("after the free failures an attempt must wait until the delay has passed", () => {
+    const state = failTimes(ACCOUNT_POLICY.freeFailures);
+    assert.deepEqual(verdict(ACCOUNT_POLICY, failTimes(ACCOUNT_POLICY.freeFailures - 1), T0), {
+      allowed: true,
+    });
+    assert.deepEqual(verdict(ACCOUNT_POLICY, state, later(999)), {
+      allowed: false,
+      reason: "delay",
+      retryAt: later(1000),
+    });
+    assert.deepEqual(verdict(ACCOUNT_POLICY, state, later(1000)), { allowed: true });
+  });
+
+  test("the failure that reaches the limit locks the key for the lock time, then the count starts over", () => {
+    const locked = failTimes(ACCOUNT_POLICY.lockAfter);
+    assert.deepEqual(locked, { failures: 0, lastFailedAt: T0, lockedUntil: later(ACCOUNT_POLICY.lockMs) });
+    assert.deepEqual(verdict(ACCOUNT_POLICY, locked, later(ACCOUNT_POLICY.lockMs - 1)), {
+      allowed: false,
+      reason: "lock",
+      retryAt: later(ACCOUNT_POLICY.lockMs),
+    });
+    assert.deepEqual(verdict(ACCOUNT_POLICY, locked, later(ACCOUNT_POLICY.lockMs)), { allowed: true });
+    assert.equal(afterFailure(ACCOUNT_POLICY, locked, later(ACCOUNT_POLICY.lockMs)).failures, 1);
+  });
+
+  test("a quiet period forgets earlier failures", () => {
+    const state = failTimes(ACCOUNT_POLICY.lockAfter - 1);
+    const quiet = later(ACCOUNT_POLICY.forgetAfterMs + 1);
+    assert.deepEqual(verdict(ACCOUNT_POLICY, state, quiet), { allowed: true });
+    assert.equal(afterFailure(ACCOUNT_POLICY, state, quiet).failures, 1);
+  });
+
+  test("a client address tolerates more failures than one account", () => {
+    assert.ok(ADDRESS_POLICY.freeFailures > ACCOUNT_POLICY.freeFailures);
+    assert.ok(ADDRESS_POLICY.lockAfter > ACCOUNT_POLICY.lockAfter);
+    assert.deepEqual(verdict(ADDRESS_POLICY, failTimes(ACCOUNT_POLICY.lockAfter, ADDRESS_POLICY), T0), {
+      allowed: false,
+      reason: "delay",
+      retryAt: later(1000),
+    });
+  });
+});
+
+describe("scopes on the consent screen", () => {
+  test("granted scopes are the ticked ones among those requested, in the requested order", () => {
+    const requested = ["openid", "offline", "profile", "email"];
+    assert.deepEqual(scopesToGrant(requested, ["email", "openid", "admin"]), ["openid", "email"]);
+    assert.deepEqual(scopesToGrant(requested, []), []);
+  });
+
+  test("a remembered decision covers a request only when every requested scope was granted", () => {
+    assert.ok(coveredBy(["openid", "email"], ["openid", "email", "profile"]));
+    assert.ok(coveredBy([], []));
+    assert.ok(!coveredBy(["openid", "offline"], ["openid"]));
+  });
+
+  test("known scopes get plain words; unknown ones, even tricky names, are shown by name", () => {
+    assert.equal(describeScope("email").title, "Your email address");
+    for (const scope of ["photos.read", "__proto__", "constructor", "toString"]) {
+      assert.deepEqual(describeScope(scope), { scope, title: scope, description: "" });
+    }
+  });
+});
+
+describe("users", () => {
+  test("emails are normalised: trimmed, lower-cased, NFC", () => {
+    assert.equal(normalizeEmail("  Ann@Example.COM "), "ann@example.com");
+    assert.equal(normalizeEmail("Zoe\u0301@example.com"), "zo\u00e9@example.com");
+    assert.equal(emailAddress.parse(" Ann@Example.com"), "ann@example.com");
+    assert.ok(!emailAddress.safeParse("not an email").success);
+    assert.ok(!emailAddress.safeParse(`${"a".repeat(250)}@example.com`).success);
+  });
+
+  test("ID-token claims follow the granted scopes", () => {
+    const user = { id: "u1", email: "ann@example.com", name: "Ann", createdAt: T0 };
+    assert.deepEqual(idTokenClaims(user, ["openid"]), {});
+    assert.deepEqual(idTokenClaims(user, ["openid", "profile"]), { name: "Ann" });
+    assert.deepEqual(idTokenClaims(user, ["email"]), { email: "ann@example.com", email_verified: false });
+    assert.deepEqual(idTokenClaims({ ...user, name: "" }, ["profile"]), {});
+  });
+});
