@@ -133,9 +133,11 @@ async function main(): Promise<void> {
   let databaseUrl: string;
   let tempDir: string | undefined;
   let databaseNote: string;
+  let postgresDatabase: string | undefined;
   if (backend === "postgresql") {
     const what = await preparePostgres(postgresUrl, env.BENCH_RESET !== "0");
     databaseUrl = postgresUrl;
+    postgresDatabase = decodeURIComponent(new URL(postgresUrl).pathname.slice(1));
     databaseNote = `PostgreSQL ${new URL(postgresUrl).pathname.slice(1)} (${what})`;
   } else {
     tempDir = mkdtempSync(join(tmpdir(), "portico-bench-"));
@@ -262,7 +264,10 @@ async function main(): Promise<void> {
         const row: Row = { scenario: scenario.name, key: scenario.key, server: side, unit: "req/s" };
         const na = await probe(leg);
         if (na) row.na = na;
-        else row.measurement = await measureHttp(leg.target, settings, pidOf[side]);
+        else {
+          const database = side === "portico" ? postgresDatabase : undefined;
+          row.measurement = await measureHttp(leg.target, settings, pidOf[side], database);
+        }
         log(`# ${scenario.name} · ${side}: ${row.na ?? `${Math.round(row.measurement?.rate ?? 0)} req/s`}`);
         measured[side] = row;
       }
@@ -302,6 +307,7 @@ async function main(): Promise<void> {
           flow,
           { concurrency: flowConcurrency, seconds, warmupSeconds },
           porticoPid,
+          postgresDatabase,
         );
         row.measurement = measurement;
         row.note = `${flowConcurrency} concurrent flows, 5 requests each`;
@@ -319,7 +325,10 @@ async function main(): Promise<void> {
         `${warmupSeconds} s warm-up, ${seconds} s measured) runs in this process on the same machine, so it competes for the same cores.`,
       "Order alternates per scenario (Portico first, then the peer first, …) so drift hits both sides.",
       "req/s counts 2xx answers only; errors = socket errors + timeouts + non-2xx answers.",
-      "CPU µs/op is the user + system CPU time of the server's processes (from /proc) per successful request or flow: unlike req/s it hardly depends on what else the machine is doing.",
+      "CPU µs/op is the user + system CPU time of the server's processes (from /proc) per successful request or flow: unlike req/s it hardly depends on what else the machine is doing." +
+        (backend === "postgresql"
+          ? " On PostgreSQL, '+ N db' is the CPU time of the PostgreSQL backends serving the bench database (shared WAL writer and checkpointer left out), which share the same cores."
+          : ""),
       `1-minute load average: ${loadBefore.toFixed(2)} at the start, ${loadAverage().toFixed(2)} at the end (on ${availableParallelism()} cores; ` +
         "well above the cores means other processes took a share of the CPU and the rates are low for both sides).",
       "Peak RSS is the largest sum of VmRSS over the server's processes (primary + workers) sampled every 200 ms during the measurement; Portico's processes also hold Next.js (the pages) when it is built.",
@@ -378,7 +387,9 @@ function printTable(result: {
       fmt(m.p99, 1),
       fmt(m.errors),
       fmt(m.peakRssBytes / 2 ** 20),
-      fmt(m.cpuUsPerOp),
+      m.databaseCpuUsPerOp === undefined
+        ? fmt(m.cpuUsPerOp)
+        : `${fmt(m.cpuUsPerOp)} + ${fmt(m.databaseCpuUsPerOp)} db`,
       row.ratio === undefined ? "" : `${row.ratio.toFixed(2)}×`,
     ];
   });

@@ -1,5 +1,5 @@
 import autocannon from "autocannon";
-import { cpuMeter, sampleRss } from "./proc.ts";
+import { cpuMeter, postgresBackendsMeter, sampleRss } from "./proc.ts";
 
 /** One HTTP request, repeated under load. */
 export interface Target {
@@ -21,6 +21,8 @@ export interface Measurement {
   peakRssBytes: number;
   /** CPU time (user + system) the server's processes used per successful request or flow, in µs. */
   cpuUsPerOp: number;
+  /** On PostgreSQL: CPU time of the database's backends per successful request or flow, in µs. */
+  databaseCpuUsPerOp?: number;
   statusCodes?: Record<string, number>;
 }
 
@@ -31,7 +33,12 @@ export interface LoadSettings {
 }
 
 /** Warm-up (discarded), then a measured autocannon run while the server's RSS is sampled. */
-export async function measureHttp(target: Target, settings: LoadSettings, serverPid: number) {
+export async function measureHttp(
+  target: Target,
+  settings: LoadSettings,
+  serverPid: number,
+  postgresDatabase?: string,
+) {
   const options = {
     url: target.url,
     method: target.method ?? "GET",
@@ -43,8 +50,10 @@ export async function measureHttp(target: Target, settings: LoadSettings, server
   if (settings.warmupSeconds > 0) await autocannon({ ...options, duration: settings.warmupSeconds });
   const rss = sampleRss(serverPid);
   const cpu = cpuMeter(serverPid);
+  const database = postgresDatabase ? postgresBackendsMeter(postgresDatabase) : undefined;
   const result = await autocannon({ ...options, duration: settings.seconds });
   const cpuMs = cpu.stop();
+  const databaseMs = database?.stop();
   const peakRssBytes = rss.stop();
   const ok = result["2xx"];
   const statusCodes = Object.fromEntries(
@@ -59,6 +68,7 @@ export async function measureHttp(target: Target, settings: LoadSettings, server
     seconds: result.duration,
     peakRssBytes,
     cpuUsPerOp: ok > 0 ? (cpuMs * 1000) / ok : 0,
+    ...(databaseMs !== undefined ? { databaseCpuUsPerOp: ok > 0 ? (databaseMs * 1000) / ok : 0 } : {}),
     statusCodes,
   } satisfies Measurement;
 }
@@ -79,6 +89,7 @@ export async function measureLoop(
   once: () => Promise<unknown>,
   settings: { concurrency: number; seconds: number; warmupSeconds: number },
   serverPid: number,
+  postgresDatabase?: string,
 ) {
   const run = async (seconds: number) => {
     const latencies: number[] = [];
@@ -107,8 +118,10 @@ export async function measureLoop(
   if (settings.warmupSeconds > 0) await run(settings.warmupSeconds);
   const rss = sampleRss(serverPid);
   const cpu = cpuMeter(serverPid);
+  const database = postgresDatabase ? postgresBackendsMeter(postgresDatabase) : undefined;
   const { latencies, errors, firstError, elapsed } = await run(settings.seconds);
   const cpuMs = cpu.stop();
+  const databaseMs = database?.stop();
   const peakRssBytes = rss.stop();
   latencies.sort((a, b) => a - b);
   const measurement: Measurement = {
@@ -120,6 +133,9 @@ export async function measureLoop(
     seconds: elapsed,
     peakRssBytes,
     cpuUsPerOp: latencies.length > 0 ? (cpuMs * 1000) / latencies.length : 0,
+    ...(databaseMs !== undefined
+      ? { databaseCpuUsPerOp: latencies.length > 0 ? (databaseMs * 1000) / latencies.length : 0 }
+      : {}),
   };
   return { measurement, firstError };
 }

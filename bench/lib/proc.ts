@@ -128,3 +128,41 @@ export function codeVersion(): { commit: string; uncommitted: string[] } {
     return { commit: "unknown", uncommitted: [] };
   }
 }
+
+/** The processes whose command line passes `test` (e.g. PostgreSQL backends of one database). */
+export function processesWhere(test: (cmdline: string) => boolean): number[] {
+  const found: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (test(readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " "))) found.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
+/**
+ * CPU time used between start and `stop()` (ms) by the PostgreSQL backends
+ * serving `database` (their process title reads "postgres: … <user> <database> <host> …").
+ * Backends that appear meanwhile count in full. Shared processes (WAL writer,
+ * checkpointer) are left out.
+ */
+export function postgresBackendsMeter(database: string): { stop(): number } {
+  const test = (cmdline: string) => cmdline.startsWith("postgres:") && cmdline.includes(` ${database} `);
+  const before = new Map(processesWhere(test).map((pid) => [pid, cpuMsOf(pid)]));
+  return {
+    stop() {
+      let used = 0;
+      for (const pid of processesWhere(test)) used += cpuMsOf(pid) - (before.get(pid) ?? 0);
+      return used;
+    },
+  };
+}
