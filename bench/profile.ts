@@ -12,7 +12,7 @@
  *
  * Environment: PROFILE_SCENARIOS (cc,introspect,client), PROFILE_SECONDS (10),
  * PROFILE_WARMUP (2), PROFILE_CONNECTIONS (50), PROFILE_TOP (25),
- * BENCH_DATABASE / BENCH_POSTGRES_URL as for `npm run bench`.
+ * BENCH_DATABASE / BENCH_POSTGRES_URL / BENCH_SERVER_ENV as for `npm run bench`.
  * The main thread's profile of each scenario is kept as
  * bench/results/profile-<timestamp>-<scenario>.cpuprofile.json (ignored by
  * git; open it in Chrome DevTools → Performance, or speedscope).

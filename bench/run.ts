@@ -15,7 +15,8 @@
  *     (postgresql://app:app@127.0.0.1:5432/app_bench; created when missing,
  *     recreated when its name contains "bench" unless BENCH_RESET=0)
  *   BENCH_BUILD (auto)    auto: `next build` when .next/BUILD_ID is missing; 0: never
- *   BENCH_ONLY            comma-separated scenario keys to run (e.g. cc,introspect)
+ *   BENCH_ONLY            comma-separated scenario keys to run (cc,introspect,discovery,jwks,client,flow)
+ *   BENCH_SERVER_ENV      extra environment for Portico, "NAME=value,NAME=value"
  *
  * A benchmark, not a test: it is not part of `npm test`, and an endpoint that
  * is not there yet (404) becomes an "n/a" row rather than a failure.

@@ -2,6 +2,21 @@ import { randomBytes } from "node:crypto";
 import { basicAuth, type FlowClient } from "./flow.ts";
 import { countMatches, launch, type Managed, waitUntil } from "./servers.ts";
 
+/**
+ * Extra environment for Portico from BENCH_SERVER_ENV ("NAME=value,NAME=value"),
+ * for experiments such as SQLITE_SYNCHRONOUS=FULL.
+ */
+export function serverEnvFromBench(value = process.env.BENCH_SERVER_ENV): Record<string, string> {
+  if (!value) return {};
+  return Object.fromEntries(
+    value
+      .split(",")
+      .map((pair) => pair.trim())
+      .filter((pair) => pair.includes("="))
+      .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+  );
+}
+
 export interface PorticoProcess {
   url: string;
   server: Managed;
@@ -35,6 +50,7 @@ export async function startPorticoProcess(options: {
     BCRYPT_COST: "10",
     WORKERS: String(options.workers),
     LOG_LEVEL: "info",
+    ...serverEnvFromBench(),
     ...options.env,
   });
   try {
