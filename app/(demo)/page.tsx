@@ -155,7 +155,7 @@ async function SignedIn({
             <form method="post" action="/api/auth/signout">
               <input type="hidden" name="csrfToken" value={csrfToken} />
               <input type="hidden" name="callbackUrl" value="/" />
-              <Button type="submit" variant="secondary">
+              <Button type="submit" variant="secondary" className="whitespace-nowrap">
                 Sign out of the demo
               </Button>
             </form>
