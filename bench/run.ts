@@ -6,7 +6,8 @@
  * Prints one table and writes it as JSON to bench/results/<timestamp>.json.
  *
  * Environment:
- *   BENCH_SECONDS (8)     measured seconds per scenario and server
+ *   BENCH_SECONDS (8)     measured seconds per scenario and server, split into
+ *   BENCH_ROUNDS (2)      rounds run in the order A B B A … (A alternating per scenario)
  *   BENCH_WARMUP (2)      discarded warm-up seconds before each measurement
  *   BENCH_CONNECTIONS (50)
  *   BENCH_WORKERS (cores) processes per server
@@ -26,7 +27,15 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { authorizationCodeFlow, basicAuth, FlowError } from "./lib/flow.ts";
-import { type LoadSettings, type Measurement, measureHttp, measureLoop, type Target } from "./lib/load.ts";
+import {
+  combine,
+  type LoadSettings,
+  type Measurement,
+  measureHttp,
+  measureLoop,
+  type Target,
+  warmUp,
+} from "./lib/load.ts";
 import { porticoFixtures, startPorticoProcess } from "./lib/portico.ts";
 import { codeVersion, loadAverage } from "./lib/proc.ts";
 import { countMatches, freePort, launch, type Managed, preparePostgres, waitUntil } from "./lib/servers.ts";
@@ -41,6 +50,7 @@ const flowConcurrency = Number(env.BENCH_FLOW_CONCURRENCY ?? 8);
 const backend = env.BENCH_DATABASE === "postgresql" ? "postgresql" : "sqlite";
 const postgresUrl = env.BENCH_POSTGRES_URL ?? "postgresql://app:app@127.0.0.1:5432/app_bench";
 const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(",").map((key) => key.trim())) : undefined;
+const roundCount = Math.max(1, Number(env.BENCH_ROUNDS ?? 2));
 const settings: LoadSettings = { connections, seconds, warmupSeconds };
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -257,20 +267,39 @@ async function main(): Promise<void> {
     let index = 0;
     for (const scenario of scenarios) {
       if (only && !only.has(scenario.key)) continue;
-      const order: Side[] = index++ % 2 === 0 ? ["portico", "peer"] : ["peer", "portico"];
+      // Who goes first alternates per scenario; within one, rounds go A B B A …
+      const first: Side[] = index++ % 2 === 0 ? ["portico", "peer"] : ["peer", "portico"];
       const measured: Partial<Record<Side, Row>> = {};
-      for (const side of order) {
+      const rounds: Partial<Record<Side, Measurement[]>> = {};
+      for (const side of first) {
         const leg = scenario[side];
         if (!leg) continue;
         const row: Row = { scenario: scenario.name, key: scenario.key, server: side, unit: "req/s" };
         const na = await probe(leg);
         if (na) row.na = na;
-        else {
-          const database = side === "portico" ? postgresDatabase : undefined;
-          row.measurement = await measureHttp(leg.target, settings, pidOf[side], database);
-        }
-        log(`# ${scenario.name} · ${side}: ${row.na ?? `${Math.round(row.measurement?.rate ?? 0)} req/s`}`);
+        else rounds[side] = [];
         measured[side] = row;
+      }
+      for (const side of first) {
+        const leg = scenario[side];
+        if (leg && rounds[side]) await warmUp(leg.target, settings);
+      }
+      for (let round = 0; round < roundCount; round++) {
+        const order = round % 2 === 0 ? first : [...first].reverse();
+        for (const side of order) {
+          const leg = scenario[side];
+          if (!leg || !rounds[side]) continue;
+          const database = side === "portico" ? postgresDatabase : undefined;
+          const perRound = { ...settings, seconds: seconds / roundCount, warmupSeconds: 0 };
+          rounds[side].push(await measureHttp(leg.target, perRound, pidOf[side], database));
+        }
+      }
+      for (const side of first) {
+        const row = measured[side];
+        const done = rounds[side];
+        if (!row) continue;
+        if (done) row.measurement = combine(done);
+        log(`# ${scenario.name} · ${side}: ${row.na ?? `${Math.round(row.measurement?.rate ?? 0)} req/s`}`);
       }
       const p = measured.portico;
       const q = measured.peer;
@@ -324,7 +353,7 @@ async function main(): Promise<void> {
     const notes = [
       `Both servers run ${workers} process(es) on 127.0.0.1; autocannon (${connections} connections, ` +
         `${warmupSeconds} s warm-up, ${seconds} s measured) runs in this process on the same machine, so it competes for the same cores.`,
-      "Order alternates per scenario (Portico first, then the peer first, …) so drift hits both sides.",
+      `Each scenario is measured in ${roundCount} round(s) per server in the order A B B A … (A = Portico for the 1st, 3rd, … scenario, the peer for the others), after one warm-up per server, so drift hits both sides; rates are totals over the rounds, p50/p99 request-weighted means of the rounds' percentiles.`,
       "req/s counts 2xx answers only; errors = socket errors + timeouts + non-2xx answers.",
       "CPU µs/op is the user + system CPU time of the server's processes (from /proc) per successful request or flow: unlike req/s it hardly depends on what else the machine is doing." +
         (backend === "postgresql"

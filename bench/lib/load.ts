@@ -24,12 +24,56 @@ export interface Measurement {
   /** On PostgreSQL: CPU time of the database's backends per successful request or flow, in µs. */
   databaseCpuUsPerOp?: number;
   statusCodes?: Record<string, number>;
+  /** The rounds a combined measurement was made of. */
+  rounds?: Array<{ rate: number; p50: number; p99: number; cpuUsPerOp: number }>;
 }
 
 export interface LoadSettings {
   connections: number;
   seconds: number;
   warmupSeconds: number;
+}
+
+/** A discarded run to warm the server (JIT, caches, connection pools). */
+export async function warmUp(target: Target, settings: LoadSettings): Promise<void> {
+  if (settings.warmupSeconds <= 0) return;
+  await autocannon({
+    url: target.url,
+    method: target.method ?? "GET",
+    headers: target.headers ?? {},
+    body: target.body,
+    connections: settings.connections,
+    timeout: 10,
+    duration: settings.warmupSeconds,
+  });
+}
+
+/** Several rounds of one server and scenario as one measurement. */
+export function combine(rounds: Measurement[]): Measurement {
+  const ok = (m: Measurement) => m.rate * m.seconds;
+  const total = rounds.reduce((sum, m) => sum + ok(m), 0);
+  const seconds = rounds.reduce((sum, m) => sum + m.seconds, 0);
+  const weighted = (pick: (m: Measurement) => number) =>
+    total > 0 ? rounds.reduce((sum, m) => sum + pick(m) * ok(m), 0) / total : 0;
+  const withDatabase = rounds.every((m) => m.databaseCpuUsPerOp !== undefined);
+  const statusCodes: Record<string, number> = {};
+  for (const m of rounds) {
+    for (const [code, count] of Object.entries(m.statusCodes ?? {}))
+      statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  }
+  return {
+    rate: seconds > 0 ? total / seconds : 0,
+    p50: weighted((m) => m.p50),
+    p99: weighted((m) => m.p99),
+    errors: rounds.reduce((sum, m) => sum + m.errors, 0),
+    total: rounds.reduce((sum, m) => sum + m.total, 0),
+    seconds,
+    peakRssBytes: Math.max(...rounds.map((m) => m.peakRssBytes)),
+    cpuUsPerOp: weighted((m) => m.cpuUsPerOp),
+    ...(withDatabase ? { databaseCpuUsPerOp: weighted((m) => m.databaseCpuUsPerOp ?? 0) } : {}),
+    statusCodes,
+    rounds: rounds.map((m) => ({ rate: m.rate, p50: m.p50, p99: m.p99, cpuUsPerOp: m.cpuUsPerOp })),
+  };
 }
 
 /** Warm-up (discarded), then a measured autocannon run while the server's RSS is sampled. */
