@@ -1,0 +1,7 @@
+/** Runs once when the Next.js server starts, before it serves a request. */
+export async function register(): Promise<void> {
+  if (process.env.NEXT_RUNTIME === "nodejs") {
+    const { checkConfiguration } = await import("./lib/config/startup.ts");
+    checkConfiguration();
+  }
+}
