@@ -101,6 +101,39 @@ interface SqliteStatements {
   accessTokenByHash: BetterSqlite3.Statement;
   insertAccessToken: BetterSqlite3.Statement;
   policyRevision: BetterSqlite3.Statement;
+  begin: BetterSqlite3.Statement;
+  commit: BetterSqlite3.Statement;
+  rollback: BetterSqlite3.Statement;
+  noBusyWait: BetterSqlite3.Statement;
+  busyWait: BetterSqlite3.Statement;
+}
+
+interface QueuedInsert {
+  row: AccessToken;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** How long an insert may wait for the write lock in all, as the adapter's busy timeout. */
+const BUSY_TIMEOUT_MS = 10_000;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+}
+
+function tokenValues(t: AccessToken) {
+  return [
+    t.hash,
+    t.grantId,
+    t.clientId,
+    t.subject,
+    t.scopes,
+    t.extra,
+    sqliteDate(t.issuedAt),
+    sqliteDate(t.expiresAt),
+    sqliteDate(t.revokedAt),
+  ];
 }
 
 /** Raw queries on the connection Prisma's SQLite adapter holds (`connection` opens it if needed). */
@@ -124,6 +157,11 @@ export class SqliteRawQueries implements RawQueries {
       accessTokenByHash: prepare(SQL.accessTokenByHash),
       insertAccessToken: prepare(SQL.insertAccessToken),
       policyRevision: prepare(SQL.policyRevision),
+      begin: connection.prepare("BEGIN IMMEDIATE"),
+      commit: connection.prepare("COMMIT"),
+      rollback: connection.prepare("ROLLBACK"),
+      noBusyWait: connection.prepare("PRAGMA busy_timeout = 0"),
+      busyWait: connection.prepare(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`),
     };
     return this.statements;
   }
@@ -138,18 +176,93 @@ export class SqliteRawQueries implements RawQueries {
     return row ? tokenRow(row) : null;
   }
 
-  async insertAccessToken(t: AccessToken): Promise<void> {
-    (await this.prepared()).insertAccessToken.run(
-      t.hash,
-      t.grantId,
-      t.clientId,
-      t.subject,
-      t.scopes,
-      t.extra,
-      sqliteDate(t.issuedAt),
-      sqliteDate(t.expiresAt),
-      sqliteDate(t.revokedAt),
-    );
+  /**
+   * Inserts go out in groups: the tokens asked for in one turn of the event
+   * loop are written in one transaction, and each call resolves once its row
+   * is committed. The write lock is taken with BEGIN IMMEDIATE without
+   * SQLite's busy wait (which sleeps the whole process for a millisecond or
+   * more while another worker writes): when the lock is taken, the group
+   * tries again on a later turn while this process serves other requests, for
+   * up to the adapter's busy timeout. It never joins a transaction Prisma has
+   * open on the connection.
+   */
+  async insertAccessToken(row: AccessToken): Promise<void> {
+    const statements = await this.prepared();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ row, resolve, reject });
+      if (this.queue.length === 1 && !this.flushScheduled) this.scheduleFlush(statements, 0);
+    });
+  }
+
+  private queue: QueuedInsert[] = [];
+  private flushScheduled = false;
+  private waitingSince = 0;
+
+  private scheduleFlush(statements: SqliteStatements, attempt: number): void {
+    this.flushScheduled = true;
+    const run = () => {
+      this.flushScheduled = false;
+      this.flush(statements, attempt);
+    };
+    // The lock is held for one group's commit (tens of µs): retry on the next turn, then back off.
+    if (attempt < 64) setImmediate(run);
+    else setTimeout(run, 1);
+  }
+
+  private flush(statements: SqliteStatements, attempt: number): void {
+    const batch = this.queue;
+    if (batch.length === 0) return;
+    const { connection } = statements;
+    if (attempt === 0) this.waitingSince = Date.now();
+    if (!connection.open) {
+      this.queue = [];
+      for (const entry of batch) entry.reject(new Error("The SQLite connection is closed"));
+      return;
+    }
+    let locked = false;
+    if (!connection.inTransaction) {
+      statements.noBusyWait.get();
+      try {
+        statements.begin.run();
+        locked = true;
+      } catch (error) {
+        if (!isBusy(error)) {
+          this.queue = [];
+          for (const entry of batch) entry.reject(error);
+          return;
+        }
+      } finally {
+        statements.busyWait.get();
+      }
+    }
+    if (!locked) {
+      if (Date.now() - this.waitingSince < BUSY_TIMEOUT_MS) {
+        this.scheduleFlush(statements, attempt + 1);
+        return;
+      }
+      this.queue = [];
+      const error = Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" });
+      for (const entry of batch) entry.reject(error);
+      return;
+    }
+    this.queue = [];
+    try {
+      for (const entry of batch) statements.insertAccessToken.run(...tokenValues(entry.row));
+      statements.commit.run();
+    } catch {
+      if (connection.inTransaction) statements.rollback.run();
+      // One bad row must not fail the others: write them one by one.
+      for (const entry of batch) {
+        try {
+          statements.insertAccessToken.run(...tokenValues(entry.row));
+          entry.resolve();
+        } catch (error) {
+          entry.reject(error);
+        }
+      }
+      return;
+    }
+    for (const entry of batch) entry.resolve();
   }
 
   async policyRevision(id: number): Promise<number> {

@@ -105,6 +105,75 @@ for (const backend of BACKENDS) {
       }
     });
 
+    test("inserts made together are all stored, each resolving when committed", async () => {
+      const rows = Array.from({ length: 50 }, (_, i) => ({
+        hash: `batch-${i}`,
+        grantId: `g${i}`,
+        clientId: "raw-client",
+        subject: "s",
+        scopes: "",
+        extra: "{}",
+        issuedAt: new Date(Date.UTC(2030, 0, 1)),
+        expiresAt: new Date(Date.UTC(2030, 0, 2)),
+        revokedAt: null,
+      }));
+      await Promise.all(rows.map((row) => raw.insertAccessToken(row)));
+      assert.equal(await db.accessToken.count({ where: { hash: { startsWith: "batch-" } } }), 50);
+      // A duplicate fails alone; the rows inserted with it are stored.
+      const results = await Promise.allSettled([
+        raw.insertAccessToken({ ...(rows[0] as (typeof rows)[0]) }),
+        raw.insertAccessToken({ ...(rows[0] as (typeof rows)[0]), hash: "batch-new" }),
+      ]);
+      assert.equal(results[0]?.status, "rejected");
+      assert.equal(results[1]?.status, "fulfilled");
+      assert.ok(await raw.accessTokenByHash("batch-new"));
+    });
+
+    test("an insert neither joins an open Prisma transaction nor blocks the process on another writer", async (t) => {
+      if (providerOf(url) !== "sqlite") return t.skip("SQLite only");
+      const row = {
+        hash: "outside-tx",
+        grantId: "g",
+        clientId: "raw-client",
+        subject: "s",
+        scopes: "",
+        extra: "{}",
+        issuedAt: new Date(Date.UTC(2030, 0, 1)),
+        expiresAt: new Date(Date.UTC(2030, 0, 2)),
+        revokedAt: null,
+      };
+      let inserted: Promise<void> | undefined;
+      await assert.rejects(
+        db.$transaction(async (tx) => {
+          await tx.accessToken.create({ data: { ...row, hash: "inside-tx" } });
+          inserted = raw.insertAccessToken(row);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          throw new Error("roll back");
+        }),
+        /roll back/,
+      );
+      await inserted;
+      assert.ok(await raw.accessTokenByHash("outside-tx"), "the raw row survives the rollback");
+      assert.equal(await raw.accessTokenByHash("inside-tx"), null);
+
+      // Another connection (another worker) holds the write lock for 100 ms.
+      const { default: Sqlite } = await import("better-sqlite3");
+      const other = new Sqlite(sqlitePath(url));
+      try {
+        other.prepare("BEGIN IMMEDIATE").run();
+        let ticks = 0;
+        const timer = setInterval(() => ticks++, 5);
+        const waiting = raw.insertAccessToken({ ...row, hash: "after-lock" });
+        setTimeout(() => other.prepare("COMMIT").run(), 100);
+        await waiting;
+        clearInterval(timer);
+        assert.ok(ticks >= 10, `the event loop kept turning while the insert waited (${ticks} ticks)`);
+        assert.ok(await raw.accessTokenByHash("after-lock"));
+      } finally {
+        other.close();
+      }
+    });
+
     test("the policy revision follows Prisma's writes", async () => {
       assert.equal(await raw.policyRevision(1), 0);
       await db.policyRevision.create({ data: { id: 1, revision: 1 } });
