@@ -24,7 +24,7 @@ import autocannon from "autocannon";
 import { authorizationCodeFlow, basicAuth } from "./lib/flow.ts";
 import { measureLoop } from "./lib/load.ts";
 import { porticoFixtures, startPorticoProcess } from "./lib/portico.ts";
-import { codeVersion, cpuMeter, loadAverage } from "./lib/proc.ts";
+import { codeVersion, cpuMeter, loadAverage, postgresBackendsMeter } from "./lib/proc.ts";
 import { freePort, preparePostgres } from "./lib/servers.ts";
 
 const env = process.env;
@@ -36,6 +36,7 @@ const connections = Number(env.PROFILE_CONNECTIONS ?? 50);
 const top = Number(env.PROFILE_TOP ?? 25);
 const backend = env.BENCH_DATABASE === "postgresql" ? "postgresql" : "sqlite";
 const postgresUrl = env.BENCH_POSTGRES_URL ?? "postgresql://app:app@127.0.0.1:5432/app_bench";
+const postgresDatabase = decodeURIComponent(new URL(postgresUrl).pathname.slice(1));
 
 interface CallFrame {
   functionName: string;
@@ -163,6 +164,7 @@ export function summarise(profile: CpuProfile, window: { fromMs: number; toMs: n
 interface LoadResult {
   rate: number;
   cpuUsPerRequest: number;
+  databaseCpuUsPerRequest?: number;
   non2xx: number;
   p50: number;
   p99: number;
@@ -280,8 +282,10 @@ async function profileScenario(scenario: string) {
     await autocannon({ ...target, connections, duration: warmup });
     const fromMs = Date.now();
     const cpu = cpuMeter(portico.server.pid);
+    const database = backend === "postgresql" ? postgresBackendsMeter(postgresDatabase) : undefined;
     const result = await autocannon({ ...target, connections, duration: seconds });
     const cpuMs = cpu.stop();
+    const databaseMs = database?.stop();
     const toMs = Date.now();
     await portico.server.stop();
     const endWallMs = Date.now();
@@ -292,6 +296,8 @@ async function profileScenario(scenario: string) {
       {
         rate: result["2xx"] / result.duration,
         cpuUsPerRequest: (cpuMs * 1000) / Math.max(1, result["2xx"]),
+        databaseCpuUsPerRequest:
+          databaseMs === undefined ? undefined : (databaseMs * 1000) / Math.max(1, result["2xx"]),
         non2xx: result.non2xx,
         p50: result.latency.p50,
         p99: result.latency.p99,
@@ -318,7 +324,10 @@ async function main() {
     const lines = [
       "",
       `## ${scenario}: ${summary.rate.toFixed(summary.scenario === "flow" ? 1 : 0)} ${summary.scenario === "flow" ? "flows/s" : "req/s"} on one worker (p50 ${summary.p50.toFixed(1)} ms, p99 ${summary.p99.toFixed(1)} ms, non-2xx ${summary.non2xx})`,
-      `server CPU (user + system, from /proc): ${summary.cpuUsPerRequest.toFixed(0)} µs per request; ` +
+      `server CPU (user + system, from /proc): ${summary.cpuUsPerRequest.toFixed(0)} µs per request` +
+        (summary.databaseCpuUsPerRequest === undefined
+          ? "; "
+          : ` + ${summary.databaseCpuUsPerRequest.toFixed(0)} µs in PostgreSQL backends; `) +
         `profiler: busy ${Math.round(summary.busyMs)} ms, idle ${Math.round(summary.idleMs)} ms of the ${seconds} s window`,
       `profile: ${relative(ROOT, summary.profile)}`,
       "",
