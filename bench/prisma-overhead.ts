@@ -122,7 +122,7 @@ async function sqlite(): Promise<Timing[]> {
       { name: "SQLite · token by hash · better-sqlite3 prepared", run: () => selectToken.get(known.hash) },
       { name: "SQLite · policies, all · Prisma findMany", run: () => prisma.policy.findMany() },
       {
-        name: "SQLite · insert token · Prisma create (synchronous=FULL, the default)",
+        name: "SQLite · insert token · Prisma create (synchronous=FULL, SQLite's default)",
         run: (i) => prisma.accessToken.create({ data: token(i, "prisma-full") }),
       },
       {
