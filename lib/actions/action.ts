@@ -1,4 +1,5 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import { headers } from "next/headers";
 import { z } from "zod";
 import { appConfig } from "../config/index.ts";
@@ -65,6 +66,7 @@ export function formAction<Schema extends z.ZodType<Record<string, unknown>>>(
       log().warn("refused a form post from another site", { action: name, origin, site });
       return {
         status: "error",
+        id: randomUUID(),
         code: "origin",
         message: `This form must be sent from ${expectedOrigin}.`,
         csrf: session.csrf,
@@ -74,6 +76,7 @@ export function formAction<Schema extends z.ZodType<Record<string, unknown>>>(
       log().info("refused a form post without this session's CSRF token", { action: name });
       return {
         status: "error",
+        id: randomUUID(),
         code: "csrf",
         message: "This page was open for too long or your session changed. Please try again.",
         csrf: session.csrf,
@@ -88,12 +91,14 @@ export function formAction<Schema extends z.ZodType<Record<string, unknown>>>(
       }
       return {
         status: "error",
+        id: randomUUID(),
         code: "invalid",
         message: "Please correct the highlighted fields.",
         fieldErrors,
         csrf: session.csrf,
       };
     }
-    return handler(parsed.data, { session, headers: requestHeaders });
+    const result = await handler(parsed.data, { session, headers: requestHeaders });
+    return result.status === "error" ? { ...result, id: randomUUID() } : result;
   };
 }

@@ -11,6 +11,8 @@ export type FormState<Values = Record<string, string>> =
   | { status: "navigate"; url: string }
   | {
       status: "error";
+      /** New for every answer, so that a repeated message is a new alert, announced again. */
+      id?: string;
       code: string;
       message: string;
       fieldErrors?: Partial<Record<string, string>>;

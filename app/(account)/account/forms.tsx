@@ -12,7 +12,7 @@ export function RevokeForm({ csrf, grant, appName }: { csrf: string; grant: stri
   useNavigation(state);
   return (
     <form action={action} className="flex flex-col items-stretch gap-2 sm:items-end">
-      {state.status === "error" && <Alert>{state.message}</Alert>}
+      {state.status === "error" && <Alert key={state.id}>{state.message}</Alert>}
       <CsrfField token={(state.status === "error" && state.csrf) || csrf} />
       <input type="hidden" name="grant" value={grant} />
       <Button type="submit" variant="secondary" disabled={pending} aria-label={`Revoke ${appName}`}>

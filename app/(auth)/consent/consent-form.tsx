@@ -79,7 +79,9 @@ export function ConsentForm({ csrf, consent, client, user, scopes }: Props) {
       >
         {state.status === "error" && (
           <div className="mb-4">
-            <Alert id="consent-error">{state.message}</Alert>
+            <Alert key={state.id} id="consent-error">
+              {state.message}
+            </Alert>
           </div>
         )}
         <CsrfField token={token} />

@@ -14,7 +14,11 @@ export function LoginForm({ csrf, consent, next }: { csrf: string; consent?: str
 
   return (
     <form action={action} className="mt-6 space-y-5" aria-describedby={formError ? "login-error" : undefined}>
-      {formError && <Alert id="login-error">{formError}</Alert>}
+      {formError && (
+        <Alert key={error?.id} id="login-error">
+          {formError}
+        </Alert>
+      )}
       <CsrfField token={error?.csrf ?? csrf} />
       {consent && <input type="hidden" name="consent" value={consent} />}
       {next && <input type="hidden" name="next" value={next} />}

@@ -32,9 +32,11 @@ export class LoginPage {
     await this.signInButton.click();
   }
 
-  /** Submits and waits for the one alert that answers a refused sign-in. */
+  /** Submits and waits for the one alert that answers a refused sign-in (a new one each time). */
   async signInExpectingError(email: string, password: string): Promise<string> {
+    const previous = (await this.alert.count()) > 0 ? await this.alert.elementHandle() : null;
     await this.signIn(email, password);
+    await previous?.waitForElementState("hidden");
     await expect(this.alert).toHaveCount(1);
     await expect(this.page).toHaveURL(/\/login/);
     return (await this.alert.textContent()) ?? "";
