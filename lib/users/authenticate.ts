@@ -1,5 +1,6 @@
 import "server-only";
 import { db } from "../db/index.ts";
+import { log } from "../log/index.ts";
 import { type ScopedVerdict, ThrottleStore, throttleKeys } from "../security/throttle.ts";
 import { users } from "./index.ts";
 import { verifyPassword } from "./passwords.ts";
@@ -12,6 +13,7 @@ export type SignInOutcome =
   | { ok: false; code: "throttled"; throttle: Exclude<ScopedVerdict, { allowed: true }> };
 
 let throttles: ThrottleStore | undefined;
+let warnedUnknownAddress = false;
 
 /**
  * Checks an email and password, throttled per account and per client
@@ -25,6 +27,12 @@ export async function authenticate(
   address: string | undefined,
 ): Promise<SignInOutcome> {
   throttles ??= new ThrottleStore(db());
+  if (!address && !warnedUnknownAddress) {
+    warnedUnknownAddress = true;
+    log().warn(
+      "the client address is unknown (not served through server/main.ts?): throttling by account only",
+    );
+  }
   const keys = throttleKeys(email, address);
   const before = await throttles.check(keys);
   if (!before.allowed) return { ok: false, code: "throttled", throttle: before };
