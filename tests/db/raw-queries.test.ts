@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createDatabase, type Database, providerOf, rawQueries, sqlitePath } from "../../db/client.ts";
+import { createDatabase, type Database, rawQueries, sqlitePath } from "../../db/client.ts";
 import { migrate } from "../../db/migrate.ts";
 import type { RawQueries } from "../../db/raw.ts";
 import { BACKENDS, freshDatabase } from "../support/server.ts";
@@ -81,29 +81,30 @@ for (const backend of BACKENDS) {
       assert.equal(await raw.accessTokenByHash("missing"), null);
     });
 
-    test("the stored encoding is Prisma's (SQLite: ISO text with +00:00, booleans 0/1)", async (t) => {
-      if (providerOf(url) !== "sqlite") return t.skip("SQLite only");
-      const { default: Sqlite } = await import("better-sqlite3");
-      const file = new Sqlite(sqlitePath(url), { readonly: true });
-      try {
-        const rows = file
-          .prepare(`SELECT "hash", "issuedAt", "revokedAt" FROM "access_tokens" ORDER BY "hash"`)
-          .all() as { hash: string; issuedAt: unknown; revokedAt: unknown }[];
-        assert.deepEqual(
-          rows.map((r) => [r.hash, typeof r.issuedAt, typeof r.revokedAt]),
-          [
-            ["raw-hash-1", "string", "string"],
-            ["raw-hash-2", "string", "object"],
-          ],
-        );
-        assert.equal(rows[0]?.issuedAt, "2030-01-02T03:04:05.000+00:00");
-        assert.equal(rows[0]?.issuedAt, rows[1]?.issuedAt);
-        const flags = file.prepare(`SELECT "public" FROM "oauth2_clients" ORDER BY "id"`).all();
-        assert.deepEqual(flags, [{ public: 0 }, { public: 1 }]);
-      } finally {
-        file.close();
-      }
-    });
+    // Only SQLite has a file encoding and a process-wide write lock to check.
+    if (backend === "sqlite")
+      test("the stored encoding is Prisma's (SQLite: ISO text with +00:00, booleans 0/1)", async () => {
+        const { default: Sqlite } = await import("better-sqlite3");
+        const file = new Sqlite(sqlitePath(url), { readonly: true });
+        try {
+          const rows = file
+            .prepare(`SELECT "hash", "issuedAt", "revokedAt" FROM "access_tokens" ORDER BY "hash"`)
+            .all() as { hash: string; issuedAt: unknown; revokedAt: unknown }[];
+          assert.deepEqual(
+            rows.map((r) => [r.hash, typeof r.issuedAt, typeof r.revokedAt]),
+            [
+              ["raw-hash-1", "string", "string"],
+              ["raw-hash-2", "string", "object"],
+            ],
+          );
+          assert.equal(rows[0]?.issuedAt, "2030-01-02T03:04:05.000+00:00");
+          assert.equal(rows[0]?.issuedAt, rows[1]?.issuedAt);
+          const flags = file.prepare(`SELECT "public" FROM "oauth2_clients" ORDER BY "id"`).all();
+          assert.deepEqual(flags, [{ public: 0 }, { public: 1 }]);
+        } finally {
+          file.close();
+        }
+      });
 
     test("inserts made together are all stored, each resolving when committed", async () => {
       const rows = Array.from({ length: 50 }, (_, i) => ({
@@ -129,50 +130,51 @@ for (const backend of BACKENDS) {
       assert.ok(await raw.accessTokenByHash("batch-new"));
     });
 
-    test("an insert neither joins an open Prisma transaction nor blocks the process on another writer", async (t) => {
-      if (providerOf(url) !== "sqlite") return t.skip("SQLite only");
-      const row = {
-        hash: "outside-tx",
-        grantId: "g",
-        clientId: "raw-client",
-        subject: "s",
-        scopes: "",
-        extra: "{}",
-        issuedAt: new Date(Date.UTC(2030, 0, 1)),
-        expiresAt: new Date(Date.UTC(2030, 0, 2)),
-        revokedAt: null,
-      };
-      let inserted: Promise<void> | undefined;
-      await assert.rejects(
-        db.$transaction(async (tx) => {
-          await tx.accessToken.create({ data: { ...row, hash: "inside-tx" } });
-          inserted = raw.insertAccessToken(row);
-          await new Promise((resolve) => setTimeout(resolve, 20));
-          throw new Error("roll back");
-        }),
-        /roll back/,
-      );
-      await inserted;
-      assert.ok(await raw.accessTokenByHash("outside-tx"), "the raw row survives the rollback");
-      assert.equal(await raw.accessTokenByHash("inside-tx"), null);
+    // Only SQLite has a file encoding and a process-wide write lock to check.
+    if (backend === "sqlite")
+      test("an insert neither joins an open Prisma transaction nor blocks the process on another writer", async () => {
+        const row = {
+          hash: "outside-tx",
+          grantId: "g",
+          clientId: "raw-client",
+          subject: "s",
+          scopes: "",
+          extra: "{}",
+          issuedAt: new Date(Date.UTC(2030, 0, 1)),
+          expiresAt: new Date(Date.UTC(2030, 0, 2)),
+          revokedAt: null,
+        };
+        let inserted: Promise<void> | undefined;
+        await assert.rejects(
+          db.$transaction(async (tx) => {
+            await tx.accessToken.create({ data: { ...row, hash: "inside-tx" } });
+            inserted = raw.insertAccessToken(row);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            throw new Error("roll back");
+          }),
+          /roll back/,
+        );
+        await inserted;
+        assert.ok(await raw.accessTokenByHash("outside-tx"), "the raw row survives the rollback");
+        assert.equal(await raw.accessTokenByHash("inside-tx"), null);
 
-      // Another connection (another worker) holds the write lock for 100 ms.
-      const { default: Sqlite } = await import("better-sqlite3");
-      const other = new Sqlite(sqlitePath(url));
-      try {
-        other.prepare("BEGIN IMMEDIATE").run();
-        let ticks = 0;
-        const timer = setInterval(() => ticks++, 5);
-        const waiting = raw.insertAccessToken({ ...row, hash: "after-lock" });
-        setTimeout(() => other.prepare("COMMIT").run(), 100);
-        await waiting;
-        clearInterval(timer);
-        assert.ok(ticks >= 10, `the event loop kept turning while the insert waited (${ticks} ticks)`);
-        assert.ok(await raw.accessTokenByHash("after-lock"));
-      } finally {
-        other.close();
-      }
-    });
+        // Another connection (another worker) holds the write lock for 100 ms.
+        const { default: Sqlite } = await import("better-sqlite3");
+        const other = new Sqlite(sqlitePath(url));
+        try {
+          other.prepare("BEGIN IMMEDIATE").run();
+          let ticks = 0;
+          const timer = setInterval(() => ticks++, 5);
+          const waiting = raw.insertAccessToken({ ...row, hash: "after-lock" });
+          setTimeout(() => other.prepare("COMMIT").run(), 100);
+          await waiting;
+          clearInterval(timer);
+          assert.ok(ticks >= 10, `the event loop kept turning while the insert waited (${ticks} ticks)`);
+          assert.ok(await raw.accessTokenByHash("after-lock"));
+        } finally {
+          other.close();
+        }
+      });
 
     test("the policy revision follows Prisma's writes", async () => {
       assert.equal(await raw.policyRevision(1), 0);
