@@ -48,8 +48,8 @@ export const checkbox = z
  * the Origin header, when the browser sent one, must be ISSUER's and the
  * Sec-Fetch-Site header, when sent, `same-origin` (on top of Next.js's own
  * Origin/Host check); the form's CSRF token must be this session's; and the
- * fields must pass the schema. A handler answers a
- * FormState or ends in a redirect.
+ * fields must pass the schema. A handler answers a FormState or ends in a
+ * redirect; a refusal is a FormState with a new `id`.
  */
 export function formAction<Schema extends z.ZodType<Record<string, unknown>>>(
   name: string,

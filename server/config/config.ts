@@ -1,5 +1,5 @@
-import { createHmac } from "node:crypto";
 import { z } from "zod";
+import { deriveCookieSecret } from "../../common/cookie-secret.ts";
 import { parseDuration } from "./duration.ts";
 
 /** Thrown when an environment variable is unusable; the message names the variable. */
@@ -131,9 +131,4 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     workers: e.WORKERS,
   };
-}
-
-/** A cookie-sealing secret derived from SYSTEM_SECRET, so one secret is enough to run. */
-export function deriveCookieSecret(systemSecret: string): string {
-  return createHmac("sha256", systemSecret).update("portico cookie secret").digest("base64url");
 }
