@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import Sqlite from "better-sqlite3";
 import pg from "pg";
 import { type Provider, postgresSettings, providerOf, sqlitePath } from "./client.ts";
@@ -56,7 +56,9 @@ export async function migrate(databaseUrl: string, root = process.cwd()): Promis
 }
 
 function migrateSqlite(databaseUrl: string, migrations: Migration[]): string[] {
-  const db = new Sqlite(sqlitePath(databaseUrl), { timeout: 30_000 });
+  const file = sqlitePath(databaseUrl);
+  mkdirSync(dirname(file), { recursive: true });
+  const db = new Sqlite(file, { timeout: 30_000 });
   try {
     db.pragma("journal_mode = WAL");
     // Prisma rebuilds a SQLite table between `PRAGMA foreign_keys=OFF` and `=ON`,

@@ -49,7 +49,13 @@ async function serve(config: Config): Promise<void> {
     res.end("The pages are not built. Run `npm run build`.\n");
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   log.info(`Portico is listening on ${config.issuer}`, { pid: process.pid });
 
   const stop = () => {
@@ -84,9 +90,19 @@ async function main(): Promise<void> {
 
   const workers = config.workers ?? availableParallelism();
   if (workers === 1) return serve(config);
+  const listened = new Set<number>();
+  cluster.on("listening", (worker) => listened.add(worker.id));
   for (let i = 0; i < workers; i++) cluster.fork();
   cluster.on("exit", (worker, code, signal) => {
     if (signal === "SIGTERM" || signal === "SIGINT" || code === 0) return;
+    if (!listened.has(worker.id)) {
+      // It failed while starting (e.g. a bad setting): another would fail the same way.
+      log.error("a worker could not start; stopping", { pid: worker.process.pid, code });
+      for (const other of Object.values(cluster.workers ?? {})) other?.kill("SIGTERM");
+      process.exitCode = 1;
+      setTimeout(() => process.exit(1), 5000).unref();
+      return;
+    }
     log.error("a worker stopped; starting another", { pid: worker.process.pid, code, signal });
     cluster.fork();
   });

@@ -42,6 +42,8 @@ const environment = z.object({
   HOST: z.string().optional(),
   ISSUER: url("ISSUER"),
   CONSENT_URL: url("CONSENT_URL"),
+  // Read by the consent app; checked here too so a bad value stops the start.
+  HYDRA_URL: url("HYDRA_URL"),
   FORCE_ROOT_CLIENT_CREDENTIALS: z
     .string()
     .regex(/^[^:]+:.+$/, "FORCE_ROOT_CLIENT_CREDENTIALS must be id:secret")

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import { after, describe, test } from "node:test";
-import { BACKENDS, freshDatabase, startPortico } from "../support/server.ts";
+import { BACKENDS, freePort, freshDatabase, startPortico } from "../support/server.ts";
 
 const CONSENT_APP = "portico-consent-app";
 
@@ -135,6 +136,7 @@ describe("configuration", () => {
     ["a BCRYPT_COST out of range", { BCRYPT_COST: "3" }, /BCRYPT_COST/],
     ["an unparsable duration", { ACCESS_TOKEN_LIFESPAN: "an hour" }, /ACCESS_TOKEN_LIFESPAN/],
     ["an unparsable ISSUER", { ISSUER: "not a url" }, /ISSUER/],
+    ["an unparsable HYDRA_URL", { HYDRA_URL: "not a url" }, /HYDRA_URL/],
     ["a bad DATABASE_URL", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     [
       "a bad FORCE_ROOT_CLIENT_CREDENTIALS",
@@ -160,4 +162,36 @@ describe("configuration", () => {
       assert.match(lines[0] as string, pattern);
     });
   }
+});
+
+describe("workers", () => {
+  test("a worker that cannot start stops the server instead of being restarted forever", async () => {
+    const port = await freePort();
+    const squatter = createServer().listen(port, "127.0.0.1");
+    const database = await freshDatabase("sqlite");
+    try {
+      const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+        env: {
+          PATH: process.env.PATH,
+          SYSTEM_SECRET: "test-system-secret-0123456789",
+          DATABASE_URL: database.url,
+          PORT: String(port),
+          HOST: "127.0.0.1",
+          WORKERS: "2",
+          BCRYPT_COST: "4",
+        } as unknown as NodeJS.ProcessEnv,
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+      assert.equal(code, 1);
+      assert.match(stderr, /could not start/);
+    } finally {
+      squatter.close();
+      await database.drop();
+    }
+  });
 });
