@@ -60,10 +60,12 @@ export function ConsentForm({ csrf, consent, client, user, scopes }: Props) {
 
       <div className="mt-6 flex items-center justify-between gap-3 rounded-lg bg-slate-50 px-4 py-3 text-sm dark:bg-slate-800/60">
         <p className="min-w-0">
-          <span className="text-slate-600 dark:text-slate-400">Signed in as </span>
-          <span className="font-medium wrap-anywhere">{user.email}</span>
+          <span className="block text-slate-600 dark:text-slate-400">Signed in as</span>
+          <span className="block truncate font-medium" title={user.email}>
+            {user.email}
+          </span>
         </p>
-        <form action={signOut}>
+        <form action={signOut} className="shrink-0">
           <CsrfField token={csrf} />
           <input type="hidden" name="consent" value={consent} />
           <Button type="submit" variant="quiet" className="min-h-0 px-0 py-0 whitespace-nowrap">
