@@ -14,20 +14,58 @@ import type { AccessToken, OAuth2Client } from "../generated/prisma/sqlite/clien
  * - PostgreSQL: the pg Pool Prisma's adapter uses, named prepared statements,
  *   TIMESTAMP(3) columns read and written as UTC.
  *
- * Nothing is cached: every call asks the database.
+ * Nothing is cached here: every call asks the database. The revision rows
+ * (policy_revision, client_revision; id 1) are read in the same statement as
+ * the row they come with, so a caller can validate what it keeps in memory
+ * without a round trip of its own.
  */
 export interface RawQueries {
   clientById(id: string): Promise<OAuth2Client | null>;
   accessTokenByHash(hash: string): Promise<AccessToken | null>;
   insertAccessToken(row: AccessToken): Promise<void>;
   policyRevision(id: number): Promise<number>;
+  /** The client (or null) and the client revision, read in one statement. */
+  clientWithRevision(id: string): Promise<{ client: OAuth2Client | null; clientRevision: number }>;
+  /** The access token (or null) and both revisions, read in one statement. */
+  accessTokenWithRevisions(hash: string): Promise<{ token: AccessToken | null } & Revisions>;
+  /**
+   * Inserts the token only if the client revision is still `clientRevision`,
+   * in one statement; false (nothing written) when a client write moved it.
+   * Only where one statement is cheaper than a read and a write (PostgreSQL).
+   */
+  insertAccessTokenAtClientRevision?(row: AccessToken, clientRevision: number): Promise<boolean>;
 }
+
+/** The revision rows' values (0 when the row does not exist). */
+export interface Revisions {
+  policyRevision: number;
+  clientRevision: number;
+}
+
+/** The id of the single row of policy_revision and client_revision. */
+export const REVISION_ROW = 1;
 
 const CLIENT_COLUMNS = `"id", "name", "secretHash", "redirectUris", "grantTypes", "responseTypes", "scope",
   "owner", "policyUri", "tosUri", "clientUri", "logoUri", "contacts", "public", "createdAt", "updatedAt"`;
 const TOKEN_COLUMNS = `"hash", "grantId", "clientId", "subject", "scopes", "extra", "issuedAt", "expiresAt", "revokedAt"`;
 
+const prefixed = (alias: string, columns: string) =>
+  columns
+    .split(",")
+    .map((column) => `${alias}.${column.trim()}`)
+    .join(", ");
+const POLICY_REVISION = `COALESCE((SELECT "revision" FROM "policy_revision" WHERE "id" = ${REVISION_ROW}), 0)`;
+const CLIENT_REVISION = `COALESCE((SELECT "revision" FROM "client_revision" WHERE "id" = ${REVISION_ROW}), 0)`;
+
 const SQL = {
+  clientWithRevision: `SELECT r."clientRevision", ${prefixed("c", CLIENT_COLUMNS)}
+    FROM (SELECT ${CLIENT_REVISION} AS "clientRevision") r LEFT JOIN "oauth2_clients" c ON c."id" = $1`,
+  accessTokenWithRevisions: `SELECT r."policyRevision", r."clientRevision", ${prefixed("t", TOKEN_COLUMNS)}
+    FROM (SELECT ${POLICY_REVISION} AS "policyRevision", ${CLIENT_REVISION} AS "clientRevision") r
+    LEFT JOIN "access_tokens" t ON t."hash" = $1`,
+  insertAccessTokenAtClientRevision: `INSERT INTO "access_tokens" (${TOKEN_COLUMNS})
+    SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamp(3), $8::timestamp(3), $9::timestamp(3)
+    WHERE ${CLIENT_REVISION} = $10::integer`,
   clientById: `SELECT ${CLIENT_COLUMNS} FROM "oauth2_clients" WHERE "id" = $1 LIMIT 1`,
   accessTokenByHash: `SELECT ${TOKEN_COLUMNS} FROM "access_tokens" WHERE "hash" = $1 LIMIT 1`,
   insertAccessToken: `INSERT INTO "access_tokens" (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -90,6 +128,18 @@ function tokenRow(r: Record<string, Value>): AccessToken {
   };
 }
 
+function withClient(row: Record<string, Value>): { client: OAuth2Client | null; clientRevision: number } {
+  return { client: row.id == null ? null : clientRow(row), clientRevision: Number(row.clientRevision) };
+}
+
+function withToken(row: Record<string, Value>): { token: AccessToken | null } & Revisions {
+  return {
+    token: row.hash == null ? null : tokenRow(row),
+    policyRevision: Number(row.policyRevision),
+    clientRevision: Number(row.clientRevision),
+  };
+}
+
 /** adapter-better-sqlite3's default DateTime encoding. */
 export function sqliteDate(date: Date | null): string | null {
   return date === null ? null : date.toISOString().replace("Z", "+00:00");
@@ -101,6 +151,8 @@ interface SqliteStatements {
   accessTokenByHash: BetterSqlite3.Statement;
   insertAccessToken: BetterSqlite3.Statement;
   policyRevision: BetterSqlite3.Statement;
+  clientWithRevision: BetterSqlite3.Statement;
+  accessTokenWithRevisions: BetterSqlite3.Statement;
   begin: BetterSqlite3.Statement;
   commit: BetterSqlite3.Statement;
   rollback: BetterSqlite3.Statement;
@@ -157,6 +209,8 @@ export class SqliteRawQueries implements RawQueries {
       accessTokenByHash: prepare(SQL.accessTokenByHash),
       insertAccessToken: prepare(SQL.insertAccessToken),
       policyRevision: prepare(SQL.policyRevision),
+      clientWithRevision: prepare(SQL.clientWithRevision),
+      accessTokenWithRevisions: prepare(SQL.accessTokenWithRevisions),
       begin: connection.prepare("BEGIN IMMEDIATE"),
       commit: connection.prepare("COMMIT"),
       rollback: connection.prepare("ROLLBACK"),
@@ -269,6 +323,16 @@ export class SqliteRawQueries implements RawQueries {
     const row = (await this.prepared()).policyRevision.get(id) as { revision: number } | undefined;
     return row ? Number(row.revision) : 0;
   }
+
+  async clientWithRevision(id: string): Promise<{ client: OAuth2Client | null; clientRevision: number }> {
+    const row = (await this.prepared()).clientWithRevision.get(id) as Record<string, Value>;
+    return withClient(row);
+  }
+
+  async accessTokenWithRevisions(hash: string): Promise<{ token: AccessToken | null } & Revisions> {
+    const row = (await this.prepared()).accessTokenWithRevisions.get(hash) as Record<string, Value>;
+    return withToken(row);
+  }
 }
 
 const TIMESTAMP_OID = 1114;
@@ -284,6 +348,20 @@ const pgTypes: pg.CustomTypesConfig = {
 /** PostgreSQL's TIMESTAMP ignores a zone in its input: give it the UTC wall time. */
 function pgDate(date: Date | null): string | null {
   return date === null ? null : date.toISOString();
+}
+
+function pgTokenValues(t: AccessToken): unknown[] {
+  return [
+    t.hash,
+    t.grantId,
+    t.clientId,
+    t.subject,
+    t.scopes,
+    t.extra,
+    pgDate(t.issuedAt),
+    pgDate(t.expiresAt),
+    pgDate(t.revokedAt),
+  ];
 }
 
 /** Raw queries as named prepared statements on Prisma's pg Pool. */
@@ -306,17 +384,26 @@ export class PostgresRawQueries implements RawQueries {
   }
 
   async insertAccessToken(t: AccessToken): Promise<void> {
-    await this.query("insert_access_token", SQL.insertAccessToken, [
-      t.hash,
-      t.grantId,
-      t.clientId,
-      t.subject,
-      t.scopes,
-      t.extra,
-      pgDate(t.issuedAt),
-      pgDate(t.expiresAt),
-      pgDate(t.revokedAt),
-    ]);
+    await this.query("insert_access_token", SQL.insertAccessToken, pgTokenValues(t));
+  }
+
+  async insertAccessTokenAtClientRevision(t: AccessToken, clientRevision: number): Promise<boolean> {
+    const result = await this.pool.query({
+      name: "portico_insert_access_token_at_client_revision",
+      text: SQL.insertAccessTokenAtClientRevision,
+      values: [...pgTokenValues(t), clientRevision],
+    });
+    return result.rowCount === 1;
+  }
+
+  async clientWithRevision(id: string): Promise<{ client: OAuth2Client | null; clientRevision: number }> {
+    const [row] = await this.query("client_with_revision", SQL.clientWithRevision, [id]);
+    return withClient(row as Record<string, Value>);
+  }
+
+  async accessTokenWithRevisions(hash: string): Promise<{ token: AccessToken | null } & Revisions> {
+    const [row] = await this.query("access_token_with_revisions", SQL.accessTokenWithRevisions, [hash]);
+    return withToken(row as Record<string, Value>);
   }
 
   async policyRevision(id: number): Promise<number> {

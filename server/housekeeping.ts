@@ -4,41 +4,99 @@ import { describeError, type Logger } from "./log.ts";
 
 const DAY = 86_400_000;
 
+/** Rows deleted per statement: each batch is its own short transaction. */
+export const PURGE_BATCH = 500;
+
+/** Lets other requests (and, on SQLite, other writers) in between two batches. */
+const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Deletes every row `select` finds, `batch` keys at a time: each delete is
+ * one short statement (no transaction held across batches), found through
+ * the indexes on expiresAt, revokedAt, usedAt and issuedAt, so SQLite's
+ * write lock is never held for long. Returns how many rows it deleted.
+ */
+async function deleteInBatches(
+  select: (take: number) => Promise<string[]>,
+  remove: (keys: string[]) => Promise<number>,
+  batch: number,
+): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const keys = await select(batch);
+    if (keys.length > 0) removed += await remove(keys);
+    if (keys.length < batch) return removed;
+    await yieldTurn();
+  }
+}
+
 /**
  * Deletes flow state nobody can use any more, so unused consent requests,
  * codes and tokens do not pile up. Used codes and rotated refresh tokens are
  * kept a while past their use, because presenting one again is how a replay
- * is detected and its grant revoked. Idempotent: every instance may run it.
+ * is detected and its grant revoked. Idempotent: every instance may run it,
+ * and each batch stands on its own (the conditions are checked again in the
+ * delete), so an interrupted purge only leaves work for the next one.
  */
 export async function purgeExpired(
   db: Database,
   config: Config,
   now = Date.now(),
+  batch = PURGE_BATCH,
 ): Promise<Record<string, number>> {
   const dayAgo = new Date(now - DAY);
   const monthAgo = new Date(now - 30 * DAY);
-  const [consentRequests, codes, accessTokens, refreshTokens] = await db.$transaction([
-    db.consentRequest.deleteMany({ where: { expiresAt: { lt: dayAgo } } }),
-    db.authorizationCode.deleteMany({ where: { expiresAt: { lt: dayAgo } } }),
-    db.accessToken.deleteMany({ where: { expiresAt: { lt: dayAgo } } }),
-    db.refreshToken.deleteMany({
-      where: {
-        OR: [
-          { revokedAt: { lt: dayAgo } },
-          { usedAt: { lt: monthAgo } },
-          ...(config.refreshTokenLifespanMs > 0
-            ? [{ issuedAt: { lt: new Date(now - config.refreshTokenLifespanMs - DAY) } }]
-            : []),
-        ],
-      },
-    }),
-  ]);
-  return {
-    consentRequests: consentRequests.count,
-    codes: codes.count,
-    accessTokens: accessTokens.count,
-    refreshTokens: refreshTokens.count,
-  };
+  const consentRequests = await deleteInBatches(
+    async (take) =>
+      (
+        await db.consentRequest.findMany({ where: { expiresAt: { lt: dayAgo } }, select: { id: true }, take })
+      ).map((row) => row.id),
+    async (ids) =>
+      (await db.consentRequest.deleteMany({ where: { id: { in: ids }, expiresAt: { lt: dayAgo } } })).count,
+    batch,
+  );
+  const codes = await deleteInBatches(
+    async (take) =>
+      (
+        await db.authorizationCode.findMany({
+          where: { expiresAt: { lt: dayAgo } },
+          select: { hash: true },
+          take,
+        })
+      ).map((row) => row.hash),
+    async (hashes) =>
+      (await db.authorizationCode.deleteMany({ where: { hash: { in: hashes }, expiresAt: { lt: dayAgo } } }))
+        .count,
+    batch,
+  );
+  const accessTokens = await deleteInBatches(
+    async (take) =>
+      (
+        await db.accessToken.findMany({ where: { expiresAt: { lt: dayAgo } }, select: { hash: true }, take })
+      ).map((row) => row.hash),
+    async (hashes) =>
+      (await db.accessToken.deleteMany({ where: { hash: { in: hashes }, expiresAt: { lt: dayAgo } } })).count,
+    batch,
+  );
+  // One pass per condition, each through its own index; a row two conditions match is deleted once.
+  const refreshConditions = [
+    { revokedAt: { lt: dayAgo } },
+    { usedAt: { lt: monthAgo } },
+    ...(config.refreshTokenLifespanMs > 0
+      ? [{ issuedAt: { lt: new Date(now - config.refreshTokenLifespanMs - DAY) } }]
+      : []),
+  ];
+  let refreshTokens = 0;
+  for (const where of refreshConditions) {
+    refreshTokens += await deleteInBatches(
+      async (take) =>
+        (await db.refreshToken.findMany({ where, select: { hash: true }, take })).map((row) => row.hash),
+      async (hashes) =>
+        (await db.refreshToken.deleteMany({ where: { hash: { in: hashes }, ...where } })).count,
+      batch,
+    );
+  }
+  return { consentRequests, codes, accessTokens, refreshTokens };
 }
 
 /** Runs purgeExpired now and then every `intervalMs`, logging what it removed. */

@@ -2,7 +2,7 @@ import type { Hono } from "hono";
 import { readIntegerQuery, readJson } from "../http/body.ts";
 import { ApiError } from "../http/errors.ts";
 import type { Services } from "../services.ts";
-import { toWire } from "./model.ts";
+import { type Client, toWire } from "./model.ts";
 import { oAuth2ClientInput } from "./schemas.ts";
 
 export function clientRoutes(api: Hono, { clients, guard }: Services) {
@@ -31,12 +31,16 @@ export function clientRoutes(api: Hono, { clients, guard }: Services) {
   // scope hydra.clients · rn:hydra:clients:<id> · get · context owner
   api.get("/clients/:id", async (c) => {
     const id = c.req.param("id");
-    const client = await clients.get(id);
+    let client: Client | null = null;
     await guard(c, {
       scope: "hydra.clients",
       resource: `rn:hydra:clients:${id}`,
       action: "get",
-      context: { owner: client?.owner ?? "" },
+      // Read with the token: the kept client answers when the client revision has not moved.
+      context: async (revisions) => {
+        client = await clients.get(id, revisions?.clientRevision);
+        return { owner: client?.owner ?? "" };
+      },
     });
     if (!client) throw ApiError.notFound(`No client with id ${id}`);
     return c.json(toWire(client));

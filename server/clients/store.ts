@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { hash } from "@node-rs/bcrypt";
 import { type Database, rawQueries } from "../../db/client.ts";
 import { isUniqueViolation } from "../../db/errors.ts";
-import type { OAuth2Client as Row } from "../../generated/prisma/sqlite/client.ts";
+import { REVISION_ROW } from "../../db/raw.ts";
+import type { Prisma, OAuth2Client as Row } from "../../generated/prisma/sqlite/client.ts";
 import { ApiError } from "../http/errors.ts";
 import { splitScopes } from "../oauth2/scopes.ts";
 import { randomToken } from "../tokens/secrets.ts";
@@ -58,8 +59,34 @@ function columns(input: OAuth2ClientInput) {
   };
 }
 
+/** Bumped in the same transaction as every client write: what every process's cache checks. */
+async function bumpRevision(tx: Prisma.TransactionClient): Promise<void> {
+  await tx.clientRevision.upsert({
+    where: { id: REVISION_ROW },
+    create: { id: REVISION_ROW, revision: 1 },
+    update: { revision: { increment: 1 } },
+  });
+}
+
+/** A client (or its absence) as read together with the client revision of the same statement. */
+export interface CachedClient {
+  client: Client | null;
+  revision: number;
+}
+
+const CACHE_LIMIT = 10_000;
+
+/**
+ * OAuth 2.0 clients. Each process keeps the clients it read, each with the
+ * client revision read in the same statement; every client write bumps that
+ * revision in its own transaction. A cached client is used only against a
+ * revision the caller read from the database during the request (or, for
+ * `cached`, by a caller that confirms the revision in its own write), so a
+ * write on any instance applies at once everywhere.
+ */
 export class ClientStore {
   private readonly raw;
+  private readonly cache = new Map<string, CachedClient>();
 
   constructor(
     private readonly db: Database,
@@ -68,12 +95,41 @@ export class ClientStore {
     this.raw = rawQueries(db);
   }
 
-  /** Read from the database on every call (a prepared statement): a change applies at once everywhere. */
-  async get(id: string): Promise<Client | null> {
-    const row = this.raw
-      ? await this.raw.clientById(id)
-      : await this.db.oAuth2Client.findUnique({ where: { id } });
-    return row ? fromRow(row) : null;
+  /**
+   * The client as it is now. With `clientRevision` — the client revision the
+   * caller read from the database in this request — a cached copy read at
+   * that same revision answers without a query; otherwise it is read.
+   */
+  async get(id: string, clientRevision?: number): Promise<Client | null> {
+    if (clientRevision !== undefined) {
+      const cached = this.cache.get(id);
+      if (cached && cached.revision === clientRevision) return cached.client;
+    }
+    return (await this.fetch(id)).client;
+  }
+
+  /** Reads the client and the client revision in one statement, and keeps them. */
+  async fetch(id: string): Promise<CachedClient> {
+    if (!this.raw) {
+      const row = await this.db.oAuth2Client.findUnique({ where: { id } });
+      return { client: row ? fromRow(row) : null, revision: Number.NaN };
+    }
+    const { client: row, clientRevision } = await this.raw.clientWithRevision(id);
+    const entry = { client: row ? fromRow(row) : null, revision: clientRevision };
+    const cached = this.cache.get(id);
+    if (!cached || !(cached.revision > clientRevision)) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(id, entry);
+    }
+    return entry;
+  }
+
+  /**
+   * The kept copy, possibly stale: only for a caller that makes its write
+   * conditional on `revision` still being current (see AccessTokens.issue).
+   */
+  cached(id: string): CachedClient | undefined {
+    return this.cache.get(id);
   }
 
   async list(offset = 0, limit = 500): Promise<Client[]> {
@@ -94,8 +150,12 @@ export class ClientStore {
     const secret = input.public ? undefined : (input.client_secret ?? randomToken(26));
     const secretHash = secret === undefined ? null : await hash(secret, this.bcryptCost);
     try {
-      const row = await this.db.oAuth2Client.create({
-        data: { id: input.id ?? randomUUID(), secretHash, ...columns(input) },
+      const row = await this.db.$transaction(async (tx) => {
+        const created = await tx.oAuth2Client.create({
+          data: { id: input.id ?? randomUUID(), secretHash, ...columns(input) },
+        });
+        await bumpRevision(tx);
+        return created;
       });
       return { client: fromRow(row), secret };
     } catch (error) {
@@ -122,6 +182,7 @@ export class ClientStore {
         where: { id },
         data: { ...columns(input), ...(secretHash !== undefined ? { secretHash } : {}) },
       });
+      await bumpRevision(tx);
       return fromRow(row);
     });
   }
@@ -131,6 +192,7 @@ export class ClientStore {
     return this.db.$transaction(async (tx) => {
       const { count } = await tx.oAuth2Client.deleteMany({ where: { id } });
       if (count === 0) return false;
+      await bumpRevision(tx);
       await tx.accessToken.deleteMany({ where: { clientId: id } });
       await tx.refreshToken.deleteMany({ where: { clientId: id } });
       await tx.authorizationCode.deleteMany({ where: { clientId: id } });

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { Revisions } from "../../db/raw.ts";
 import { scopeAllowed } from "../oauth2/scopes.ts";
 import type { AccessTokenRecord } from "../tokens/access-tokens.ts";
 import { ApiError } from "./errors.ts";
@@ -12,11 +13,16 @@ export interface AccessRequest {
 }
 
 export interface Warden {
-  isAllowed(request: AccessRequest): Promise<boolean>;
+  /** `policyRevision`: the policy revision read from the database in this request, if any. */
+  isAllowed(request: AccessRequest, policyRevision?: number): Promise<boolean>;
 }
 
 export interface TokenLookup {
   findActive(token: string): Promise<AccessTokenRecord | null>;
+  /** The token with the revisions read in the same statement (one round trip for the whole guard). */
+  findActiveWithRevisions?(
+    token: string,
+  ): Promise<{ token: AccessTokenRecord | null; revisions: Revisions | undefined }>;
 }
 
 /** What an admin operation requires, exactly as HydraApi.md states it. */
@@ -24,7 +30,14 @@ export interface Requirement {
   scope: string;
   resource: string;
   action: string;
-  context?: Record<string, unknown>;
+  /**
+   * The warden's context, or a function computing it once the token is
+   * known, given the revisions read with the token (e.g. the client's owner
+   * from ClientStore.get(id, revisions?.clientRevision)).
+   */
+  context?:
+    | Record<string, unknown>
+    | ((revisions: Revisions | undefined) => Promise<Record<string, unknown>>);
 }
 
 export type Guard = (c: Context, requirement: Requirement) => Promise<AccessTokenRecord>;
@@ -43,12 +56,22 @@ export function bearerToken(c: Context): string | undefined {
 export function createGuard(tokens: TokenLookup, warden: Warden): Guard {
   return async (c, { scope, resource, action, context = {} }) => {
     const presented = bearerToken(c);
-    const token = presented ? await tokens.findActive(presented) : null;
+    let token: AccessTokenRecord | null = null;
+    let revisions: Revisions | undefined;
+    if (presented && tokens.findActiveWithRevisions) {
+      ({ token, revisions } = await tokens.findActiveWithRevisions(presented));
+    } else if (presented) token = await tokens.findActive(presented);
     if (!token) throw ApiError.unauthorized();
     if (!scopeAllowed(token.scopes, scope)) {
       throw ApiError.forbidden(`The access token lacks the scope ${scope}`);
     }
-    const allowed = await warden.isAllowed({ subject: token.subject, resource, action, context });
+    const request = {
+      subject: token.subject,
+      resource,
+      action,
+      context: typeof context === "function" ? await context(revisions) : context,
+    };
+    const allowed = await warden.isAllowed(request, revisions?.policyRevision);
     if (!allowed) throw ApiError.forbidden(`${token.subject} may not ${action} ${resource}`);
     return token;
   };
@@ -63,17 +86,18 @@ export function createPublicGuard(tokens: TokenLookup, warden: Warden) {
   const guard = createGuard(tokens, warden);
   return async (c: Context, requirement: Requirement): Promise<boolean> => {
     // Without a bearer token the guard could only refuse: ask about the anonymous subject at once.
-    if (!bearerToken(c)) {
+    const anonymous = async () => {
       const { resource, action, context = {} } = requirement;
-      return warden.isAllowed({ subject: "", resource, action, context });
-    }
+      const resolved = typeof context === "function" ? await context(undefined) : context;
+      return warden.isAllowed({ subject: "", resource, action, context: resolved });
+    };
+    if (!bearerToken(c)) return anonymous();
     try {
       await guard(c, requirement);
       return true;
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      const { resource, action, context = {} } = requirement;
-      return warden.isAllowed({ subject: "", resource, action, context });
+      return anonymous();
     }
   };
 }

@@ -56,7 +56,17 @@ export class ClientAuthenticator {
     private readonly cacheKey: Buffer,
   ) {}
 
-  async authenticate(authorization: string | undefined, form: Map<string, string>): Promise<Client> {
+  /**
+   * `lookup` reads a client (default: ClientStore.get, a query); a caller
+   * that read the client revision in this request passes a lookup validated
+   * by it, and one that confirms the revision in its own write may pass the
+   * kept copy (see the token endpoint).
+   */
+  async authenticate(
+    authorization: string | undefined,
+    form: Map<string, string>,
+    lookup: (id: string) => Promise<Client | null> = (id) => this.clients.get(id),
+  ): Promise<Client> {
     const basic = parseBasic(authorization);
     const postedSecret = form.get("client_secret");
     const postedId = form.get("client_id");
@@ -67,18 +77,22 @@ export class ClientAuthenticator {
       if (postedId !== undefined && !readings(basic.id).includes(postedId)) {
         throw new InvalidRequest("client_id does not match the authenticated client");
       }
-      return this.verifySecret(readings(basic.id), readings(basic.secret));
+      return this.verifySecret(readings(basic.id), readings(basic.secret), lookup);
     }
     if (postedId === undefined) throw new InvalidClient("Client authentication is required");
-    if (postedSecret !== undefined) return this.verifySecret([postedId], [postedSecret]);
-    const client = await this.clients.get(postedId);
+    if (postedSecret !== undefined) return this.verifySecret([postedId], [postedSecret], lookup);
+    const client = await lookup(postedId);
     if (!client?.public) throw new InvalidClient();
     return client;
   }
 
-  private async verifySecret(ids: string[], secrets: string[]): Promise<Client> {
+  private async verifySecret(
+    ids: string[],
+    secrets: string[],
+    lookup: (id: string) => Promise<Client | null>,
+  ): Promise<Client> {
     for (const id of ids) {
-      const client = await this.clients.get(id);
+      const client = await lookup(id);
       if (!client) continue;
       if (client.public || !client.secretHash) throw new InvalidClient();
       for (const secret of secrets) {

@@ -16,10 +16,13 @@ export async function introspect(c: Context, services: Services): Promise<Respon
   const form = await readForm(c);
   const authorization = c.req.header("authorization");
   if (!authorization) throw new InvalidClient("Authenticate with HTTP Basic");
-  await services.clientAuth.authenticate(authorization, new Map());
   const value = form.get("token");
+  // One round trip: the token with the client revision, which validates the kept copy of the caller.
+  const { token, revisions } = await services.accessTokens.findActiveWithRevisions(value ?? "");
+  await services.clientAuth.authenticate(authorization, new Map(), (id) =>
+    services.clients.get(id, revisions?.clientRevision),
+  );
   if (!value) throw new InvalidRequest("token is required");
-  const token = await services.accessTokens.findActive(value);
   if (!token) return noStoreJson(INACTIVE);
   const required = splitScopes(form.get("scope"));
   if (!required.every((scope) => scopeAllowed(token.scopes, scope))) return noStoreJson(INACTIVE);

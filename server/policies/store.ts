@@ -141,12 +141,13 @@ export class PolicyStore implements PolicySource {
   }
 
   /**
-   * The compiled policy set for the warden. Costs one query per check: the
-   * set is reloaded only when the revision row moved, so a write by any
-   * process applies to the next check everywhere.
+   * The compiled policy set for the warden. Costs one query per check (none
+   * when the caller passes the revision it read from the database in this
+   * request): the set is reloaded only when the revision row moved, so a
+   * write by any process applies to the next check everywhere.
    */
-  async all(): Promise<readonly CompiledPolicy[]> {
-    const revision = await this.revision();
+  async all(policyRevision?: number): Promise<readonly CompiledPolicy[]> {
+    const revision = policyRevision ?? (await this.revision());
     if (this.snapshot && this.snapshot.revision === revision) return this.snapshot.policies;
     // A load that read the revision no earlier than we did reads rows at least as new; share it.
     let loading = this.loading;

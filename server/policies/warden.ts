@@ -5,7 +5,8 @@ import type { Policy } from "./schemas.ts";
 
 /** Where the warden gets the current policy set; PolicyStore keeps it compiled and fresh. */
 export interface PolicySource {
-  all(): Promise<readonly CompiledPolicy[]>;
+  /** `policyRevision`: the policy revision read from the database in this request, if any. */
+  all(policyRevision?: number): Promise<readonly CompiledPolicy[]>;
 }
 
 /** A stored pattern that no longer compiles fails closed when reached, as ladon's matcher errs. */
@@ -38,8 +39,8 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
 export class LadonWarden implements Warden {
   constructor(private readonly policies: PolicySource) {}
 
-  async isAllowed(request: AccessRequest): Promise<boolean> {
-    const policies = await this.policies.all();
+  async isAllowed(request: AccessRequest, policyRevision?: number): Promise<boolean> {
+    const policies = await this.policies.all(policyRevision);
     try {
       return decide(policies, request);
     } catch (error) {

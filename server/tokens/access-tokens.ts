@@ -1,4 +1,6 @@
 import { type Database, rawQueries } from "../../db/client.ts";
+import type { Revisions } from "../../db/raw.ts";
+import type { AccessToken } from "../../generated/prisma/sqlite/client.ts";
 import { splitScopes } from "../oauth2/scopes.ts";
 import { hashToken, randomToken } from "./secrets.ts";
 
@@ -20,6 +22,16 @@ export interface NewAccessToken {
   scopes: string[];
   extra?: Record<string, unknown>;
 }
+
+/** A client write moved the client revision the token was to be issued at: nothing was written. */
+export class StaleClient extends Error {
+  constructor() {
+    super("The client changed while the token was issued");
+  }
+}
+
+/** A hash no token has (tokens hash to 43 base64url characters): for an invalid token's lookup. */
+const NO_TOKEN = "";
 
 /** Prisma's transaction client has the same model delegates as the client. */
 type Db = Pick<Database, "accessToken">;
@@ -49,9 +61,20 @@ export class AccessTokens {
     return Math.floor(this.lifespanMs / 1000);
   }
 
+  /** Whether `issue` can make the insert conditional on a client revision in the same statement. */
+  get confirmsClientRevision(): boolean {
+    return this.raw?.insertAccessTokenAtClientRevision !== undefined;
+  }
+
+  /**
+   * Issues a token. With `clientRevision` (only when `confirmsClientRevision`)
+   * the row is written only if the client revision is still that one, in the
+   * same statement; otherwise nothing is written and StaleClient is thrown.
+   */
   async issue(
     input: NewAccessToken,
     db: Db = this.db,
+    clientRevision?: number,
   ): Promise<{ token: string; record: AccessTokenRecord }> {
     const token = randomToken();
     const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -68,7 +91,13 @@ export class AccessTokens {
       expiresAt,
     };
     // Inside a transaction the row goes through its client; otherwise through a prepared statement.
-    if (this.raw && db === this.db) await this.raw.insertAccessToken({ ...data, revokedAt: null });
+    if (clientRevision !== undefined && db === this.db && this.raw?.insertAccessTokenAtClientRevision) {
+      const written = await this.raw.insertAccessTokenAtClientRevision(
+        { ...data, revokedAt: null },
+        clientRevision,
+      );
+      if (!written) throw new StaleClient();
+    } else if (this.raw && db === this.db) await this.raw.insertAccessToken({ ...data, revokedAt: null });
     else await db.accessToken.create({ data });
     return { token, record: { ...input, extra, issuedAt, expiresAt } };
   }
@@ -80,16 +109,23 @@ export class AccessTokens {
     const row = this.raw
       ? await this.raw.accessTokenByHash(hash)
       : await this.db.accessToken.findUnique({ where: { hash } });
-    if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) return null;
-    return {
-      grantId: row.grantId,
-      clientId: row.clientId,
-      subject: row.subject,
-      scopes: splitScopes(row.scopes),
-      extra: row.extra === "{}" ? {} : (JSON.parse(row.extra) as Record<string, unknown>),
-      issuedAt: row.issuedAt,
-      expiresAt: row.expiresAt,
-    };
+    return active(row);
+  }
+
+  /**
+   * As findActive, with the policy and client revisions read in the same
+   * statement (one round trip), for validating kept policies and clients.
+   * Without the raw layer the revisions are undefined: callers then read.
+   */
+  async findActiveWithRevisions(
+    token: string,
+  ): Promise<{ token: AccessTokenRecord | null; revisions: Revisions | undefined }> {
+    if (!this.raw) return { token: await this.findActive(token), revisions: undefined };
+    const valid = Boolean(token) && token.length <= 512;
+    const { token: row, ...revisions } = await this.raw.accessTokenWithRevisions(
+      valid ? this.hash(token) : NO_TOKEN,
+    );
+    return { token: valid ? active(row) : null, revisions };
   }
 
   /** Revokes one token if it belongs to `clientId`; answers whether it did. */
@@ -104,4 +140,18 @@ export class AccessTokens {
   async revokeGrant(grantId: string, db: Db = this.db): Promise<void> {
     await db.accessToken.updateMany({ where: { grantId, revokedAt: null }, data: { revokedAt: new Date() } });
   }
+}
+
+/** The record of a row that is unexpired and unrevoked; else null. */
+function active(row: AccessToken | null): AccessTokenRecord | null {
+  if (!row || row.revokedAt || row.expiresAt.getTime() <= Date.now()) return null;
+  return {
+    grantId: row.grantId,
+    clientId: row.clientId,
+    subject: row.subject,
+    scopes: splitScopes(row.scopes),
+    extra: row.extra === "{}" ? {} : (JSON.parse(row.extra) as Record<string, unknown>),
+    issuedAt: row.issuedAt,
+    expiresAt: row.expiresAt,
+  };
 }

@@ -64,5 +64,65 @@ for (const backend of BACKENDS) {
       const refreshTokens = (await db.refreshToken.findMany()).map((row) => row.hash).sort();
       assert.deepEqual(refreshTokens, ["unused", "used-yesterday"]);
     });
+
+    test("deletes in bounded batches until nothing expired is left", async () => {
+      const now = Date.now();
+      const rows = Array.from({ length: 23 }, (_, i) => ({
+        hash: `batch-${i}`,
+        grantId: "g",
+        clientId: "c",
+        subject: "s",
+        scopes: "",
+        issuedAt: new Date(now - 3 * DAY),
+        expiresAt: new Date(i < 17 ? now - 2 * DAY : now + DAY),
+      }));
+      await db.accessToken.createMany({ data: rows });
+      await db.refreshToken.createMany({
+        data: Array.from({ length: 9 }, (_, i) => ({
+          hash: `batch-refresh-${i}`,
+          grantId: "g",
+          clientId: "c",
+          subject: "s",
+          scopes: "",
+          authTime: new Date(now),
+          issuedAt: new Date(now),
+          // Some match both conditions: each is counted once.
+          revokedAt: i % 2 === 0 ? new Date(now - 2 * DAY) : null,
+          usedAt: i % 3 === 0 ? new Date(now - 40 * DAY) : null,
+        })),
+      });
+      const config = loadConfig({ SYSTEM_SECRET: "test-system-secret-0123456789" });
+      const removed = await purgeExpired(db, config, now, 4);
+      assert.equal(removed.accessTokens, 17);
+      assert.equal(removed.refreshTokens, 6);
+      const left = await db.accessToken.count({ where: { hash: { startsWith: "batch-" } } });
+      assert.equal(left, 6);
+      assert.equal(await db.refreshToken.count({ where: { hash: { startsWith: "batch-refresh-" } } }), 3);
+      assert.deepEqual(await purgeExpired(db, config, now, 4), {
+        consentRequests: 0,
+        codes: 0,
+        accessTokens: 0,
+        refreshTokens: 0,
+      });
+    });
+
+    test("the purge's conditions have indexes", async () => {
+      const wanted = [
+        "access_tokens_expiresAt_idx",
+        "authorization_codes_expiresAt_idx",
+        "consent_requests_expiresAt_idx",
+        "refresh_tokens_revokedAt_idx",
+        "refresh_tokens_usedAt_idx",
+        "refresh_tokens_issuedAt_idx",
+      ];
+      const rows =
+        backend === "sqlite"
+          ? await db.$queryRawUnsafe<{ name: string }[]>(
+              `SELECT name FROM sqlite_master WHERE type = 'index'`,
+            )
+          : await db.$queryRawUnsafe<{ name: string }[]>(`SELECT indexname AS name FROM pg_indexes`);
+      const names = new Set(rows.map((row) => row.name));
+      for (const name of wanted) assert.ok(names.has(name), `index ${name}`);
+    });
   });
 }

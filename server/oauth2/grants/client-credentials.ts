@@ -8,7 +8,7 @@ import type { GrantHandler } from "./grant.ts";
  * client id. Without `scope`, the client's registered scopes are granted
  * (RFC 6749 §3.3 lets the server apply a default).
  */
-export const clientCredentials: GrantHandler = async ({ client, form, services }) => {
+export const clientCredentials: GrantHandler = async ({ client, form, services, clientRevision }) => {
   if (client.public) throw new UnauthorizedClient("A public client cannot use client_credentials");
   const requested = splitScopes(form.get("scope"));
   for (const scope of requested) {
@@ -16,12 +16,11 @@ export const clientCredentials: GrantHandler = async ({ client, form, services }
       throw new InvalidScope(`The client may not request the scope ${scope}`);
   }
   const scopes = requested.length > 0 ? requested : client.scopes;
-  const { token } = await services.accessTokens.issue({
-    grantId: randomUUID(),
-    clientId: client.id,
-    subject: client.id,
-    scopes,
-  });
+  const { token } = await services.accessTokens.issue(
+    { grantId: randomUUID(), clientId: client.id, subject: client.id, scopes },
+    undefined,
+    clientRevision,
+  );
   return {
     access_token: token,
     token_type: "bearer",

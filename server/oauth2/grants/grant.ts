@@ -15,6 +15,12 @@ export interface GrantContext {
   client: Client;
   form: Map<string, string>;
   services: Services;
+  /**
+   * Set when the client is a kept copy read at this client revision and not
+   * confirmed since: the handler must write only if the revision is still
+   * current (AccessTokens.issue's `clientRevision`), else StaleClient.
+   */
+  clientRevision?: number;
 }
 
 /** One grant type of the token endpoint; the client is already authenticated. */

@@ -1,0 +1,113 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { createDatabase, type Database, rawQueries } from "../../db/client.ts";
+import { migrate } from "../../db/migrate.ts";
+import type { RawQueries } from "../../db/raw.ts";
+import { oAuth2ClientInput } from "../../server/clients/schemas.ts";
+import { ClientStore } from "../../server/clients/store.ts";
+import { AccessTokens, StaleClient } from "../../server/tokens/access-tokens.ts";
+import { BACKENDS, freshDatabase } from "../support/server.ts";
+
+const KEY = Buffer.alloc(32, 7);
+
+/** One process's view: its own connection, client cache and token store. */
+function processOn(db: Database) {
+  return { clients: new ClientStore(db, 4), tokens: new AccessTokens(db, KEY, 3_600_000), db };
+}
+
+for (const backend of BACKENDS) {
+  describe(`client cache across processes (${backend})`, () => {
+    let dbA: Database;
+    let dbB: Database;
+    let drop: () => Promise<void>;
+
+    before(async () => {
+      const database = await freshDatabase(backend);
+      drop = database.drop;
+      await migrate(database.url);
+      dbA = createDatabase(database.url);
+      dbB = createDatabase(database.url);
+    });
+    after(async () => {
+      await dbA.$disconnect();
+      await dbB.$disconnect();
+      await drop();
+    });
+
+    const input = (name: string, secret?: string) =>
+      oAuth2ClientInput.parse({
+        id: "cached-client",
+        client_name: name,
+        grant_types: ["client_credentials"],
+        ...(secret ? { client_secret: secret } : {}),
+      });
+
+    /** What a request on B reads in its one statement with the token. */
+    async function revisionOn(b: ReturnType<typeof processOn>): Promise<number> {
+      const { revisions } = await b.tokens.findActiveWithRevisions("no-such-token");
+      assert.ok(revisions);
+      return revisions.clientRevision;
+    }
+
+    test("every client write moves the revision read with the token, even for an unknown token", async () => {
+      const a = processOn(dbA);
+      const b = processOn(dbB);
+      const r0 = await revisionOn(b);
+      await a.clients.create(input("first", "cache-secret-0123456789abcdef"));
+      const r1 = await revisionOn(b);
+      assert.ok(r1 > r0);
+      await a.clients.update("cached-client", input("second"));
+      const r2 = await revisionOn(b);
+      assert.ok(r2 > r1);
+      const raw = rawQueries(dbB) as RawQueries;
+      const { client, clientRevision } = await raw.clientWithRevision("cached-client");
+      assert.equal(client?.name, "second");
+      assert.equal(clientRevision, r2);
+      assert.deepEqual(await raw.clientWithRevision("nobody"), { client: null, clientRevision: r2 });
+      const { token, policyRevision } = await raw.accessTokenWithRevisions("nothing");
+      assert.equal(token, null);
+      assert.equal(typeof policyRevision, "number");
+    });
+
+    test("a client written through one process is seen at once by another's cache", async () => {
+      const a = processOn(dbA);
+      const b = processOn(dbB);
+      const before = await b.clients.fetch("cached-client");
+      assert.equal(before.client?.name, "second");
+      // Unchanged revision: B answers from its cache.
+      assert.equal(await b.clients.get("cached-client", await revisionOn(b)), before.client);
+
+      await a.clients.update("cached-client", input("third", "rotated-secret-0123456789abcdef"));
+      const seen = await b.clients.get("cached-client", await revisionOn(b));
+      assert.equal(seen?.name, "third");
+      assert.notEqual(seen?.secretHash, before.client?.secretHash, "the rotated secret's hash");
+
+      assert.equal(await a.clients.delete("cached-client"), true);
+      assert.equal(await b.clients.get("cached-client", await revisionOn(b)), null, "deleted at once");
+
+      await a.clients.create(input("reborn", "reborn-secret-0123456789abcdef"));
+      assert.equal((await b.clients.get("cached-client", await revisionOn(b)))?.name, "reborn");
+    });
+
+    test("a token issued against a kept client is refused when a client write moved the revision", async (t) => {
+      const a = processOn(dbA);
+      const b = processOn(dbB);
+      if (!b.tokens.confirmsClientRevision) {
+        t.skip("this backend reads the client on every client_credentials request");
+        return;
+      }
+      const kept = await b.clients.fetch("cached-client");
+      const row = { grantId: "g", clientId: "cached-client", subject: "cached-client", scopes: [] };
+      const issued = await b.tokens.issue(row, undefined, kept.revision);
+      assert.ok(await b.tokens.findActive(issued.token));
+
+      await a.clients.update("cached-client", input("rotated again", "another-secret-0123456789abcdef"));
+      await assert.rejects(b.tokens.issue(row, undefined, kept.revision), StaleClient);
+      const count = await dbB.accessToken.count({ where: { clientId: "cached-client" } });
+      assert.equal(count, 1, "nothing was written for the stale client");
+      const fresh = await b.clients.fetch("cached-client");
+      assert.ok(fresh.revision > kept.revision);
+      assert.ok(await b.tokens.issue(row, undefined, fresh.revision));
+    });
+  });
+}
