@@ -63,8 +63,10 @@ const SQL = {
   accessTokenWithRevisions: `SELECT r."policyRevision", r."clientRevision", ${prefixed("t", TOKEN_COLUMNS)}
     FROM (SELECT ${POLICY_REVISION} AS "policyRevision", ${CLIENT_REVISION} AS "clientRevision") r
     LEFT JOIN "access_tokens" t ON t."hash" = $1`,
-  insertAccessTokenAtClientRevision: `INSERT INTO "access_tokens" (${TOKEN_COLUMNS})
-    SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::timestamp(3), $8::timestamp(3), $9::timestamp(3)
+  // Many rows in one statement (one column array each), all or none: the condition does not depend on the row.
+  insertAccessTokensAtClientRevision: `INSERT INTO "access_tokens" (${TOKEN_COLUMNS})
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+      $7::timestamp(3)[], $8::timestamp(3)[], $9::timestamp(3)[])
     WHERE ${CLIENT_REVISION} = $10::integer`,
   clientById: `SELECT ${CLIENT_COLUMNS} FROM "oauth2_clients" WHERE "id" = $1 LIMIT 1`,
   accessTokenByHash: `SELECT ${TOKEN_COLUMNS} FROM "access_tokens" WHERE "hash" = $1 LIMIT 1`,
@@ -364,6 +366,13 @@ function pgTokenValues(t: AccessToken): unknown[] {
   ];
 }
 
+interface PendingInsert {
+  row: AccessToken;
+  clientRevision: number;
+  resolve(written: boolean): void;
+  reject(error: unknown): void;
+}
+
 /** Raw queries as named prepared statements on Prisma's pg Pool. */
 export class PostgresRawQueries implements RawQueries {
   constructor(private readonly pool: pg.Pool) {}
@@ -387,13 +396,58 @@ export class PostgresRawQueries implements RawQueries {
     await this.query("insert_access_token", SQL.insertAccessToken, pgTokenValues(t));
   }
 
-  async insertAccessTokenAtClientRevision(t: AccessToken, clientRevision: number): Promise<boolean> {
-    const result = await this.pool.query({
-      name: "portico_insert_access_token_at_client_revision",
-      text: SQL.insertAccessTokenAtClientRevision,
-      values: [...pgTokenValues(t), clientRevision],
+  /**
+   * The inserts asked for in one turn of the event loop at the same client
+   * revision go out as one statement (one round trip, one commit); each call
+   * resolves once its row is committed, or with false when the revision moved
+   * (then no row of the group was written). If the group fails, its rows are
+   * written one by one so that one bad row fails alone.
+   */
+  insertAccessTokenAtClientRevision(t: AccessToken, clientRevision: number): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.pending.push({ row: t, clientRevision, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => this.flushPending());
     });
-    return result.rowCount === 1;
+  }
+
+  private pending: PendingInsert[] = [];
+
+  private flushPending(): void {
+    const pending = this.pending;
+    this.pending = [];
+    const groups = new Map<number, PendingInsert[]>();
+    for (const entry of pending) {
+      const group = groups.get(entry.clientRevision);
+      if (group) group.push(entry);
+      else groups.set(entry.clientRevision, [entry]);
+    }
+    for (const [clientRevision, group] of groups) {
+      this.insertGroup(group, clientRevision).then(
+        (written) => {
+          for (const entry of group) entry.resolve(written);
+        },
+        async () => {
+          for (const entry of group) {
+            await this.insertGroup([entry], clientRevision).then(entry.resolve, entry.reject);
+          }
+        },
+      );
+    }
+  }
+
+  private async insertGroup(group: PendingInsert[], clientRevision: number): Promise<boolean> {
+    const columns: unknown[][] = Array.from({ length: 9 }, () => new Array(group.length));
+    group.forEach((entry, i) => {
+      pgTokenValues(entry.row).forEach((value, column) => {
+        (columns[column] as unknown[])[i] = value;
+      });
+    });
+    const result = await this.pool.query({
+      name: "portico_insert_access_tokens_at_client_revision",
+      text: SQL.insertAccessTokensAtClientRevision,
+      values: [...columns, clientRevision],
+    });
+    return result.rowCount === group.length;
   }
 
   async clientWithRevision(id: string): Promise<{ client: OAuth2Client | null; clientRevision: number }> {

@@ -19,7 +19,23 @@ const URL_SAFE = /^[A-Za-z0-9\-._~]+$/;
  * the same raw or form-urlencoded). 32 bytes give 256 bits of entropy.
  */
 export function randomToken(bytes = 32): string {
-  return randomBytes(bytes).toString("base64url");
+  return takeRandom(bytes).toString("base64url");
+}
+
+/** Random bytes are drawn 4 KiB at a time (one CSPRNG call) and each byte handed out once. */
+const POOL_SIZE = 4096;
+let pool = Buffer.alloc(0);
+let poolOffset = 0;
+
+function takeRandom(bytes: number): Buffer {
+  if (bytes > POOL_SIZE / 4) return randomBytes(bytes);
+  if (poolOffset + bytes > pool.length) {
+    pool = randomBytes(POOL_SIZE);
+    poolOffset = 0;
+  }
+  const slice = pool.subarray(poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return slice;
 }
 
 export function isUrlSafe(value: string): boolean {

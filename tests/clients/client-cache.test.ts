@@ -109,5 +109,29 @@ for (const backend of BACKENDS) {
       assert.ok(fresh.revision > kept.revision);
       assert.ok(await b.tokens.issue(row, undefined, fresh.revision));
     });
+
+    test("tokens issued together go out together, each group all or nothing by its revision", async (t) => {
+      const b = processOn(dbB);
+      if (!b.tokens.confirmsClientRevision) {
+        t.skip("this backend reads the client on every client_credentials request");
+        return;
+      }
+      const current = (await b.clients.fetch("cached-client")).revision;
+      const row = { grantId: "g", clientId: "cached-client", subject: "grouped", scopes: ["a", "b"] };
+      const results = await Promise.allSettled([
+        ...Array.from({ length: 12 }, () => b.tokens.issue(row, undefined, current)),
+        b.tokens.issue(row, undefined, current - 1),
+      ]);
+      const stale = results.pop();
+      assert.equal(stale?.status, "rejected");
+      assert.ok(stale?.status === "rejected" && stale.reason instanceof StaleClient);
+      for (const result of results) {
+        assert.equal(result.status, "fulfilled");
+        const found = result.status === "fulfilled" ? await b.tokens.findActive(result.value.token) : null;
+        assert.deepEqual(found?.scopes, ["a", "b"]);
+        assert.equal(found?.subject, "grouped");
+      }
+      assert.equal(await dbB.accessToken.count({ where: { subject: "grouped" } }), 12);
+    });
   });
 }
