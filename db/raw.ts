@@ -63,6 +63,11 @@ const SQL = {
   accessTokenWithRevisions: `SELECT r."policyRevision", r."clientRevision", ${prefixed("t", TOKEN_COLUMNS)}
     FROM (SELECT ${POLICY_REVISION} AS "policyRevision", ${CLIENT_REVISION} AS "clientRevision") r
     LEFT JOIN "access_tokens" t ON t."hash" = $1`,
+  // Many lookups in one statement: one row per presented hash (in order), revisions read once for all.
+  accessTokensWithRevisions: `SELECT r."policyRevision", r."clientRevision", h."i", ${prefixed("t", TOKEN_COLUMNS)}
+    FROM (SELECT ${POLICY_REVISION} AS "policyRevision", ${CLIENT_REVISION} AS "clientRevision") r
+    CROSS JOIN unnest($1::text[]) WITH ORDINALITY AS h("hash", "i")
+    LEFT JOIN "access_tokens" t ON t."hash" = h."hash"`,
   // Many rows in one statement (one column array each), all or none: the condition does not depend on the row.
   insertAccessTokensAtClientRevision: `INSERT INTO "access_tokens" (${TOKEN_COLUMNS})
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
@@ -366,6 +371,12 @@ function pgTokenValues(t: AccessToken): unknown[] {
   ];
 }
 
+interface PendingLookup {
+  hash: string;
+  resolve(result: { token: AccessToken | null } & Revisions): void;
+  reject(error: unknown): void;
+}
+
 interface PendingInsert {
   row: AccessToken;
   clientRevision: number;
@@ -455,9 +466,43 @@ export class PostgresRawQueries implements RawQueries {
     return withClient(row as Record<string, Value>);
   }
 
-  async accessTokenWithRevisions(hash: string): Promise<{ token: AccessToken | null } & Revisions> {
-    const [row] = await this.query("access_token_with_revisions", SQL.accessTokenWithRevisions, [hash]);
-    return withToken(row as Record<string, Value>);
+  /**
+   * The lookups asked for in one turn of the event loop go out as one
+   * statement, which starts after every one of them was asked: each sees
+   * every write committed before its request arrived.
+   */
+  accessTokenWithRevisions(hash: string): Promise<{ token: AccessToken | null } & Revisions> {
+    return new Promise((resolve, reject) => {
+      this.lookups.push({ hash, resolve, reject });
+      if (this.lookups.length === 1) setImmediate(() => this.flushLookups());
+    });
+  }
+
+  private lookups: PendingLookup[] = [];
+
+  private flushLookups(): void {
+    const lookups = this.lookups;
+    this.lookups = [];
+    if (lookups.length === 1) {
+      const [only] = lookups as [PendingLookup];
+      this.query("access_token_with_revisions", SQL.accessTokenWithRevisions, [only.hash]).then(
+        ([row]) => only.resolve(withToken(row as Record<string, Value>)),
+        only.reject,
+      );
+      return;
+    }
+    this.query("access_tokens_with_revisions", SQL.accessTokensWithRevisions, [
+      lookups.map((lookup) => lookup.hash),
+    ]).then(
+      (rows) => {
+        for (const row of rows) lookups[Number(row.i) - 1]?.resolve(withToken(row));
+        // Every hash has its row (LEFT JOIN); should one be missing, fail it rather than hang.
+        for (const lookup of lookups) lookup.reject(new Error("The token lookup returned no row"));
+      },
+      (error: unknown) => {
+        for (const lookup of lookups) lookup.reject(error);
+      },
+    );
   }
 
   async policyRevision(id: number): Promise<number> {

@@ -133,5 +133,30 @@ for (const backend of BACKENDS) {
       }
       assert.equal(await dbB.accessToken.count({ where: { subject: "grouped" } }), 12);
     });
+
+    test("lookups made together each get their own token and the current revisions", async () => {
+      const a = processOn(dbA);
+      const b = processOn(dbB);
+      const row = { grantId: "g", clientId: "cached-client", subject: "looked-up", scopes: [] };
+      const one = await a.tokens.issue({ ...row, scopes: ["one"] });
+      const two = await a.tokens.issue({ ...row, scopes: ["two"] });
+      const before = await revisionOn(b);
+      const found = await Promise.all(
+        [one.token, "unknown", two.token, one.token, ""].map((token) =>
+          b.tokens.findActiveWithRevisions(token),
+        ),
+      );
+      assert.deepEqual(
+        found.map((result) => result.token?.scopes ?? null),
+        [["one"], null, ["two"], ["one"], null],
+      );
+      for (const result of found) assert.equal(result.revisions?.clientRevision, before);
+      await a.tokens.revoke(two.token, "cached-client");
+      const [again] = await Promise.all([
+        b.tokens.findActiveWithRevisions(two.token),
+        b.tokens.findActiveWithRevisions(one.token),
+      ]);
+      assert.equal(again.token, null, "revoked through A, inactive through B at once");
+    });
   });
 }
