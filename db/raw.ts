@@ -505,8 +505,27 @@ export class PostgresRawQueries implements RawQueries {
     );
   }
 
-  async policyRevision(id: number): Promise<number> {
-    const [row] = await this.query("policy_revision", SQL.policyRevision, [id]);
-    return row ? Number(row.revision) : 0;
+  /**
+   * The reads asked for in one turn of the event loop share one query, which
+   * starts after every one of them was asked (so each sees every write
+   * committed before its request arrived).
+   */
+  policyRevision(id: number): Promise<number> {
+    let shared = this.revisionReads.get(id);
+    if (!shared) {
+      shared = new Promise<number>((resolve, reject) => {
+        setImmediate(() => {
+          this.revisionReads.delete(id);
+          this.query("policy_revision", SQL.policyRevision, [id]).then(
+            ([row]) => resolve(row ? Number(row.revision) : 0),
+            reject,
+          );
+        });
+      });
+      this.revisionReads.set(id, shared);
+    }
+    return shared;
   }
+
+  private readonly revisionReads = new Map<number, Promise<number>>();
 }

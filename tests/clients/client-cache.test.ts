@@ -158,5 +158,17 @@ for (const backend of BACKENDS) {
       ]);
       assert.equal(again.token, null, "revoked through A, inactive through B at once");
     });
+
+    test("policy revision reads made together see a write committed just before them", async () => {
+      const raw = rawQueries(dbB) as RawQueries;
+      const before = await raw.policyRevision(1);
+      await dbA.policyRevision.upsert({
+        where: { id: 1 },
+        create: { id: 1, revision: before + 1 },
+        update: { revision: { increment: 1 } },
+      });
+      const reads = await Promise.all(Array.from({ length: 5 }, () => raw.policyRevision(1)));
+      assert.deepEqual(reads, Array(5).fill(before + 1));
+    });
   });
 }
