@@ -1,11 +1,11 @@
 import { Hono } from "hono";
+import { describeError } from "../common/log.ts";
 import { clientRoutes } from "./clients/routes.ts";
 import { consentRoutes } from "./consent/routes.ts";
 import { discoveryRoutes } from "./discovery/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { ApiError, apiErrorResponse } from "./http/errors.ts";
 import { keyRoutes } from "./keys/routes.ts";
-import { describeError } from "./log.ts";
 import { OAuthError, oauthErrorResponse, ServerError } from "./oauth2/errors.ts";
 import { oauth2Routes } from "./oauth2/routes.ts";
 import { policyRoutes } from "./policies/routes.ts";

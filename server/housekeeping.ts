@@ -1,6 +1,6 @@
+import { describeError, type Logger } from "../common/log.ts";
 import type { Database } from "../db/client.ts";
 import type { Config } from "./config/config.ts";
-import { describeError, type Logger } from "./log.ts";
 
 const DAY = 86_400_000;
 

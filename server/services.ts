@@ -1,3 +1,4 @@
+import type { Logger } from "../common/log.ts";
 import type { Database } from "../db/client.ts";
 import { ClientStore } from "./clients/store.ts";
 import type { Config } from "./config/config.ts";
@@ -5,7 +6,6 @@ import { ConsentRequests } from "./consent/store.ts";
 import { Stats } from "./health/stats.ts";
 import { createGuard, createPublicGuard } from "./http/guard.ts";
 import { KeyStore } from "./keys/store.ts";
-import type { Logger } from "./log.ts";
 import { ClientAuthenticator } from "./oauth2/client-auth.ts";
 import { PolicyStore } from "./policies/store.ts";
 import { LadonWarden } from "./policies/warden.ts";

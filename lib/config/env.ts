@@ -3,11 +3,10 @@ import { z } from "zod";
 import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "../../common/consent-client.ts";
 import { deriveCookieSecret } from "../../common/cookie-secret.ts";
 import { DEMO_CLIENT_ID, demoClientSecret, demoEnabled } from "../../common/demo-client.ts";
+import type { LogLevel } from "../../common/log.ts";
 
 /** Thrown when an environment variable is unusable; the message names the variable. */
 export class ConfigError extends Error {}
-
-export type LogLevel = "error" | "warn" | "info" | "debug";
 
 export interface AppConfig {
   /** Public base URL, without a trailing slash: every URL the app shows or redirects to starts here. */

@@ -1,12 +1,12 @@
 import "server-only";
+import { createLogger, type Logger } from "../../common/log.ts";
 import { appConfig } from "../config/index.ts";
-import { createLogger, type Logger } from "./log.ts";
 
 let logger: Logger | undefined;
 
 export function log(): Logger {
-  logger ??= createLogger(appConfig().logLevel);
+  logger ??= createLogger(appConfig().logLevel, "consent");
   return logger;
 }
 
-export { describeError } from "./log.ts";
+export { describeError } from "../../common/log.ts";

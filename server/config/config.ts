@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { deriveCookieSecret } from "../../common/cookie-secret.ts";
+import type { LogLevel } from "../../common/log.ts";
 import { parseDuration } from "./duration.ts";
 
 /** Thrown when an environment variable is unusable; the message names the variable. */
@@ -70,8 +71,6 @@ const environment = z.object({
     .refine((value) => value === undefined || /^[1-9]\d*$/.test(value), "WORKERS must be a positive integer")
     .transform((value) => (value === undefined ? undefined : Number(value))),
 });
-
-export type LogLevel = "error" | "warn" | "info" | "debug";
 
 export interface Config {
   databaseUrl: string;

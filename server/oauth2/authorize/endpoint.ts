@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { describeError } from "../../log.ts";
+import { describeError } from "../../../common/log.ts";
 import type { Services } from "../../services.ts";
 import { OAuthError, ServerError } from "../errors.ts";
 import {
