@@ -24,6 +24,8 @@ export interface RawQueries {
   accessTokenByHash(hash: string): Promise<AccessToken | null>;
   insertAccessToken(row: AccessToken): Promise<void>;
   policyRevision(id: number): Promise<number>;
+  /** The client revision alone (0 when its row does not exist). */
+  clientRevision(): Promise<number>;
   /** The client (or null) and the client revision, read in one statement. */
   clientWithRevision(id: string): Promise<{ client: OAuth2Client | null; clientRevision: number }>;
   /** The access token (or null) and both revisions, read in one statement. */
@@ -77,6 +79,7 @@ const SQL = {
   accessTokenByHash: `SELECT ${TOKEN_COLUMNS} FROM "access_tokens" WHERE "hash" = $1 LIMIT 1`,
   insertAccessToken: `INSERT INTO "access_tokens" (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
   policyRevision: `SELECT "revision" FROM "policy_revision" WHERE "id" = $1 LIMIT 1`,
+  clientRevision: `SELECT "revision" FROM "client_revision" WHERE "id" = $1 LIMIT 1`,
 };
 
 /** better-sqlite3 binds anonymous `?` parameters; each statement uses $1…$n in order. */
@@ -159,6 +162,7 @@ interface SqliteStatements {
   insertAccessToken: BetterSqlite3.Statement;
   policyRevision: BetterSqlite3.Statement;
   clientWithRevision: BetterSqlite3.Statement;
+  clientRevision: BetterSqlite3.Statement;
   accessTokenWithRevisions: BetterSqlite3.Statement;
   begin: BetterSqlite3.Statement;
   commit: BetterSqlite3.Statement;
@@ -217,6 +221,7 @@ export class SqliteRawQueries implements RawQueries {
       insertAccessToken: prepare(SQL.insertAccessToken),
       policyRevision: prepare(SQL.policyRevision),
       clientWithRevision: prepare(SQL.clientWithRevision),
+      clientRevision: prepare(SQL.clientRevision),
       accessTokenWithRevisions: prepare(SQL.accessTokenWithRevisions),
       begin: connection.prepare("BEGIN IMMEDIATE"),
       commit: connection.prepare("COMMIT"),
@@ -328,6 +333,11 @@ export class SqliteRawQueries implements RawQueries {
 
   async policyRevision(id: number): Promise<number> {
     const row = (await this.prepared()).policyRevision.get(id) as { revision: number } | undefined;
+    return row ? Number(row.revision) : 0;
+  }
+
+  async clientRevision(): Promise<number> {
+    const row = (await this.prepared()).clientRevision.get(REVISION_ROW) as { revision: number } | undefined;
     return row ? Number(row.revision) : 0;
   }
 
@@ -511,21 +521,28 @@ export class PostgresRawQueries implements RawQueries {
    * committed before its request arrived).
    */
   policyRevision(id: number): Promise<number> {
-    let shared = this.revisionReads.get(id);
+    return this.sharedRevision("policy_revision", id);
+  }
+
+  clientRevision(): Promise<number> {
+    return this.sharedRevision("client_revision", REVISION_ROW);
+  }
+
+  private sharedRevision(table: "policy_revision" | "client_revision", id: number): Promise<number> {
+    const key = `${table}:${id}`;
+    let shared = this.revisionReads.get(key);
     if (!shared) {
       shared = new Promise<number>((resolve, reject) => {
         setImmediate(() => {
-          this.revisionReads.delete(id);
-          this.query("policy_revision", SQL.policyRevision, [id]).then(
-            ([row]) => resolve(row ? Number(row.revision) : 0),
-            reject,
-          );
+          this.revisionReads.delete(key);
+          const sql = table === "policy_revision" ? SQL.policyRevision : SQL.clientRevision;
+          this.query(table, sql, [id]).then(([row]) => resolve(row ? Number(row.revision) : 0), reject);
         });
       });
-      this.revisionReads.set(id, shared);
+      this.revisionReads.set(key, shared);
     }
     return shared;
   }
 
-  private readonly revisionReads = new Map<number, Promise<number>>();
+  private readonly revisionReads = new Map<string, Promise<number>>();
 }

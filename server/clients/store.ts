@@ -96,14 +96,16 @@ export class ClientStore {
   }
 
   /**
-   * The client as it is now. With `clientRevision` — the client revision the
-   * caller read from the database in this request — a cached copy read at
-   * that same revision answers without a query; otherwise it is read.
+   * The client as it is now. A kept copy answers when it was read at the
+   * current client revision: the one the caller read from the database in
+   * this request (`clientRevision`, no query), or else one read now.
    */
   async get(id: string, clientRevision?: number): Promise<Client | null> {
-    if (clientRevision !== undefined) {
-      const cached = this.cache.get(id);
-      if (cached && cached.revision === clientRevision) return cached.client;
+    const cached = this.cache.get(id);
+    if (cached) {
+      // Without the caller's revision, read the revision alone (cheaper than the row and its JSON).
+      const current = clientRevision ?? (this.raw ? await this.raw.clientRevision() : undefined);
+      if (cached.revision === current) return cached.client;
     }
     return (await this.fetch(id)).client;
   }

@@ -170,5 +170,18 @@ for (const backend of BACKENDS) {
       const reads = await Promise.all(Array.from({ length: 5 }, () => raw.policyRevision(1)));
       assert.deepEqual(reads, Array(5).fill(before + 1));
     });
+
+    test("without a revision from the caller, a kept client is checked against the revision read now", async () => {
+      const a = processOn(dbA);
+      const b = processOn(dbB);
+      const kept = await b.clients.get("cached-client");
+      assert.equal(await b.clients.get("cached-client"), kept, "unchanged: the kept copy");
+      await a.clients.update("cached-client", input("renamed", "renamed-secret-0123456789abcdef"));
+      const seen = await b.clients.get("cached-client");
+      assert.equal(seen?.name, "renamed");
+      assert.notEqual(seen?.secretHash, kept?.secretHash);
+      await a.clients.delete("cached-client");
+      assert.equal(await b.clients.get("cached-client"), null);
+    });
   });
 }
