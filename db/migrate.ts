@@ -55,12 +55,33 @@ export async function migrate(databaseUrl: string, root = process.cwd()): Promis
     : migratePostgres(databaseUrl, migrations);
 }
 
+/**
+ * Switches the file to WAL. The switch needs the file to itself and can
+ * answer SQLITE_BUSY at once, without waiting, while another process (a
+ * second migrator, a worker) has it open: then wait a little and retry,
+ * unless that other process has switched it already.
+ */
+function enableWal(db: Sqlite.Database): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      db.pragma("journal_mode = WAL");
+      return;
+    } catch (error) {
+      const busy = (error as { code?: string }).code?.startsWith("SQLITE_BUSY");
+      if (!busy || attempt >= 300) throw error;
+      if (db.pragma("journal_mode", { simple: true }) === "wal") return;
+      Atomics.wait(pause, 0, 0, 100);
+    }
+  }
+}
+
 function migrateSqlite(databaseUrl: string, migrations: Migration[]): string[] {
   const file = sqlitePath(databaseUrl);
   mkdirSync(dirname(file), { recursive: true });
   const db = new Sqlite(file, { timeout: 30_000 });
   try {
-    db.pragma("journal_mode = WAL");
+    enableWal(db);
     // Prisma rebuilds a SQLite table between `PRAGMA foreign_keys=OFF` and `=ON`,
     // which do nothing inside a transaction: with foreign keys on, the rebuild's
     // DROP TABLE would cascade-delete every row that references the table.
