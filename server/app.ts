@@ -19,6 +19,10 @@ export function isApiPath(path: string): boolean {
   return API_ROOTS.some((root) => path === root || path.startsWith(`${root}/`));
 }
 
+function isPublicPath(path: string): boolean {
+  return path.startsWith("/.well-known/") || path === "/health";
+}
+
 /** The Hydra API: one routes module per domain, paths as HydraApi.md writes them. */
 export function createApi(services: Services): Hono {
   const api = new Hono({ strict: true });
@@ -26,6 +30,10 @@ export function createApi(services: Services): Hono {
   api.use(async (c, next) => {
     const started = performance.now();
     await next();
+    // Admin answers can carry a client secret or private keys: no cache may keep
+    // them. Discovery, JWKS and health are public and may be cached.
+    if (!c.res.headers.has("cache-control") && !isPublicPath(c.req.path))
+      c.header("cache-control", "no-store");
     services.stats.record(c.res.status, performance.now() - started);
   });
 

@@ -50,6 +50,7 @@ for (const backend of BACKENDS) {
       });
       assert.equal(created.status, 201);
       assert.equal(created.headers.get("location"), "/clients/shop");
+      assert.equal(created.headers.get("cache-control"), "no-store", "the secret is in this response");
       const body = await json(created);
       assert.equal(typeof body.client_secret, "string");
       assert.ok((body.client_secret as string).length >= 26);
