@@ -5,6 +5,7 @@ import { grants } from "../../../lib/consent/index.ts";
 import { describeScope } from "../../../lib/consent/scopes.ts";
 import { HydraError, hydra, type OAuth2Client } from "../../../lib/hydra/index.ts";
 import { currentSession, currentUser } from "../../../lib/session/index.ts";
+import { ClientLogo } from "../../_components/client-logo.tsx";
 import { Shell } from "../../_components/shell.tsx";
 import { Card, Heading, Lead } from "../../_components/ui.tsx";
 import { RevokeForm, SignOutForm } from "./forms.tsx";
@@ -88,24 +89,7 @@ export default async function AccountPage() {
                 return (
                   <li key={grant.id} className="flex flex-col gap-3 py-4 sm:flex-row sm:items-center">
                     <div className="flex min-w-0 flex-1 items-center gap-3">
-                      {client.logo_uri ? (
-                        // biome-ignore lint/performance/noImgElement: a logo on the client's own site
-                        <img
-                          src={client.logo_uri}
-                          alt=""
-                          width={40}
-                          height={40}
-                          referrerPolicy="no-referrer"
-                          className="size-10 shrink-0 rounded-lg object-contain"
-                        />
-                      ) : (
-                        <div
-                          aria-hidden="true"
-                          className="flex size-10 shrink-0 items-center justify-center rounded-lg bg-brand-tint font-semibold text-brand"
-                        >
-                          {name.slice(0, 1).toUpperCase()}
-                        </div>
-                      )}
+                      <ClientLogo logoUri={client.logo_uri} name={name} alt="" size="small" />
                       <div className="min-w-0">
                         <p className="font-medium">{name}</p>
                         <p className="text-sm text-slate-600 dark:text-slate-400">

@@ -4,6 +4,7 @@ import { useActionState } from "react";
 import { type FormState, IDLE } from "../../../lib/actions/state.ts";
 import type { ScopeDescription } from "../../../lib/consent/scopes.ts";
 import type { OAuth2Client } from "../../../lib/hydra/schemas.ts";
+import { ClientLogo } from "../../_components/client-logo.tsx";
 import { Alert, Button, Card, Checkbox, CsrfField, TextLink } from "../../_components/ui.tsx";
 import { useNavigation } from "../../_components/use-navigation.ts";
 import { signOutAction } from "../actions.ts";
@@ -28,24 +29,7 @@ export function ConsentForm({ csrf, consent, client, user, scopes }: Props) {
   return (
     <Card>
       <div className="flex flex-col items-center text-center">
-        {client.logo_uri ? (
-          // biome-ignore lint/performance/noImgElement: a logo on the client's own site, at its own size
-          <img
-            src={client.logo_uri}
-            alt={`${appName} logo`}
-            width={64}
-            height={64}
-            referrerPolicy="no-referrer"
-            className="size-16 rounded-xl object-contain"
-          />
-        ) : (
-          <div
-            aria-hidden="true"
-            className="flex size-16 items-center justify-center rounded-xl bg-brand-tint text-2xl font-semibold text-brand"
-          >
-            {appName.slice(0, 1).toUpperCase()}
-          </div>
-        )}
+        <ClientLogo logoUri={client.logo_uri} name={appName} alt={`${appName} logo`} size="large" />
         <h1 className="mt-4 text-xl font-semibold tracking-tight text-balance sm:text-2xl">
           <span className="text-brand">{appName}</span> wants to access your account
         </h1>
