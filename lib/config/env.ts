@@ -3,6 +3,7 @@ import { z } from "zod";
 import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "../../common/consent-client.ts";
 import { deriveCookieSecret } from "../../common/cookie-secret.ts";
 import { DEMO_CLIENT_ID, demoClientSecret, demoEnabled } from "../../common/demo-client.ts";
+import { httpUrl, sharedEnvironment } from "../../common/env.ts";
 import type { LogLevel } from "../../common/log.ts";
 
 /** Thrown when an environment variable is unusable; the message names the variable. */
@@ -25,31 +26,10 @@ export interface AppConfig {
   demo: { clientId: string; clientSecret: string; authSecret: string } | undefined;
 }
 
-const DEFAULT_DATABASE_URL = "file:./data/portico.db";
-
-const url = (name: string) =>
-  z
-    .string()
-    .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
-      message: `${name} must be an absolute http(s) URL`,
-    })
-    .transform((value) => value.replace(/\/$/, ""))
-    .optional();
+const url = (name: string) => httpUrl(name).transform((value) => value?.replace(/\/$/, ""));
 
 const environment = z.object({
-  DATABASE_URL: z
-    .string()
-    .default(DEFAULT_DATABASE_URL)
-    .refine(
-      (value) => value.startsWith("file:") || /^postgres(ql)?:\/\//.test(value),
-      "DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)",
-    ),
-  SYSTEM_SECRET: z.string().min(16, "SYSTEM_SECRET must be at least 16 characters").optional(),
-  COOKIE_SECRET: z.string().min(32, "COOKIE_SECRET must be at least 32 characters").optional(),
-  PORT: z
-    .string()
-    .default("3000")
-    .refine((value) => /^\d+$/.test(value) && Number(value) < 65536, "PORT must be a port number"),
+  ...sharedEnvironment,
   ISSUER: url("ISSUER"),
   HYDRA_URL: url("HYDRA_URL"),
   HYDRA_CLIENT_ID: z.string().max(255).optional(),

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { deriveCookieSecret } from "../../common/cookie-secret.ts";
+import { httpUrl, sharedEnvironment } from "../../common/env.ts";
 import type { LogLevel } from "../../common/log.ts";
 import { parseDuration } from "./duration.ts";
 
@@ -19,32 +20,14 @@ const duration = (name: string) =>
       return ms;
     });
 
-const url = (name: string) =>
-  z
-    .string()
-    .optional()
-    .refine((value) => value === undefined || URL.canParse(value), `${name} must be an absolute URL`);
-
 const environment = z.object({
-  DATABASE_URL: z
-    .string()
-    .default("file:./data/portico.db")
-    .refine(
-      (value) => value.startsWith("file:") || /^postgres(ql)?:\/\//.test(value),
-      "DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)",
-    ),
-  SYSTEM_SECRET: z.string().min(16, "SYSTEM_SECRET must be at least 16 characters").optional(),
-  COOKIE_SECRET: z.string().min(32, "COOKIE_SECRET must be at least 32 characters").optional(),
-  PORT: z
-    .string()
-    .default("3000")
-    .refine((value) => /^\d+$/.test(value) && Number(value) < 65536, "PORT must be a port number")
-    .transform(Number),
+  ...sharedEnvironment,
+  PORT: sharedEnvironment.PORT.transform(Number),
   HOST: z.string().optional(),
-  ISSUER: url("ISSUER"),
-  CONSENT_URL: url("CONSENT_URL"),
+  ISSUER: httpUrl("ISSUER"),
+  CONSENT_URL: httpUrl("CONSENT_URL"),
   // Read by the consent app; checked here too so a bad value stops the start.
-  HYDRA_URL: url("HYDRA_URL"),
+  HYDRA_URL: httpUrl("HYDRA_URL"),
   FORCE_ROOT_CLIENT_CREDENTIALS: z
     .string()
     .regex(/^[^:]+:.+$/, "FORCE_ROOT_CLIENT_CREDENTIALS must be id:secret")

@@ -137,6 +137,7 @@ describe("configuration", () => {
     ["an unparsable duration", { ACCESS_TOKEN_LIFESPAN: "an hour" }, /ACCESS_TOKEN_LIFESPAN/],
     ["an unparsable ISSUER", { ISSUER: "not a url" }, /ISSUER/],
     ["an unparsable HYDRA_URL", { HYDRA_URL: "not a url" }, /HYDRA_URL/],
+    ["an ISSUER that is not http(s)", { ISSUER: "ftp://auth.example" }, /ISSUER/],
     ["a bad DATABASE_URL", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     [
       "a bad FORCE_ROOT_CLIENT_CREDENTIALS",
