@@ -7,9 +7,9 @@ import { defineConfig } from "@playwright/test";
  * relying party on a fresh SQLite database; each test makes its own user.
  */
 export default defineConfig({
-  testDir: "tests/e2e",
+  testDir: "e2e",
   testMatch: "**/*.spec.ts",
-  globalSetup: "./tests/e2e/global-setup.ts",
+  globalSetup: "./e2e/global-setup.ts",
   fullyParallel: true,
   workers: 2,
   forbidOnly: !!process.env.CI,

@@ -1,7 +1,7 @@
 "use client";
 
-import { Shell } from "./_components/shell.tsx";
-import { ButtonLink, Card, Heading, Lead } from "./_components/ui.tsx";
+import { Shell } from "@/components/shell.tsx";
+import { ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
 
 /** Any unexpected failure while rendering a page: a calm page with a way on; the details are in the server log. */
 export default function ErrorPage({ error }: { error: Error & { digest?: string } }) {

@@ -2,8 +2,8 @@ import "./globals.css";
 import type { Metadata, Viewport } from "next";
 import { headers } from "next/headers";
 import type { ReactNode } from "react";
-import { brand, brandStylesheet } from "../lib/brand/brand.ts";
-import { RouteAnnouncer } from "./_components/route-announcer.tsx";
+import { RouteAnnouncer } from "@/components/route-announcer.tsx";
+import { brand, brandStylesheet } from "@/lib/brand/brand.ts";
 
 export const metadata: Metadata = {
   title: { default: brand.name, template: `%s · ${brand.name}` },

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import { Shell } from "./_components/shell.tsx";
-import { ButtonLink, Card, Heading, Lead } from "./_components/ui.tsx";
+import { Shell } from "@/components/shell.tsx";
+import { ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
 
 export const metadata: Metadata = { title: "Page not found" };
 

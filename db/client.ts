@@ -4,8 +4,8 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
-import { PrismaClient as PostgresClient } from "../generated/prisma/postgres/client.ts";
-import { PrismaClient as SqliteClient } from "../generated/prisma/sqlite/client.ts";
+import { PrismaClient as PostgresClient } from "@/generated/prisma/postgres/client.ts";
+import { PrismaClient as SqliteClient } from "@/generated/prisma/sqlite/client.ts";
 import { PostgresRawQueries, type RawQueries, SqliteRawQueries } from "./raw.ts";
 
 /**

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
-import type { AccessToken, OAuth2Client } from "../generated/prisma/sqlite/client.ts";
+import type { AccessToken, OAuth2Client } from "@/generated/prisma/sqlite/client.ts";
 
 /**
  * The hottest queries as prepared statements, beside Prisma (whose query

@@ -17,9 +17,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import { postgresSettings, providerOf, sqlitePath } from "../db/client.ts";
-import { migrate } from "../db/migrate.ts";
-import { createMigration, diffDatabaseAgainstSchema, migrationTimestamp } from "../db/schema-engine.ts";
+import { postgresSettings, providerOf, sqlitePath } from "@/db/client.ts";
+import { migrate } from "@/db/migrate.ts";
+import { createMigration, diffDatabaseAgainstSchema, migrationTimestamp } from "@/db/schema-engine.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const databaseUrl = process.env.DATABASE_URL || "file:./data/portico.db";

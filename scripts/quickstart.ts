@@ -11,10 +11,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createDatabase, providerOf, sqlitePath } from "../db/client.ts";
-import { migrate } from "../db/migrate.ts";
-import { ConfigError, databaseUrlFrom } from "../lib/config/env.ts";
-import { UserStore } from "../lib/users/store.ts";
+import { createDatabase, providerOf, sqlitePath } from "@/db/client.ts";
+import { migrate } from "@/db/migrate.ts";
+import { ConfigError, databaseUrlFrom } from "@/lib/config/env.ts";
+import { UserStore } from "@/lib/users/store.ts";
 
 const DATA = join(process.cwd(), "data");
 const SECRET_FILE = join(DATA, "system-secret");

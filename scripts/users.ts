@@ -12,11 +12,11 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { createDatabase, providerOf, sqlitePath } from "../db/client.ts";
-import { migrate } from "../db/migrate.ts";
-import { ConfigError, databaseUrlFrom } from "../lib/config/env.ts";
-import { emailAddress } from "../lib/users/email.ts";
-import { UserError, UserStore } from "../lib/users/store.ts";
+import { createDatabase, providerOf, sqlitePath } from "@/db/client.ts";
+import { migrate } from "@/db/migrate.ts";
+import { ConfigError, databaseUrlFrom } from "@/lib/config/env.ts";
+import { emailAddress } from "@/lib/users/email.ts";
+import { UserError, UserStore } from "@/lib/users/store.ts";
 
 const USAGE = `Usage:
   npm run users:create -- --email <email> --password <password> [--name <name>]

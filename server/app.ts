@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { describeError } from "../common/log.ts";
+import { describeError } from "@/common/log.ts";
 import { clientRoutes } from "./clients/routes.ts";
 import { consentRoutes } from "./consent/routes.ts";
 import { discoveryRoutes } from "./discovery/routes.ts";

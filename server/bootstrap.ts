@@ -1,12 +1,12 @@
 import { verify } from "@node-rs/bcrypt";
-import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "../common/consent-client.ts";
+import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "@/common/consent-client.ts";
 import {
   DEMO_CALLBACK_PATH,
   DEMO_CLIENT_ID,
   DEMO_SCOPES,
   demoClientSecret,
   demoEnabled,
-} from "../common/demo-client.ts";
+} from "@/common/demo-client.ts";
 import type { Config } from "./config/config.ts";
 import { ID_TOKEN_KEY_SET } from "./keys/store.ts";
 import type { Services } from "./services.ts";

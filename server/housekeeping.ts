@@ -1,5 +1,5 @@
-import { describeError, type Logger } from "../common/log.ts";
-import type { Database } from "../db/client.ts";
+import { describeError, type Logger } from "@/common/log.ts";
+import type { Database } from "@/db/client.ts";
 import type { Config } from "./config/config.ts";
 
 const DAY = 86_400_000;

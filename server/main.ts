@@ -4,10 +4,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { getRequestListener } from "@hono/node-server";
-import { SOCKET_ADDRESS_HEADER } from "../common/client-address.ts";
-import { createLogger, describeError } from "../common/log.ts";
-import { createDatabase } from "../db/client.ts";
-import { migrate } from "../db/migrate.ts";
+import { SOCKET_ADDRESS_HEADER } from "@/common/client-address.ts";
+import { createLogger, describeError } from "@/common/log.ts";
+import { createDatabase } from "@/db/client.ts";
+import { migrate } from "@/db/migrate.ts";
 import { createApi, isApiPath } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { type Config, ConfigError, loadConfig } from "./config/config.ts";

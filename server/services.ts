@@ -1,5 +1,5 @@
-import type { Logger } from "../common/log.ts";
-import type { Database } from "../db/client.ts";
+import type { Logger } from "@/common/log.ts";
+import type { Database } from "@/db/client.ts";
 import { ClientStore } from "./clients/store.ts";
 import type { Config } from "./config/config.ts";
 import { ConsentRequests } from "./consent/store.ts";

@@ -2,16 +2,16 @@
 
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { checkbox, type FormState, formAction } from "../../lib/actions/action.ts";
-import { navigate } from "../../lib/actions/navigation.ts";
-import { appConfig } from "../../lib/config/index.ts";
-import { consentId } from "../../lib/consent/ids.ts";
-import { clientAddress } from "../../lib/security/client-address.ts";
-import { localReturnPath } from "../../lib/security/redirects.ts";
-import { signIn, signOut } from "../../lib/session/index.ts";
-import { authenticate } from "../../lib/users/authenticate.ts";
-import { emailAddress } from "../../lib/users/email.ts";
-import { PASSWORD_MAX_LENGTH } from "../../lib/users/passwords.ts";
+import { checkbox, type FormState, formAction } from "@/lib/actions/action.ts";
+import { navigate } from "@/lib/actions/navigation.ts";
+import { appConfig } from "@/lib/config/index.ts";
+import { consentId } from "@/lib/consent/ids.ts";
+import { clientAddress } from "@/lib/security/client-address.ts";
+import { localReturnPath } from "@/lib/security/redirects.ts";
+import { signIn, signOut } from "@/lib/session/index.ts";
+import { authenticate } from "@/lib/users/authenticate.ts";
+import { emailAddress } from "@/lib/users/email.ts";
+import { PASSWORD_MAX_LENGTH } from "@/lib/users/passwords.ts";
 import { signInFailureMessage } from "./messages.ts";
 
 /** Where to go once signed in (or out): back to the consent request, a local page, or the account. */

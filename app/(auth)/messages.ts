@@ -1,4 +1,4 @@
-import type { SignInOutcome } from "../../lib/users/authenticate.ts";
+import type { SignInOutcome } from "@/lib/users/authenticate.ts";
 
 const WRONG_CREDENTIALS = "The email or password is incorrect.";
 

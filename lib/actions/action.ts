@@ -2,11 +2,11 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { headers } from "next/headers";
 import { z } from "zod";
-import { appConfig } from "../config/index.ts";
-import { log } from "../log/index.ts";
-import { csrfTokenMatches } from "../security/csrf.ts";
-import { currentSession } from "../session/index.ts";
-import type { SessionData } from "../session/seal.ts";
+import { appConfig } from "@/lib/config/index.ts";
+import { log } from "@/lib/log/index.ts";
+import { csrfTokenMatches } from "@/lib/security/csrf.ts";
+import { currentSession } from "@/lib/session/index.ts";
+import type { SessionData } from "@/lib/session/seal.ts";
 import { CSRF_FIELD, type FormState } from "./state.ts";
 
 export type { FormState } from "./state.ts";

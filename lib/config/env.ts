@@ -1,10 +1,10 @@
 import { createHmac } from "node:crypto";
 import { z } from "zod";
-import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "../../common/consent-client.ts";
-import { deriveCookieSecret } from "../../common/cookie-secret.ts";
-import { DEMO_CLIENT_ID, demoClientSecret, demoEnabled } from "../../common/demo-client.ts";
-import { httpUrl, sharedEnvironment } from "../../common/env.ts";
-import type { LogLevel } from "../../common/log.ts";
+import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "@/common/consent-client.ts";
+import { deriveCookieSecret } from "@/common/cookie-secret.ts";
+import { DEMO_CLIENT_ID, demoClientSecret, demoEnabled } from "@/common/demo-client.ts";
+import { httpUrl, sharedEnvironment } from "@/common/env.ts";
+import type { LogLevel } from "@/common/log.ts";
 
 /** Thrown when an environment variable is unusable; the message names the variable. */
 export class ConfigError extends Error {}

@@ -1,11 +1,11 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { appConfig } from "../config/index.ts";
-import { HydraError, hydra, type OAuth2Client, type OAuth2ConsentRequest } from "../hydra/index.ts";
-import { describeError, log } from "../log/index.ts";
-import { isAllowedRedirect } from "../security/redirects.ts";
-import { idTokenClaims } from "../users/claims.ts";
-import type { User } from "../users/store.ts";
+import { appConfig } from "@/lib/config/index.ts";
+import { HydraError, hydra, type OAuth2Client, type OAuth2ConsentRequest } from "@/lib/hydra/index.ts";
+import { describeError, log } from "@/lib/log/index.ts";
+import { isAllowedRedirect } from "@/lib/security/redirects.ts";
+import { idTokenClaims } from "@/lib/users/claims.ts";
+import type { User } from "@/lib/users/store.ts";
 
 export interface PendingConsent {
   request: OAuth2ConsentRequest;

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Database } from "../../db/client.ts";
+import type { Database } from "@/db/client.ts";
 
 /** A decision the user asked to remember: this client may have these scopes without asking again. */
 export interface RememberedGrant {

@@ -1,5 +1,5 @@
 import "server-only";
-import { db } from "../db/index.ts";
+import { db } from "@/lib/db/index.ts";
 import { GrantStore } from "./grants.ts";
 
 let store: GrantStore | undefined;

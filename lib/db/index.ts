@@ -1,6 +1,6 @@
 import "server-only";
-import { createDatabase, type Database } from "../../db/client.ts";
-import { appConfig } from "../config/index.ts";
+import { createDatabase, type Database } from "@/db/client.ts";
+import { appConfig } from "@/lib/config/index.ts";
 
 const holder = globalThis as typeof globalThis & { porticoConsentDb?: Database };
 

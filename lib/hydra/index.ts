@@ -1,5 +1,5 @@
 import "server-only";
-import { appConfig } from "../config/index.ts";
+import { appConfig } from "@/lib/config/index.ts";
 import { HydraClient } from "./client.ts";
 
 const holder = globalThis as typeof globalThis & { porticoHydra?: HydraClient };

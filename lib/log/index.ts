@@ -1,6 +1,6 @@
 import "server-only";
-import { createLogger, type Logger } from "../../common/log.ts";
-import { appConfig } from "../config/index.ts";
+import { createLogger, type Logger } from "@/common/log.ts";
+import { appConfig } from "@/lib/config/index.ts";
 
 let logger: Logger | undefined;
 
@@ -9,4 +9,4 @@ export function log(): Logger {
   return logger;
 }
 
-export { describeError } from "../../common/log.ts";
+export { describeError } from "@/common/log.ts";

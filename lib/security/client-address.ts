@@ -1,5 +1,5 @@
 import { isIPv6 } from "node:net";
-import { SOCKET_ADDRESS_HEADER } from "../../common/client-address.ts";
+import { SOCKET_ADDRESS_HEADER } from "@/common/client-address.ts";
 
 /**
  * The client's address for throttling. By default the TCP peer's (handed

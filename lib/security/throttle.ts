@@ -1,4 +1,4 @@
-import type { Database } from "../../db/client.ts";
+import type { Database } from "@/db/client.ts";
 
 /**
  * Sign-in throttling. Every failed sign-in counts against two keys: the

@@ -1,7 +1,7 @@
 import "server-only";
 import { cookies } from "next/headers";
-import { appConfig } from "../config/index.ts";
-import { type User, users } from "../users/index.ts";
+import { appConfig } from "@/lib/config/index.ts";
+import { type User, users } from "@/lib/users/index.ts";
 import {
   anonymousSession,
   type SessionData,

@@ -1,7 +1,7 @@
 import "server-only";
-import { db } from "../db/index.ts";
-import { log } from "../log/index.ts";
-import { type ScopedVerdict, ThrottleStore, throttleKeys } from "../security/throttle.ts";
+import { db } from "@/lib/db/index.ts";
+import { log } from "@/lib/log/index.ts";
+import { type ScopedVerdict, ThrottleStore, throttleKeys } from "@/lib/security/throttle.ts";
 import { users } from "./index.ts";
 import { verifyPassword } from "./passwords.ts";
 import type { User } from "./store.ts";

@@ -1,5 +1,5 @@
 import "server-only";
-import { db } from "../db/index.ts";
+import { db } from "@/lib/db/index.ts";
 import { UserStore } from "./store.ts";
 
 let store: UserStore | undefined;

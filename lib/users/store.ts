@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Database } from "../../db/client.ts";
-import { isUniqueViolation } from "../../db/errors.ts";
+import type { Database } from "@/db/client.ts";
+import { isUniqueViolation } from "@/db/errors.ts";
 import { normalizeEmail } from "./email.ts";
 import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./passwords.ts";
 

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { hash } from "@node-rs/bcrypt";
-import { type Database, rawQueries } from "../../db/client.ts";
-import { isUniqueViolation } from "../../db/errors.ts";
-import { REVISION_ROW } from "../../db/raw.ts";
-import type { Prisma, OAuth2Client as Row } from "../../generated/prisma/sqlite/client.ts";
-import { ApiError } from "../http/errors.ts";
-import { splitScopes } from "../oauth2/scopes.ts";
-import { randomToken } from "../tokens/secrets.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
+import { isUniqueViolation } from "@/db/errors.ts";
+import { REVISION_ROW } from "@/db/raw.ts";
+import type { Prisma, OAuth2Client as Row } from "@/generated/prisma/sqlite/client.ts";
+import { ApiError } from "@/server/http/errors.ts";
+import { splitScopes } from "@/server/oauth2/scopes.ts";
+import { randomToken } from "@/server/tokens/secrets.ts";
 import type { Client } from "./model.ts";
 import type { OAuth2ClientInput } from "./schemas.ts";
 

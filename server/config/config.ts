@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { deriveCookieSecret } from "../../common/cookie-secret.ts";
-import { httpUrl, sharedEnvironment } from "../../common/env.ts";
-import type { LogLevel } from "../../common/log.ts";
+import { deriveCookieSecret } from "@/common/cookie-secret.ts";
+import { httpUrl, sharedEnvironment } from "@/common/env.ts";
+import type { LogLevel } from "@/common/log.ts";
 import { parseDuration } from "./duration.ts";
 
 /** Thrown when an environment variable is unusable; the message names the variable. */

@@ -1,7 +1,7 @@
 import type { Context, Hono } from "hono";
-import { readJson } from "../http/body.ts";
-import { ApiError } from "../http/errors.ts";
-import type { Services } from "../services.ts";
+import { readJson } from "@/server/http/body.ts";
+import { ApiError } from "@/server/http/errors.ts";
+import type { Services } from "@/server/services.ts";
 import { acceptConsentRequestPayload, rejectConsentRequestPayload } from "./schemas.ts";
 import type { ConsentRequest, ConsentRequests } from "./store.ts";
 

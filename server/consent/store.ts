@@ -1,8 +1,8 @@
 import { createHmac } from "node:crypto";
-import type { Database } from "../../db/client.ts";
-import type { ConsentRequest as Row } from "../../generated/prisma/sqlite/client.ts";
-import { splitScopes } from "../oauth2/scopes.ts";
-import { constantTimeEqual, hashToken, randomToken } from "../tokens/secrets.ts";
+import type { Database } from "@/db/client.ts";
+import type { ConsentRequest as Row } from "@/generated/prisma/sqlite/client.ts";
+import { splitScopes } from "@/server/oauth2/scopes.ts";
+import { constantTimeEqual, hashToken, randomToken } from "@/server/tokens/secrets.ts";
 import type { AcceptConsentRequestPayload, OAuth2ConsentRequestWire } from "./schemas.ts";
 
 export type ConsentStatus = "pending" | "accepted" | "rejected";

@@ -1,11 +1,11 @@
 import type { Hono } from "hono";
-import { TOKEN_ENDPOINT_AUTH_METHODS } from "../oauth2/client-auth.ts";
-import { CODE_CHALLENGE_METHODS } from "../oauth2/pkce.ts";
-import { RESPONSE_MODES_SUPPORTED, RESPONSE_TYPES_SUPPORTED } from "../oauth2/response-types.ts";
-import { SCOPES_SUPPORTED } from "../oauth2/scopes.ts";
-import { GRANT_HANDLERS } from "../oauth2/token.ts";
-import type { Services } from "../services.ts";
-import { ID_TOKEN_CLAIMS, ID_TOKEN_SIGNING_ALGS } from "../tokens/id-tokens.ts";
+import { TOKEN_ENDPOINT_AUTH_METHODS } from "@/server/oauth2/client-auth.ts";
+import { CODE_CHALLENGE_METHODS } from "@/server/oauth2/pkce.ts";
+import { RESPONSE_MODES_SUPPORTED, RESPONSE_TYPES_SUPPORTED } from "@/server/oauth2/response-types.ts";
+import { SCOPES_SUPPORTED } from "@/server/oauth2/scopes.ts";
+import { GRANT_HANDLERS } from "@/server/oauth2/token.ts";
+import type { Services } from "@/server/services.ts";
+import { ID_TOKEN_CLAIMS, ID_TOKEN_SIGNING_ALGS } from "@/server/tokens/id-tokens.ts";
 
 /**
  * The wellKnown document (OpenID Connect Discovery 1.0 §3, RFC 8414), built

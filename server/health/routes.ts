@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import type { Services } from "../services.ts";
+import type { Services } from "@/server/services.ts";
 
 export function healthRoutes(api: Hono, { guard, stats }: Services) {
   // public

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
-import type { Revisions } from "../../db/raw.ts";
-import { scopeAllowed } from "../oauth2/scopes.ts";
-import type { AccessTokenRecord } from "../tokens/access-tokens.ts";
+import type { Revisions } from "@/db/raw.ts";
+import { scopeAllowed } from "@/server/oauth2/scopes.ts";
+import type { AccessTokenRecord } from "@/server/tokens/access-tokens.ts";
 import { ApiError } from "./errors.ts";
 
 /** One question to the warden (ladon's AccessRequest). */

@@ -1,8 +1,8 @@
 import type { Context, Hono } from "hono";
-import { readJson } from "../http/body.ts";
-import { ApiError } from "../http/errors.ts";
-import type { Requirement } from "../http/guard.ts";
-import type { Services } from "../services.ts";
+import { readJson } from "@/server/http/body.ts";
+import { ApiError } from "@/server/http/errors.ts";
+import type { Requirement } from "@/server/http/guard.ts";
+import type { Services } from "@/server/services.ts";
 import { createJsonWebKeySetPayload, jsonWebKey, jsonWebKeySet } from "./schemas.ts";
 import { ID_TOKEN_KEY_SET } from "./store.ts";
 

@@ -1,6 +1,6 @@
 import { importJWK } from "jose";
 import { z } from "zod";
-import { ApiError } from "../http/errors.ts";
+import { ApiError } from "@/server/http/errors.ts";
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;

@@ -1,9 +1,9 @@
 import { importJWK } from "jose";
-import type { Database } from "../../db/client.ts";
-import { isUniqueViolation } from "../../db/errors.ts";
-import type { JsonWebKey as Row } from "../../generated/prisma/sqlite/client.ts";
-import { ApiError } from "../http/errors.ts";
-import { decrypt, encrypt } from "../tokens/secrets.ts";
+import type { Database } from "@/db/client.ts";
+import { isUniqueViolation } from "@/db/errors.ts";
+import type { JsonWebKey as Row } from "@/generated/prisma/sqlite/client.ts";
+import { ApiError } from "@/server/http/errors.ts";
+import { decrypt, encrypt } from "@/server/tokens/secrets.ts";
 import {
   GENERATED_ALGORITHMS,
   type GeneratedAlgorithm,

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { verify } from "@node-rs/bcrypt";
-import type { Client } from "../clients/model.ts";
-import type { ClientStore } from "../clients/store.ts";
+import type { Client } from "@/server/clients/model.ts";
+import type { ClientStore } from "@/server/clients/store.ts";
 import { InvalidClient, InvalidRequest } from "./errors.ts";
 
 interface BasicCredentials {

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { BodyTooLarge, readBodyText } from "../http/body.ts";
+import { BodyTooLarge, readBodyText } from "@/server/http/body.ts";
 import { InvalidRequest, OAuthError } from "./errors.ts";
 
 /**

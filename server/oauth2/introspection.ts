@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { Services } from "../services.ts";
+import type { Services } from "@/server/services.ts";
 import { InvalidClient, InvalidRequest, noStoreJson } from "./errors.ts";
 import { readForm } from "./form.ts";
 import { scopeAllowed, splitScopes } from "./scopes.ts";

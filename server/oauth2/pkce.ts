@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { constantTimeEqual } from "../tokens/secrets.ts";
+import { constantTimeEqual } from "@/server/tokens/secrets.ts";
 
 /** RFC 7636 §4.3: only S256 (see authorize/checks/pkce.ts for why not `plain`). Discovery publishes this. */
 export const CODE_CHALLENGE_METHODS = ["S256"] as const;

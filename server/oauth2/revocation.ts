@@ -1,6 +1,6 @@
 import type { Context } from "hono";
-import type { Services } from "../services.ts";
-import { revokeGrant } from "../tokens/refresh-tokens.ts";
+import type { Services } from "@/server/services.ts";
+import { revokeGrant } from "@/server/tokens/refresh-tokens.ts";
 import { InvalidRequest } from "./errors.ts";
 import { readForm } from "./form.ts";
 

@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import type { Services } from "../services.ts";
+import type { Services } from "@/server/services.ts";
 import { authorize } from "./authorize/endpoint.ts";
 import { introspect } from "./introspection.ts";
 import { revoke } from "./revocation.ts";

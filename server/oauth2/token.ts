@@ -1,7 +1,7 @@
 import type { Context } from "hono";
-import type { Client } from "../clients/model.ts";
-import type { Services } from "../services.ts";
-import { StaleClient } from "../tokens/access-tokens.ts";
+import type { Client } from "@/server/clients/model.ts";
+import type { Services } from "@/server/services.ts";
+import { StaleClient } from "@/server/tokens/access-tokens.ts";
 import { InvalidRequest, noStoreJson, UnauthorizedClient, UnsupportedGrantType } from "./errors.ts";
 import { readForm } from "./form.ts";
 import { authorizationCode } from "./grants/authorization-code.ts";

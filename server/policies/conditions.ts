@@ -1,6 +1,6 @@
 import { BlockList, isIP } from "node:net";
 import { z } from "zod";
-import type { AccessRequest } from "../http/guard.ts";
+import type { AccessRequest } from "@/server/http/guard.ts";
 import { type Condition, ladonRegExp, PolicyError } from "./ladon.ts";
 
 /** A condition as the `policy` model writes it: `{type, options}`. */

@@ -1,5 +1,5 @@
 import v8 from "node:v8";
-import type { AccessRequest } from "../http/guard.ts";
+import type { AccessRequest } from "@/server/http/guard.ts";
 
 // Ladon's Go regexps run in linear time (RE2); ECMAScript's backtrack, and a
 // policy's regexps run on every admin call against values a caller chooses

@@ -1,7 +1,7 @@
 import type { Hono } from "hono";
-import { readIntegerQuery, readJson } from "../http/body.ts";
-import { ApiError } from "../http/errors.ts";
-import type { Services } from "../services.ts";
+import { readIntegerQuery, readJson } from "@/server/http/body.ts";
+import { ApiError } from "@/server/http/errors.ts";
+import type { Services } from "@/server/services.ts";
 import { policyInput } from "./schemas.ts";
 
 const SCOPE = "hydra.policies";

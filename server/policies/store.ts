@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { z } from "zod";
-import { type Database, rawQueries } from "../../db/client.ts";
-import { isUniqueViolation } from "../../db/errors.ts";
-import type { Prisma, Policy as Row } from "../../generated/prisma/sqlite/client.ts";
-import { ApiError } from "../http/errors.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
+import { isUniqueViolation } from "@/db/errors.ts";
+import type { Prisma, Policy as Row } from "@/generated/prisma/sqlite/client.ts";
+import { ApiError } from "@/server/http/errors.ts";
 import type { ConditionWire } from "./conditions.ts";
 import type { CompiledPolicy } from "./ladon.ts";
 import { type Policy, type PolicyInput, policyInput } from "./schemas.ts";

@@ -1,4 +1,4 @@
-import type { AccessRequest, Warden } from "../http/guard.ts";
+import type { AccessRequest, Warden } from "@/server/http/guard.ts";
 import { compileCondition } from "./conditions.ts";
 import { type CompiledPolicy, compilePattern, decide, type Matcher, PolicyError } from "./ladon.ts";
 import type { Policy } from "./schemas.ts";

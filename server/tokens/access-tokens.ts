@@ -1,7 +1,7 @@
-import { type Database, rawQueries } from "../../db/client.ts";
-import type { Revisions } from "../../db/raw.ts";
-import type { AccessToken } from "../../generated/prisma/sqlite/client.ts";
-import { splitScopes } from "../oauth2/scopes.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
+import type { Revisions } from "@/db/raw.ts";
+import type { AccessToken } from "@/generated/prisma/sqlite/client.ts";
+import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { hashToken, randomToken } from "./secrets.ts";
 
 /** What the server knows of an access token; the token itself is never stored. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { SignJWT } from "jose";
-import type { IdTokenSigner } from "../keys/store.ts";
+import type { IdTokenSigner } from "@/server/keys/store.ts";
 
 /** The claims the server itself sets in every ID token it may issue; discovery publishes them. */
 export const ID_TOKEN_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "c_hash"];

@@ -1,5 +1,5 @@
-import type { Database } from "../../db/client.ts";
-import { splitScopes } from "../oauth2/scopes.ts";
+import type { Database } from "@/db/client.ts";
+import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { hashToken, randomToken } from "./secrets.ts";
 
 export interface RefreshTokenRecord {

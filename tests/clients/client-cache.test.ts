@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createDatabase, type Database, rawQueries } from "../../db/client.ts";
-import { migrate } from "../../db/migrate.ts";
-import type { RawQueries } from "../../db/raw.ts";
-import { oAuth2ClientInput } from "../../server/clients/schemas.ts";
-import { ClientStore } from "../../server/clients/store.ts";
-import { AccessTokens, StaleClient } from "../../server/tokens/access-tokens.ts";
-import { BACKENDS, freshDatabase } from "../support/server.ts";
+import { createDatabase, type Database, rawQueries } from "@/db/client.ts";
+import { migrate } from "@/db/migrate.ts";
+import type { RawQueries } from "@/db/raw.ts";
+import { oAuth2ClientInput } from "@/server/clients/schemas.ts";
+import { ClientStore } from "@/server/clients/store.ts";
+import { AccessTokens, StaleClient } from "@/server/tokens/access-tokens.ts";
+import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
 
 const KEY = Buffer.alloc(32, 7);
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "../../common/consent-client.ts";
-import { deriveCookieSecret } from "../../common/cookie-secret.ts";
-import { demoClientSecret } from "../../common/demo-client.ts";
-import { ConfigError, databaseUrlFrom, loadAppConfig } from "../../lib/config/env.ts";
+import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "@/common/consent-client.ts";
+import { deriveCookieSecret } from "@/common/cookie-secret.ts";
+import { demoClientSecret } from "@/common/demo-client.ts";
+import { ConfigError, databaseUrlFrom, loadAppConfig } from "@/lib/config/env.ts";
 
 const SYSTEM_SECRET = "a-system-secret-0123456789";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { coveredBy, describeScope, scopesToGrant } from "../../lib/consent/scopes.ts";
+import { coveredBy, describeScope, scopesToGrant } from "@/lib/consent/scopes.ts";
 import {
   ACCOUNT_POLICY,
   ADDRESS_POLICY,
@@ -8,9 +8,9 @@ import {
   delayAfter,
   type ThrottleState,
   verdict,
-} from "../../lib/security/throttle.ts";
-import { idTokenClaims } from "../../lib/users/claims.ts";
-import { emailAddress, normalizeEmail } from "../../lib/users/email.ts";
+} from "@/lib/security/throttle.ts";
+import { idTokenClaims } from "@/lib/users/claims.ts";
+import { emailAddress, normalizeEmail } from "@/lib/users/email.ts";
 
 const T0 = new Date("2026-01-01T12:00:00Z");
 const later = (ms: number) => new Date(T0.getTime() + ms);

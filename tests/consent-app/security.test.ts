@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { SOCKET_ADDRESS_HEADER } from "../../common/client-address.ts";
-import { clientAddress, normalizeAddress } from "../../lib/security/client-address.ts";
-import { csrfTokenMatches } from "../../lib/security/csrf.ts";
-import { contentSecurityPolicy, securityHeaders } from "../../lib/security/headers.ts";
-import { isAllowedRedirect, localReturnPath } from "../../lib/security/redirects.ts";
+import { SOCKET_ADDRESS_HEADER } from "@/common/client-address.ts";
+import { clientAddress, normalizeAddress } from "@/lib/security/client-address.ts";
+import { csrfTokenMatches } from "@/lib/security/csrf.ts";
+import { contentSecurityPolicy, securityHeaders } from "@/lib/security/headers.ts";
+import { isAllowedRedirect, localReturnPath } from "@/lib/security/redirects.ts";
 import {
   anonymousSession,
   sealSession,
@@ -12,7 +12,7 @@ import {
   sessionCookieOptions,
   signedInSession,
   unsealSession,
-} from "../../lib/session/seal.ts";
+} from "@/lib/session/seal.ts";
 
 const SECRET = "a-cookie-secret-of-at-least-32-characters";
 

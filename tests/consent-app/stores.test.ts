@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createDatabase, type Database } from "../../db/client.ts";
-import { migrate } from "../../db/migrate.ts";
-import { GrantStore } from "../../lib/consent/grants.ts";
-import { ACCOUNT_POLICY, ThrottleStore, throttleKeys } from "../../lib/security/throttle.ts";
-import { verifyPassword } from "../../lib/users/passwords.ts";
-import { UserError, UserStore } from "../../lib/users/store.ts";
-import { BACKENDS, freshDatabase } from "../support/server.ts";
+import { createDatabase, type Database } from "@/db/client.ts";
+import { migrate } from "@/db/migrate.ts";
+import { GrantStore } from "@/lib/consent/grants.ts";
+import { ACCOUNT_POLICY, ThrottleStore, throttleKeys } from "@/lib/security/throttle.ts";
+import { verifyPassword } from "@/lib/users/passwords.ts";
+import { UserError, UserStore } from "@/lib/users/store.ts";
+import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
 
 for (const backend of BACKENDS) {
   describe(`consent app stores (${backend})`, () => {
@@ -113,7 +113,7 @@ for (const backend of BACKENDS) {
 
 describe("password checks for unknown users", () => {
   test("run a full argon2id verification, like a wrong password", async () => {
-    const { hashPassword } = await import("../../lib/users/passwords.ts");
+    const { hashPassword } = await import("@/lib/users/passwords.ts");
     const hash = await hashPassword("the real password");
     const time = async (passwordHash: string | undefined) => {
       const started = performance.now();

@@ -11,9 +11,9 @@ import { describe, type TestContext, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import Sqlite from "better-sqlite3";
 import pg from "pg";
-import { type Provider, postgresSettings, sqlitePath } from "../../db/client.ts";
-import { migrate, readMigrations } from "../../db/migrate.ts";
-import { diffDatabaseAgainstSchema } from "../../db/schema-engine.ts";
+import { type Provider, postgresSettings, sqlitePath } from "@/db/client.ts";
+import { migrate, readMigrations } from "@/db/migrate.ts";
+import { diffDatabaseAgainstSchema } from "@/db/schema-engine.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createDatabase, type Database, rawQueries, sqlitePath } from "../../db/client.ts";
-import { migrate } from "../../db/migrate.ts";
-import type { RawQueries } from "../../db/raw.ts";
-import { BACKENDS, freshDatabase } from "../support/server.ts";
+import { createDatabase, type Database, rawQueries, sqlitePath } from "@/db/client.ts";
+import { migrate } from "@/db/migrate.ts";
+import type { RawQueries } from "@/db/raw.ts";
+import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
 
 /** db/raw.ts must read and write exactly the rows Prisma does, on both backends. */
 for (const backend of BACKENDS) {

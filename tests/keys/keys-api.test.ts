@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { exportJWK, generateKeyPair } from "jose";
-import { BACKENDS, type Portico, startPortico } from "../support/server.ts";
+import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
 
 type Jwk = Record<string, unknown> & { kid: string; kty: string };
 type JwkSet = { keys: Jwk[] };

@@ -9,14 +9,14 @@ import {
   jwtVerify,
   SignJWT,
 } from "jose";
-import { createDatabase, type Database } from "../../db/client.ts";
-import { migrate } from "../../db/migrate.ts";
-import { ApiError } from "../../server/http/errors.ts";
-import { GENERATED_ALGORITHMS, generateKeys } from "../../server/keys/generate.ts";
-import { checkJsonWebKey, type Jwk, jsonWebKey, keyMaterial } from "../../server/keys/schemas.ts";
-import { ID_TOKEN_KEY_SET, KeyStore } from "../../server/keys/store.ts";
-import { deriveKey } from "../../server/tokens/secrets.ts";
-import { BACKENDS, freshDatabase } from "../support/server.ts";
+import { createDatabase, type Database } from "@/db/client.ts";
+import { migrate } from "@/db/migrate.ts";
+import { ApiError } from "@/server/http/errors.ts";
+import { GENERATED_ALGORITHMS, generateKeys } from "@/server/keys/generate.ts";
+import { checkJsonWebKey, type Jwk, jsonWebKey, keyMaterial } from "@/server/keys/schemas.ts";
+import { ID_TOKEN_KEY_SET, KeyStore } from "@/server/keys/store.ts";
+import { deriveKey } from "@/server/tokens/secrets.ts";
+import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
 
 const EXPECTED = {
   RS256: { kty: "RSA", alg: "RS256" },

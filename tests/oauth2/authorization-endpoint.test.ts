@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { Portico } from "../support/server.ts";
+import type { Portico } from "@/tests/support/server.ts";
 import {
   Browser,
   CONSENT_URL,

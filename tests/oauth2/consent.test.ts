@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { BACKENDS, freshDatabase, type Portico } from "../support/server.ts";
+import { BACKENDS, freshDatabase, type Portico } from "@/tests/support/server.ts";
 import {
   authorizeThrough,
   Browser,

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as oauth from "oauth4webapi";
 import * as oidc from "openid-client";
-import { BACKENDS, type Portico } from "../support/server.ts";
+import { BACKENDS, type Portico } from "@/tests/support/server.ts";
 import {
   authorizeThrough,
   Browser,

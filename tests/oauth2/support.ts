@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { createRemoteJWKSet, decodeProtectedHeader, type JWTPayload, jwtVerify } from "jose";
 import * as oidc from "openid-client";
-import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "../../common/consent-client.ts";
-import { type Portico, type StartOptions, startPortico } from "../support/server.ts";
+import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "@/common/consent-client.ts";
+import { type Portico, type StartOptions, startPortico } from "@/tests/support/server.ts";
 
 export const SYSTEM_SECRET = "oauth2-tests-system-secret-0123456789";
 /** Where /oauth2/auth sends the browser; the tests play the consent app instead of loading it. */

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import type { AccessRequest } from "../../server/http/guard.ts";
-import { compileCondition } from "../../server/policies/conditions.ts";
-import { compilePattern, ladonRegExp, PolicyError } from "../../server/policies/ladon.ts";
-import { type Policy, policyInput } from "../../server/policies/schemas.ts";
-import { compilePolicy, LadonWarden } from "../../server/policies/warden.ts";
+import type { AccessRequest } from "@/server/http/guard.ts";
+import { compileCondition } from "@/server/policies/conditions.ts";
+import { compilePattern, ladonRegExp, PolicyError } from "@/server/policies/ladon.ts";
+import { type Policy, policyInput } from "@/server/policies/schemas.ts";
+import { compilePolicy, LadonWarden } from "@/server/policies/warden.ts";
 
 function policy(fields: Partial<Policy> & Pick<Policy, "id">): Policy {
   return {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { BACKENDS, type Portico, startPortico } from "../support/server.ts";
+import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
 
 const POLICY_FIELDS = ["actions", "conditions", "description", "effect", "id", "resources", "subjects"];
 

@@ -15,8 +15,8 @@ if (!process.env.TEST_POSTGRES_URL) {
   process.stderr.write("# tests/scale/two-instances: TEST_POSTGRES_URL is not set; skipped\n");
 } else {
   const { createLocalJWKSet, jwtVerify } = await import("jose");
-  const { authorizationCodeFlow, basicAuth } = await import("../../bench/lib/flow.ts");
-  const { freshDatabase, startPortico } = await import("../support/server.ts");
+  const { authorizationCodeFlow, basicAuth } = await import("@/bench/lib/flow.ts");
+  const { freshDatabase, startPortico } = await import("@/tests/support/server.ts");
   type Portico = Awaited<ReturnType<typeof startPortico>>;
 
   /** The public URL of the pair, as a load balancer in front of both would have it. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { after, describe, test } from "node:test";
-import { BACKENDS, freePort, freshDatabase, startPortico } from "../support/server.ts";
+import { BACKENDS, freePort, freshDatabase, startPortico } from "@/tests/support/server.ts";
 
 const CONSENT_APP = "portico-consent-app";
 
@@ -80,7 +80,7 @@ for (const backend of BACKENDS) {
     test("the consent app's client can read consent requests and clients, nothing else", async () => {
       const portico = await startPortico({ backend });
       try {
-        const { embeddedConsentClientSecret } = await import("../../common/consent-client.ts");
+        const { embeddedConsentClientSecret } = await import("@/common/consent-client.ts");
         const secret = embeddedConsentClientSecret("test-system-secret-0123456789");
         const token = await portico.tokenFor(CONSENT_APP, secret, "hydra.consent hydra.clients");
         assert.equal((await portico.call(`/clients/${CONSENT_APP}`, { token })).status, 200);

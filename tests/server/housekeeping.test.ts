@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createDatabase, type Database } from "../../db/client.ts";
-import { migrate } from "../../db/migrate.ts";
-import { loadConfig } from "../../server/config/config.ts";
-import { purgeExpired } from "../../server/housekeeping.ts";
-import { BACKENDS, freshDatabase } from "../support/server.ts";
+import { createDatabase, type Database } from "@/db/client.ts";
+import { migrate } from "@/db/migrate.ts";
+import { loadConfig } from "@/server/config/config.ts";
+import { purgeExpired } from "@/server/housekeeping.ts";
+import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
 
 const DAY = 86_400_000;
 

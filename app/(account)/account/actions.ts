@@ -2,11 +2,11 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { type FormState, formAction } from "../../../lib/actions/action.ts";
-import { navigate } from "../../../lib/actions/navigation.ts";
-import { grants } from "../../../lib/consent/index.ts";
-import { log } from "../../../lib/log/index.ts";
-import { currentUser } from "../../../lib/session/index.ts";
+import { type FormState, formAction } from "@/lib/actions/action.ts";
+import { navigate } from "@/lib/actions/navigation.ts";
+import { grants } from "@/lib/consent/index.ts";
+import { log } from "@/lib/log/index.ts";
+import { currentUser } from "@/lib/session/index.ts";
 
 /** Forgets a remembered decision of the signed-in user; the app asks again next time. */
 export const revokeAction = formAction(

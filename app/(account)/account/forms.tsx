@@ -1,10 +1,10 @@
 "use client";
 
 import { useActionState } from "react";
-import { type FormState, IDLE } from "../../../lib/actions/state.ts";
-import { Alert, Button, CsrfField } from "../../_components/ui.tsx";
-import { useNavigation } from "../../_components/use-navigation.ts";
-import { signOutAction } from "../../(auth)/actions.ts";
+import { signOutAction } from "@/app/(auth)/actions.ts";
+import { Alert, Button, CsrfField } from "@/components/ui.tsx";
+import { useNavigation } from "@/components/use-navigation.ts";
+import { type FormState, IDLE } from "@/lib/actions/state.ts";
 import { revokeAction } from "./actions.ts";
 
 export function RevokeForm({ csrf, grant, appName }: { csrf: string; grant: string; appName: string }) {

@@ -1,13 +1,13 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { brand } from "../../../lib/brand/brand.ts";
-import { grants } from "../../../lib/consent/index.ts";
-import { describeScope } from "../../../lib/consent/scopes.ts";
-import { HydraError, hydra, type OAuth2Client } from "../../../lib/hydra/index.ts";
-import { currentSession, currentUser } from "../../../lib/session/index.ts";
-import { ClientLogo } from "../../_components/client-logo.tsx";
-import { Shell } from "../../_components/shell.tsx";
-import { Card, Heading, Lead } from "../../_components/ui.tsx";
+import { ClientLogo } from "@/components/client-logo.tsx";
+import { Shell } from "@/components/shell.tsx";
+import { Card, Heading, Lead } from "@/components/ui.tsx";
+import { brand } from "@/lib/brand/brand.ts";
+import { grants } from "@/lib/consent/index.ts";
+import { describeScope } from "@/lib/consent/scopes.ts";
+import { HydraError, hydra, type OAuth2Client } from "@/lib/hydra/index.ts";
+import { currentSession, currentUser } from "@/lib/session/index.ts";
 import { RevokeForm, SignOutForm } from "./forms.tsx";
 
 export const metadata: Metadata = { title: "Your account" };

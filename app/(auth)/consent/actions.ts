@@ -1,14 +1,14 @@
 "use server";
 
 import { z } from "zod";
-import { checkbox, type FormState, formAction, repeated } from "../../../lib/actions/action.ts";
-import { navigate } from "../../../lib/actions/navigation.ts";
-import { acceptConsent, consentProblem, loadConsent, rejectConsent } from "../../../lib/consent/decisions.ts";
-import { consentId } from "../../../lib/consent/ids.ts";
-import { grants } from "../../../lib/consent/index.ts";
-import { scopesToGrant } from "../../../lib/consent/scopes.ts";
-import { log } from "../../../lib/log/index.ts";
-import { currentUser } from "../../../lib/session/index.ts";
+import { checkbox, type FormState, formAction, repeated } from "@/lib/actions/action.ts";
+import { navigate } from "@/lib/actions/navigation.ts";
+import { acceptConsent, consentProblem, loadConsent, rejectConsent } from "@/lib/consent/decisions.ts";
+import { consentId } from "@/lib/consent/ids.ts";
+import { grants } from "@/lib/consent/index.ts";
+import { scopesToGrant } from "@/lib/consent/scopes.ts";
+import { log } from "@/lib/log/index.ts";
+import { currentUser } from "@/lib/session/index.ts";
 
 const decisionForm = z.object({
   consent: consentId,

@@ -1,7 +1,7 @@
 import type { ReactNode } from "react";
-import type { ConsentProblem } from "../../../lib/consent/decisions.ts";
-import { Shell } from "../../_components/shell.tsx";
-import { ButtonLink, Card, Heading, Lead } from "../../_components/ui.tsx";
+import { Shell } from "@/components/shell.tsx";
+import { ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
+import type { ConsentProblem } from "@/lib/consent/decisions.ts";
 
 const START_AGAIN = "Go back to the app you were signing in to and start again.";
 

@@ -1,13 +1,13 @@
 "use client";
 
 import { useActionState } from "react";
-import { type FormState, IDLE } from "../../../lib/actions/state.ts";
-import type { ScopeDescription } from "../../../lib/consent/scopes.ts";
-import type { OAuth2Client } from "../../../lib/hydra/schemas.ts";
-import { ClientLogo } from "../../_components/client-logo.tsx";
-import { Alert, Button, Card, Checkbox, CsrfField, TextLink } from "../../_components/ui.tsx";
-import { useNavigation } from "../../_components/use-navigation.ts";
-import { signOutAction } from "../actions.ts";
+import { signOutAction } from "@/app/(auth)/actions.ts";
+import { ClientLogo } from "@/components/client-logo.tsx";
+import { Alert, Button, Card, Checkbox, CsrfField, TextLink } from "@/components/ui.tsx";
+import { useNavigation } from "@/components/use-navigation.ts";
+import { type FormState, IDLE } from "@/lib/actions/state.ts";
+import type { ScopeDescription } from "@/lib/consent/scopes.ts";
+import type { OAuth2Client } from "@/lib/hydra/schemas.ts";
 import { decideAction } from "./actions.ts";
 
 interface Props {

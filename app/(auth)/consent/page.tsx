@@ -1,19 +1,19 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { isDocumentRequest } from "../../../lib/actions/navigation.ts";
+import { Shell } from "@/components/shell.tsx";
+import { isDocumentRequest } from "@/lib/actions/navigation.ts";
 import {
   acceptConsent,
   type ConsentProblem,
   consentProblem,
   loadConsent,
   type PendingConsent,
-} from "../../../lib/consent/decisions.ts";
-import { parseConsentId } from "../../../lib/consent/ids.ts";
-import { grants } from "../../../lib/consent/index.ts";
-import { coveredBy, describeScope } from "../../../lib/consent/scopes.ts";
-import { log } from "../../../lib/log/index.ts";
-import { currentSession, currentUser } from "../../../lib/session/index.ts";
-import { Shell } from "../../_components/shell.tsx";
+} from "@/lib/consent/decisions.ts";
+import { parseConsentId } from "@/lib/consent/ids.ts";
+import { grants } from "@/lib/consent/index.ts";
+import { coveredBy, describeScope } from "@/lib/consent/scopes.ts";
+import { log } from "@/lib/log/index.ts";
+import { currentSession, currentUser } from "@/lib/session/index.ts";
 import { ConsentError } from "./consent-error.tsx";
 import { ConsentForm } from "./consent-form.tsx";
 

@@ -1,10 +1,10 @@
 "use client";
 
 import { useActionState } from "react";
-import { type FormState, IDLE } from "../../../lib/actions/state.ts";
-import { Alert, Button, Checkbox, CsrfField, TextField } from "../../_components/ui.tsx";
-import { useNavigation } from "../../_components/use-navigation.ts";
-import { signInAction } from "../actions.ts";
+import { signInAction } from "@/app/(auth)/actions.ts";
+import { Alert, Button, Checkbox, CsrfField, TextField } from "@/components/ui.tsx";
+import { useNavigation } from "@/components/use-navigation.ts";
+import { type FormState, IDLE } from "@/lib/actions/state.ts";
 
 export function LoginForm({ csrf, consent, next }: { csrf: string; consent?: string; next?: string }) {
   const [state, action, pending] = useActionState<FormState, FormData>(signInAction, IDLE);

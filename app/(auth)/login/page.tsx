@@ -1,13 +1,13 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { isDocumentRequest } from "../../../lib/actions/navigation.ts";
-import { brand } from "../../../lib/brand/brand.ts";
-import { parseConsentId } from "../../../lib/consent/ids.ts";
-import { HydraError, hydra } from "../../../lib/hydra/index.ts";
-import { localReturnPath } from "../../../lib/security/redirects.ts";
-import { currentSession, currentUser } from "../../../lib/session/index.ts";
-import { Shell } from "../../_components/shell.tsx";
-import { Alert, Card, Heading, Lead } from "../../_components/ui.tsx";
+import { Shell } from "@/components/shell.tsx";
+import { Alert, Card, Heading, Lead } from "@/components/ui.tsx";
+import { isDocumentRequest } from "@/lib/actions/navigation.ts";
+import { brand } from "@/lib/brand/brand.ts";
+import { parseConsentId } from "@/lib/consent/ids.ts";
+import { HydraError, hydra } from "@/lib/hydra/index.ts";
+import { localReturnPath } from "@/lib/security/redirects.ts";
+import { currentSession, currentUser } from "@/lib/session/index.ts";
 import { LoginForm } from "./login-form.tsx";
 
 export const metadata: Metadata = { title: "Sign in" };

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
-import type { ConsentRequest } from "../../consent/store.ts";
-import type { Services } from "../../services.ts";
-import { AccessDenied, InvalidRequest } from "../errors.ts";
-import { responseParts } from "../response-types.ts";
-import { OPENID_SCOPE } from "../scopes.ts";
+import type { ConsentRequest } from "@/server/consent/store.ts";
+import { AccessDenied, InvalidRequest } from "@/server/oauth2/errors.ts";
+import { responseParts } from "@/server/oauth2/response-types.ts";
+import { OPENID_SCOPE } from "@/server/oauth2/scopes.ts";
+import type { Services } from "@/server/services.ts";
 import { bindingCookie, readBindingCookie } from "./binding.ts";
 import type { AuthorizationRequest } from "./context.ts";
 import { redirect } from "./respond.ts";

@@ -1,6 +1,6 @@
-import type { Client } from "../../clients/model.ts";
-import type { Services } from "../../services.ts";
-import type { ResponseMode, ResponseType } from "../response-types.ts";
+import type { Client } from "@/server/clients/model.ts";
+import type { ResponseMode, ResponseType } from "@/server/oauth2/response-types.ts";
+import type { Services } from "@/server/services.ts";
 import type { AuthorizationParameters } from "./parameters.ts";
 
 /**

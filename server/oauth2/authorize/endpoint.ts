@@ -1,14 +1,14 @@
 import type { Context } from "hono";
-import { describeError } from "../../../common/log.ts";
-import type { Services } from "../../services.ts";
-import { OAuthError, ServerError } from "../errors.ts";
+import { describeError } from "@/common/log.ts";
+import { OAuthError, ServerError } from "@/server/oauth2/errors.ts";
 import {
   defaultResponseMode,
   isResponseMode,
   isSafeResponseMode,
   parseResponseType,
   type ResponseMode,
-} from "../response-types.ts";
+} from "@/server/oauth2/response-types.ts";
+import type { Services } from "@/server/services.ts";
 import { clearedBindingCookie, isConsentId } from "./binding.ts";
 import { AUTHORIZATION_CHECKS } from "./checks/index.ts";
 import { acceptedConsent, startConsent } from "./consent.ts";

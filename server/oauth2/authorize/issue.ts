@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import type { ConsentRequest } from "../../consent/store.ts";
-import type { Services } from "../../services.ts";
-import { InvalidRequest } from "../errors.ts";
-import { responseParts } from "../response-types.ts";
+import type { ConsentRequest } from "@/server/consent/store.ts";
+import { InvalidRequest } from "@/server/oauth2/errors.ts";
+import { responseParts } from "@/server/oauth2/response-types.ts";
+import type { Services } from "@/server/services.ts";
 import type { AuthorizationRequest } from "./context.ts";
 
 /**

@@ -1,5 +1,5 @@
-import type { OAuthError } from "../errors.ts";
-import type { ResponseMode } from "../response-types.ts";
+import type { OAuthError } from "@/server/oauth2/errors.ts";
+import type { ResponseMode } from "@/server/oauth2/response-types.ts";
 
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 

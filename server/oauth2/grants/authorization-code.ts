@@ -1,6 +1,6 @@
-import { revokeGrant } from "../../tokens/refresh-tokens.ts";
-import { InvalidGrant, InvalidRequest } from "../errors.ts";
-import { verifierMatches } from "../pkce.ts";
+import { InvalidGrant, InvalidRequest } from "@/server/oauth2/errors.ts";
+import { verifierMatches } from "@/server/oauth2/pkce.ts";
+import { revokeGrant } from "@/server/tokens/refresh-tokens.ts";
 import type { GrantHandler } from "./grant.ts";
 import { issueTokens } from "./issue-tokens.ts";
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { InvalidScope, UnauthorizedClient } from "../errors.ts";
-import { scopeAllowed, splitScopes } from "../scopes.ts";
+import { InvalidScope, UnauthorizedClient } from "@/server/oauth2/errors.ts";
+import { scopeAllowed, splitScopes } from "@/server/oauth2/scopes.ts";
 import type { GrantHandler } from "./grant.ts";
 
 /**

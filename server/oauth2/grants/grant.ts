@@ -1,5 +1,5 @@
-import type { Client } from "../../clients/model.ts";
-import type { Services } from "../../services.ts";
+import type { Client } from "@/server/clients/model.ts";
+import type { Services } from "@/server/services.ts";
 
 /** The token response (RFC 6749 §5.1; `scope` and `id_token` are strings, CONTRACT.md errata). */
 export interface TokenResponse {

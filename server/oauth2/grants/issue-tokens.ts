@@ -1,8 +1,8 @@
-import type { Database } from "../../../db/client.ts";
-import type { Client } from "../../clients/model.ts";
-import type { Services } from "../../services.ts";
-import type { OAuthError } from "../errors.ts";
-import { OFFLINE_SCOPE, OPENID_SCOPE } from "../scopes.ts";
+import type { Database } from "@/db/client.ts";
+import type { Client } from "@/server/clients/model.ts";
+import type { OAuthError } from "@/server/oauth2/errors.ts";
+import { OFFLINE_SCOPE, OPENID_SCOPE } from "@/server/oauth2/scopes.ts";
+import type { Services } from "@/server/services.ts";
 import type { TokenResponse } from "./grant.ts";
 
 type Tx = Pick<Database, "accessToken" | "refreshToken" | "authorizationCode">;

@@ -1,6 +1,6 @@
-import { revokeGrant } from "../../tokens/refresh-tokens.ts";
-import { InvalidGrant, InvalidRequest, InvalidScope } from "../errors.ts";
-import { splitScopes } from "../scopes.ts";
+import { InvalidGrant, InvalidRequest, InvalidScope } from "@/server/oauth2/errors.ts";
+import { splitScopes } from "@/server/oauth2/scopes.ts";
+import { revokeGrant } from "@/server/tokens/refresh-tokens.ts";
 import type { GrantHandler } from "./grant.ts";
 import { issueTokens } from "./issue-tokens.ts";
 

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
-import { Shell } from "../../../_components/shell.tsx";
-import { Card, Heading, Lead, TextLink } from "../../../_components/ui.tsx";
+import { Shell } from "@/components/shell.tsx";
+import { Card, Heading, Lead, TextLink } from "@/components/ui.tsx";
 
 export const metadata: Metadata = { title: "Demo app terms of service" };
 

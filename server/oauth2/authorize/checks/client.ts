@@ -1,5 +1,5 @@
-import { InvalidClient, InvalidRequest } from "../../errors.ts";
-import type { AuthorizationCheck } from "../context.ts";
+import type { AuthorizationCheck } from "@/server/oauth2/authorize/context.ts";
+import { InvalidClient, InvalidRequest } from "@/server/oauth2/errors.ts";
 
 /** RFC 6749 §4.1.2.1: an unknown client is told to the user, never redirected. */
 export const client: AuthorizationCheck = async (context) => {

@@ -1,4 +1,4 @@
-import type { AuthorizationCheck } from "../context.ts";
+import type { AuthorizationCheck } from "@/server/oauth2/authorize/context.ts";
 import { client } from "./client.ts";
 import { nonce } from "./nonce.ts";
 import { parameters } from "./parameters.ts";

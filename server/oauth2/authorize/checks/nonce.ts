@@ -1,6 +1,6 @@
-import { InvalidRequest } from "../../errors.ts";
-import { responseParts } from "../../response-types.ts";
-import type { AuthorizationCheck } from "../context.ts";
+import type { AuthorizationCheck } from "@/server/oauth2/authorize/context.ts";
+import { InvalidRequest } from "@/server/oauth2/errors.ts";
+import { responseParts } from "@/server/oauth2/response-types.ts";
 
 const MAX_NONCE = 512;
 

@@ -1,10 +1,10 @@
+import type { AuthorizationCheck } from "@/server/oauth2/authorize/context.ts";
 import {
   InvalidRequest,
   RegistrationNotSupported,
   RequestNotSupported,
   RequestUriNotSupported,
-} from "../../errors.ts";
-import type { AuthorizationCheck } from "../context.ts";
+} from "@/server/oauth2/errors.ts";
 
 /**
  * RFC 6749 §3.1: no parameter twice. OpenID Connect Core §6 request objects

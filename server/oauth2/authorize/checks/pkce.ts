@@ -1,7 +1,7 @@
-import { InvalidRequest } from "../../errors.ts";
-import { CODE_CHALLENGE_METHODS, isCodeChallenge } from "../../pkce.ts";
-import { responseParts } from "../../response-types.ts";
-import type { AuthorizationCheck } from "../context.ts";
+import type { AuthorizationCheck } from "@/server/oauth2/authorize/context.ts";
+import { InvalidRequest } from "@/server/oauth2/errors.ts";
+import { CODE_CHALLENGE_METHODS, isCodeChallenge } from "@/server/oauth2/pkce.ts";
+import { responseParts } from "@/server/oauth2/response-types.ts";
 
 /**
  * RFC 7636. Only S256: `plain` (the default when the method is left out)

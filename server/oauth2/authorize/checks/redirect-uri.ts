@@ -1,5 +1,5 @@
-import { InvalidRequest } from "../../errors.ts";
-import type { AuthorizationCheck } from "../context.ts";
+import type { AuthorizationCheck } from "@/server/oauth2/authorize/context.ts";
+import { InvalidRequest } from "@/server/oauth2/errors.ts";
 
 /**
  * RFC 6749 §3.1.2.3 and OAuth 2.0 Security BCP §4.1.3: the redirect URI is

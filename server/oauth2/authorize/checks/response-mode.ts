@@ -1,6 +1,6 @@
-import { InvalidRequest } from "../../errors.ts";
-import { defaultResponseMode, isResponseMode, isSafeResponseMode } from "../../response-types.ts";
-import type { AuthorizationCheck } from "../context.ts";
+import type { AuthorizationCheck } from "@/server/oauth2/authorize/context.ts";
+import { InvalidRequest } from "@/server/oauth2/errors.ts";
+import { defaultResponseMode, isResponseMode, isSafeResponseMode } from "@/server/oauth2/response-types.ts";
 
 /**
  * OAuth 2.0 Multiple Response Types §2.1: `response_mode` may ask for

@@ -1,6 +1,6 @@
-import { InvalidRequest, UnauthorizedClient, UnsupportedResponseType } from "../../errors.ts";
-import { parseResponseType, responseParts } from "../../response-types.ts";
-import type { AuthorizationCheck } from "../context.ts";
+import type { AuthorizationCheck } from "@/server/oauth2/authorize/context.ts";
+import { InvalidRequest, UnauthorizedClient, UnsupportedResponseType } from "@/server/oauth2/errors.ts";
+import { parseResponseType, responseParts } from "@/server/oauth2/response-types.ts";
 
 /**
  * RFC 6749 §3.1.1: a response type the server supports (else

@@ -1,7 +1,7 @@
-import { InvalidRequest, InvalidScope } from "../../errors.ts";
-import { responseParts } from "../../response-types.ts";
-import { OPENID_SCOPE, scopeAllowed, splitScopes } from "../../scopes.ts";
-import type { AuthorizationCheck } from "../context.ts";
+import type { AuthorizationCheck } from "@/server/oauth2/authorize/context.ts";
+import { InvalidRequest, InvalidScope } from "@/server/oauth2/errors.ts";
+import { responseParts } from "@/server/oauth2/response-types.ts";
+import { OPENID_SCOPE, scopeAllowed, splitScopes } from "@/server/oauth2/scopes.ts";
 
 /**
  * RFC 6749 §3.3: every requested scope is allowed to the client under

@@ -1,8 +1,8 @@
 import "server-only";
 import type { AuthOptions } from "next-auth";
-import { DEMO_SCOPES } from "../../common/demo-client.ts";
-import { appConfig } from "../config/index.ts";
-import { log } from "../log/index.ts";
+import { DEMO_SCOPES } from "@/common/demo-client.ts";
+import { appConfig } from "@/lib/config/index.ts";
+import { log } from "@/lib/log/index.ts";
 
 /** The id of the demo's next-auth provider; its callback is /api/auth/callback/portico. */
 export const PROVIDER_ID = "portico";

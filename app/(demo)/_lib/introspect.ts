@@ -1,6 +1,6 @@
 import "server-only";
 import { z } from "zod";
-import { appConfig } from "../config/index.ts";
+import { appConfig } from "@/lib/config/index.ts";
 
 /** `introspectOAuth2TokenResponsePayload`: `active` is required, the rest is shown as it came. */
 const introspection = z.looseObject({ active: z.boolean() });

@@ -1,7 +1,7 @@
 import type { NextRequest } from "next/server";
 import NextAuth from "next-auth";
-import { appConfig } from "../../../../lib/config/index.ts";
-import { demoAuthOptions, PROVIDER_ID } from "../../../../lib/demo/auth.ts";
+import { demoAuthOptions, PROVIDER_ID } from "@/app/(demo)/_lib/auth.ts";
+import { appConfig } from "@/lib/config/index.ts";
 
 interface Context {
   params: Promise<{ nextauth: string[] }>;

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { test as base, expect, type Page } from "@playwright/test";
-import { createDatabase, type Database } from "../../db/client.ts";
-import { UserStore } from "../../lib/users/store.ts";
+import { createDatabase, type Database } from "@/db/client.ts";
+import { UserStore } from "@/lib/users/store.ts";
 import { AccountPage } from "./pages/account.ts";
 import { ConsentPage } from "./pages/consent.ts";
 import { DemoApp } from "./pages/demo.ts";

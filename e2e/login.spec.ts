@@ -1,4 +1,4 @@
-import { ACCOUNT_POLICY } from "../../lib/security/throttle.ts";
+import { ACCOUNT_POLICY } from "@/lib/security/throttle.ts";
 import { expect, test } from "./fixtures.ts";
 
 const WRONG = "The email or password is incorrect.";
@@ -49,7 +49,7 @@ test.describe("signing in", () => {
   test.describe("throttling", () => {
     /** Fast-forwards a throttle key to a state, instead of waiting through real delays. */
     async function setThrottle(
-      db: import("../../db/client.ts").Database,
+      db: import("@/db/client.ts").Database,
       key: string,
       state: { failures: number; lastFailedAt: Date; lockedUntil?: Date },
     ) {

@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect } from "react";
-import type { FormState } from "../../lib/actions/state.ts";
+import type { FormState } from "@/lib/actions/state.ts";
 
 /** Follows a server action's `navigate` answer with a full page load (see lib/actions/navigation.ts). */
 export function useNavigation(state: FormState): void {

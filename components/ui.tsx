@@ -1,5 +1,5 @@
 import type { ComponentProps, ReactNode } from "react";
-import { CSRF_FIELD } from "../../lib/actions/state.ts";
+import { CSRF_FIELD } from "@/lib/actions/state.ts";
 
 /**
  * The building blocks of every page. Plain elements styled with Tailwind,

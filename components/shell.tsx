@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import { brand } from "../../lib/brand/brand.ts";
+import { brand } from "@/lib/brand/brand.ts";
 
 /**
  * The frame of the sign-in pages: the brand above a centred column, quiet

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { startPortico } from "../support/server.ts";
+import { startPortico } from "@/tests/support/server.ts";
 
 /**
  * Starts Portico once for the whole run: the production build, the demo
