@@ -162,7 +162,7 @@ describe("the consent app's Hydra API client", () => {
       idTokenExtra: { name: "Ann" },
     };
     await client.acceptConsentRequest("c1", acceptance);
-    await client.rejectConsentRequest("c1", "denied");
+    await client.rejectConsentRequest("c1", { reason: "denied" });
     const [accept, reject] = server.calls.filter((call) => call.method === "PATCH");
     assert.deepEqual(JSON.parse(accept?.body ?? ""), acceptance);
     assert.deepEqual(JSON.parse(reject?.body ?? ""), { reason: "denied" });
