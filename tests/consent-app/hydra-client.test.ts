@@ -62,7 +62,13 @@ describe("the consent app's Hydra API client", () => {
       now: () => now,
     });
 
-    assert.deepEqual(await client.getConsentRequest("c1"), consentRequest);
+    // A 2017 server's request: the OpenID Connect additions read as empty.
+    assert.deepEqual(await client.getConsentRequest("c1"), {
+      ...consentRequest,
+      prompt: [],
+      uiLocales: [],
+      acrValues: [],
+    });
     await client.getConsentRequest("c1");
     now = 3600_000 - 61_000;
     await client.getConsentRequest("c1");
@@ -208,6 +214,7 @@ describe("the consent app's Hydra API client", () => {
       logo_uri: "",
       policy_uri: "",
       tos_uri: "https://app.example/tos",
+      skip_consent: false,
     });
   });
 
