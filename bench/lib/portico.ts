@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { basicAuth, type FlowClient } from "./flow.ts";
-import { countMatches, launch, type Managed, waitUntil } from "./servers.ts";
+import { countMatches, freePort, launch, type Managed, waitUntil } from "./servers.ts";
 
 /**
  * Extra environment for Portico from BENCH_SERVER_ENV ("NAME=value,NAME=value"),
@@ -44,6 +44,7 @@ export async function startPorticoProcess(options: {
     DATABASE_URL: options.databaseUrl,
     PORT: String(options.port),
     HOST: "127.0.0.1",
+    ADMIN_PORT: String(await freePort()),
     ISSUER: url,
     SYSTEM_SECRET: randomBytes(24).toString("base64url"),
     FORCE_ROOT_CLIENT_CREDENTIALS: `${root.id}:${root.secret}`,
