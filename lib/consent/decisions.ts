@@ -5,7 +5,7 @@ import { HydraError, hydra, type OAuth2Client, type OAuth2ConsentRequest } from 
 import { describeError, log } from "@/lib/log/index.ts";
 import { isAllowedRedirect } from "@/lib/security/redirects.ts";
 import { idTokenClaims } from "@/lib/users/claims.ts";
-import type { User } from "@/lib/users/store.ts";
+import type { SignedInUser } from "@/lib/session/index.ts";
 
 export interface PendingConsent {
   request: OAuth2ConsentRequest;
@@ -56,9 +56,6 @@ export async function loadConsent(id: string): Promise<PendingConsent> {
   return { request, client };
 }
 
-/** The signed-in person with the sign-in their session rests on. */
-export type SignedInUser = User & { authTime: number; sid?: string };
-
 /**
  * Accepts for the signed-in user; the subject is theirs, never a form
  * field's. The server also learns the sign-in the decision rests on: its
@@ -75,8 +72,8 @@ export async function acceptConsent(
     accessTokenExtra: {},
     idTokenExtra: idTokenClaims(user, grantScopes),
     authTime: new Date(user.authTime * 1000).toISOString(),
-    amr: ["pwd"],
-    ...(user.sid ? { sid: user.sid } : {}),
+    amr: user.amr.length > 0 ? user.amr : ["pwd"],
+    sid: user.sid,
   });
 }
 
