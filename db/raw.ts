@@ -48,7 +48,8 @@ export interface Revisions {
 export const REVISION_ROW = 1;
 
 const CLIENT_COLUMNS = `"id", "name", "secretHash", "redirectUris", "grantTypes", "responseTypes", "scope",
-  "owner", "policyUri", "tosUri", "clientUri", "logoUri", "contacts", "public", "createdAt", "updatedAt"`;
+  "owner", "policyUri", "tosUri", "clientUri", "logoUri", "contacts", "public", "createdAt", "updatedAt",
+  "audience", "tokenEndpointAuthMethod", "metadata"`;
 const TOKEN_COLUMNS = `"hash", "grantId", "clientId", "subject", "scopes", "extra", "issuedAt", "expiresAt", "revokedAt"`;
 
 const prefixed = (alias: string, columns: string) =>
@@ -121,6 +122,9 @@ function clientRow(r: Record<string, Value>): OAuth2Client {
     public: toBoolean(r.public as Value),
     createdAt: toDate(r.createdAt as Value),
     updatedAt: toDate(r.updatedAt as Value),
+    audience: r.audience as string,
+    tokenEndpointAuthMethod: r.tokenEndpointAuthMethod as string | null,
+    metadata: r.metadata as string | null,
   };
 }
 
