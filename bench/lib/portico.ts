@@ -51,6 +51,8 @@ export async function startPorticoProcess(options: {
     BCRYPT_COST: "10",
     WORKERS: String(options.workers),
     LOG_LEVEL: "info",
+    // The peer has no rate limit on its authorization endpoint; every bench request comes from one address.
+    AUTH_RATE_LIMIT: "0",
     ...serverEnvFromBench(),
     ...options.env,
   });
@@ -129,4 +131,17 @@ export async function porticoFixtures(
   });
   const introspected = await tokenFor(client.id, client.secret, "read");
   return { rootToken, client, introspected, flowClient };
+}
+
+/** A person in Portico's user store, through the operators' CLI (`npm run users:create`). */
+export async function createPorticoUser(
+  databaseUrl: string,
+  person: { email: string; password: string },
+): Promise<void> {
+  const cli = launch(
+    ["--import", "tsx", "scripts/users.ts", "create", "--email", person.email, "--password", person.password],
+    { DATABASE_URL: databaseUrl, NODE_ENV: "production" },
+  );
+  const code = await new Promise<number | null>((resolve) => cli.child.once("exit", resolve));
+  if (code !== 0) throw new Error(`users:create failed (exit ${code}): ${cli.output().slice(-500)}`);
 }

@@ -29,6 +29,10 @@ function fromRow(row: Row): Client {
     contacts: JSON.parse(row.contacts) as string[],
     public: row.public,
     createdAt: row.createdAt,
+    skipConsent: row.skipConsent,
+    postLogoutRedirectUris: JSON.parse(row.postLogoutRedirectUris) as string[],
+    backchannelLogoutUri: row.backchannelLogoutUri,
+    backchannelLogoutSessionRequired: row.backchannelLogoutSessionRequired,
     updatedAt: row.updatedAt,
     audience: JSON.parse(row.audience) as string[],
     tokenEndpointAuthMethod:
@@ -81,6 +85,14 @@ function columns(input: OAuth2ClientInput) {
     logoUri: input.logo_uri,
     contacts: JSON.stringify(input.contacts),
     public: input.public,
+    // Left out when absent: create takes the column defaults, update keeps what is stored.
+    skipConsent: input.skip_consent,
+    postLogoutRedirectUris:
+      input.post_logout_redirect_uris === undefined
+        ? undefined
+        : JSON.stringify(input.post_logout_redirect_uris),
+    backchannelLogoutUri: input.backchannel_logout_uri,
+    backchannelLogoutSessionRequired: input.backchannel_logout_session_required,
   };
 }
 
@@ -261,6 +273,7 @@ export class ClientStore {
       await tx.authorizationCode.deleteMany({ where: { clientId: id } });
       await tx.consentRequest.deleteMany({ where: { clientId: id } });
       await tx.rememberedGrant.deleteMany({ where: { clientId: id } });
+      await tx.authorizationGrant.deleteMany({ where: { clientId: id } });
       return true;
     });
   }

@@ -127,6 +127,47 @@ for (const backend of BACKENDS) {
       assert.deepEqual(after2017.metadata, { a: 1 });
     });
 
+    test("the OpenID Connect client fields map onto the same store; a 2.x PUT resets what it leaves out", async () => {
+      const created = await api.oauth2.createOAuth2ClientRaw({
+        oAuth2Client: {
+          client_id: "oidc-fields",
+          skip_consent: true,
+          post_logout_redirect_uris: ["https://rp.example/bye"],
+          backchannel_logout_uri: "https://rp.example/backchannel",
+          backchannel_logout_session_required: true,
+        },
+      });
+      const body = (await rawJson(created)) as Record<string, unknown>;
+      assertSchema("oAuth2Client", body);
+      assert.equal(body.skip_consent, true);
+      assert.deepEqual(body.post_logout_redirect_uris, ["https://rp.example/bye"]);
+      assert.equal(body.backchannel_logout_uri, "https://rp.example/backchannel");
+      assert.equal(body.backchannel_logout_session_required, true);
+      const old = (await (await portico.call("/clients/oidc-fields", { token: rootToken })).json()) as Record<
+        string,
+        unknown
+      >;
+      assert.equal(old.skip_consent, true);
+      assert.deepEqual(old.post_logout_redirect_uris, ["https://rp.example/bye"]);
+
+      const replaced = await api.oauth2.setOAuth2Client({
+        id: "oidc-fields",
+        oAuth2Client: { client_name: "plain" },
+      });
+      assert.equal(replaced.skip_consent, false);
+      assert.deepEqual(replaced.post_logout_redirect_uris, []);
+      assert.equal(replaced.backchannel_logout_uri, "");
+      const plain = (await (
+        await portico.call("/clients/oidc-fields", { token: rootToken })
+      ).json()) as object;
+      assert.deepEqual(Object.keys(plain).sort(), KEYS_2017, "unset, they are absent from the 2017 answer");
+
+      const bad = await admin(portico, "/admin/clients", {
+        json: { backchannel_logout_uri: "ftp://x.example/" },
+      });
+      await assertError(bad, 400, "invalid_client_metadata");
+    });
+
     test("list pages with Hydra's Link header and filters by client_name and owner", async () => {
       for (let i = 0; i < 5; i++) {
         await api.oauth2.createOAuth2Client({

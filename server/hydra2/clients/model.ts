@@ -36,9 +36,10 @@ export function toV2Wire(client: Client, secret?: string) {
     created_at: client.createdAt.toISOString(),
     updated_at: client.updatedAt.toISOString(),
     metadata: client.metadata ?? {},
-    skip_consent: false,
-    post_logout_redirect_uris: [],
-    backchannel_logout_session_required: false,
+    skip_consent: client.skipConsent,
+    post_logout_redirect_uris: client.postLogoutRedirectUris,
+    backchannel_logout_uri: client.backchannelLogoutUri,
+    backchannel_logout_session_required: client.backchannelLogoutSessionRequired,
     frontchannel_logout_session_required: false,
   };
 }
@@ -70,6 +71,11 @@ export function toStoreInput(body: OAuth2ClientBody): {
     logo_uri: body.logo_uri ?? "",
     contacts: body.contacts ?? [],
     public: method === "none",
+    // A 2.x write replaces the client: an absent field is its default, never "keep what is stored".
+    skip_consent: body.skip_consent ?? false,
+    post_logout_redirect_uris: body.post_logout_redirect_uris ?? [],
+    backchannel_logout_uri: body.backchannel_logout_uri ?? "",
+    backchannel_logout_session_required: body.backchannel_logout_session_required ?? false,
   });
   if (!parsed.success) {
     throw AdminError.invalidClientMetadata(describeZodError(parsed.error).replace(/^id:/, "client_id:"));

@@ -97,15 +97,10 @@ export const oAuth2ClientBody = z.object({
     (value) => !value.keys || value.keys.length === 0,
     "jwks",
   ),
-  // The OpenID Connect client fields, until this face maps them onto the store.
-  skip_consent: unsupported(z.boolean(), (value) => !value, "skip_consent"),
-  post_logout_redirect_uris: emptyList("post_logout_redirect_uris"),
-  backchannel_logout_uri: emptyString("backchannel_logout_uri"),
-  backchannel_logout_session_required: unsupported(
-    z.boolean(),
-    (value) => !value,
-    "backchannel_logout_session_required",
-  ),
+  skip_consent: z.boolean().nullish(),
+  post_logout_redirect_uris: list(),
+  backchannel_logout_uri: z.string().nullish(),
+  backchannel_logout_session_required: z.boolean().nullish(),
   ...Object.fromEntries(
     LIFESPANS.map((name) => [
       name,

@@ -16,13 +16,17 @@ CREATE TABLE "new_oauth2_clients" (
     "logoUri" TEXT NOT NULL DEFAULT '',
     "contacts" TEXT NOT NULL DEFAULT '[]',
     "public" BOOLEAN NOT NULL DEFAULT false,
+    "skipConsent" BOOLEAN NOT NULL DEFAULT false,
+    "postLogoutRedirectUris" TEXT NOT NULL DEFAULT '[]',
+    "backchannelLogoutUri" TEXT NOT NULL DEFAULT '',
+    "backchannelLogoutSessionRequired" BOOLEAN NOT NULL DEFAULT false,
     "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "updatedAt" DATETIME NOT NULL,
     "audience" TEXT NOT NULL DEFAULT '[]',
     "tokenEndpointAuthMethod" TEXT,
     "metadata" TEXT
 );
-INSERT INTO "new_oauth2_clients" ("clientUri", "contacts", "createdAt", "grantTypes", "id", "logoUri", "name", "owner", "policyUri", "public", "redirectUris", "responseTypes", "scope", "secretHash", "tosUri", "updatedAt") SELECT "clientUri", "contacts", "createdAt", "grantTypes", "id", "logoUri", "name", "owner", "policyUri", "public", "redirectUris", "responseTypes", "scope", "secretHash", "tosUri", "updatedAt" FROM "oauth2_clients";
+INSERT INTO "new_oauth2_clients" ("backchannelLogoutSessionRequired", "backchannelLogoutUri", "clientUri", "contacts", "createdAt", "grantTypes", "id", "logoUri", "name", "owner", "policyUri", "postLogoutRedirectUris", "public", "redirectUris", "responseTypes", "scope", "secretHash", "skipConsent", "tosUri", "updatedAt") SELECT "backchannelLogoutSessionRequired", "backchannelLogoutUri", "clientUri", "contacts", "createdAt", "grantTypes", "id", "logoUri", "name", "owner", "policyUri", "postLogoutRedirectUris", "public", "redirectUris", "responseTypes", "scope", "secretHash", "skipConsent", "tosUri", "updatedAt" FROM "oauth2_clients";
 DROP TABLE "oauth2_clients";
 ALTER TABLE "new_oauth2_clients" RENAME TO "oauth2_clients";
 PRAGMA foreign_keys=ON;
