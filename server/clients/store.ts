@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hash } from "@node-rs/bcrypt";
+import { LRUCache } from "lru-cache";
 import { type Database, rawQueries } from "@/db/client.ts";
 import { isUniqueViolation } from "@/db/errors.ts";
 import { REVISION_ROW } from "@/db/raw.ts";
@@ -111,8 +112,6 @@ export interface CachedClient {
   revision: number;
 }
 
-const CACHE_LIMIT = 10_000;
-
 /**
  * OAuth 2.0 clients. Each process keeps the clients it read, each with the
  * client revision read in the same statement; every client write bumps that
@@ -123,7 +122,8 @@ const CACHE_LIMIT = 10_000;
  */
 export class ClientStore {
   private readonly raw;
-  private readonly cache = new Map<string, CachedClient>();
+  // Bounded: the least recently used client goes first.
+  private readonly cache = new LRUCache<string, CachedClient>({ max: 10_000 });
 
   constructor(
     private readonly db: Database,
@@ -157,7 +157,6 @@ export class ClientStore {
     const entry = { client: row ? fromRow(row) : null, revision: clientRevision };
     const cached = this.cache.get(id);
     if (!cached || !(cached.revision > clientRevision)) {
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
       this.cache.set(id, entry);
     }
     return entry;
