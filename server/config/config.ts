@@ -32,6 +32,7 @@ const environment = z.object({
   ADMIN_HOST: z.string().default("127.0.0.1"),
   ISSUER: httpUrl("ISSUER"),
   CONSENT_URL: httpUrl("CONSENT_URL"),
+  LOGOUT_URL: httpUrl("LOGOUT_URL"),
   // Read by the consent app; checked here too so a bad value stops the start.
   HYDRA_URL: httpUrl("HYDRA_URL"),
   FORCE_ROOT_CLIENT_CREDENTIALS: z
@@ -76,6 +77,8 @@ export interface Config {
   /** Public base URL, without a trailing slash; the `iss` of every token. */
   issuer: string;
   consentUrl: string;
+  /** Where the end-session endpoint sends the browser to confirm a sign-out (`?logout=<id>`). */
+  logoutUrl: string;
   forceRootClient: { id: string; secret: string } | undefined;
   bcryptCost: number;
   accessTokenLifespanMs: number;
@@ -121,6 +124,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminHost: e.ADMIN_HOST,
     issuer,
     consentUrl: e.CONSENT_URL ?? `${issuer}/consent`,
+    logoutUrl: e.LOGOUT_URL ?? `${issuer}/logout`,
     forceRootClient: rootId ? { id: rootId, secret: rootSecret.join(":") } : undefined,
     bcryptCost: e.BCRYPT_COST,
     accessTokenLifespanMs: e.ACCESS_TOKEN_LIFESPAN ?? HOUR,
