@@ -1,11 +1,12 @@
 "use server";
 
+import { redirect } from "next/navigation";
 import { z } from "zod";
 import { type FormState, formAction } from "@/lib/actions/action.ts";
 import { navigate } from "@/lib/actions/navigation.ts";
 import { consentId } from "@/lib/consent/ids.ts";
 import { HydraError, hydra } from "@/lib/hydra/index.ts";
-import { finishLogout } from "@/lib/logout/index.ts";
+import { finishLogout, SIGNED_OUT_PAGE } from "@/lib/logout/index.ts";
 import { currentUser } from "@/lib/session/index.ts";
 
 /** "Sign out" on the confirmation page: the request is fetched again, never trusted from the form. */
@@ -28,6 +29,8 @@ export const confirmSignOutAction = formAction(
             : "We cannot complete the sign-out right now. Please try again in a moment.",
       };
     }
+    // A page of this app takes a plain redirect; the server's return URL needs a full page load.
+    if (next === SIGNED_OUT_PAGE) redirect(next);
     return navigate(next);
   },
 );

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { Shell } from "@/components/shell.tsx";
 import { Alert, ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
+import { isDocumentRequest } from "@/lib/actions/navigation.ts";
 import { brand } from "@/lib/brand/brand.ts";
 import { parseConsentId } from "@/lib/consent/ids.ts";
 import { HydraError, hydra, type LogoutRequest } from "@/lib/hydra/index.ts";
@@ -57,15 +58,19 @@ export default async function ConfirmSignOutPage({
     request = await hydra().getLogoutRequest(id);
   } catch (error) {
     if (!(error instanceof HydraError)) throw error;
-    return (
-      <Problem
-        message={
-          error.code === "unreachable" || error.code === "bad_response" || error.code === "unauthorized"
-            ? "We cannot reach the sign-in service right now. Please try again in a moment."
-            : "This sign-out request was already used or has expired. Go back to the app and start again."
-        }
-      />
-    );
+    // The re-render that follows the Sign out action finds the request used: the form stays, so its
+    // state can take the browser on (see navigate()).
+    if (!(await isDocumentRequest())) request = { id };
+    else
+      return (
+        <Problem
+          message={
+            error.code === "unreachable" || error.code === "bad_response" || error.code === "unauthorized"
+              ? "We cannot reach the sign-in service right now. Please try again in a moment."
+              : "This sign-out request was already used or has expired. Go back to the app and start again."
+          }
+        />
+      );
   }
   const [user, session, app] = await Promise.all([currentUser(), currentSession(), appName(request)]);
   return (
