@@ -86,7 +86,7 @@ for (const backend of BACKENDS) {
 
     const cli = (args: string[], env: Record<string, string>) =>
       spawnSync(process.execPath, ["--import", "tsx", "scripts/users.ts", ...args], {
-        env: { PATH: process.env.PATH ?? "", DATABASE_URL: portico.databaseUrl, SYSTEM_SECRET, ...env },
+        env: { ...process.env, DATABASE_URL: portico.databaseUrl, SYSTEM_SECRET, ...env },
         encoding: "utf8",
       });
     const create = (email: string) => {
