@@ -9,10 +9,13 @@ import { startPortico } from "@/tests/support/server.ts";
  * another test's address throttling.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  if (!existsSync(join(process.cwd(), ".next", "BUILD_ID"))) {
+  if (
+    !existsSync(join(process.cwd(), ".next", "BUILD_ID")) ||
+    !existsSync(join(process.cwd(), "dist", "server", "main.js"))
+  ) {
     throw new Error("The browser tests run against a production build: run `npm run build` first.");
   }
-  const portico = await startPortico({ env: { PORTICO_DEMO: "1", TRUST_PROXY: "1" } });
+  const portico = await startPortico({ compiled: true, env: { PORTICO_DEMO: "1", TRUST_PROXY: "1" } });
   process.env.PORTICO_E2E_URL = portico.url;
   process.env.PORTICO_E2E_DATABASE_URL = portico.databaseUrl;
   return async () => {
