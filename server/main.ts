@@ -102,6 +102,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Portico could not start: ${JSON.stringify(describeError(error))}\n`);
+  createLogger("error").error("Portico could not start", describeError(error));
   process.exit(1);
 });
