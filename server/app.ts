@@ -14,7 +14,7 @@ import { subjectRoutes } from "./subjects/routes.ts";
 
 // `/admin` is the Hydra 2.x admin API's, which only the admin listener serves: the public port
 // answers it with a 404 instead of handing it to the pages.
-const API_ROOTS = ["/clients", "/keys", "/policies", "/health", "/warden", "/admin"];
+const API_ROOTS = ["/clients", "/keys", "/policies", "/health", "/warden", "/admin", "/userinfo"];
 
 /** Whether the API owns a path; every other request goes to Next.js. */
 export function isApiPath(path: string): boolean {
