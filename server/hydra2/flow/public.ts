@@ -5,7 +5,7 @@ import { rejection } from "@/server/oauth2/authorize/consent.ts";
 import type { AuthorizationRequest } from "@/server/oauth2/authorize/context.ts";
 import { issueAuthorizationResponse } from "@/server/oauth2/authorize/issue.ts";
 import type { AuthorizationParameters } from "@/server/oauth2/authorize/parameters.ts";
-import { redirect, responseLocation } from "@/server/oauth2/authorize/respond.ts";
+import { redirect, respondToClient } from "@/server/oauth2/authorize/respond.ts";
 import { AccessDenied, InvalidRequest } from "@/server/oauth2/errors.ts";
 import { responseParts } from "@/server/oauth2/response-types.ts";
 import { OPENID_SCOPE } from "@/server/oauth2/scopes.ts";
@@ -113,10 +113,10 @@ export async function continueHydra2Flow(
     throw new AccessDenied("The openid scope, needed for the ID token, was not granted");
   }
   const response = await issueAuthorizationResponse(request, stored, services);
-  const location = responseLocation(request.redirectUri, request.responseMode, {
-    ...response,
-    state: request.state,
-    iss: config.issuer,
-  });
-  return redirect(location, cookies);
+  return respondToClient(
+    request.redirectUri,
+    request.responseMode,
+    { ...response, state: request.state, iss: config.issuer },
+    cookies,
+  );
 }
