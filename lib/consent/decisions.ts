@@ -4,8 +4,8 @@ import { appConfig } from "@/lib/config/index.ts";
 import { HydraError, hydra, type OAuth2Client, type OAuth2ConsentRequest } from "@/lib/hydra/index.ts";
 import { describeError, log } from "@/lib/log/index.ts";
 import { isAllowedRedirect } from "@/lib/security/redirects.ts";
-import { idTokenClaims } from "@/lib/users/claims.ts";
 import type { SignedInUser } from "@/lib/session/index.ts";
+import { idTokenClaims } from "@/lib/users/claims.ts";
 
 export interface PendingConsent {
   request: OAuth2ConsentRequest;
