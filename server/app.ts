@@ -11,6 +11,7 @@ import { OAuthError, oauthErrorResponse, ServerError } from "./oauth2/errors.ts"
 import { oauth2Routes } from "./oauth2/routes.ts";
 import { policyRoutes } from "./policies/routes.ts";
 import type { Services } from "./services.ts";
+import { subjectRoutes } from "./subjects/routes.ts";
 
 // `/admin` is the Hydra 2.x admin API's, which only the admin listener serves: the public port
 // answers it with a 404 instead of handing it to the pages.
@@ -32,6 +33,7 @@ export function createApi(services: Services): Hono {
 
   api.use(async (c, next) => {
     const started = performance.now();
+    c.set("snapshot", services.snapshots.create());
     await next();
     // Admin answers can carry a client secret or private keys: no cache may keep
     // them. Discovery, JWKS and health are public and may be cached.
@@ -47,6 +49,7 @@ export function createApi(services: Services): Hono {
   oauth2Routes(api, services);
   consentRoutes(api, services);
   logoutRoutes(api, services);
+  subjectRoutes(api, services);
   discoveryRoutes(api, services);
 
   api.notFound((c) => apiErrorResponse(ApiError.notFound(`No operation at ${c.req.method} ${c.req.path}`)));

@@ -5,12 +5,14 @@ import type { Config } from "./config/config.ts";
 import { ConsentRequests } from "./consent/store.ts";
 import { Stats } from "./health/stats.ts";
 import { createGuard, createPublicGuard } from "./http/guard.ts";
+import { Snapshots } from "./http/snapshot.ts";
 import { KeyStore } from "./keys/store.ts";
 import { BackchannelLogout } from "./logout/backchannel.ts";
 import { LogoutRequests } from "./logout/store.ts";
 import { ClientAuthenticator } from "./oauth2/client-auth.ts";
 import { PolicyStore } from "./policies/store.ts";
 import { LadonWarden } from "./policies/warden.ts";
+import { SubjectGrants } from "./subjects/store.ts";
 import { AccessTokens } from "./tokens/access-tokens.ts";
 import { AuthorizationCodes } from "./tokens/authorization-codes.ts";
 import { AuthorizationGrants } from "./tokens/grants.ts";
@@ -44,6 +46,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
     idTokens,
     logoutRequests: new LogoutRequests(db, config.challengeTokenLifespanMs),
     backchannel: new BackchannelLogout(authorizationGrants, clients, idTokens, log),
+    subjectGrants: new SubjectGrants(db, config.refreshTokenLifespanMs),
     consentRequests: new ConsentRequests(
       db,
       `${config.issuer}/oauth2/auth`,
@@ -54,8 +57,16 @@ export function createServices(config: Config, db: Database, log: Logger) {
       },
     ),
     clientAuth: new ClientAuthenticator(clients, deriveKey(config.systemSecret, "client-auth-cache")),
-    guard: createGuard(accessTokens, warden),
-    publicGuard: createPublicGuard(accessTokens, warden),
+    snapshots: new Snapshots(
+      {
+        tokenWithRevisions: (token) => accessTokens.findActiveWithRevisions(token),
+        clientRevision: () => clients.revision(),
+        policyRevision: () => policies.revision(),
+      },
+      accessTokens.confirmsClientRevision,
+    ),
+    guard: createGuard(warden),
+    publicGuard: createPublicGuard(warden),
   };
 }
 

@@ -33,6 +33,9 @@ const environment = z.object({
   ISSUER: httpUrl("ISSUER"),
   CONSENT_URL: httpUrl("CONSENT_URL"),
   LOGOUT_URL: httpUrl("LOGOUT_URL"),
+  // Hydra 2.x's names: where its login/consent flow sends the browser.
+  URLS_LOGIN: httpUrl("URLS_LOGIN"),
+  URLS_CONSENT: httpUrl("URLS_CONSENT"),
   // Read by the consent app; checked here too so a bad value stops the start.
   HYDRA_URL: httpUrl("HYDRA_URL"),
   FORCE_ROOT_CLIENT_CREDENTIALS: z
@@ -79,13 +82,20 @@ export interface Config {
   consentUrl: string;
   /** Where the end-session endpoint sends the browser to confirm a sign-out (`?logout=<id>`). */
   logoutUrl: string;
+  /**
+   * Set (URLS_LOGIN and URLS_CONSENT): /oauth2/auth runs Hydra 2.x's flow,
+   * a login step at `login` (?login_challenge=…) then a consent step at
+   * `consent` (?consent_challenge=…), answered through the admin API.
+   * Unset: the 2017 flow at consentUrl.
+   */
+  hydra2Flow: { login: string; consent: string } | undefined;
   forceRootClient: { id: string; secret: string } | undefined;
   bcryptCost: number;
   accessTokenLifespanMs: number;
   idTokenLifespanMs: number;
   authCodeLifespanMs: number;
   challengeTokenLifespanMs: number;
-  /** 0 means refresh tokens do not expire (they are rotated on every use). */
+  /** How long each refresh token lives (as in Hydra): an app that does not refresh for this long loses offline access. */
   refreshTokenLifespanMs: number;
   logLevel: LogLevel;
   workers: number | undefined;
@@ -111,6 +121,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!e.SYSTEM_SECRET) throw new ConfigError("SYSTEM_SECRET is required (at least 16 characters)");
   if (e.ADMIN_PORT === e.PORT && e.ADMIN_PORT !== 0)
     throw new ConfigError("ADMIN_PORT must differ from PORT (the admin API has its own listener)");
+  if ((e.URLS_LOGIN === undefined) !== (e.URLS_CONSENT === undefined))
+    throw new ConfigError(
+      "URLS_LOGIN and URLS_CONSENT go together: set both for the Hydra 2.x flow, or neither",
+    );
   let issuer = e.ISSUER ?? `http://localhost:${e.PORT}`;
   if (issuer.endsWith("/")) issuer = issuer.slice(0, -1);
   const [rootId, ...rootSecret] = e.FORCE_ROOT_CLIENT_CREDENTIALS?.split(":") ?? [];
@@ -125,13 +139,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     issuer,
     consentUrl: e.CONSENT_URL ?? `${issuer}/consent`,
     logoutUrl: e.LOGOUT_URL ?? `${issuer}/logout`,
+    hydra2Flow: e.URLS_LOGIN && e.URLS_CONSENT ? { login: e.URLS_LOGIN, consent: e.URLS_CONSENT } : undefined,
     forceRootClient: rootId ? { id: rootId, secret: rootSecret.join(":") } : undefined,
     bcryptCost: e.BCRYPT_COST,
     accessTokenLifespanMs: e.ACCESS_TOKEN_LIFESPAN ?? HOUR,
     idTokenLifespanMs: e.ID_TOKEN_LIFESPAN ?? HOUR,
     authCodeLifespanMs: e.AUTH_CODE_LIFESPAN ?? 10 * MINUTE,
     challengeTokenLifespanMs: e.CHALLENGE_TOKEN_LIFESPAN ?? 10 * MINUTE,
-    refreshTokenLifespanMs: e.REFRESH_TOKEN_LIFESPAN ?? 0,
+    // Offline access must end some time: 30 days, as later Hydra versions default to.
+    refreshTokenLifespanMs: e.REFRESH_TOKEN_LIFESPAN ?? 720 * HOUR,
     logLevel: e.LOG_LEVEL,
     workers: e.WORKERS,
   };
