@@ -49,7 +49,11 @@ export function createServices(config: Config, db: Database, log: Logger) {
         hash: deriveKey(config.systemSecret, "consent-hash"),
       },
     ),
-    clientAuth: new ClientAuthenticator(clients, deriveKey(config.systemSecret, "client-auth-cache")),
+    clientAuth: new ClientAuthenticator(
+      clients,
+      deriveKey(config.systemSecret, "client-auth-cache"),
+      config.bcryptCost,
+    ),
     guard: createGuard(accessTokens, warden),
     publicGuard: createPublicGuard(accessTokens, warden),
   };

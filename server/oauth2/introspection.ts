@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { callerAddress } from "@/server/http/caller.ts";
 import type { Services } from "@/server/services.ts";
 import { InvalidClient, InvalidRequest, noStoreJson } from "./errors.ts";
 import { readForm } from "./form.ts";
@@ -19,8 +20,11 @@ export async function introspect(c: Context, services: Services): Promise<Respon
   const value = form.get("token");
   // One round trip: the token with the client revision, which validates the kept copy of the caller.
   const { token, revisions } = await services.accessTokens.findActiveWithRevisions(value ?? "");
-  await services.clientAuth.authenticate(authorization, new Map(), (id) =>
-    services.clients.get(id, revisions?.clientRevision),
+  await services.clientAuth.authenticate(
+    authorization,
+    new Map(),
+    (id) => services.clients.get(id, revisions?.clientRevision),
+    callerAddress(c, services),
   );
   if (!value) throw new InvalidRequest("token is required");
   if (!token) return noStoreJson(INACTIVE);

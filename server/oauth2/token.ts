@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { Client } from "@/server/clients/model.ts";
+import { callerAddress } from "@/server/http/caller.ts";
 import type { Services } from "@/server/services.ts";
 import { StaleClient } from "@/server/tokens/access-tokens.ts";
 import { InvalidRequest, noStoreJson, UnauthorizedClient, UnsupportedGrantType } from "./errors.ts";
@@ -57,7 +58,12 @@ async function grant(
   lookup?: (id: string) => Promise<Client | null>,
   clientRevision: () => number | undefined = () => undefined,
 ): Promise<Response> {
-  const client = await services.clientAuth.authenticate(c.req.header("authorization"), form, lookup);
+  const client = await services.clientAuth.authenticate(
+    c.req.header("authorization"),
+    form,
+    lookup,
+    callerAddress(c, services),
+  );
   const grantType = form.get("grant_type");
   if (!grantType) throw new InvalidRequest("grant_type is required");
   const handler = Object.hasOwn(GRANT_HANDLERS, grantType) ? GRANT_HANDLERS[grantType] : undefined;
