@@ -4,6 +4,7 @@ import { LRUCache } from "lru-cache";
 import type { Client } from "@/server/clients/model.ts";
 import type { ClientStore } from "@/server/clients/store.ts";
 import { TokenBuckets } from "@/server/http/rate-limit.ts";
+import type { Snapshot } from "@/server/http/snapshot.ts";
 import { InvalidClient, InvalidRequest, TooManyAttempts } from "./errors.ts";
 
 /** bcrypt reads at most 72 bytes; a longer presented secret can never be the registered one. */
@@ -72,18 +73,14 @@ export class ClientAuthenticator {
     private readonly bcryptCost = 10,
   ) {}
 
-  /**
-   * `lookup` reads a client (default: ClientStore.get, a query); a caller
-   * that read the client revision in this request passes a lookup validated
-   * by it, and one that confirms the revision in its own write may pass the
-   * kept copy (see the token endpoint).
-   */
+  /** `snapshot`: the request's, which the client store consults. */
   async authenticate(
     authorization: string | undefined,
     form: Map<string, string>,
-    lookup: (id: string) => Promise<Client | null> = (id) => this.clients.get(id),
+    snapshot?: Snapshot,
     address?: string,
   ): Promise<Client> {
+    const lookup = (id: string) => this.clients.get(id, snapshot);
     const basic = parseBasic(authorization);
     const keys = [
       ...(address ? [{ buckets: this.perAddress, key: address }] : []),

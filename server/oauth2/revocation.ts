@@ -17,7 +17,7 @@ export async function revoke(c: Context, services: Services): Promise<Response> 
   const client = await services.clientAuth.authenticate(
     c.req.header("authorization"),
     new Map(form.has("client_id") ? [["client_id", form.get("client_id") as string]] : []),
-    undefined,
+    c.var.snapshot,
     callerAddress(c, services),
   );
   const token = form.get("token");

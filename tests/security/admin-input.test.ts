@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createDatabase } from "@/db/client.ts";
+import { migrate } from "@/db/migrate.ts";
+import { ClientStore } from "@/server/clients/store.ts";
 import { ClientAuthenticator } from "@/server/oauth2/client-auth.ts";
-import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
+import { BACKENDS, freshDatabase, type Portico, startPortico } from "@/tests/support/server.ts";
 
 const basic = (id: string, secret: string) =>
   `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
@@ -214,12 +217,23 @@ describe("failed client authentication is throttled (finding 7)", () => {
 
 describe("unknown client ids cost a full bcrypt verification (finding 7)", () => {
   test("the authenticator checks the presented secret against a dummy hash", async () => {
-    const authenticator = new ClientAuthenticator(undefined as never, Buffer.alloc(32), 4);
-    await assert.rejects(
-      authenticator.authenticate(basic("nobody", "a-secret-value-here"), new Map(), async () => null),
-      { name: "Error", message: "Client authentication failed" },
-    );
-    const dummy = await (authenticator as unknown as { dummyHash: Promise<string> | undefined }).dummyHash;
-    assert.match(dummy ?? "", /^\$2[aby]\$04\$/, "a bcrypt hash of the configured cost was verified against");
+    const fresh = await freshDatabase("sqlite");
+    await migrate(fresh.url);
+    const db = createDatabase(fresh.url);
+    try {
+      const authenticator = new ClientAuthenticator(new ClientStore(db, 4), Buffer.alloc(32), 4);
+      await assert.rejects(authenticator.authenticate(basic("nobody", "a-secret-value-here"), new Map()), {
+        message: "Client authentication failed",
+      });
+      const dummy = await (authenticator as unknown as { dummyHash: Promise<string> | undefined }).dummyHash;
+      assert.match(
+        dummy ?? "",
+        /^\$2[aby]\$04\$/,
+        "a bcrypt hash of the configured cost was verified against",
+      );
+    } finally {
+      await db.$disconnect();
+      await fresh.drop();
+    }
   });
 });
