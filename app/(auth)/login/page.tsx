@@ -1,9 +1,10 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { Shell } from "@/components/shell.tsx";
-import { Alert, Card, Heading, Lead } from "@/components/ui.tsx";
+import { Alert, Card, Heading, Lead, TextLink } from "@/components/ui.tsx";
 import { isDocumentRequest } from "@/lib/actions/navigation.ts";
 import { brand } from "@/lib/brand/brand.ts";
+import { appConfig } from "@/lib/config/index.ts";
 import { parseConsentId } from "@/lib/consent/ids.ts";
 import { HydraError, hydra } from "@/lib/hydra/index.ts";
 import { localReturnPath } from "@/lib/security/redirects.ts";
@@ -48,7 +49,23 @@ export default async function LoginPage({
             <Alert tone="info">You have signed out.</Alert>
           </div>
         )}
+        {params.reset !== undefined && (
+          <div className="mt-6">
+            <Alert tone="info">Your password was changed. Sign in with your new password.</Alert>
+          </div>
+        )}
         <LoginForm csrf={session.csrf} consent={consent} next={next} />
+        <div className="mt-6 flex flex-col items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
+          <TextLink href="/forgot-password">Forgot password?</TextLink>
+          {appConfig().signup === "open" && (
+            <p>
+              New here?{" "}
+              <TextLink href={consent ? `/signup?consent=${encodeURIComponent(consent)}` : "/signup"}>
+                Create an account
+              </TextLink>
+            </p>
+          )}
+        </div>
       </Card>
     </Shell>
   );
