@@ -5,6 +5,13 @@
  * the stock in-memory adapter — served by PEER_WORKERS processes through
  * node:cluster exactly as Portico's production start serves WORKERS.
  *
+ * For the sign-in flows it also has a confidential authorization-code client,
+ * one person, and a small interaction app (./lib/peer-interactions.ts) on the
+ * provider's documented interaction API, with the same argon2id parameters as
+ * Portico's sign-in; its sessions, interactions, grants and codes live in a
+ * store every worker shares (PEER_STORE: SQLite or PostgreSQL,
+ * ./lib/peer-store.ts), as Portico's do.
+ *
  * The in-memory store is per process, and it is an LRU of 1,000 entries: a
  * token issued by one worker is unknown to the others, and any token falls out
  * after 1,000 newer ones (the client_credentials scenario issues thousands).
@@ -16,7 +23,9 @@
  *
  * Environment: PEER_PORT, PEER_HOST (127.0.0.1), PEER_WORKERS (1),
  * PEER_ISSUER, PEER_JWK (a private RS256 JWK as JSON), PEER_CLIENT_ID,
- * PEER_CLIENT_SECRET, PEER_SEED_TOKEN.
+ * PEER_CLIENT_SECRET, PEER_SEED_TOKEN; for the flows PEER_STORE, PEER_FLOW_CLIENT
+ * (JSON: id, secret, redirectUri, scope) and PEER_USERS (JSON: [{email, id,
+ * passwordHash}]).
  */
 import cluster from "node:cluster";
 import { createServer } from "node:http";
@@ -25,20 +34,8 @@ import Provider from "oidc-provider";
 // The stock adapter: the package has no "exports" map, so its file is importable.
 // @ts-expect-error -- oidc-provider ships no types for this internal module
 import MemoryAdapterModule from "oidc-provider/lib/adapters/memory_adapter.js";
-
-interface AdapterPayload {
-  [key: string]: unknown;
-}
-
-interface Adapter {
-  upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void>;
-  find(id: string): Promise<AdapterPayload | undefined>;
-  findByUid(uid: string): Promise<AdapterPayload | undefined>;
-  findByUserCode(code: string): Promise<AdapterPayload | undefined>;
-  consume(id: string): Promise<void>;
-  destroy(id: string): Promise<void>;
-  revokeByGrantId(grantId: string): Promise<void>;
-}
+import { interactionApp, type PeerUser } from "./lib/peer-interactions.ts";
+import { type Adapter, type AdapterPayload, sharedStore } from "./lib/peer-store.ts";
 
 type AdapterClass = new (model: string) => Adapter;
 const MemoryAdapter = MemoryAdapterModule as AdapterClass;
@@ -51,15 +48,25 @@ const issuer = env.PEER_ISSUER ?? `http://${host}:${port}`;
 const clientId = env.PEER_CLIENT_ID ?? "bench";
 const clientSecret = env.PEER_CLIENT_SECRET ?? "bench-secret-0123456789abcdef";
 const seedToken = env.PEER_SEED_TOKEN;
+const store = env.PEER_STORE ? sharedStore(env.PEER_STORE) : undefined;
+const flowClient = env.PEER_FLOW_CLIENT
+  ? (JSON.parse(env.PEER_FLOW_CLIENT) as { id: string; secret: string; redirectUri: string; scope: string })
+  : undefined;
+const users = env.PEER_USERS ? (JSON.parse(env.PEER_USERS) as PeerUser[]) : [];
 
 /** Tokens every worker holds; evicted entries of the LRU are answered from here. */
 const pinned = new Map<string, AdapterPayload>();
 
+/**
+ * Client-credentials tokens stay in memory (pinned, above); with PEER_STORE
+ * every other model (sessions, interactions, grants, codes, tokens of the
+ * flows) goes to the shared store.
+ */
 class PinnedMemoryAdapter implements Adapter {
   private readonly inner: Adapter;
 
   constructor(private readonly model: string) {
-    this.inner = new MemoryAdapter(model);
+    this.inner = store && model !== "ClientCredentials" ? store.adapter(model) : new MemoryAdapter(model);
   }
 
   upsert(id: string, payload: AdapterPayload, expiresIn?: number) {
@@ -107,8 +114,23 @@ async function serve(): Promise<void> {
         token_endpoint_auth_method: "client_secret_basic",
         scope: "read",
       },
+      ...(flowClient
+        ? [
+            {
+              client_id: flowClient.id,
+              client_secret: flowClient.secret,
+              grant_types: ["authorization_code"],
+              redirect_uris: [flowClient.redirectUri],
+              response_types: ["code"],
+              token_endpoint_auth_method: "client_secret_basic",
+              scope: flowClient.scope,
+            },
+          ]
+        : []),
     ],
     scopes: ["openid", "offline_access", "read"],
+    findAccount: async (_ctx: unknown, sub: string) =>
+      users.some((user) => user.id === sub) ? { accountId: sub, claims: async () => ({ sub }) } : undefined,
     jwks: { keys: [{ ...jwk, alg: "RS256", use: "sig", kid: "public" }] },
     cookies: { keys: ["bench-peer-cookie-key-0123456789abcdef"] },
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
@@ -153,7 +175,20 @@ async function serve(): Promise<void> {
     if (stored) pinned.set(`ClientCredentials:${seedToken}`, stored);
   }
 
-  const server = createServer(provider.callback());
+  const callback = provider.callback();
+  const interactions = users.length > 0 ? interactionApp(provider, users) : undefined;
+  const server = createServer((req, res) => {
+    if (interactions && req.url?.startsWith("/interaction/")) {
+      interactions(req, res).catch((error: unknown) => {
+        process.stderr.write(
+          `peer interaction error: ${error instanceof Error ? error.stack : String(error)}\n`,
+        );
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+      return;
+    }
+    callback(req, res);
+  });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   process.stdout.write(`peer listening on ${issuer} (pid ${process.pid})\n`);
@@ -166,6 +201,7 @@ async function serve(): Promise<void> {
 }
 
 if (cluster.isPrimary && workers > 1) {
+  await store?.prepare();
   for (let i = 0; i < workers; i++) cluster.fork();
   const stop = () => {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill("SIGTERM");
@@ -177,8 +213,10 @@ if (cluster.isPrimary && workers > 1) {
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
 } else {
-  serve().catch((error: unknown) => {
-    process.stderr.write(`peer could not start: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  });
+  (cluster.isPrimary ? (store?.prepare() ?? Promise.resolve()) : Promise.resolve())
+    .then(serve)
+    .catch((error: unknown) => {
+      process.stderr.write(`peer could not start: ${error instanceof Error ? error.stack : String(error)}\n`);
+      process.exit(1);
+    });
 }

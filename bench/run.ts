@@ -16,7 +16,7 @@
  *     (postgresql://app:app@127.0.0.1:5432/app_bench; created when missing,
  *     recreated when its name contains "bench" unless BENCH_RESET=0)
  *   BENCH_BUILD (auto)    auto: `next build` when .next/BUILD_ID is missing; 0: never
- *   BENCH_ONLY            comma-separated scenario keys to run (cc,introspect,discovery,jwks,client,flow)
+ *   BENCH_ONLY            comma-separated scenario keys to run (cc,introspect,discovery,jwks,client,flow,sso,interactive)
  *   BENCH_SERVER_ENV      extra environment for Portico, "NAME=value,NAME=value"
  *
  * A benchmark, not a test: it is not part of `npm test`, and an endpoint that
@@ -26,6 +26,8 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import { hashPassword } from "@/lib/users/passwords.ts";
+import type { Browser } from "./lib/browser.ts";
 import { authorizationCodeFlow, basicAuth, FlowError } from "./lib/flow.ts";
 import {
   combine,
@@ -36,8 +38,9 @@ import {
   type Target,
   warmUp,
 } from "./lib/load.ts";
-import { porticoFixtures, startPorticoProcess } from "./lib/portico.ts";
-import { codeVersion, loadAverage } from "./lib/proc.ts";
+import { fetchKeys, interactiveFlow, type OidcSide, ssoFlow } from "./lib/oidc-flows.ts";
+import { createPorticoUser, porticoFixtures, startPorticoProcess } from "./lib/portico.ts";
+import { codeVersion, loadAverage, processRss } from "./lib/proc.ts";
 import { countMatches, freePort, launch, type Managed, preparePostgres, waitUntil } from "./lib/servers.ts";
 
 const env = process.env;
@@ -176,6 +179,35 @@ async function main(): Promise<void> {
 
     const clientSecret = randomBytes(24).toString("base64url");
     const seedToken = randomBytes(32).toString("base64url");
+    // Two people: the SSO one remembers their decision, the interactive one never does (so the consent
+    // page is shown on every interactive flow on both sides).
+    const people = {
+      sso: {
+        id: "bench-sso",
+        email: "bench-sso@example.com",
+        password: randomBytes(12).toString("base64url"),
+      },
+      interactive: {
+        id: "bench-interactive",
+        email: "bench-interactive@example.com",
+        password: randomBytes(12).toString("base64url"),
+      },
+    };
+    const peerFlowClient = {
+      id: "bench-flow",
+      secret: randomBytes(24).toString("base64url"),
+      redirectUri: "http://127.0.0.1:9/bench/callback",
+      scope: "openid",
+    };
+    let peerStore: string;
+    if (backend === "postgresql") {
+      const peerDatabase = new URL(postgresUrl);
+      peerDatabase.pathname = `${peerDatabase.pathname}_peer`;
+      await preparePostgres(peerDatabase.toString(), true);
+      peerStore = peerDatabase.toString();
+    } else {
+      peerStore = `file:${join(tempDir ?? tmpdir(), "peer.db")}`;
+    }
     const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
     log(`# starting oidc-provider (${workers} worker${workers === 1 ? "" : "s"}) …`);
     const peerServer = launch(["--import", "tsx", "bench/peer.ts"], {
@@ -187,6 +219,17 @@ async function main(): Promise<void> {
       PEER_CLIENT_ID: "bench",
       PEER_CLIENT_SECRET: clientSecret,
       PEER_SEED_TOKEN: seedToken,
+      PEER_STORE: peerStore,
+      PEER_FLOW_CLIENT: JSON.stringify(peerFlowClient),
+      PEER_USERS: JSON.stringify(
+        await Promise.all(
+          Object.values(people).map(async ({ id, email, password }) => ({
+            id,
+            email,
+            passwordHash: await hashPassword(password),
+          })),
+        ),
+      ),
     });
     servers.push(peerServer);
     await waitUntil(
@@ -199,6 +242,23 @@ async function main(): Promise<void> {
 
     // --- Portico's fixtures --------------------------------------------------------------------
     const { rootToken, introspected, flowClient } = await porticoFixtures(porticoProcess, clientSecret);
+    for (const person of Object.values(people)) await createPorticoUser(databaseUrl, person);
+    const sides: Record<Side, OidcSide> = {
+      portico: {
+        issuer: portico,
+        authorizePath: "/oauth2/auth",
+        tokenPath: "/oauth2/token",
+        client: flowClient,
+        keys: await fetchKeys(`${portico}/.well-known/jwks.json`),
+      },
+      peer: {
+        issuer: peer,
+        authorizePath: "/auth",
+        tokenPath: "/token",
+        client: peerFlowClient,
+        keys: await fetchKeys(`${peer}/jwks`),
+      },
+    };
 
     // --- scenarios -----------------------------------------------------------------------------
     const basic = basicAuth("bench", clientSecret);
@@ -349,6 +409,95 @@ async function main(): Promise<void> {
       rows.push(row);
     }
 
+    // --- sign-in flows through the pages, both sides ----------------------------------------------
+    const flowScenarios = [
+      { key: "sso", name: "SSO flow (signed in, remembered decision)" },
+      { key: "interactive", name: "interactive flow (sign-in + consent pages)" },
+    ] as const;
+    for (const scenario of flowScenarios) {
+      if (only && !only.has(scenario.key)) continue;
+      const first: Side[] = index++ % 2 === 0 ? ["portico", "peer"] : ["peer", "portico"];
+      const legs: Partial<Record<Side, { once: () => Promise<unknown>; requests: number }>> = {};
+      const measured: Partial<Record<Side, Row>> = {};
+      for (const side of first) {
+        const row: Row = { scenario: scenario.name, key: scenario.key, server: side, unit: "flows/s" };
+        measured[side] = row;
+        try {
+          if (scenario.key === "interactive") {
+            const { requests } = await interactiveFlow(sides[side], people.interactive);
+            legs[side] = { once: () => interactiveFlow(sides[side], people.interactive), requests };
+          } else {
+            // One signed-in browser per concurrent loop, each with "Remember me" and a remembered decision.
+            const pool: Browser[] = [];
+            for (let i = 0; i < flowConcurrency; i++) {
+              pool.push((await interactiveFlow(sides[side], people.sso, true)).browser);
+            }
+            const probeBrowser = pool[0] as Browser;
+            const { requests } = await ssoFlow(sides[side], probeBrowser);
+            legs[side] = {
+              requests,
+              once: async () => {
+                const browser = pool.pop() as Browser;
+                try {
+                  await ssoFlow(sides[side], browser);
+                } finally {
+                  pool.push(browser);
+                }
+              },
+            };
+          }
+        } catch (error) {
+          row.na = `n/a (${error instanceof Error ? error.message.slice(0, 200) : String(error)})`;
+        }
+      }
+      const rounds: Partial<Record<Side, Measurement[]>> = {};
+      const errors: Partial<Record<Side, unknown>> = {};
+      for (let round = 0; round < roundCount; round++) {
+        const order = round % 2 === 0 ? first : [...first].reverse();
+        for (const side of order) {
+          const leg = legs[side];
+          if (!leg) continue;
+          const { measurement, firstError } = await measureLoop(
+            leg.once,
+            {
+              concurrency: flowConcurrency,
+              seconds: seconds / roundCount,
+              warmupSeconds: round === 0 ? warmupSeconds : 0,
+            },
+            pidOf[side],
+            side === "portico" ? postgresDatabase : undefined,
+          );
+          rounds[side] = [...(rounds[side] ?? []), measurement];
+          errors[side] ??= firstError;
+        }
+      }
+      for (const side of first) {
+        const row = measured[side] as Row;
+        const done = rounds[side];
+        const leg = legs[side];
+        if (done && leg) {
+          row.measurement = combine(done);
+          row.note = `${flowConcurrency} concurrent flows, ${leg.requests} HTTP requests each (browser + token)`;
+          const firstError = errors[side];
+          if (firstError) {
+            row.note += `; first error: ${firstError instanceof Error ? firstError.message.slice(0, 160) : String(firstError)}`;
+          }
+        }
+        log(
+          `# ${scenario.name} · ${side}: ${row.na ?? `${(row.measurement?.rate ?? 0).toFixed(1)} flows/s`}`,
+        );
+      }
+      const p = measured.portico;
+      const q = measured.peer;
+      if (p?.measurement && q?.measurement && q.measurement.rate > 0) {
+        p.ratio = p.measurement.rate / q.measurement.rate;
+      }
+      if (p) rows.push(p);
+      if (q) rows.push(q);
+    }
+
+    const memory = { portico: processRss(porticoPid), peer: processRss(peerServer.pid) };
+
     // --- report --------------------------------------------------------------------------------
     const notes = [
       `Both servers run ${workers} process(es) on 127.0.0.1; autocannon (${connections} connections, ` +
@@ -364,7 +513,8 @@ async function main(): Promise<void> {
       "Peak RSS is the largest sum of VmRSS over the server's processes (primary + workers) sampled every 200 ms during the measurement; Portico's processes also hold Next.js (the pages) when it is built.",
       "Portico keeps BCRYPT_COST=10 and its database; oidc-provider compares client secrets in plain text and keeps tokens in memory.",
       "oidc-provider's in-memory store is per process (and an LRU of 1,000 entries): every peer worker saves the same ClientCredentials token at start and keeps it pinned, so the introspection scenario hits a known token on whichever worker the connection lands on — what a shared store would give. Portico introspects a token issued through its API, stored in its database and visible to every worker.",
-      "The flow runs in this process with fetch and a cookie jar: GET /oauth2/auth → (read the consent id from the redirect to CONSENT_URL; the consent page itself is not fetched) → GET and PATCH …/accept on /oauth2/consent/requests/{id} with a hydra.consent token → GET redirectUrl with the cookie → POST /oauth2/token (authorization_code, PKCE S256, scope openid).",
+      "The SSO and interactive flows drive both servers' real pages through a browser without JavaScript (fetch, a cookie jar, redirects followed one by one, HTML forms submitted with their hidden fields): authorization request (code, PKCE S256, state, nonce) → sign-in form (email, password; argon2id with the same parameters on both sides) → consent form (Allow) → redirect to the client → token exchange → ID token verified (signature, iss, aud, nonce). SSO: a browser that signed in with Remember me and a remembered decision asks again, and no page is shown. The peer's pages are a small interaction app on oidc-provider's documented interaction API (bench/lib/peer-interactions.ts: CSRF token, Origin check, plain HTML); its sessions, interactions, grants and codes are in a store its workers share (bench/lib/peer-store.ts, the same database kind as Portico's), since its in-memory store is per process.",
+      "The API-driven flow runs in this process with fetch and a cookie jar: GET /oauth2/auth → (read the consent id from the redirect to CONSENT_URL; the consent page itself is not fetched) → GET and PATCH …/accept on /oauth2/consent/requests/{id} with a hydra.consent token → GET redirectUrl with the cookie → POST /oauth2/token (authorization_code, PKCE S256, scope openid).",
     ];
     const result = {
       startedAt: started.toISOString(),
@@ -372,6 +522,7 @@ async function main(): Promise<void> {
       code: codeVersion(),
       config: { seconds, warmupSeconds, connections, workers, flowConcurrency, backend, bcryptCost: 10 },
       rows,
+      memory,
       notes,
     };
     printTable(result);
@@ -390,6 +541,7 @@ function printTable(result: {
   code: ReturnType<typeof codeVersion>;
   config: Record<string, unknown>;
   rows: Row[];
+  memory: Record<Side, Array<{ pid: number; role: string; rssBytes: number }>>;
   notes: string[];
 }): void {
   const fmt = (n: number, digits = 0) =>
@@ -440,6 +592,22 @@ function printTable(result: {
     render(header),
     `|${widths.map((w, i) => (right.has(i) ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`,
     ...lines.map(render),
+    "",
+    ...result.rows.filter((row) => row.note).map((row) => `- ${row.scenario} · ${row.server}: ${row.note}`),
+    "",
+    "Memory after the run (RSS of every process):",
+    "",
+    "| server | process | pid | RSS MB |",
+    "|---|---|---:|---:|",
+    ...(["portico", "peer"] as const).flatMap((side) => {
+      const list = result.memory[side];
+      const name = side === "portico" ? "Portico" : "oidc-provider";
+      const total = list.reduce((sum, p) => sum + p.rssBytes, 0);
+      return [
+        ...list.map((p) => `| ${name} | ${p.role} | ${p.pid} | ${fmt(p.rssBytes / 2 ** 20)} |`),
+        `| ${name} | **total** | | **${fmt(total / 2 ** 20)}** |`,
+      ];
+    }),
     "",
     ...result.notes.map((note) => `- ${note}`),
     "",

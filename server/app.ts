@@ -11,7 +11,9 @@ import { oauth2Routes } from "./oauth2/routes.ts";
 import { policyRoutes } from "./policies/routes.ts";
 import type { Services } from "./services.ts";
 
-const API_ROOTS = ["/clients", "/keys", "/policies", "/health", "/warden"];
+// `/admin` is the Hydra 2.x admin API's, which only the admin listener serves: the public port
+// answers it with a 404 instead of handing it to the pages.
+const API_ROOTS = ["/clients", "/keys", "/policies", "/health", "/warden", "/admin"];
 
 /** Whether the API owns a path; every other request goes to Next.js. */
 export function isApiPath(path: string): boolean {

@@ -1,6 +1,6 @@
 import cluster from "node:cluster";
 import { existsSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { getRequestListener } from "@hono/node-server";
@@ -12,9 +12,24 @@ import { createApi, isApiPath } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { type Config, ConfigError, loadConfig } from "./config/config.ts";
 import { schedulePurge } from "./housekeeping.ts";
+import { createAdminApi } from "./hydra2/app.ts";
 import { createServices } from "./services.ts";
 
+/** What a worker sends the primary once it listens on both ports. */
+const READY = "portico:ready";
+
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** Listens, resolving once the port is bound and rejecting when it cannot be (e.g. in use). */
+function listen(server: Server, port: number, host: string | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
 
 /** Next.js for every non-API request, from the `next build` output. */
 async function loadPages(config: Config): Promise<Handler | undefined> {
@@ -26,6 +41,11 @@ async function loadPages(config: Config): Promise<Handler | undefined> {
   const app = next({ dev: false, dir: root, hostname: "localhost", port: config.port });
   await app.prepare();
   return app.getRequestHandler();
+}
+
+/** A host as it goes into a URL: an IPv6 address in brackets. */
+function hostForUrl(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 /** One serving process: the API through Hono, everything else through Next.js. */
@@ -49,16 +69,21 @@ async function serve(config: Config): Promise<void> {
     res.end("The pages are not built. Run `npm run build`.\n");
   });
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(config.port, config.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
+  // The Hydra 2.x admin API has no authentication, as Hydra's admin port: its own listener,
+  // on the loopback interface unless ADMIN_HOST says otherwise.
+  const admin = createServer(getRequestListener(createAdminApi(services).fetch));
+  admin.keepAliveTimeout = 65_000;
+  await listen(admin, config.adminPort, config.adminHost);
+  await listen(server, config.port, config.host);
+  // Tells the primary this worker started: both ports are bound.
+  if (cluster.isWorker) process.send?.(READY);
   log.info(`Portico is listening on ${config.issuer}`, { pid: process.pid });
+  log.info(`The admin API is listening on http://${hostForUrl(config.adminHost)}:${config.adminPort}`, {
+    pid: process.pid,
+  });
 
   const stop = () => {
+    admin.close();
     server.close(() => void db.$disconnect().finally(() => process.exit(0)));
     setTimeout(() => process.exit(0), 5000).unref();
   };
@@ -91,7 +116,9 @@ async function main(): Promise<void> {
   const workers = config.workers ?? availableParallelism();
   if (workers === 1) return serve(config);
   const listened = new Set<number>();
-  cluster.on("listening", (worker) => listened.add(worker.id));
+  cluster.on("message", (worker, message) => {
+    if (message === READY) listened.add(worker.id);
+  });
   for (let i = 0; i < workers; i++) cluster.fork();
   cluster.on("exit", (worker, code, signal) => {
     if (signal === "SIGTERM" || signal === "SIGINT" || code === 0) return;

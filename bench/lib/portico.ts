@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { basicAuth, type FlowClient } from "./flow.ts";
-import { countMatches, launch, type Managed, waitUntil } from "./servers.ts";
+import { countMatches, freePort, launch, type Managed, waitUntil } from "./servers.ts";
 
 /**
  * Extra environment for Portico from BENCH_SERVER_ENV ("NAME=value,NAME=value"),
@@ -44,12 +44,15 @@ export async function startPorticoProcess(options: {
     DATABASE_URL: options.databaseUrl,
     PORT: String(options.port),
     HOST: "127.0.0.1",
+    ADMIN_PORT: String(await freePort()),
     ISSUER: url,
     SYSTEM_SECRET: randomBytes(24).toString("base64url"),
     FORCE_ROOT_CLIENT_CREDENTIALS: `${root.id}:${root.secret}`,
     BCRYPT_COST: "10",
     WORKERS: String(options.workers),
     LOG_LEVEL: "info",
+    // The peer has no rate limit on its authorization endpoint; every bench request comes from one address.
+    AUTH_RATE_LIMIT: "0",
     ...serverEnvFromBench(),
     ...options.env,
   });
@@ -128,4 +131,17 @@ export async function porticoFixtures(
   });
   const introspected = await tokenFor(client.id, client.secret, "read");
   return { rootToken, client, introspected, flowClient };
+}
+
+/** A person in Portico's user store, through the operators' CLI (`npm run users:create`). */
+export async function createPorticoUser(
+  databaseUrl: string,
+  person: { email: string; password: string },
+): Promise<void> {
+  const cli = launch(
+    ["--import", "tsx", "scripts/users.ts", "create", "--email", person.email, "--password", person.password],
+    { DATABASE_URL: databaseUrl, NODE_ENV: "production" },
+  );
+  const code = await new Promise<number | null>((resolve) => cli.child.once("exit", resolve));
+  if (code !== 0) throw new Error(`users:create failed (exit ${code}): ${cli.output().slice(-500)}`);
 }

@@ -166,3 +166,24 @@ export function postgresBackendsMeter(database: string): { stop(): number } {
     },
   };
 }
+
+/**
+ * The RSS of every process of a server's tree, each with its role: the
+ * process the bench started ("primary"), cluster workers, helpers (an
+ * esbuild service, …) by their command name.
+ */
+export function processRss(root: number): Array<{ pid: number; role: string; rssBytes: number }> {
+  return processTree(root).map((pid) => {
+    let role = "process";
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+      const environ = readFileSync(`/proc/${pid}/environ`, "utf8");
+      if (pid === root) role = "primary";
+      else if (environ.includes("NODE_UNIQUE_ID=")) role = "worker";
+      else role = (cmdline[0] ?? "process").split("/").pop() ?? "process";
+    } catch {
+      // gone, or not ours to read
+    }
+    return { pid, role, rssBytes: rssOf(pid) };
+  });
+}

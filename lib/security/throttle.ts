@@ -40,6 +40,8 @@ export const ADDRESS_POLICY: ThrottlePolicy = {
   forgetAfterMs: 60 * MINUTE,
 };
 
+const POLICIES = [ACCOUNT_POLICY, ADDRESS_POLICY];
+
 export interface ThrottleState {
   failures: number;
   lastFailedAt: Date | null;
@@ -125,6 +127,24 @@ export class ThrottleStore {
 
   async clear(key: string): Promise<void> {
     await this.db.loginThrottle.deleteMany({ where: { key } });
+  }
+
+  /**
+   * Deletes rows that no longer hold anything back: no lock in force and no
+   * failure recent enough to count (the longest forget time of any policy).
+   * Housekeeping; returns how many.
+   */
+  async purgeStale(now = new Date()): Promise<number> {
+    const forgetBefore = new Date(now.getTime() - Math.max(...POLICIES.map((p) => p.forgetAfterMs)));
+    const { count } = await this.db.loginThrottle.deleteMany({
+      where: {
+        AND: [
+          { OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
+          { OR: [{ lastFailedAt: null }, { lastFailedAt: { lt: forgetBefore } }] },
+        ],
+      },
+    });
+    return count;
   }
 }
 

@@ -1,6 +1,9 @@
 import "server-only";
-import { cookies } from "next/headers";
+import { cookies, headers } from "next/headers";
+import { cache } from "react";
 import { appConfig } from "@/lib/config/index.ts";
+import { db } from "@/lib/db/index.ts";
+import { clientAddress } from "@/lib/security/client-address.ts";
 import { type User, users } from "@/lib/users/index.ts";
 import {
   anonymousSession,
@@ -11,6 +14,27 @@ import {
   signedInSession,
   unsealSession,
 } from "./seal.ts";
+import { type AppSession, SessionStore } from "./store.ts";
+
+export type { AppSession } from "./store.ts";
+
+/** The signed-in person with the session they are signed in through. */
+export type SignedInUser = User & {
+  /** When they entered their password for this session, in seconds since the epoch. */
+  authTime: number;
+  /** The session's public id (the OpenID Connect `sid`). */
+  sid: string;
+  /** "Remember me" was ticked for this session. */
+  persistent: boolean;
+  amr: string[];
+};
+
+let store: SessionStore | undefined;
+
+function sessions(): SessionStore {
+  store ??= new SessionStore(db());
+  return store;
+}
 
 /**
  * This request's session. The proxy gives every page request one, so a
@@ -23,13 +47,27 @@ export async function currentSession(): Promise<SessionData> {
   return (await unsealSession(seal, cookieSecret)) ?? anonymousSession();
 }
 
-/** The signed-in user, or null (never signed in, signed out, or the account was deleted). */
-export async function currentUser(): Promise<(User & { authTime: number }) | null> {
-  const session = await currentSession();
-  if (!session.user) return null;
-  const user = await users().findById(session.user.sub);
-  return user && { ...user, authTime: session.user.authTime };
-}
+/**
+ * The signed-in person, or null: never signed in, signed out (here or from
+ * another device), session expired, or account deleted. The session record
+ * is looked up on every request (once per request), so a copied cookie is
+ * worth nothing once its session has ended.
+ */
+export const currentUser = cache(async (): Promise<SignedInUser | null> => {
+  const cookie = (await currentSession()).session;
+  if (!cookie) return null;
+  const session = await sessions().findActive(cookie.id);
+  if (!session) return null;
+  const user = await users().findById(session.userId);
+  if (!user) return null;
+  return {
+    ...user,
+    authTime: Math.floor(session.authTime.getTime() / 1000),
+    sid: session.sid,
+    persistent: session.persistent,
+    amr: session.amr,
+  };
+});
 
 async function save(session: SessionData): Promise<void> {
   const { cookieSecret, secureCookies } = appConfig();
@@ -40,12 +78,54 @@ async function save(session: SessionData): Promise<void> {
   );
 }
 
-/** A new session for the user, with a new CSRF token (no session fixation). Server actions only. */
-export async function signIn(sub: string, persistent: boolean): Promise<void> {
-  await save(signedInSession(sub, persistent));
+/**
+ * Signs the person in: a new session record (with this browser's user agent
+ * and address, for the person's list of sessions) and a new cookie with a new
+ * CSRF token (no session fixation). An earlier session of this browser ends.
+ * Server actions only.
+ */
+export async function signIn(
+  userId: string,
+  persistent: boolean,
+  amr: string[] = ["pwd"],
+): Promise<AppSession> {
+  const previous = (await currentSession()).session;
+  if (previous) await sessions().delete(previous.id);
+  const requestHeaders = await headers();
+  const { secretId, session } = await sessions().create({
+    userId,
+    persistent,
+    amr,
+    userAgent: requestHeaders.get("user-agent") ?? "",
+    ipAddress: clientAddress(requestHeaders, appConfig().trustedProxies) ?? "",
+  });
+  await save(signedInSession(secretId, persistent));
+  return session;
 }
 
-/** Back to an anonymous session with a new CSRF token. Server actions only. */
+/** Ends this browser's session (the record too) and starts an anonymous one. Server actions only. */
 export async function signOut(): Promise<void> {
+  const previous = (await currentSession()).session;
+  if (previous) await sessions().delete(previous.id);
   await save(anonymousSession());
+}
+
+/** The person's live sessions, most recently used first. */
+export function listSessions(userId: string): Promise<AppSession[]> {
+  return sessions().list(userId);
+}
+
+/** Ends one of the person's sessions, named by its public `sid`; false if they have none such. */
+export function endSession(userId: string, sid: string): Promise<boolean> {
+  return sessions().end(userId, sid);
+}
+
+/** Ends every session of the person except the one with `keepSid` (usually the current one). */
+export function endOtherSessions(userId: string, keepSid: string): Promise<number> {
+  return sessions().endOthers(userId, keepSid);
+}
+
+/** Ends every session of the person (account deletion, "sign out everywhere"). */
+export function endAllSessions(userId: string): Promise<number> {
+  return sessions().endAll(userId);
 }

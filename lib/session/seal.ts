@@ -1,21 +1,23 @@
 import { randomBytes } from "node:crypto";
 import { sealData, unsealData } from "iron-session";
 import { z } from "zod";
+import { BROWSER_SESSION_SECONDS, REMEMBER_ME_SECONDS } from "./store.ts";
 
 /**
  * The app's session: one iron-session sealed (encrypted and signed) cookie.
  * Every visitor has one, signed in or not, because it carries the CSRF token
  * every form is checked against. Signing in or out replaces it, token included.
+ * Being signed in is not the seal's to say: it carries the id of a server-side
+ * session record (store.ts), which every request looks up.
  */
 export const sessionData = z.object({
   /** The CSRF token that every form of this session must send back. */
   csrf: z.string().min(32),
-  user: z
+  /** Present once signed in: names the server-side session record, which must still exist. */
+  session: z
     .object({
-      /** The user's id: the `sub` of their tokens. */
-      sub: z.string().min(1),
-      /** When they entered their password, in seconds since the epoch. */
-      authTime: z.number().int(),
+      /** The secret session id (the record keeps only its hash). */
+      id: z.string().min(32),
       /** "Remember me": a 30-day cookie instead of a browser-session one. */
       persistent: z.boolean(),
     })
@@ -23,9 +25,7 @@ export const sessionData = z.object({
 });
 export type SessionData = z.output<typeof sessionData>;
 
-export const REMEMBER_ME_SECONDS = 30 * 24 * 3600;
-/** A browser-session cookie has no expiry of its own; its seal still lapses after this. */
-export const BROWSER_SESSION_SECONDS = 12 * 3600;
+export { BROWSER_SESSION_SECONDS, REMEMBER_ME_SECONDS };
 
 /** `__Host-` makes the browser refuse the cookie unless Secure, host-only and Path=/. */
 export function sessionCookieName(secure: boolean): string {
@@ -36,15 +36,13 @@ export function anonymousSession(): SessionData {
   return { csrf: randomBytes(32).toString("base64url") };
 }
 
-export function signedInSession(sub: string, persistent: boolean, now = new Date()): SessionData {
-  return {
-    ...anonymousSession(),
-    user: { sub, authTime: Math.floor(now.getTime() / 1000), persistent },
-  };
+/** A new CSRF token with a signed-in session's secret id: no session fixation. */
+export function signedInSession(secretId: string, persistent: boolean): SessionData {
+  return { ...anonymousSession(), session: { id: secretId, persistent } };
 }
 
 function lifetimeSeconds(session: SessionData): number {
-  return session.user?.persistent ? REMEMBER_ME_SECONDS : BROWSER_SESSION_SECONDS;
+  return session.session?.persistent ? REMEMBER_ME_SECONDS : BROWSER_SESSION_SECONDS;
 }
 
 export function sealSession(session: SessionData, secret: string): Promise<string> {
@@ -69,6 +67,6 @@ export function sessionCookieOptions(session: SessionData, secure: boolean) {
     sameSite: "lax" as const,
     secure,
     path: "/",
-    ...(session.user?.persistent ? { maxAge: REMEMBER_ME_SECONDS } : {}),
+    ...(session.session?.persistent ? { maxAge: REMEMBER_ME_SECONDS } : {}),
   };
 }

@@ -24,6 +24,12 @@ const environment = z.object({
   ...sharedEnvironment,
   PORT: sharedEnvironment.PORT.transform(Number),
   HOST: z.string().optional(),
+  ADMIN_PORT: z
+    .string()
+    .default("3001")
+    .refine((value) => /^\d+$/.test(value) && Number(value) < 65536, "ADMIN_PORT must be a port number")
+    .transform(Number),
+  ADMIN_HOST: z.string().default("127.0.0.1"),
   ISSUER: httpUrl("ISSUER"),
   CONSENT_URL: httpUrl("CONSENT_URL"),
   // Read by the consent app; checked here too so a bad value stops the start.
@@ -61,6 +67,12 @@ export interface Config {
   cookieSecret: string;
   port: number;
   host: string | undefined;
+  /**
+   * Where the Hydra 2.x admin API listens. It is unauthenticated, as Hydra's
+   * admin port is, so it must never be reachable from the internet.
+   */
+  adminPort: number;
+  adminHost: string;
   /** Public base URL, without a trailing slash; the `iss` of every token. */
   issuer: string;
   consentUrl: string;
@@ -94,6 +106,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   if (!e.SYSTEM_SECRET) throw new ConfigError("SYSTEM_SECRET is required (at least 16 characters)");
+  if (e.ADMIN_PORT === e.PORT && e.ADMIN_PORT !== 0)
+    throw new ConfigError("ADMIN_PORT must differ from PORT (the admin API has its own listener)");
   let issuer = e.ISSUER ?? `http://localhost:${e.PORT}`;
   if (issuer.endsWith("/")) issuer = issuer.slice(0, -1);
   const [rootId, ...rootSecret] = e.FORCE_ROOT_CLIENT_CREDENTIALS?.split(":") ?? [];
@@ -103,6 +117,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cookieSecret: e.COOKIE_SECRET ?? deriveCookieSecret(e.SYSTEM_SECRET),
     port: e.PORT,
     host: e.HOST,
+    adminPort: e.ADMIN_PORT,
+    adminHost: e.ADMIN_HOST,
     issuer,
     consentUrl: e.CONSENT_URL ?? `${issuer}/consent`,
     forceRootClient: rootId ? { id: rootId, secret: rootSecret.join(":") } : undefined,

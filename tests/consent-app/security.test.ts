@@ -106,11 +106,11 @@ describe("security headers", () => {
 
 describe("sealed sessions", () => {
   test("round-trip, and every new session has its own CSRF token", async () => {
-    const session = signedInSession("user-1", true, new Date("2026-01-01T00:00:00Z"));
+    const session = signedInSession("a-secret-session-id-of-at-least-32-chars", true);
     const sealed = await sealSession(session, SECRET);
     assert.deepEqual(await unsealSession(sealed, SECRET), session);
     assert.notEqual(anonymousSession().csrf, anonymousSession().csrf);
-    assert.notEqual(signedInSession("user-1", false).csrf, session.csrf);
+    assert.notEqual(signedInSession("a-secret-session-id-of-at-least-32-chars", false).csrf, session.csrf);
   });
 
   test("a tampered, foreign or malformed cookie is no session", async () => {
@@ -124,7 +124,10 @@ describe("sealed sessions", () => {
   test("cookies: HttpOnly, SameSite=Lax, Secure and __Host- on https; 30 days only with Remember me", () => {
     assert.equal(sessionCookieName(true), "__Host-portico-session");
     assert.equal(sessionCookieName(false), "portico-session");
-    const remembered = sessionCookieOptions(signedInSession("u", true), true);
+    const remembered = sessionCookieOptions(
+      signedInSession("a-secret-session-id-of-at-least-32-chars", true),
+      true,
+    );
     assert.deepEqual(remembered, {
       httpOnly: true,
       sameSite: "lax",
@@ -132,7 +135,10 @@ describe("sealed sessions", () => {
       path: "/",
       maxAge: 30 * 24 * 3600,
     });
-    const browserSession = sessionCookieOptions(signedInSession("u", false), false);
+    const browserSession = sessionCookieOptions(
+      signedInSession("a-secret-session-id-of-at-least-32-chars", false),
+      false,
+    );
     assert.equal("maxAge" in browserSession, false);
     assert.equal(browserSession.secure, false);
   });

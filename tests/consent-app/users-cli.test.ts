@@ -76,7 +76,10 @@ describe("users CLI", () => {
       ],
       [["create", "--email", "cat@example.com", "--password", "short"], /8 to 128 characters/],
       [["delete", "--email", "nobody@example.com"], /No user has the email nobody@example.com/],
-      [["set-password", "--email", "nobody@example.com", "--password", "long enough"], /No user has the email/],
+      [
+        ["set-password", "--email", "nobody@example.com", "--password", "long enough"],
+        /No user has the email/,
+      ],
       [["set-password", "--email", "ann@example.com", "--password", "short"], /8 to 128 characters/],
       [["verify-email", "--email", "nobody@example.com"], /No user has the email nobody@example.com/],
       [["frobnicate"], /Usage:/],

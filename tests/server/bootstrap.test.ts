@@ -178,6 +178,7 @@ describe("workers", () => {
           DATABASE_URL: database.url,
           PORT: String(port),
           HOST: "127.0.0.1",
+          ADMIN_PORT: String(await freePort()),
           WORKERS: "2",
           BCRYPT_COST: "4",
         } as unknown as NodeJS.ProcessEnv,

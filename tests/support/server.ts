@@ -59,6 +59,8 @@ export async function freshDatabase(backend: Backend): Promise<{ url: string; dr
 
 export interface Portico {
   url: string;
+  /** The Hydra 2.x admin API's listener (ADMIN_PORT, a free port of its own). */
+  adminUrl: string;
   databaseUrl: string;
   root: { id: string; secret: string };
   /** Everything the process wrote to stdout and stderr so far. */
@@ -100,6 +102,21 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   throw new Error(`Portico did not become healthy:\n${output()}`);
 }
 
+/** The admin listener binds before the public one; this confirms it answers. */
+async function waitForAdmin(url: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`Portico exited with ${child.exitCode}:\n${output()}`);
+    try {
+      if ((await fetch(`${url}/health/alive`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`The admin API did not answer:\n${output()}`);
+}
+
 /** Starts `server/main.ts` as its own process on a free port and a fresh database. */
 export async function startPortico(options: StartOptions = {}): Promise<Portico> {
   const backend = options.backend ?? "sqlite";
@@ -108,6 +125,8 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
     : await freshDatabase(backend);
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  // Every server a test starts has its own admin port: the default (3001) would collide.
+  const adminPort = await freePort();
   const root = { id: "root", secret: randomBytes(18).toString("base64url") };
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
@@ -116,6 +135,8 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
     DATABASE_URL: database.url,
     PORT: String(port),
     HOST: "127.0.0.1",
+    ADMIN_PORT: String(adminPort),
+    ADMIN_HOST: "127.0.0.1",
     ISSUER: url,
     SYSTEM_SECRET: "test-system-secret-0123456789",
     FORCE_ROOT_CLIENT_CREDENTIALS: `${root.id}:${root.secret}`,
@@ -154,8 +175,12 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
     return ((await response.json()) as { access_token: string }).access_token;
   };
 
+  const adminUrl = `http://127.0.0.1:${options.env?.ADMIN_PORT ?? adminPort}`;
+  await waitForAdmin(adminUrl, child, output);
+
   return {
     url,
+    adminUrl,
     databaseUrl: database.url,
     root,
     output,

@@ -28,7 +28,7 @@ export function OverviewSection({ account: { user, session } }: { account: Accou
           <dt className="text-slate-600 dark:text-slate-400">Signed in</dt>
           <dd className="mt-0.5 font-medium">
             {dateFormat.format(new Date(user.authTime * 1000))} UTC
-            {session.user?.persistent ? " · remembered on this device" : ""}
+            {user.persistent ? " · remembered on this device" : ""}
           </dd>
         </div>
       </dl>

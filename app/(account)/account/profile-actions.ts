@@ -11,7 +11,7 @@ import { navigate } from "@/lib/actions/navigation.ts";
 import { appConfig } from "@/lib/config/index.ts";
 import { log } from "@/lib/log/index.ts";
 import { clientAddress } from "@/lib/security/client-address.ts";
-import { currentSession, currentUser, signIn } from "@/lib/session/index.ts";
+import { currentUser, signIn } from "@/lib/session/index.ts";
 import { authenticate } from "@/lib/users/authenticate.ts";
 import { emailAddress } from "@/lib/users/email.ts";
 import { assessPassword, NEW_PASSWORD_MAX_LENGTH } from "@/lib/users/password-policy.ts";
@@ -41,8 +41,8 @@ export const confirmPasswordAction = formAction(
     if (!outcome.ok) {
       return { status: "error", code: outcome.code, message: signInFailureMessage(outcome) };
     }
-    const session = await currentSession();
-    await signIn(user.id, session.user?.persistent ?? false);
+    // A new session record with a new sign-in time; this browser's old one ends.
+    await signIn(user.id, user.persistent);
     log().info("password confirmed for account changes", { user: user.id });
     redirect("/account?done=confirmed");
   },

@@ -1,0 +1,55 @@
+import { expect, test } from "./fixtures.ts";
+
+test.describe("server-side sessions", () => {
+  test("a copy of the session cookie stops working when its session signs out", async ({
+    browser,
+    loginPage,
+    accountPage,
+    user,
+    db,
+    clientAddress,
+    baseURL,
+  }) => {
+    await loginPage.goto();
+    await loginPage.signIn(user.email, user.password, { rememberMe: true });
+    await expect(accountPage.page).toHaveURL(/\/account$/);
+    const stolen = await accountPage.page.context().cookies();
+    const sessionRows = await db.session.findMany({ where: { userId: user.id } });
+    expect(sessionRows).toHaveLength(1);
+    expect(sessionRows[0]).toMatchObject({ persistent: true, ipAddress: clientAddress });
+    expect(sessionRows[0]!.userAgent).not.toBe("");
+
+    // Another browser with the copied cookie is signed in as long as the session lives…
+    const thief = await browser.newContext({
+      baseURL,
+      extraHTTPHeaders: { "x-forwarded-for": "198.19.0.1" },
+    });
+    await thief.addCookies(stolen);
+    const thiefPage = await thief.newPage();
+    await thiefPage.goto("/account");
+    await expect(thiefPage.getByText(user.email)).toBeVisible();
+
+    // …and not a moment after the person signs out.
+    await accountPage.signOutButton.click();
+    await expect(loginPage.page.getByText("You have signed out.")).toBeVisible();
+    expect(await db.session.count({ where: { userId: user.id } })).toBe(0);
+    await thiefPage.goto("/account");
+    await expect(thiefPage).toHaveURL(/\/login\?next=%2Faccount|\/login\?next=\/account/);
+    await expect(thiefPage.getByText(user.email)).toHaveCount(0);
+    await thief.close();
+  });
+
+  test("ending a session on the server signs that browser out on its next request", async ({
+    loginPage,
+    accountPage,
+    user,
+    db,
+  }) => {
+    await loginPage.goto();
+    await loginPage.signIn(user.email, user.password);
+    await expect(accountPage.page).toHaveURL(/\/account$/);
+    await db.session.deleteMany({ where: { userId: user.id } });
+    await accountPage.page.goto("/account");
+    await loginPage.expectShown();
+  });
+});

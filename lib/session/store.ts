@@ -1,0 +1,153 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Database } from "@/db/client.ts";
+
+/** One signed-in browser, as the app and its pages see it (never the secret session id). */
+export interface AppSession {
+  /** Public id of the session: the OpenID Connect `sid` claim, and what a page names to end it. */
+  sid: string;
+  userId: string;
+  createdAt: Date;
+  /** When the person entered their password for this session. */
+  authTime: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  /** "Remember me": the cookie outlives the browser session. */
+  persistent: boolean;
+  userAgent: string;
+  ipAddress: string;
+  /** How the person authenticated (RFC 8176 values, e.g. `pwd`). */
+  amr: string[];
+}
+
+export interface NewSession {
+  userId: string;
+  persistent: boolean;
+  userAgent?: string;
+  ipAddress?: string;
+  amr?: string[];
+}
+
+export const REMEMBER_ME_SECONDS = 30 * 24 * 3600;
+/** A browser-session cookie has no expiry of its own, so its record lapses after this. */
+export const BROWSER_SESSION_SECONDS = 12 * 3600;
+/** lastSeenAt is written at most this often, so reading pages does not turn into a write each. */
+const TOUCH_EVERY_MS = 60_000;
+/** Free text from the browser is cut to this length before it is stored. */
+const USER_AGENT_MAX = 512;
+
+/** The table keeps only a hash of the secret session id: a copy of the table signs no one in. */
+export function sessionIdHash(secretId: string): string {
+  return createHash("sha256").update(secretId).digest("base64url");
+}
+
+type Row = {
+  sid: string;
+  userId: string;
+  createdAt: Date;
+  authTime: Date;
+  lastSeenAt: Date;
+  expiresAt: Date;
+  persistent: boolean;
+  userAgent: string;
+  ipAddress: string;
+  amr: string;
+};
+
+function fromRow({ amr, ...row }: Row): AppSession {
+  const parsed: unknown = JSON.parse(amr);
+  return { ...row, amr: Array.isArray(parsed) ? parsed.filter((v) => typeof v === "string") : [] };
+}
+
+const FIELDS = {
+  sid: true,
+  userId: true,
+  createdAt: true,
+  authTime: true,
+  lastSeenAt: true,
+  expiresAt: true,
+  persistent: true,
+  userAgent: true,
+  ipAddress: true,
+  amr: true,
+} as const;
+
+/**
+ * Server-side sessions of the login & consent app. The browser's sealed
+ * cookie holds a random secret id; the record it names must exist and be
+ * unexpired on every request, so deleting the record (sign-out, "sign out
+ * everywhere", a password reset, deleting the person) ends the session even
+ * for a copy of the cookie.
+ */
+export class SessionStore {
+  constructor(private readonly db: Database) {}
+
+  /** A new session; `secretId` goes into the sealed cookie and nowhere else. */
+  async create(input: NewSession, now = new Date()): Promise<{ secretId: string; session: AppSession }> {
+    const secretId = randomBytes(32).toString("base64url");
+    const lifetime = input.persistent ? REMEMBER_ME_SECONDS : BROWSER_SESSION_SECONDS;
+    const row = await this.db.session.create({
+      data: {
+        id: sessionIdHash(secretId),
+        sid: randomBytes(24).toString("base64url"),
+        userId: input.userId,
+        createdAt: now,
+        authTime: now,
+        lastSeenAt: now,
+        expiresAt: new Date(now.getTime() + lifetime * 1000),
+        persistent: input.persistent,
+        userAgent: (input.userAgent ?? "").slice(0, USER_AGENT_MAX),
+        ipAddress: input.ipAddress ?? "",
+        amr: JSON.stringify(input.amr ?? ["pwd"]),
+      },
+      select: FIELDS,
+    });
+    return { secretId, session: fromRow(row) };
+  }
+
+  /** The live session a cookie's secret id names, or null; notes that it was seen. */
+  async findActive(secretId: string, now = new Date()): Promise<AppSession | null> {
+    const id = sessionIdHash(secretId);
+    const row = await this.db.session.findUnique({ where: { id }, select: FIELDS });
+    if (!row || row.expiresAt <= now) return null;
+    if (now.getTime() - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
+      await this.db.session.updateMany({ where: { id }, data: { lastSeenAt: now } });
+      row.lastSeenAt = now;
+    }
+    return fromRow(row);
+  }
+
+  /** Ends the session a cookie's secret id names (sign-out). */
+  async delete(secretId: string): Promise<void> {
+    await this.db.session.deleteMany({ where: { id: sessionIdHash(secretId) } });
+  }
+
+  /** The person's live sessions, most recently used first. */
+  async list(userId: string, now = new Date()): Promise<AppSession[]> {
+    const rows = await this.db.session.findMany({
+      where: { userId, expiresAt: { gt: now } },
+      orderBy: { lastSeenAt: "desc" },
+      select: FIELDS,
+    });
+    return rows.map(fromRow);
+  }
+
+  /** Ends one of the person's sessions by its public `sid`; false when they have none such. */
+  async end(userId: string, sid: string): Promise<boolean> {
+    return (await this.db.session.deleteMany({ where: { userId, sid } })).count > 0;
+  }
+
+  /** Ends every session of the person but `keepSid`'s; how many ended. */
+  async endOthers(userId: string, keepSid: string): Promise<number> {
+    return (await this.db.session.deleteMany({ where: { userId, sid: { not: keepSid } } })).count;
+  }
+
+  /** Ends every session of the person; how many ended. */
+  async endAll(userId: string): Promise<number> {
+    return (await this.db.session.deleteMany({ where: { userId } })).count;
+  }
+
+  /** Deletes expired records (housekeeping); how many. */
+  async purgeExpired(now = new Date()): Promise<number> {
+    return (await this.db.session.deleteMany({ where: { expiresAt: { lte: now } } })).count;
+  }
+}

@@ -1,0 +1,43 @@
+import { Hono } from "hono";
+import { describeError } from "@/common/log.ts";
+import type { Services } from "@/server/services.ts";
+import { healthRoutes } from "./health/routes.ts";
+import { AdminError, adminErrorResponse, toAdminError } from "./http/errors.ts";
+
+/**
+ * The Hydra 2.x admin API (Hydra v26's OpenAPI document), served on its own
+ * listener (ADMIN_HOST:ADMIN_PORT). Like Hydra's admin port it has no
+ * authentication: whoever reaches it administers the server, so it listens
+ * on the loopback interface by default and must never face the internet.
+ * It works on the same stores as the 2017 API.
+ */
+export function createAdminApi(services: Services): Hono {
+  const api = new Hono({ strict: true });
+
+  api.use(async (c, next) => {
+    const started = performance.now();
+    await next();
+    // Answers can carry a client secret or private keys: no cache may keep them.
+    if (!c.res.headers.has("cache-control")) c.header("cache-control", "no-store");
+    services.stats.record(c.res.status, performance.now() - started);
+  });
+
+  healthRoutes(api, services);
+
+  api.notFound(() =>
+    adminErrorResponse(AdminError.notFound("No operation at this method and path on the admin API")),
+  );
+  api.onError((error, c) => {
+    const known = toAdminError(error);
+    if (known) return adminErrorResponse(known);
+    services.log.error("admin request failed", {
+      method: c.req.method,
+      path: c.req.path,
+      ...describeError(error),
+    });
+    return adminErrorResponse(
+      new AdminError(500, "server_error", "The server could not complete the request"),
+    );
+  });
+  return api;
+}
