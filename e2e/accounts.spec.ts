@@ -1,5 +1,6 @@
+import type { Browser, Page } from "@playwright/test";
 import { linkIn } from "@/tests/support/mailbox.ts";
-import { expect, signInThroughDemo, test } from "./fixtures.ts";
+import { expect, signInThroughDemo, type TestUser, test } from "./fixtures.ts";
 import {
   AccountSettings,
   expectCheckInbox,
@@ -8,8 +9,27 @@ import {
   SignUpPage,
   VerifyEmailPage,
 } from "./pages/accounts.ts";
+import { LoginPage } from "./pages/login.ts";
 
 const STRONG = "plum quartz lantern 42";
+
+/** The same person signed in from another browser (its own context and address). */
+async function signedInElsewhere(
+  browser: Browser,
+  baseURL: string | undefined,
+  user: TestUser,
+): Promise<{ page: Page; close(): Promise<void> }> {
+  const context = await browser.newContext({
+    baseURL,
+    extraHTTPHeaders: { "x-forwarded-for": "198.19.7.7" },
+  });
+  const page = await context.newPage();
+  const login = new LoginPage(page);
+  await login.goto();
+  await login.signIn(user.email, user.password);
+  await expect(page).toHaveURL(/\/account$/);
+  return { page, close: () => context.close() };
+}
 
 test.describe("people manage their own accounts", () => {
   test("sign-up → verify → sign-in, and the apps see a verified address", async ({
@@ -62,7 +82,7 @@ test.describe("people manage their own accounts", () => {
 
     await page.goto("/account");
     const settings = new AccountSettings(page);
-    await expect(settings.emailStatus()).toHaveText("· Not confirmed yet");
+    await expect(settings.emailStatus()).toHaveText("Your email address is not confirmed yet.");
     await page.getByRole("button", { name: "Send the confirmation email again" }).click();
     await expect(page.getByText("We sent the confirmation email again")).toBeVisible();
     const first = linkIn(await inbox.receive(email, 1), `${baseURL}/verify-email?token=`);
@@ -72,7 +92,7 @@ test.describe("people manage their own accounts", () => {
     await page.goto(second);
     await new VerifyEmailPage(page).confirm();
     await page.goto("/account");
-    await expect(settings.emailStatus()).toHaveText("· Confirmed");
+    await expect(settings.emailStatus()).toHaveText("Your email address is confirmed.");
   });
 
   test("signing up with a registered address gets the same answer; the inbox says there is an account", async ({
@@ -90,13 +110,15 @@ test.describe("people manage their own accounts", () => {
     expect(await db.user.count({ where: { email: user.email } })).toBe(1);
   });
 
-  test("forgot → reset → sign in with the new password; the link works once", async ({
+  test("forgot → reset → sign in with the new password; the link works once; other sessions end", async ({
     page,
+    browser,
     loginPage,
     user,
     inbox,
     baseURL,
   }) => {
+    const elsewhere = await signedInElsewhere(browser, baseURL, user);
     await loginPage.goto();
     await page.getByRole("link", { name: "Forgot password?" }).click();
     await new ForgotPasswordPage(page).request(user.email);
@@ -119,6 +141,35 @@ test.describe("people manage their own accounts", () => {
 
     await page.goto(link);
     await expect(page.getByRole("heading", { name: "This link does not work" })).toBeVisible();
+
+    await elsewhere.page.goto("/account");
+    await expect(elsewhere.page).toHaveURL(/\/login/);
+    await elsewhere.close();
+  });
+
+  test("the session list marks this browser; ending another session signs that browser out", async ({
+    page,
+    browser,
+    loginPage,
+    user,
+    baseURL,
+  }) => {
+    const elsewhere = await signedInElsewhere(browser, baseURL, user);
+    await loginPage.goto();
+    await loginPage.signIn(user.email, user.password);
+    await expect(page).toHaveURL(/\/account$/);
+    const sessions = page.getByRole("list", { name: "Sessions" }).getByRole("listitem");
+    await expect(sessions).toHaveCount(2);
+    await expect(sessions.filter({ hasText: "This browser" })).toHaveCount(1);
+    await expect(sessions.first()).toContainText("Chrome");
+    await expect(sessions.filter({ hasText: "198.19.7.7" })).toHaveCount(1);
+
+    await page.getByRole("button", { name: /^End session: / }).click();
+    await expect(page.getByText("That session was ended")).toBeVisible();
+    await expect(sessions).toHaveCount(1);
+    await elsewhere.page.goto("/account");
+    await expect(elsewhere.page).toHaveURL(/\/login/);
+    await elsewhere.close();
   });
 
   test("'Forgot password?' for an unknown address looks the same, and its inbox says there is no account", async ({
@@ -162,7 +213,7 @@ test.describe("people manage their own accounts", () => {
     expect((await inbox.receive(user.email)).text).toContain(`changed to ${next}`);
     await page.goto("/account");
     await expect(page.getByText(next).first()).toBeVisible();
-    await expect(settings.emailStatus()).toHaveText("· Confirmed");
+    await expect(settings.emailStatus()).toHaveText("Your email address is confirmed.");
 
     await settings.changePassword("not my password", STRONG);
     await expect(page.getByText("That is not your current password.")).toBeVisible();
@@ -203,7 +254,7 @@ test.describe("without JavaScript", () => {
     await loginPage.goto();
     await loginPage.signIn(email, STRONG);
     await expect(page).toHaveURL(/\/account$/);
-    await expect(new AccountSettings(page).emailStatus()).toHaveText("· Confirmed");
+    await expect(new AccountSettings(page).emailStatus()).toHaveText("Your email address is confirmed.");
   });
 
   test("forgot → reset → sign in", async ({ page, loginPage, user, inbox, baseURL }) => {

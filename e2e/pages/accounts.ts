@@ -119,6 +119,6 @@ export class AccountSettings {
   }
 
   emailStatus(): Locator {
-    return this.page.getByText(/· (Confirmed|Not confirmed yet)/);
+    return this.page.getByText(/^Your email address is (confirmed|not confirmed yet)\.$/);
   }
 }

@@ -231,9 +231,10 @@ export class Accounts {
 
   /**
    * Sets the new password from a reset link, in one transaction that uses
-   * the link and every other reset link of the person up. The link proves
-   * the person reads mail at the address, so the address counts as verified.
-   * Ending the person's other sessions is the caller's part.
+   * the link and every other reset link of the person up, and ends every
+   * session of theirs (whoever knew the old password is signed out). The
+   * link proves the person reads mail at the address, so the address counts
+   * as verified. Tokens issued to apps are left alone.
    */
   async resetPassword(token: unknown, password: string): Promise<LinkOutcome> {
     const found = await findToken(this.db, token, ["reset_password"]);
@@ -245,6 +246,7 @@ export class Accounts {
       await tx.accountToken.deleteMany({ where: { userId: row.userId, purpose: "reset_password" } });
       const current = await tx.user.findUnique({ where: { id: row.userId }, select: { email: true } });
       if (!current || current.email !== row.email) return null;
+      await tx.session.deleteMany({ where: { userId: row.userId } });
       return tx.user.update({
         where: { id: row.userId },
         data: { passwordHash, emailVerifiedAt: { set: new Date() } },
@@ -258,10 +260,16 @@ export class Accounts {
     return this.db.user.update({ where: { id: userId }, data: { name: name.trim() }, select: PUBLIC_FIELDS });
   }
 
-  /** Replaces the password; the caller checked the current one (throttled, as a sign-in). */
-  async setPassword(userId: string, password: string): Promise<void> {
+  /**
+   * Replaces the password (the caller checked the current one, throttled as
+   * a sign-in) and ends every other session of the person, in one transaction.
+   */
+  async setPassword(userId: string, password: string, keepSid: string): Promise<void> {
     const passwordHash = await hashPassword(password);
-    await this.db.user.update({ where: { id: userId }, data: { passwordHash } });
+    await this.db.$transaction([
+      this.db.user.update({ where: { id: userId }, data: { passwordHash } }),
+      this.db.session.deleteMany({ where: { userId, sid: { not: keepSid } } }),
+    ]);
   }
 
   /**

@@ -111,7 +111,7 @@ export function resetPasswordMessage(input: { name?: string; link: string }): Ma
     greeting: hello(input.name),
     paragraphs: [
       "Someone, probably you, asked to reset the password of your account. Choose a new password with the link below.",
-      "Resetting signs you out on every other device.",
+      "Resetting signs you out everywhere you are signed in.",
     ],
     action: { label: "Choose a new password", url: input.link },
     footnote: `The link works once, for 1 hour, and only the newest link you asked for works. ${NOT_YOU}`,

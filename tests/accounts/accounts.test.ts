@@ -7,6 +7,7 @@ import { Accounts } from "@/lib/accounts/accounts.ts";
 import { MAIL_RECIPIENT_POLICY } from "@/lib/accounts/throttle.ts";
 import { brand } from "@/lib/brand/brand.ts";
 import { createMailer } from "@/lib/mail/transport.ts";
+import { SessionStore } from "@/lib/session/store.ts";
 import { verifyPassword } from "@/lib/users/passwords.ts";
 import { UserStore } from "@/lib/users/store.ts";
 import { linkIn, type Mailbox, startMailbox } from "@/tests/support/mailbox.ts";
@@ -126,6 +127,9 @@ for (const backend of BACKENDS) {
     test("a reset link works once, for an hour; a newer one or a reset voids the older", async () => {
       const email = address("dan");
       const dan = await users.create({ email, password: "the original one" });
+      const sessions = new SessionStore(db);
+      await sessions.create({ userId: dan.id, persistent: true });
+      await sessions.create({ userId: dan.id, persistent: false });
       await accounts.requestPasswordReset(email, "192.0.2.2");
       await accounts.requestPasswordReset(email, "192.0.2.2");
       const [first, second] = inbox(email).map((mail) =>
@@ -141,12 +145,28 @@ for (const backend of BACKENDS) {
       const reset = await accounts.resetPassword(second, "a new passphrase");
       assert.ok(reset.ok);
       assert.ok(reset.user.emailVerifiedAt instanceof Date, "the link proved the address");
+      assert.deepEqual(await sessions.list(dan.id), [], "a reset ends every session");
       assert.ok(await verifyPassword((await users.findCredentials(email))?.passwordHash, "a new passphrase"));
       assert.deepEqual(await accounts.resetPassword(second, "yet another passphrase"), {
         ok: false,
         problem: "invalid",
       });
       assert.equal(await db.accountToken.count({ where: { userId: dan.id } }), 0);
+    });
+
+    test("a change of password ends every other session, in the same transaction", async () => {
+      const jo = await users.create({ email: address("jo"), password: "the original one" });
+      const sessions = new SessionStore(db);
+      const { session: kept } = await sessions.create({ userId: jo.id, persistent: false });
+      await sessions.create({ userId: jo.id, persistent: false });
+      await accounts.setPassword(jo.id, "a new passphrase", kept.sid);
+      assert.deepEqual(
+        (await sessions.list(jo.id)).map((session) => session.sid),
+        [kept.sid],
+      );
+      assert.ok(
+        await verifyPassword((await users.findCredentials(jo.email))?.passwordHash, "a new passphrase"),
+      );
     });
 
     test("'Forgot password?' for an unknown address answers the same and mails that there is no account", async () => {

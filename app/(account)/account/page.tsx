@@ -8,6 +8,7 @@ import { OverviewSection } from "./overview-section.tsx";
 import { PasswordSection } from "./password-section.tsx";
 import { ProfileSection } from "./profile-section.tsx";
 import { RememberedSection } from "./remembered-section.tsx";
+import { SessionsSection } from "./sessions-section.tsx";
 
 export const metadata: Metadata = { title: "Your account" };
 
@@ -36,6 +37,7 @@ export default async function AccountPage({
         <ConfirmPasswordSection account={account} />
         <ProfileSection account={account} />
         <PasswordSection account={account} />
+        <SessionsSection account={account} />
         <RememberedSection account={account} />
       </div>
     </Shell>

@@ -129,7 +129,7 @@ export const changePasswordAction = accountAction(
         fieldErrors: { password: problem },
       };
     }
-    await accountService().setPassword(user.id, input.password);
+    await accountService().setPassword(user.id, input.password, user.sid);
     log().info("password changed", { user: user.id });
     redirect("/account?done=password");
   },

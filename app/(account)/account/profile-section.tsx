@@ -20,14 +20,11 @@ export function ProfileSection({ account: { user, session, done } }: { account: 
         </div>
       )}
       <div className="mt-4 rounded-lg bg-slate-50 px-4 py-3 text-sm dark:bg-slate-800/60">
-        <p>
-          <span className="font-medium break-all">{user.email}</span>{" "}
-          {user.emailVerifiedAt ? (
-            <span className="text-green-800 dark:text-green-300">· Confirmed</span>
-          ) : (
-            <span className="text-amber-800 dark:text-amber-300">· Not confirmed yet</span>
-          )}
-        </p>
+        {user.emailVerifiedAt ? (
+          <p className="text-green-800 dark:text-green-300">Your email address is confirmed.</p>
+        ) : (
+          <p className="text-amber-800 dark:text-amber-300">Your email address is not confirmed yet.</p>
+        )}
         {!user.emailVerifiedAt && (
           <div className="mt-3 space-y-3">
             <p className="text-slate-600 dark:text-slate-400">

@@ -29,7 +29,7 @@ export default async function ResetPasswordPage({
     <Shell>
       <Card>
         <Heading>Choose a new password</Heading>
-        <Lead>For {link.user.email}. Setting it signs you out on every other device.</Lead>
+        <Lead>For {link.user.email}. Setting it signs you out everywhere you are signed in.</Lead>
         <ResetPasswordForm csrf={session.csrf} token={token} />
       </Card>
     </Shell>
