@@ -17,7 +17,7 @@
  * bench/results/profile-<timestamp>-<scenario>.cpuprofile.json (ignored by
  * git; open it in Chrome DevTools → Performance, or speedscope).
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import autocannon from "autocannon";
@@ -176,10 +176,11 @@ function finish(
   window: { fromMs: number; toMs: number; endWallMs: number },
   load: LoadResult,
 ) {
-  // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (1 is tsx's loader).
-  const file = readdirSync(profileDir).find(
-    (name) => name.endsWith(".cpuprofile") && name.split(".")[4] === "0",
-  );
+  // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is a process's main thread. The
+  // short-lived setup child (migrations, bootstrap) writes one too; the serving process's is the largest.
+  const file = readdirSync(profileDir)
+    .filter((name) => name.endsWith(".cpuprofile") && name.split(".")[4] === "0")
+    .sort((a, b) => statSync(join(profileDir, b)).size - statSync(join(profileDir, a)).size)[0];
   if (!file) throw new Error(`no main-thread .cpuprofile written in ${profileDir}`);
   const kept = `${keptPrefix}-${scenario}.cpuprofile.json`;
   copyFileSync(join(profileDir, file), kept);

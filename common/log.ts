@@ -1,6 +1,7 @@
-export type LogLevel = "error" | "warn" | "info" | "debug";
+import pino, { type DestinationStream } from "pino";
 
-const ORDER: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3 };
+export const LOG_LEVELS = ["error", "warn", "info", "debug"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
@@ -9,24 +10,53 @@ export interface Logger {
   debug(message: string, fields?: Record<string, unknown>): void;
 }
 
+// Callers pass facts, never secrets. Should a field with one of these names
+// reach the logger anyway (at the top level, or one level down, as in
+// `headers.authorization`), its value is replaced before the line is written.
+const SECRET_FIELDS = [
+  "secret",
+  "client_secret",
+  "password",
+  "token",
+  "access_token",
+  "refresh_token",
+  "id_token",
+  "authorization_code",
+  "consent_verifier",
+  "verifier",
+  "authorization",
+  "cookie",
+  "private_key",
+];
+const REDACT = SECRET_FIELDS.flatMap((field) => [field, `*.${field}`]);
+
 /**
- * One line per event on stderr, the same format for both halves (the consent
- * app labels its lines `[consent]`). Callers pass facts, never secrets:
- * tokens, client secrets, passwords, consent verifiers and private keys are
- * never handed to the logger.
+ * One JSON line per event on stderr (pino), the same for both halves; the
+ * consent app's lines carry `"component": "consent"`. `destination` is for
+ * tests.
  */
-export function createLogger(level: LogLevel, label?: string): Logger {
-  const tag = label ? ` [${label}]` : "";
+export function createLogger(level: LogLevel, label?: string, destination?: DestinationStream): Logger {
+  const logger = pino(
+    {
+      level,
+      base: label ? { component: label } : { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (name) => ({ level: name }) },
+      redact: { paths: REDACT, censor: "[redacted]" },
+    },
+    destination ?? pino.destination({ fd: 2, sync: true }),
+  );
   const write = (at: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
-    if (ORDER[at] > ORDER[level]) return;
-    const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : "";
-    process.stderr.write(`${new Date().toISOString()} ${at.toUpperCase()}${tag} ${message}${extra}\n`);
+    if (fields) logger[at](fields, message);
+    else logger[at](message);
   };
   return { error: write("error"), warn: write("warn"), info: write("info"), debug: write("debug") };
 }
 
-/** What an unexpected error may show in a log: its kind and first message line, no stack, no request data. */
-export function describeError(error: unknown): Record<string, unknown> {
-  if (error instanceof Error) return { error: error.name, message: error.message.split("\n")[0] };
-  return { error: String(error) };
+/**
+ * An unexpected error for a log line: pino writes its kind, message and stack
+ * trace, so a 5xx can be traced in the log (the response never shows any of it).
+ */
+export function describeError(error: unknown): { err: unknown } {
+  return { err: error };
 }

@@ -48,7 +48,8 @@ export interface Revisions {
 export const REVISION_ROW = 1;
 
 const CLIENT_COLUMNS = `"id", "name", "secretHash", "redirectUris", "grantTypes", "responseTypes", "scope",
-  "owner", "policyUri", "tosUri", "clientUri", "logoUri", "contacts", "public", "createdAt", "updatedAt"`;
+  "owner", "policyUri", "tosUri", "clientUri", "logoUri", "contacts", "public", "skipConsent",
+  "postLogoutRedirectUris", "backchannelLogoutUri", "backchannelLogoutSessionRequired", "createdAt", "updatedAt"`;
 const TOKEN_COLUMNS = `"hash", "grantId", "clientId", "subject", "scopes", "extra", "issuedAt", "expiresAt", "revokedAt"`;
 
 const prefixed = (alias: string, columns: string) =>
@@ -119,6 +120,10 @@ function clientRow(r: Record<string, Value>): OAuth2Client {
     logoUri: r.logoUri as string,
     contacts: r.contacts as string,
     public: toBoolean(r.public as Value),
+    skipConsent: toBoolean(r.skipConsent as Value),
+    postLogoutRedirectUris: r.postLogoutRedirectUris as string,
+    backchannelLogoutUri: r.backchannelLogoutUri as string,
+    backchannelLogoutSessionRequired: toBoolean(r.backchannelLogoutSessionRequired as Value),
     createdAt: toDate(r.createdAt as Value),
     updatedAt: toDate(r.updatedAt as Value),
   };

@@ -13,11 +13,15 @@ import { startPortico } from "@/tests/support/server.ts";
  * other's messages.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
-  if (!existsSync(join(process.cwd(), ".next", "BUILD_ID"))) {
+  if (
+    !existsSync(join(process.cwd(), ".next", "BUILD_ID")) ||
+    !existsSync(join(process.cwd(), "dist", "server", "main.js"))
+  ) {
     throw new Error("The browser tests run against a production build: run `npm run build` first.");
   }
   const mailbox = await startMailbox();
   const portico = await startPortico({
+    compiled: true,
     env: { PORTICO_DEMO: "1", TRUST_PROXY: "1", SMTP_URL: mailbox.smtpUrl },
   });
   process.env.PORTICO_E2E_URL = portico.url;

@@ -48,15 +48,22 @@ function systemSecret(): string {
 }
 
 function buildIfNeeded(): void {
-  if (existsSync(join(process.cwd(), ".next", "BUILD_ID"))) return;
-  console.log("Building the pages (next build), once…");
-  const build = spawnSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], {
-    stdio: "inherit",
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-  });
-  if (build.status !== 0) {
-    console.error("The build failed; see above.");
-    process.exit(build.status ?? 1);
+  const run = (what: string, args: string[]) => {
+    console.log(`${what}, once…`);
+    const build = spawnSync(process.execPath, args, {
+      stdio: "inherit",
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    });
+    if (build.status !== 0) {
+      console.error("The build failed; see above.");
+      process.exit(build.status ?? 1);
+    }
+  };
+  if (!existsSync(join(process.cwd(), ".next", "BUILD_ID"))) {
+    run("Building the pages (next build)", ["node_modules/next/dist/bin/next", "build"]);
+  }
+  if (!existsSync(join(process.cwd(), "dist", "server", "main.js"))) {
+    run("Compiling the server", ["scripts/build-server.mjs"]);
   }
 }
 
@@ -104,7 +111,7 @@ async function main(): Promise<void> {
   await migrate(databaseUrl);
   const user = await demoUser(databaseUrl);
 
-  const server = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+  const server = spawn(process.execPath, ["dist/server/main.js"], {
     stdio: "inherit",
     env: { ...process.env, SYSTEM_SECRET: secret, PORTICO_DEMO: "1", NEXT_TELEMETRY_DISABLED: "1" },
   });

@@ -96,7 +96,47 @@ export async function purgeExpired(
       batch,
     );
   }
-  return { consentRequests, codes, accessTokens, refreshTokens };
+  const grants = await purgeGrants(db, monthAgo, batch);
+  return { consentRequests, codes, accessTokens, refreshTokens, grants };
+}
+
+/**
+ * Authorization grants outlive their tokens by a month, because a relying
+ * party's session does too and back-channel logout must still reach it; after
+ * that, a grant with no code or token left goes. Walks by key (a grant that
+ * still has tokens is stepped over, never selected again in this pass).
+ */
+async function purgeGrants(db: Database, before: Date, batch: number): Promise<number> {
+  let removed = 0;
+  let after: string | undefined;
+  for (;;) {
+    const rows = await db.authorizationGrant.findMany({
+      where: { createdAt: { lt: before }, ...(after ? { grantId: { gt: after } } : {}) },
+      select: { grantId: true },
+      orderBy: { grantId: "asc" },
+      take: batch,
+    });
+    if (rows.length === 0) return removed;
+    const ids = rows.map((row) => row.grantId);
+    after = ids[ids.length - 1];
+    const alive = new Set(
+      (
+        await Promise.all([
+          db.accessToken.findMany({ where: { grantId: { in: ids } }, select: { grantId: true } }),
+          db.refreshToken.findMany({ where: { grantId: { in: ids } }, select: { grantId: true } }),
+          db.authorizationCode.findMany({ where: { grantId: { in: ids } }, select: { grantId: true } }),
+        ])
+      )
+        .flat()
+        .map((row) => row.grantId),
+    );
+    const dead = ids.filter((id) => !alive.has(id));
+    if (dead.length > 0) {
+      removed += (await db.authorizationGrant.deleteMany({ where: { grantId: { in: dead } } })).count;
+    }
+    if (rows.length < batch) return removed;
+    await yieldTurn();
+  }
 }
 
 /** Runs purgeExpired now and then every `intervalMs`, logging what it removed. */

@@ -1,97 +1,33 @@
+/**
+ * `npm start`. The primary parses the configuration, brings the database up
+ * to date in a short-lived child (migrations and bootstrap: server/setup.ts),
+ * then forks WORKERS processes that serve (server/serve.ts) and picks one of
+ * them to purge expired flow state. It imports neither Prisma nor Next.js nor
+ * the migration engine, so it stays small; with WORKERS=1 it serves itself.
+ */
+
+import { fork } from "node:child_process";
 import cluster from "node:cluster";
-import { existsSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
-import { getRequestListener } from "@hono/node-server";
-import { SOCKET_ADDRESS_HEADER } from "@/common/client-address.ts";
 import { createLogger, describeError } from "@/common/log.ts";
-import { createDatabase } from "@/db/client.ts";
-import { migrate } from "@/db/migrate.ts";
-import { createApi, isApiPath } from "./app.ts";
-import { bootstrap } from "./bootstrap.ts";
 import { type Config, ConfigError, loadConfig } from "./config/config.ts";
-import { schedulePurge } from "./housekeeping.ts";
-import { createAdminApi } from "./hydra2/app.ts";
-import { createServices } from "./services.ts";
+import { HOUSEKEEPING, READY, SETUP_FLAG } from "./roles.ts";
 
-/** What a worker sends the primary once it listens on both ports. */
-const READY = "portico:ready";
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
-
-/** Listens, resolving once the port is bound and rejecting when it cannot be (e.g. in use). */
-function listen(server: Server, port: number, host: string | undefined): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      resolve();
+/** Runs this entry again as the setup child and waits for it; its output is ours. */
+function runSetup(): Promise<void> {
+  const entry = process.argv[1];
+  if (!entry) return Promise.reject(new Error("cannot tell this program's entry point"));
+  return new Promise((resolve, reject) => {
+    const child = fork(entry, [SETUP_FLAG], { stdio: "inherit" });
+    child.once("error", reject);
+    child.once("exit", (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`migrations and bootstrap failed (exit ${code ?? signal})`));
     });
   });
 }
 
-/** Next.js for every non-API request, from the `next build` output. */
-async function loadPages(config: Config): Promise<Handler | undefined> {
-  const root = process.cwd();
-  if (!existsSync(join(root, ".next", "BUILD_ID"))) return undefined;
-  process.env.NEXT_TELEMETRY_DISABLED = "1";
-  process.env.NEXTAUTH_URL ??= `${config.issuer}/api/auth`;
-  const { default: next } = await import("next");
-  const app = next({ dev: false, dir: root, hostname: "localhost", port: config.port });
-  await app.prepare();
-  return app.getRequestHandler();
-}
-
-/** A host as it goes into a URL: an IPv6 address in brackets. */
-function hostForUrl(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
-}
-
-/** One serving process: the API through Hono, everything else through Next.js. */
-async function serve(config: Config): Promise<void> {
-  const log = createLogger(config.logLevel);
-  const db = createDatabase(config.databaseUrl);
-  const services = createServices(config, db, log);
-  const api = getRequestListener(createApi(services).fetch);
-  const pages = await loadPages(config);
-  if (!pages) log.warn("the pages are not built (run `npm run build`); serving the API only");
-
-  const server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0] as string;
-    if (isApiPath(path)) return void api(req, res);
-    if (pages) {
-      // The consent app throttles sign-ins by client address; it reads the socket's from here.
-      req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
-      return void pages(req, res);
-    }
-    res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
-    res.end("The pages are not built. Run `npm run build`.\n");
-  });
-  server.keepAliveTimeout = 65_000;
-  // The Hydra 2.x admin API has no authentication, as Hydra's admin port: its own listener,
-  // on the loopback interface unless ADMIN_HOST says otherwise.
-  const admin = createServer(getRequestListener(createAdminApi(services).fetch));
-  admin.keepAliveTimeout = 65_000;
-  await listen(admin, config.adminPort, config.adminHost);
-  await listen(server, config.port, config.host);
-  // Tells the primary this worker started: both ports are bound.
-  if (cluster.isWorker) process.send?.(READY);
-  log.info(`Portico is listening on ${config.issuer}`, { pid: process.pid });
-  log.info(`The admin API is listening on http://${hostForUrl(config.adminHost)}:${config.adminPort}`, {
-    pid: process.pid,
-  });
-
-  const stop = () => {
-    admin.close();
-    server.close(() => void db.$disconnect().finally(() => process.exit(0)));
-    setTimeout(() => process.exit(0), 5000).unref();
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
-}
-
-/** Migrate and bootstrap once, then serve in WORKERS processes (default: one per core). */
+/** Set up once, then serve in WORKERS processes (default: one per core). */
 async function main(): Promise<void> {
   let config: Config;
   try {
@@ -104,20 +40,38 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  if (cluster.isWorker) return serve(config);
+  if (process.argv.includes(SETUP_FLAG)) {
+    const { setup } = await import("./setup.ts");
+    await setup(config);
+    // Done: a connection pool that lingers must not keep the child (and so the start) waiting.
+    setTimeout(() => process.exit(0), 1000).unref();
+    return;
+  }
+  if (cluster.isWorker) {
+    const { serve } = await import("./serve.ts");
+    return serve(config);
+  }
 
   const log = createLogger(config.logLevel);
-  const applied = await migrate(config.databaseUrl);
-  if (applied.length > 0) log.info("applied migrations", { migrations: applied });
-  const db = createDatabase(config.databaseUrl);
-  await bootstrap(createServices(config, db, log));
-  schedulePurge(db, config, log);
+  await runSetup();
 
   const workers = config.workers ?? availableParallelism();
-  if (workers === 1) return serve(config);
+  if (workers === 1) {
+    const { serve } = await import("./serve.ts");
+    return serve(config);
+  }
   const listened = new Set<number>();
+  let housekeeper: number | undefined;
+  const pickHousekeeper = () => {
+    if (housekeeper !== undefined && cluster.workers?.[housekeeper]) return;
+    const next = [...listened].map((id) => cluster.workers?.[id]).find((worker) => worker?.isConnected());
+    housekeeper = next?.id;
+    next?.send(HOUSEKEEPING);
+  };
   cluster.on("message", (worker, message) => {
-    if (message === READY) listened.add(worker.id);
+    if (message !== READY) return;
+    listened.add(worker.id);
+    pickHousekeeper();
   });
   for (let i = 0; i < workers; i++) cluster.fork();
   cluster.on("exit", (worker, code, signal) => {
@@ -131,6 +85,9 @@ async function main(): Promise<void> {
       return;
     }
     log.error("a worker stopped; starting another", { pid: worker.process.pid, code, signal });
+    listened.delete(worker.id);
+    if (housekeeper === worker.id) housekeeper = undefined;
+    pickHousekeeper();
     cluster.fork();
   });
   const stop = () => {
@@ -145,6 +102,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Portico could not start: ${JSON.stringify(describeError(error))}\n`);
+  createLogger("error").error("Portico could not start", describeError(error));
   process.exit(1);
 });

@@ -11,6 +11,7 @@ import { PolicyStore } from "./policies/store.ts";
 import { LadonWarden } from "./policies/warden.ts";
 import { AccessTokens } from "./tokens/access-tokens.ts";
 import { AuthorizationCodes } from "./tokens/authorization-codes.ts";
+import { AuthorizationGrants } from "./tokens/grants.ts";
 import { IdTokens } from "./tokens/id-tokens.ts";
 import { RefreshTokens } from "./tokens/refresh-tokens.ts";
 import { deriveKey } from "./tokens/secrets.ts";
@@ -34,6 +35,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
     keys,
     accessTokens,
     authorizationCodes: new AuthorizationCodes(db, tokenHashKey, config.authCodeLifespanMs),
+    authorizationGrants: new AuthorizationGrants(db),
     refreshTokens: new RefreshTokens(db, tokenHashKey, config.refreshTokenLifespanMs),
     idTokens: new IdTokens(keys, config.issuer, config.idTokenLifespanMs),
     consentRequests: new ConsentRequests(

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { basicAuth, type FlowClient } from "./flow.ts";
 import { countMatches, freePort, launch, type Managed, waitUntil } from "./servers.ts";
@@ -24,10 +25,10 @@ export interface PorticoProcess {
 }
 
 /**
- * Portico's production start (`node --import tsx server/main.ts`,
+ * Portico's production start (`node dist/server/main.js`, as `npm start`,
  * NODE_ENV=production, BCRYPT_COST=10) with `workers` processes, ready when
- * every worker has said it listens. `nodeArgs` go before `--import tsx`
- * (e.g. `--cpu-prof`).
+ * every worker has said it listens; the server is compiled first. `nodeArgs`
+ * go before the script (e.g. `--cpu-prof`).
  */
 export async function startPorticoProcess(options: {
   port: number;
@@ -38,7 +39,10 @@ export async function startPorticoProcess(options: {
 }): Promise<PorticoProcess> {
   const url = `http://127.0.0.1:${options.port}`;
   const root = { id: "bench-root", secret: randomBytes(24).toString("base64url") };
-  const server = launch([...(options.nodeArgs ?? []), "--import", "tsx", "server/main.ts"], {
+  // Always from the current source: compiling the server takes a second, and a stale dist/ would
+  // measure old code.
+  execFileSync(process.execPath, ["scripts/build-server.mjs"], { stdio: "ignore" });
+  const server = launch([...(options.nodeArgs ?? []), "dist/server/main.js"], {
     NODE_ENV: "production",
     NEXT_TELEMETRY_DISABLED: "1",
     DATABASE_URL: options.databaseUrl,

@@ -4,8 +4,8 @@ import { appConfig } from "@/lib/config/index.ts";
 import { HydraError, hydra, type OAuth2Client, type OAuth2ConsentRequest } from "@/lib/hydra/index.ts";
 import { describeError, log } from "@/lib/log/index.ts";
 import { isAllowedRedirect } from "@/lib/security/redirects.ts";
+import type { SignedInUser } from "@/lib/session/index.ts";
 import { idTokenClaims } from "@/lib/users/claims.ts";
-import type { User } from "@/lib/users/store.ts";
 
 export interface PendingConsent {
   request: OAuth2ConsentRequest;
@@ -50,15 +50,20 @@ export async function loadConsent(id: string): Promise<PendingConsent> {
         logo_uri: "",
         policy_uri: "",
         tos_uri: "",
+        skip_consent: false,
       };
     });
   return { request, client };
 }
 
-/** Accepts for the signed-in user; the subject is theirs, never a form field's. */
+/**
+ * Accepts for the signed-in user; the subject is theirs, never a form
+ * field's. The server also learns the sign-in the decision rests on: its
+ * time (auth_time), how (amr: a password) and the session (sid).
+ */
 export async function acceptConsent(
   request: OAuth2ConsentRequest,
-  user: User,
+  user: SignedInUser,
   grantScopes: string[],
 ): Promise<void> {
   await hydra().acceptConsentRequest(request.id, {
@@ -66,11 +71,18 @@ export async function acceptConsent(
     grantScopes,
     accessTokenExtra: {},
     idTokenExtra: idTokenClaims(user, grantScopes),
+    authTime: new Date(user.authTime * 1000).toISOString(),
+    amr: user.amr.length > 0 ? user.amr : ["pwd"],
+    sid: user.sid,
   });
 }
 
-export async function rejectConsent(request: OAuth2ConsentRequest): Promise<void> {
-  await hydra().rejectConsentRequest(request.id, "The user denied the request");
+export async function rejectConsent(
+  request: OAuth2ConsentRequest,
+  error: "access_denied" | "login_required" | "consent_required" = "access_denied",
+): Promise<void> {
+  const reason = error === "access_denied" ? "The user denied the request" : `prompt=none: ${error}`;
+  await hydra().rejectConsentRequest(request.id, { reason, error });
 }
 
 /** Logs a failed consent step and returns what the error page shows. Unexpected errors are rethrown. */

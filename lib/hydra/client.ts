@@ -3,6 +3,7 @@ import { HydraError } from "./errors.ts";
 import {
   apiErrorEnvelope,
   type ConsentRequestAcceptance,
+  type ConsentRequestRejection,
   type OAuth2Client,
   type OAuth2ConsentRequest,
   oAuth2Client,
@@ -65,12 +66,12 @@ export class HydraClient {
   }
 
   /** `PATCH /oauth2/consent/requests/{id}/reject` */
-  async rejectConsentRequest(id: string, reason: string): Promise<void> {
+  async rejectConsentRequest(id: string, rejection: ConsentRequestRejection): Promise<void> {
     await this.call(
       "reject consent request",
       "PATCH",
       `/oauth2/consent/requests/${encodeURIComponent(id)}/reject`,
-      { body: { reason } },
+      { body: rejection },
     );
   }
 

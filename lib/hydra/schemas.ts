@@ -6,6 +6,12 @@ import { z } from "zod";
  * fields the app does not read are let through untouched.
  */
 
+const stringList = z
+  .array(z.string())
+  .max(50)
+  .nullish()
+  .transform((values) => values ?? []);
+
 /** `oAuth2consentRequest`. */
 export const oAuth2ConsentRequest = z.object({
   id: z.string().min(1),
@@ -16,6 +22,30 @@ export const oAuth2ConsentRequest = z.object({
     .transform((scopes) => scopes ?? []),
   redirectUrl: z.url(),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
+  // OpenID Connect additions (absent from a 2017 server, and from requests that did not send them).
+  prompt: stringList,
+  maxAge: z
+    .number()
+    .int()
+    .nonnegative()
+    .nullish()
+    .transform((value) => value ?? undefined),
+  loginHint: z
+    .string()
+    .max(512)
+    .nullish()
+    .transform((value) => value ?? undefined),
+  idTokenHintSubject: z
+    .string()
+    .min(1)
+    .nullish()
+    .transform((value) => value ?? undefined),
+  uiLocales: stringList,
+  acrValues: stringList,
+  requestedAt: z.iso
+    .datetime({ offset: true })
+    .nullish()
+    .transform((value) => (value ? new Date(value) : undefined)),
 });
 export type OAuth2ConsentRequest = z.output<typeof oAuth2ConsentRequest>;
 
@@ -41,6 +71,11 @@ export const oAuth2Client = z.object({
   logo_uri: optionalWebUrl,
   policy_uri: optionalWebUrl,
   tos_uri: optionalWebUrl,
+  /** A trusted first-party client: its requests are answered without the consent screen. */
+  skip_consent: z
+    .boolean()
+    .nullish()
+    .transform((value) => value ?? false),
 });
 export type OAuth2Client = z.output<typeof oAuth2Client>;
 
@@ -57,6 +92,22 @@ export interface ConsentRequestAcceptance {
   grantScopes: string[];
   accessTokenExtra: Record<string, unknown>;
   idTokenExtra: Record<string, unknown>;
+  /** Additions: the sign-in this decision rests on (RFC 3339 time, RFC 8176 methods, the session id). */
+  authTime?: string;
+  amr?: string[];
+  acr?: string;
+  sid?: string;
+}
+
+/** Body of `PATCH /oauth2/consent/requests/{id}/reject`; `error` is an addition (login_required …). */
+export interface ConsentRequestRejection {
+  reason: string;
+  error?:
+    | "access_denied"
+    | "login_required"
+    | "consent_required"
+    | "interaction_required"
+    | "account_selection_required";
 }
 
 /** The admin API's error envelope, read only to log what went wrong. */

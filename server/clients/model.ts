@@ -17,11 +17,21 @@ export interface Client {
   logoUri: string;
   contacts: string[];
   public: boolean;
+  /** A trusted first-party client: consent is answered without a screen. */
+  skipConsent: boolean;
+  postLogoutRedirectUris: string[];
+  /** "" when the client takes no logout tokens. */
+  backchannelLogoutUri: string;
+  backchannelLogoutSessionRequired: boolean;
   updatedAt: Date;
 }
 
+/**
+ * The OpenID Connect fields are additions to the 2017 model: each appears
+ * only when set, so a client that uses none of them reads exactly as before.
+ */
 export function toWire(client: Client): OAuth2ClientWire {
-  return {
+  const wire: OAuth2ClientWire = {
     id: client.id,
     client_name: client.name,
     redirect_uris: client.redirectUris,
@@ -36,4 +46,10 @@ export function toWire(client: Client): OAuth2ClientWire {
     contacts: client.contacts,
     public: client.public,
   };
+  if (client.skipConsent) wire.skip_consent = true;
+  if (client.postLogoutRedirectUris.length > 0)
+    wire.post_logout_redirect_uris = client.postLogoutRedirectUris;
+  if (client.backchannelLogoutUri) wire.backchannel_logout_uri = client.backchannelLogoutUri;
+  if (client.backchannelLogoutSessionRequired) wire.backchannel_logout_session_required = true;
+  return wire;
 }

@@ -3,7 +3,23 @@ import { readIntegerQuery, readJson } from "@/server/http/body.ts";
 import { ApiError } from "@/server/http/errors.ts";
 import type { Services } from "@/server/services.ts";
 import { type Client, toWire } from "./model.ts";
-import { oAuth2ClientInput } from "./schemas.ts";
+import { type OAuth2ClientInput, oAuth2ClientInput } from "./schemas.ts";
+
+/**
+ * Marking a client trusted (skip_consent) lets it act for people without
+ * asking them, so it takes a permission of its own beyond writing clients:
+ * rn:hydra:clients:skip_consent / set. Root has it; a client that may only
+ * manage its own clients does not.
+ */
+async function guardSkipConsent(
+  guard: Services["guard"],
+  c: Parameters<Services["guard"]>[0],
+  input: OAuth2ClientInput,
+  existing: Client | null,
+): Promise<void> {
+  if (input.skip_consent === undefined || input.skip_consent === (existing?.skipConsent ?? false)) return;
+  await guard(c, { scope: "hydra.clients", resource: "rn:hydra:clients:skip_consent", action: "set" });
+}
 
 export function clientRoutes(api: Hono, { clients, guard }: Services) {
   // scope hydra.clients · rn:hydra:clients · get
@@ -23,6 +39,7 @@ export function clientRoutes(api: Hono, { clients, guard }: Services) {
       action: "create",
       context: { owner: input.owner },
     });
+    await guardSkipConsent(guard, c, input, null);
     const { client, secret } = await clients.create(input);
     c.header("location", `/clients/${encodeURIComponent(client.id)}`);
     return c.json({ ...toWire(client), ...(secret !== undefined ? { client_secret: secret } : {}) }, 201);
@@ -56,6 +73,7 @@ export function clientRoutes(api: Hono, { clients, guard }: Services) {
     if (existing && existing.owner !== input.owner)
       await guard(c, { ...need, context: { owner: input.owner } });
     if (!existing) throw ApiError.notFound(`No client with id ${id}`);
+    await guardSkipConsent(guard, c, input, existing);
     if (input.id !== undefined && input.id !== id)
       throw ApiError.badRequest("The id in the body differs from the path");
     return c.json(toWire(await clients.update(id, input)));

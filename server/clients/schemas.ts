@@ -26,6 +26,10 @@ const webUrl = (field: string) =>
       `${field} must be an http(s) URL`,
     );
 
+/** An optional field where null reads as absent. */
+const absentWhenNull = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === null ? undefined : value), schema.optional());
+
 /** The oAuth2Client model as a request body (POST and PUT). Unknown fields are dropped. */
 export const oAuth2ClientInput = z.object({
   id: z.string().regex(CLIENT_ID, "id may use only A-Z a-z 0-9 - . _ ~ (1 to 255 characters)").optional(),
@@ -57,6 +61,31 @@ export const oAuth2ClientInput = z.object({
   logo_uri: webUrl("logo_uri").default(""),
   contacts: z.array(z.string().max(255)).max(100).default([]),
   public: z.boolean().default(false),
+  // OpenID Connect additions (RP-Initiated Logout 1.0 §3.1, Back-Channel Logout 1.0 §2.2, Hydra 2.x's skip_consent).
+  // Absent (or null) keeps what is stored on PUT, so a 2017 SDK's read-modify-write never drops them.
+  skip_consent: absentWhenNull(z.boolean()),
+  post_logout_redirect_uris: absentWhenNull(
+    z
+      .array(
+        z
+          .string()
+          .max(2048)
+          .refine(isRedirectUri, "each post-logout redirect URI must be an absolute URI without a fragment"),
+      )
+      .max(100),
+  ),
+  backchannel_logout_uri: absentWhenNull(
+    z
+      .string()
+      .max(2048)
+      .refine(
+        (value) =>
+          value === "" ||
+          (URL.canParse(value) && /^https?:$/.test(new URL(value).protocol) && !value.includes("#")),
+        "backchannel_logout_uri must be an absolute http(s) URL without a fragment",
+      ),
+  ),
+  backchannel_logout_session_required: absentWhenNull(z.boolean()),
 });
 
 export type OAuth2ClientInput = z.output<typeof oAuth2ClientInput>;
@@ -77,4 +106,8 @@ export interface OAuth2ClientWire {
   logo_uri: string;
   contacts: string[];
   public: boolean;
+  skip_consent?: true;
+  post_logout_redirect_uris?: string[];
+  backchannel_logout_uri?: string;
+  backchannel_logout_session_required?: true;
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hash } from "@node-rs/bcrypt";
+import { LRUCache } from "lru-cache";
 import { type Database, rawQueries } from "@/db/client.ts";
 import { isUniqueViolation } from "@/db/errors.ts";
 import { REVISION_ROW } from "@/db/raw.ts";
@@ -28,6 +29,10 @@ function fromRow(row: Row): Client {
     logoUri: row.logoUri,
     contacts: JSON.parse(row.contacts) as string[],
     public: row.public,
+    skipConsent: row.skipConsent,
+    postLogoutRedirectUris: JSON.parse(row.postLogoutRedirectUris) as string[],
+    backchannelLogoutUri: row.backchannelLogoutUri,
+    backchannelLogoutSessionRequired: row.backchannelLogoutSessionRequired,
     updatedAt: row.updatedAt,
   };
 }
@@ -56,6 +61,14 @@ function columns(input: OAuth2ClientInput) {
     logoUri: input.logo_uri,
     contacts: JSON.stringify(input.contacts),
     public: input.public,
+    // Left out when absent: create takes the column defaults, update keeps what is stored.
+    skipConsent: input.skip_consent,
+    postLogoutRedirectUris:
+      input.post_logout_redirect_uris === undefined
+        ? undefined
+        : JSON.stringify(input.post_logout_redirect_uris),
+    backchannelLogoutUri: input.backchannel_logout_uri,
+    backchannelLogoutSessionRequired: input.backchannel_logout_session_required,
   };
 }
 
@@ -74,8 +87,6 @@ export interface CachedClient {
   revision: number;
 }
 
-const CACHE_LIMIT = 10_000;
-
 /**
  * OAuth 2.0 clients. Each process keeps the clients it read, each with the
  * client revision read in the same statement; every client write bumps that
@@ -86,7 +97,8 @@ const CACHE_LIMIT = 10_000;
  */
 export class ClientStore {
   private readonly raw;
-  private readonly cache = new Map<string, CachedClient>();
+  // Bounded: the least recently used client goes first.
+  private readonly cache = new LRUCache<string, CachedClient>({ max: 10_000 });
 
   constructor(
     private readonly db: Database,
@@ -120,7 +132,6 @@ export class ClientStore {
     const entry = { client: row ? fromRow(row) : null, revision: clientRevision };
     const cached = this.cache.get(id);
     if (!cached || !(cached.revision > clientRevision)) {
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
       this.cache.set(id, entry);
     }
     return entry;
@@ -200,6 +211,7 @@ export class ClientStore {
       await tx.authorizationCode.deleteMany({ where: { clientId: id } });
       await tx.consentRequest.deleteMany({ where: { clientId: id } });
       await tx.rememberedGrant.deleteMany({ where: { clientId: id } });
+      await tx.authorizationGrant.deleteMany({ where: { clientId: id } });
       return true;
     });
   }

@@ -1,8 +1,13 @@
 import type { Context, Hono } from "hono";
+import { type SignIn, signInFreshEnough } from "@/server/flow/model.ts";
 import { readJson } from "@/server/http/body.ts";
 import { ApiError } from "@/server/http/errors.ts";
 import type { Services } from "@/server/services.ts";
-import { acceptConsentRequestPayload, rejectConsentRequestPayload } from "./schemas.ts";
+import {
+  type AcceptConsentRequestPayload,
+  acceptConsentRequestPayload,
+  rejectConsentRequestPayload,
+} from "./schemas.ts";
 import type { ConsentRequest, ConsentRequests } from "./store.ts";
 
 const resource = (id: string) => `rn:hydra:oauth2:consent:requests:${id}`;
@@ -21,6 +26,31 @@ async function decidable(consentRequests: ConsentRequests, id: string): Promise<
 async function notDecided(consentRequests: ConsentRequests, id: string): Promise<never> {
   await decidable(consentRequests, id);
   throw ApiError.conflict("The consent request was already accepted or rejected");
+}
+
+/** A sign-in time this far ahead of our clock is a clock problem, not a sign-in. */
+const CLOCK_SKEW_MS = 60_000;
+
+/**
+ * The sign-in an acceptance claims, held against what the request asked:
+ * prompt=login and max_age need an `authTime` recent enough, and an
+ * id_token_hint names the only person who may be signed in. Without
+ * `authTime` (a 2017 consent app) the decision's time stands in for it.
+ */
+function checkedSignIn(request: ConsentRequest, decision: AcceptConsentRequestPayload): SignIn {
+  const { oidc } = request;
+  if (oidc.idTokenHint && oidc.idTokenHint.subject !== decision.subject) {
+    throw ApiError.badRequest("subject is not the person the request's id_token_hint names");
+  }
+  if (!decision.authTime && (oidc.prompt.includes("login") || oidc.maxAge !== undefined)) {
+    throw ApiError.badRequest("authTime is required: the request asked for prompt=login or max_age");
+  }
+  const authTime = decision.authTime ?? new Date();
+  if (authTime.getTime() > Date.now() + CLOCK_SKEW_MS) throw ApiError.badRequest("authTime is in the future");
+  if (!signInFreshEnough(oidc, authTime, request.requestedAt)) {
+    throw ApiError.badRequest("authTime is older than the request allows (prompt=login or max_age)");
+  }
+  return { authTime, amr: decision.amr, acr: decision.acr, sid: decision.sid };
 }
 
 export function consentRoutes(api: Hono, { guard, consentRequests }: Services) {
@@ -46,7 +76,15 @@ export function consentRoutes(api: Hono, { guard, consentRequests }: Services) {
         `grantScopes: ${extra.join(", ")} ${extra.length > 1 ? "were" : "was"} not requested`,
       );
     }
-    if (!(await consentRequests.accept(id, decision))) await notDecided(consentRequests, id);
+    const signIn = checkedSignIn(request, decision);
+    const accepted = await consentRequests.accept(id, {
+      subject: decision.subject,
+      grantScopes: decision.grantScopes,
+      accessTokenExtra: decision.accessTokenExtra,
+      idTokenExtra: decision.idTokenExtra,
+      signIn,
+    });
+    if (!accepted) await notDecided(consentRequests, id);
     return c.body(null, 204);
   });
 
@@ -54,8 +92,8 @@ export function consentRoutes(api: Hono, { guard, consentRequests }: Services) {
   api.patch("/oauth2/consent/requests/:id/reject", async (c: Context) => {
     const id = c.req.param("id") as string;
     await guard(c, { scope: "hydra.consent", resource: resource(id), action: "reject" });
-    const { reason } = await readJson(c, rejectConsentRequestPayload, {});
-    if (!(await consentRequests.reject(id, reason))) await notDecided(consentRequests, id);
+    const { reason, error } = await readJson(c, rejectConsentRequestPayload, {});
+    if (!(await consentRequests.reject(id, reason, error))) await notDecided(consentRequests, id);
     return c.body(null, 204);
   });
 }

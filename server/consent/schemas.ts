@@ -1,11 +1,21 @@
 import { z } from "zod";
+import { freshSignInBound, type OidcContext, STEP_ERRORS } from "@/server/flow/model.ts";
 
 const extra = z
   .record(z.string(), z.unknown())
   .nullish()
   .transform((value) => value ?? {});
 
-/** acceptConsentRequestPayload. Unknown fields are dropped; null reads as absent (the 2017 SDK sends it). */
+/** RFC 8176 method names and ACR values: printable ASCII without spaces. */
+const token = z
+  .string()
+  .regex(/^[\x21-\x7E]{1,255}$/, "must be 1 to 255 printable characters without spaces");
+
+/**
+ * acceptConsentRequestPayload. Unknown fields are dropped; null reads as absent (the 2017 SDK sends it).
+ * `authTime`, `amr`, `acr` and `sid` are additions: the sign-in the decision rests on, which a 2017
+ * consent app performs itself and only it can tell.
+ */
 export const acceptConsentRequestPayload = z.object({
   subject: z.string().min(1, "subject is required").max(255),
   grantScopes: z
@@ -15,6 +25,21 @@ export const acceptConsentRequestPayload = z.object({
     .transform((value) => [...new Set(value ?? [])]),
   accessTokenExtra: extra,
   idTokenExtra: extra,
+  authTime: z.iso
+    .datetime({ offset: true, message: "authTime must be an RFC 3339 date-time" })
+    .nullish()
+    .transform((value) => (value ? new Date(value) : undefined)),
+  amr: z
+    .array(token)
+    .max(10)
+    .nullish()
+    .transform((value) => [...new Set(value ?? [])]),
+  acr: token.nullish().transform((value) => value ?? undefined),
+  sid: z
+    .string()
+    .regex(/^[A-Za-z0-9._~-]{8,128}$/, "sid must be 8 to 128 URL-safe characters")
+    .nullish()
+    .transform((value) => value ?? undefined),
 });
 
 export type AcceptConsentRequestPayload = z.output<typeof acceptConsentRequestPayload>;
@@ -26,6 +51,11 @@ export const rejectConsentRequestPayload = z.object({
     .max(1024)
     .nullish()
     .transform((value) => value ?? ""),
+  /** Addition: the error the client is told (prompt=none answers login_required, consent_required …). */
+  error: z
+    .enum(STEP_ERRORS, `error must be one of ${STEP_ERRORS.join(", ")}`)
+    .nullish()
+    .transform((value) => value ?? "access_denied"),
 });
 
 /** oAuth2consentRequest as the API answers it; `expiresAt` is RFC 3339. */
@@ -35,4 +65,34 @@ export interface OAuth2ConsentRequestWire {
   requestedScopes: string[];
   redirectUrl: string;
   expiresAt: string;
+  prompt?: string[];
+  maxAge?: number;
+  loginHint?: string;
+  idTokenHintSubject?: string;
+  uiLocales?: string[];
+  acrValues?: string[];
+  requestedAt?: string;
+}
+
+/**
+ * The OpenID Connect additions to oAuth2consentRequest: what the consent
+ * app, which signs people in itself, must know of the authorization request.
+ * Each appears only when the request carried it, so a plain request reads
+ * exactly as in 2017. `requestedAt` comes with prompt=login, max_age and
+ * select_account: a sign-in at or after it (less max_age) is fresh enough,
+ * and one made after it chose an account.
+ */
+export function oidcWireFields(request: { oidc: OidcContext; requestedAt: Date }) {
+  const { oidc } = request;
+  return {
+    ...(oidc.prompt.length > 0 ? { prompt: oidc.prompt } : {}),
+    ...(oidc.maxAge !== undefined ? { maxAge: oidc.maxAge } : {}),
+    ...(oidc.loginHint !== undefined ? { loginHint: oidc.loginHint } : {}),
+    ...(oidc.idTokenHint ? { idTokenHintSubject: oidc.idTokenHint.subject } : {}),
+    ...(oidc.uiLocales.length > 0 ? { uiLocales: oidc.uiLocales } : {}),
+    ...(oidc.acrValues.length > 0 ? { acrValues: oidc.acrValues } : {}),
+    ...(freshSignInBound(oidc) !== undefined || oidc.prompt.includes("select_account")
+      ? { requestedAt: request.requestedAt.toISOString() }
+      : {}),
+  };
 }

@@ -1,9 +1,10 @@
 import { createHmac } from "node:crypto";
 import type { Database } from "@/db/client.ts";
 import type { ConsentRequest as Row } from "@/generated/prisma/sqlite/client.ts";
+import { EMPTY_OIDC_CONTEXT, type OidcContext, type SignIn, type StepError } from "@/server/flow/model.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { constantTimeEqual, hashToken, randomToken } from "@/server/tokens/secrets.ts";
-import type { AcceptConsentRequestPayload, OAuth2ConsentRequestWire } from "./schemas.ts";
+import { type OAuth2ConsentRequestWire, oidcWireFields } from "./schemas.ts";
 
 export type ConsentStatus = "pending" | "accepted" | "rejected";
 
@@ -26,6 +27,35 @@ export interface ConsentRequest {
   idTokenExtra: Record<string, unknown>;
   decidedAt: Date | null;
   usedAt: Date | null;
+  /** When /oauth2/auth stored it: what prompt=login and max_age are measured against. */
+  requestedAt: Date;
+  oidc: OidcContext;
+  /** The sign-in an acceptance rests on; null when the app did not say (then: the decision's time). */
+  signIn: SignIn | null;
+  /** What a rejection is told to the client as. */
+  rejectError: StepError | null;
+}
+
+/** A decision of the 2017 face: one answer for the login and the consent step. */
+export interface ConsentDecision {
+  subject: string;
+  grantScopes: string[];
+  accessTokenExtra: Record<string, unknown>;
+  idTokenExtra: Record<string, unknown>;
+  signIn?: SignIn;
+}
+
+interface StoredSignIn {
+  authTime: string;
+  amr: string[];
+  acr?: string;
+  sid?: string;
+}
+
+function signInFromJson(text: string | null): SignIn | null {
+  if (text === null) return null;
+  const stored = JSON.parse(text) as StoredSignIn;
+  return { ...stored, authTime: new Date(stored.authTime) };
 }
 
 /** Why a consent request can no longer be decided. */
@@ -61,6 +91,10 @@ function fromRow(row: Row): ConsentRequest {
     idTokenExtra: parseJson(row.idTokenExtra, {}),
     decidedAt: row.decidedAt,
     usedAt: row.usedAt,
+    requestedAt: row.createdAt,
+    oidc: { ...EMPTY_OIDC_CONTEXT, ...parseJson<Partial<OidcContext>>(row.oidcContext, {}) },
+    signIn: signInFromJson(row.login),
+    rejectError: (row.rejectError as StepError | null) ?? null,
   };
 }
 
@@ -87,6 +121,7 @@ export class ConsentRequests {
     clientId: string;
     requestedScopes: string[];
     parameters: [string, string][];
+    oidc?: OidcContext;
   }): Promise<{ request: ConsentRequest; binding: string }> {
     const id = randomToken(16);
     const binding = randomToken();
@@ -101,6 +136,7 @@ export class ConsentRequests {
         verifierHash: hashToken(this.keys.hash, this.verifier(id)),
         bindingHash: hashToken(this.keys.hash, binding),
         expiresAt: new Date(Date.now() + this.lifespanMs),
+        oidcContext: JSON.stringify(input.oidc ?? EMPTY_OIDC_CONTEXT),
       },
     });
     return { request: fromRow(row), binding };
@@ -127,22 +163,25 @@ export class ConsentRequests {
       requestedScopes: request.requestedScopes,
       redirectUrl: `${request.returnUrl}&${verifier}`,
       expiresAt: request.expiresAt.toISOString(),
+      ...oidcWireFields(request),
     };
   }
 
   /** Records an acceptance once; false when the request was decided, used or expired meanwhile. */
-  async accept(id: string, decision: AcceptConsentRequestPayload): Promise<boolean> {
+  async accept(id: string, decision: ConsentDecision): Promise<boolean> {
+    const { signIn } = decision;
     return this.decide(id, {
       status: "accepted",
       subject: decision.subject,
       grantScopes: decision.grantScopes.join(" "),
       accessTokenExtra: JSON.stringify(decision.accessTokenExtra),
       idTokenExtra: JSON.stringify(decision.idTokenExtra),
+      ...(signIn ? { login: JSON.stringify({ ...signIn, authTime: signIn.authTime.toISOString() }) } : {}),
     });
   }
 
-  async reject(id: string, reason: string): Promise<boolean> {
-    return this.decide(id, { status: "rejected", rejectReason: reason });
+  async reject(id: string, reason: string, error: StepError = "access_denied"): Promise<boolean> {
+    return this.decide(id, { status: "rejected", rejectReason: reason, rejectError: error });
   }
 
   matchesBinding(request: ConsentRequest, cookie: string | undefined): boolean {

@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import { PROMPT_VALUES } from "@/server/flow/model.ts";
 import { TOKEN_ENDPOINT_AUTH_METHODS } from "@/server/oauth2/client-auth.ts";
 import { CODE_CHALLENGE_METHODS } from "@/server/oauth2/pkce.ts";
 import { RESPONSE_MODES_SUPPORTED, RESPONSE_TYPES_SUPPORTED } from "@/server/oauth2/response-types.ts";
@@ -32,6 +33,7 @@ export function wellKnown(issuer: string) {
     introspection_endpoint_auth_methods_supported: ["client_secret_basic"],
     revocation_endpoint_auth_methods_supported: ["client_secret_basic", "none"],
     code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
+    prompt_values_supported: [...PROMPT_VALUES],
     authorization_response_iss_parameter_supported: true,
     claims_parameter_supported: false,
     request_parameter_supported: false,

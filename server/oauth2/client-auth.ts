@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { verify } from "@node-rs/bcrypt";
+import { LRUCache } from "lru-cache";
 import type { Client } from "@/server/clients/model.ts";
 import type { ClientStore } from "@/server/clients/store.ts";
 import { InvalidClient, InvalidRequest } from "./errors.ts";
@@ -34,8 +35,6 @@ function readings(value: string): string[] {
   return decoded === undefined || decoded === value ? [value] : [value, decoded];
 }
 
-const CACHE_LIMIT = 10_000;
-
 /** The methods `authenticate` accepts at the token endpoint; discovery publishes them. */
 export const TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"] as const;
 
@@ -49,7 +48,8 @@ export const TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secre
  * changes because the stored hash is part of the key.
  */
 export class ClientAuthenticator {
-  private readonly verified = new Set<string>();
+  // Bounded: the least recently used verification goes first.
+  private readonly verified = new LRUCache<string, true>({ max: 10_000 });
 
   constructor(
     private readonly clients: ClientStore,
@@ -110,8 +110,7 @@ export class ClientAuthenticator {
       .digest("base64url");
     if (this.verified.has(memo)) return true;
     if (secret.length > 72 || !(await verify(secret, hash).catch(() => false))) return false;
-    if (this.verified.size >= CACHE_LIMIT) this.verified.clear();
-    this.verified.add(memo);
+    this.verified.set(memo, true);
     return true;
   }
 }

@@ -99,3 +99,25 @@ export class RegistrationNotSupported extends OAuthError {
     super("registration_not_supported", description);
   }
 }
+
+/** OpenID Connect Core §3.1.2.6: answers to prompt=none and to a login or consent step that refused. */
+export class LoginRequired extends OAuthError {
+  constructor(description = "The person must sign in") {
+    super("login_required", description);
+  }
+}
+export class ConsentRequired extends OAuthError {
+  constructor(description = "The person must consent") {
+    super("consent_required", description);
+  }
+}
+export class InteractionRequired extends OAuthError {
+  constructor(description = "The person must interact with the sign-in service") {
+    super("interaction_required", description);
+  }
+}
+export class AccountSelectionRequired extends OAuthError {
+  constructor(description = "The person must choose an account") {
+    super("account_selection_required", description);
+  }
+}

@@ -8,6 +8,8 @@ import { token } from "./token.ts";
 export function oauth2Routes(api: Hono, services: Services) {
   // public · RFC 6749 §4, OpenID Connect Core §3 · errors to the client or, unverified, an HTML page
   api.get("/oauth2/auth", (c) => authorize(c, services));
+  // OpenID Connect Core §3.1.2.1: POST with a form body, checked and answered exactly like GET
+  api.post("/oauth2/auth", (c) => authorize(c, services));
 
   // client_secret_basic | client_secret_post | none (public clients) · RFC 6749 §3.2
   api.post("/oauth2/token", (c) => token(c, services));

@@ -32,5 +32,23 @@ export function splitScopes(scope: string | null | undefined): string[] {
 export const OPENID_SCOPE = "openid";
 /** Requests a refresh token, as Hydra named it. */
 export const OFFLINE_SCOPE = "offline";
+/** Requests a refresh token, as OpenID Connect Core §11 names it: the same meaning as `offline`. */
+export const OFFLINE_ACCESS_SCOPE = "offline_access";
 /** The scopes whose meaning the server defines; any other scope means what its client and API agree. */
-export const SCOPES_SUPPORTED = [OPENID_SCOPE, OFFLINE_SCOPE] as const;
+export const SCOPES_SUPPORTED = [OPENID_SCOPE, OFFLINE_SCOPE, OFFLINE_ACCESS_SCOPE] as const;
+
+const OFFLINE_SCOPES: readonly string[] = [OFFLINE_SCOPE, OFFLINE_ACCESS_SCOPE];
+
+/** Whether granted scopes ask for a refresh token: either name does. */
+export function grantsRefresh(scopes: readonly string[]): boolean {
+  return scopes.some((scope) => OFFLINE_SCOPES.includes(scope));
+}
+
+/**
+ * Whether a client may request a scope, where `offline` and `offline_access`
+ * stand for each other: a client registered for either may ask for both.
+ */
+export function scopeAllowedToClient(allowed: readonly string[], needle: string): boolean {
+  if (scopeAllowed(allowed, needle)) return true;
+  return OFFLINE_SCOPES.includes(needle) && OFFLINE_SCOPES.some((scope) => scopeAllowed(allowed, scope));
+}

@@ -1,13 +1,6 @@
-import v8 from "node:v8";
+import { LRUCache } from "lru-cache";
+import { RE2JS, RE2JSSyntaxException } from "re2js";
 import type { AccessRequest } from "@/server/http/guard.ts";
-
-// Ladon's Go regexps run in linear time (RE2); ECMAScript's backtrack, and a
-// policy's regexps run on every admin call against values a caller chooses
-// (ids in URLs). With these flags V8 re-runs a regexp on its linear-time
-// engine once backtracking gets excessive, and lets us ask (flag "l") whether
-// that engine can run a given one. Process-wide, and only ever a speed-up.
-v8.setFlagsFromString("--enable-experimental-regexp-engine-on-excessive-backtracks");
-v8.setFlagsFromString("--enable-experimental-regexp-engine");
 
 /** A pattern, regexp or condition that ladon cannot use. Its message is shown to the API caller. */
 export class PolicyError extends Error {}
@@ -30,152 +23,41 @@ export interface CompiledPolicy {
   conditions: ReadonlyArray<readonly [key: string, condition: Condition]>;
 }
 
+/** A compiled regular expression; `test` finds a match anywhere in the value, as Go's MatchString. */
+export interface LadonRegExp {
+  test(value: string): boolean;
+}
+
 const START = "<";
 const END = ">";
-// Escapes that mean the same in Go (RE2) and ECMAScript; any other letter or
-// digit escape is Go-only (\z, \pL, \Q), ECMAScript-only (\k, \1) or unknown.
-const SHARED_ESCAPES = new Set("dDwWsSbBnrtfv");
-const SYNTAX_CHARACTERS = /[\\^$.*+?()[\]{}|/]/g;
-const CACHE_LIMIT = 4096;
 
-const regexpCache = new Map<string, RegExp>();
+// Ladon's regexps are Go's (RE2): Go's syntax and meaning (`.` matches \r and
+// U+2028, `\s` is ASCII whitespace only) and linear-time matching, which
+// matters because a policy's regexps run on every admin call against values a
+// caller chooses (ids in URLs). re2js is that engine. Patterns outlive policy
+// revisions, so the cache is bounded (least recently used goes first).
+const compiled = new LRUCache<string, RE2JS>({ max: 4096 });
 
-function cached(key: string, build: () => RegExp): RegExp {
-  let regexp = regexpCache.get(key);
+function compile(source: string, shownAs: string): RE2JS {
+  let regexp = compiled.get(source);
   if (!regexp) {
-    regexp = build();
-    // Patterns outlive revisions, so the cache may grow with every policy ever written; start over past a bound.
-    if (regexpCache.size >= CACHE_LIMIT) regexpCache.clear();
-    regexpCache.set(key, regexp);
+    try {
+      regexp = RE2JS.compile(source);
+    } catch (error) {
+      if (!(error instanceof RE2JSSyntaxException)) throw error;
+      throw new PolicyError(`invalid regular expression ${shownAs}: ${error.getDescription()}`);
+    }
+    compiled.set(source, regexp);
   }
   return regexp;
-}
-
-/**
- * Rewrites Go regexp syntax to ECMAScript where both mean the same, and
- * refuses what would mean something else: Go reads any escaped ASCII
- * punctuation as itself, which ECMAScript's strict mode only partly accepts,
- * so those become hex escapes.
- */
-function fromGoSyntax(source: string): string {
-  let out = "";
-  for (let i = 0; i < source.length; i++) {
-    const char = source[i] as string;
-    if (char !== "\\") {
-      out += char;
-      continue;
-    }
-    const next = source[++i];
-    if (next === undefined)
-      throw new PolicyError(`the regular expression ${source} ends with a lone backslash`);
-    if (next === "x" && /^[0-9A-Fa-f]{2}$/.test(source.slice(i + 1, i + 3))) {
-      out += `\\x${source.slice(i + 1, i + 3)}`;
-      i += 2;
-    } else if (SHARED_ESCAPES.has(next)) {
-      out += `\\${next}`;
-    } else if (/^[\x21-\x2F\x3A-\x40\x5B-\x60\x7B-\x7E ]$/.test(next)) {
-      out += `\\x${next.charCodeAt(0).toString(16).padStart(2, "0")}`;
-    } else {
-      throw new PolicyError(`the regular expression ${source} uses the unsupported escape \\${next}`);
-    }
-  }
-  return out;
-}
-
-interface Shape {
-  lookaround: boolean;
-  /** A repeated group contains a repetition, like (a+)+: exponential when backtracking. */
-  nestedRepetition: boolean;
-}
-
-/** Reads the structure of an ECMAScript regexp source, skipping escapes and character classes. */
-function shapeOf(source: string): Shape {
-  const shape: Shape = { lookaround: false, nestedRepetition: false };
-  const repeats: boolean[] = [false];
-  let closedGroupRepeats = false;
-  let inClass = false;
-  for (let i = 0; i < source.length; i++) {
-    const char = source[i];
-    if (char === "\\") {
-      i++;
-      closedGroupRepeats = false;
-      continue;
-    }
-    if (inClass) {
-      if (char === "]") inClass = false;
-      continue;
-    }
-    if (char === "[") {
-      inClass = true;
-      closedGroupRepeats = false;
-    } else if (char === "(") {
-      if (/^\(\?<?[=!]/.test(source.slice(i, i + 4))) shape.lookaround = true;
-      repeats.push(false);
-    } else if (char === ")") {
-      closedGroupRepeats = repeats.pop() ?? false;
-      if (closedGroupRepeats) repeats[repeats.length - 1] = true;
-    } else {
-      const counted = char === "{" ? /^\{(\d+)(,(\d*))?\}/.exec(source.slice(i)) : null;
-      const bounds = counted && (counted[2] === undefined ? Number(counted[1]) > 1 : counted[3] !== "1");
-      const repetition = char === "*" || char === "+" || Boolean(bounds);
-      if (repetition && closedGroupRepeats) shape.nestedRepetition = true;
-      if (repetition) repeats[repeats.length - 1] = true;
-      if (counted) i += counted[0].length - 1;
-      // A ? after a quantifier makes it lazy; it is not another quantifier.
-      if ((repetition || char === "?") && source[i + 1] === "?") i++;
-      closedGroupRepeats = false;
-    }
-  }
-  return shape;
-}
-
-function linearTime(source: string): boolean {
-  try {
-    new RegExp(source, "l");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Checks one regular expression (already in ECMAScript syntax) as ladon's Go would accept it. */
-function checkRegExp(source: string, shownAs: string): void {
-  try {
-    // Unicode mode for the check only: it refuses what Go refuses ([]a], a lone ]) instead of guessing.
-    new RegExp(source, "u");
-  } catch (error) {
-    const reason =
-      error instanceof Error ? (error.message.split(": ").pop() ?? error.message) : String(error);
-    throw new PolicyError(`invalid regular expression ${shownAs}: ${reason}`);
-  }
-  if (shapeOf(source).lookaround) {
-    throw new PolicyError(
-      `the regular expression ${shownAs} uses a lookaround, which ladon does not support`,
-    );
-  }
-}
-
-/** Compiles for matching. Refuses what the linear-time fallback cannot rescue and that could take exponential time. */
-function executable(source: string, shownAs: string): RegExp {
-  return cached(`regexp\0${source}`, () => {
-    if (!linearTime(source) && shapeOf(source).nestedRepetition) {
-      throw new PolicyError(
-        `the regular expression ${shownAs} nests repetitions with large bounds; simplify it`,
-      );
-    }
-    // No unicode flag: V8's linear-time fallback does not run unicode regexps.
-    return new RegExp(source);
-  });
 }
 
 /**
  * A ladon regular expression on its own, unanchored, as Go's
  * regexp.MatchString uses it (StringMatchCondition).
  */
-export function ladonRegExp(source: string): RegExp {
-  const translated = fromGoSyntax(source);
-  checkRegExp(translated, source);
-  return executable(translated, source);
+export function ladonRegExp(source: string): LadonRegExp {
+  return compile(source, source);
 }
 
 /** The top-level `<…>` spans of a pattern, as ladon's compiler finds them (nested `<` count). */
@@ -195,18 +77,18 @@ function delimitedSpans(pattern: string): Array<[start: number, end: number]> {
   return spans;
 }
 
-function compileTemplate(pattern: string): RegExp {
+function compileTemplate(pattern: string): RE2JS {
   let source = "^";
   let end = 0;
   for (const [start, stop] of delimitedSpans(pattern)) {
     const inner = pattern.slice(start + 1, stop - 1);
-    const translated = fromGoSyntax(inner);
-    checkRegExp(translated, `${START}${inner}${END}`);
-    source += `${pattern.slice(end, start).replace(SYNTAX_CHARACTERS, "\\$&")}(?:${translated})`;
+    // Ladon compiles every part on its own too, so a part that only parses inside the whole is refused.
+    compile(`^${inner}$`, `${START}${inner}${END}`);
+    source += `${RE2JS.quote(pattern.slice(end, start))}(${inner})`;
     end = stop;
   }
-  source += `${pattern.slice(end).replace(SYNTAX_CHARACTERS, "\\$&")}$`;
-  return executable(source, pattern);
+  source += `${RE2JS.quote(pattern.slice(end))}$`;
+  return compile(source, pattern);
 }
 
 /**
@@ -217,8 +99,8 @@ function compileTemplate(pattern: string): RegExp {
  */
 export function compilePattern(pattern: string): Matcher {
   if (!pattern.includes(START)) return (value) => value === pattern;
-  const regexp = cached(`pattern\0${pattern}`, () => compileTemplate(pattern));
-  return (value) => regexp.test(value);
+  const regexp = compileTemplate(pattern);
+  return (value) => regexp.testExact(value);
 }
 
 /**

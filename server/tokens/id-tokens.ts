@@ -1,9 +1,23 @@
 import { createHash } from "node:crypto";
-import { SignJWT } from "jose";
+import { compactVerify, createLocalJWKSet, decodeProtectedHeader, SignJWT } from "jose";
+import type { JwkSet } from "@/server/keys/schemas.ts";
 import type { IdTokenSigner } from "@/server/keys/store.ts";
 
 /** The claims the server itself sets in every ID token it may issue; discovery publishes them. */
-export const ID_TOKEN_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "c_hash"];
+export const ID_TOKEN_CLAIMS = [
+  "iss",
+  "sub",
+  "aud",
+  "exp",
+  "iat",
+  "auth_time",
+  "nonce",
+  "at_hash",
+  "c_hash",
+  "amr",
+  "acr",
+  "sid",
+];
 
 export const ID_TOKEN_SIGNING_ALGS = ["RS256"];
 
@@ -34,6 +48,18 @@ export interface IdTokenInput {
   /** Set when the authorization endpoint returns a code alongside: c_hash. */
   code?: string;
   extra: Record<string, unknown>;
+  /** RFC 8176 methods of the sign-in; left out when empty. */
+  amr?: string[];
+  acr?: string;
+  /** The session the sign-in belongs to (Back-Channel Logout 1.0 §2.1). */
+  sid?: string;
+}
+
+/** What an `id_token_hint` tells once its signature and issuer are checked. */
+export interface IdTokenHint {
+  subject: string;
+  audience: string[];
+  sid?: string;
 }
 
 /**
@@ -50,7 +76,7 @@ export function halfHash(value: string): string {
  */
 export class IdTokens {
   constructor(
-    private readonly keys: { idTokenSigner(): Promise<IdTokenSigner> },
+    private readonly keys: { idTokenSigner(): Promise<IdTokenSigner>; publicIdTokenJwks(): Promise<JwkSet> },
     private readonly issuer: string,
     private readonly lifespanMs: number,
   ) {}
@@ -78,8 +104,41 @@ export class IdTokens {
     if (input.nonce) claims.nonce = input.nonce;
     if (input.accessToken !== undefined) claims.at_hash = halfHash(input.accessToken);
     if (input.code !== undefined) claims.c_hash = halfHash(input.code);
+    if (input.amr && input.amr.length > 0) claims.amr = input.amr;
+    if (input.acr) claims.acr = input.acr;
+    if (input.sid) claims.sid = input.sid;
     return new SignJWT(claims)
       .setProtectedHeader({ alg: signer.alg, kid: signer.kid, typ: "JWT" })
       .sign(signer.key);
+  }
+
+  /**
+   * Reads an ID token this issuer signed, as `id_token_hint` (OpenID Connect
+   * Core §3.1.2.1, RP-Initiated Logout 1.0 §2): the signature must verify
+   * with a published ID-token key and `iss` must be ours; expiry does not
+   * matter, because a hint only names whom the client believes signed in.
+   * Undefined for anything else.
+   */
+  async readHint(token: string): Promise<IdTokenHint | undefined> {
+    if (token.length > 8192) return undefined;
+    try {
+      const header = decodeProtectedHeader(token);
+      if (!header.alg || !ID_TOKEN_SIGNING_ALGS.includes(header.alg)) return undefined;
+      const keys = createLocalJWKSet(
+        (await this.keys.publicIdTokenJwks()) as Parameters<typeof createLocalJWKSet>[0],
+      );
+      const { payload } = await compactVerify(token, keys, { algorithms: ID_TOKEN_SIGNING_ALGS });
+      const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
+      if (claims.iss !== this.issuer || typeof claims.sub !== "string" || claims.sub === "") return undefined;
+      const audience = typeof claims.aud === "string" ? [claims.aud] : claims.aud;
+      if (!Array.isArray(audience) || !audience.every((aud) => typeof aud === "string")) return undefined;
+      return {
+        subject: claims.sub,
+        audience: audience as string[],
+        ...(typeof claims.sid === "string" && claims.sid ? { sid: claims.sid } : {}),
+      };
+    } catch {
+      return undefined;
+    }
   }
 }

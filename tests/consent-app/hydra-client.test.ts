@@ -62,7 +62,13 @@ describe("the consent app's Hydra API client", () => {
       now: () => now,
     });
 
-    assert.deepEqual(await client.getConsentRequest("c1"), consentRequest);
+    // A 2017 server's request: the OpenID Connect additions read as empty.
+    assert.deepEqual(await client.getConsentRequest("c1"), {
+      ...consentRequest,
+      prompt: [],
+      uiLocales: [],
+      acrValues: [],
+    });
     await client.getConsentRequest("c1");
     now = 3600_000 - 61_000;
     await client.getConsentRequest("c1");
@@ -162,7 +168,7 @@ describe("the consent app's Hydra API client", () => {
       idTokenExtra: { name: "Ann" },
     };
     await client.acceptConsentRequest("c1", acceptance);
-    await client.rejectConsentRequest("c1", "denied");
+    await client.rejectConsentRequest("c1", { reason: "denied" });
     const [accept, reject] = server.calls.filter((call) => call.method === "PATCH");
     assert.deepEqual(JSON.parse(accept?.body ?? ""), acceptance);
     assert.deepEqual(JSON.parse(reject?.body ?? ""), { reason: "denied" });
@@ -208,6 +214,7 @@ describe("the consent app's Hydra API client", () => {
       logo_uri: "",
       policy_uri: "",
       tos_uri: "https://app.example/tos",
+      skip_consent: false,
     });
   });
 

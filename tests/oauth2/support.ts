@@ -33,13 +33,30 @@ export class Browser {
   private cookies = new Map<string, Cookie>();
 
   async get(url: string): Promise<Response> {
+    return this.send(url, {});
+  }
+
+  /** A form post, as a browser submits one (a POST authorization request, a form_post page). */
+  async post(url: string, form: Record<string, string> | URLSearchParams): Promise<Response> {
+    return this.send(url, {
+      method: "POST",
+      body: new URLSearchParams(form),
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+  }
+
+  private async send(url: string, init: RequestInit): Promise<Response> {
     const path = new URL(url).pathname;
     const sent = [...this.cookies]
       .filter(([, cookie]) => path === cookie.path || path.startsWith(`${cookie.path.replace(/\/$/, "")}/`))
       .map(([name, cookie]) => `${name}=${cookie.value}`);
     const response = await fetch(url, {
+      ...init,
       redirect: "manual",
-      headers: sent.length > 0 ? { cookie: sent.join("; ") } : {},
+      headers: {
+        ...(init.headers as Record<string, string>),
+        ...(sent.length > 0 ? { cookie: sent.join("; ") } : {}),
+      },
     });
     for (const line of response.headers.getSetCookie()) this.store(line);
     return response;

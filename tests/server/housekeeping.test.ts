@@ -103,6 +103,7 @@ for (const backend of BACKENDS) {
         codes: 0,
         accessTokens: 0,
         refreshTokens: 0,
+        grants: 0,
       });
     });
 

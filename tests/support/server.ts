@@ -59,6 +59,8 @@ export async function freshDatabase(backend: Backend): Promise<{ url: string; dr
 
 export interface Portico {
   url: string;
+  /** The process that was started (the primary when WORKERS > 1). */
+  pid: number;
   /** The Hydra 2.x admin API's listener (ADMIN_PORT, a free port of its own). */
   adminUrl: string;
   databaseUrl: string;
@@ -83,6 +85,11 @@ export interface StartOptions {
   /** Reuse a database (e.g. to restart on the same data); it is then not dropped on stop. */
   databaseUrl?: string;
   keepDatabase?: boolean;
+  /**
+   * Run the compiled server (`dist/server/main.js`, what `npm start` runs;
+   * `npm run build` first) instead of the TypeScript source through tsx.
+   */
+  compiled?: boolean;
 }
 
 const ROOT = process.cwd();
@@ -117,7 +124,7 @@ async function waitForAdmin(url: string, child: ChildProcess, output: () => stri
   throw new Error(`The admin API did not answer:\n${output()}`);
 }
 
-/** Starts `server/main.ts` as its own process on a free port and a fresh database. */
+/** Starts the server as its own process on a free port and a fresh database. */
 export async function startPortico(options: StartOptions = {}): Promise<Portico> {
   const backend = options.backend ?? "sqlite";
   const database = options.databaseUrl
@@ -145,7 +152,8 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
     LOG_LEVEL: "info",
     ...options.env,
   };
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+  const entry = options.compiled ? ["dist/server/main.js"] : ["--import", "tsx", "server/main.ts"];
+  const child = spawn(process.execPath, entry, {
     cwd: ROOT,
     env: env as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
@@ -180,6 +188,7 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
 
   return {
     url,
+    pid: child.pid ?? 0,
     adminUrl,
     databaseUrl: database.url,
     root,

@@ -7,6 +7,7 @@ import { acceptConsent, consentProblem, loadConsent, rejectConsent } from "@/lib
 import { consentId } from "@/lib/consent/ids.ts";
 import { grants } from "@/lib/consent/index.ts";
 import { scopesToGrant } from "@/lib/consent/scopes.ts";
+import { signInNeeded } from "@/lib/consent/steps.ts";
 import { log } from "@/lib/log/index.ts";
 import { currentUser } from "@/lib/session/index.ts";
 
@@ -28,6 +29,10 @@ export const decideAction = formAction("consent", decisionForm, async (input): P
   let redirectUrl: string;
   try {
     const { request } = await loadConsent(input.consent);
+    // The sign-in may have become too old for the request (max_age) while the screen was open.
+    if (input.decision === "allow" && signInNeeded(request, user, true)) {
+      return navigate(`/login?consent=${encodeURIComponent(input.consent)}`);
+    }
     if (input.decision === "deny") {
       await rejectConsent(request);
       log().info("consent denied", { client: request.audience });

@@ -8,10 +8,12 @@ import {
   consentProblem,
   loadConsent,
   type PendingConsent,
+  rejectConsent,
 } from "@/lib/consent/decisions.ts";
 import { parseConsentId } from "@/lib/consent/ids.ts";
 import { grants } from "@/lib/consent/index.ts";
-import { coveredBy, describeScope } from "@/lib/consent/scopes.ts";
+import { describeScope } from "@/lib/consent/scopes.ts";
+import { consentStep } from "@/lib/consent/steps.ts";
 import { log } from "@/lib/log/index.ts";
 import { currentSession, currentUser } from "@/lib/session/index.ts";
 import { ConsentError } from "./consent-error.tsx";
@@ -29,25 +31,40 @@ export default async function ConsentPage({
   if (!id) return <ConsentError problem={{ code: "missing", reference: "" }} />;
 
   const user = await currentUser();
-  if (!user) redirect(`/login?consent=${encodeURIComponent(id)}`);
+  // "Continue as …" on the sign-in page chose the signed-in account for this request (prompt=select_account).
+  const accountChosen = params.account === "current";
 
   let pending: PendingConsent | undefined;
   let problem: ConsentProblem | undefined;
-  let answeredAt: string | undefined;
+  let goTo: string | undefined;
   try {
     pending = await loadConsent(id);
-    const { request } = pending;
-    // A remembered decision answers for the user, but only on the browser's own page load (see isDocumentRequest).
-    const remembered = await grants().find(user.id, request.audience);
-    if (remembered && coveredBy(request.requestedScopes, remembered.scopes) && (await isDocumentRequest())) {
+    const { request, client } = pending;
+    const remembered = user ? (await grants().find(user.id, request.audience))?.scopes : undefined;
+    const step = consentStep({ request, client, person: user, accountChosen, remembered });
+    // Answering for the person happens only on the browser's own page load (see isDocumentRequest).
+    const document = await isDocumentRequest();
+    if (step.kind === "sign_in") {
+      goTo = `/login?consent=${encodeURIComponent(id)}`;
+    } else if (step.kind === "reject" && document) {
+      await rejectConsent(request, step.error);
+      log().info("prompt=none answered without a page", { client: request.audience, error: step.error });
+      goTo = request.redirectUrl;
+    } else if (step.kind === "accept" && document && user) {
       await acceptConsent(request, user, request.requestedScopes);
-      log().info("consent given from a remembered decision", { client: request.audience });
-      answeredAt = request.redirectUrl;
+      log().info(
+        step.because === "trusted"
+          ? "consent skipped for a trusted client (skip_consent)"
+          : "consent given from a remembered decision",
+        { client: request.audience, scopes: request.requestedScopes },
+      );
+      goTo = request.redirectUrl;
     }
   } catch (error) {
     problem = consentProblem(error, id);
   }
-  if (answeredAt) redirect(answeredAt);
+  if (goTo) redirect(goTo);
+  if (!user) redirect(`/login?consent=${encodeURIComponent(id)}`);
   if (problem || !pending)
     return <ConsentError problem={problem ?? { code: "bad_response", reference: "" }} />;
 

@@ -6,7 +6,18 @@ import { Alert, Button, Checkbox, CsrfField, TextField } from "@/components/ui.t
 import { useNavigation } from "@/components/use-navigation.ts";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 
-export function LoginForm({ csrf, consent, next }: { csrf: string; consent?: string; next?: string }) {
+/** `email` prefills the field (login_hint, or the person who must sign in again); it proves nothing. */
+export function LoginForm({
+  csrf,
+  consent,
+  next,
+  email,
+}: {
+  csrf: string;
+  consent?: string;
+  next?: string;
+  email?: string;
+}) {
   const [state, action, pending] = useActionState<FormState, FormData>(signInAction, IDLE);
   useNavigation(state);
   const error = state.status === "error" ? state : undefined;
@@ -30,7 +41,7 @@ export function LoginForm({ csrf, consent, next }: { csrf: string; consent?: str
         autoCapitalize="none"
         spellCheck={false}
         required
-        defaultValue={error?.values?.email ?? ""}
+        defaultValue={error?.values?.email ?? email ?? ""}
         error={error?.fieldErrors?.email}
       />
       <TextField

@@ -1,30 +1,39 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { Shell } from "@/components/shell.tsx";
-import { Alert, Card, Heading, Lead, TextLink } from "@/components/ui.tsx";
+import { Alert, ButtonLink, Card, Heading, Lead, TextLink } from "@/components/ui.tsx";
 import { isDocumentRequest } from "@/lib/actions/navigation.ts";
 import { brand } from "@/lib/brand/brand.ts";
 import { appConfig } from "@/lib/config/index.ts";
 import { parseConsentId } from "@/lib/consent/ids.ts";
-import { HydraError, hydra } from "@/lib/hydra/index.ts";
+import { type SignInReason, signInNeeded } from "@/lib/consent/steps.ts";
+import { HydraError, hydra, type OAuth2ConsentRequest } from "@/lib/hydra/index.ts";
 import { localReturnPath } from "@/lib/security/redirects.ts";
 import { currentSession, currentUser } from "@/lib/session/index.ts";
 import { LoginForm } from "./login-form.tsx";
+import { SignOutForm } from "./sign-out-form.tsx";
 
 export const metadata: Metadata = { title: "Sign in" };
 
-/** The name of the app a consent request comes from, for "to continue to …"; none if it cannot be read. */
-async function requestingApp(consent: string | undefined): Promise<string | undefined> {
+/** The consent request and its app's name ("to continue to …"); none if they cannot be read. */
+async function requestingApp(
+  consent: string | undefined,
+): Promise<{ request: OAuth2ConsentRequest; name: string } | undefined> {
   if (!consent) return undefined;
   try {
     const request = await hydra().getConsentRequest(consent);
     const client = await hydra().getClient(request.audience);
-    return client.client_name || client.id;
+    return { request, name: client.client_name || client.id };
   } catch (error) {
     if (error instanceof HydraError) return undefined;
     throw error;
   }
 }
+
+const NOTICES: Partial<Record<SignInReason, string>> = {
+  stale: "The app asks you to sign in again.",
+  other_account: "The app expects a different account. Sign in with that account to continue.",
+};
 
 export default async function LoginPage({
   searchParams,
@@ -34,16 +43,19 @@ export default async function LoginPage({
   const params = await searchParams;
   const consent = parseConsentId(params.consent);
   const next = localReturnPath(params.next);
-  if ((await currentUser()) && (await isDocumentRequest())) {
+  const [user, session, app] = await Promise.all([currentUser(), currentSession(), requestingApp(consent)]);
+  // Signed in already: straight on, unless the request asks for a new sign-in or a choice of account.
+  const reason = app ? signInNeeded(app.request, user, false) : user ? undefined : "signed_out";
+  if (user && !reason && (await isDocumentRequest())) {
     redirect(consent ? `/consent?consent=${encodeURIComponent(consent)}` : (next ?? "/account"));
   }
-  const [session, app] = await Promise.all([currentSession(), requestingApp(consent)]);
+  const notice = reason ? NOTICES[reason] : undefined;
 
   return (
     <Shell>
       <Card>
-        <Heading>Sign in</Heading>
-        <Lead>{app ? <>to continue to {app}</> : <>with your {brand.name} account</>}</Lead>
+        <Heading>{reason === "select_account" ? "Choose an account" : "Sign in"}</Heading>
+        <Lead>{app ? <>to continue to {app.name}</> : <>with your {brand.name} account</>}</Lead>
         {params.signed_out !== undefined && !consent && (
           <div className="mt-6">
             <Alert tone="info">You have signed out.</Alert>
@@ -54,7 +66,29 @@ export default async function LoginPage({
             <Alert tone="info">Your password was changed. Sign in with your new password.</Alert>
           </div>
         )}
-        <LoginForm csrf={session.csrf} consent={consent} next={next} />
+        {notice && (
+          <div className="mt-6">
+            <Alert tone="info">{notice}</Alert>
+          </div>
+        )}
+        {reason === "select_account" && user && consent ? (
+          <div className="mt-6 space-y-4">
+            <ButtonLink
+              href={`/consent?consent=${encodeURIComponent(consent)}&account=current`}
+              className="w-full"
+            >
+              Continue as {user.email}
+            </ButtonLink>
+            <SignOutForm csrf={session.csrf} consent={consent} label="Use another account" />
+          </div>
+        ) : (
+          <LoginForm
+            csrf={session.csrf}
+            consent={consent}
+            next={next}
+            email={app?.request.loginHint ?? (reason === "stale" ? user?.email : undefined)}
+          />
+        )}
         <div className="mt-6 flex flex-col items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
           <TextLink href="/forgot-password">Forgot password?</TextLink>
           {appConfig().signup === "open" && (

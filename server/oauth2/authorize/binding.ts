@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { getCookie } from "hono/cookie";
+import { generateCookie, getCookie } from "hono/cookie";
 
 /**
  * The cookie that binds a consent request to the browser that started it.
@@ -14,16 +14,22 @@ export function isConsentId(value: string): boolean {
   return /^[A-Za-z0-9_-]{1,64}$/.test(value);
 }
 
-function attributes(secure: boolean, maxAge: number): string {
-  return `Path=/oauth2/auth; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+function cookie(id: string, value: string, maxAge: number, secure: boolean): string {
+  return generateCookie(`${PREFIX}${id}`, value, {
+    path: "/oauth2/auth",
+    maxAge,
+    httpOnly: true,
+    sameSite: "Lax",
+    secure,
+  });
 }
 
 export function bindingCookie(id: string, value: string, maxAgeSeconds: number, secure: boolean): string {
-  return `${PREFIX}${id}=${value}; ${attributes(secure, maxAgeSeconds)}`;
+  return cookie(id, value, maxAgeSeconds, secure);
 }
 
 export function clearedBindingCookie(id: string, secure: boolean): string {
-  return `${PREFIX}${id}=; ${attributes(secure, 0)}`;
+  return cookie(id, "", 0, secure);
 }
 
 export function readBindingCookie(c: Context, id: string): string | undefined {

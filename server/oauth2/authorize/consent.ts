@@ -1,6 +1,15 @@
 import type { Context } from "hono";
 import type { ConsentRequest } from "@/server/consent/store.ts";
-import { AccessDenied, InvalidRequest } from "@/server/oauth2/errors.ts";
+import type { StepError } from "@/server/flow/model.ts";
+import {
+  AccessDenied,
+  AccountSelectionRequired,
+  ConsentRequired,
+  InteractionRequired,
+  InvalidRequest,
+  LoginRequired,
+  type OAuthError,
+} from "@/server/oauth2/errors.ts";
 import { responseParts } from "@/server/oauth2/response-types.ts";
 import { OPENID_SCOPE } from "@/server/oauth2/scopes.ts";
 import type { Services } from "@/server/services.ts";
@@ -18,6 +27,7 @@ export async function startConsent(request: AuthorizationRequest, services: Serv
     clientId: request.client.id,
     requestedScopes: request.scopes,
     parameters: request.parameters,
+    oidc: request.oidc,
   });
   const location = new URL(config.consentUrl);
   location.searchParams.set("consent", consent.id);
@@ -132,7 +142,23 @@ export async function acceptedConsent(
     if (!(await services.consentRequests.consume(consent.id))) {
       throw new InvalidRequest("The consent request was already used");
     }
-    throw new AccessDenied("The resource owner denied the request");
+    throw rejection(consent.rejectError ?? "access_denied");
   }
   return consent;
+}
+
+/** What a rejected login or consent step tells the client. */
+function rejection(error: StepError): OAuthError {
+  switch (error) {
+    case "login_required":
+      return new LoginRequired();
+    case "consent_required":
+      return new ConsentRequired();
+    case "interaction_required":
+      return new InteractionRequired();
+    case "account_selection_required":
+      return new AccountSelectionRequired();
+    default:
+      return new AccessDenied("The resource owner denied the request");
+  }
 }

@@ -1,4 +1,5 @@
 import type { Client } from "@/server/clients/model.ts";
+import type { OidcContext } from "@/server/flow/model.ts";
 import type { ResponseMode, ResponseType } from "@/server/oauth2/response-types.ts";
 import type { Services } from "@/server/services.ts";
 import type { AuthorizationParameters } from "./parameters.ts";
@@ -20,6 +21,8 @@ export interface AuthorizationContext {
   nonce?: string;
   codeChallenge?: string;
   codeChallengeMethod?: string;
+  /** What the OpenID Connect checks learned: filled in as they pass. */
+  oidc: OidcContext;
 }
 
 /** A request every check passed: what consent and issuance work from. */
@@ -34,6 +37,7 @@ export interface AuthorizationRequest {
   nonce: string | undefined;
   codeChallenge: string | undefined;
   codeChallengeMethod: string | undefined;
+  oidc: OidcContext;
   /** The client's parameters, in order, as sent. */
   parameters: [string, string][];
 }
@@ -64,6 +68,7 @@ export function verifiedRequest(context: AuthorizationContext): AuthorizationReq
     nonce: context.nonce,
     codeChallenge: context.codeChallenge,
     codeChallengeMethod: context.codeChallengeMethod,
+    oidc: context.oidc,
     parameters: context.params.original(),
   };
 }

@@ -28,7 +28,7 @@ function errorResponseMode(context: AuthorizationContext): ResponseMode {
 }
 
 /**
- * GET /oauth2/auth (RFC 6749 §4; OpenID Connect Core §3). Every request
+ * GET and POST /oauth2/auth (RFC 6749 §4; OpenID Connect Core §3). Every request
  * passes the checks; without `consent` it goes to the consent app, with
  * `consent` it comes back from it and is answered. Every answer is a 302
  * (or, before the client and redirect URI are verified, an error page);
@@ -36,8 +36,18 @@ function errorResponseMode(context: AuthorizationContext): ResponseMode {
  */
 export async function authorize(c: Context, services: Services): Promise<Response> {
   const { config, log } = services;
-  const params = AuthorizationParameters.fromUrl(c.req.url);
-  const context: AuthorizationContext = { params, services };
+  let params: AuthorizationParameters;
+  try {
+    params = await AuthorizationParameters.fromRequest(c.req.raw);
+  } catch (caught) {
+    if (caught instanceof OAuthError) return errorPage(caught);
+    throw caught;
+  }
+  const context: AuthorizationContext = {
+    params,
+    services,
+    oidc: { prompt: [], uiLocales: [], acrValues: [] },
+  };
   const consentId = params.get("consent");
   const cookies =
     consentId !== undefined && isConsentId(consentId)

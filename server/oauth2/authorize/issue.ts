@@ -16,16 +16,22 @@ export async function issueAuthorizationResponse(
   consent: ConsentRequest,
   services: Services,
 ): Promise<Record<string, string | undefined>> {
-  const { consentRequests, authorizationCodes, accessTokens, idTokens, db } = services;
+  const { consentRequests, authorizationCodes, accessTokens, idTokens, authorizationGrants, db } = services;
   const parts = responseParts(request.responseType);
   const grantId = randomUUID();
   const clientId = request.client.id;
   const subject = consent.subject as string;
   const scopes = consent.grantScopes;
-  const authTime = consent.decidedAt as Date;
+  // The sign-in the app reported; a 2017 app that reports none signed the person in at its decision.
+  const signIn = consent.signIn ?? { authTime: consent.decidedAt as Date, amr: [] };
+  const authTime = signIn.authTime;
 
   const issued = await db.$transaction(async (tx) => {
     if (!(await consentRequests.consume(consent.id, tx))) return undefined;
+    await authorizationGrants.record(
+      { grantId, clientId, subject, scopes, signIn, claims: consent.idTokenExtra },
+      tx,
+    );
     const code = parts.code
       ? await authorizationCodes.issue(
           {
@@ -65,6 +71,9 @@ export async function issueAuthorizationResponse(
         accessToken: issued.accessToken,
         code: issued.code,
         extra: consent.idTokenExtra,
+        amr: signIn.amr,
+        acr: signIn.acr,
+        sid: signIn.sid,
       })
     : undefined;
   const token = issued.accessToken !== undefined;

@@ -1,3 +1,6 @@
+import { BodyTooLarge, readBodyText } from "@/server/http/body.ts";
+import { InvalidRequest, OAuthError } from "@/server/oauth2/errors.ts";
+
 /** The parameters /oauth2/auth adds when the browser returns from the consent app. */
 export const CONSENT_PARAMETERS = ["consent", "consent_verifier"];
 
@@ -20,6 +23,26 @@ export class AuthorizationParameters {
 
   static fromUrl(url: string): AuthorizationParameters {
     return new AuthorizationParameters([...new URL(url).searchParams]);
+  }
+
+  /**
+   * OpenID Connect Core §3.1.2.1: GET carries the parameters in the query,
+   * POST in an application/x-www-form-urlencoded body (the query of a POST
+   * is not read, so the two can never disagree).
+   */
+  static async fromRequest(request: Request): Promise<AuthorizationParameters> {
+    if (request.method !== "POST") return AuthorizationParameters.fromUrl(request.url);
+    const type = request.headers.get("content-type") ?? "";
+    if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) {
+      throw new InvalidRequest("A POST authorization request must be application/x-www-form-urlencoded");
+    }
+    try {
+      return new AuthorizationParameters([...new URLSearchParams(await readBodyText(request))]);
+    } catch (error) {
+      if (error instanceof BodyTooLarge)
+        throw new OAuthError("invalid_request", "The request is too large", 413);
+      throw new InvalidRequest("The request body could not be read");
+    }
   }
 
   get(name: string): string | undefined {

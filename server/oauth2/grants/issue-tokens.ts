@@ -1,7 +1,7 @@
 import type { Database } from "@/db/client.ts";
 import type { Client } from "@/server/clients/model.ts";
 import type { OAuthError } from "@/server/oauth2/errors.ts";
-import { OFFLINE_SCOPE, OPENID_SCOPE } from "@/server/oauth2/scopes.ts";
+import { grantsRefresh, OPENID_SCOPE } from "@/server/oauth2/scopes.ts";
 import type { Services } from "@/server/services.ts";
 import type { TokenResponse } from "./grant.ts";
 
@@ -26,7 +26,7 @@ export interface GrantToRedeem {
 
 /**
  * The token response of the code and refresh grants: an access token; a
- * refresh token when `offline` was granted and the client may refresh; an
+ * refresh token when `offline` (or `offline_access`) was granted and the client may refresh; an
  * ID token when `openid` was granted. Using the code or refresh token and
  * storing the new tokens are one transaction; the ID token is signed after.
  */
@@ -37,7 +37,7 @@ export async function issueTokens(
 ): Promise<TokenResponse> {
   const { db, accessTokens, refreshTokens, idTokens } = services;
   const accessScopes = grant.accessScopes ?? grant.scopes;
-  const offline = grant.scopes.includes(OFFLINE_SCOPE) && client.grantTypes.includes("refresh_token");
+  const offline = grantsRefresh(grant.scopes) && client.grantTypes.includes("refresh_token");
   const base = { grantId: grant.grantId, clientId: client.id, subject: grant.subject };
 
   const issued = await db.$transaction(async (tx) => {
@@ -70,6 +70,7 @@ export async function issueTokens(
   };
   if (issued.refreshToken) response.refresh_token = issued.refreshToken;
   if (accessScopes.includes(OPENID_SCOPE)) {
+    const signIn = (await services.authorizationGrants.find(grant.grantId))?.signIn;
     response.id_token = await idTokens.sign({
       clientId: client.id,
       subject: grant.subject,
@@ -77,6 +78,9 @@ export async function issueTokens(
       nonce: grant.nonce,
       accessToken: issued.accessToken,
       extra: grant.idTokenExtra,
+      amr: signIn?.amr,
+      acr: signIn?.acr,
+      sid: signIn?.sid,
     });
   }
   return response;

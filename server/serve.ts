@@ -1,0 +1,101 @@
+import cluster from "node:cluster";
+import { existsSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { join } from "node:path";
+import { getRequestListener } from "@hono/node-server";
+import { SOCKET_ADDRESS_HEADER } from "@/common/client-address.ts";
+import { createLogger } from "@/common/log.ts";
+import { createDatabase } from "@/db/client.ts";
+import { createApi, isApiPath } from "./app.ts";
+import type { Config } from "./config/config.ts";
+import { schedulePurge } from "./housekeeping.ts";
+import { createAdminApi } from "./hydra2/app.ts";
+import { HOUSEKEEPING, READY } from "./roles.ts";
+import { createServices } from "./services.ts";
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+/** Listens, resolving once the port is bound and rejecting when it cannot be (e.g. in use). */
+function listen(server: Server, port: number, host: string | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}
+
+/** Next.js for every non-API request, from the `next build` output. */
+async function loadPages(config: Config): Promise<Handler | undefined> {
+  const root = process.cwd();
+  if (!existsSync(join(root, ".next", "BUILD_ID"))) return undefined;
+  process.env.NEXT_TELEMETRY_DISABLED = "1";
+  process.env.NEXTAUTH_URL ??= `${config.issuer}/api/auth`;
+  const { default: next } = await import("next");
+  const app = next({ dev: false, dir: root, hostname: "localhost", port: config.port });
+  await app.prepare();
+  return app.getRequestHandler();
+}
+
+/** A host as it goes into a URL: an IPv6 address in brackets. */
+function hostForUrl(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/**
+ * One serving process: the API through Hono, everything else through Next.js.
+ * It purges expired flow state when it is the only process, or when the
+ * primary picks it for that (one worker at a time does it).
+ */
+export async function serve(config: Config): Promise<void> {
+  const log = createLogger(config.logLevel);
+  const db = createDatabase(config.databaseUrl);
+  const services = createServices(config, db, log);
+  const api = getRequestListener(createApi(services).fetch);
+  const pages = await loadPages(config);
+  if (!pages) log.warn("the pages are not built (run `npm run build`); serving the API only");
+
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0] as string;
+    if (isApiPath(path)) return void api(req, res);
+    if (pages) {
+      // The consent app throttles sign-ins by client address; it reads the socket's from here.
+      req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
+      return void pages(req, res);
+    }
+    res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
+    res.end("The pages are not built. Run `npm run build`.\n");
+  });
+  server.keepAliveTimeout = 65_000;
+  // The Hydra 2.x admin API has no authentication, as Hydra's admin port: its own listener,
+  // on the loopback interface unless ADMIN_HOST says otherwise.
+  const admin = createServer(getRequestListener(createAdminApi(services).fetch));
+  admin.keepAliveTimeout = 65_000;
+  await listen(admin, config.adminPort, config.adminHost);
+  await listen(server, config.port, config.host);
+  if (cluster.isWorker) {
+    let purging = false;
+    process.on("message", (message) => {
+      if (message !== HOUSEKEEPING || purging) return;
+      purging = true;
+      schedulePurge(db, config, log);
+    });
+    // Tells the primary this worker started: both ports are bound.
+    process.send?.(READY);
+  } else {
+    schedulePurge(db, config, log);
+  }
+  log.info(`Portico is listening on ${config.issuer}`, { pid: process.pid });
+  log.info(`The admin API is listening on http://${hostForUrl(config.adminHost)}:${config.adminPort}`, {
+    pid: process.pid,
+  });
+
+  const stop = () => {
+    admin.close();
+    server.close(() => void db.$disconnect().finally(() => process.exit(0)));
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}

@@ -1,0 +1,81 @@
+import type { Database } from "@/db/client.ts";
+import type { SignIn } from "@/server/flow/model.ts";
+import { splitScopes } from "@/server/oauth2/scopes.ts";
+
+/** What one accepted authorization issued, shared by every code and token of it (its grant id). */
+export interface AuthorizationGrantRecord {
+  grantId: string;
+  clientId: string;
+  subject: string;
+  scopes: string[];
+  signIn: SignIn;
+  /** The claims the person consented to: the ID token's, and what UserInfo answers. */
+  claims: Record<string, unknown>;
+  createdAt: Date;
+}
+
+type Db = Pick<Database, "authorizationGrant">;
+
+/**
+ * Authorization grants: written in the transaction that answers an accepted
+ * authorization request. A grant outlives the code that started it, so an ID
+ * token issued on a refresh repeats the first one's auth_time, amr, acr and
+ * sid; UserInfo reads the consented claims from it; back-channel logout finds
+ * the clients a session signed in to by its sid. Rows go with their tokens
+ * (housekeeping) and with their client.
+ */
+export class AuthorizationGrants {
+  constructor(private readonly db: Database) {}
+
+  async record(grant: Omit<AuthorizationGrantRecord, "createdAt">, db: Db = this.db): Promise<void> {
+    await db.authorizationGrant.create({
+      data: {
+        grantId: grant.grantId,
+        clientId: grant.clientId,
+        subject: grant.subject,
+        scopes: grant.scopes.join(" "),
+        sid: grant.signIn.sid ?? null,
+        authTime: grant.signIn.authTime,
+        amr: JSON.stringify(grant.signIn.amr),
+        acr: grant.signIn.acr ?? null,
+        claims: JSON.stringify(grant.claims),
+      },
+    });
+  }
+
+  async find(grantId: string): Promise<AuthorizationGrantRecord | null> {
+    const row = await this.db.authorizationGrant.findUnique({ where: { grantId } });
+    if (!row) return null;
+    return {
+      grantId: row.grantId,
+      clientId: row.clientId,
+      subject: row.subject,
+      scopes: splitScopes(row.scopes),
+      signIn: {
+        authTime: row.authTime,
+        amr: JSON.parse(row.amr) as string[],
+        ...(row.acr ? { acr: row.acr } : {}),
+        ...(row.sid ? { sid: row.sid } : {}),
+      },
+      claims: JSON.parse(row.claims) as Record<string, unknown>,
+      createdAt: row.createdAt,
+    };
+  }
+
+  /** The clients a session signed in to, or (without a sid) every client of the subject, with their sessions. */
+  async sessionsOf(where: {
+    sid?: string;
+    subject?: string;
+  }): Promise<{ clientId: string; subject: string; sid: string | null }[]> {
+    if (!where.sid && !where.subject) return [];
+    const rows = await this.db.authorizationGrant.findMany({
+      where: {
+        ...(where.sid ? { sid: where.sid } : {}),
+        ...(where.subject ? { subject: where.subject } : {}),
+      },
+      select: { clientId: true, subject: true, sid: true },
+      distinct: ["clientId", "subject", "sid"],
+    });
+    return rows;
+  }
+}

@@ -1,0 +1,45 @@
+import assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { after, before, describe, test } from "node:test";
+import { type Portico, startPortico } from "@/tests/support/server.ts";
+
+/** The shared objects a process has mapped (Linux /proc), e.g. native add-ons it loaded. */
+function mappedFiles(pid: number): string {
+  return readFileSync(`/proc/${pid}/maps`, "utf8");
+}
+
+function childrenOf(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+// The primary forks the workers and supervises them; migrations and the bootstrap run in a short-lived
+// child, so the primary never loads the database driver (nor Prisma, Next.js or the migration engine).
+describe("processes of a multi-worker start", () => {
+  let portico: Portico;
+  before(async () => {
+    portico = await startPortico({ env: { WORKERS: "2" } });
+  });
+  after(() => portico.stop());
+
+  test("the primary holds no database driver; a worker that served a token does", async () => {
+    // The bootstrap ran before the workers started: the root client exists.
+    for (let i = 0; i < 4; i++) assert.match(await portico.rootToken("hydra.clients"), /^\S{20,}$/);
+    assert.doesNotMatch(mappedFiles(portico.pid), /better_sqlite3\.node/);
+    const workers = childrenOf(portico.pid);
+    assert.equal(workers.length, 2, "the setup child has exited; two workers remain");
+    assert.ok(
+      workers.some((worker) => /better_sqlite3\.node/.test(mappedFiles(worker))),
+      "a worker that answered the token requests has the driver loaded",
+    );
+  });
+});
