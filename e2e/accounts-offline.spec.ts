@@ -12,6 +12,7 @@ test.describe("sign-up closed, mail server down", () => {
 
   test.beforeAll(async () => {
     portico = await startPortico({
+      compiled: true,
       env: { SIGNUP: "closed", SMTP_URL: `smtp://127.0.0.1:${await freePort()}`, TRUST_PROXY: "1" },
     });
   });
@@ -38,8 +39,11 @@ test.describe("sign-up closed, mail server down", () => {
     await expect(forgot.alert).toHaveText("We could not send the email. Please try again in a moment.");
     await expect(page).toHaveURL(/\/forgot-password$/);
     await expect(forgot.email).toHaveValue("someone@example.com");
-    await expect
-      .poll(() => portico.output())
-      .toMatch(/ERROR \[consent\] could not send an email .*ECONNREFUSED/);
+    const reasonLogged = () =>
+      portico
+        .output()
+        .split("\n")
+        .some((line) => line.includes("could not send an email") && line.includes("ECONNREFUSED"));
+    await expect.poll(reasonLogged).toBe(true);
   });
 });

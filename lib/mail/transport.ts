@@ -1,5 +1,5 @@
 import nodemailer from "nodemailer";
-import { describeError, type Logger } from "@/common/log.ts";
+import type { Logger } from "@/common/log.ts";
 import type { MailMessage } from "./messages.ts";
 
 export type MailResult = { sent: true } | { sent: false };
@@ -53,13 +53,11 @@ export function createMailer(options: { smtpUrl: string | undefined; from: strin
         log.info("email sent", { subject: message.subject });
         return { sent: true };
       } catch (error) {
+        // The server and nodemailer's reason ("connect ECONNREFUSED …", "535 Authentication failed");
+        // neither carries the message's links nor the SMTP password.
         const code = error instanceof Error && "code" in error ? String(error.code) : undefined;
-        log.error("could not send an email", {
-          server,
-          subject: message.subject,
-          code,
-          ...describeError(error),
-        });
+        const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        log.error("could not send an email", { server, subject: message.subject, code, reason });
         return { sent: false };
       }
     },
