@@ -7,8 +7,9 @@
  * time by package and the top frames.
  *
  * Scenarios: cc, introspect, client, discovery, jwks, flow (a whole
- * authorization-code flow per iteration, 8 at a time; "per request" then means
- * per flow).
+ * authorization-code flow through the API per iteration, 8 at a time; "per
+ * request" then means per flow), sso and interactive (the sign-in flows
+ * through the pages, as `npm run bench` runs them).
  *
  * Environment: PROFILE_SCENARIOS (cc,introspect,client), PROFILE_SECONDS (10),
  * PROFILE_WARMUP (2), PROFILE_CONNECTIONS (50), PROFILE_TOP (25),
@@ -21,9 +22,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import autocannon from "autocannon";
+import type { Browser } from "./lib/browser.ts";
 import { authorizationCodeFlow, basicAuth } from "./lib/flow.ts";
 import { measureLoop } from "./lib/load.ts";
-import { porticoFixtures, startPorticoProcess } from "./lib/portico.ts";
+import { fetchKeys, interactiveFlow, type OidcSide, ssoFlow } from "./lib/oidc-flows.ts";
+import { createPorticoUser, porticoFixtures, startPorticoProcess } from "./lib/portico.ts";
 import { codeVersion, cpuMeter, loadAverage, postgresBackendsMeter } from "./lib/proc.ts";
 import { freePort, preparePostgres } from "./lib/servers.ts";
 
@@ -238,14 +241,39 @@ async function profileScenario(scenario: string) {
       discovery: { url: `${portico.url}/.well-known/openid-configuration`, method: "GET", headers: {} },
       jwks: { url: `${portico.url}/.well-known/jwks.json`, method: "GET", headers: {} },
     };
-    if (scenario === "flow") {
-      const flow = () =>
-        authorizationCodeFlow({
-          client: fixtures.flowClient,
-          consentToken: fixtures.rootToken,
-          subject: "bench-user",
-          routes: { auth: portico.url, consent: portico.url, callback: portico.url, token: portico.url },
-        });
+    if (scenario === "flow" || scenario === "sso" || scenario === "interactive") {
+      const side: OidcSide = {
+        issuer: portico.url,
+        authorizePath: "/oauth2/auth",
+        tokenPath: "/oauth2/token",
+        client: fixtures.flowClient,
+        keys: await fetchKeys(`${portico.url}/.well-known/jwks.json`),
+      };
+      const person = { email: "bench-person@example.com", password: "bench person password" };
+      if (scenario !== "flow") await createPorticoUser(databaseUrl, person);
+      const pool: Browser[] = [];
+      if (scenario === "sso") {
+        for (let i = 0; i < 8; i++) pool.push((await interactiveFlow(side, person, true)).browser);
+      }
+      const flows: Record<string, () => Promise<unknown>> = {
+        flow: () =>
+          authorizationCodeFlow({
+            client: fixtures.flowClient,
+            consentToken: fixtures.rootToken,
+            subject: "bench-user",
+            routes: { auth: portico.url, consent: portico.url, callback: portico.url, token: portico.url },
+          }),
+        sso: async () => {
+          const browser = pool.pop() as Browser;
+          try {
+            await ssoFlow(side, browser);
+          } finally {
+            pool.push(browser);
+          }
+        },
+        interactive: () => interactiveFlow(side, person),
+      };
+      const flow = flows[scenario] as () => Promise<unknown>;
       await flow();
       await measureLoop(flow, { concurrency: 8, seconds: warmup, warmupSeconds: 0 }, portico.server.pid);
       const fromMs = Date.now();

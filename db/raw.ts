@@ -49,7 +49,8 @@ export const REVISION_ROW = 1;
 
 const CLIENT_COLUMNS = `"id", "name", "secretHash", "redirectUris", "grantTypes", "responseTypes", "scope",
   "owner", "policyUri", "tosUri", "clientUri", "logoUri", "contacts", "public", "skipConsent",
-  "postLogoutRedirectUris", "backchannelLogoutUri", "backchannelLogoutSessionRequired", "createdAt", "updatedAt"`;
+  "postLogoutRedirectUris", "backchannelLogoutUri", "backchannelLogoutSessionRequired", "createdAt", "updatedAt",
+  "audience", "tokenEndpointAuthMethod", "metadata"`;
 const TOKEN_COLUMNS = `"hash", "grantId", "clientId", "subject", "scopes", "extra", "issuedAt", "expiresAt", "revokedAt"`;
 
 const prefixed = (alias: string, columns: string) =>
@@ -126,6 +127,9 @@ function clientRow(r: Record<string, Value>): OAuth2Client {
     backchannelLogoutSessionRequired: toBoolean(r.backchannelLogoutSessionRequired as Value),
     createdAt: toDate(r.createdAt as Value),
     updatedAt: toDate(r.updatedAt as Value),
+    audience: r.audience as string,
+    tokenEndpointAuthMethod: r.tokenEndpointAuthMethod as string | null,
+    metadata: r.metadata as string | null,
   };
 }
 

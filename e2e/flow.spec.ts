@@ -38,6 +38,12 @@ test.describe("the demo relying party's sign-in through Portico", () => {
     await expect(demo.claim(demo.introspection, "sub")).toHaveText(user.id);
     await expect(demo.claim(demo.introspection, "client_id")).toHaveText("portico-demo");
     await expect(demo.claim(demo.introspection, "scope")).toHaveText("openid offline profile email");
+    // next-auth read the profile from /userinfo, as relying parties do by default.
+    await expect(demo.claim(demo.userinfo, "sub")).toHaveText(user.id);
+    await expect(demo.claim(demo.userinfo, "email")).toHaveText(user.email);
+    await expect(demo.claim(demo.userinfo, "name")).toHaveText(user.name);
+    await expect(demo.claim(demo.idTokenClaims, "amr")).toContainText("pwd");
+    await expect(demo.claim(demo.idTokenClaims, "sid")).not.toBeEmpty();
   });
 
   test("Deny: the client is told access_denied", async ({ demo, loginPage, consentPage, user }) => {

@@ -1,4 +1,4 @@
-import { expect, test } from "./fixtures.ts";
+import { expect, signInThroughDemo, test } from "./fixtures.ts";
 
 test.describe("server-side sessions", () => {
   test("a copy of the session cookie stops working when its session signs out", async ({
@@ -51,5 +51,31 @@ test.describe("server-side sessions", () => {
     await db.session.deleteMany({ where: { userId: user.id } });
     await accountPage.page.goto("/account");
     await loginPage.expectShown();
+  });
+});
+
+test.describe("revoking an app", () => {
+  test("ends the app's access at once: its access token is inactive, its refresh tokens revoked", async ({
+    demo,
+    loginPage,
+    consentPage,
+    accountPage,
+    user,
+    db,
+  }) => {
+    await signInThroughDemo({ demo, loginPage, consentPage }, user, { rememberDecision: true });
+    await expect(demo.claim(demo.introspection, "active")).toHaveText("true");
+    const live = { subject: user.id, revokedAt: null };
+    expect(await db.accessToken.count({ where: live })).toBeGreaterThan(0);
+
+    const demoPage = demo.page;
+    await accountPage.goto();
+    await accountPage.revoke("Portico Demo App");
+
+    // The demo app still holds its tokens; the server no longer honours them.
+    await demoPage.goto("/");
+    await expect(demo.claim(demo.introspection, "active")).toHaveText("false");
+    expect(await db.accessToken.count({ where: live })).toBe(0);
+    expect(await db.refreshToken.count({ where: live })).toBe(0);
   });
 });

@@ -16,7 +16,9 @@ import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { createDatabase, providerOf, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
-import { ConfigError, databaseUrlFrom } from "@/lib/config/env.ts";
+import { ConfigError, databaseUrlFrom, loadAppConfig } from "@/lib/config/env.ts";
+import { HydraClient } from "@/lib/hydra/client.ts";
+import { tellServerOfDeletions } from "@/lib/users/deletions.ts";
 import { emailAddress } from "@/lib/users/email.ts";
 import { UserError, UserStore } from "@/lib/users/store.ts";
 
@@ -90,11 +92,32 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
     } else {
       const address = email(values.email);
       await users.delete(address);
-      console.log(`Deleted ${address} and the decisions they asked to remember`);
+      console.log(`Deleted ${address}, their sessions and the decisions they asked to remember`);
+      console.log(await tellServer(db));
     }
   } finally {
     await db.$disconnect();
   }
+}
+
+/**
+ * Tells the authorization server (HYDRA_URL, through the admin API) about the
+ * deletion, so it revokes every token and grant of the person. When it cannot
+ * be reached, the deletion stays queued and Portico sends it once it runs.
+ */
+async function tellServer(db: ReturnType<typeof createDatabase>): Promise<string> {
+  let client: HydraClient;
+  try {
+    const { url, clientId, clientSecret } = loadAppConfig().hydra;
+    client = new HydraClient({ url, clientId, clientSecret, timeoutMs: 5_000 });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return `The server was not told yet (${error.message}); Portico tells it when it next runs.`;
+  }
+  const { failed } = await tellServerOfDeletions(db, (subject) => client.deleteSubject(subject));
+  return failed === 0
+    ? "The server revoked every token and grant of theirs."
+    : "The server could not be reached: their tokens keep working until Portico tells it, which it does as soon as it runs.";
 }
 
 const [command, ...args] = process.argv.slice(2);

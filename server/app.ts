@@ -10,10 +10,11 @@ import { OAuthError, oauthErrorResponse, ServerError } from "./oauth2/errors.ts"
 import { oauth2Routes } from "./oauth2/routes.ts";
 import { policyRoutes } from "./policies/routes.ts";
 import type { Services } from "./services.ts";
+import { subjectRoutes } from "./subjects/routes.ts";
 
 // `/admin` is the Hydra 2.x admin API's, which only the admin listener serves: the public port
 // answers it with a 404 instead of handing it to the pages.
-const API_ROOTS = ["/clients", "/keys", "/policies", "/health", "/warden", "/admin"];
+const API_ROOTS = ["/clients", "/keys", "/policies", "/health", "/warden", "/admin", "/userinfo"];
 
 /** Whether the API owns a path; every other request goes to Next.js. */
 export function isApiPath(path: string): boolean {
@@ -45,6 +46,7 @@ export function createApi(services: Services): Hono {
   policyRoutes(api, services);
   oauth2Routes(api, services);
   consentRoutes(api, services);
+  subjectRoutes(api, services);
   discoveryRoutes(api, services);
 
   api.notFound((c) => apiErrorResponse(ApiError.notFound(`No operation at ${c.req.method} ${c.req.path}`)));

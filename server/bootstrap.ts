@@ -73,7 +73,7 @@ async function ensureClient(
 /**
  * First start on an empty database, and every later start (CONTRACT.md,
  * "Bootstrap"): the root client and its policy, the ID-token key pair, the
- * public-JWKs policy, and the consent app's client with its two policies.
+ * public-JWKs policy, and the consent app's client with its policies.
  * Idempotent; prints the root secret only when it generated it.
  */
 export async function bootstrap(services: Services, env = process.env): Promise<void> {
@@ -133,6 +133,16 @@ export async function bootstrap(services: Services, env = process.env): Promise<
       subjects: [consent.id],
       resources: ["rn:hydra:oauth2:consent:requests:<.*>"],
       actions: ["get", "accept", "reject"],
+      effect: "allow",
+      conditions: {},
+    });
+    await policies.ensure({
+      id: "portico-consent-app-subjects",
+      description:
+        "The consent app may list and revoke what a person granted, and tell the server a person was deleted.",
+      subjects: [consent.id],
+      resources: ["rn:hydra:oauth2:auth:sessions:consent:<.*>", "rn:hydra:oauth2:auth:subjects:<.*>"],
+      actions: ["get", "delete"],
       effect: "allow",
       conditions: {},
     });

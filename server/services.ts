@@ -9,6 +9,7 @@ import { KeyStore } from "./keys/store.ts";
 import { ClientAuthenticator } from "./oauth2/client-auth.ts";
 import { PolicyStore } from "./policies/store.ts";
 import { LadonWarden } from "./policies/warden.ts";
+import { SubjectGrants } from "./subjects/store.ts";
 import { AccessTokens } from "./tokens/access-tokens.ts";
 import { AuthorizationCodes } from "./tokens/authorization-codes.ts";
 import { AuthorizationGrants } from "./tokens/grants.ts";
@@ -37,6 +38,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
     authorizationCodes: new AuthorizationCodes(db, tokenHashKey, config.authCodeLifespanMs),
     authorizationGrants: new AuthorizationGrants(db),
     refreshTokens: new RefreshTokens(db, tokenHashKey, config.refreshTokenLifespanMs),
+    subjectGrants: new SubjectGrants(db, config.refreshTokenLifespanMs),
     idTokens: new IdTokens(keys, config.issuer, config.idTokenLifespanMs),
     consentRequests: new ConsentRequests(
       db,

@@ -57,6 +57,7 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
       {claims ? (
         <SignedIn
           claims={claims}
+          userinfo={token?.userinfo as Record<string, unknown> | undefined}
           accessToken={token?.accessToken as string | undefined}
           csrfToken={csrfToken}
         />
@@ -121,10 +122,12 @@ function SignedOut({ csrfToken, error }: { csrfToken: string | undefined; error:
 
 async function SignedIn({
   claims,
+  userinfo,
   accessToken,
   csrfToken,
 }: {
   claims: IdTokenClaims;
+  userinfo: Record<string, unknown> | undefined;
   accessToken: string | undefined;
   csrfToken: string | undefined;
 }) {
@@ -169,6 +172,16 @@ async function SignedIn({
         </p>
         <ClaimsTable label="ID token claims" claims={claims} />
       </Card>
+      {userinfo && (
+        <Card>
+          <h2 className="text-lg font-semibold tracking-tight">UserInfo</h2>
+          <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
+            What <code className="font-mono">/userinfo</code> answered the app's access token at sign-in: the
+            claims you agreed to share.
+          </p>
+          <ClaimsTable label="UserInfo claims" claims={userinfo} />
+        </Card>
+      )}
       <Card>
         <h2 className="text-lg font-semibold tracking-tight">Access token, introspected</h2>
         <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">

@@ -6,6 +6,7 @@ export class DemoApp {
   readonly signOutButton: Locator;
   readonly idTokenClaims: Locator;
   readonly introspection: Locator;
+  readonly userinfo: Locator;
   readonly alert: Locator;
 
   constructor(readonly page: Page) {
@@ -13,6 +14,7 @@ export class DemoApp {
     this.signOutButton = page.getByRole("button", { name: "Sign out of the demo" });
     this.idTokenClaims = page.getByRole("table", { name: "ID token claims" });
     this.introspection = page.getByRole("table", { name: "Access token introspection" });
+    this.userinfo = page.getByRole("table", { name: "UserInfo claims" });
     this.alert = page.getByRole("alert");
   }
 

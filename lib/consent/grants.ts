@@ -42,6 +42,12 @@ export class GrantStore {
     return rows.map(fromRow);
   }
 
+  /** One of the user's decisions by its id; null for another user's. */
+  async get(userId: string, grantId: string): Promise<RememberedGrant | null> {
+    const row = await this.db.rememberedGrant.findFirst({ where: { id: grantId, userId } });
+    return row && fromRow(row);
+  }
+
   /** Forgets one decision; a grant of another user is never touched. */
   async revoke(userId: string, grantId: string): Promise<boolean> {
     const { count } = await this.db.rememberedGrant.deleteMany({ where: { id: grantId, userId } });

@@ -1,19 +1,26 @@
 import "server-only";
 import { db } from "@/lib/db/index.ts";
 import { describeError, log } from "@/lib/log/index.ts";
+import { sendQueuedDeletions } from "@/lib/users/index.ts";
 import { purgeAppState } from "./index.ts";
 
 const INTERVAL_MS = 10 * 60_000;
 
-/** Runs purgeAppState now and every ten minutes in this process, logging what it removed. */
+/**
+ * Runs purgeAppState now and every ten minutes in this process, logging what
+ * it removed, and sends the server the deletions it has not confirmed yet.
+ */
 export function scheduleAppPurge(): void {
   const run = () =>
-    purgeAppState(db())
+    sendQueuedDeletions()
+      .catch((error: unknown) => log().warn("sending queued deletions failed", describeError(error)))
+      .then(() => purgeAppState(db()))
       .then((removed) => {
         if (Object.values(removed).some((count) => count > 0))
           log().info("purged expired app state", removed);
       })
       .catch((error: unknown) => log().warn("purging expired app state failed", describeError(error)));
-  void run();
+  // Shortly after start rather than at once: the server this app talks to may not be listening yet.
+  setTimeout(run, 5_000).unref();
   setInterval(run, INTERVAL_MS).unref();
 }

@@ -9,6 +9,8 @@ import {
   oAuth2Client,
   oAuth2ConsentRequest,
   oauthError,
+  type SubjectGrant,
+  subjectGrant,
   tokenResponse,
 } from "./schemas.ts";
 
@@ -78,6 +80,39 @@ export class HydraClient {
   /** `GET /clients/{id}` */
   getClient(id: string): Promise<OAuth2Client> {
     return this.call("get client", "GET", `/clients/${encodeURIComponent(id)}`, { schema: oAuth2Client });
+  }
+
+  /** `GET /oauth2/auth/sessions/consent/{subject}`: every client holding live tokens or grants of the person. */
+  listSubjectGrants(subject: string): Promise<SubjectGrant[]> {
+    return this.call(
+      "list subject grants",
+      "GET",
+      `/oauth2/auth/sessions/consent/${encodeURIComponent(subject)}`,
+      { schema: subjectGrant.array() },
+    );
+  }
+
+  /**
+   * `DELETE /oauth2/auth/sessions/consent/{subject}[/{client}]`: revokes every
+   * token and grant of the person for one client, or for every client.
+   */
+  async revokeSubjectGrants(subject: string, clientId?: string): Promise<void> {
+    const path = `/oauth2/auth/sessions/consent/${encodeURIComponent(subject)}`;
+    await this.call(
+      "revoke subject grants",
+      "DELETE",
+      clientId === undefined ? path : `${path}/${encodeURIComponent(clientId)}`,
+      {},
+    );
+  }
+
+  /**
+   * `DELETE /oauth2/auth/subjects/{subject}`: the person was deleted. The
+   * server revokes everything they granted and refuses any later refresh or
+   * code exchange for them.
+   */
+  async deleteSubject(subject: string): Promise<void> {
+    await this.call("delete subject", "DELETE", `/oauth2/auth/subjects/${encodeURIComponent(subject)}`, {});
   }
 
   private async call<T>(

@@ -79,6 +79,20 @@ export const oAuth2Client = z.object({
 });
 export type OAuth2Client = z.output<typeof oAuth2Client>;
 
+/** One entry of `GET /oauth2/auth/sessions/consent/{subject}`: a client the person let in. */
+export const subjectGrant = z
+  .object({
+    client_id: z.string().min(1),
+    scope: z.string(),
+    granted_at: z.iso.datetime({ offset: true }),
+  })
+  .transform((grant) => ({
+    clientId: grant.client_id,
+    scopes: grant.scope.split(" ").filter(Boolean),
+    grantedAt: new Date(grant.granted_at),
+  }));
+export type SubjectGrant = z.output<typeof subjectGrant>;
+
 /** RFC 6749 §5.1 token response (client_credentials). */
 export const tokenResponse = z.object({
   access_token: z.string().min(1),

@@ -114,9 +114,35 @@ export class UserStore {
     return this.db.user.findMany({ orderBy: { createdAt: "asc" }, select: PUBLIC_FIELDS });
   }
 
-  /** Deletes the user and, by cascade, their remembered decisions. */
-  async delete(email: string): Promise<void> {
-    const { count } = await this.db.user.deleteMany({ where: { email: normalizeEmail(email) } });
-    if (count === 0) throw new UserError("not_found", `No user has the email ${normalizeEmail(email)}`);
+  /**
+   * Deletes the user and, by cascade, their sessions and remembered
+   * decisions; in the same transaction it queues telling the authorization
+   * server (lib/users/deletions.ts), which then revokes every token and grant
+   * of theirs. Answers the deleted user's id (their subject).
+   */
+  async delete(email: string): Promise<string> {
+    const normalized = normalizeEmail(email);
+    const id = await this.remove({ email: normalized });
+    if (id === undefined) throw new UserError("not_found", `No user has the email ${normalized}`);
+    return id;
+  }
+
+  /** As `delete`, by the user's id (their own account page); false when there is no such user. */
+  async deleteById(id: string): Promise<boolean> {
+    return (await this.remove({ id })) !== undefined;
+  }
+
+  private remove(where: { email: string } | { id: string }): Promise<string | undefined> {
+    return this.db.$transaction(async (tx) => {
+      const user = await tx.user.findUnique({ where, select: { id: true } });
+      if (!user) return undefined;
+      await tx.user.delete({ where: { id: user.id } });
+      await tx.subjectDeletion.upsert({
+        where: { subject: user.id },
+        create: { subject: user.id },
+        update: {},
+      });
+      return user.id;
+    });
   }
 }

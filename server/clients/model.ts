@@ -23,7 +23,25 @@ export interface Client {
   /** "" when the client takes no logout tokens. */
   backchannelLogoutUri: string;
   backchannelLogoutSessionRequired: boolean;
+  createdAt: Date;
   updatedAt: Date;
+  /** Audiences the client may request (Hydra 2.x); the 2017 API neither shows nor sets them. */
+  audience: string[];
+  /**
+   * How a confidential client authenticates at the token endpoint (Hydra
+   * 2.x): `client_secret_basic` or `client_secret_post`; undefined (clients
+   * of the 2017 API) accepts both. A public client's method is `none`.
+   */
+  tokenEndpointAuthMethod: "client_secret_basic" | "client_secret_post" | undefined;
+  /** Free-form JSON the 2.x API stores with the client; undefined when none was set. */
+  metadata: unknown;
+}
+
+/** The Hydra 2.x fields the 2017 API cannot carry; a 2017 write leaves them as they are. */
+export interface ClientExtensions {
+  audience: string[];
+  tokenEndpointAuthMethod: "client_secret_basic" | "client_secret_post" | undefined;
+  metadata: unknown;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Prisma, OAuth2Client as Row } from "@/generated/prisma/sqlite/clie
 import { ApiError } from "@/server/http/errors.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { randomToken } from "@/server/tokens/secrets.ts";
-import type { Client } from "./model.ts";
+import type { Client, ClientExtensions } from "./model.ts";
 import type { OAuth2ClientInput } from "./schemas.ts";
 
 const DEFAULT_SCOPE = "openid offline";
@@ -29,12 +29,37 @@ function fromRow(row: Row): Client {
     logoUri: row.logoUri,
     contacts: JSON.parse(row.contacts) as string[],
     public: row.public,
+    createdAt: row.createdAt,
     skipConsent: row.skipConsent,
     postLogoutRedirectUris: JSON.parse(row.postLogoutRedirectUris) as string[],
     backchannelLogoutUri: row.backchannelLogoutUri,
     backchannelLogoutSessionRequired: row.backchannelLogoutSessionRequired,
     updatedAt: row.updatedAt,
+    audience: JSON.parse(row.audience) as string[],
+    tokenEndpointAuthMethod:
+      row.tokenEndpointAuthMethod === "client_secret_basic" ||
+      row.tokenEndpointAuthMethod === "client_secret_post"
+        ? row.tokenEndpointAuthMethod
+        : undefined,
+    metadata: row.metadata === null ? undefined : (JSON.parse(row.metadata) as unknown),
   };
+}
+
+function extensionColumns(extensions: ClientExtensions | undefined, isPublic: boolean) {
+  // A public client has no secret to present: its method is `none`, which `public` says.
+  if (!extensions) return isPublic ? { tokenEndpointAuthMethod: null } : {};
+  return {
+    audience: JSON.stringify(extensions.audience),
+    tokenEndpointAuthMethod: isPublic ? null : (extensions.tokenEndpointAuthMethod ?? null),
+    metadata: extensions.metadata === undefined ? null : JSON.stringify(extensions.metadata),
+  };
+}
+
+/** A page of clients in id order (Hydra 2.x keyset pagination). */
+export interface ClientPage {
+  clients: Client[];
+  /** The id to continue after, when there are more. */
+  next: string | undefined;
 }
 
 /** The rules a client must follow beyond its field types (CONTRACT.md, "Models"). */
@@ -155,17 +180,49 @@ export class ClientStore {
   }
 
   /**
+   * A page of clients in id order after `after` (exclusive), optionally only
+   * those with exactly this name and/or owner.
+   */
+  async page(options: {
+    size: number;
+    after?: string;
+    clientName?: string;
+    owner?: string;
+  }): Promise<ClientPage> {
+    const rows = await this.db.oAuth2Client.findMany({
+      where: {
+        ...(options.after !== undefined ? { id: { gt: options.after } } : {}),
+        ...(options.clientName !== undefined ? { name: options.clientName } : {}),
+        ...(options.owner !== undefined ? { owner: options.owner } : {}),
+      },
+      orderBy: { id: "asc" },
+      take: options.size + 1,
+    });
+    const more = rows.length > options.size;
+    const clients = rows.slice(0, options.size).map(fromRow);
+    return { clients, next: more ? clients.at(-1)?.id : undefined };
+  }
+
+  /**
    * Creates a client. Without a secret a confidential client gets a generated
    * one (≥ 26 URL-safe characters); the plain secret is returned once, here.
    */
-  async create(input: OAuth2ClientInput): Promise<{ client: Client; secret: string | undefined }> {
+  async create(
+    input: OAuth2ClientInput,
+    extensions?: ClientExtensions,
+  ): Promise<{ client: Client; secret: string | undefined }> {
     checkRules(input);
     const secret = input.public ? undefined : (input.client_secret ?? randomToken(26));
     const secretHash = secret === undefined ? null : await hash(secret, this.bcryptCost);
     try {
       const row = await this.db.$transaction(async (tx) => {
         const created = await tx.oAuth2Client.create({
-          data: { id: input.id ?? randomUUID(), secretHash, ...columns(input) },
+          data: {
+            id: input.id ?? randomUUID(),
+            secretHash,
+            ...columns(input),
+            ...extensionColumns(extensions, input.public),
+          },
         });
         await bumpRevision(tx);
         return created;
@@ -178,7 +235,7 @@ export class ClientStore {
   }
 
   /** Replaces a client's fields. Without `client_secret` the stored secret is kept. */
-  async update(id: string, input: OAuth2ClientInput): Promise<Client> {
+  async update(id: string, input: OAuth2ClientInput, extensions?: ClientExtensions): Promise<Client> {
     checkRules(input);
     const secretHash = input.public
       ? null
@@ -193,7 +250,11 @@ export class ClientStore {
       }
       const row = await tx.oAuth2Client.update({
         where: { id },
-        data: { ...columns(input), ...(secretHash !== undefined ? { secretHash } : {}) },
+        data: {
+          ...columns(input),
+          ...extensionColumns(extensions, input.public),
+          ...(secretHash !== undefined ? { secretHash } : {}),
+        },
       });
       await bumpRevision(tx);
       return fromRow(row);

@@ -82,7 +82,7 @@ export interface Config {
   idTokenLifespanMs: number;
   authCodeLifespanMs: number;
   challengeTokenLifespanMs: number;
-  /** 0 means refresh tokens do not expire (they are rotated on every use). */
+  /** How long each refresh token lives (as in Hydra): an app that does not refresh for this long loses offline access. */
   refreshTokenLifespanMs: number;
   logLevel: LogLevel;
   workers: number | undefined;
@@ -127,7 +127,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     idTokenLifespanMs: e.ID_TOKEN_LIFESPAN ?? HOUR,
     authCodeLifespanMs: e.AUTH_CODE_LIFESPAN ?? 10 * MINUTE,
     challengeTokenLifespanMs: e.CHALLENGE_TOKEN_LIFESPAN ?? 10 * MINUTE,
-    refreshTokenLifespanMs: e.REFRESH_TOKEN_LIFESPAN ?? 0,
+    // Offline access must end some time: 30 days, as later Hydra versions default to.
+    refreshTokenLifespanMs: e.REFRESH_TOKEN_LIFESPAN ?? 720 * HOUR,
     logLevel: e.LOG_LEVEL,
     workers: e.WORKERS,
   };

@@ -1,8 +1,11 @@
 import { Hono } from "hono";
 import { describeError } from "@/common/log.ts";
 import type { Services } from "@/server/services.ts";
+import { clientRoutes } from "./clients/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { AdminError, adminErrorResponse, toAdminError } from "./http/errors.ts";
+import { keyRoutes } from "./keys/routes.ts";
+import { oauth2AdminRoutes } from "./oauth2/routes.ts";
 
 /**
  * The Hydra 2.x admin API (Hydra v26's OpenAPI document), served on its own
@@ -23,6 +26,9 @@ export function createAdminApi(services: Services): Hono {
   });
 
   healthRoutes(api, services);
+  clientRoutes(api, services);
+  keyRoutes(api, services);
+  oauth2AdminRoutes(api, services);
 
   api.notFound(() =>
     adminErrorResponse(AdminError.notFound("No operation at this method and path on the admin API")),

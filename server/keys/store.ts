@@ -55,6 +55,16 @@ export class KeyStore {
       throw ApiError.badRequest(`alg must be one of ${GENERATED_ALGORITHMS.join(", ")}`);
     }
     const keys = await generateKeys(alg, kid);
+    await this.insert(set, keys);
+    return keys;
+  }
+
+  /**
+   * Adds keys to the set (creating it), all or none: each checked to be a
+   * valid JWK; 409 when a kid is taken.
+   */
+  async insert(set: string, keys: Jwk[]): Promise<void> {
+    for (const key of keys) await checkJsonWebKey(key);
     try {
       await this.db.$transaction(
         keys.map((key) => this.db.jsonWebKey.create({ data: this.toRow(set, key) })),
@@ -68,7 +78,6 @@ export class KeyStore {
       throw error;
     }
     this.changed(set);
-    return keys;
   }
 
   /** Every key of the set, oldest first; empty when the set does not exist. */

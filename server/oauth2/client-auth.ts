@@ -77,10 +77,17 @@ export class ClientAuthenticator {
       if (postedId !== undefined && !readings(basic.id).includes(postedId)) {
         throw new InvalidRequest("client_id does not match the authenticated client");
       }
-      return this.verifySecret(readings(basic.id), readings(basic.secret), lookup);
+      const client = await this.verifySecret(readings(basic.id), readings(basic.secret), lookup);
+      // A client registered for client_secret_post (Hydra 2.x) may not use Basic, and the reverse.
+      if (client.tokenEndpointAuthMethod === "client_secret_post") throw new InvalidClient();
+      return client;
     }
     if (postedId === undefined) throw new InvalidClient("Client authentication is required");
-    if (postedSecret !== undefined) return this.verifySecret([postedId], [postedSecret], lookup);
+    if (postedSecret !== undefined) {
+      const client = await this.verifySecret([postedId], [postedSecret], lookup);
+      if (client.tokenEndpointAuthMethod === "client_secret_basic") throw new InvalidClient();
+      return client;
+    }
     const client = await lookup(postedId);
     if (!client?.public) throw new InvalidClient();
     return client;

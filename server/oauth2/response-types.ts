@@ -15,7 +15,7 @@ export const RESPONSE_TYPES_SUPPORTED = [
 
 export type ResponseType = (typeof RESPONSE_TYPES_SUPPORTED)[number];
 
-export const RESPONSE_MODES_SUPPORTED = ["query", "fragment"] as const;
+export const RESPONSE_MODES_SUPPORTED = ["query", "fragment", "form_post"] as const;
 
 export type ResponseMode = (typeof RESPONSE_MODES_SUPPORTED)[number];
 
@@ -53,10 +53,11 @@ export function defaultResponseMode(type: ResponseType | undefined): ResponseMod
 /**
  * A requested response_mode is honoured when it is one we support and it
  * does not put tokens in the query, where they would reach server logs and
- * Referer headers (Multiple Response Types §5).
+ * Referer headers (Multiple Response Types §5). `form_post` carries them in
+ * a POST body (OAuth 2.0 Form Post Response Mode), safe for every type.
  */
 export function isSafeResponseMode(mode: ResponseMode, type: ResponseType | undefined): boolean {
-  return mode === "fragment" || defaultResponseMode(type) === "query";
+  return mode !== "query" || defaultResponseMode(type) === "query";
 }
 
 export function isResponseMode(value: string | undefined): value is ResponseMode {

@@ -4,6 +4,7 @@ import { authorize } from "./authorize/endpoint.ts";
 import { introspect } from "./introspection.ts";
 import { revoke } from "./revocation.ts";
 import { token } from "./token.ts";
+import { userinfo, userinfoPreflight } from "./userinfo.ts";
 
 export function oauth2Routes(api: Hono, services: Services) {
   // public · RFC 6749 §4, OpenID Connect Core §3 · errors to the client or, unverified, an HTML page
@@ -19,4 +20,9 @@ export function oauth2Routes(api: Hono, services: Services) {
 
   // client_secret_basic | none (public clients) · RFC 7009
   api.post("/oauth2/revoke", (c) => revoke(c, services));
+
+  // Bearer access token granted openid · OpenID Connect Core §5.3 · CORS from any origin
+  api.get("/userinfo", (c) => userinfo(c, services));
+  api.post("/userinfo", (c) => userinfo(c, services));
+  api.options("/userinfo", () => userinfoPreflight());
 }

@@ -137,6 +137,15 @@ export class AccessTokens {
     return result.count > 0;
   }
 
+  /** Revokes every access token issued to the client; answers how many were active. */
+  async revokeAllOfClient(clientId: string): Promise<number> {
+    const { count } = await this.db.accessToken.updateMany({
+      where: { clientId, revokedAt: null },
+      data: { revokedAt: new Date() },
+    });
+    return count;
+  }
+
   async revokeGrant(grantId: string, db: Db = this.db): Promise<void> {
     await db.accessToken.updateMany({ where: { grantId, revokedAt: null }, data: { revokedAt: new Date() } });
   }

@@ -25,7 +25,7 @@ export const ID_TOKEN_SIGNING_ALGS = ["RS256"];
  * Claims with a protocol meaning that `idTokenExtra` may never set: a
  * consent app could otherwise change who or what the token is about.
  */
-const RESERVED_CLAIMS = new Set([
+export const RESERVED_CLAIMS = new Set([
   ...ID_TOKEN_CLAIMS,
   "nbf",
   "jti",

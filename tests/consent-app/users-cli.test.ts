@@ -3,10 +3,23 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { createDatabase } from "@/db/client.ts";
 import { verifyPassword } from "@/lib/users/passwords.ts";
 import { UserStore } from "@/lib/users/store.ts";
+import {
+  authorizeThrough,
+  Browser,
+  ConsentApp,
+  credentialsOf,
+  postForm,
+  randomValue,
+  registerClient,
+  responseParams,
+  SYSTEM_SECRET,
+  startOAuth2Portico,
+} from "@/tests/oauth2/support.ts";
+import { BACKENDS, freePort, type Portico } from "@/tests/support/server.ts";
 
 /** `npm run users:*`, on a database that does not exist yet (the script migrates it). */
 describe("users CLI", () => {
@@ -92,3 +105,80 @@ describe("users CLI", () => {
     }
   });
 });
+
+for (const backend of BACKENDS) {
+  describe(`users:delete tells the server (${backend})`, () => {
+    let portico: Portico;
+    before(async () => {
+      portico = await startOAuth2Portico({ backend });
+    });
+    after(() => portico.stop());
+
+    const cli = (args: string[], env: Record<string, string>) =>
+      spawnSync(process.execPath, ["--import", "tsx", "scripts/users.ts", ...args], {
+        env: { ...process.env, DATABASE_URL: portico.databaseUrl, SYSTEM_SECRET, ...env },
+        encoding: "utf8",
+      });
+    const create = (email: string) => {
+      const result = cli(["create", "--email", email, "--password", "correct horse"], {});
+      assert.equal(result.status, 0, result.stderr);
+      return /subject ([0-9a-f-]{36})/.exec(result.stdout)![1]!;
+    };
+
+    test("the deleted person's refresh tokens stop working; a server that is down learns later", async () => {
+      const consentApp = await ConsentApp.for(portico);
+      const client = await registerClient(portico, {
+        grant_types: ["authorization_code", "refresh_token"],
+        response_types: ["code"],
+      });
+      const offlineAccess = async (subject: string) => {
+        const { response } = await authorizeThrough(
+          portico,
+          consentApp,
+          new Browser(),
+          {
+            response_type: "code",
+            client_id: client.id,
+            redirect_uri: client.redirectUri,
+            scope: "openid offline",
+            state: randomValue(),
+          },
+          { subject },
+        );
+        const code = responseParams(response, "query").get("code") ?? "";
+        const form = { grant_type: "authorization_code", code, redirect_uri: client.redirectUri };
+        return (await postForm(portico, "/oauth2/token", form, credentialsOf(client))).json
+          .refresh_token as string;
+      };
+      const refreshes = async (token: string) =>
+        (
+          await postForm(
+            portico,
+            "/oauth2/token",
+            { grant_type: "refresh_token", refresh_token: token },
+            credentialsOf(client),
+          )
+        ).json.error === undefined;
+
+      const tag = randomValue()
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, "");
+      const ann = create(`ann-${tag}@example.com`);
+      const bob = create(`bob-${tag}@example.com`);
+      const annToken = await offlineAccess(ann);
+      const bobToken = await offlineAccess(bob);
+
+      // The server is unreachable: Bob is deleted here and his deletion waits in the outbox.
+      const closed = `http://127.0.0.1:${await freePort()}`;
+      const offline = cli(["delete", "--email", `bob-${tag}@example.com`], { HYDRA_URL: closed });
+      assert.equal(offline.status, 0, offline.stderr);
+      assert.match(offline.stdout, /could not be reached/);
+
+      const online = cli(["delete", "--email", `ann-${tag}@example.com`], { ISSUER: portico.url });
+      assert.equal(online.status, 0, online.stderr);
+      assert.match(online.stdout, /revoked every token and grant/);
+      assert.equal(await refreshes(annToken), false, "Ann's refresh is refused");
+      assert.equal(await refreshes(bobToken), false, "Bob's queued deletion went out with Ann's");
+    });
+  });
+}

@@ -262,10 +262,10 @@ for (const backend of BACKENDS) {
       const unknownMode = await new Browser().get(
         `${portico.url}/oauth2/auth?${new URLSearchParams({
           response_type: "code",
-          response_mode: "form_post",
+          response_mode: "web_message",
           client_id: app.id,
           redirect_uri: app.redirectUri,
-          state: "form-post",
+          state: "web-message",
         })}`,
       );
       assert.equal(responseParams(unknownMode, "query").get("error"), "invalid_request");

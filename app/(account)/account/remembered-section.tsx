@@ -29,7 +29,7 @@ export async function RememberedSection({ account: { user, session } }: { accoun
       <h2 className="text-lg font-semibold tracking-tight">Apps you let in without asking</h2>
       <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
         When you tick “Remember my decision”, the app may sign you in again with the same permissions without
-        asking. Revoke it and the app asks next time. Access it already has lasts until it expires.
+        asking. Revoke it and the app loses the access you gave it, at once, and asks next time.
       </p>
       {apps.length === 0 ? (
         <p className="mt-6 rounded-lg bg-slate-50 px-4 py-6 text-center text-sm text-slate-600 dark:bg-slate-800/60 dark:text-slate-400">

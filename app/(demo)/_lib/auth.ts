@@ -1,4 +1,5 @@
 import "server-only";
+import { decodeJwt } from "jose";
 import type { AuthOptions } from "next-auth";
 import { DEMO_SCOPES } from "@/common/demo-client.ts";
 import { appConfig } from "@/lib/config/index.ts";
@@ -34,7 +35,14 @@ export function demoAuthOptions(): AuthOptions {
         client: { token_endpoint_auth_method: "client_secret_basic", id_token_signed_response_alg: "RS256" },
         authorization: { params: { scope: DEMO_SCOPES.join(" ") } },
         checks: ["pkce", "state", "nonce"],
+        // The ID token is validated (signature, issuer, audience, expiry, nonce), and the profile comes
+        // from the UserInfo endpoint, as next-auth and most relying parties do by default; openid-client
+        // checks that its `sub` is the ID token's.
         idToken: true,
+        userinfo: {
+          // next-auth hands over the TokenSet of the validated callback; its type says only "parameters".
+          request: ({ client, tokens }) => client.userinfo(tokens as Parameters<typeof client.userinfo>[0]),
+        },
         profile(claims: IdTokenClaims) {
           return {
             id: claims.sub,
@@ -45,10 +53,14 @@ export function demoAuthOptions(): AuthOptions {
       },
     ],
     callbacks: {
-      // On sign-in, keep the ID token's claims and the access token in the (encrypted) session cookie.
+      // On sign-in, keep the ID token's claims (validated above), the UserInfo answer and the tokens
+      // the demo uses later (the access token, and the ID token as the hint of its sign-out) in the
+      // (encrypted) session cookie.
       jwt({ token, account, profile }) {
-        if (account && profile) {
-          token.idTokenClaims = profile;
+        if (account?.id_token && profile) {
+          token.idTokenClaims = decodeJwt(account.id_token);
+          token.userinfo = profile;
+          token.idToken = account.id_token;
           token.accessToken = account.access_token;
         }
         return token;

@@ -15,7 +15,7 @@ import { acceptedConsent, startConsent } from "./consent.ts";
 import { type AuthorizationContext, verifiedRequest } from "./context.ts";
 import { issueAuthorizationResponse } from "./issue.ts";
 import { AuthorizationParameters } from "./parameters.ts";
-import { errorPage, errorParameters, redirect, responseLocation } from "./respond.ts";
+import { errorPage, errorParameters, respondToClient } from "./respond.ts";
 
 /** Where an error goes back: the checked response mode, else the best reading of the request. */
 function errorResponseMode(context: AuthorizationContext): ResponseMode {
@@ -60,12 +60,12 @@ export async function authorize(c: Context, services: Services): Promise<Respons
     const verifier = params.get("consent_verifier");
     const consent = await acceptedConsent(c, request, consentId, verifier, services);
     const response = await issueAuthorizationResponse(request, consent, services);
-    const location = responseLocation(request.redirectUri, request.responseMode, {
-      ...response,
-      state: request.state,
-      iss: config.issuer,
-    });
-    return redirect(location, cookies);
+    return respondToClient(
+      request.redirectUri,
+      request.responseMode,
+      { ...response, state: request.state, iss: config.issuer },
+      cookies,
+    );
   } catch (caught) {
     let error: OAuthError;
     if (caught instanceof OAuthError) {
@@ -75,11 +75,11 @@ export async function authorize(c: Context, services: Services): Promise<Respons
       error = new ServerError();
     }
     if (!context.client || !context.redirectUri) return errorPage(error);
-    const location = responseLocation(context.redirectUri, errorResponseMode(context), {
-      ...errorParameters(error),
-      state: params.single("state"),
-      iss: config.issuer,
-    });
-    return redirect(location, cookies);
+    return respondToClient(
+      context.redirectUri,
+      errorResponseMode(context),
+      { ...errorParameters(error), state: params.single("state"), iss: config.issuer },
+      cookies,
+    );
   }
 }

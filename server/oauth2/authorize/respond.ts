@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { OAuthError } from "@/server/oauth2/errors.ts";
 import type { ResponseMode } from "@/server/oauth2/response-types.ts";
 
@@ -21,7 +22,7 @@ export function redirect(location: string, cookies: string[] = []): Response {
  */
 export function responseLocation(
   redirectUri: string,
-  mode: ResponseMode,
+  mode: Exclude<ResponseMode, "form_post">,
   values: Record<string, string | undefined>,
 ): string {
   const params = new URLSearchParams();
@@ -29,6 +30,69 @@ export function responseLocation(
   if (mode === "fragment") return `${redirectUri}#${params}`;
   const separator = !redirectUri.includes("?") ? "?" : /[?&]$/.test(redirectUri) ? "" : "&";
   return `${redirectUri}${separator}${params}`;
+}
+
+/** Submits the form once the page has loaded; allowed by its hash in the page's CSP. */
+const AUTO_SUBMIT = "document.forms[0].submit();";
+const AUTO_SUBMIT_HASH = createHash("sha256").update(AUTO_SUBMIT).digest("base64");
+
+/** The CSP source that lets the form go to the redirect URI and nowhere else (query and fragment aside). */
+function formActionSource(redirectUri: string): string {
+  const url = new URL(redirectUri);
+  if (url.protocol !== "http:" && url.protocol !== "https:") return url.protocol;
+  return `${url.origin}${url.pathname}`.replace(/[;,\s]/g, encodeURIComponent);
+}
+
+/**
+ * OAuth 2.0 Form Post Response Mode: a small page whose form POSTs the
+ * response parameters to the redirect URI, submitted by a script the CSP
+ * allows by its hash (nothing else may run), with a visible Continue button
+ * for browsers without JavaScript. Never cached, never framed: it carries
+ * codes and tokens.
+ */
+export function formPost(
+  redirectUri: string,
+  values: Record<string, string | undefined>,
+  cookies: string[] = [],
+): Response {
+  const inputs = Object.entries(values)
+    .filter((entry): entry is [string, string] => entry[1] !== undefined)
+    .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
+    .join("\n");
+  const body = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Continue to the application</title></head>
+<body>
+<form method="post" action="${escapeHtml(redirectUri)}">
+${inputs}
+<p>Continuing to the application…</p>
+<button type="submit">Continue</button>
+</form>
+<script>${AUTO_SUBMIT}</script>
+</body>
+</html>
+`;
+  const headers = new Headers({
+    "content-type": "text/html; charset=utf-8",
+    "content-security-policy": `default-src 'none'; script-src 'sha256-${AUTO_SUBMIT_HASH}'; form-action ${formActionSource(redirectUri)}; frame-ancestors 'none'; base-uri 'none'`,
+    "x-frame-options": "DENY",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    ...NO_STORE,
+  });
+  for (const cookie of cookies) headers.append("set-cookie", cookie);
+  return new Response(body, { status: 200, headers });
+}
+
+/** The answer to the client in its response mode: a 302 for query and fragment, a page for form_post. */
+export function respondToClient(
+  redirectUri: string,
+  mode: ResponseMode,
+  values: Record<string, string | undefined>,
+  cookies: string[] = [],
+): Response {
+  if (mode === "form_post") return formPost(redirectUri, values, cookies);
+  return redirect(responseLocation(redirectUri, mode, values), cookies);
 }
 
 /** RFC 6749 §4.1.2.1 descriptions are limited to %x20-21 / %x23-5B / %x5D-7E. */

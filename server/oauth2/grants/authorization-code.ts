@@ -1,6 +1,7 @@
 import { InvalidGrant, InvalidRequest } from "@/server/oauth2/errors.ts";
 import { verifierMatches } from "@/server/oauth2/pkce.ts";
 import { revokeGrant } from "@/server/tokens/refresh-tokens.ts";
+import { refuseDeletedSubject } from "./deleted-subject.ts";
 import type { GrantHandler } from "./grant.ts";
 import { issueTokens } from "./issue-tokens.ts";
 
@@ -21,6 +22,7 @@ export const authorizationCode: GrantHandler = async ({ client, form, services }
     throw new InvalidGrant("The authorization code was already used; the tokens it issued are revoked");
   }
   if (code.expiresAt.getTime() <= Date.now()) throw new InvalidGrant("The authorization code has expired");
+  await refuseDeletedSubject(services.subjectGrants, code.subject);
 
   const redirectUri = form.get("redirect_uri");
   const expected =
@@ -49,7 +51,10 @@ export const authorizationCode: GrantHandler = async ({ client, form, services }
     authTime: code.authTime,
     nonce: code.nonce,
     use: async (tx) => {
-      if (await authorizationCodes.consume(code.hash, tx)) return true;
+      if (await authorizationCodes.consume(code.hash, tx)) {
+        await refuseDeletedSubject(services.subjectGrants, code.subject, tx);
+        return true;
+      }
       await revokeGrant(tx, code.grantId);
       return false;
     },

@@ -5,7 +5,7 @@ import { grantsRefresh, OPENID_SCOPE } from "@/server/oauth2/scopes.ts";
 import type { Services } from "@/server/services.ts";
 import type { TokenResponse } from "./grant.ts";
 
-type Tx = Pick<Database, "accessToken" | "refreshToken" | "authorizationCode">;
+type Tx = Pick<Database, "accessToken" | "refreshToken" | "authorizationCode" | "deletedSubject">;
 
 export interface GrantToRedeem {
   grantId: string;

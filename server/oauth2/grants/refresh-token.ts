@@ -1,6 +1,7 @@
 import { InvalidGrant, InvalidRequest, InvalidScope } from "@/server/oauth2/errors.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { revokeGrant } from "@/server/tokens/refresh-tokens.ts";
+import { refuseDeletedSubject } from "./deleted-subject.ts";
 import type { GrantHandler } from "./grant.ts";
 import { issueTokens } from "./issue-tokens.ts";
 
@@ -25,6 +26,7 @@ export const refreshToken: GrantHandler = async ({ client, form, services }) => 
     throw new InvalidGrant(REUSED);
   }
   if (refreshTokens.isExpired(token)) throw new InvalidGrant("The refresh token has expired");
+  await refuseDeletedSubject(services.subjectGrants, token.subject);
 
   const requested = splitScopes(form.get("scope"));
   const widened = requested.filter((scope) => !token.scopes.includes(scope));
@@ -40,7 +42,11 @@ export const refreshToken: GrantHandler = async ({ client, form, services }) => 
     authTime: token.authTime,
     nonce: null,
     use: async (tx) => {
-      if (await refreshTokens.consume(token.hash, tx)) return true;
+      // Checked again after the token row is taken, for a deletion that raced this refresh.
+      if (await refreshTokens.consume(token.hash, tx)) {
+        await refuseDeletedSubject(services.subjectGrants, token.subject, tx);
+        return true;
+      }
       await revokeGrant(tx, token.grantId);
       return false;
     },

@@ -4,7 +4,8 @@ import { defaultResponseMode, isResponseMode, isSafeResponseMode } from "@/serve
 
 /**
  * OAuth 2.0 Multiple Response Types §2.1: `response_mode` may ask for
- * `query` or `fragment`, but never `query` for a response carrying tokens.
+ * `query`, `fragment` or `form_post`, but never `query` for a response
+ * carrying tokens.
  */
 export const responseMode: AuthorizationCheck = (context) => {
   const requested = context.params.get("response_mode");

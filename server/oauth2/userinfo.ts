@@ -1,0 +1,118 @@
+import type { Context } from "hono";
+import type { Services } from "@/server/services.ts";
+import { RESERVED_CLAIMS } from "@/server/tokens/id-tokens.ts";
+import { readForm } from "./form.ts";
+import { OPENID_SCOPE } from "./scopes.ts";
+
+/**
+ * The standard claims each scope releases (OpenID Connect Core §5.4). A
+ * claim no scope names (one the consent app added of its own) is released
+ * with the grant as a whole.
+ */
+const SCOPE_CLAIMS: Record<string, readonly string[]> = {
+  profile: [
+    "name",
+    "family_name",
+    "given_name",
+    "middle_name",
+    "nickname",
+    "preferred_username",
+    "profile",
+    "picture",
+    "website",
+    "gender",
+    "birthdate",
+    "zoneinfo",
+    "locale",
+    "updated_at",
+  ],
+  email: ["email", "email_verified"],
+  address: ["address"],
+  phone: ["phone_number", "phone_number_verified"],
+};
+const SCOPED = new Map(
+  Object.entries(SCOPE_CLAIMS).flatMap(([scope, claims]) => claims.map((c) => [c, scope])),
+);
+
+/**
+ * Browser-based relying parties call UserInfo from their own origin. It
+ * reads only a bearer token, never a cookie, so any origin may call it, and
+ * no credentials are allowed.
+ */
+export const USERINFO_CORS = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-methods": "GET, POST",
+  "access-control-allow-headers": "authorization, content-type",
+  "access-control-expose-headers": "www-authenticate",
+  "access-control-max-age": "600",
+};
+
+const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
+
+/** RFC 6750 §3: the error in WWW-Authenticate (and, for clients that read bodies, in JSON). */
+function bearerError(status: 400 | 401 | 403, error: string, description: string, scope?: string): Response {
+  const challenge = [`Bearer error="${error}"`, `error_description="${description}"`];
+  if (scope) challenge.push(`scope="${scope}"`);
+  return new Response(JSON.stringify({ error, error_description: description }), {
+    status,
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "www-authenticate": challenge.join(", "),
+      ...USERINFO_CORS,
+      ...NO_STORE,
+    },
+  });
+}
+
+/** RFC 6750 §2.1 header or §2.2 form body, never both; undefined when neither. */
+async function presentedToken(c: Context): Promise<string | undefined | Response> {
+  const header = c.req.header("authorization");
+  const fromHeader = header?.match(/^Bearer ([\x21-\x7E]+)$/i)?.[1];
+  if (header !== undefined && fromHeader === undefined) {
+    return bearerError(401, "invalid_token", "The Authorization header is not a Bearer token");
+  }
+  let fromBody: string | undefined;
+  if (
+    c.req.method === "POST" &&
+    /^application\/x-www-form-urlencoded/i.test(c.req.header("content-type") ?? "")
+  ) {
+    fromBody = (await readForm(c)).get("access_token");
+  }
+  if (fromHeader !== undefined && fromBody !== undefined) {
+    return bearerError(400, "invalid_request", "Send the access token once: in the header or in the body");
+  }
+  return fromHeader ?? fromBody;
+}
+
+/**
+ * GET and POST /userinfo (OpenID Connect Core §5.3). An active access token
+ * granted `openid` answers `sub` (the ID token's) and the claims the person
+ * consented to for that grant, narrowed to the scopes this token carries.
+ * Any other token — unknown, expired, revoked, a refresh token — is 401
+ * invalid_token; one without `openid` is 403 insufficient_scope.
+ */
+export async function userinfo(c: Context, services: Services): Promise<Response> {
+  const presented = await presentedToken(c);
+  if (presented instanceof Response) return presented;
+  if (!presented) return bearerError(401, "invalid_token", "An access token is required");
+  const token = await services.accessTokens.findActive(presented);
+  if (!token) return bearerError(401, "invalid_token", "The access token is invalid, expired or revoked");
+  if (!token.scopes.includes(OPENID_SCOPE)) {
+    return bearerError(403, "insufficient_scope", "The access token was not granted openid", OPENID_SCOPE);
+  }
+  const grant = await services.authorizationGrants.find(token.grantId);
+  const claims: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(grant?.claims ?? {})) {
+    if (RESERVED_CLAIMS.has(name)) continue;
+    const scope = SCOPED.get(name);
+    if (scope === undefined || token.scopes.includes(scope)) claims[name] = value;
+  }
+  return new Response(JSON.stringify({ ...claims, sub: token.subject }), {
+    headers: { "content-type": "application/json; charset=utf-8", ...USERINFO_CORS, ...NO_STORE },
+  });
+}
+
+/** The CORS preflight of /userinfo. */
+export function userinfoPreflight(): Response {
+  return new Response(null, { status: 204, headers: USERINFO_CORS });
+}

@@ -1,0 +1,105 @@
+import type { Database } from "@/db/client.ts";
+import { splitScopes } from "@/server/oauth2/scopes.ts";
+
+/** One client a subject let in and that still holds something usable for them. */
+export interface SubjectGrant {
+  clientId: string;
+  /** Every scope granted to the client across the subject's live grants, first-granted first. */
+  scopes: string[];
+  /** When the oldest of those grants was given. */
+  grantedAt: Date;
+}
+
+type Db = Pick<Database, "accessToken" | "refreshToken" | "authorizationCode" | "consentRequest">;
+
+/**
+ * What a subject (a person of the login & consent app) has granted, and
+ * taking it back. Everything lives in the database: access tokens are looked
+ * up on every use and no process keeps them, so a revocation applies at once
+ * on every instance. A deleted subject is remembered, and the code and
+ * refresh grants refuse it whatever token turns up later.
+ */
+export class SubjectGrants {
+  constructor(
+    private readonly db: Database,
+    /** Refresh tokens older than this are dead (0: they do not expire). */
+    private readonly refreshTokenLifespanMs: number,
+  ) {}
+
+  /** Every client with an unexpired, unrevoked token or an unused code for the subject. */
+  async list(subject: string, now = new Date()): Promise<SubjectGrant[]> {
+    const refreshIssuedAfter =
+      this.refreshTokenLifespanMs > 0 ? new Date(now.getTime() - this.refreshTokenLifespanMs) : undefined;
+    const [access, refresh, codes] = await Promise.all([
+      this.db.accessToken.findMany({
+        where: { subject, revokedAt: null, expiresAt: { gt: now } },
+        select: { clientId: true, scopes: true, issuedAt: true },
+      }),
+      this.db.refreshToken.findMany({
+        where: {
+          subject,
+          revokedAt: null,
+          usedAt: null,
+          ...(refreshIssuedAfter ? { issuedAt: { gt: refreshIssuedAfter } } : {}),
+        },
+        select: { clientId: true, scopes: true, authTime: true },
+      }),
+      this.db.authorizationCode.findMany({
+        where: { subject, usedAt: null, expiresAt: { gt: now } },
+        select: { clientId: true, scopes: true, authTime: true },
+      }),
+    ]);
+    const grants = [
+      ...access.map((row) => ({ clientId: row.clientId, scopes: row.scopes, at: row.issuedAt })),
+      ...refresh.map((row) => ({ clientId: row.clientId, scopes: row.scopes, at: row.authTime })),
+      ...codes.map((row) => ({ clientId: row.clientId, scopes: row.scopes, at: row.authTime })),
+    ].sort((a, b) => a.at.getTime() - b.at.getTime());
+    const byClient = new Map<string, SubjectGrant>();
+    for (const grant of grants) {
+      const entry = byClient.get(grant.clientId) ?? {
+        clientId: grant.clientId,
+        scopes: [],
+        grantedAt: grant.at,
+      };
+      for (const scope of splitScopes(grant.scopes))
+        if (!entry.scopes.includes(scope)) entry.scopes.push(scope);
+      byClient.set(grant.clientId, entry);
+    }
+    return [...byClient.values()].sort((a, b) => a.clientId.localeCompare(b.clientId));
+  }
+
+  /**
+   * Revokes what the subject granted — to one client, or to every client:
+   * every access and refresh token, unused codes, and consent requests that
+   * were accepted but have not yet been turned into tokens. One transaction.
+   */
+  async revoke(subject: string, clientId?: string): Promise<void> {
+    await this.db.$transaction((tx) => revokeIn(tx, subject, clientId));
+  }
+
+  /**
+   * Records the subject as deleted, then revokes everything it granted. The
+   * mark is committed first: a refresh that raced the revocation then still
+   * finds the mark when it is checked, and is refused.
+   */
+  async markDeleted(subject: string): Promise<void> {
+    await this.db.deletedSubject.upsert({ where: { subject }, create: { subject }, update: {} });
+    await this.revoke(subject);
+  }
+
+  async isDeleted(subject: string, db: Pick<Database, "deletedSubject"> = this.db): Promise<boolean> {
+    return (await db.deletedSubject.findUnique({ where: { subject }, select: { subject: true } })) !== null;
+  }
+}
+
+async function revokeIn(tx: Db, subject: string, clientId: string | undefined): Promise<void> {
+  const now = new Date();
+  const of = clientId === undefined ? { subject } : { subject, clientId };
+  await tx.accessToken.updateMany({ where: { ...of, revokedAt: null }, data: { revokedAt: now } });
+  await tx.refreshToken.updateMany({ where: { ...of, revokedAt: null }, data: { revokedAt: now } });
+  await tx.authorizationCode.deleteMany({ where: { ...of, usedAt: null } });
+  await tx.consentRequest.updateMany({
+    where: { subject, status: "accepted", usedAt: null, ...(clientId === undefined ? {} : { clientId }) },
+    data: { usedAt: now },
+  });
+}

@@ -1,0 +1,43 @@
+import { Configuration, JwkApi, MetadataApi, OAuth2Api, ResponseError } from "@ory/hydra-client-fetch";
+import type { Portico } from "@/tests/support/server.ts";
+
+/** Ory's official SDK, pointed at the admin listener of a started Portico. */
+export function sdk(portico: Portico) {
+  const configuration = new Configuration({ basePath: portico.adminUrl });
+  return {
+    oauth2: new OAuth2Api(configuration),
+    jwk: new JwkApi(configuration),
+    metadata: new MetadataApi(configuration),
+  };
+}
+
+/** The raw JSON of an SDK answer, read before the SDK maps it to its camelCase models. */
+export async function rawJson(response: { raw: Response }): Promise<unknown> {
+  return response.raw.clone().json();
+}
+
+/** The HTTP answer of an SDK call that failed with an error status. */
+export async function failure(call: Promise<unknown>): Promise<Response> {
+  try {
+    await call;
+  } catch (error) {
+    if (error instanceof ResponseError) return error.response;
+    throw error;
+  }
+  throw new Error("the call succeeded");
+}
+
+/** fetch against the admin listener with an optional JSON (or raw string) body. */
+export function admin(
+  portico: Portico,
+  path: string,
+  init: { method?: string; json?: unknown; body?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const body = init.body ?? (init.json === undefined ? undefined : JSON.stringify(init.json));
+  return fetch(`${portico.adminUrl}${path}`, {
+    method: init.method ?? (body === undefined ? "GET" : "POST"),
+    headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...init.headers },
+    body,
+    redirect: "manual",
+  });
+}
