@@ -229,6 +229,68 @@ test.describe("people manage their own accounts", () => {
   });
 });
 
+test.describe("deleting an account, and the recent sign-in it needs", () => {
+  test("delete account: typed confirmation; then sign-in fails and the app's tokens are inactive", async ({
+    page,
+    loginPage,
+    consentPage,
+    demo,
+    user,
+    db,
+  }) => {
+    await signInThroughDemo({ demo, loginPage, consentPage }, user, { rememberDecision: true });
+    await expect(demo.claim(demo.introspection, "active")).toHaveText("true");
+
+    await page.goto("/account");
+    const settings = new AccountSettings(page);
+    await settings.deleteAccount("someone-else@example.com");
+    await expect(page.getByText(`Type ${user.email} to confirm.`)).toBeVisible();
+    expect(await db.user.count({ where: { id: user.id } })).toBe(1);
+
+    await settings.deleteAccount(user.email.toUpperCase());
+    await expect(page.getByText("Your account was deleted.")).toBeVisible();
+    expect(await db.user.count({ where: { id: user.id } })).toBe(0);
+    expect(await db.rememberedGrant.count({ where: { userId: user.id } })).toBe(0);
+    expect(await db.session.count({ where: { userId: user.id } })).toBe(0);
+
+    await demo.goto();
+    await expect(demo.claim(demo.introspection, "active")).toHaveText("false");
+    await loginPage.goto();
+    expect(await loginPage.signInExpectingError(user.email, user.password)).toContain("incorrect");
+  });
+
+  test("after 10 minutes, changing the account needs the password again", async ({
+    page,
+    loginPage,
+    user,
+    db,
+  }) => {
+    await loginPage.goto();
+    await loginPage.signIn(user.email, user.password);
+    await expect(page).toHaveURL(/\/account$/);
+    // Fast-forward: this sign-in happened eleven minutes ago.
+    await db.session.updateMany({
+      where: { userId: user.id },
+      data: { authTime: new Date(Date.now() - 11 * 60_000) },
+    });
+    await page.reload();
+    const settings = new AccountSettings(page);
+    await expect(page.getByRole("heading", { name: "Confirm it’s you" })).toBeVisible();
+
+    await settings.changeName("Not Allowed Yet");
+    await expect(page.getByText(/enter your password again before changing your account/)).toBeVisible();
+    expect((await db.user.findUnique({ where: { id: user.id } }))?.name).toBe(user.name);
+
+    await settings.confirmPassword("not the password");
+    await expect(page.getByText("The email or password is incorrect.")).toBeVisible();
+    await settings.confirmPassword(user.password);
+    await expect(page.getByText("You can change your account for the next 10 minutes.")).toBeVisible();
+    await settings.changeName("Allowed Now");
+    await expect(page.getByText("Your name was saved.")).toBeVisible();
+    expect((await db.user.findUnique({ where: { id: user.id } }))?.name).toBe("Allowed Now");
+  });
+});
+
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 

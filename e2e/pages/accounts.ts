@@ -118,6 +118,12 @@ export class AccountSettings {
     await form.getByRole("button", { name: "Confirm password" }).click();
   }
 
+  async deleteAccount(confirmation: string): Promise<void> {
+    const form = this.form("Delete your account");
+    await form.getByLabel(/^Type .* to confirm$/).fill(confirmation);
+    await form.getByRole("button", { name: "Delete my account" }).click();
+  }
+
   emailStatus(): Locator {
     return this.page.getByText(/^Your email address is (confirmed|not confirmed yet)\.$/);
   }

@@ -4,6 +4,7 @@ import { Shell } from "@/components/shell.tsx";
 import { currentSession, currentUser } from "@/lib/session/index.ts";
 import { ConfirmPasswordSection } from "./confirm-password-section.tsx";
 import type { AccountContext } from "./context.ts";
+import { DeleteSection } from "./delete-section.tsx";
 import { OverviewSection } from "./overview-section.tsx";
 import { PasswordSection } from "./password-section.tsx";
 import { ProfileSection } from "./profile-section.tsx";
@@ -39,6 +40,7 @@ export default async function AccountPage({
         <PasswordSection account={account} />
         <SessionsSection account={account} />
         <RememberedSection account={account} />
+        <DeleteSection account={account} />
       </div>
     </Shell>
   );

@@ -61,6 +61,11 @@ export default async function LoginPage({
             <Alert tone="info">You have signed out.</Alert>
           </div>
         )}
+        {params.deleted !== undefined && !consent && (
+          <div className="mt-6">
+            <Alert tone="info">Your account was deleted.</Alert>
+          </div>
+        )}
         {params.reset !== undefined && (
           <div className="mt-6">
             <Alert tone="info">Your password was changed. Sign in with your new password.</Alert>
