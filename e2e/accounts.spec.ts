@@ -244,7 +244,7 @@ test.describe("deleting an account, and the recent sign-in it needs", () => {
     await page.goto("/account");
     const settings = new AccountSettings(page);
     await settings.deleteAccount("someone-else@example.com");
-    await expect(page.getByText(`Type ${user.email} to confirm.`)).toBeVisible();
+    await expect(page.getByText("That is not the email address of this account.")).toBeVisible();
     expect(await db.user.count({ where: { id: user.id } })).toBe(1);
 
     await settings.deleteAccount(user.email.toUpperCase());

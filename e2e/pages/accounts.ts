@@ -120,7 +120,7 @@ export class AccountSettings {
 
   async deleteAccount(confirmation: string): Promise<void> {
     const form = this.form("Delete your account");
-    await form.getByLabel(/^Type .* to confirm$/).fill(confirmation);
+    await form.getByLabel("Type your email address to confirm").fill(confirmation);
     await form.getByRole("button", { name: "Delete my account" }).click();
   }
 

@@ -24,7 +24,7 @@ export const deleteAccountAction = accountAction(
         status: "error",
         code: "invalid",
         message: "Please correct the highlighted fields.",
-        fieldErrors: { confirmation: `Type ${user.email} to confirm.` },
+        fieldErrors: { confirmation: "That is not the email address of this account." },
       };
     }
     await deleteUserEverywhere(user.id);

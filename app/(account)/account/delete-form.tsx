@@ -6,7 +6,7 @@ import { useNavigation } from "@/components/use-navigation.ts";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 import { deleteAccountAction } from "./delete-actions.ts";
 
-export function DeleteAccountForm({ csrf, email }: { csrf: string; email: string }) {
+export function DeleteAccountForm({ csrf }: { csrf: string }) {
   const [state, action, pending] = useActionState<FormState, FormData>(deleteAccountAction, IDLE);
   useNavigation(state);
   const error = state.status === "error" ? state : undefined;
@@ -15,7 +15,7 @@ export function DeleteAccountForm({ csrf, email }: { csrf: string; email: string
       {error && <Alert key={error.id}>{error.message}</Alert>}
       <CsrfField token={error?.csrf ?? csrf} />
       <TextField
-        label={`Type ${email} to confirm`}
+        label="Type your email address to confirm"
         name="confirmation"
         id="delete-confirmation"
         autoComplete="off"
