@@ -32,6 +32,7 @@ export function createApi(services: Services): Hono {
 
   api.use(async (c, next) => {
     const started = performance.now();
+    c.set("snapshot", services.snapshots.create());
     await next();
     // Admin answers can carry a client secret or private keys: no cache may keep
     // them. Discovery, JWKS and health are public and may be cached.

@@ -13,6 +13,24 @@ import { createLogger, describeError } from "@/common/log.ts";
 import { type Config, ConfigError, loadConfig } from "./config/config.ts";
 import { HOUSEKEEPING, READY, SETUP_FLAG } from "./roles.ts";
 
+/**
+ * How a worker's memory is kept small (each holds Next.js and the API):
+ * - the young generation at 8 MiB per semi-space instead of V8's 16: under load it otherwise
+ *   holds ~32 MiB of short-lived request garbage per worker, for a few more (cheap) scavenges;
+ * - glibc's mmap threshold pinned at 128 KiB: every sign-in hashes with argon2id (19 MiB) on a
+ *   libuv thread, and with the default dynamic threshold glibc raises the threshold past that
+ *   size after the first free, so later 19 MiB blocks come from per-thread arenas that keep
+ *   the memory after the hash; pinned, they are mapped and unmapped each time.
+ * An operator's own --max-semi-space-size on the command line (node --max-semi-space-size=16
+ * dist/server/main.js) wins; with WORKERS=1 the primary serves and neither applies.
+ */
+const WORKER_ENV = { MALLOC_MMAP_THRESHOLD_: "131072" };
+
+function workerExecArgv(): string[] {
+  const own = process.execArgv.some((arg) => arg.startsWith("--max-semi-space-size"));
+  return own ? process.execArgv : [...process.execArgv, "--max-semi-space-size=8"];
+}
+
 /** Runs this entry again as the setup child and waits for it; its output is ours. */
 function runSetup(): Promise<void> {
   const entry = process.argv[1];
@@ -73,7 +91,9 @@ async function main(): Promise<void> {
     listened.add(worker.id);
     pickHousekeeper();
   });
-  for (let i = 0; i < workers; i++) cluster.fork();
+  cluster.setupPrimary({ execArgv: workerExecArgv() });
+  const forkWorker = () => cluster.fork(WORKER_ENV);
+  for (let i = 0; i < workers; i++) forkWorker();
   cluster.on("exit", (worker, code, signal) => {
     if (signal === "SIGTERM" || signal === "SIGINT" || code === 0) return;
     if (!listened.has(worker.id)) {
@@ -88,7 +108,7 @@ async function main(): Promise<void> {
     listened.delete(worker.id);
     if (housekeeper === worker.id) housekeeper = undefined;
     pickHousekeeper();
-    cluster.fork();
+    forkWorker();
   });
   const stop = () => {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill("SIGTERM");

@@ -5,6 +5,7 @@ import type { Config } from "./config/config.ts";
 import { ConsentRequests } from "./consent/store.ts";
 import { Stats } from "./health/stats.ts";
 import { createGuard, createPublicGuard } from "./http/guard.ts";
+import { Snapshots } from "./http/snapshot.ts";
 import { KeyStore } from "./keys/store.ts";
 import { ClientAuthenticator } from "./oauth2/client-auth.ts";
 import { PolicyStore } from "./policies/store.ts";
@@ -50,8 +51,16 @@ export function createServices(config: Config, db: Database, log: Logger) {
       },
     ),
     clientAuth: new ClientAuthenticator(clients, deriveKey(config.systemSecret, "client-auth-cache")),
-    guard: createGuard(accessTokens, warden),
-    publicGuard: createPublicGuard(accessTokens, warden),
+    snapshots: new Snapshots(
+      {
+        tokenWithRevisions: (token) => accessTokens.findActiveWithRevisions(token),
+        clientRevision: () => clients.revision(),
+        policyRevision: () => policies.revision(),
+      },
+      accessTokens.confirmsClientRevision,
+    ),
+    guard: createGuard(warden),
+    publicGuard: createPublicGuard(warden),
   };
 }
 

@@ -48,17 +48,14 @@ export function clientRoutes(api: Hono, { clients, guard }: Services) {
   // scope hydra.clients · rn:hydra:clients:<id> · get · context owner
   api.get("/clients/:id", async (c) => {
     const id = c.req.param("id");
-    let client: Client | null = null;
+    const stored = () => clients.get(id, c.var.snapshot);
     await guard(c, {
       scope: "hydra.clients",
       resource: `rn:hydra:clients:${id}`,
       action: "get",
-      // Read with the token: the kept client answers when the client revision has not moved.
-      context: async (revisions) => {
-        client = await clients.get(id, revisions?.clientRevision);
-        return { owner: client?.owner ?? "" };
-      },
+      context: async () => ({ owner: (await stored())?.owner ?? "" }),
     });
+    const client = await stored();
     if (!client) throw ApiError.notFound(`No client with id ${id}`);
     return c.json(toWire(client));
   });
@@ -67,9 +64,10 @@ export function clientRoutes(api: Hono, { clients, guard }: Services) {
   api.put("/clients/:id", async (c) => {
     const id = c.req.param("id");
     const input = await readJson(c, oAuth2ClientInput);
-    const existing = await clients.get(id);
+    const stored = () => clients.get(id, c.var.snapshot);
     const need = { scope: "hydra.clients", resource: "rn:hydra:clients", action: "update" };
-    await guard(c, { ...need, context: { owner: existing?.owner ?? input.owner } });
+    await guard(c, { ...need, context: async () => ({ owner: (await stored())?.owner ?? input.owner }) });
+    const existing = await stored();
     if (existing && existing.owner !== input.owner)
       await guard(c, { ...need, context: { owner: input.owner } });
     if (!existing) throw ApiError.notFound(`No client with id ${id}`);
@@ -82,13 +80,14 @@ export function clientRoutes(api: Hono, { clients, guard }: Services) {
   // scope hydra.clients · rn:hydra:clients:<id> · delete · context owner
   api.delete("/clients/:id", async (c) => {
     const id = c.req.param("id");
-    const client = await clients.get(id);
+    const stored = () => clients.get(id, c.var.snapshot);
     await guard(c, {
       scope: "hydra.clients",
       resource: `rn:hydra:clients:${id}`,
       action: "delete",
-      context: { owner: client?.owner ?? "" },
+      context: async () => ({ owner: (await stored())?.owner ?? "" }),
     });
+    const client = await stored();
     if (!client || !(await clients.delete(id))) throw ApiError.notFound(`No client with id ${id}`);
     return c.body(null, 204);
   });

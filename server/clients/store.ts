@@ -6,6 +6,7 @@ import { isUniqueViolation } from "@/db/errors.ts";
 import { REVISION_ROW } from "@/db/raw.ts";
 import type { Prisma, OAuth2Client as Row } from "@/generated/prisma/sqlite/client.ts";
 import { ApiError } from "@/server/http/errors.ts";
+import type { Snapshot } from "@/server/http/snapshot.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { randomToken } from "@/server/tokens/secrets.ts";
 import type { Client, ClientExtensions } from "./model.ts";
@@ -107,7 +108,7 @@ async function bumpRevision(tx: Prisma.TransactionClient): Promise<void> {
 }
 
 /** A client (or its absence) as read together with the client revision of the same statement. */
-export interface CachedClient {
+interface KeptClient {
   client: Client | null;
   revision: number;
 }
@@ -115,15 +116,14 @@ export interface CachedClient {
 /**
  * OAuth 2.0 clients. Each process keeps the clients it read, each with the
  * client revision read in the same statement; every client write bumps that
- * revision in its own transaction. A cached client is used only against a
- * revision the caller read from the database during the request (or, for
- * `cached`, by a caller that confirms the revision in its own write), so a
- * write on any instance applies at once everywhere.
+ * revision in its own transaction. A kept client answers only while its
+ * revision is the request's (see server/http/snapshot.ts), so a write on any
+ * instance applies to the next request everywhere.
  */
 export class ClientStore {
   private readonly raw;
   // Bounded: the least recently used client goes first.
-  private readonly cache = new LRUCache<string, CachedClient>({ max: 10_000 });
+  private readonly cache = new LRUCache<string, KeptClient>({ max: 10_000 });
 
   constructor(
     private readonly db: Database,
@@ -133,41 +133,48 @@ export class ClientStore {
   }
 
   /**
-   * The client as it is now. A kept copy answers when it was read at the
-   * current client revision: the one the caller read from the database in
-   * this request (`clientRevision`, no query), or else one read now.
+   * The client as it is now: the kept copy when it was read at (or after)
+   * the client revision of the request's snapshot, else read with the
+   * revision in one statement. A snapshot that keeps clients takes the kept
+   * copy unchecked; its write confirms it.
    */
-  async get(id: string, clientRevision?: number): Promise<Client | null> {
-    const cached = this.cache.get(id);
-    if (cached) {
-      // Without the caller's revision, read the revision alone (cheaper than the row and its JSON).
-      const current = clientRevision ?? (this.raw ? await this.raw.clientRevision() : undefined);
-      if (cached.revision === current) return cached.client;
+  async get(id: string, snapshot?: Snapshot): Promise<Client | null> {
+    const kept = this.cache.get(id);
+    if (kept && snapshot?.keepsClients) {
+      snapshot.handedOut(kept.revision, false);
+      return kept.client;
     }
-    return (await this.fetch(id)).client;
+    if (kept) {
+      // The revision alone is cheaper to read than the row and its JSON.
+      const current = snapshot ? await snapshot.clientRevision() : await this.revision();
+      if (kept.revision >= current) {
+        snapshot?.handedOut(kept.revision, true);
+        return kept.client;
+      }
+    }
+    const read = await this.fetch(id);
+    snapshot?.handedOut(read.revision, true);
+    return read.client;
+  }
+
+  /** The client revision as it is in the database now. */
+  async revision(): Promise<number> {
+    if (this.raw) return this.raw.clientRevision();
+    const row = await this.db.clientRevision.findUnique({ where: { id: REVISION_ROW } });
+    return row?.revision ?? 0;
   }
 
   /** Reads the client and the client revision in one statement, and keeps them. */
-  async fetch(id: string): Promise<CachedClient> {
+  private async fetch(id: string): Promise<KeptClient> {
     if (!this.raw) {
       const row = await this.db.oAuth2Client.findUnique({ where: { id } });
       return { client: row ? fromRow(row) : null, revision: Number.NaN };
     }
     const { client: row, clientRevision } = await this.raw.clientWithRevision(id);
-    const entry = { client: row ? fromRow(row) : null, revision: clientRevision };
-    const cached = this.cache.get(id);
-    if (!cached || !(cached.revision > clientRevision)) {
-      this.cache.set(id, entry);
-    }
-    return entry;
-  }
-
-  /**
-   * The kept copy, possibly stale: only for a caller that makes its write
-   * conditional on `revision` still being current (see AccessTokens.issue).
-   */
-  cached(id: string): CachedClient | undefined {
-    return this.cache.get(id);
+    const read = { client: row ? fromRow(row) : null, revision: clientRevision };
+    const kept = this.cache.get(id);
+    if (!kept || !(kept.revision > clientRevision)) this.cache.set(id, read);
+    return read;
   }
 
   async list(offset = 0, limit = 500): Promise<Client[]> {

@@ -1,8 +1,8 @@
 import type { Context } from "hono";
-import type { Revisions } from "@/db/raw.ts";
 import { scopeAllowed } from "@/server/oauth2/scopes.ts";
 import type { AccessTokenRecord } from "@/server/tokens/access-tokens.ts";
 import { ApiError } from "./errors.ts";
+import type { Snapshot } from "./snapshot.ts";
 
 /** One question to the warden (ladon's AccessRequest). */
 export interface AccessRequest {
@@ -13,16 +13,8 @@ export interface AccessRequest {
 }
 
 export interface Warden {
-  /** `policyRevision`: the policy revision read from the database in this request, if any. */
-  isAllowed(request: AccessRequest, policyRevision?: number): Promise<boolean>;
-}
-
-export interface TokenLookup {
-  findActive(token: string): Promise<AccessTokenRecord | null>;
-  /** The token with the revisions read in the same statement (one round trip for the whole guard). */
-  findActiveWithRevisions?(
-    token: string,
-  ): Promise<{ token: AccessTokenRecord | null; revisions: Revisions | undefined }>;
+  /** `snapshot`: the request's, whose policy revision validates the kept policies. */
+  isAllowed(request: AccessRequest, snapshot?: Snapshot): Promise<boolean>;
 }
 
 /** What an admin operation requires, exactly as HydraApi.md states it. */
@@ -32,12 +24,10 @@ export interface Requirement {
   action: string;
   /**
    * The warden's context, or a function computing it once the token is
-   * known, given the revisions read with the token (e.g. the client's owner
-   * from ClientStore.get(id, revisions?.clientRevision)).
+   * known (e.g. the client's owner, read after the token so that the
+   * request's snapshot already holds the client revision).
    */
-  context?:
-    | Record<string, unknown>
-    | ((revisions: Revisions | undefined) => Promise<Record<string, unknown>>);
+  context?: Record<string, unknown> | (() => Promise<Record<string, unknown>>);
 }
 
 export type Guard = (c: Context, requirement: Requirement) => Promise<AccessTokenRecord>;
@@ -53,14 +43,11 @@ export function bearerToken(c: Context): string | undefined {
  * no or invalid token → 401; a token without the scope, or a subject the
  * warden does not allow → 403.
  */
-export function createGuard(tokens: TokenLookup, warden: Warden): Guard {
+export function createGuard(warden: Warden): Guard {
   return async (c, { scope, resource, action, context = {} }) => {
+    const snapshot = c.var.snapshot;
     const presented = bearerToken(c);
-    let token: AccessTokenRecord | null = null;
-    let revisions: Revisions | undefined;
-    if (presented && tokens.findActiveWithRevisions) {
-      ({ token, revisions } = await tokens.findActiveWithRevisions(presented));
-    } else if (presented) token = await tokens.findActive(presented);
+    const token = presented ? await snapshot.token(presented) : null;
     if (!token) throw ApiError.unauthorized();
     if (!scopeAllowed(token.scopes, scope)) {
       throw ApiError.forbidden(`The access token lacks the scope ${scope}`);
@@ -69,9 +56,9 @@ export function createGuard(tokens: TokenLookup, warden: Warden): Guard {
       subject: token.subject,
       resource,
       action,
-      context: typeof context === "function" ? await context(revisions) : context,
+      context: typeof context === "function" ? await context() : context,
     };
-    const allowed = await warden.isAllowed(request, revisions?.policyRevision);
+    const allowed = await warden.isAllowed(request, snapshot);
     if (!allowed) throw ApiError.forbidden(`${token.subject} may not ${action} ${resource}`);
     return token;
   };
@@ -82,14 +69,14 @@ export function createGuard(tokens: TokenLookup, warden: Warden): Guard {
  * and when it fails for any reason, the warden's answer for the anonymous
  * subject "" decides — as Hydra fell back to the anonymous check.
  */
-export function createPublicGuard(tokens: TokenLookup, warden: Warden) {
-  const guard = createGuard(tokens, warden);
+export function createPublicGuard(warden: Warden) {
+  const guard = createGuard(warden);
   return async (c: Context, requirement: Requirement): Promise<boolean> => {
     // Without a bearer token the guard could only refuse: ask about the anonymous subject at once.
     const anonymous = async () => {
       const { resource, action, context = {} } = requirement;
-      const resolved = typeof context === "function" ? await context(undefined) : context;
-      return warden.isAllowed({ subject: "", resource, action, context: resolved });
+      const resolved = typeof context === "function" ? await context() : context;
+      return warden.isAllowed({ subject: "", resource, action, context: resolved }, c.var.snapshot);
     };
     if (!bearerToken(c)) return anonymous();
     try {

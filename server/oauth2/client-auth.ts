@@ -3,6 +3,7 @@ import { verify } from "@node-rs/bcrypt";
 import { LRUCache } from "lru-cache";
 import type { Client } from "@/server/clients/model.ts";
 import type { ClientStore } from "@/server/clients/store.ts";
+import type { Snapshot } from "@/server/http/snapshot.ts";
 import { InvalidClient, InvalidRequest } from "./errors.ts";
 
 interface BasicCredentials {
@@ -56,17 +57,13 @@ export class ClientAuthenticator {
     private readonly cacheKey: Buffer,
   ) {}
 
-  /**
-   * `lookup` reads a client (default: ClientStore.get, a query); a caller
-   * that read the client revision in this request passes a lookup validated
-   * by it, and one that confirms the revision in its own write may pass the
-   * kept copy (see the token endpoint).
-   */
+  /** `snapshot`: the request's, which the client store consults. */
   async authenticate(
     authorization: string | undefined,
     form: Map<string, string>,
-    lookup: (id: string) => Promise<Client | null> = (id) => this.clients.get(id),
+    snapshot?: Snapshot,
   ): Promise<Client> {
+    const lookup = (id: string) => this.clients.get(id, snapshot);
     const basic = parseBasic(authorization);
     const postedSecret = form.get("client_secret");
     const postedId = form.get("client_id");

@@ -17,11 +17,10 @@ export async function introspect(c: Context, services: Services): Promise<Respon
   const authorization = c.req.header("authorization");
   if (!authorization) throw new InvalidClient("Authenticate with HTTP Basic");
   const value = form.get("token");
-  // One round trip: the token with the client revision, which validates the kept copy of the caller.
-  const { token, revisions } = await services.accessTokens.findActiveWithRevisions(value ?? "");
-  await services.clientAuth.authenticate(authorization, new Map(), (id) =>
-    services.clients.get(id, revisions?.clientRevision),
-  );
+  // The token is read first: its read brings the client revision that validates the caller's kept copy.
+  const snapshot = c.var.snapshot;
+  const token = await snapshot.token(value ?? "");
+  await services.clientAuth.authenticate(authorization, new Map(), snapshot);
   if (!value) throw new InvalidRequest("token is required");
   if (!token) return noStoreJson(INACTIVE);
   const required = splitScopes(form.get("scope"));

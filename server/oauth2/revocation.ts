@@ -16,6 +16,7 @@ export async function revoke(c: Context, services: Services): Promise<Response> 
   const client = await services.clientAuth.authenticate(
     c.req.header("authorization"),
     new Map(form.has("client_id") ? [["client_id", form.get("client_id") as string]] : []),
+    c.var.snapshot,
   );
   const token = form.get("token");
   if (!token) throw new InvalidRequest("token is required");

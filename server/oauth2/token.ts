@@ -1,7 +1,6 @@
 import type { Context } from "hono";
-import type { Client } from "@/server/clients/model.ts";
+import type { Snapshot } from "@/server/http/snapshot.ts";
 import type { Services } from "@/server/services.ts";
-import { StaleClient } from "@/server/tokens/access-tokens.ts";
 import { InvalidRequest, noStoreJson, UnauthorizedClient, UnsupportedGrantType } from "./errors.ts";
 import { readForm } from "./form.ts";
 import { authorizationCode } from "./grants/authorization-code.ts";
@@ -23,41 +22,20 @@ export const GRANT_HANDLERS: Record<string, GrantHandler> = {
  */
 export async function token(c: Context, services: Services): Promise<Response> {
   const form = await readForm(c);
-  // client_credentials writes one row, which can confirm the client revision in the same statement:
-  // try the kept client first and, when a client write moved the revision, read it and try again.
-  if (form.get("grant_type") === "client_credentials" && services.accessTokens.confirmsClientRevision) {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      let clientRevision: number | undefined;
-      let keptId: string | undefined;
-      const lookup = async (id: string) => {
-        const kept = attempt === 0 ? services.clients.cached(id) : undefined;
-        if (kept) keptId = id;
-        const entry = kept ?? (await services.clients.fetch(id));
-        // The insert confirms the oldest revision any client of this attempt was read at.
-        clientRevision = Math.min(clientRevision ?? entry.revision, entry.revision);
-        return entry.client;
-      };
-      try {
-        return await grant(c, services, form, lookup, () => clientRevision);
-      } catch (error) {
-        if (error instanceof StaleClient) continue;
-        // A refusal decided on a kept copy stands only if no client write happened since it was read.
-        if (keptId === undefined || (await services.clients.fetch(keptId)).revision === clientRevision)
-          throw error;
-      }
-    }
+  // client_credentials writes one row, which confirms the kept client in the same statement.
+  if (form.get("grant_type") === "client_credentials") {
+    return services.snapshots.withKeptClients((snapshot) => grant(c, services, form, snapshot));
   }
-  return grant(c, services, form);
+  return grant(c, services, form, c.var.snapshot);
 }
 
 async function grant(
   c: Context,
   services: Services,
   form: Map<string, string>,
-  lookup?: (id: string) => Promise<Client | null>,
-  clientRevision: () => number | undefined = () => undefined,
+  snapshot: Snapshot,
 ): Promise<Response> {
-  const client = await services.clientAuth.authenticate(c.req.header("authorization"), form, lookup);
+  const client = await services.clientAuth.authenticate(c.req.header("authorization"), form, snapshot);
   const grantType = form.get("grant_type");
   if (!grantType) throw new InvalidRequest("grant_type is required");
   const handler = Object.hasOwn(GRANT_HANDLERS, grantType) ? GRANT_HANDLERS[grantType] : undefined;
@@ -65,5 +43,5 @@ async function grant(
   if (!client.grantTypes.includes(grantType)) {
     throw new UnauthorizedClient(`The client is not allowed to use the grant type ${grantType}`);
   }
-  return noStoreJson(await handler({ client, form, services, clientRevision: clientRevision() }));
+  return noStoreJson(await handler({ client, form, services, snapshot }));
 }

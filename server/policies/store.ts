@@ -4,6 +4,7 @@ import { type Database, rawQueries } from "@/db/client.ts";
 import { isUniqueViolation } from "@/db/errors.ts";
 import type { Prisma, Policy as Row } from "@/generated/prisma/sqlite/client.ts";
 import { ApiError } from "@/server/http/errors.ts";
+import type { Snapshot } from "@/server/http/snapshot.ts";
 import type { ConditionWire } from "./conditions.ts";
 import type { CompiledPolicy } from "./ladon.ts";
 import { type Policy, type PolicyInput, policyInput } from "./schemas.ts";
@@ -55,7 +56,7 @@ async function bumpRevision(tx: Prisma.TransactionClient): Promise<void> {
   });
 }
 
-interface Snapshot {
+interface LoadedPolicies {
   revision: number;
   policies: readonly CompiledPolicy[];
 }
@@ -66,8 +67,8 @@ interface Snapshot {
  * very next check.
  */
 export class PolicyStore implements PolicySource {
-  private snapshot: Snapshot | undefined;
-  private loading: { revision: number; promise: Promise<Snapshot> } | undefined;
+  private loaded: LoadedPolicies | undefined;
+  private loading: { revision: number; promise: Promise<LoadedPolicies> } | undefined;
 
   private readonly raw;
 
@@ -141,14 +142,15 @@ export class PolicyStore implements PolicySource {
   }
 
   /**
-   * The compiled policy set for the warden. Costs one query per check (none
-   * when the caller passes the revision it read from the database in this
-   * request): the set is reloaded only when the revision row moved, so a
-   * write by any process applies to the next check everywhere.
+   * The compiled policy set for the warden, checked against the policy
+   * revision of the request's snapshot (read once per request, with the
+   * bearer token when there is one) or, without one, read now. The set is
+   * reloaded only when the revision row moved, so a write by any process
+   * applies to the next request everywhere.
    */
-  async all(policyRevision?: number): Promise<readonly CompiledPolicy[]> {
-    const revision = policyRevision ?? (await this.revision());
-    if (this.snapshot && this.snapshot.revision === revision) return this.snapshot.policies;
+  async all(snapshot?: Snapshot): Promise<readonly CompiledPolicy[]> {
+    const revision = snapshot ? await snapshot.policyRevision() : await this.revision();
+    if (this.loaded && this.loaded.revision === revision) return this.loaded.policies;
     // A load that read the revision no earlier than we did reads rows at least as new; share it.
     let loading = this.loading;
     if (!loading || loading.revision < revision) {
@@ -161,16 +163,17 @@ export class PolicyStore implements PolicySource {
     return (await loading.promise).policies;
   }
 
-  private async revision(): Promise<number> {
+  /** The policy revision as it is in the database now. */
+  async revision(): Promise<number> {
     if (this.raw) return this.raw.policyRevision(REVISION_ROW);
     const row = await this.db.policyRevision.findUnique({ where: { id: REVISION_ROW } });
     return row?.revision ?? 0;
   }
 
-  private async load(revision: number): Promise<Snapshot> {
+  private async load(revision: number): Promise<LoadedPolicies> {
     const rows = await this.db.policy.findMany({ orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
     const snapshot = { revision, policies: rows.map((row) => compilePolicy(fromRow(row))) };
-    if (!this.snapshot || this.snapshot.revision < revision) this.snapshot = snapshot;
+    if (!this.loaded || this.loaded.revision < revision) this.loaded = snapshot;
     return snapshot;
   }
 }

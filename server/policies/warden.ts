@@ -1,12 +1,13 @@
 import type { AccessRequest, Warden } from "@/server/http/guard.ts";
+import type { Snapshot } from "@/server/http/snapshot.ts";
 import { compileCondition } from "./conditions.ts";
 import { type CompiledPolicy, compilePattern, decide, type Matcher, PolicyError } from "./ladon.ts";
 import type { Policy } from "./schemas.ts";
 
 /** Where the warden gets the current policy set; PolicyStore keeps it compiled and fresh. */
 export interface PolicySource {
-  /** `policyRevision`: the policy revision read from the database in this request, if any. */
-  all(policyRevision?: number): Promise<readonly CompiledPolicy[]>;
+  /** `snapshot`: the request's, whose policy revision validates the kept set. */
+  all(snapshot?: Snapshot): Promise<readonly CompiledPolicy[]>;
 }
 
 /** A stored pattern that no longer compiles fails closed when reached, as ladon's matcher errs. */
@@ -39,8 +40,8 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
 export class LadonWarden implements Warden {
   constructor(private readonly policies: PolicySource) {}
 
-  async isAllowed(request: AccessRequest, policyRevision?: number): Promise<boolean> {
-    const policies = await this.policies.all(policyRevision);
+  async isAllowed(request: AccessRequest, snapshot?: Snapshot): Promise<boolean> {
+    const policies = await this.policies.all(snapshot);
     try {
       return decide(policies, request);
     } catch (error) {

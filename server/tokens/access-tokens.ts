@@ -1,6 +1,7 @@
 import { type Database, rawQueries } from "@/db/client.ts";
 import type { Revisions } from "@/db/raw.ts";
 import type { AccessToken } from "@/generated/prisma/sqlite/client.ts";
+import { type Snapshot, StaleSnapshot } from "@/server/http/snapshot.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { hashToken, randomToken } from "./secrets.ts";
 
@@ -21,13 +22,6 @@ export interface NewAccessToken {
   subject: string;
   scopes: string[];
   extra?: Record<string, unknown>;
-}
-
-/** A client write moved the client revision the token was to be issued at: nothing was written. */
-export class StaleClient extends Error {
-  constructor() {
-    super("The client changed while the token was issued");
-  }
 }
 
 /** A hash no token has (tokens hash to 43 base64url characters): for an invalid token's lookup. */
@@ -67,14 +61,15 @@ export class AccessTokens {
   }
 
   /**
-   * Issues a token. With `clientRevision` (only when `confirmsClientRevision`)
-   * the row is written only if the client revision is still that one, in the
-   * same statement; otherwise nothing is written and StaleClient is thrown.
+   * Issues a token. When the request's snapshot asks the write to confirm
+   * the client revision its clients were read at, the row is written only if
+   * that revision is still current, in the same statement; otherwise nothing
+   * is written and StaleSnapshot is thrown.
    */
   async issue(
     input: NewAccessToken,
     db: Db = this.db,
-    clientRevision?: number,
+    snapshot?: Snapshot,
   ): Promise<{ token: string; record: AccessTokenRecord }> {
     const token = randomToken();
     const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
@@ -91,12 +86,14 @@ export class AccessTokens {
       expiresAt,
     };
     // Inside a transaction the row goes through its client; otherwise through a prepared statement.
+    const clientRevision = snapshot?.confirmRevision;
     if (clientRevision !== undefined && db === this.db && this.raw?.insertAccessTokenAtClientRevision) {
       const written = await this.raw.insertAccessTokenAtClientRevision(
         { ...data, revokedAt: null },
         clientRevision,
       );
-      if (!written) throw new StaleClient();
+      if (!written) throw new StaleSnapshot();
+      snapshot?.confirmed();
     } else if (this.raw && db === this.db) await this.raw.insertAccessToken({ ...data, revokedAt: null });
     else await db.accessToken.create({ data });
     return { token, record: { ...input, extra, issuedAt, expiresAt } };
@@ -114,8 +111,8 @@ export class AccessTokens {
 
   /**
    * As findActive, with the policy and client revisions read in the same
-   * statement (one round trip), for validating kept policies and clients.
-   * Without the raw layer the revisions are undefined: callers then read.
+   * statement (one round trip): a request's snapshot (server/http/snapshot.ts).
+   * Without the raw layer the revisions are undefined: the snapshot then reads them alone.
    */
   async findActiveWithRevisions(
     token: string,

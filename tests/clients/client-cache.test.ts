@@ -5,14 +5,34 @@ import { migrate } from "@/db/migrate.ts";
 import type { RawQueries } from "@/db/raw.ts";
 import { oAuth2ClientInput } from "@/server/clients/schemas.ts";
 import { ClientStore } from "@/server/clients/store.ts";
-import { AccessTokens, StaleClient } from "@/server/tokens/access-tokens.ts";
+import { Snapshot, StaleSnapshot } from "@/server/http/snapshot.ts";
+import { PolicyStore } from "@/server/policies/store.ts";
+import { AccessTokens } from "@/server/tokens/access-tokens.ts";
 import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
 
 const KEY = Buffer.alloc(32, 7);
 
 /** One process's view: its own connection, client cache and token store. */
 function processOn(db: Database) {
-  return { clients: new ClientStore(db, 4), tokens: new AccessTokens(db, KEY, 3_600_000), db };
+  const clients = new ClientStore(db, 4);
+  const tokens = new AccessTokens(db, KEY, 3_600_000);
+  const policies = new PolicyStore(db);
+  const reads = {
+    tokenWithRevisions: (token: string) => tokens.findActiveWithRevisions(token),
+    clientRevision: () => clients.revision(),
+    policyRevision: () => policies.revision(),
+  };
+  return {
+    clients,
+    tokens,
+    db,
+    /** A new request's snapshot, as every API request gets one. */
+    request: () => new Snapshot(reads),
+    /** The client_credentials grant's first try: kept clients, confirmed by the insert. */
+    keptClients: () => new Snapshot(reads, { keepsClients: true, confirmsWrites: true }),
+    /** Its second try: clients checked now, the insert still conditional. */
+    checkedClients: () => new Snapshot(reads, { confirmsWrites: true }),
+  };
 }
 
 for (const backend of BACKENDS) {
@@ -72,21 +92,27 @@ for (const backend of BACKENDS) {
     test("a client written through one process is seen at once by another's cache", async () => {
       const a = processOn(dbA);
       const b = processOn(dbB);
-      const before = await b.clients.fetch("cached-client");
-      assert.equal(before.client?.name, "second");
+      // Each request's snapshot reads the revisions with its (here unknown) bearer token, as the guard does.
+      const request = async () => {
+        const snapshot = b.request();
+        await snapshot.token("no-such-token");
+        return snapshot;
+      };
+      const before = await b.clients.get("cached-client", await request());
+      assert.equal(before?.name, "second");
       // Unchanged revision: B answers from its cache.
-      assert.equal(await b.clients.get("cached-client", await revisionOn(b)), before.client);
+      assert.equal(await b.clients.get("cached-client", await request()), before);
 
       await a.clients.update("cached-client", input("third", "rotated-secret-0123456789abcdef"));
-      const seen = await b.clients.get("cached-client", await revisionOn(b));
+      const seen = await b.clients.get("cached-client", await request());
       assert.equal(seen?.name, "third");
-      assert.notEqual(seen?.secretHash, before.client?.secretHash, "the rotated secret's hash");
+      assert.notEqual(seen?.secretHash, before?.secretHash, "the rotated secret's hash");
 
       assert.equal(await a.clients.delete("cached-client"), true);
-      assert.equal(await b.clients.get("cached-client", await revisionOn(b)), null, "deleted at once");
+      assert.equal(await b.clients.get("cached-client", await request()), null, "deleted at once");
 
       await a.clients.create(input("reborn", "reborn-secret-0123456789abcdef"));
-      assert.equal((await b.clients.get("cached-client", await revisionOn(b)))?.name, "reborn");
+      assert.equal((await b.clients.get("cached-client", await request()))?.name, "reborn");
     });
 
     // Only PostgreSQL confirms the client revision in the token insert itself.
@@ -95,18 +121,24 @@ for (const backend of BACKENDS) {
         const a = processOn(dbA);
         const b = processOn(dbB);
         assert.ok(b.tokens.confirmsClientRevision);
-        const kept = await b.clients.fetch("cached-client");
         const row = { grantId: "g", clientId: "cached-client", subject: "cached-client", scopes: [] };
-        const issued = await b.tokens.issue(row, undefined, kept.revision);
-        assert.ok(await b.tokens.findActive(issued.token));
+        const first = b.checkedClients();
+        assert.ok(await b.clients.get("cached-client", first));
+        const issued = await b.tokens.issue(row, undefined, first);
+        assert.equal((await b.tokens.findActive(issued.token))?.subject, "cached-client");
 
+        // The next request takes the kept client without reading anything; a write on A moves the revision.
+        const stale = b.keptClients();
+        assert.equal((await b.clients.get("cached-client", stale))?.name, "reborn");
         await a.clients.update("cached-client", input("rotated again", "another-secret-0123456789abcdef"));
-        await assert.rejects(b.tokens.issue(row, undefined, kept.revision), StaleClient);
+        await assert.rejects(b.tokens.issue(row, undefined, stale), StaleSnapshot);
+        assert.equal(await stale.keptClientsMoved(), true);
         const count = await dbB.accessToken.count({ where: { clientId: "cached-client" } });
         assert.equal(count, 1, "nothing was written for the stale client");
-        const fresh = await b.clients.fetch("cached-client");
-        assert.ok(fresh.revision > kept.revision);
-        assert.ok(await b.tokens.issue(row, undefined, fresh.revision));
+        const fresh = b.checkedClients();
+        assert.equal((await b.clients.get("cached-client", fresh))?.name, "rotated again");
+        const again = await b.tokens.issue(row, undefined, fresh);
+        assert.equal((await b.tokens.findActive(again.token))?.subject, "cached-client");
       });
 
     // Only PostgreSQL confirms the client revision in the token insert itself.
@@ -114,15 +146,19 @@ for (const backend of BACKENDS) {
       test("tokens issued together go out together, each group all or nothing by its revision", async () => {
         const b = processOn(dbB);
         assert.ok(b.tokens.confirmsClientRevision);
-        const current = (await b.clients.fetch("cached-client")).revision;
+        const current = b.checkedClients();
+        await b.clients.get("cached-client", current);
+        // A snapshot whose clients were read before the last client write.
+        const old = b.keptClients();
+        old.handedOut((await b.clients.revision()) - 1, false);
         const row = { grantId: "g", clientId: "cached-client", subject: "grouped", scopes: ["a", "b"] };
         const results = await Promise.allSettled([
           ...Array.from({ length: 12 }, () => b.tokens.issue(row, undefined, current)),
-          b.tokens.issue(row, undefined, current - 1),
+          b.tokens.issue(row, undefined, old),
         ]);
         const stale = results.pop();
         assert.equal(stale?.status, "rejected");
-        assert.ok(stale?.status === "rejected" && stale.reason instanceof StaleClient);
+        assert.ok(stale?.status === "rejected" && stale.reason instanceof StaleSnapshot);
         for (const result of results) {
           assert.equal(result.status, "fulfilled");
           const found = result.status === "fulfilled" ? await b.tokens.findActive(result.value.token) : null;
@@ -169,7 +205,7 @@ for (const backend of BACKENDS) {
       assert.deepEqual(reads, Array(5).fill(before + 1));
     });
 
-    test("without a revision from the caller, a kept client is checked against the revision read now", async () => {
+    test("without a snapshot, a kept client is checked against the revision read now", async () => {
       const a = processOn(dbA);
       const b = processOn(dbB);
       const kept = await b.clients.get("cached-client");

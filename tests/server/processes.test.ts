@@ -42,4 +42,13 @@ describe("processes of a multi-worker start", () => {
       "a worker that answered the token requests has the driver loaded",
     );
   });
+
+  test("workers run with the memory settings that keep them small", () => {
+    const workers = childrenOf(portico.pid);
+    assert.equal(workers.length, 2);
+    for (const worker of workers) {
+      assert.match(readFileSync(`/proc/${worker}/cmdline`, "utf8"), /--max-semi-space-size=8/);
+      assert.match(readFileSync(`/proc/${worker}/environ`, "utf8"), /(^|\0)MALLOC_MMAP_THRESHOLD_=131072\0/);
+    }
+  });
 });

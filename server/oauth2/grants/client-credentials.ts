@@ -8,7 +8,7 @@ import type { GrantHandler } from "./grant.ts";
  * client id. Without `scope`, the client's registered scopes are granted
  * (RFC 6749 §3.3 lets the server apply a default).
  */
-export const clientCredentials: GrantHandler = async ({ client, form, services, clientRevision }) => {
+export const clientCredentials: GrantHandler = async ({ client, form, services, snapshot }) => {
   if (client.public) throw new UnauthorizedClient("A public client cannot use client_credentials");
   const requested = splitScopes(form.get("scope"));
   for (const scope of requested) {
@@ -19,7 +19,7 @@ export const clientCredentials: GrantHandler = async ({ client, form, services, 
   const { token } = await services.accessTokens.issue(
     { grantId: randomUUID(), clientId: client.id, subject: client.id, scopes },
     undefined,
-    clientRevision,
+    snapshot,
   );
   return {
     access_token: token,

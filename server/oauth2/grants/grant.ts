@@ -1,4 +1,5 @@
 import type { Client } from "@/server/clients/model.ts";
+import type { Snapshot } from "@/server/http/snapshot.ts";
 import type { Services } from "@/server/services.ts";
 
 /** The token response (RFC 6749 §5.1; `scope` and `id_token` are strings, CONTRACT.md errata). */
@@ -15,12 +16,8 @@ export interface GrantContext {
   client: Client;
   form: Map<string, string>;
   services: Services;
-  /**
-   * Set when the client is a kept copy read at this client revision and not
-   * confirmed since: the handler must write only if the revision is still
-   * current (AccessTokens.issue's `clientRevision`), else StaleClient.
-   */
-  clientRevision?: number;
+  /** The request's snapshot, for the stores the handler writes through (AccessTokens.issue). */
+  snapshot: Snapshot;
 }
 
 /** One grant type of the token endpoint; the client is already authenticated. */
