@@ -3,6 +3,7 @@ import { describeError } from "@/common/log.ts";
 import type { Services } from "@/server/services.ts";
 import { clientRoutes } from "./clients/routes.ts";
 import { flowRoutes } from "./flow/routes.ts";
+import { consentSessionRoutes } from "./flow/sessions.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { AdminError, adminErrorResponse, toAdminError } from "./http/errors.ts";
 import { keyRoutes } from "./keys/routes.ts";
@@ -31,6 +32,7 @@ export function createAdminApi(services: Services): Hono {
   keyRoutes(api, services);
   oauth2AdminRoutes(api, services);
   flowRoutes(api, services);
+  consentSessionRoutes(api, services);
 
   api.notFound(() =>
     adminErrorResponse(AdminError.notFound("No operation at this method and path on the admin API")),

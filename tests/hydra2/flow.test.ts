@@ -251,6 +251,68 @@ for (const backend of BACKENDS) {
       );
     });
 
+    test("consent sessions: listed per client for the subject; revoking one stops its tokens at once", async () => {
+      const browser = new Browser();
+      const { verifier, state, nonce, loginChallenge } = await start(browser, "openid offline");
+      const { redirect_to: loginDone } = await api.oauth2.acceptOAuth2LoginRequest({
+        loginChallenge,
+        acceptOAuth2LoginRequest: { subject: "bob" },
+      });
+      const consentChallenge = challengeOf(await browser.get(loginDone), URLS_CONSENT, "consent_challenge");
+      const { redirect_to } = await api.oauth2.acceptOAuth2ConsentRequest({
+        consentChallenge,
+        acceptOAuth2ConsentRequest: { grant_scope: ["openid", "offline"] },
+      });
+      const tokens = await oidc.authorizationCodeGrant(
+        config,
+        clientRedirect(await browser.get(redirect_to), client),
+        {
+          pkceCodeVerifier: verifier,
+          expectedState: state,
+          expectedNonce: nonce,
+          idTokenExpected: true,
+        },
+      );
+
+      const listed = await api.oauth2.listOAuth2ConsentSessionsRaw({ subject: "bob" });
+      const sessions = (await rawJson(listed)) as Array<Record<string, unknown>>;
+      assertSchema("oAuth2ConsentSessions", sessions);
+      assert.equal(sessions.length, 1);
+      assert.deepEqual(sessions[0]?.grant_scope, ["openid", "offline"]);
+      const request = sessions[0]?.consent_request as { client: { client_id: string }; subject: string };
+      assert.equal(request.client.client_id, "rp-v2");
+      assert.equal(request.subject, "bob");
+      assert.match(listed.raw.headers.get("link") ?? "", /rel="first"/);
+      assert.deepEqual(
+        await rawJson(await api.oauth2.listOAuth2ConsentSessionsRaw({ subject: "nobody" })),
+        [],
+      );
+
+      await assertError(await admin(portico, "/admin/oauth2/auth/sessions/consent"), 400, "invalid_request");
+      await assertError(
+        await admin(portico, "/admin/oauth2/auth/sessions/consent?subject=bob", { method: "DELETE" }),
+        400,
+        "invalid_request",
+      );
+      await assertError(
+        await admin(portico, "/admin/oauth2/auth/sessions/consent?subject=bob&page_size=0"),
+        400,
+        "invalid_request",
+      );
+      const revoked = await api.oauth2.revokeOAuth2ConsentSessionsRaw({ subject: "bob", client: "rp-v2" });
+      assert.equal(revoked.raw.status, 204);
+      assert.equal((await api.oauth2.introspectOAuth2Token({ token: tokens.access_token })).active, false);
+      assert.equal(
+        (await api.oauth2.introspectOAuth2Token({ token: tokens.refresh_token as string })).active,
+        false,
+      );
+      assert.deepEqual(await rawJson(await api.oauth2.listOAuth2ConsentSessionsRaw({ subject: "bob" })), []);
+      assert.equal(
+        (await api.oauth2.revokeOAuth2ConsentSessionsRaw({ subject: "bob", all: true })).raw.status,
+        204,
+      );
+    });
+
     test("bad challenges and bodies: 404, 409, 400 in Hydra's format, never a 5xx", async () => {
       const browser = new Browser();
       const { loginChallenge } = await start(browser);
