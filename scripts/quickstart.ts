@@ -79,7 +79,7 @@ async function demoUser(databaseUrl: string): Promise<{ email: string; password:
     if (existing && saved?.email === DEMO_EMAIL) return { ...saved, kept: true };
     const password = randomBytes(12).toString("base64url");
     if (existing) await users.setPassword(DEMO_EMAIL, password);
-    else await users.create({ email: DEMO_EMAIL, password, name: "Dana Demo" });
+    else await users.create({ email: DEMO_EMAIL, password, name: "Dana Demo", emailVerified: true });
     writePrivate(DEMO_USER_FILE, `${JSON.stringify({ email: DEMO_EMAIL, password })}\n`);
     return { email: DEMO_EMAIL, password, kept: false };
   } finally {
@@ -129,6 +129,12 @@ async function main(): Promise<void> {
       `  Password  ${user.password}`,
       "",
       `Add people with: npm run users:create -- --email you@example.com --password '…' --name 'Your Name'`,
+      ...(process.env.SMTP_URL
+        ? []
+        : [
+            "No SMTP_URL is set: the emails Portico sends (sign-up confirmation, password reset) are written",
+            "to this log instead, each with its link.",
+          ]),
       "Press Ctrl+C to stop.",
       "",
     ].join("\n"),

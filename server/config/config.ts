@@ -32,6 +32,9 @@ const environment = z.object({
   ADMIN_HOST: z.string().default("127.0.0.1"),
   ISSUER: httpUrl("ISSUER"),
   CONSENT_URL: httpUrl("CONSENT_URL"),
+  // Hydra 2.x's names: where its login/consent flow sends the browser.
+  URLS_LOGIN: httpUrl("URLS_LOGIN"),
+  URLS_CONSENT: httpUrl("URLS_CONSENT"),
   // Read by the consent app; checked here too so a bad value stops the start.
   HYDRA_URL: httpUrl("HYDRA_URL"),
   FORCE_ROOT_CLIENT_CREDENTIALS: z
@@ -110,6 +113,13 @@ export interface Config {
   /** Public base URL, without a trailing slash; the `iss` of every token. */
   issuer: string;
   consentUrl: string;
+  /**
+   * Set (URLS_LOGIN and URLS_CONSENT): /oauth2/auth runs Hydra 2.x's flow,
+   * a login step at `login` (?login_challenge=…) then a consent step at
+   * `consent` (?consent_challenge=…), answered through the admin API.
+   * Unset: the 2017 flow at consentUrl.
+   */
+  hydra2Flow: { login: string; consent: string } | undefined;
   forceRootClient: { id: string; secret: string } | undefined;
   bcryptCost: number;
   accessTokenLifespanMs: number;
@@ -148,6 +158,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!e.SYSTEM_SECRET) throw new ConfigError("SYSTEM_SECRET is required (at least 16 characters)");
   if (e.ADMIN_PORT === e.PORT && e.ADMIN_PORT !== 0)
     throw new ConfigError("ADMIN_PORT must differ from PORT (the admin API has its own listener)");
+  if ((e.URLS_LOGIN === undefined) !== (e.URLS_CONSENT === undefined))
+    throw new ConfigError(
+      "URLS_LOGIN and URLS_CONSENT go together: set both for the Hydra 2.x flow, or neither",
+    );
   let issuer = e.ISSUER ?? `http://localhost:${e.PORT}`;
   if (issuer.endsWith("/")) issuer = issuer.slice(0, -1);
   const [rootId, ...rootSecret] = e.FORCE_ROOT_CLIENT_CREDENTIALS?.split(":") ?? [];
@@ -161,6 +175,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminHost: e.ADMIN_HOST,
     issuer,
     consentUrl: e.CONSENT_URL ?? `${issuer}/consent`,
+    hydra2Flow: e.URLS_LOGIN && e.URLS_CONSENT ? { login: e.URLS_LOGIN, consent: e.URLS_CONSENT } : undefined,
     forceRootClient: rootId ? { id: rootId, secret: rootSecret.join(":") } : undefined,
     bcryptCost: e.BCRYPT_COST,
     accessTokenLifespanMs: e.ACCESS_TOKEN_LIFESPAN ?? HOUR,
