@@ -30,6 +30,38 @@ test.describe("sign-up closed, mail server down", () => {
     await expect(page.getByRole("button", { name: "Create account" })).toHaveCount(0);
   });
 
+  test("prompt=create with sign-up closed leads to the sign-in page", async ({ page }) => {
+    const token = await portico.rootToken("hydra.clients");
+    const created = await portico.call("/clients", {
+      token,
+      json: {
+        id: "closed-signup-app",
+        client_name: "Closed Sign-up App",
+        redirect_uris: ["https://app.example.test/callback"],
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+        scope: "openid",
+        public: true,
+      },
+    });
+    expect(created.status).toBe(201);
+    const auth = new URL(`${portico.url}/oauth2/auth`);
+    auth.search = new URLSearchParams({
+      response_type: "code",
+      client_id: "closed-signup-app",
+      redirect_uri: "https://app.example.test/callback",
+      scope: "openid",
+      state: "state-of-the-app-123",
+      nonce: "nonce-of-the-app-123",
+      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+      code_challenge_method: "S256",
+      prompt: "create",
+    }).toString();
+    await page.goto(auth.toString());
+    await expect(page).toHaveURL(/\/login\?consent=/);
+    await expect(page.getByText("to continue to Closed Sign-up App")).toBeVisible();
+  });
+
   test("a mail server that is down: the person is told to try again, and the log says why", async ({
     page,
   }) => {

@@ -229,6 +229,79 @@ test.describe("people manage their own accounts", () => {
   });
 });
 
+/** Registers a client of this test's own, redirecting to `redirectUri`, through the admin API. */
+async function registerClient(baseURL: string, redirectUri: string): Promise<string> {
+  const [id, secret] = (process.env.PORTICO_E2E_ROOT ?? ":").split(":") as [string, string];
+  const tokenResponse = await fetch(`${baseURL}/oauth2/token`, {
+    method: "POST",
+    headers: {
+      authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: "grant_type=client_credentials&scope=hydra.clients",
+  });
+  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  const clientId = `prompt-create-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  const created = await fetch(`${baseURL}/clients`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      id: clientId,
+      client_name: "Prompt Create App",
+      redirect_uris: [redirectUri],
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      scope: "openid email",
+      public: true,
+    }),
+  });
+  expect(created.status).toBe(201);
+  return clientId;
+}
+
+test.describe("prompt=create", () => {
+  test("lands on sign-up and, after sign-up and sign-in, continues the authorization request", async ({
+    page,
+    loginPage,
+    consentPage,
+    inbox,
+    otherSite,
+    baseURL,
+  }) => {
+    otherSite.serve("<!doctype html><title>callback</title><p>back at the app</p>");
+    const redirectUri = `${otherSite.url}callback`;
+    const clientId = await registerClient(baseURL!, redirectUri);
+    const auth = new URL(`${baseURL}/oauth2/auth`);
+    for (const [name, value] of Object.entries({
+      response_type: "code",
+      client_id: clientId,
+      redirect_uri: redirectUri,
+      scope: "openid email",
+      state: "state-of-the-app-123",
+      nonce: "nonce-of-the-app-123",
+      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+      code_challenge_method: "S256",
+      prompt: "create",
+    })) {
+      auth.searchParams.set(name, value);
+    }
+    await page.goto(auth.toString());
+    await expect(page).toHaveURL(/\/signup\?consent=/);
+    const email = inbox.address("created");
+    await new SignUpPage(page).signUp({ name: "Cleo Created", email, password: STRONG });
+    await expectCheckInbox(page);
+    await page.getByRole("link", { name: "Continue to sign in" }).click();
+    await expect(page.getByText("to continue to Prompt Create App")).toBeVisible();
+    await loginPage.signIn(email, STRONG);
+    await consentPage.expectShown();
+    await consentPage.allow();
+    await expect(page).toHaveURL(/\/callback\?/);
+    const back = new URL(page.url());
+    expect(back.searchParams.get("state")).toBe("state-of-the-app-123");
+    expect(back.searchParams.get("code")).toBeTruthy();
+  });
+});
+
 test.describe("deleting an account, and the recent sign-in it needs", () => {
   test("delete account: typed confirmation; then sign-in fails and the app's tokens are inactive", async ({
     page,

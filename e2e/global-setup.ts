@@ -26,6 +26,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   });
   process.env.PORTICO_E2E_URL = portico.url;
   process.env.PORTICO_E2E_MAILBOX_URL = mailbox.httpUrl;
+  // For specs that register clients of their own through the admin API.
+  process.env.PORTICO_E2E_ROOT = `${portico.root.id}:${portico.root.secret}`;
   process.env.PORTICO_E2E_DATABASE_URL = portico.databaseUrl;
   return async () => {
     await portico.stop();

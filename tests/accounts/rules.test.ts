@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { describeDevice } from "@/lib/accounts/device.ts";
+import { signInPage } from "@/lib/accounts/prompt-create.ts";
 import { RECENT_SIGN_IN_SECONDS, signedInRecently } from "@/lib/accounts/recent.ts";
 import { assessPassword } from "@/lib/users/password-policy.ts";
 
@@ -34,6 +35,15 @@ describe("account rules", () => {
     assert.ok(signedInRecently(now / 1000 - 599, now));
     assert.ok(signedInRecently(now / 1000 - 600, now));
     assert.ok(!signedInRecently(now / 1000 - 601, now));
+  });
+
+  test("prompt=create leads to sign-up only when nobody is signed in and sign-up is open", () => {
+    const base = { consent: "c-1", prompt: ["create"], signedIn: false, signupOpen: true };
+    assert.equal(signInPage(base), "/signup?consent=c-1");
+    assert.equal(signInPage({ ...base, signupOpen: false }), "/login?consent=c-1");
+    assert.equal(signInPage({ ...base, signedIn: true }), "/login?consent=c-1");
+    assert.equal(signInPage({ ...base, prompt: ["login"] }), "/login?consent=c-1");
+    assert.equal(signInPage({ ...base, prompt: [] }), "/login?consent=c-1");
   });
 
   test("sessions are named by browser and system", () => {
