@@ -1,12 +1,12 @@
 import { expect, type Locator, type Page } from "@playwright/test";
 
-/** /account: the apps the user let in without asking, each with a Revoke button. */
+/** /account: every app the user let in (remembered or with live access), each with a Revoke button. */
 export class AccountPage {
   readonly rememberedApps: Locator;
   readonly signOutButton: Locator;
 
   constructor(readonly page: Page) {
-    this.rememberedApps = page.getByRole("list", { name: "Remembered decisions" }).getByRole("listitem");
+    this.rememberedApps = page.getByRole("list", { name: "Apps you let in" }).getByRole("listitem");
     this.signOutButton = page.getByRole("button", { name: "Sign out" });
   }
 
@@ -17,6 +17,10 @@ export class AccountPage {
 
   app(name: string): Locator {
     return this.rememberedApps.filter({ hasText: name });
+  }
+
+  async signOutEverywhere(): Promise<void> {
+    await this.page.getByRole("button", { name: "Sign out everywhere" }).click();
   }
 
   async revoke(name: string): Promise<void> {

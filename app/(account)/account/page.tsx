@@ -2,14 +2,15 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { Shell } from "@/components/shell.tsx";
 import { currentSession, currentUser } from "@/lib/session/index.ts";
+import { AppsSection } from "./apps-section.tsx";
 import { ConfirmPasswordSection } from "./confirm-password-section.tsx";
 import type { AccountContext } from "./context.ts";
 import { DeleteSection } from "./delete-section.tsx";
 import { OverviewSection } from "./overview-section.tsx";
 import { PasswordSection } from "./password-section.tsx";
 import { ProfileSection } from "./profile-section.tsx";
-import { RememberedSection } from "./remembered-section.tsx";
 import { SessionsSection } from "./sessions-section.tsx";
+import { SignOutEverywhereSection } from "./sign-out-everywhere-section.tsx";
 
 export const metadata: Metadata = { title: "Your account" };
 
@@ -39,7 +40,8 @@ export default async function AccountPage({
         <ProfileSection account={account} />
         <PasswordSection account={account} />
         <SessionsSection account={account} />
-        <RememberedSection account={account} />
+        <SignOutEverywhereSection account={account} />
+        <AppsSection account={account} />
         <DeleteSection account={account} />
       </div>
     </Shell>

@@ -4,7 +4,7 @@ import { useActionState } from "react";
 import { Alert, Button, CsrfField } from "@/components/ui.tsx";
 import { useNavigation } from "@/components/use-navigation.ts";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
-import { endOtherSessionsAction, endSessionAction } from "./session-actions.ts";
+import { endOtherSessionsAction, endSessionAction, signOutEverywhereAction } from "./session-actions.ts";
 
 export function EndSessionForm({ csrf, sid, device }: { csrf: string; sid: string; device: string }) {
   const [state, action, pending] = useActionState<FormState, FormData>(endSessionAction, IDLE);
@@ -30,6 +30,21 @@ export function EndOtherSessionsForm({ csrf }: { csrf: string }) {
       <CsrfField token={(state.status === "error" && state.csrf) || csrf} />
       <Button type="submit" variant="secondary" disabled={pending}>
         Sign out all other sessions
+      </Button>
+    </form>
+  );
+}
+
+/** Ends every session of the person, this browser's included. */
+export function SignOutEverywhereForm({ csrf }: { csrf: string }) {
+  const [state, action, pending] = useActionState<FormState, FormData>(signOutEverywhereAction, IDLE);
+  useNavigation(state);
+  return (
+    <form action={action} className="space-y-2">
+      {state.status === "error" && <Alert key={state.id}>{state.message}</Alert>}
+      <CsrfField token={(state.status === "error" && state.csrf) || csrf} />
+      <Button type="submit" variant="secondary" disabled={pending}>
+        Sign out everywhere
       </Button>
     </form>
   );

@@ -1,0 +1,59 @@
+import { expect, signInThroughDemo, test } from "./fixtures.ts";
+import { AccountPage } from "./pages/account.ts";
+import { LoginPage } from "./pages/login.ts";
+
+test.describe("/account: every app let in, Revoke that revokes, Sign out everywhere", () => {
+  test("an app let in without Remember my decision is listed; Revoke makes its token inactive at once", async ({
+    demo,
+    loginPage,
+    consentPage,
+    accountPage,
+    user,
+  }) => {
+    await signInThroughDemo({ demo, loginPage, consentPage }, user);
+    await expect(demo.claim(demo.introspection, "active")).toHaveText("true");
+
+    await accountPage.goto();
+    const row = accountPage.app("Portico Demo App");
+    await expect(row).toHaveCount(1);
+    await expect(row).toContainText("Your email address");
+    await expect(row).not.toContainText("Remembered");
+    await accountPage.revoke("Portico Demo App");
+
+    // The demo introspects its access token on every load: the server now says it is not active.
+    await demo.goto();
+    await expect(demo.claim(demo.introspection, "active")).toHaveText("false");
+  });
+
+  test("Sign out everywhere ends the sessions of every browser, remembered ones included", async ({
+    browser,
+    baseURL,
+    user,
+  }) => {
+    const first = await browser.newContext({ baseURL });
+    const second = await browser.newContext({ baseURL });
+    try {
+      for (const context of [first, second]) {
+        const page = await context.newPage();
+        const login = new LoginPage(page);
+        await login.goto();
+        await login.signIn(user.email, user.password, { rememberMe: true });
+        await new AccountPage(page).goto();
+      }
+      const [here] = first.pages();
+      const [there] = second.pages();
+      if (!here || !there) throw new Error("both browsers have a page");
+      await new AccountPage(here).signOutEverywhere();
+      await new LoginPage(here).expectShown();
+      await expect(here.getByText("You have signed out.")).toBeVisible();
+
+      await there.goto("/account");
+      await new LoginPage(there).expectShown();
+      await here.goto("/account");
+      await new LoginPage(here).expectShown();
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+});
