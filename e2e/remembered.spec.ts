@@ -39,7 +39,7 @@ test.describe("remembered sign-ins and decisions", () => {
     expect(session?.expires, "the Portico session cookie lasts 30 days").toBeGreaterThan(
       Date.now() / 1000 + 29 * 24 * 3600,
     );
-    await demo.signOut();
+    await demo.forgetSession();
 
     const restarted = await restart(browser, context, { baseURL, clientAddress });
     const page = await restarted.newPage();
@@ -64,7 +64,7 @@ test.describe("remembered sign-ins and decisions", () => {
     await signInThroughDemo({ demo, loginPage, consentPage }, user, { rememberDecision: true });
     const session = (await context.cookies()).find((cookie) => cookie.name === "portico-session");
     expect(session?.expires, "a browser-session cookie").toBe(-1);
-    await demo.signOut();
+    await demo.forgetSession();
 
     const restarted = await restart(browser, context, { baseURL, clientAddress });
     const page = await restarted.newPage();
@@ -84,7 +84,7 @@ test.describe("remembered sign-ins and decisions", () => {
     await consentPage.expectShown();
     await consentPage.allow({ remember: true, untick: ["email"] });
     await expect(demo.idTokenClaims).toBeVisible();
-    await demo.signOut();
+    await demo.forgetSession();
 
     // The demo asks for email again, which was not granted: the screen comes back.
     await demo.startSignIn();
@@ -99,15 +99,15 @@ test.describe("remembered sign-ins and decisions", () => {
     user,
   }) => {
     await signInThroughDemo({ demo, loginPage, consentPage }, user, { rememberDecision: true });
-    await demo.signOut();
+    await demo.forgetSession();
     await demo.startSignIn();
     await demo.expectSignedIn(user.email);
-    await demo.signOut();
+    await demo.forgetSession();
 
     await accountPage.goto();
     await expect(accountPage.app("Portico Demo App")).toHaveCount(1);
     await accountPage.revoke("Portico Demo App");
-    await expect(accountPage.page.getByText("No remembered decisions.")).toBeVisible();
+    await expect(accountPage.page.getByText("No app has access to your account.")).toBeVisible();
 
     await demo.startSignIn();
     await new ConsentPage(demo.page).expectShown();

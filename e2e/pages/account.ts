@@ -7,7 +7,7 @@ export class AccountPage {
 
   constructor(readonly page: Page) {
     this.rememberedApps = page.getByRole("list", { name: "Apps you let in" }).getByRole("listitem");
-    this.signOutButton = page.getByRole("button", { name: "Sign out" });
+    this.signOutButton = page.getByRole("button", { name: "Sign out", exact: true });
   }
 
   async goto(): Promise<void> {

@@ -41,6 +41,17 @@ export class DemoApp {
     await expect(this.claim(this.idTokenClaims, "email")).toHaveText(email);
   }
 
+  /**
+   * Forgets the demo's own session only (its next-auth cookie), leaving the
+   * Portico sign-in alone — the demo's Sign out button ends both.
+   */
+  async forgetSession(): Promise<void> {
+    await this.page.context().clearCookies({ name: /next-auth\.session-token/ });
+    await this.goto();
+    await expect(this.signInButton).toBeVisible();
+  }
+
+  /** "Sign out of the demo": RP-initiated logout, which signs out of Portico too. */
   async signOut(): Promise<void> {
     await this.signOutButton.click();
     await expect(this.signInButton).toBeVisible();
