@@ -2,6 +2,7 @@ import type { Context, Hono } from "hono";
 import { z } from "zod";
 import { readJson } from "@/server/http/body.ts";
 import { ApiError } from "@/server/http/errors.ts";
+import { resourceId } from "@/server/http/ids.ts";
 import type { Services } from "@/server/services.ts";
 import { endSession } from "./end-session.ts";
 import type { LogoutRequest, LogoutRequests } from "./store.ts";
@@ -54,7 +55,7 @@ export function logoutRoutes(api: Hono, services: Services) {
 
   // scope hydra.consent · rn:hydra:oauth2:logout:requests:<id> · get
   api.get("/oauth2/logout/requests/:id", async (c: Context) => {
-    const id = c.req.param("id") as string;
+    const id = resourceId("The logout request id", c.req.param("id") as string, 64);
     await guard(c, { scope: "hydra.consent", resource: resource(id), action: "get" });
     return c.json(toWire(await decidable(logoutRequests, id)));
   });
@@ -63,7 +64,7 @@ export function logoutRoutes(api: Hono, services: Services) {
   // The app has ended the person's session; the clients it signed in to are told (back-channel), and
   // the browser goes on to `redirectTo` (the registered post-logout URI, through this server) if any.
   api.patch("/oauth2/logout/requests/:id/accept", async (c: Context) => {
-    const id = c.req.param("id") as string;
+    const id = resourceId("The logout request id", c.req.param("id") as string, 64);
     await guard(c, { scope: "hydra.consent", resource: resource(id), action: "accept" });
     const ended = await readJson(c, acceptLogoutRequestPayload, {});
     const request = await decidable(logoutRequests, id);
@@ -82,7 +83,7 @@ export function logoutRoutes(api: Hono, services: Services) {
 
   // scope hydra.consent · rn:hydra:oauth2:logout:requests:<id> · reject
   api.patch("/oauth2/logout/requests/:id/reject", async (c: Context) => {
-    const id = c.req.param("id") as string;
+    const id = resourceId("The logout request id", c.req.param("id") as string, 64);
     await guard(c, { scope: "hydra.consent", resource: resource(id), action: "reject" });
     await decidable(logoutRequests, id);
     if (!(await logoutRequests.decide(id, "rejected"))) await decidable(logoutRequests, id);
