@@ -5,6 +5,7 @@ import type { Config } from "./config/config.ts";
 import { ConsentRequests } from "./consent/store.ts";
 import { Stats } from "./health/stats.ts";
 import { createGuard, createPublicGuard } from "./http/guard.ts";
+import { TokenBuckets } from "./http/rate-limit.ts";
 import { Snapshots } from "./http/snapshot.ts";
 import { KeyStore } from "./keys/store.ts";
 import { ClientAuthenticator } from "./oauth2/client-auth.ts";
@@ -40,6 +41,10 @@ export function createServices(config: Config, db: Database, log: Logger) {
     authorizationGrants: new AuthorizationGrants(db),
     refreshTokens: new RefreshTokens(db, tokenHashKey, config.refreshTokenLifespanMs),
     subjectGrants: new SubjectGrants(db, config.refreshTokenLifespanMs),
+    /** AUTH_RATE_LIMIT: a token bucket per client address at /oauth2/auth; undefined when off. */
+    authRateLimiter: config.authRateLimit
+      ? new TokenBuckets(config.authRateLimit.burst, config.authRateLimit.perSecond)
+      : undefined,
     idTokens: new IdTokens(keys, config.issuer, config.idTokenLifespanMs),
     consentRequests: new ConsentRequests(
       db,
