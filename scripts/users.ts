@@ -11,10 +11,9 @@
  * first. Without --password, `create` and `set-password` read the password from standard input
  * (so it stays out of shell history): `printf '%s' "$PW" | npm run users:create -- --email …`.
  */
-import { mkdirSync, readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { createDatabase, providerOf, sqlitePath } from "@/db/client.ts";
+import { createDatabase, prepareSqliteFile, providerOf, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
 import { ConfigError, databaseUrlFrom, loadAppConfig } from "@/lib/config/env.ts";
 import { HydraClient } from "@/lib/hydra/client.ts";
@@ -54,7 +53,7 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
   if (!COMMANDS.includes(command as (typeof COMMANDS)[number])) throw new UsageError(USAGE);
 
   const databaseUrl = databaseUrlFrom();
-  if (providerOf(databaseUrl) === "sqlite") mkdirSync(dirname(sqlitePath(databaseUrl)), { recursive: true });
+  if (providerOf(databaseUrl) === "sqlite") prepareSqliteFile(sqlitePath(databaseUrl));
   await migrate(databaseUrl);
   const db = createDatabase(databaseUrl);
   const users = new UserStore(db);
