@@ -103,7 +103,16 @@ export async function purgeExpired(
     );
   }
   const grants = await purgeGrants(db, monthAgo, batch);
-  return { consentRequests, codes, accessTokens, refreshTokens, grants };
+  const logoutRequests = await deleteInBatches(
+    async (take) =>
+      (
+        await db.logoutRequest.findMany({ where: { expiresAt: { lt: dayAgo } }, select: { id: true }, take })
+      ).map((row) => row.id),
+    async (ids) =>
+      (await db.logoutRequest.deleteMany({ where: { id: { in: ids }, expiresAt: { lt: dayAgo } } })).count,
+    batch,
+  );
+  return { consentRequests, codes, accessTokens, refreshTokens, grants, logoutRequests };
 }
 
 /**

@@ -8,6 +8,8 @@ import { createGuard, createPublicGuard } from "./http/guard.ts";
 import { TokenBuckets } from "./http/rate-limit.ts";
 import { Snapshots } from "./http/snapshot.ts";
 import { KeyStore } from "./keys/store.ts";
+import { BackchannelLogout } from "./logout/backchannel.ts";
+import { LogoutRequests } from "./logout/store.ts";
 import { ClientAuthenticator } from "./oauth2/client-auth.ts";
 import { PolicyStore } from "./policies/store.ts";
 import { LadonWarden } from "./policies/warden.ts";
@@ -27,6 +29,8 @@ export function createServices(config: Config, db: Database, log: Logger) {
   const tokenHashKey = deriveKey(config.systemSecret, "token-hash");
   const accessTokens = new AccessTokens(db, tokenHashKey, config.accessTokenLifespanMs);
   const keys = new KeyStore(db, deriveKey(config.systemSecret, "jwk-encryption"));
+  const authorizationGrants = new AuthorizationGrants(db);
+  const idTokens = new IdTokens(keys, config.issuer, config.idTokenLifespanMs);
   return {
     config,
     db,
@@ -38,14 +42,16 @@ export function createServices(config: Config, db: Database, log: Logger) {
     keys,
     accessTokens,
     authorizationCodes: new AuthorizationCodes(db, tokenHashKey, config.authCodeLifespanMs),
-    authorizationGrants: new AuthorizationGrants(db),
+    authorizationGrants,
     refreshTokens: new RefreshTokens(db, tokenHashKey, config.refreshTokenLifespanMs),
+    idTokens,
+    logoutRequests: new LogoutRequests(db, config.challengeTokenLifespanMs),
+    backchannel: new BackchannelLogout(authorizationGrants, clients, idTokens, log),
     subjectGrants: new SubjectGrants(db, config.refreshTokenLifespanMs),
     /** AUTH_RATE_LIMIT: a token bucket per client address at /oauth2/auth; undefined when off. */
     authRateLimiter: config.authRateLimit
       ? new TokenBuckets(config.authRateLimit.burst, config.authRateLimit.perSecond)
       : undefined,
-    idTokens: new IdTokens(keys, config.issuer, config.idTokenLifespanMs),
     consentRequests: new ConsentRequests(
       db,
       `${config.issuer}/oauth2/auth`,
