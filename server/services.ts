@@ -6,6 +6,7 @@ import { ConsentRequests } from "./consent/store.ts";
 import { Stats } from "./health/stats.ts";
 import { createGuard, createPublicGuard } from "./http/guard.ts";
 import { Snapshots } from "./http/snapshot.ts";
+import { Hydra2Sessions } from "./hydra2/flow/login-sessions.ts";
 import { KeyStore } from "./keys/store.ts";
 import { ClientAuthenticator } from "./oauth2/client-auth.ts";
 import { PolicyStore } from "./policies/store.ts";
@@ -41,6 +42,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
     refreshTokens: new RefreshTokens(db, tokenHashKey, config.refreshTokenLifespanMs),
     subjectGrants: new SubjectGrants(db, config.refreshTokenLifespanMs),
     idTokens: new IdTokens(keys, config.issuer, config.idTokenLifespanMs),
+    hydra2Sessions: new Hydra2Sessions(db, deriveKey(config.systemSecret, "hydra2-login-session")),
     consentRequests: new ConsentRequests(
       db,
       `${config.issuer}/oauth2/auth`,
