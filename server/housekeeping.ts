@@ -97,6 +97,15 @@ export async function purgeExpired(
     );
   }
   const grants = await purgeGrants(db, monthAgo, batch);
+  const logoutRequests = await deleteInBatches(
+    async (take) =>
+      (
+        await db.logoutRequest.findMany({ where: { expiresAt: { lt: dayAgo } }, select: { id: true }, take })
+      ).map((row) => row.id),
+    async (ids) =>
+      (await db.logoutRequest.deleteMany({ where: { id: { in: ids }, expiresAt: { lt: dayAgo } } })).count,
+    batch,
+  );
   // Remembered logins of the Hydra 2.x flow, once they ended.
   const loginSessions = await deleteInBatches(
     async (take) =>
@@ -112,7 +121,7 @@ export async function purgeExpired(
         .count,
     batch,
   );
-  return { consentRequests, codes, accessTokens, refreshTokens, grants, loginSessions };
+  return { consentRequests, codes, accessTokens, refreshTokens, grants, logoutRequests, loginSessions };
 }
 
 /**

@@ -5,6 +5,7 @@ import { deriveCookieSecret } from "@/common/cookie-secret.ts";
 import { DEMO_CLIENT_ID, demoClientSecret, demoEnabled } from "@/common/demo-client.ts";
 import { httpUrl, sharedEnvironment } from "@/common/env.ts";
 import type { LogLevel } from "@/common/log.ts";
+import { brand } from "@/lib/brand/brand.ts";
 
 /** Thrown when an environment variable is unusable; the message names the variable. */
 export class ConfigError extends Error {}
@@ -24,6 +25,13 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** The demo relying party (PORTICO_DEMO=1), or undefined when it is off. */
   demo: { clientId: string; clientSecret: string; authSecret: string } | undefined;
+  /**
+   * Outgoing email: the SMTP server (undefined: messages go to the log
+   * instead, for the quickstart) and the From address.
+   */
+  mail: { smtpUrl: string | undefined; from: string };
+  /** Whether people may create their own accounts at /signup. */
+  signup: "open" | "closed";
 }
 
 const url = (name: string) => httpUrl(name).transform((value) => value?.replace(/\/$/, ""));
@@ -42,6 +50,20 @@ const environment = z.object({
   LOG_LEVEL: z
     .enum(["error", "warn", "info", "debug"], "LOG_LEVEL must be error, warn, info or debug")
     .default("info"),
+  SMTP_URL: z
+    .string()
+    .refine((value) => URL.canParse(value) && /^smtps?:$/.test(new URL(value).protocol), {
+      message: "SMTP_URL must be an smtp:// or smtps:// URL (smtp://user:pass@host:587)",
+    })
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .max(320)
+    .refine((value) => !/[\r\n]/.test(value) && /@/.test(value), {
+      message: 'MAIL_FROM must be an address, optionally with a name: "Portico <no-reply@example.com>"',
+    })
+    .optional(),
+  SIGNUP: z.enum(["open", "closed"], "SIGNUP must be open or closed").default("open"),
 });
 
 function required(value: string | undefined, message: string): string {
@@ -98,5 +120,10 @@ export function loadAppConfig(env: Record<string, string | undefined> = process.
     trustedProxies: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     demo,
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM ?? `"${brand.name}" <no-reply@${new URL(issuer).hostname}>`,
+    },
+    signup: e.SIGNUP,
   };
 }

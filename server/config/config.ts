@@ -32,6 +32,7 @@ const environment = z.object({
   ADMIN_HOST: z.string().default("127.0.0.1"),
   ISSUER: httpUrl("ISSUER"),
   CONSENT_URL: httpUrl("CONSENT_URL"),
+  LOGOUT_URL: httpUrl("LOGOUT_URL"),
   // Hydra 2.x's names: where its login/consent flow sends the browser.
   URLS_LOGIN: httpUrl("URLS_LOGIN"),
   URLS_CONSENT: httpUrl("URLS_CONSENT"),
@@ -54,6 +55,40 @@ const environment = z.object({
   AUTH_CODE_LIFESPAN: duration("AUTH_CODE_LIFESPAN"),
   CHALLENGE_TOKEN_LIFESPAN: duration("CHALLENGE_TOKEN_LIFESPAN"),
   REFRESH_TOKEN_LIFESPAN: duration("REFRESH_TOKEN_LIFESPAN"),
+  REFRESH_TOKEN_ROTATION_GRACE_PERIOD: z
+    .string()
+    .default("0s")
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined || ms < 0 || ms > 5 * 60_000) {
+        ctx.addIssue({
+          code: "custom",
+          message: "REFRESH_TOKEN_ROTATION_GRACE_PERIOD must be a duration from 0s to 5m, such as 10s",
+        });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  AUTH_RATE_LIMIT: z
+    .string()
+    .default("100,10")
+    .transform((value, ctx) => {
+      if (value === "0") return undefined;
+      const match = /^(\d{1,6}),(\d{1,6}(?:\.\d{1,3})?)$/.exec(value);
+      if (!match || Number(match[1]) < 1 || Number(match[2]) <= 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: "AUTH_RATE_LIMIT must be <burst>,<per second> (e.g. 100,10) or 0 for off",
+        });
+        return z.NEVER;
+      }
+      return { burst: Number(match[1]), perSecond: Number(match[2]) };
+    }),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(\d{1,2}|true|false)$/, "TRUST_PROXY must be false, true or a number of proxies (0–99)")
+    .default("false")
+    .transform((value) => (value === "true" ? 1 : value === "false" ? 0 : Number(value))),
   LOG_LEVEL: z
     .enum(["error", "warn", "info", "debug"], "LOG_LEVEL must be error, warn, info or debug")
     .default("info"),
@@ -79,6 +114,8 @@ export interface Config {
   /** Public base URL, without a trailing slash; the `iss` of every token. */
   issuer: string;
   consentUrl: string;
+  /** Where the end-session endpoint sends the browser to confirm a sign-out (`?logout=<id>`). */
+  logoutUrl: string;
   /**
    * Set (URLS_LOGIN and URLS_CONSENT): /oauth2/auth runs Hydra 2.x's flow,
    * a login step at `login` (?login_challenge=…) then a consent step at
@@ -94,6 +131,12 @@ export interface Config {
   challengeTokenLifespanMs: number;
   /** How long each refresh token lives (as in Hydra): an app that does not refresh for this long loses offline access. */
   refreshTokenLifespanMs: number;
+  /** A rotated refresh token presented again within this gets a sibling instead of revoking the grant. */
+  refreshTokenRotationGracePeriodMs: number;
+  /** Token bucket per client address at /oauth2/auth; undefined: off. */
+  authRateLimit: { burst: number; perSecond: number } | undefined;
+  /** How many reverse proxies may be believed about the client address (X-Forwarded-For). */
+  trustedProxies: number;
   logLevel: LogLevel;
   workers: number | undefined;
 }
@@ -135,6 +178,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminHost: e.ADMIN_HOST,
     issuer,
     consentUrl: e.CONSENT_URL ?? `${issuer}/consent`,
+    logoutUrl: e.LOGOUT_URL ?? `${issuer}/logout`,
     hydra2Flow: e.URLS_LOGIN && e.URLS_CONSENT ? { login: e.URLS_LOGIN, consent: e.URLS_CONSENT } : undefined,
     forceRootClient: rootId ? { id: rootId, secret: rootSecret.join(":") } : undefined,
     bcryptCost: e.BCRYPT_COST,
@@ -144,6 +188,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     challengeTokenLifespanMs: e.CHALLENGE_TOKEN_LIFESPAN ?? 10 * MINUTE,
     // Offline access must end some time: 30 days, as later Hydra versions default to.
     refreshTokenLifespanMs: e.REFRESH_TOKEN_LIFESPAN ?? 720 * HOUR,
+    refreshTokenRotationGracePeriodMs: e.REFRESH_TOKEN_ROTATION_GRACE_PERIOD,
+    authRateLimit: e.AUTH_RATE_LIMIT,
+    trustedProxies: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     workers: e.WORKERS,
   };
