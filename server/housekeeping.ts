@@ -112,7 +112,22 @@ export async function purgeExpired(
       (await db.logoutRequest.deleteMany({ where: { id: { in: ids }, expiresAt: { lt: dayAgo } } })).count,
     batch,
   );
-  return { consentRequests, codes, accessTokens, refreshTokens, grants, logoutRequests };
+  // Remembered logins of the Hydra 2.x flow, once they ended.
+  const loginSessions = await deleteInBatches(
+    async (take) =>
+      (
+        await db.loginSession.findMany({
+          where: { expiresAt: { lt: new Date(now) } },
+          select: { id: true },
+          take,
+        })
+      ).map((row) => row.id),
+    async (ids) =>
+      (await db.loginSession.deleteMany({ where: { id: { in: ids }, expiresAt: { lt: new Date(now) } } }))
+        .count,
+    batch,
+  );
+  return { consentRequests, codes, accessTokens, refreshTokens, grants, logoutRequests, loginSessions };
 }
 
 /**

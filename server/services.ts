@@ -7,6 +7,7 @@ import { Stats } from "./health/stats.ts";
 import { createGuard, createPublicGuard } from "./http/guard.ts";
 import { TokenBuckets } from "./http/rate-limit.ts";
 import { Snapshots } from "./http/snapshot.ts";
+import { Hydra2Sessions } from "./hydra2/flow/login-sessions.ts";
 import { KeyStore } from "./keys/store.ts";
 import { BackchannelLogout } from "./logout/backchannel.ts";
 import { LogoutRequests } from "./logout/store.ts";
@@ -52,6 +53,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
     authRateLimiter: config.authRateLimit
       ? new TokenBuckets(config.authRateLimit.burst, config.authRateLimit.perSecond)
       : undefined,
+    hydra2Sessions: new Hydra2Sessions(db, deriveKey(config.systemSecret, "hydra2-login-session")),
     consentRequests: new ConsentRequests(
       db,
       `${config.issuer}/oauth2/auth`,
