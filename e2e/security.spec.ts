@@ -91,4 +91,28 @@ test.describe("security of the login and consent pages", () => {
     // The cspGuard fixture fails the test on any violation the browser reports.
     await signInThroughDemo({ demo, loginPage, consentPage }, user);
   });
+
+  test.describe("the CSP guard itself", () => {
+    // Expected to fail: the guard must fail a test whose page breaks its policy. Should the guard
+    // miss the violation, this test passes unexpectedly, and Playwright reports that as a failure.
+    test.fail();
+
+    test("fails a test whose page runs a script without the response's nonce", async ({
+      page,
+      loginPage,
+    }) => {
+      await page.goto("/login");
+      await loginPage.expectShown();
+      const reported = page.waitForEvent("console", {
+        predicate: (message) => /Content.Security.Policy/i.test(message.text()),
+      });
+      await page.evaluate(() => {
+        const script = document.createElement("script");
+        script.textContent = "document.title = 'injected'";
+        document.body.append(script);
+      });
+      await reported;
+      await expect(page).not.toHaveTitle("injected");
+    });
+  });
 });

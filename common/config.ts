@@ -1,0 +1,129 @@
+import { z } from "zod";
+import { parseDuration } from "@/common/duration.ts";
+import { LOG_LEVELS } from "@/common/log.ts";
+
+/**
+ * Every environment variable Portico reads, for both halves, parsed in one
+ * place: the server's configuration (server/config/config.ts) and the
+ * consent app's (lib/config/env.ts) are views of this one parse, so a value
+ * one half accepts the other never refuses. Nothing else reads process.env.
+ * A new variable goes into `variables` below, then into the view that uses it.
+ */
+
+/** Thrown when an environment variable is unusable; the message names the variable. */
+export class ConfigError extends Error {}
+
+export type Environment = Record<string, string | undefined>;
+
+const port = (name: string, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((value) => /^\d+$/.test(value) && Number(value) < 65536, `${name} must be a port number`)
+    .transform(Number);
+
+/** An optional absolute http(s) URL, without its trailing slash. */
+const httpUrl = (name: string) =>
+  z
+    .string()
+    .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+      message: `${name} must be an absolute http(s) URL`,
+    })
+    .transform(withoutTrailingSlash)
+    .optional();
+
+/** A Go-style duration (1h, 30m, 45s) in milliseconds. */
+const duration = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const ms = parseDuration(value ?? "");
+      if (value === undefined) return undefined;
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a duration such as 1h, 30m or 45s` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const variables = z.object({
+  DATABASE_URL: z
+    .string()
+    .default("file:./data/portico.db")
+    .refine(
+      (value) => value.startsWith("file:") || /^postgres(ql)?:\/\//.test(value),
+      "DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)",
+    ),
+  SQLITE_SYNCHRONOUS: z
+    .enum(["NORMAL", "FULL"], "SQLITE_SYNCHRONOUS must be NORMAL or FULL")
+    .default("NORMAL"),
+  SYSTEM_SECRET: z.string().min(16, "SYSTEM_SECRET must be at least 16 characters").optional(),
+  COOKIE_SECRET: z.string().min(32, "COOKIE_SECRET must be at least 32 characters").optional(),
+  PORT: port("PORT", "3000"),
+  HOST: z.string().optional(),
+  ADMIN_PORT: port("ADMIN_PORT", "3001"),
+  ADMIN_HOST: z.string().default("127.0.0.1"),
+  ISSUER: httpUrl("ISSUER"),
+  CONSENT_URL: httpUrl("CONSENT_URL"),
+  HYDRA_URL: httpUrl("HYDRA_URL"),
+  HYDRA_CLIENT_ID: z.string().max(255).optional(),
+  HYDRA_CLIENT_SECRET: z.string().max(255).optional(),
+  FORCE_ROOT_CLIENT_CREDENTIALS: z
+    .string()
+    .regex(/^[^:]+:.+$/, "FORCE_ROOT_CLIENT_CREDENTIALS must be id:secret")
+    .optional(),
+  BCRYPT_COST: z
+    .string()
+    .default("10")
+    .refine(
+      (value) => /^\d+$/.test(value) && Number(value) >= 4 && Number(value) <= 31,
+      "BCRYPT_COST must be 4–31",
+    )
+    .transform(Number),
+  ACCESS_TOKEN_LIFESPAN: duration("ACCESS_TOKEN_LIFESPAN"),
+  ID_TOKEN_LIFESPAN: duration("ID_TOKEN_LIFESPAN"),
+  AUTH_CODE_LIFESPAN: duration("AUTH_CODE_LIFESPAN"),
+  CHALLENGE_TOKEN_LIFESPAN: duration("CHALLENGE_TOKEN_LIFESPAN"),
+  REFRESH_TOKEN_LIFESPAN: duration("REFRESH_TOKEN_LIFESPAN"),
+  LOG_LEVEL: z.enum(LOG_LEVELS, `LOG_LEVEL must be ${LOG_LEVELS.join(", ")}`).default("info"),
+  WORKERS: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || /^[1-9]\d*$/.test(value), "WORKERS must be a positive integer")
+    .transform((value) => (value === undefined ? undefined : Number(value))),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(\d{1,2}|true|false)$/, "TRUST_PROXY must be false, true or a number of proxies (0–99)")
+    .default("false")
+    .transform((value) => (value === "true" ? 1 : value === "false" ? 0 : Number(value))),
+  // The demo relying party: only the quickstart and the browser tests set it.
+  PORTICO_DEMO: z
+    .string()
+    .optional()
+    .transform((value) => value === "1"),
+});
+
+export type Settings = z.output<typeof variables>;
+
+function withoutTrailingSlash(url: string): string {
+  return url.endsWith("/") ? url.slice(0, -1) : url;
+}
+
+/** The issuer rule: ISSUER without its trailing slash, else http://localhost:$PORT. */
+export function issuerOf(settings: Pick<Settings, "ISSUER" | "PORT">): string {
+  return settings.ISSUER ?? `http://localhost:${settings.PORT}`;
+}
+
+/**
+ * Parses the environment (default: this process's). An empty value counts as
+ * unset. Throws ConfigError naming the first unusable variable.
+ */
+export function parseEnvironment(env: Environment = process.env): Settings {
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = variables.safeParse(defined);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues[0]?.message ?? "invalid configuration");
+  return parsed.data;
+}
