@@ -22,15 +22,17 @@ const port = (name: string, fallback: string) =>
     .refine((value) => /^\d+$/.test(value) && Number(value) < 65536, `${name} must be a port number`)
     .transform(Number);
 
-/** An optional absolute http(s) URL, without its trailing slash. */
+/** An optional absolute http(s) URL, used as given. */
 const httpUrl = (name: string) =>
   z
     .string()
     .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
       message: `${name} must be an absolute http(s) URL`,
     })
-    .transform(withoutTrailingSlash)
     .optional();
+
+/** An optional base URL (ISSUER, HYDRA_URL): an absolute http(s) URL, without its trailing slash. */
+const baseUrl = (name: string) => httpUrl(name).transform((value) => value && withoutTrailingSlash(value));
 
 /** A Go-style duration (1h, 30m, 45s) in milliseconds. */
 const duration = (name: string) =>
@@ -64,9 +66,12 @@ const variables = z.object({
   HOST: z.string().optional(),
   ADMIN_PORT: port("ADMIN_PORT", "3001"),
   ADMIN_HOST: z.string().default("127.0.0.1"),
-  ISSUER: httpUrl("ISSUER"),
+  ISSUER: baseUrl("ISSUER"),
   CONSENT_URL: httpUrl("CONSENT_URL"),
-  HYDRA_URL: httpUrl("HYDRA_URL"),
+  // Hydra 2.x's names: where its login/consent flow sends the browser.
+  URLS_LOGIN: httpUrl("URLS_LOGIN"),
+  URLS_CONSENT: httpUrl("URLS_CONSENT"),
+  HYDRA_URL: baseUrl("HYDRA_URL"),
   HYDRA_CLIENT_ID: z.string().max(255).optional(),
   HYDRA_CLIENT_SECRET: z.string().max(255).optional(),
   FORCE_ROOT_CLIENT_CREDENTIALS: z
@@ -86,6 +91,35 @@ const variables = z.object({
   AUTH_CODE_LIFESPAN: duration("AUTH_CODE_LIFESPAN"),
   CHALLENGE_TOKEN_LIFESPAN: duration("CHALLENGE_TOKEN_LIFESPAN"),
   REFRESH_TOKEN_LIFESPAN: duration("REFRESH_TOKEN_LIFESPAN"),
+  REFRESH_TOKEN_ROTATION_GRACE_PERIOD: z
+    .string()
+    .default("0s")
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined || ms < 0 || ms > 5 * 60_000) {
+        ctx.addIssue({
+          code: "custom",
+          message: "REFRESH_TOKEN_ROTATION_GRACE_PERIOD must be a duration from 0s to 5m, such as 10s",
+        });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  AUTH_RATE_LIMIT: z
+    .string()
+    .default("100,10")
+    .transform((value, ctx) => {
+      if (value === "0") return undefined;
+      const match = /^(\d{1,6}),(\d{1,6}(?:\.\d{1,3})?)$/.exec(value);
+      if (!match || Number(match[1]) < 1 || Number(match[2]) <= 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: "AUTH_RATE_LIMIT must be <burst>,<per second> (e.g. 100,10) or 0 for off",
+        });
+        return z.NEVER;
+      }
+      return { burst: Number(match[1]), perSecond: Number(match[2]) };
+    }),
   LOG_LEVEL: z.enum(LOG_LEVELS, `LOG_LEVEL must be ${LOG_LEVELS.join(", ")}`).default("info"),
   WORKERS: z
     .string()
@@ -97,6 +131,20 @@ const variables = z.object({
     .regex(/^(\d{1,2}|true|false)$/, "TRUST_PROXY must be false, true or a number of proxies (0–99)")
     .default("false")
     .transform((value) => (value === "true" ? 1 : value === "false" ? 0 : Number(value))),
+  SMTP_URL: z
+    .string()
+    .refine((value) => URL.canParse(value) && /^smtps?:$/.test(new URL(value).protocol), {
+      message: "SMTP_URL must be an smtp:// or smtps:// URL (smtp://user:pass@host:587)",
+    })
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .max(320)
+    .refine((value) => !/[\r\n]/.test(value) && /@/.test(value), {
+      message: 'MAIL_FROM must be an address, optionally with a name: "Portico <no-reply@example.com>"',
+    })
+    .optional(),
+  SIGNUP: z.enum(["open", "closed"], "SIGNUP must be open or closed").default("open"),
   // The demo relying party: only the quickstart and the browser tests set it.
   PORTICO_DEMO: z
     .string()

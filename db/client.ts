@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -49,6 +49,19 @@ export function rawQueries(db: object): RawQueries | undefined {
   return raw.get(db);
 }
 
+/**
+ * Makes the SQLite file's folder (0700 when it is created here) and the file
+ * itself (0600) before SQLite opens it: it holds hashes, encrypted keys and
+ * people's data, and SQLite gives its -wal and -shm files the database
+ * file's mode, so those follow.
+ */
+export function prepareSqliteFile(file: string): void {
+  const folder = dirname(file);
+  if (!existsSync(folder)) mkdirSync(folder, { recursive: true, mode: 0o700 });
+  if (!existsSync(file)) closeSync(openSync(file, "a", 0o600));
+  chmodSync(file, 0o600);
+}
+
 type SqliteFactory = InstanceType<typeof PrismaBetterSqlite3>;
 
 export interface DatabaseOptions {
@@ -59,7 +72,7 @@ export interface DatabaseOptions {
 export function createDatabase(databaseUrl: string, options: DatabaseOptions = {}): Database {
   if (providerOf(databaseUrl) === "sqlite") {
     const file = sqlitePath(databaseUrl);
-    mkdirSync(dirname(file), { recursive: true });
+    prepareSqliteFile(file);
     // timeout: wait for a lock held by another worker instead of failing at once.
     const inner = new PrismaBetterSqlite3({ url: file, timeout: 10_000 });
     // The adapter opens its better-sqlite3 connection on connect; keep a handle to it for db/raw.ts.

@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import Sqlite from "better-sqlite3";
 import pg from "pg";
-import { type Provider, postgresSettings, providerOf, sqlitePath } from "./client.ts";
+import { type Provider, postgresSettings, prepareSqliteFile, providerOf, sqlitePath } from "./client.ts";
 
 /** Where each backend's migrations live: prisma/migrations/<provider>/<name>/migration.sql. */
 export function migrationsDir(provider: Provider, root = process.cwd()): string {
@@ -78,7 +78,7 @@ function enableWal(db: Sqlite.Database): void {
 
 function migrateSqlite(databaseUrl: string, migrations: Migration[]): string[] {
   const file = sqlitePath(databaseUrl);
-  mkdirSync(dirname(file), { recursive: true });
+  prepareSqliteFile(file);
   const db = new Sqlite(file, { timeout: 30_000 });
   try {
     enableWal(db);

@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import { test as base, expect, type Page } from "@playwright/test";
 import { createDatabase, type Database } from "@/db/client.ts";
 import { UserStore } from "@/lib/users/store.ts";
+import { type ReceivedMail, waitForMail } from "@/tests/support/mailbox.ts";
 import { AccountPage } from "./pages/account.ts";
 import { ConsentPage } from "./pages/consent.ts";
 import { DemoApp } from "./pages/demo.ts";
@@ -21,8 +22,19 @@ export interface OtherSite {
   serve(html: string): void;
 }
 
+/** The test SMTP server's messages, read over HTTP. */
+export interface Inbox {
+  /** A fresh address of this test's own, so no other test reads its mail. */
+  address(label: string): string;
+  /** The `count`-th message (1 by default) to `to`, once it has arrived. */
+  receive(to: string, count?: number): Promise<ReceivedMail>;
+  /** Every message to `to` so far. */
+  all(to: string): Promise<ReceivedMail[]>;
+}
+
 interface Fixtures {
   otherSite: OtherSite;
+  inbox: Inbox;
   /** A fresh user of its own for every test. */
   user: TestUser;
   /** A second address per test, for X-Forwarded-For (the server trusts one proxy). */
@@ -92,6 +104,16 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
       },
     });
     await new Promise((resolve) => server.close(resolve));
+  },
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
+  inbox: async ({}, use) => {
+    const url = process.env.PORTICO_E2E_MAILBOX_URL;
+    if (!url) throw new Error("PORTICO_E2E_MAILBOX_URL is not set: run through playwright.config.ts");
+    await use({
+      address: (label) => `${label}-${randomBytes(5).toString("hex")}@example.com`,
+      receive: (to, count = 1) => waitForMail(url, to, { count }),
+      all: async (to) => (await fetch(`${url}/messages?to=${encodeURIComponent(to)}`)).json(),
+    });
   },
   loginPage: async ({ page }, use) => use(new LoginPage(page)),
   consentPage: async ({ page }, use) => use(new ConsentPage(page)),

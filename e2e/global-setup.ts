@@ -1,12 +1,16 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { startMailbox } from "@/tests/support/mailbox.ts";
 import { startPortico } from "@/tests/support/server.ts";
 
 /**
  * Starts Portico once for the whole run: the production build, the demo
  * relying party (PORTICO_DEMO=1), and TRUST_PROXY=1 so that each test can
  * pose as its own client address with X-Forwarded-For and never trip
- * another test's address throttling.
+ * another test's address throttling. Its mail goes to a real SMTP server
+ * started here, which the specs read over HTTP (PORTICO_E2E_MAILBOX_URL);
+ * each test mails its own unique addresses, so workers never read each
+ * other's messages.
  */
 export default async function globalSetup(): Promise<() => Promise<void>> {
   if (
@@ -15,11 +19,19 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   ) {
     throw new Error("The browser tests run against a production build: run `npm run build` first.");
   }
-  const portico = await startPortico({ compiled: true, env: { PORTICO_DEMO: "1", TRUST_PROXY: "1" } });
+  const mailbox = await startMailbox();
+  const portico = await startPortico({
+    compiled: true,
+    env: { PORTICO_DEMO: "1", TRUST_PROXY: "1", SMTP_URL: mailbox.smtpUrl },
+  });
   process.env.PORTICO_E2E_URL = portico.url;
+  process.env.PORTICO_E2E_MAILBOX_URL = mailbox.httpUrl;
+  // For specs that register clients of their own through the admin API.
+  process.env.PORTICO_E2E_ROOT = `${portico.root.id}:${portico.root.secret}`;
   process.env.PORTICO_E2E_DATABASE_URL = portico.databaseUrl;
   return async () => {
     await portico.stop();
+    await mailbox.stop();
     if (process.env.PORTICO_E2E_SHOW_LOG) process.stdout.write(portico.output());
   };
 }

@@ -10,9 +10,9 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { ConfigError, issuerOf, parseEnvironment, type Settings } from "@/common/config.ts";
-import { createDatabase, providerOf, sqlitePath } from "@/db/client.ts";
+import { createDatabase, prepareSqliteFile, providerOf, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
 import { UserStore } from "@/lib/users/store.ts";
 
@@ -25,7 +25,7 @@ const DEMO_EMAIL = "demo@example.com";
 const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 
 function writePrivate(file: string, content: string): void {
-  mkdirSync(DATA, { recursive: true });
+  mkdirSync(DATA, { recursive: true, mode: 0o700 });
   writeFileSync(file, content, { mode: 0o600 });
   chmodSync(file, 0o600);
 }
@@ -79,7 +79,7 @@ async function demoUser(databaseUrl: string): Promise<{ email: string; password:
     if (existing && saved?.email === DEMO_EMAIL) return { ...saved, kept: true };
     const password = randomBytes(12).toString("base64url");
     if (existing) await users.setPassword(DEMO_EMAIL, password);
-    else await users.create({ email: DEMO_EMAIL, password, name: "Dana Demo" });
+    else await users.create({ email: DEMO_EMAIL, password, name: "Dana Demo", emailVerified: true });
     writePrivate(DEMO_USER_FILE, `${JSON.stringify({ email: DEMO_EMAIL, password })}\n`);
     return { email: DEMO_EMAIL, password, kept: false };
   } finally {
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const issuer = issuerOf(settings);
 
   buildIfNeeded();
-  if (providerOf(databaseUrl) === "sqlite") mkdirSync(dirname(sqlitePath(databaseUrl)), { recursive: true });
+  if (providerOf(databaseUrl) === "sqlite") prepareSqliteFile(sqlitePath(databaseUrl));
   await migrate(databaseUrl);
   const user = await demoUser(databaseUrl);
 
@@ -129,6 +129,12 @@ async function main(): Promise<void> {
       `  Password  ${user.password}`,
       "",
       `Add people with: npm run users:create -- --email you@example.com --password '…' --name 'Your Name'`,
+      ...(process.env.SMTP_URL
+        ? []
+        : [
+            "No SMTP_URL is set: the emails Portico sends (sign-up confirmation, password reset) are written",
+            "to this log instead, each with its link.",
+          ]),
       "Press Ctrl+C to stop.",
       "",
     ].join("\n"),

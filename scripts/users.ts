@@ -4,15 +4,16 @@
  *   npm run users:create -- --email <e> --password <p> [--name <n>]
  *   npm run users:list
  *   npm run users:delete -- --email <e>
+ *   npm run users:set-password -- --email <e> [--password <p>]
+ *   npm run users:verify-email -- --email <e>
  *
  * Works before the first start: it applies pending migrations to DATABASE_URL
- * first. Without --password, `create` reads the password from standard input
+ * first. Without --password, `create` and `set-password` read the password from standard input
  * (so it stays out of shell history): `printf '%s' "$PW" | npm run users:create -- --email …`.
  */
-import { mkdirSync, readFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { createDatabase, providerOf, sqlitePath } from "@/db/client.ts";
+import { createDatabase, prepareSqliteFile, providerOf, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
 import { ConfigError, databaseUrlFrom, loadAppConfig } from "@/lib/config/env.ts";
 import { HydraClient } from "@/lib/hydra/client.ts";
@@ -23,9 +24,13 @@ import { UserError, UserStore } from "@/lib/users/store.ts";
 const USAGE = `Usage:
   npm run users:create -- --email <email> --password <password> [--name <name>]
   npm run users:list
-  npm run users:delete -- --email <email>`;
+  npm run users:delete -- --email <email>
+  npm run users:set-password -- --email <email> [--password <password>]
+  npm run users:verify-email -- --email <email>`;
 
 class UsageError extends Error {}
+
+const COMMANDS = ["create", "list", "delete", "set-password", "verify-email"] as const;
 
 function email(value: string | undefined): string {
   if (!value) throw new UsageError("--email is required");
@@ -45,10 +50,10 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
     options: { email: { type: "string" }, password: { type: "string" }, name: { type: "string" } },
     strict: true,
   });
-  if (command !== "create" && command !== "list" && command !== "delete") throw new UsageError(USAGE);
+  if (!COMMANDS.includes(command as (typeof COMMANDS)[number])) throw new UsageError(USAGE);
 
   const databaseUrl = databaseUrlFrom();
-  if (providerOf(databaseUrl) === "sqlite") mkdirSync(dirname(sqlitePath(databaseUrl)), { recursive: true });
+  if (providerOf(databaseUrl) === "sqlite") prepareSqliteFile(sqlitePath(databaseUrl));
   await migrate(databaseUrl);
   const db = createDatabase(databaseUrl);
   const users = new UserStore(db);
@@ -75,6 +80,14 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
             .trimEnd(),
         );
       }
+    } else if (command === "set-password") {
+      const address = email(values.email);
+      await users.setPassword(address, values.password ?? passwordFromStdin());
+      console.log(`Set a new password for ${address}`);
+    } else if (command === "verify-email") {
+      const address = email(values.email);
+      await users.markEmailVerified(address);
+      console.log(`Marked ${address} as verified`);
     } else {
       const address = email(values.email);
       await users.delete(address);

@@ -38,6 +38,9 @@ export function createApi(services: Services): Hono {
     // them. Discovery, JWKS and health are public and may be cached.
     if (!c.res.headers.has("cache-control") && !isPublicPath(c.req.path))
       c.header("cache-control", "no-store");
+    // A body refused as too large is left partly unread on the connection: close it with the
+    // answer, or the rest of that body would be read as the next request.
+    if (c.res.status === 413) c.res.headers.set("connection", "close");
     services.stats.record(c.res.status, performance.now() - started);
   });
 

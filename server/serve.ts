@@ -58,12 +58,11 @@ export async function serve(config: Config): Promise<void> {
 
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0] as string;
+    // Both halves throttle by client address (sign-ins, /oauth2/auth, client authentication);
+    // they read the socket's from here, never from a header a client could have written.
+    req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
     if (isApiPath(path)) return void api(req, res);
-    if (pages) {
-      // The consent app throttles sign-ins by client address; it reads the socket's from here.
-      req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
-      return void pages(req, res);
-    }
+    if (pages) return void pages(req, res);
     res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
     res.end("The pages are not built. Run `npm run build`.\n");
   });

@@ -50,7 +50,11 @@ export function createServices(config: Config, db: Database, log: Logger) {
         hash: deriveKey(config.systemSecret, "consent-hash"),
       },
     ),
-    clientAuth: new ClientAuthenticator(clients, deriveKey(config.systemSecret, "client-auth-cache")),
+    clientAuth: new ClientAuthenticator(
+      clients,
+      deriveKey(config.systemSecret, "client-auth-cache"),
+      config.bcryptCost,
+    ),
     snapshots: new Snapshots(
       {
         tokenWithRevisions: (token) => accessTokens.findActiveWithRevisions(token),

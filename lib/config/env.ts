@@ -4,6 +4,7 @@ import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "@/commo
 import { deriveCookieSecret } from "@/common/cookie-secret.ts";
 import { DEMO_CLIENT_ID, demoClientSecret } from "@/common/demo-client.ts";
 import type { LogLevel } from "@/common/log.ts";
+import { brand } from "@/lib/brand/brand.ts";
 
 export { ConfigError };
 
@@ -24,6 +25,13 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** The demo relying party (PORTICO_DEMO=1), or undefined when it is off. */
   demo: { clientId: string; clientSecret: string; authSecret: string } | undefined;
+  /**
+   * Outgoing email: the SMTP server (undefined: messages go to the log
+   * instead, for the quickstart) and the From address.
+   */
+  mail: { smtpUrl: string | undefined; from: string };
+  /** Whether people may create their own accounts at /signup. */
+  signup: "open" | "closed";
 }
 
 function required(value: string | undefined, message: string): string {
@@ -74,5 +82,10 @@ export function loadAppConfig(env?: Environment): AppConfig {
     trustedProxies: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     demo,
+    mail: {
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM ?? `"${brand.name}" <no-reply@${new URL(issuer).hostname}>`,
+    },
+    signup: e.SIGNUP,
   };
 }

@@ -8,8 +8,11 @@ const ARGON2ID = {
   parallelism: 1,
 };
 
-export const PASSWORD_MIN_LENGTH = 8;
-/** Long enough for any passphrase, short enough that hashing it is never a denial of service. */
+/**
+ * The longest password a sign-in form accepts: new passwords are at most 128
+ * characters, but this is short enough that hashing it is never a denial of
+ * service and long enough for any password an operator set before that rule.
+ */
 export const PASSWORD_MAX_LENGTH = 1024;
 
 export function hashPassword(password: string): Promise<string> {

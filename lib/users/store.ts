@@ -2,13 +2,16 @@ import { randomUUID } from "node:crypto";
 import type { Database } from "@/db/client.ts";
 import { isUniqueViolation } from "@/db/errors.ts";
 import { normalizeEmail } from "./email.ts";
-import { hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from "./passwords.ts";
+import { NEW_PASSWORD_MAX_LENGTH, NEW_PASSWORD_MIN_LENGTH } from "./password-policy.ts";
+import { hashPassword } from "./passwords.ts";
 
 /** A person who signs in here. `id` is their stable, opaque subject (`sub`); the email may change. */
 export interface User {
   id: string;
   email: string;
   name: string;
+  /** When they last proved they receive mail at `email`; null until then. */
+  emailVerifiedAt: Date | null;
   createdAt: Date;
 }
 
@@ -27,20 +30,31 @@ export class UserError extends Error {
 }
 
 function checkPassword(password: string): void {
-  if (password.length < PASSWORD_MIN_LENGTH || password.length > PASSWORD_MAX_LENGTH) {
+  if (password.length < NEW_PASSWORD_MIN_LENGTH || password.length > NEW_PASSWORD_MAX_LENGTH) {
     throw new UserError(
       "weak_password",
-      `The password must be ${PASSWORD_MIN_LENGTH} to ${PASSWORD_MAX_LENGTH} characters long`,
+      `The password must be ${NEW_PASSWORD_MIN_LENGTH} to ${NEW_PASSWORD_MAX_LENGTH} characters long`,
     );
   }
 }
 
-const PUBLIC_FIELDS = { id: true, email: true, name: true, createdAt: true } as const;
+export const PUBLIC_FIELDS = {
+  id: true,
+  email: true,
+  name: true,
+  emailVerifiedAt: true,
+  createdAt: true,
+} as const;
 
 export class UserStore {
   constructor(private readonly db: Database) {}
 
-  async create(input: { email: string; password: string; name?: string }): Promise<User> {
+  async create(input: {
+    email: string;
+    password: string;
+    name?: string;
+    emailVerified?: boolean;
+  }): Promise<User> {
     checkPassword(input.password);
     const email = normalizeEmail(input.email);
     try {
@@ -50,6 +64,7 @@ export class UserStore {
           email,
           name: (input.name ?? "").trim(),
           passwordHash: await hashPassword(input.password),
+          emailVerifiedAt: input.emailVerified ? new Date() : null,
         },
         select: PUBLIC_FIELDS,
       });
@@ -66,6 +81,15 @@ export class UserStore {
     const { count } = await this.db.user.updateMany({
       where: { email: normalizeEmail(email) },
       data: { passwordHash: await hashPassword(password) },
+    });
+    if (count === 0) throw new UserError("not_found", `No user has the email ${normalizeEmail(email)}`);
+  }
+
+  /** Marks the address as verified by an operator (users:verify-email). */
+  async markEmailVerified(email: string): Promise<void> {
+    const { count } = await this.db.user.updateMany({
+      where: { email: normalizeEmail(email) },
+      data: { emailVerifiedAt: new Date() },
     });
     if (count === 0) throw new UserError("not_found", `No user has the email ${normalizeEmail(email)}`);
   }

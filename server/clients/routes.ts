@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import { readIntegerQuery, readJson } from "@/server/http/body.ts";
 import { ApiError } from "@/server/http/errors.ts";
+import { resourceId } from "@/server/http/ids.ts";
 import type { Services } from "@/server/services.ts";
 import { type Client, toWire } from "./model.ts";
 import { type OAuth2ClientInput, oAuth2ClientInput } from "./schemas.ts";
@@ -47,7 +48,7 @@ export function clientRoutes(api: Hono, { clients, guard }: Services) {
 
   // scope hydra.clients · rn:hydra:clients:<id> · get · context owner
   api.get("/clients/:id", async (c) => {
-    const id = c.req.param("id");
+    const id = resourceId("client id", c.req.param("id"));
     const stored = () => clients.get(id, c.var.snapshot);
     await guard(c, {
       scope: "hydra.clients",
@@ -62,7 +63,7 @@ export function clientRoutes(api: Hono, { clients, guard }: Services) {
 
   // scope hydra.clients · rn:hydra:clients · update · context owner (the stored and the new one)
   api.put("/clients/:id", async (c) => {
-    const id = c.req.param("id");
+    const id = resourceId("client id", c.req.param("id"));
     const input = await readJson(c, oAuth2ClientInput);
     const stored = () => clients.get(id, c.var.snapshot);
     const need = { scope: "hydra.clients", resource: "rn:hydra:clients", action: "update" };
@@ -79,7 +80,7 @@ export function clientRoutes(api: Hono, { clients, guard }: Services) {
 
   // scope hydra.clients · rn:hydra:clients:<id> · delete · context owner
   api.delete("/clients/:id", async (c) => {
-    const id = c.req.param("id");
+    const id = resourceId("client id", c.req.param("id"));
     const stored = () => clients.get(id, c.var.snapshot);
     await guard(c, {
       scope: "hydra.clients",

@@ -8,14 +8,33 @@ export const CLIENT_ID = /^[A-Za-z0-9\-._~]{1,255}$/;
 /** RFC 6749 §3.3 scope-token characters. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
-function isRedirectUri(value: string): boolean {
+/** RFC 8252 §7.3: loopback redirects of native apps may use plain http. */
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "[::1]", "localhost"]);
+/** RFC 8252 §7.1: a private-use scheme is a reversed domain name, so it holds a period. */
+const PRIVATE_USE_SCHEME = /^[a-z][a-z0-9+-]*\.[a-z0-9+\-.]*:$/;
+
+/**
+ * A redirect URI must be exactly what the URL parser makes of it (so no
+ * control characters or spaces that parsing would silently drop, and one
+ * spelling that exact matching can rely on), absolute, without a fragment
+ * (RFC 6749 §3.1.2), and https, http on a loopback host, or a private-use
+ * scheme of a native app. Everything else (javascript:, data:, vbscript:,
+ * file:, plain http elsewhere) is refused.
+ */
+export function isRedirectUri(value: string): boolean {
   if (!URL.canParse(value)) return false;
   const url = new URL(value);
-  // RFC 6749 §3.1.2: absolute, no fragment. Custom schemes are allowed for native apps.
-  return (
-    url.hash === "" && !value.includes("#") && url.protocol !== "javascript:" && url.protocol !== "data:"
-  );
+  if (url.href !== value || url.hash !== "" || value.includes("#")) return false;
+  if (url.protocol === "https:") return url.hostname !== "";
+  if (url.protocol === "http:") return LOOPBACK_HOSTS.has(url.hostname);
+  return PRIVATE_USE_SCHEME.test(url.protocol);
 }
+
+/** Characters that reorder text around them (RLO, LRI, …): a name could show as another app's. */
+const BIDI_CONTROLS = /[\p{Bidi_Control}\p{Cc}]/u;
+
+/** bcrypt reads at most 72 bytes: a longer secret would be checked on its first 72 bytes only. */
+const BCRYPT_MAX_BYTES = 72;
 
 const webUrl = (field: string) =>
   z
@@ -33,14 +52,31 @@ const absentWhenNull = <T extends z.ZodType>(schema: T) =>
 /** The oAuth2Client model as a request body (POST and PUT). Unknown fields are dropped. */
 export const oAuth2ClientInput = z.object({
   id: z.string().regex(CLIENT_ID, "id may use only A-Z a-z 0-9 - . _ ~ (1 to 255 characters)").optional(),
-  client_name: z.string().max(255).default(""),
-  client_secret: z.string().min(6, "client_secret must be at least 6 characters").max(72).optional(),
+  client_name: z
+    .string()
+    .max(255)
+    .refine(
+      (value) => !BIDI_CONTROLS.test(value),
+      "client_name may not hold control or bidirectional-override characters",
+    )
+    .default(""),
+  client_secret: z
+    .string()
+    .min(16, "client_secret must be at least 16 characters")
+    .refine(
+      (value) => Buffer.byteLength(value, "utf8") <= BCRYPT_MAX_BYTES,
+      `client_secret must be at most ${BCRYPT_MAX_BYTES} bytes (UTF-8)`,
+    )
+    .optional(),
   redirect_uris: z
     .array(
       z
         .string()
         .max(2048)
-        .refine(isRedirectUri, "each redirect URI must be an absolute URI without a fragment"),
+        .refine(
+          isRedirectUri,
+          "each redirect URI must be https, http on a loopback host, or a private-use scheme, written exactly as a URL parser writes it, without a fragment",
+        ),
     )
     .max(100)
     .default([]),

@@ -20,6 +20,13 @@ export interface Config {
   /** Public base URL, without a trailing slash; the `iss` of every token. */
   issuer: string;
   consentUrl: string;
+  /**
+   * Set (URLS_LOGIN and URLS_CONSENT): /oauth2/auth runs Hydra 2.x's flow,
+   * a login step at `login` (?login_challenge=…) then a consent step at
+   * `consent` (?consent_challenge=…), answered through the admin API.
+   * Unset: the 2017 flow at consentUrl.
+   */
+  hydra2Flow: { login: string; consent: string } | undefined;
   forceRootClient: { id: string; secret: string } | undefined;
   bcryptCost: number;
   accessTokenLifespanMs: number;
@@ -28,6 +35,12 @@ export interface Config {
   challengeTokenLifespanMs: number;
   /** How long each refresh token lives (as in Hydra): an app that does not refresh for this long loses offline access. */
   refreshTokenLifespanMs: number;
+  /** A rotated refresh token presented again within this gets a sibling instead of revoking the grant. */
+  refreshTokenRotationGracePeriodMs: number;
+  /** Token bucket per client address at /oauth2/auth; undefined: off. */
+  authRateLimit: { burst: number; perSecond: number } | undefined;
+  /** How many reverse proxies may be believed about the client address (X-Forwarded-For). */
+  trustedProxies: number;
   logLevel: LogLevel;
   workers: number | undefined;
   /** SQLite's `synchronous`: NORMAL (a power loss may lose the last commits) or FULL. */
@@ -53,6 +66,10 @@ export function loadConfig(env?: Environment): Config {
   if (!e.SYSTEM_SECRET) throw new ConfigError("SYSTEM_SECRET is required (at least 16 characters)");
   if (e.ADMIN_PORT === e.PORT && e.ADMIN_PORT !== 0)
     throw new ConfigError("ADMIN_PORT must differ from PORT (the admin API has its own listener)");
+  if ((e.URLS_LOGIN === undefined) !== (e.URLS_CONSENT === undefined))
+    throw new ConfigError(
+      "URLS_LOGIN and URLS_CONSENT go together: set both for the Hydra 2.x flow, or neither",
+    );
   const issuer = issuerOf(e);
   const [rootId, ...rootSecret] = e.FORCE_ROOT_CLIENT_CREDENTIALS?.split(":") ?? [];
   return {
@@ -65,6 +82,7 @@ export function loadConfig(env?: Environment): Config {
     adminHost: e.ADMIN_HOST,
     issuer,
     consentUrl: e.CONSENT_URL ?? `${issuer}/consent`,
+    hydra2Flow: e.URLS_LOGIN && e.URLS_CONSENT ? { login: e.URLS_LOGIN, consent: e.URLS_CONSENT } : undefined,
     forceRootClient: rootId ? { id: rootId, secret: rootSecret.join(":") } : undefined,
     bcryptCost: e.BCRYPT_COST,
     accessTokenLifespanMs: e.ACCESS_TOKEN_LIFESPAN ?? HOUR,
@@ -73,6 +91,9 @@ export function loadConfig(env?: Environment): Config {
     challengeTokenLifespanMs: e.CHALLENGE_TOKEN_LIFESPAN ?? 10 * MINUTE,
     // Offline access must end some time: 30 days, as later Hydra versions default to.
     refreshTokenLifespanMs: e.REFRESH_TOKEN_LIFESPAN ?? 720 * HOUR,
+    refreshTokenRotationGracePeriodMs: e.REFRESH_TOKEN_ROTATION_GRACE_PERIOD,
+    authRateLimit: e.AUTH_RATE_LIMIT,
+    trustedProxies: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     workers: e.WORKERS,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,

@@ -34,6 +34,9 @@ export interface ConsentRequest {
   signIn: SignIn | null;
   /** What a rejection is told to the client as. */
   rejectError: StepError | null;
+  /** Hydra 2.x face: when its login step was accepted, and when the browser returned from it. */
+  loginAcceptedAt: Date | null;
+  loginVerifiedAt: Date | null;
 }
 
 /** A decision of the 2017 face: one answer for the login and the consent step. */
@@ -95,6 +98,8 @@ function fromRow(row: Row): ConsentRequest {
     oidc: { ...EMPTY_OIDC_CONTEXT, ...parseJson<Partial<OidcContext>>(row.oidcContext, {}) },
     signIn: signInFromJson(row.login),
     rejectError: (row.rejectError as StepError | null) ?? null,
+    loginAcceptedAt: row.loginAcceptedAt,
+    loginVerifiedAt: row.loginVerifiedAt,
   };
 }
 
@@ -182,6 +187,54 @@ export class ConsentRequests {
 
   async reject(id: string, reason: string, error: StepError = "access_denied"): Promise<boolean> {
     return this.decide(id, { status: "rejected", rejectReason: reason, rejectError: error });
+  }
+
+  /**
+   * A face that answers the login and the consent step one by one (Hydra
+   * 2.x) records the login first: who signed in and how. The request stays
+   * undecided until its consent step; false when the login was answered,
+   * or the request decided, used or expired meanwhile.
+   */
+  async acceptLogin(id: string, subject: string, signIn: SignIn): Promise<boolean> {
+    const now = new Date();
+    const { count } = await this.db.consentRequest.updateMany({
+      where: { id, status: "pending", usedAt: null, loginAcceptedAt: null, expiresAt: { gt: now } },
+      data: {
+        subject,
+        login: JSON.stringify({ ...signIn, authTime: signIn.authTime.toISOString() }),
+        loginAcceptedAt: now,
+      },
+    });
+    return count === 1;
+  }
+
+  /** The browser came back from an accepted login step: once only; then the consent step may start. */
+  async verifyLogin(id: string): Promise<boolean> {
+    const now = new Date();
+    const { count } = await this.db.consentRequest.updateMany({
+      where: {
+        id,
+        status: "pending",
+        usedAt: null,
+        loginAcceptedAt: { not: null },
+        loginVerifiedAt: null,
+        expiresAt: { gt: now },
+      },
+      data: { loginVerifiedAt: now },
+    });
+    return count === 1;
+  }
+
+  /** The verifier of one step (Hydra 2.x's login_verifier, consent_verifier), derived like the 2017 one. */
+  stepVerifier(id: string, step: "login" | "consent"): string {
+    return createHmac("sha256", this.keys.verifier).update(`${step}:${id}`).digest("base64url");
+  }
+
+  matchesStepVerifier(id: string, step: "login" | "consent", verifier: string): boolean {
+    return constantTimeEqual(
+      hashToken(this.keys.hash, verifier),
+      hashToken(this.keys.hash, this.stepVerifier(id, step)),
+    );
   }
 
   matchesBinding(request: ConsentRequest, cookie: string | undefined): boolean {

@@ -1,7 +1,7 @@
 import { ApiError } from "./errors.ts";
 
-/** Printable ASCII: no spaces, controls, line or paragraph separators, or other Unicode. */
-const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
+/** Printable ASCII: no controls, line or paragraph separators, or other Unicode. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
 /**
  * Checks an id that goes into a warden resource name (a client id, key set,
@@ -11,7 +11,7 @@ const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
  */
 export function resourceId(what: string, value: string, max = 255): string {
   if (value.length === 0 || value.length > max || !PRINTABLE_ASCII.test(value)) {
-    throw ApiError.badRequest(`${what} must be 1–${max} printable ASCII characters without spaces`);
+    throw ApiError.badRequest(`${what} must be 1–${max} printable ASCII characters`);
   }
   return value;
 }

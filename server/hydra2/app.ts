@@ -2,6 +2,8 @@ import { Hono } from "hono";
 import { describeError } from "@/common/log.ts";
 import type { Services } from "@/server/services.ts";
 import { clientRoutes } from "./clients/routes.ts";
+import { flowRoutes } from "./flow/routes.ts";
+import { consentSessionRoutes } from "./flow/sessions.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { AdminError, adminErrorResponse, toAdminError } from "./http/errors.ts";
 import { keyRoutes } from "./keys/routes.ts";
@@ -29,6 +31,8 @@ export function createAdminApi(services: Services): Hono {
   clientRoutes(api, services);
   keyRoutes(api, services);
   oauth2AdminRoutes(api, services);
+  flowRoutes(api, services);
+  consentSessionRoutes(api, services);
 
   api.notFound(() =>
     adminErrorResponse(AdminError.notFound("No operation at this method and path on the admin API")),

@@ -2,18 +2,23 @@ import type { Context, Hono } from "hono";
 import { readJson } from "@/server/http/body.ts";
 import { ApiError } from "@/server/http/errors.ts";
 import type { Requirement } from "@/server/http/guard.ts";
+import { resourceId } from "@/server/http/ids.ts";
 import type { Services } from "@/server/services.ts";
 import { createJsonWebKeySetPayload, jsonWebKey, jsonWebKeySet } from "./schemas.ts";
 import { ID_TOKEN_KEY_SET } from "./store.ts";
 
 /**
- * A set name with ":" would make `rn:hydra:keys:<set>:<kid>` ambiguous: a
- * policy on `rn:hydra:keys:s1:<.*>` would also cover a set named "s1:x".
+ * The set and kid of a path, checked before they go into a resource name
+ * (printable ASCII only, see resourceId). A set name with ":" would make
+ * `rn:hydra:keys:<set>:<kid>` ambiguous too: a policy on
+ * `rn:hydra:keys:s1:<.*>` would also cover a set named "s1:x".
  */
-function writableSet(set: string): string {
+function keySet(set: string): string {
+  resourceId("key set", set);
   if (set.includes(":")) throw ApiError.badRequest("A key set name may not contain ':'");
   return set;
 }
+const keyId = (kid: string) => resourceId("kid", kid);
 
 export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
   const serialised = new WeakMap<object, string>();
@@ -29,7 +34,7 @@ export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
 
   // scope hydra.keys.get · rn:hydra:keys:<set>:<kid> · get, per key, each with the anonymous fallback
   api.get("/keys/:set", async (c) => {
-    const set = c.req.param("set");
+    const set = keySet(c.req.param("set"));
     const stored = await keys.getSet(set);
     if (stored.length === 0) {
       // Only a caller who may read the set as a whole learns that it does not exist.
@@ -49,7 +54,8 @@ export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
 
   // scope hydra.keys.get · rn:hydra:keys:<set>:<kid> · get, with the anonymous fallback
   api.get("/keys/:set/:kid", async (c) => {
-    const { set, kid } = c.req.param();
+    const set = keySet(c.req.param("set"));
+    const kid = keyId(c.req.param("kid"));
     await allowRead(c, read(`rn:hydra:keys:${set}:${kid}`));
     const key = await keys.getKey(set, kid);
     if (!key) throw ApiError.notFound(`No key ${kid} in set ${set}`);
@@ -58,8 +64,14 @@ export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
 
   // scope hydra.keys.create · rn:hydra:keys:<set>:<kid> · create, kid from the payload
   api.post("/keys/:set", async (c) => {
-    const set = writableSet(c.req.param("set"));
+    const set = keySet(c.req.param("set"));
     const { alg, kid } = await readJson(c, createJsonWebKeySetPayload);
+    // The public-JWKs policy lets anyone read `…:public`: a generated secret never goes under such a kid.
+    if (alg.startsWith("HS") && kid.startsWith("public")) {
+      throw ApiError.badRequest(
+        `Key ${kid}: a kid starting with public names a public key, but ${alg} makes a secret`,
+      );
+    }
     await guard(c, { scope: "hydra.keys.create", resource: `rn:hydra:keys:${set}:${kid}`, action: "create" });
     const created = await keys.generate(set, alg, kid);
     c.header("location", `/keys/${encodeURIComponent(set)}`);
@@ -68,7 +80,7 @@ export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
 
   // scope hydra.keys.update · rn:hydra:keys:<set> · update
   api.put("/keys/:set", async (c) => {
-    const set = writableSet(c.req.param("set"));
+    const set = keySet(c.req.param("set"));
     await guard(c, { scope: "hydra.keys.update", resource: `rn:hydra:keys:${set}`, action: "update" });
     const body = await readJson(c, jsonWebKeySet);
     return c.json({ keys: await keys.replaceSet(set, body.keys) });
@@ -76,8 +88,8 @@ export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
 
   // scope hydra.keys.update · rn:hydra:keys:<set>:<kid> · update
   api.put("/keys/:set/:kid", async (c) => {
-    const { kid } = c.req.param();
-    const set = writableSet(c.req.param("set"));
+    const kid = keyId(c.req.param("kid"));
+    const set = keySet(c.req.param("set"));
     await guard(c, { scope: "hydra.keys.update", resource: `rn:hydra:keys:${set}:${kid}`, action: "update" });
     const key = await readJson(c, jsonWebKey);
     if (key.kid !== undefined && key.kid !== kid)
@@ -87,7 +99,7 @@ export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
 
   // scope hydra.keys.delete · rn:hydra:keys:<set> · delete
   api.delete("/keys/:set", async (c) => {
-    const set = c.req.param("set");
+    const set = keySet(c.req.param("set"));
     await guard(c, { scope: "hydra.keys.delete", resource: `rn:hydra:keys:${set}`, action: "delete" });
     if (!(await keys.deleteSet(set))) throw ApiError.notFound(`No key set ${set}`);
     return c.body(null, 204);
@@ -95,7 +107,8 @@ export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
 
   // scope hydra.keys.delete · rn:hydra:keys:<set>:<kid> · delete
   api.delete("/keys/:set/:kid", async (c) => {
-    const { set, kid } = c.req.param();
+    const set = keySet(c.req.param("set"));
+    const kid = keyId(c.req.param("kid"));
     await guard(c, { scope: "hydra.keys.delete", resource: `rn:hydra:keys:${set}:${kid}`, action: "delete" });
     if (!(await keys.deleteKey(set, kid))) throw ApiError.notFound(`No key ${kid} in set ${set}`);
     return c.body(null, 204);

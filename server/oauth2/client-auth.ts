@@ -1,10 +1,14 @@
-import { createHmac } from "node:crypto";
-import { verify } from "@node-rs/bcrypt";
+import { createHmac, randomBytes } from "node:crypto";
+import { hash as bcryptHash, verify } from "@node-rs/bcrypt";
 import { LRUCache } from "lru-cache";
 import type { Client } from "@/server/clients/model.ts";
 import type { ClientStore } from "@/server/clients/store.ts";
+import { TokenBuckets } from "@/server/http/rate-limit.ts";
 import type { Snapshot } from "@/server/http/snapshot.ts";
-import { InvalidClient, InvalidRequest } from "./errors.ts";
+import { InvalidClient, InvalidRequest, TooManyAttempts } from "./errors.ts";
+
+/** bcrypt reads at most 72 bytes; a longer presented secret can never be the registered one. */
+const BCRYPT_MAX_BYTES = 72;
 
 interface BasicCredentials {
   id: string;
@@ -47,14 +51,26 @@ export const TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secre
  * remembered under a keyed hash of (client id, presented secret, stored hash):
  * the memory holds no secret, and it empties itself for a client whose secret
  * changes because the stored hash is part of the key.
+ *
+ * Guessing is slowed down: failed attempts spend tokens of the claimed
+ * client's bucket and of the calling address's (kept per process); when
+ * either is empty, attempts are refused with 429 before any secret is
+ * checked. An unknown client id is checked against a dummy hash of the
+ * same cost, so it answers no faster than a wrong secret.
  */
 export class ClientAuthenticator {
   // Bounded: the least recently used verification goes first.
   private readonly verified = new LRUCache<string, true>({ max: 10_000 });
+  /** 20 failures at once per client id, then one more every 3 s. */
+  private readonly perClient = new TokenBuckets(20, 1 / 3);
+  /** 100 failures at once per address, then one more a second. */
+  private readonly perAddress = new TokenBuckets(100, 1);
+  private dummyHash: Promise<string> | undefined;
 
   constructor(
     private readonly clients: ClientStore,
     private readonly cacheKey: Buffer,
+    private readonly bcryptCost = 10,
   ) {}
 
   /** `snapshot`: the request's, which the client store consults. */
@@ -62,9 +78,36 @@ export class ClientAuthenticator {
     authorization: string | undefined,
     form: Map<string, string>,
     snapshot?: Snapshot,
+    address?: string,
   ): Promise<Client> {
     const lookup = (id: string) => this.clients.get(id, snapshot);
     const basic = parseBasic(authorization);
+    const keys = [
+      ...(address ? [{ buckets: this.perAddress, key: address }] : []),
+      { buckets: this.perClient, key: basic?.id ?? form.get("client_id") ?? "" },
+    ];
+    for (const { buckets, key } of keys) {
+      const state = buckets.peek(key);
+      if (!state.ok) {
+        throw new TooManyAttempts(
+          state.retryAfterSeconds,
+          `Too many failed client authentications; try again in ${state.retryAfterSeconds} s`,
+        );
+      }
+    }
+    try {
+      return await this.authenticateOnce(basic, form, lookup);
+    } catch (error) {
+      if (error instanceof InvalidClient) for (const { buckets, key } of keys) buckets.take(key);
+      throw error;
+    }
+  }
+
+  private async authenticateOnce(
+    basic: BasicCredentials | undefined,
+    form: Map<string, string>,
+    lookup: (id: string) => Promise<Client | null>,
+  ): Promise<Client> {
     const postedSecret = form.get("client_secret");
     const postedId = form.get("client_id");
     if (basic && postedSecret !== undefined) {
@@ -104,7 +147,14 @@ export class ClientAuthenticator {
       }
       throw new InvalidClient();
     }
+    // No such client: spend what a wrong secret would cost, so the answer's timing tells nothing.
+    await verify(secrets[0] ?? "", await this.dummy()).catch(() => false);
     throw new InvalidClient();
+  }
+
+  private dummy(): Promise<string> {
+    this.dummyHash ??= bcryptHash(randomBytes(16).toString("base64url"), this.bcryptCost);
+    return this.dummyHash;
   }
 
   private async matches(client: Client, secret: string): Promise<boolean> {
@@ -113,7 +163,8 @@ export class ClientAuthenticator {
       .update(`${client.id}\0${secret}\0${hash}`)
       .digest("base64url");
     if (this.verified.has(memo)) return true;
-    if (secret.length > 72 || !(await verify(secret, hash).catch(() => false))) return false;
+    if (Buffer.byteLength(secret, "utf8") > BCRYPT_MAX_BYTES) return false;
+    if (!(await verify(secret, hash).catch(() => false))) return false;
     this.verified.set(memo, true);
     return true;
   }

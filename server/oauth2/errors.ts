@@ -23,6 +23,16 @@ export class InvalidClient extends OAuthError {
     super("invalid_client", description, 401);
   }
 }
+/** 429: too many attempts from this address or against this client; Retry-After says when to come back. */
+export class TooManyAttempts extends OAuthError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    description: string,
+    error = "invalid_client",
+  ) {
+    super(error, description, 429);
+  }
+}
 export class InvalidGrant extends OAuthError {
   constructor(description: string) {
     super("invalid_grant", description);
@@ -69,6 +79,7 @@ const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 export function oauthErrorResponse(error: OAuthError): Response {
   const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8", ...NO_STORE };
   if (error.status === 401) headers["www-authenticate"] = 'Basic realm="portico"';
+  if (error instanceof TooManyAttempts) headers["retry-after"] = String(error.retryAfterSeconds);
   return new Response(JSON.stringify({ error: error.error, error_description: error.description }), {
     status: error.status,
     headers,

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { callerAddress } from "@/server/http/caller.ts";
 import type { Services } from "@/server/services.ts";
 import { InvalidClient, InvalidRequest, noStoreJson } from "./errors.ts";
 import { readForm } from "./form.ts";
@@ -20,7 +21,7 @@ export async function introspect(c: Context, services: Services): Promise<Respon
   // The token is read first: its read brings the client revision that validates the caller's kept copy.
   const snapshot = c.var.snapshot;
   const token = await snapshot.token(value ?? "");
-  await services.clientAuth.authenticate(authorization, new Map(), snapshot);
+  await services.clientAuth.authenticate(authorization, new Map(), snapshot, callerAddress(c, services));
   if (!value) throw new InvalidRequest("token is required");
   if (!token) return noStoreJson(INACTIVE);
   const required = splitScopes(form.get("scope"));

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { callerAddress } from "@/server/http/caller.ts";
 import type { Services } from "@/server/services.ts";
 import { revokeGrant } from "@/server/tokens/refresh-tokens.ts";
 import { InvalidRequest } from "./errors.ts";
@@ -17,6 +18,7 @@ export async function revoke(c: Context, services: Services): Promise<Response> 
     c.req.header("authorization"),
     new Map(form.has("client_id") ? [["client_id", form.get("client_id") as string]] : []),
     c.var.snapshot,
+    callerAddress(c, services),
   );
   const token = form.get("token");
   if (!token) throw new InvalidRequest("token is required");

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { callerAddress } from "@/server/http/caller.ts";
 import type { Snapshot } from "@/server/http/snapshot.ts";
 import type { Services } from "@/server/services.ts";
 import { InvalidRequest, noStoreJson, UnauthorizedClient, UnsupportedGrantType } from "./errors.ts";
@@ -35,7 +36,12 @@ async function grant(
   form: Map<string, string>,
   snapshot: Snapshot,
 ): Promise<Response> {
-  const client = await services.clientAuth.authenticate(c.req.header("authorization"), form, snapshot);
+  const client = await services.clientAuth.authenticate(
+    c.req.header("authorization"),
+    form,
+    snapshot,
+    callerAddress(c, services),
+  );
   const grantType = form.get("grant_type");
   if (!grantType) throw new InvalidRequest("grant_type is required");
   const handler = Object.hasOwn(GRANT_HANDLERS, grantType) ? GRANT_HANDLERS[grantType] : undefined;

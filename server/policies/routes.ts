@@ -1,6 +1,7 @@
 import type { Hono } from "hono";
 import { readIntegerQuery, readJson } from "@/server/http/body.ts";
 import { ApiError } from "@/server/http/errors.ts";
+import { resourceId } from "@/server/http/ids.ts";
 import type { Services } from "@/server/services.ts";
 import { policyInput } from "./schemas.ts";
 
@@ -25,7 +26,7 @@ export function policyRoutes(api: Hono, { policies, guard }: Services) {
 
   // scope hydra.policies · rn:hydra:policies:<id> · get
   api.get("/policies/:id", async (c) => {
-    const id = c.req.param("id");
+    const id = resourceId("policy id", c.req.param("id"));
     await guard(c, { scope: SCOPE, resource: `rn:hydra:policies:${id}`, action: "get" });
     const policy = await policies.get(id);
     if (!policy) throw ApiError.notFound(`No policy with id ${id}`);
@@ -34,7 +35,7 @@ export function policyRoutes(api: Hono, { policies, guard }: Services) {
 
   // scope hydra.policies · rn:hydra:policies · update (as Hydra's API documents it; Hydra's code used rn:hydra:policies:<id>)
   api.put("/policies/:id", async (c) => {
-    const id = c.req.param("id");
+    const id = resourceId("policy id", c.req.param("id"));
     await guard(c, { scope: SCOPE, resource: "rn:hydra:policies", action: "update" });
     const input = await readJson(c, policyInput);
     if (input.id !== undefined && input.id !== id)
@@ -44,7 +45,7 @@ export function policyRoutes(api: Hono, { policies, guard }: Services) {
 
   // scope hydra.policies · rn:hydra:policies:<id> · delete
   api.delete("/policies/:id", async (c) => {
-    const id = c.req.param("id");
+    const id = resourceId("policy id", c.req.param("id"));
     await guard(c, { scope: SCOPE, resource: `rn:hydra:policies:${id}`, action: "delete" });
     await policies.delete(id);
     return c.body(null, 204);

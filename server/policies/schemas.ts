@@ -35,7 +35,8 @@ export const policyInput = z.object({
     .string()
     .min(1)
     .max(255)
-    .regex(/^\P{Cc}+$/u, "id must not contain control characters")
+    // It goes into the resource name rn:hydra:policies:<id>: printable ASCII only.
+    .regex(/^[\x20-\x7e]+$/, "id may hold only printable ASCII characters")
     .nullish()
     .transform((value) => value ?? undefined),
   description: z

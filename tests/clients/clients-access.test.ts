@@ -10,10 +10,10 @@ for (const backend of BACKENDS) {
     async function client(id: string, scope: string): Promise<string> {
       const response = await portico.call("/clients", {
         token: root,
-        json: { id, client_secret: `${id}-secret`, grant_types: ["client_credentials"], scope },
+        json: { id, client_secret: `${id}-secret-0123456789`, grant_types: ["client_credentials"], scope },
       });
       assert.equal(response.status, 201);
-      return portico.tokenFor(id, `${id}-secret`);
+      return portico.tokenFor(id, `${id}-secret-0123456789`);
     }
 
     async function policy(body: Record<string, unknown>) {

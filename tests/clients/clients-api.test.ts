@@ -101,15 +101,15 @@ for (const backend of BACKENDS) {
       const created = await json(
         await portico.call("/clients", {
           token,
-          json: { client_secret: "a-chosen-secret", grant_types: ["client_credentials"] },
+          json: { client_secret: "a-chosen-secret-value", grant_types: ["client_credentials"] },
         }),
       );
       assert.match(created.id as string, /^[0-9a-f-]{36}$/);
-      assert.equal(created.client_secret, "a-chosen-secret");
+      assert.equal(created.client_secret, "a-chosen-secret-value");
       assert.deepEqual(created.response_types, ["code"]);
       const fetched = await json(await portico.call(`/clients/${created.id}`, { token }));
       assert.equal(fetched.client_secret, undefined);
-      assert.ok(await portico.tokenFor(created.id as string, "a-chosen-secret"));
+      assert.ok(await portico.tokenFor(created.id as string, "a-chosen-secret-value"));
     });
 
     test("a public client has no secret and cannot use client_credentials", async () => {

@@ -26,6 +26,12 @@ describe("one configuration for both halves", () => {
     ["WORKERS of zero", { WORKERS: "0" }, /WORKERS/],
     ["a bad TRUST_PROXY", { TRUST_PROXY: "maybe" }, /TRUST_PROXY/],
     ["a bad SQLITE_SYNCHRONOUS", { SQLITE_SYNCHRONOUS: "OFF" }, /SQLITE_SYNCHRONOUS/],
+    ["a bad AUTH_RATE_LIMIT", { AUTH_RATE_LIMIT: "fast" }, /AUTH_RATE_LIMIT/],
+    ["a grace period over 5m", { REFRESH_TOKEN_ROTATION_GRACE_PERIOD: "10m" }, /ROTATION_GRACE_PERIOD/],
+    ["a bad SIGNUP", { SIGNUP: "maybe" }, /SIGNUP/],
+    ["an SMTP_URL that is not smtp", { SMTP_URL: "http://mail.example" }, /SMTP_URL/],
+    ["a MAIL_FROM without an address", { MAIL_FROM: "nobody" }, /MAIL_FROM/],
+    ["an unparsable URLS_LOGIN", { URLS_LOGIN: "login" }, /URLS_LOGIN/],
   ];
   for (const [name, env, variable] of refused) {
     test(`${name} is refused by both halves with a message naming the variable`, () => {
@@ -122,6 +128,19 @@ describe("one configuration for both halves", () => {
     assert.equal(app.trustedProxies, 2);
     assert.equal(app.sqliteSynchronous, "FULL");
     assert.equal(app.demo?.clientId, "portico-demo");
+  });
+
+  test("URLS_LOGIN and URLS_CONSENT go together", () => {
+    assert.throws(() => loadConfig({ SYSTEM_SECRET, URLS_LOGIN: "https://login.example/" }), /go together/);
+    const both = loadConfig({
+      SYSTEM_SECRET,
+      URLS_LOGIN: "https://login.example/login/",
+      URLS_CONSENT: "https://login.example/consent",
+    });
+    assert.deepEqual(both.hydra2Flow, {
+      login: "https://login.example/login/",
+      consent: "https://login.example/consent",
+    });
   });
 
   test("ADMIN_PORT must differ from PORT", () => {

@@ -20,6 +20,22 @@ describe("consent app configuration", () => {
     assert.deepEqual(config.redirectOrigins, ["http://localhost:3000"]);
     assert.equal(config.demo, undefined);
     assert.equal(config.databaseUrl, "file:./data/portico.db");
+    assert.deepEqual(config.mail, { smtpUrl: undefined, from: '"Portico" <no-reply@localhost>' });
+    assert.equal(config.signup, "open");
+  });
+
+  test("mail and sign-up settings", () => {
+    const config = loadAppConfig({
+      SYSTEM_SECRET,
+      SMTP_URL: "smtps://user:pass@mail.example.com:465",
+      MAIL_FROM: "Example <no-reply@example.com>",
+      SIGNUP: "closed",
+    });
+    assert.deepEqual(config.mail, {
+      smtpUrl: "smtps://user:pass@mail.example.com:465",
+      from: "Example <no-reply@example.com>",
+    });
+    assert.equal(config.signup, "closed");
   });
 
   test("an external server: HYDRA_URL and the app's own client; its origin is a valid redirect target", () => {
@@ -55,6 +71,9 @@ describe("consent app configuration", () => {
       [{ SYSTEM_SECRET, ISSUER: "not a url" }, "ISSUER"],
       [{ SYSTEM_SECRET, HYDRA_URL: "ftp://x" }, "HYDRA_URL"],
       [{ SYSTEM_SECRET, TRUST_PROXY: "yes" }, "TRUST_PROXY"],
+      [{ SYSTEM_SECRET, SMTP_URL: "http://mail.example.com" }, "SMTP_URL"],
+      [{ SYSTEM_SECRET, MAIL_FROM: "nobody" }, "MAIL_FROM"],
+      [{ SYSTEM_SECRET, SIGNUP: "maybe" }, "SIGNUP"],
       [{}, "SYSTEM_SECRET"],
     ] as const) {
       assert.throws(

@@ -101,10 +101,14 @@ describe("users", () => {
   });
 
   test("ID-token claims follow the granted scopes", () => {
-    const user = { id: "u1", email: "ann@example.com", name: "Ann", createdAt: T0 };
+    const user = { id: "u1", email: "ann@example.com", name: "Ann", emailVerifiedAt: null, createdAt: T0 };
     assert.deepEqual(idTokenClaims(user, ["openid"]), {});
     assert.deepEqual(idTokenClaims(user, ["openid", "profile"]), { name: "Ann" });
     assert.deepEqual(idTokenClaims(user, ["email"]), { email: "ann@example.com", email_verified: false });
     assert.deepEqual(idTokenClaims({ ...user, name: "" }, ["profile"]), {});
+    assert.deepEqual(idTokenClaims({ ...user, emailVerifiedAt: T0 }, ["email"]), {
+      email: "ann@example.com",
+      email_verified: true,
+    });
   });
 });

@@ -64,6 +64,8 @@ describe("redirects", () => {
   test("return paths after sign-in stay on this site", () => {
     assert.equal(localReturnPath("/account"), "/account");
     assert.equal(localReturnPath("/consent?consent=abc"), "/consent?consent=abc");
+    assert.equal(localReturnPath("/account/../consent?x=1"), "/consent?x=1");
+    assert.equal(localReturnPath("/a/./b"), "/a/b");
     for (const value of [
       "//evil.example",
       "/\\evil.example",
@@ -71,6 +73,16 @@ describe("redirects", () => {
       "account",
       "/\t/evil.example",
       7,
+      // Inputs that only become `//host` once normalised: the result is what must be checked.
+      "/.//evil.example/x",
+      "/..//evil.example",
+      "/%2e//evil.example",
+      "/%2E%2E//evil.example",
+      "/a/..//evil.example",
+      "/a/../..//evil.example",
+      "/./\\evil.example",
+      "/.\\/evil.example",
+      "/\x7f/evil.example",
     ]) {
       assert.equal(localReturnPath(value), undefined, String(value));
     }

@@ -4,6 +4,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { createDatabase } from "@/db/client.ts";
+import { verifyPassword } from "@/lib/users/passwords.ts";
+import { UserStore } from "@/lib/users/store.ts";
 import {
   authorizeThrough,
   Browser,
@@ -56,6 +59,27 @@ describe("users CLI", () => {
     assert.doesNotMatch(run(["list"]).stdout, /bob@example\.com/);
   });
 
+  test("set-password and verify-email, for operators", async () => {
+    const db = createDatabase(env.DATABASE_URL);
+    try {
+      const users = new UserStore(db);
+      assert.equal((await users.findByEmail("ann@example.com"))?.emailVerifiedAt, null);
+      const verified = run(["verify-email", "--email", "ANN@example.com"]);
+      assert.equal(verified.status, 0, verified.stderr);
+      assert.match(verified.stdout, /^Marked ann@example\.com as verified\n$/);
+      assert.ok((await users.findByEmail("ann@example.com"))?.emailVerifiedAt instanceof Date);
+
+      const set = run(["set-password", "--email", "ann@example.com"], "a brand new password\n");
+      assert.equal(set.status, 0, set.stderr);
+      assert.match(set.stdout, /^Set a new password for ann@example\.com\n$/);
+      const { passwordHash } = (await users.findCredentials("ann@example.com"))!;
+      assert.ok(await verifyPassword(passwordHash, "a brand new password"));
+      assert.ok(!(await verifyPassword(passwordHash, "correct horse")));
+    } finally {
+      await db.$disconnect();
+    }
+  });
+
   test("clear errors and a non-zero exit", () => {
     const cases: Array<[string[], RegExp]> = [
       [["create", "--email", "ann@example.com", "--password", "correct horse"], /exists/],
@@ -63,8 +87,14 @@ describe("users CLI", () => {
         ["create", "--email", "not-an-email", "--password", "correct horse"],
         /--email: Enter a valid email address/,
       ],
-      [["create", "--email", "cat@example.com", "--password", "short"], /8 to 1024 characters/],
+      [["create", "--email", "cat@example.com", "--password", "short"], /8 to 128 characters/],
       [["delete", "--email", "nobody@example.com"], /No user has the email nobody@example.com/],
+      [
+        ["set-password", "--email", "nobody@example.com", "--password", "long enough"],
+        /No user has the email/,
+      ],
+      [["set-password", "--email", "ann@example.com", "--password", "short"], /8 to 128 characters/],
+      [["verify-email", "--email", "nobody@example.com"], /No user has the email nobody@example.com/],
       [["frobnicate"], /Usage:/],
       [["list", "--bogus"], /Unknown option/],
     ];

@@ -38,7 +38,7 @@ for (const backend of BACKENDS) {
       assert.equal(created.status, 201);
       await portico.call("/clients", {
         token: root,
-        json: { id: "web-only", client_secret: "web-only-secret" },
+        json: { id: "web-only", client_secret: "web-only-secret-value" },
       });
     });
     after(() => portico.stop());
@@ -118,7 +118,7 @@ for (const backend of BACKENDS) {
       ],
       [
         "a grant type the client is not registered for",
-        basic("web-only", "web-only-secret"),
+        basic("web-only", "web-only-secret-value"),
         { grant_type: "client_credentials" },
         400,
         "unauthorized_client",

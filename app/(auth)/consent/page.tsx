@@ -1,7 +1,9 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { Shell } from "@/components/shell.tsx";
+import { signInPage } from "@/lib/accounts/prompt-create.ts";
 import { isDocumentRequest } from "@/lib/actions/navigation.ts";
+import { appConfig } from "@/lib/config/index.ts";
 import {
   acceptConsent,
   type ConsentProblem,
@@ -45,7 +47,12 @@ export default async function ConsentPage({
     // Answering for the person happens only on the browser's own page load (see isDocumentRequest).
     const document = await isDocumentRequest();
     if (step.kind === "sign_in") {
-      goTo = `/login?consent=${encodeURIComponent(id)}`;
+      goTo = signInPage({
+        consent: id,
+        prompt: request.prompt,
+        signedIn: user !== null,
+        signupOpen: appConfig().signup === "open",
+      });
     } else if (step.kind === "reject" && document) {
       await rejectConsent(request, step.error);
       log().info("prompt=none answered without a page", { client: request.audience, error: step.error });

@@ -1,9 +1,10 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { Shell } from "@/components/shell.tsx";
-import { Alert, ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
+import { Alert, ButtonLink, Card, Heading, Lead, TextLink } from "@/components/ui.tsx";
 import { isDocumentRequest } from "@/lib/actions/navigation.ts";
 import { brand } from "@/lib/brand/brand.ts";
+import { appConfig } from "@/lib/config/index.ts";
 import { parseConsentId } from "@/lib/consent/ids.ts";
 import { type SignInReason, signInNeeded } from "@/lib/consent/steps.ts";
 import { HydraError, hydra, type OAuth2ConsentRequest } from "@/lib/hydra/index.ts";
@@ -60,6 +61,16 @@ export default async function LoginPage({
             <Alert tone="info">You have signed out.</Alert>
           </div>
         )}
+        {params.deleted !== undefined && !consent && (
+          <div className="mt-6">
+            <Alert tone="info">Your account was deleted.</Alert>
+          </div>
+        )}
+        {params.reset !== undefined && (
+          <div className="mt-6">
+            <Alert tone="info">Your password was changed. Sign in with your new password.</Alert>
+          </div>
+        )}
         {notice && (
           <div className="mt-6">
             <Alert tone="info">{notice}</Alert>
@@ -83,6 +94,17 @@ export default async function LoginPage({
             email={app?.request.loginHint ?? (reason === "stale" ? user?.email : undefined)}
           />
         )}
+        <div className="mt-6 flex flex-col items-center gap-2 text-sm text-slate-600 dark:text-slate-400">
+          <TextLink href="/forgot-password">Forgot password?</TextLink>
+          {appConfig().signup === "open" && (
+            <p>
+              New here?{" "}
+              <TextLink href={consent ? `/signup?consent=${encodeURIComponent(consent)}` : "/signup"}>
+                Create an account
+              </TextLink>
+            </p>
+          )}
+        </div>
       </Card>
     </Shell>
   );

@@ -148,7 +148,7 @@ export async function acceptedConsent(
 }
 
 /** What a rejected login or consent step tells the client. */
-function rejection(error: StepError): OAuthError {
+export function rejection(error: StepError): OAuthError {
   switch (error) {
     case "login_required":
       return new LoginRequired();

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { describeError } from "@/common/log.ts";
+import { continueHydra2Flow } from "@/server/hydra2/flow/public.ts";
 import { OAuthError, ServerError } from "@/server/oauth2/errors.ts";
 import {
   defaultResponseMode,
@@ -56,6 +57,8 @@ export async function authorize(c: Context, services: Services): Promise<Respons
   try {
     for (const [, check] of AUTHORIZATION_CHECKS) await check(context);
     const request = verifiedRequest(context);
+    // Hydra 2.x mode: a login and a consent step, each answered through the admin API.
+    if (config.hydra2Flow) return await continueHydra2Flow(c, request, params, services, config.hydra2Flow);
     if (consentId === undefined) return await startConsent(request, services);
     const verifier = params.get("consent_verifier");
     const consent = await acceptedConsent(c, request, consentId, verifier, services);

@@ -1,0 +1,25 @@
+import { Alert, Card } from "@/components/ui.tsx";
+import { signedInRecently } from "@/lib/accounts/recent.ts";
+import type { AccountContext } from "./context.ts";
+import { ConfirmPasswordForm } from "./profile-forms.tsx";
+
+/**
+ * Changes to the account need a sign-in within the last 10 minutes; after
+ * that, this section asks for the password again.
+ */
+export function ConfirmPasswordSection({ account: { user, session, done } }: { account: AccountContext }) {
+  if (signedInRecently(user.authTime)) {
+    return done === "confirmed" ? (
+      <Alert tone="info">Thank you. You can change your account for the next 10 minutes.</Alert>
+    ) : null;
+  }
+  return (
+    <Card>
+      <h2 className="text-lg font-semibold tracking-tight">Confirm it’s you</h2>
+      <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
+        You signed in more than 10 minutes ago. Enter your password again to change your account.
+      </p>
+      <ConfirmPasswordForm csrf={session.csrf} />
+    </Card>
+  );
+}

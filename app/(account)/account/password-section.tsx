@@ -1,0 +1,20 @@
+import { Alert, Card } from "@/components/ui.tsx";
+import type { AccountContext } from "./context.ts";
+import { ChangePasswordForm } from "./profile-forms.tsx";
+
+/** Changing the password, with the current one. */
+export function PasswordSection({ account: { session, done } }: { account: AccountContext }) {
+  return (
+    <Card>
+      <h2 className="text-lg font-semibold tracking-tight">Password</h2>
+      {done === "password" && (
+        <div className="mt-4">
+          <Alert tone="info">Your password was changed.</Alert>
+        </div>
+      )}
+      <div className="mt-4 max-w-sm">
+        <ChangePasswordForm csrf={session.csrf} />
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,23 @@
+"use client";
+
+import { useActionState } from "react";
+import { NewPasswordField } from "@/components/password-field.tsx";
+import { Alert, Button, CsrfField } from "@/components/ui.tsx";
+import { type FormState, IDLE } from "@/lib/actions/state.ts";
+import { resetPasswordAction } from "./actions.ts";
+
+export function ResetPasswordForm({ csrf, token }: { csrf: string; token: string }) {
+  const [state, action, pending] = useActionState<FormState, FormData>(resetPasswordAction, IDLE);
+  const error = state.status === "error" ? state : undefined;
+  return (
+    <form action={action} className="mt-6 space-y-5">
+      {error && <Alert key={error.id}>{error.message}</Alert>}
+      <CsrfField token={error?.csrf ?? csrf} />
+      <input type="hidden" name="token" value={token} />
+      <NewPasswordField label="New password" name="password" error={error?.fieldErrors?.password} />
+      <Button type="submit" className="w-full" disabled={pending} aria-busy={pending}>
+        Set new password
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,29 @@
+import { expect, test } from "./fixtures.ts";
+
+test.describe("hardening", () => {
+  test("a signed-in person is never sent to another site by /login?next=", async ({
+    page,
+    loginPage,
+    user,
+    baseURL,
+  }) => {
+    await loginPage.goto();
+    await loginPage.signIn(user.email, user.password);
+    await expect(page).toHaveURL(/\/account$/);
+    for (const next of [
+      "/.//evil.example/x",
+      "/..//evil.example/x",
+      "/%2e//evil.example/x",
+      "/a/..//evil.example/x",
+      "/./\\evil.example/x",
+    ]) {
+      const response = await page.request.get(`/login?next=${encodeURIComponent(next)}`, {
+        maxRedirects: 0,
+      });
+      const location = response.headers().location ?? "";
+      expect(new URL(location, baseURL).origin, next).toBe(new URL(baseURL!).origin);
+      await page.goto(`/login?next=${encodeURIComponent(next)}`);
+      expect(new URL(page.url()).origin, next).toBe(new URL(baseURL!).origin);
+    }
+  });
+});

@@ -1,0 +1,294 @@
+import { randomUUID } from "node:crypto";
+import type { Database } from "@/db/client.ts";
+import { isUniqueViolation } from "@/db/errors.ts";
+import {
+  alreadyRegisteredMessage,
+  confirmNewEmailMessage,
+  emailChangedMessage,
+  noAccountMessage,
+  resetPasswordMessage,
+  verifyEmailMessage,
+} from "@/lib/mail/messages.ts";
+import type { Mailer } from "@/lib/mail/transport.ts";
+import { normalizeEmail } from "@/lib/users/email.ts";
+import { hashPassword } from "@/lib/users/passwords.ts";
+import { PUBLIC_FIELDS, type User } from "@/lib/users/store.ts";
+import { MailThrottle } from "./throttle.ts";
+import { findToken, issueToken, type LinkProblem, spendToken } from "./tokens.ts";
+
+/** The answer to anything that sends an email. */
+export type MailOutcome =
+  | { ok: true }
+  /** The mail server refused or could not be reached; the log says why. */
+  | { ok: false; code: "mail_failed" }
+  | { ok: false; code: "throttled"; retryAt: Date };
+
+export type LinkOutcome<T = { user: User }> = ({ ok: true } & T) | { ok: false; problem: LinkProblem };
+
+export interface AccountsOptions {
+  db: Database;
+  mailer: Mailer;
+  /** ISSUER: every link in a message starts here. */
+  issuer: string;
+  /** Whether /signup takes new accounts (the no-account message then offers it). */
+  signupOpen: boolean;
+}
+
+/**
+ * People managing their own accounts: sign-up, address verification,
+ * password reset, changes of name, address and password. Each write is one
+ * transaction; a message is sent after its transaction commits, and a
+ * message that could not be sent is reported, never dropped silently.
+ * Answers that go to a person who is not signed in never depend on whether
+ * an address has an account: both cases send a message and take the same
+ * steps (a password is hashed either way).
+ */
+export class Accounts {
+  private readonly db: Database;
+  private readonly mailer: Mailer;
+  private readonly issuer: string;
+  private readonly signupOpen: boolean;
+  private readonly throttle: MailThrottle;
+
+  constructor(options: AccountsOptions) {
+    this.db = options.db;
+    this.mailer = options.mailer;
+    this.issuer = options.issuer;
+    this.signupOpen = options.signupOpen;
+    this.throttle = new MailThrottle(options.db);
+  }
+
+  /** A URL of this app, built from ISSUER alone. */
+  link(path: string, params: Record<string, string> = {}): string {
+    const url = new URL(`${this.issuer}${path}`);
+    for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
+    return url.toString();
+  }
+
+  private async throttled(recipient: string, client: string | undefined): Promise<MailOutcome | undefined> {
+    const verdict = await this.throttle.attempt(recipient, client);
+    return verdict.allowed ? undefined : { ok: false, code: "throttled", retryAt: verdict.retryAt };
+  }
+
+  private async send(to: string, message: Parameters<Mailer["send"]>[1]): Promise<MailOutcome> {
+    const result = await this.mailer.send(to, message);
+    return result.sent ? { ok: true } : { ok: false, code: "mail_failed" };
+  }
+
+  /**
+   * A new account, unverified, with a link to verify it; or, for an address
+   * that has one, a message saying so. If the message cannot be sent, the new
+   * account is removed again, so that trying again starts afresh.
+   */
+  async signUp(
+    input: { name: string; email: string; password: string },
+    client: string | undefined,
+  ): Promise<MailOutcome> {
+    const email = normalizeEmail(input.email);
+    const limited = await this.throttled(email, client);
+    if (limited) return limited;
+    const passwordHash = await hashPassword(input.password);
+    const existing = await this.db.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
+    if (existing) return this.sendAlreadyRegistered(existing);
+
+    const id = randomUUID();
+    let token: string;
+    try {
+      token = await this.db.$transaction(async (tx) => {
+        await tx.user.create({ data: { id, email, name: input.name.trim(), passwordHash } });
+        return issueToken(tx, { userId: id, purpose: "verify_email", email });
+      });
+    } catch (error) {
+      // Signed up twice at once: the other request made the account.
+      if (!isUniqueViolation(error)) throw error;
+      const winner = await this.db.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
+      return winner ? this.sendAlreadyRegistered(winner) : { ok: false, code: "mail_failed" };
+    }
+    const outcome = await this.send(
+      email,
+      verifyEmailMessage({ name: input.name.trim(), link: this.link("/verify-email", { token }) }),
+    );
+    if (!outcome.ok) await this.db.user.deleteMany({ where: { id, emailVerifiedAt: null } });
+    return outcome;
+  }
+
+  private sendAlreadyRegistered(user: User): Promise<MailOutcome> {
+    return this.send(
+      user.email,
+      alreadyRegisteredMessage({
+        name: user.name,
+        signInLink: this.link("/login"),
+        resetLink: this.link("/forgot-password"),
+      }),
+    );
+  }
+
+  /** Mails a new verification link to a signed-in person's address; older links stop working. */
+  async resendVerification(user: User, client: string | undefined): Promise<MailOutcome> {
+    const limited = await this.throttled(user.email, client);
+    if (limited) return limited;
+    const token = await this.db.$transaction((tx) =>
+      issueToken(tx, { userId: user.id, purpose: "verify_email", email: user.email }),
+    );
+    return this.send(
+      user.email,
+      verifyEmailMessage({ name: user.name, link: this.link("/verify-email", { token }) }),
+    );
+  }
+
+  /** What a verification or new-address link would do, without using it. */
+  async inspectEmailLink(
+    token: unknown,
+  ): Promise<LinkOutcome<{ user: User; email: string; change: boolean }>> {
+    const found = await findToken(this.db, token, ["verify_email", "change_email"]);
+    if (!found.ok) return found;
+    const user = await this.db.user.findUnique({ where: { id: found.row.userId }, select: PUBLIC_FIELDS });
+    if (!user) return { ok: false, problem: "invalid" };
+    // A verification link is for the address it was sent to; after a change of address it is void.
+    if (found.row.purpose === "verify_email" && found.row.email !== user.email) {
+      return { ok: false, problem: "invalid" };
+    }
+    return { ok: true, user, email: found.row.email, change: found.row.purpose === "change_email" };
+  }
+
+  /**
+   * Follows a verification or new-address link: marks the address verified,
+   * or makes the new address the account's, in one transaction that also
+   * uses the link up. After a change, the old address is told.
+   */
+  async confirmEmail(token: unknown): Promise<LinkOutcome | { ok: false; problem: "taken" }> {
+    const found = await findToken(this.db, token, ["verify_email", "change_email"]);
+    if (!found.ok) return found;
+    const { row } = found;
+    const before = await this.db.user.findUnique({ where: { id: row.userId }, select: PUBLIC_FIELDS });
+    if (!before) return { ok: false, problem: "invalid" };
+    if (row.purpose === "verify_email" && row.email !== before.email)
+      return { ok: false, problem: "invalid" };
+    let user: User | null;
+    try {
+      user = await this.db.$transaction(async (tx) => {
+        if (!(await spendToken(tx, row.id))) return null;
+        if (row.purpose === "change_email") {
+          await tx.accountToken.deleteMany({ where: { userId: row.userId, purpose: "verify_email" } });
+        }
+        return tx.user.update({
+          where: { id: row.userId },
+          data: { email: row.email, emailVerifiedAt: new Date() },
+          select: PUBLIC_FIELDS,
+        });
+      });
+    } catch (error) {
+      // Someone else took the address between the request and the confirmation.
+      if (isUniqueViolation(error)) return { ok: false, problem: "taken" };
+      throw error;
+    }
+    if (!user) return { ok: false, problem: "invalid" };
+    if (row.purpose === "change_email" && before.email !== user.email) {
+      await this.send(
+        before.email,
+        emailChangedMessage({
+          name: user.name,
+          newEmail: user.email,
+          resetLink: this.link("/forgot-password"),
+        }),
+      );
+    }
+    return { ok: true, user };
+  }
+
+  /**
+   * "Forgot password?": a reset link for an address with an account, a
+   * message saying there is none otherwise. Same answer either way.
+   */
+  async requestPasswordReset(address: string, client: string | undefined): Promise<MailOutcome> {
+    const email = normalizeEmail(address);
+    const limited = await this.throttled(email, client);
+    if (limited) return limited;
+    const user = await this.db.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
+    if (!user) {
+      return this.send(
+        email,
+        noAccountMessage({ signUpLink: this.signupOpen ? this.link("/signup") : undefined }),
+      );
+    }
+    const token = await this.db.$transaction((tx) =>
+      issueToken(tx, { userId: user.id, purpose: "reset_password", email }),
+    );
+    return this.send(
+      email,
+      resetPasswordMessage({ name: user.name, link: this.link("/reset-password", { token }) }),
+    );
+  }
+
+  /** Whether a reset link still works, for the page that asks for the new password. */
+  async inspectResetLink(token: unknown): Promise<LinkOutcome> {
+    const found = await findToken(this.db, token, ["reset_password"]);
+    if (!found.ok) return found;
+    const user = await this.db.user.findUnique({ where: { id: found.row.userId }, select: PUBLIC_FIELDS });
+    if (!user || user.email !== found.row.email) return { ok: false, problem: "invalid" };
+    return { ok: true, user };
+  }
+
+  /**
+   * Sets the new password from a reset link, in one transaction that uses
+   * the link and every other reset link of the person up, and ends every
+   * session of theirs (whoever knew the old password is signed out). The
+   * link proves the person reads mail at the address, so the address counts
+   * as verified. Tokens issued to apps are left alone.
+   */
+  async resetPassword(token: unknown, password: string): Promise<LinkOutcome> {
+    const found = await findToken(this.db, token, ["reset_password"]);
+    if (!found.ok) return found;
+    const { row } = found;
+    const passwordHash = await hashPassword(password);
+    const user = await this.db.$transaction(async (tx) => {
+      if (!(await spendToken(tx, row.id))) return null;
+      await tx.accountToken.deleteMany({ where: { userId: row.userId, purpose: "reset_password" } });
+      const current = await tx.user.findUnique({ where: { id: row.userId }, select: { email: true } });
+      if (!current || current.email !== row.email) return null;
+      await tx.session.deleteMany({ where: { userId: row.userId } });
+      return tx.user.update({
+        where: { id: row.userId },
+        data: { passwordHash, emailVerifiedAt: { set: new Date() } },
+        select: PUBLIC_FIELDS,
+      });
+    });
+    return user ? { ok: true, user } : { ok: false, problem: "invalid" };
+  }
+
+  async changeName(userId: string, name: string): Promise<User> {
+    return this.db.user.update({ where: { id: userId }, data: { name: name.trim() }, select: PUBLIC_FIELDS });
+  }
+
+  /**
+   * Replaces the password (the caller checked the current one, throttled as
+   * a sign-in) and ends every other session of the person, in one transaction.
+   */
+  async setPassword(userId: string, password: string, keepSid: string): Promise<void> {
+    const passwordHash = await hashPassword(password);
+    await this.db.$transaction([
+      this.db.user.update({ where: { id: userId }, data: { passwordHash } }),
+      this.db.session.deleteMany({ where: { userId, sid: { not: keepSid } } }),
+    ]);
+  }
+
+  /**
+   * Mails a link to the new address; the account keeps its address until the
+   * link is followed. An address that already has an account gets a message
+   * saying so instead, and the person here sees the same answer.
+   */
+  async requestEmailChange(user: User, address: string, client: string | undefined): Promise<MailOutcome> {
+    const email = normalizeEmail(address);
+    const limited = await this.throttled(email, client);
+    if (limited) return limited;
+    const owner = await this.db.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
+    if (owner) return this.sendAlreadyRegistered(owner);
+    const token = await this.db.$transaction((tx) =>
+      issueToken(tx, { userId: user.id, purpose: "change_email", email }),
+    );
+    return this.send(
+      email,
+      confirmNewEmailMessage({ name: user.name, link: this.link("/verify-email", { token }) }),
+    );
+  }
+}

@@ -1,0 +1,31 @@
+import "server-only";
+import type { z } from "zod";
+import { type ActionContext, type FormState, formAction } from "@/lib/actions/action.ts";
+import { navigate } from "@/lib/actions/navigation.ts";
+import { currentUser } from "@/lib/session/index.ts";
+import { signedInRecently } from "./recent.ts";
+
+export type AccountUser = NonNullable<Awaited<ReturnType<typeof currentUser>>>;
+
+export const REAUTH_MESSAGE =
+  "For your security, enter your password again before changing your account: you signed in more than 10 minutes ago.";
+
+/**
+ * A server action of /account: formAction's checks, then the signed-in
+ * person (or a trip to the sign-in page), who must have entered their
+ * password within the last 10 minutes, or else confirm it first.
+ */
+export function accountAction<Schema extends z.ZodType<Record<string, unknown>>>(
+  name: string,
+  schema: Schema,
+  handler: (input: z.output<Schema>, user: AccountUser, context: ActionContext) => Promise<FormState>,
+): (previous: FormState, form: FormData) => Promise<FormState> {
+  return formAction(name, schema, async (input, context) => {
+    const user = await currentUser();
+    if (!user) return navigate("/login?next=/account");
+    if (!signedInRecently(user.authTime)) {
+      return { status: "error", code: "reauth", message: REAUTH_MESSAGE };
+    }
+    return handler(input, user, context);
+  });
+}

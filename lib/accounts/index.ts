@@ -1,0 +1,16 @@
+import "server-only";
+import { appConfig } from "@/lib/config/index.ts";
+import { db } from "@/lib/db/index.ts";
+import { mail } from "@/lib/mail/index.ts";
+import { Accounts } from "./accounts.ts";
+
+let accounts: Accounts | undefined;
+
+export function accountService(): Accounts {
+  const { issuer, signup } = appConfig();
+  accounts ??= new Accounts({ db: db(), mailer: mail(), issuer, signupOpen: signup === "open" });
+  return accounts;
+}
+
+export type { LinkOutcome, MailOutcome } from "./accounts.ts";
+export type { LinkProblem } from "./tokens.ts";

@@ -1,0 +1,95 @@
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Database } from "@/db/client.ts";
+
+/** What a mailed link lets its holder do. */
+export type TokenPurpose = "verify_email" | "reset_password" | "change_email";
+
+const HOUR = 3600_000;
+
+/** How long each kind of link works. */
+export const TOKEN_LIFETIME_MS: Record<TokenPurpose, number> = {
+  verify_email: 24 * HOUR,
+  reset_password: 1 * HOUR,
+  change_email: 24 * HOUR,
+};
+
+export interface AccountTokenRow {
+  id: string;
+  userId: string;
+  purpose: string;
+  email: string;
+  secretHash: string;
+  expiresAt: Date;
+}
+
+/** The tables a token operation touches, inside or outside a transaction. */
+type Tables = Pick<Database, "accountToken">;
+
+export type LinkProblem = "invalid" | "expired";
+
+/**
+ * A link's token is `<id>.<secret>`: the id finds the row, the secret is
+ * 32 random bytes of which only a SHA-256 is stored, so the table alone
+ * lets nobody use a link. Comparisons are constant-time.
+ */
+const TOKEN = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
+
+function digest(secret: string): Buffer {
+  return createHash("sha256").update(secret).digest();
+}
+
+/**
+ * Issues a new link for the user and purpose, in the caller's transaction.
+ * Every older link of the same user and purpose stops working: only the
+ * newest one counts.
+ */
+export async function issueToken(
+  tables: Tables,
+  input: { userId: string; purpose: TokenPurpose; email: string },
+  now = new Date(),
+): Promise<string> {
+  const id = randomBytes(16).toString("base64url");
+  const secret = randomBytes(32).toString("base64url");
+  await tables.accountToken.deleteMany({ where: { userId: input.userId, purpose: input.purpose } });
+  await tables.accountToken.create({
+    data: {
+      id,
+      userId: input.userId,
+      purpose: input.purpose,
+      email: input.email,
+      secretHash: digest(secret).toString("hex"),
+      expiresAt: new Date(now.getTime() + TOKEN_LIFETIME_MS[input.purpose]),
+    },
+  });
+  return `${id}.${secret}`;
+}
+
+/**
+ * The row a link's token stands for, if the token is well-formed, its secret
+ * matches and it has one of the purposes; without using it up.
+ */
+export async function findToken(
+  tables: Tables,
+  token: unknown,
+  purposes: readonly TokenPurpose[],
+  now = new Date(),
+): Promise<{ ok: true; row: AccountTokenRow } | { ok: false; problem: LinkProblem }> {
+  const match = typeof token === "string" ? TOKEN.exec(token) : null;
+  if (!match) return { ok: false, problem: "invalid" };
+  const [, id, secret] = match as unknown as [string, string, string];
+  const row = await tables.accountToken.findUnique({ where: { id } });
+  const stored = Buffer.from(row?.secretHash ?? "", "hex");
+  const presented = digest(secret);
+  const matches = stored.length === presented.length && timingSafeEqual(stored, presented);
+  if (!row || !matches || !purposes.includes(row.purpose as TokenPurpose)) {
+    return { ok: false, problem: "invalid" };
+  }
+  if (row.expiresAt <= now) return { ok: false, problem: "expired" };
+  return { ok: true, row };
+}
+
+/** Uses a token up, in the caller's transaction; false when another request used it first. */
+export async function spendToken(tables: Tables, id: string): Promise<boolean> {
+  const { count } = await tables.accountToken.deleteMany({ where: { id } });
+  return count === 1;
+}

@@ -1,0 +1,16 @@
+import "server-only";
+import { appConfig } from "@/lib/config/index.ts";
+import { log } from "@/lib/log/index.ts";
+import { createMailer, type Mailer } from "./transport.ts";
+
+let mailer: Mailer | undefined;
+
+/** The app's one mailer, configured by SMTP_URL and MAIL_FROM. */
+export function mail(): Mailer {
+  const { smtpUrl, from } = appConfig().mail;
+  mailer ??= createMailer({ smtpUrl, from, log: log() });
+  return mailer;
+}
+
+export * from "./messages.ts";
+export type { Mailer, MailResult } from "./transport.ts";

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "consent_requests" ADD COLUMN "loginAcceptedAt" DATETIME;
+ALTER TABLE "consent_requests" ADD COLUMN "loginVerifiedAt" DATETIME;

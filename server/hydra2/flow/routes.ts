@@ -1,0 +1,182 @@
+import type { Context, Hono } from "hono";
+import { z } from "zod";
+import type { ConsentRequest } from "@/server/consent/store.ts";
+import { STEP_ERRORS, type StepError } from "@/server/flow/model.ts";
+import { toV2Wire } from "@/server/hydra2/clients/model.ts";
+import { readAdminJson } from "@/server/hydra2/http/body.ts";
+import { AdminError } from "@/server/hydra2/http/errors.ts";
+import type { Services } from "@/server/services.ts";
+import { returnUrl, type Step } from "./steps.ts";
+
+const json = z.record(z.string(), z.unknown());
+
+/** acceptOAuth2LoginRequest. Fields Portico has no use for (context, force_subject_identifier …) are dropped. */
+const acceptLogin = z.object({
+  subject: z.string().min(1, "subject is required").max(255),
+  remember: z.boolean().nullish(),
+  remember_for: z.number().int().min(0).nullish(),
+  acr: z.string().max(255).nullish(),
+  amr: z.array(z.string().max(64)).max(16).nullish(),
+});
+
+/** acceptOAuth2ConsentRequest. */
+const acceptConsent = z.object({
+  grant_scope: z.array(z.string().max(255)).max(100).nullish(),
+  grant_access_token_audience: z
+    .array(z.string())
+    .max(0, "audiences are not granted by this server yet")
+    .nullish(),
+  remember: z.boolean().nullish(),
+  remember_for: z.number().int().min(0).nullish(),
+  session: z.object({ access_token: json.nullish(), id_token: json.nullish() }).nullish(),
+});
+
+/** rejectOAuth2Request. */
+const rejectRequest = z.object({
+  error: z.string().max(64).nullish(),
+  error_description: z.string().max(1024).nullish(),
+  error_hint: z.string().max(1024).nullish(),
+  error_debug: z.string().max(1024).nullish(),
+  status_code: z.number().int().nullish(),
+});
+
+function stepError(error: string | null | undefined): StepError {
+  return (STEP_ERRORS as readonly string[]).includes(error ?? "") ? (error as StepError) : "access_denied";
+}
+
+/** The operations of the 2.x login and consent steps (Hydra's OAuth2Api), over the engine's requests. */
+export function flowRoutes(api: Hono, services: Services) {
+  const { consentRequests, clients, config } = services;
+  const authorizationEndpoint = `${config.issuer}/oauth2/auth`;
+
+  /**
+   * The request a challenge names, in the step asked about. Unknown (or the
+   * 2.x flow off): 404. Expired: 404, as Hydra forgets it. In a later step or
+   * answered: `handled`, which GET answers 410 with where the browser goes,
+   * and accept/reject 409.
+   */
+  const load = async (c: Context, step: Step) => {
+    const challenge = c.req.query(`${step}_challenge`);
+    if (!challenge) throw AdminError.invalidRequest(`${step}_challenge is required`);
+    const stored = config.hydra2Flow ? await consentRequests.get(challenge) : null;
+    if (!stored) throw AdminError.notFound(`The ${step} request does not exist`);
+    if (stored.expiresAt.getTime() <= Date.now())
+      throw AdminError.notFound(`The ${step} request has expired`);
+    if (step === "consent" && !stored.loginVerifiedAt)
+      throw AdminError.notFound("The consent request does not exist");
+    const decided = stored.status !== "pending" || stored.usedAt !== null;
+    const handled = step === "login" ? decided || stored.loginAcceptedAt !== null : decided;
+    return { stored, handled };
+  };
+
+  const redirectTo = (stored: ConsentRequest, step: Step) => ({
+    redirect_to: returnUrl(authorizationEndpoint, consentRequests, stored, step),
+  });
+
+  const oidcContext = (stored: ConsentRequest) => ({
+    acr_values: stored.oidc.acrValues,
+    ui_locales: stored.oidc.uiLocales,
+    ...(stored.oidc.loginHint ? { login_hint: stored.oidc.loginHint } : {}),
+    ...(stored.oidc.idTokenHint
+      ? {
+          id_token_hint_claims: {
+            sub: stored.oidc.idTokenHint.subject,
+            ...(stored.oidc.idTokenHint.sid ? { sid: stored.oidc.idTokenHint.sid } : {}),
+          },
+        }
+      : {}),
+  });
+
+  const common = async (stored: ConsentRequest) => {
+    const client = await clients.get(stored.clientId);
+    if (!client) throw AdminError.notFound("The client of this request no longer exists");
+    return {
+      challenge: stored.id,
+      client: toV2Wire(client),
+      request_url: `${authorizationEndpoint}?${new URLSearchParams(stored.parameters)}`,
+      requested_scope: stored.requestedScopes,
+      requested_access_token_audience: [],
+      oidc_context: oidcContext(stored),
+      // Portico keeps no login session of its own for this flow: every step is shown.
+      skip: false,
+    };
+  };
+
+  // getOAuth2LoginRequest
+  api.get("/admin/oauth2/auth/requests/login", async (c) => {
+    const { stored, handled } = await load(c, "login");
+    if (handled) return c.json(redirectTo(stored, "login"), 410);
+    return c.json({ ...(await common(stored)), subject: "" });
+  });
+
+  // acceptOAuth2LoginRequest
+  api.put("/admin/oauth2/auth/requests/login/accept", async (c) => {
+    const { stored, handled } = await load(c, "login");
+    const body = await readAdminJson(c, acceptLogin);
+    if (handled) throw AdminError.conflict("The login request was already handled");
+    const signIn = {
+      authTime: new Date(Math.floor(Date.now() / 1000) * 1000),
+      amr: body.amr ?? [],
+      ...(body.acr ? { acr: body.acr } : {}),
+    };
+    if (!(await consentRequests.acceptLogin(stored.id, body.subject, signIn)))
+      throw AdminError.conflict("The login request was already handled");
+    return c.json(redirectTo(stored, "login"));
+  });
+
+  // rejectOAuth2LoginRequest
+  api.put("/admin/oauth2/auth/requests/login/reject", async (c) => {
+    const { stored, handled } = await load(c, "login");
+    const body = await readAdminJson(c, rejectRequest);
+    if (handled) throw AdminError.conflict("The login request was already handled");
+    const reason = body.error_description ?? "The login was rejected";
+    if (!(await consentRequests.reject(stored.id, reason, stepError(body.error))))
+      throw AdminError.conflict("The login request was already handled");
+    return c.json(redirectTo(stored, "login"));
+  });
+
+  // getOAuth2ConsentRequest
+  api.get("/admin/oauth2/auth/requests/consent", async (c) => {
+    const { stored, handled } = await load(c, "consent");
+    if (handled) return c.json(redirectTo(stored, "consent"), 410);
+    return c.json({
+      ...(await common(stored)),
+      subject: stored.subject ?? "",
+      login_challenge: stored.id,
+      amr: stored.signIn?.amr ?? [],
+      ...(stored.signIn?.acr ? { acr: stored.signIn.acr } : {}),
+      context: {},
+    });
+  });
+
+  // acceptOAuth2ConsentRequest
+  api.put("/admin/oauth2/auth/requests/consent/accept", async (c) => {
+    const { stored, handled } = await load(c, "consent");
+    const body = await readAdminJson(c, acceptConsent);
+    if (handled) throw AdminError.conflict("The consent request was already handled");
+    const grantScopes = body.grant_scope ?? [];
+    const extra = grantScopes.filter((scope) => !stored.requestedScopes.includes(scope));
+    if (extra.length > 0)
+      throw AdminError.invalidRequest(`grant_scope holds scopes that were not requested: ${extra.join(" ")}`);
+    const accepted = await consentRequests.accept(stored.id, {
+      subject: stored.subject ?? "",
+      grantScopes,
+      accessTokenExtra: body.session?.access_token ?? {},
+      idTokenExtra: body.session?.id_token ?? {},
+      ...(stored.signIn ? { signIn: stored.signIn } : {}),
+    });
+    if (!accepted) throw AdminError.conflict("The consent request was already handled");
+    return c.json(redirectTo(stored, "consent"));
+  });
+
+  // rejectOAuth2ConsentRequest
+  api.put("/admin/oauth2/auth/requests/consent/reject", async (c) => {
+    const { stored, handled } = await load(c, "consent");
+    const body = await readAdminJson(c, rejectRequest);
+    if (handled) throw AdminError.conflict("The consent request was already handled");
+    const reason = body.error_description ?? "The consent was rejected";
+    if (!(await consentRequests.reject(stored.id, reason, stepError(body.error))))
+      throw AdminError.conflict("The consent request was already handled");
+    return c.json(redirectTo(stored, "consent"));
+  });
+}

@@ -1,0 +1,81 @@
+import type { Hono } from "hono";
+import { toV2Wire } from "@/server/hydra2/clients/model.ts";
+import { AdminError } from "@/server/hydra2/http/errors.ts";
+import type { Services } from "@/server/services.ts";
+
+const MAX_PAGE_SIZE = 500;
+
+/**
+ * The consent sessions of Hydra's admin API, over the same record of what
+ * a subject granted as the 2017 extension `/oauth2/auth/sessions/consent/…`:
+ * one session per client that still holds a live token or code for the
+ * subject, with every scope granted to it.
+ */
+export function consentSessionRoutes(api: Hono, { subjectGrants, clients }: Services) {
+  // listOAuth2ConsentSessions
+  api.get("/admin/oauth2/auth/sessions/consent", async (c) => {
+    const subject = c.req.query("subject");
+    if (!subject) throw AdminError.invalidRequest("subject is required");
+    if (c.req.query("login_session_id"))
+      throw AdminError.invalidRequest("login_session_id is not supported by this server");
+    const rawSize = c.req.query("page_size");
+    if (rawSize && !(/^\d+$/.test(rawSize) && Number(rawSize) >= 1 && Number(rawSize) <= MAX_PAGE_SIZE))
+      throw AdminError.invalidRequest(`page_size must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+    const size = rawSize ? Number(rawSize) : 250;
+    const token = c.req.query("page_token");
+    if (token && !/^\d{1,9}$/.test(Buffer.from(token, "base64url").toString("utf8")))
+      throw AdminError.invalidRequest("page_token is not valid");
+    const offset = token ? Number(Buffer.from(token, "base64url").toString("utf8")) : 0;
+
+    const grants = await subjectGrants.list(subject);
+    const page = grants.slice(offset, offset + size);
+    const links = [
+      `</admin/oauth2/auth/sessions/consent?${new URLSearchParams({ subject, page_size: String(size) })}>; rel="first"`,
+    ];
+    if (offset + size < grants.length) {
+      const next = Buffer.from(String(offset + size), "utf8").toString("base64url");
+      links.push(
+        `</admin/oauth2/auth/sessions/consent?${new URLSearchParams({ subject, page_size: String(size), page_token: next })}>; rel="next"`,
+      );
+    }
+    c.header("link", links.join(","));
+
+    const sessions = [];
+    for (const grant of page) {
+      const client = await clients.get(grant.clientId);
+      sessions.push({
+        consent_request: {
+          challenge: "",
+          ...(client ? { client: toV2Wire(client) } : {}),
+          subject,
+          requested_scope: grant.scopes,
+          requested_access_token_audience: [],
+          skip: false,
+        },
+        grant_scope: grant.scopes,
+        grant_access_token_audience: [],
+        remember: false,
+        remember_for: 0,
+        handled_at: grant.grantedAt.toISOString(),
+        session: {},
+      });
+    }
+    return c.json(sessions);
+  });
+
+  // revokeOAuth2ConsentSessions: the subject's grants to one client, or to all; their tokens stop at once.
+  api.delete("/admin/oauth2/auth/sessions/consent", async (c) => {
+    const subject = c.req.query("subject");
+    const client = c.req.query("client");
+    const all = c.req.query("all");
+    if (!subject) throw AdminError.invalidRequest("subject is required");
+    if (c.req.query("consent_request_id"))
+      throw AdminError.invalidRequest("consent_request_id is not supported by this server");
+    if (all !== undefined && all !== "true" && all !== "false")
+      throw AdminError.invalidRequest("all must be true or false");
+    if (client && all === "true") throw AdminError.invalidRequest("Send client or all=true, not both");
+    if (!client && all !== "true") throw AdminError.invalidRequest("Send client or all=true");
+    await subjectGrants.revoke(subject, client || undefined);
+    return c.body(null, 204);
+  });
+}

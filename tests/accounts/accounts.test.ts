@@ -1,0 +1,266 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import type { Logger } from "@/common/log.ts";
+import { createDatabase, type Database } from "@/db/client.ts";
+import { migrate } from "@/db/migrate.ts";
+import { Accounts } from "@/lib/accounts/accounts.ts";
+import { MAIL_RECIPIENT_POLICY } from "@/lib/accounts/throttle.ts";
+import { brand } from "@/lib/brand/brand.ts";
+import { createMailer } from "@/lib/mail/transport.ts";
+import { SessionStore } from "@/lib/session/store.ts";
+import { verifyPassword } from "@/lib/users/passwords.ts";
+import { UserStore } from "@/lib/users/store.ts";
+import { linkIn, type Mailbox, startMailbox } from "@/tests/support/mailbox.ts";
+import { BACKENDS, freePort, freshDatabase } from "@/tests/support/server.ts";
+
+const ISSUER = "https://login.example.test";
+
+function memoryLog(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const write = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+    lines.push(`${level} ${message} ${JSON.stringify(fields ?? {})}`);
+  };
+  return { lines, error: write("error"), warn: write("warn"), info: write("info"), debug: write("debug") };
+}
+
+let tag = 0;
+const address = (name: string) => `${name}-${process.pid}-${++tag}@example.com`;
+
+function tokenOf(link: string): string {
+  return new URL(link).searchParams.get("token") ?? "";
+}
+
+for (const backend of BACKENDS) {
+  describe(`accounts: sign-up, verification, reset, change of address (${backend})`, () => {
+    let db: Database;
+    let drop: () => Promise<void>;
+    let mailbox: Mailbox;
+    let accounts: Accounts;
+    let users: UserStore;
+    const inbox = (to: string) => mailbox.messages().filter((mail) => mail.to.includes(to));
+
+    before(async () => {
+      const fresh = await freshDatabase(backend);
+      drop = fresh.drop;
+      await migrate(fresh.url);
+      db = createDatabase(fresh.url);
+      mailbox = await startMailbox();
+      const mailer = createMailer({
+        smtpUrl: mailbox.smtpUrl,
+        from: "Portico <no-reply@example.test>",
+        log: memoryLog(),
+      });
+      accounts = new Accounts({ db, mailer, issuer: ISSUER, signupOpen: true });
+      users = new UserStore(db);
+    });
+    after(async () => {
+      await mailbox.stop();
+      await db.$disconnect();
+      await drop();
+    });
+
+    test("sign-up makes an unverified account and mails a branded link built from ISSUER, in HTML and text", async () => {
+      const email = address("ann");
+      assert.deepEqual(
+        await accounts.signUp(
+          { name: " Ann ", email: email.toUpperCase(), password: "a long passphrase" },
+          "192.0.2.1",
+        ),
+        { ok: true },
+      );
+      const user = await users.findByEmail(email);
+      assert.equal(user?.name, "Ann");
+      assert.equal(user?.emailVerifiedAt, null);
+      const [mail] = inbox(email);
+      assert.ok(mail);
+      assert.match(mail.subject, new RegExp(`Confirm your email address for ${brand.name}`));
+      const link = linkIn(mail, `${ISSUER}/verify-email?token=`);
+      assert.ok(mail.html.includes(link.replaceAll("&", "&amp;")), "the HTML part carries the same link");
+      assert.ok(mail.html.includes(brand.colors.light.primary), "the HTML part wears the brand");
+      assert.match(mail.text, /Hello Ann,/);
+
+      // Only a hash of the secret is stored.
+      const rows = await db.accountToken.findMany({ where: { userId: user!.id } });
+      assert.equal(rows.length, 1);
+      assert.ok(!link.includes(rows[0]!.secretHash));
+      assert.match(rows[0]!.secretHash, /^[0-9a-f]{64}$/);
+
+      const inspected = await accounts.inspectEmailLink(tokenOf(link));
+      assert.equal(inspected.ok && inspected.email, email);
+      const confirmed = await accounts.confirmEmail(tokenOf(link));
+      assert.ok(confirmed.ok);
+      assert.ok((await users.findByEmail(email))?.emailVerifiedAt instanceof Date);
+      // Single use.
+      assert.deepEqual(await accounts.confirmEmail(tokenOf(link)), { ok: false, problem: "invalid" });
+    });
+
+    test("sign-up with a registered address answers the same and mails 'you already have an account'", async () => {
+      const email = address("bob");
+      await users.create({ email, password: "the original one", name: "Bob" });
+      assert.deepEqual(
+        await accounts.signUp({ name: "Mallory", email, password: "another passphrase" }, undefined),
+        { ok: true },
+      );
+      const [mail] = inbox(email);
+      assert.match(mail?.subject ?? "", /You already have a .* account/);
+      assert.match(mail?.text ?? "", /Hello Bob,/);
+      assert.ok(linkIn(mail!, `${ISSUER}/login`));
+      const credentials = await users.findCredentials(email);
+      assert.ok(await verifyPassword(credentials?.passwordHash, "the original one"));
+      assert.equal(credentials?.name, "Bob");
+    });
+
+    test("forged, tampered and expired links change nothing", async () => {
+      const email = address("cara");
+      await accounts.signUp({ name: "Cara", email, password: "a long passphrase" }, undefined);
+      const token = tokenOf(linkIn(inbox(email)[0]!, `${ISSUER}/verify-email`));
+      const [id, secret] = token.split(".") as [string, string];
+      const tampered = `${id}.${secret.slice(0, -1)}${secret.endsWith("A") ? "B" : "A"}`;
+      for (const bad of [tampered, "", "x.y", `${id}`, 42, undefined]) {
+        assert.deepEqual(await accounts.confirmEmail(bad), { ok: false, problem: "invalid" }, String(bad));
+      }
+      await db.accountToken.update({ where: { id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      assert.deepEqual(await accounts.confirmEmail(token), { ok: false, problem: "expired" });
+      assert.equal((await users.findByEmail(email))?.emailVerifiedAt, null);
+    });
+
+    test("a reset link works once, for an hour; a newer one or a reset voids the older", async () => {
+      const email = address("dan");
+      const dan = await users.create({ email, password: "the original one" });
+      const sessions = new SessionStore(db);
+      await sessions.create({ userId: dan.id, persistent: true });
+      await sessions.create({ userId: dan.id, persistent: false });
+      await accounts.requestPasswordReset(email, "192.0.2.2");
+      await accounts.requestPasswordReset(email, "192.0.2.2");
+      const [first, second] = inbox(email).map((mail) =>
+        tokenOf(linkIn(mail, `${ISSUER}/reset-password?token=`)),
+      );
+      const row = await db.accountToken.findFirst({ where: { userId: dan.id, purpose: "reset_password" } });
+      const lifetime = row!.expiresAt.getTime() - row!.createdAt.getTime();
+      assert.ok(Math.abs(lifetime - 3600_000) < 5000, `lifetime ${lifetime}`);
+      assert.deepEqual(await accounts.resetPassword(first, "a new passphrase"), {
+        ok: false,
+        problem: "invalid",
+      });
+      const reset = await accounts.resetPassword(second, "a new passphrase");
+      assert.ok(reset.ok);
+      assert.ok(reset.user.emailVerifiedAt instanceof Date, "the link proved the address");
+      assert.deepEqual(await sessions.list(dan.id), [], "a reset ends every session");
+      assert.ok(await verifyPassword((await users.findCredentials(email))?.passwordHash, "a new passphrase"));
+      assert.deepEqual(await accounts.resetPassword(second, "yet another passphrase"), {
+        ok: false,
+        problem: "invalid",
+      });
+      assert.equal(await db.accountToken.count({ where: { userId: dan.id } }), 0);
+    });
+
+    test("a change of password ends every other session, in the same transaction", async () => {
+      const jo = await users.create({ email: address("jo"), password: "the original one" });
+      const sessions = new SessionStore(db);
+      const { session: kept } = await sessions.create({ userId: jo.id, persistent: false });
+      await sessions.create({ userId: jo.id, persistent: false });
+      await accounts.setPassword(jo.id, "a new passphrase", kept.sid);
+      assert.deepEqual(
+        (await sessions.list(jo.id)).map((session) => session.sid),
+        [kept.sid],
+      );
+      assert.ok(
+        await verifyPassword((await users.findCredentials(jo.email))?.passwordHash, "a new passphrase"),
+      );
+    });
+
+    test("'Forgot password?' for an unknown address answers the same and mails that there is no account", async () => {
+      const email = address("nobody");
+      assert.deepEqual(await accounts.requestPasswordReset(email, undefined), { ok: true });
+      const [mail] = inbox(email);
+      assert.match(mail?.text ?? "", /no account uses this address/);
+      assert.ok(linkIn(mail!, `${ISSUER}/signup`));
+      assert.equal(await users.findByEmail(email), null);
+    });
+
+    test("mail to one address is throttled whether or not it has an account, with the same answer", async () => {
+      for (const email of [address("erin"), address("ghost")]) {
+        if (email.startsWith("erin")) await users.create({ email, password: "the original one" });
+        for (let i = 0; i < MAIL_RECIPIENT_POLICY.freeFailures; i++) {
+          assert.deepEqual(await accounts.requestPasswordReset(email, undefined), { ok: true });
+        }
+        const throttled = await accounts.requestPasswordReset(email, undefined);
+        assert.equal(throttled.ok, false);
+        assert.equal(!throttled.ok && throttled.code, "throttled");
+        assert.equal(inbox(email).length, MAIL_RECIPIENT_POLICY.freeFailures);
+      }
+    });
+
+    test("a change of address takes effect only through the link sent to the new address; the old one is told", async () => {
+      const old = address("fay");
+      const fay = await users.create({
+        email: old,
+        password: "the original one",
+        name: "Fay",
+        emailVerified: true,
+      });
+      const next = address("fay-new");
+      assert.deepEqual(await accounts.requestEmailChange(fay, next, undefined), { ok: true });
+      assert.equal((await users.findById(fay.id))?.email, old);
+      const token = tokenOf(linkIn(inbox(next)[0]!, `${ISSUER}/verify-email?token=`));
+      const confirmed = await accounts.confirmEmail(token);
+      assert.ok(confirmed.ok);
+      assert.equal(confirmed.user.email, next);
+      assert.ok(confirmed.user.emailVerifiedAt instanceof Date);
+      const [notice] = inbox(old);
+      assert.match(notice?.text ?? "", new RegExp(`changed to ${next.replaceAll(".", "\\.")}`));
+
+      // An address that has an account: the same answer, and its owner hears of it.
+      const taken = address("gus");
+      await users.create({ email: taken, password: "the original one" });
+      assert.deepEqual(await accounts.requestEmailChange(confirmed.user, taken, undefined), { ok: true });
+      assert.match(inbox(taken)[0]?.subject ?? "", /You already have/);
+      assert.equal((await users.findById(fay.id))?.email, next);
+    });
+
+    test("a mail server that is down: the request reports it, the log says why, and no account is left behind", async () => {
+      const log = memoryLog();
+      const down = createMailer({
+        smtpUrl: `smtp://127.0.0.1:${await freePort()}`,
+        from: "x@example.test",
+        log,
+      });
+      const offline = new Accounts({ db, mailer: down, issuer: ISSUER, signupOpen: true });
+      const email = address("hal");
+      assert.deepEqual(
+        await offline.signUp({ name: "Hal", email, password: "a long passphrase" }, undefined),
+        {
+          ok: false,
+          code: "mail_failed",
+        },
+      );
+      assert.equal(await users.findByEmail(email), null);
+      assert.ok(
+        log.lines.some((line) => /^error could not send an email .*ECONNREFUSED/.test(line)),
+        log.lines.join("\n"),
+      );
+      assert.deepEqual(await offline.requestPasswordReset(email, undefined), {
+        ok: false,
+        code: "mail_failed",
+      });
+    });
+
+    test("without SMTP_URL each message and its link go to the log", async () => {
+      const log = memoryLog();
+      const logged = new Accounts({
+        db,
+        mailer: createMailer({ smtpUrl: undefined, from: "x@example.test", log }),
+        issuer: ISSUER,
+        signupOpen: false,
+      });
+      const email = address("ida");
+      assert.deepEqual(
+        await logged.signUp({ name: "Ida", email, password: "a long passphrase" }, undefined),
+        { ok: true },
+      );
+      assert.ok(
+        log.lines.some((line) => line.includes(`${ISSUER}/verify-email?token=`) && line.includes(email)),
+      );
+    });
+  });
+}

@@ -1,0 +1,442 @@
+/**
+ * The Hydra 2.x flow (URLS_LOGIN, URLS_CONSENT) end to end: openid-client is
+ * the relying party, the tests play the login & consent app through Ory's
+ * SDK on the admin port, a Browser keeps the cookies — on every backend.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import * as oidc from "openid-client";
+import { assertError, assertSchema } from "@/tests/hydra2/openapi.ts";
+import { admin, failure, rawJson, sdk } from "@/tests/hydra2/support.ts";
+import {
+  Browser,
+  relyingParty,
+  startOAuth2Portico,
+  type TestClient,
+  verifyIdToken,
+} from "@/tests/oauth2/support.ts";
+import { BACKENDS, type Portico } from "@/tests/support/server.ts";
+
+const URLS_LOGIN = "https://login.example/login";
+const URLS_CONSENT = "https://login.example/consent";
+
+function challengeOf(response: Response, url: string, name: string): string {
+  assert.equal(response.status, 302, `expected a redirect to ${url}, got ${response.status}`);
+  const location = new URL(response.headers.get("location") ?? "");
+  assert.equal(`${location.origin}${location.pathname}`, url);
+  const challenge = location.searchParams.get(name);
+  assert.ok(challenge, `${name} is in the redirect`);
+  return challenge;
+}
+
+function clientRedirect(response: Response, client: TestClient): URL {
+  assert.equal(response.status, 302);
+  const location = new URL(response.headers.get("location") ?? "");
+  assert.equal(`${location.origin}${location.pathname}`, client.redirectUri);
+  return location;
+}
+
+for (const backend of BACKENDS) {
+  describe(`Hydra 2.x login and consent flow (${backend})`, () => {
+    let portico: Portico;
+    let api: ReturnType<typeof sdk>;
+    let client: TestClient;
+    let config: oidc.Configuration;
+
+    before(async () => {
+      portico = await startOAuth2Portico({ backend, env: { URLS_LOGIN, URLS_CONSENT } });
+      api = sdk(portico);
+      const created = await api.oauth2.createOAuth2Client({
+        oAuth2Client: {
+          client_id: "rp-v2",
+          redirect_uris: ["https://rp.example/cb"],
+          grant_types: ["authorization_code", "refresh_token"],
+          response_types: ["code"],
+          scope: "openid offline profile",
+        },
+      });
+      client = { id: "rp-v2", secret: created.client_secret, redirectUri: "https://rp.example/cb" };
+      config = await relyingParty(portico, client);
+    });
+    after(async () => {
+      await portico?.stop();
+    });
+
+    async function start(browser: Browser, scope = "openid offline profile") {
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const nonce = oidc.randomNonce();
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: client.redirectUri,
+        scope,
+        state,
+        nonce,
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: "S256",
+      });
+      const loginChallenge = challengeOf(await browser.get(url.href), URLS_LOGIN, "login_challenge");
+      return { verifier, state, nonce, loginChallenge };
+    }
+
+    async function login(browser: Browser, loginChallenge: string) {
+      const { redirect_to } = await api.oauth2.acceptOAuth2LoginRequest({
+        loginChallenge,
+        acceptOAuth2LoginRequest: { subject: "alice", amr: ["pwd"], acr: "urn:portico:pwd" },
+      });
+      const consentChallenge = challengeOf(await browser.get(redirect_to), URLS_CONSENT, "consent_challenge");
+      return { consentChallenge, loginRedirect: redirect_to };
+    }
+
+    test("login, then consent, then the code: every answer valid for the document", async () => {
+      const browser = new Browser();
+      const { verifier, state, nonce, loginChallenge } = await start(browser);
+
+      const loginRequest = (await rawJson(
+        await api.oauth2.getOAuth2LoginRequestRaw({ loginChallenge }),
+      )) as Record<string, unknown>;
+      assertSchema("oAuth2LoginRequest", loginRequest);
+      assert.equal(loginRequest.challenge, loginChallenge);
+      assert.equal(loginRequest.skip, false);
+      assert.equal(loginRequest.subject, "");
+      assert.equal((loginRequest.client as { client_id: string }).client_id, "rp-v2");
+      assert.deepEqual(loginRequest.requested_scope, ["openid", "offline", "profile"]);
+      assert.match(loginRequest.request_url as string, /^http:\/\/127\.0\.0\.1:\d+\/oauth2\/auth\?/);
+
+      const accepted = await api.oauth2.acceptOAuth2LoginRequestRaw({
+        loginChallenge,
+        acceptOAuth2LoginRequest: { subject: "alice", amr: ["pwd"], acr: "urn:portico:pwd", remember: false },
+      });
+      const redirectTo = (await rawJson(accepted)) as { redirect_to: string };
+      assertSchema("oAuth2RedirectTo", redirectTo);
+      assert.match(redirectTo.redirect_to, /login_verifier=/);
+      const consentChallenge = challengeOf(
+        await browser.get(redirectTo.redirect_to),
+        URLS_CONSENT,
+        "consent_challenge",
+      );
+
+      const consentRequest = (await rawJson(
+        await api.oauth2.getOAuth2ConsentRequestRaw({ consentChallenge }),
+      )) as Record<string, unknown>;
+      assertSchema("oAuth2ConsentRequest", consentRequest);
+      assert.equal(consentRequest.subject, "alice");
+      assert.deepEqual(consentRequest.amr, ["pwd"]);
+      assert.equal(consentRequest.acr, "urn:portico:pwd");
+      assert.equal(consentRequest.skip, false);
+
+      const consented = await api.oauth2.acceptOAuth2ConsentRequestRaw({
+        consentChallenge,
+        acceptOAuth2ConsentRequest: {
+          grant_scope: ["openid", "offline", "profile"],
+          session: { id_token: { name: "Alice" }, access_token: { tenant: "t1" } },
+        },
+      });
+      const done = (await rawJson(consented)) as { redirect_to: string };
+      assertSchema("oAuth2RedirectTo", done);
+      const callback = clientRedirect(await browser.get(done.redirect_to), client);
+      const tokens = await oidc.authorizationCodeGrant(config, callback, {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+        expectedNonce: nonce,
+        idTokenExpected: true,
+      });
+      const claims = await verifyIdToken(portico, tokens.id_token as string, {
+        clientId: "rp-v2",
+        subject: "alice",
+        nonce,
+        accessToken: tokens.access_token,
+      });
+      assert.equal(claims.name, "Alice");
+      assert.deepEqual(claims.amr, ["pwd"]);
+      assert.equal(claims.acr, "urn:portico:pwd");
+      assert.ok(tokens.refresh_token);
+      const introspected = await api.oauth2.introspectOAuth2Token({ token: tokens.access_token });
+      assert.equal(introspected.active, true);
+      assert.equal(introspected.sub, "alice");
+      assert.deepEqual(introspected.ext, { tenant: "t1" });
+
+      // Answered: GET says where the browser went (410), a second answer is a conflict (409).
+      const gone = await admin(
+        portico,
+        `/admin/oauth2/auth/requests/login?login_challenge=${loginChallenge}`,
+      );
+      assert.equal(gone.status, 410);
+      assertSchema("oAuth2RedirectTo", await gone.json());
+      const again = await failure(
+        api.oauth2.acceptOAuth2LoginRequest({
+          loginChallenge,
+          acceptOAuth2LoginRequest: { subject: "mallory" },
+        }),
+      );
+      await assertError(again, 409);
+      const goneConsent = await admin(
+        portico,
+        `/admin/oauth2/auth/requests/consent?consent_challenge=${consentChallenge}`,
+      );
+      assert.equal(goneConsent.status, 410);
+      await assertError(
+        await failure(
+          api.oauth2.acceptOAuth2ConsentRequest({ consentChallenge, acceptOAuth2ConsentRequest: {} }),
+        ),
+        409,
+      );
+
+      // The verifiers are single-use: replayed, the client gets an error and no code.
+      for (const replay of [redirectTo.redirect_to, done.redirect_to]) {
+        const location = clientRedirect(await browser.get(replay), client);
+        assert.equal(location.searchParams.get("code"), null);
+        assert.equal(location.searchParams.get("error"), "access_denied");
+      }
+    });
+
+    test("a verifier used in another browser is refused, and the flow still works in its own", async () => {
+      const browser = new Browser();
+      const { loginChallenge } = await start(browser);
+      const { loginRedirect } = await (async () => {
+        const { redirect_to } = await api.oauth2.acceptOAuth2LoginRequest({
+          loginChallenge,
+          acceptOAuth2LoginRequest: { subject: "alice" },
+        });
+        return { loginRedirect: redirect_to };
+      })();
+      const stolen = clientRedirect(await new Browser().get(loginRedirect), client);
+      assert.equal(stolen.searchParams.get("error"), "access_denied");
+      assert.equal(stolen.searchParams.get("code"), null);
+      const consentChallenge = challengeOf(
+        await browser.get(loginRedirect),
+        URLS_CONSENT,
+        "consent_challenge",
+      );
+      const { redirect_to } = await api.oauth2.acceptOAuth2ConsentRequest({
+        consentChallenge,
+        acceptOAuth2ConsentRequest: { grant_scope: ["openid"] },
+      });
+      const elsewhere = clientRedirect(await new Browser().get(redirect_to), client);
+      assert.equal(elsewhere.searchParams.get("code"), null);
+      const home = clientRedirect(await browser.get(redirect_to), client);
+      assert.ok(home.searchParams.get("code"), "the browser that started the flow gets the code");
+      // A forged verifier for this request is refused too.
+      const forged = new URL(redirect_to);
+      forged.searchParams.set("consent_verifier", `${consentChallenge}.${"A".repeat(43)}`);
+      assert.equal(clientRedirect(await browser.get(forged.href), client).searchParams.get("code"), null);
+    });
+
+    test("rejections reach the client: consent → access_denied, login → login_required", async () => {
+      const browser = new Browser();
+      const first = await start(browser);
+      const { consentChallenge } = await login(browser, first.loginChallenge);
+      const { redirect_to } = await api.oauth2.rejectOAuth2ConsentRequest({
+        consentChallenge,
+        rejectOAuth2Request: { error: "access_denied", error_description: "The person said no" },
+      });
+      const denied = clientRedirect(await browser.get(redirect_to), client);
+      assert.equal(denied.searchParams.get("error"), "access_denied");
+      assert.equal(denied.searchParams.get("state"), first.state);
+
+      const second = await start(browser);
+      const rejected = await api.oauth2.rejectOAuth2LoginRequestRaw({
+        loginChallenge: second.loginChallenge,
+        rejectOAuth2Request: { error: "login_required" },
+      });
+      const body = (await rawJson(rejected)) as { redirect_to: string };
+      assertSchema("oAuth2RedirectTo", body);
+      const required = clientRedirect(await browser.get(body.redirect_to), client);
+      assert.equal(required.searchParams.get("error"), "login_required");
+      await assertError(
+        await admin(
+          portico,
+          `/admin/oauth2/auth/requests/consent?consent_challenge=${second.loginChallenge}`,
+        ),
+        404,
+      );
+    });
+
+    test("consent sessions: listed per client for the subject; revoking one stops its tokens at once", async () => {
+      const browser = new Browser();
+      const { verifier, state, nonce, loginChallenge } = await start(browser, "openid offline");
+      const { redirect_to: loginDone } = await api.oauth2.acceptOAuth2LoginRequest({
+        loginChallenge,
+        acceptOAuth2LoginRequest: { subject: "bob" },
+      });
+      const consentChallenge = challengeOf(await browser.get(loginDone), URLS_CONSENT, "consent_challenge");
+      const { redirect_to } = await api.oauth2.acceptOAuth2ConsentRequest({
+        consentChallenge,
+        acceptOAuth2ConsentRequest: { grant_scope: ["openid", "offline"] },
+      });
+      const tokens = await oidc.authorizationCodeGrant(
+        config,
+        clientRedirect(await browser.get(redirect_to), client),
+        {
+          pkceCodeVerifier: verifier,
+          expectedState: state,
+          expectedNonce: nonce,
+          idTokenExpected: true,
+        },
+      );
+
+      const listed = await api.oauth2.listOAuth2ConsentSessionsRaw({ subject: "bob" });
+      const sessions = (await rawJson(listed)) as Array<Record<string, unknown>>;
+      assertSchema("oAuth2ConsentSessions", sessions);
+      assert.equal(sessions.length, 1);
+      assert.deepEqual(sessions[0]?.grant_scope, ["openid", "offline"]);
+      const request = sessions[0]?.consent_request as { client: { client_id: string }; subject: string };
+      assert.equal(request.client.client_id, "rp-v2");
+      assert.equal(request.subject, "bob");
+      assert.match(listed.raw.headers.get("link") ?? "", /rel="first"/);
+      assert.deepEqual(
+        await rawJson(await api.oauth2.listOAuth2ConsentSessionsRaw({ subject: "nobody" })),
+        [],
+      );
+
+      await assertError(await admin(portico, "/admin/oauth2/auth/sessions/consent"), 400, "invalid_request");
+      await assertError(
+        await admin(portico, "/admin/oauth2/auth/sessions/consent?subject=bob", { method: "DELETE" }),
+        400,
+        "invalid_request",
+      );
+      await assertError(
+        await admin(portico, "/admin/oauth2/auth/sessions/consent?subject=bob&page_size=0"),
+        400,
+        "invalid_request",
+      );
+      const revoked = await api.oauth2.revokeOAuth2ConsentSessionsRaw({ subject: "bob", client: "rp-v2" });
+      assert.equal(revoked.raw.status, 204);
+      assert.equal((await api.oauth2.introspectOAuth2Token({ token: tokens.access_token })).active, false);
+      assert.equal(
+        (await api.oauth2.introspectOAuth2Token({ token: tokens.refresh_token as string })).active,
+        false,
+      );
+      assert.deepEqual(await rawJson(await api.oauth2.listOAuth2ConsentSessionsRaw({ subject: "bob" })), []);
+      assert.equal(
+        (await api.oauth2.revokeOAuth2ConsentSessionsRaw({ subject: "bob", all: true })).raw.status,
+        204,
+      );
+    });
+
+    test("bad challenges and bodies: 404, 409, 400 in Hydra's format, never a 5xx", async () => {
+      const browser = new Browser();
+      const { loginChallenge } = await start(browser);
+      const cases: Array<[string, Parameters<typeof admin>[2], number]> = [
+        ["/admin/oauth2/auth/requests/login?login_challenge=unknown", {}, 404],
+        ["/admin/oauth2/auth/requests/login", {}, 400],
+        ["/admin/oauth2/auth/requests/consent?consent_challenge=unknown", {}, 404],
+        [`/admin/oauth2/auth/requests/consent?consent_challenge=${loginChallenge}`, {}, 404],
+        [
+          `/admin/oauth2/auth/requests/login/accept?login_challenge=${loginChallenge}`,
+          { method: "PUT", json: {} },
+          400,
+        ],
+        [
+          `/admin/oauth2/auth/requests/login/accept?login_challenge=${loginChallenge}`,
+          { method: "PUT", json: { subject: "" } },
+          400,
+        ],
+        [
+          `/admin/oauth2/auth/requests/login/accept?login_challenge=${loginChallenge}`,
+          { method: "PUT", body: "{" },
+          400,
+        ],
+        [
+          `/admin/oauth2/auth/requests/login/reject?login_challenge=${loginChallenge}`,
+          { method: "PUT", json: { error: 7 } },
+          400,
+        ],
+        [
+          `/admin/oauth2/auth/requests/consent/accept?consent_challenge=${loginChallenge}`,
+          { method: "PUT", json: {} },
+          404,
+        ],
+        [
+          "/admin/oauth2/auth/requests/login/accept?login_challenge=nope",
+          { method: "PUT", json: { subject: "a" } },
+          404,
+        ],
+      ];
+      for (const [path, init, status] of cases) {
+        const response = await admin(portico, path, init);
+        assert.ok(response.status < 500, `${path} → ${response.status}`);
+        await assertError(response, status);
+      }
+      const { consentChallenge } = await login(browser, loginChallenge);
+      await assertError(
+        await failure(
+          api.oauth2.acceptOAuth2ConsentRequest({
+            consentChallenge,
+            acceptOAuth2ConsentRequest: { grant_scope: ["openid", "admin"] },
+          }),
+        ),
+        400,
+        "invalid_request",
+      );
+      // The login step is over: its operations answer 410 (GET) and 409.
+      await assertError(
+        await failure(api.oauth2.rejectOAuth2LoginRequest({ loginChallenge, rejectOAuth2Request: {} })),
+        409,
+      );
+    });
+  });
+}
+
+describe("Hydra 2.x flow: expiry and the 2017 mode", () => {
+  test("an expired challenge is 404 and its verifier gives no code", async () => {
+    const portico = await startOAuth2Portico({
+      env: { URLS_LOGIN, URLS_CONSENT, CHALLENGE_TOKEN_LIFESPAN: "1s" },
+    });
+    try {
+      const api = sdk(portico);
+      await api.oauth2.createOAuth2Client({
+        oAuth2Client: { client_id: "rp", redirect_uris: ["https://rp.example/cb"], scope: "openid" },
+      });
+      const browser = new Browser();
+      const query = new URLSearchParams({
+        response_type: "code",
+        client_id: "rp",
+        redirect_uri: "https://rp.example/cb",
+        scope: "openid",
+        state: "state-123456",
+        nonce: "nonce-123456",
+      });
+      const loginChallenge = challengeOf(
+        await browser.get(`${portico.url}/oauth2/auth?${query}`),
+        URLS_LOGIN,
+        "login_challenge",
+      );
+      const { redirect_to } = await api.oauth2.acceptOAuth2LoginRequest({
+        loginChallenge,
+        acceptOAuth2LoginRequest: { subject: "alice" },
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      await assertError(await failure(api.oauth2.getOAuth2LoginRequest({ loginChallenge })), 404);
+      const late = await browser.get(redirect_to);
+      assert.equal(late.status, 302);
+      const location = new URL(late.headers.get("location") ?? "");
+      assert.equal(location.searchParams.get("code"), null);
+      assert.equal(location.searchParams.get("error"), "access_denied");
+    } finally {
+      await portico.stop();
+    }
+  });
+
+  test("without URLS_LOGIN the 2017 flow runs and the 2.x request operations find nothing", async () => {
+    const portico = await startOAuth2Portico();
+    try {
+      const api = sdk(portico);
+      await api.oauth2.createOAuth2Client({
+        oAuth2Client: { client_id: "rp", redirect_uris: ["https://rp.example/cb"], scope: "openid" },
+      });
+      const query = new URLSearchParams({
+        response_type: "code",
+        client_id: "rp",
+        redirect_uri: "https://rp.example/cb",
+        scope: "openid",
+        state: "state-123456",
+        nonce: "nonce-123456",
+      });
+      const started = await new Browser().get(`${portico.url}/oauth2/auth?${query}`);
+      const consent = challengeOf(started, "https://consent.example/consent", "consent");
+      await assertError(await failure(api.oauth2.getOAuth2LoginRequest({ loginChallenge: consent })), 404);
+    } finally {
+      await portico.stop();
+    }
+  });
+});
