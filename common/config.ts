@@ -68,6 +68,7 @@ const variables = z.object({
   ADMIN_HOST: z.string().default("127.0.0.1"),
   ISSUER: baseUrl("ISSUER"),
   CONSENT_URL: httpUrl("CONSENT_URL"),
+  LOGOUT_URL: httpUrl("LOGOUT_URL"),
   // Hydra 2.x's names: where its login/consent flow sends the browser.
   URLS_LOGIN: httpUrl("URLS_LOGIN"),
   URLS_CONSENT: httpUrl("URLS_CONSENT"),

@@ -37,6 +37,8 @@ interface Fixtures {
   inbox: Inbox;
   /** A fresh user of its own for every test. */
   user: TestUser;
+  /** A second one, for tests where two people share a browser. */
+  otherUser: TestUser;
   /** A second address per test, for X-Forwarded-For (the server trusts one proxy). */
   clientAddress: string;
   loginPage: LoginPage;
@@ -55,6 +57,14 @@ interface WorkerFixtures {
 }
 
 let addresses = 0;
+
+async function createUser(db: Database, handle: string): Promise<TestUser> {
+  const tag = randomBytes(5).toString("hex");
+  const password = `pw-${randomBytes(9).toString("base64url")}`;
+  const name = `${handle === "tess" ? "Tess Tester" : "Olly Other"} ${tag}`;
+  const created = await new UserStore(db).create({ email: `${handle}-${tag}@example.com`, password, name });
+  return { id: created.id, email: created.email, password, name };
+}
 
 export const test = base.extend<Fixtures, WorkerFixtures>({
   db: [
@@ -81,11 +91,10 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
     await use({ "x-forwarded-for": clientAddress });
   },
   user: async ({ db }, use) => {
-    const tag = randomBytes(5).toString("hex");
-    const password = `pw-${randomBytes(9).toString("base64url")}`;
-    const name = `Tess Tester ${tag}`;
-    const created = await new UserStore(db).create({ email: `tess-${tag}@example.com`, password, name });
-    await use({ id: created.id, email: created.email, password, name });
+    await use(await createUser(db, "tess"));
+  },
+  otherUser: async ({ db }, use) => {
+    await use(await createUser(db, "olly"));
   },
   // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
   otherSite: async ({}, use) => {

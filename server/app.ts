@@ -6,6 +6,7 @@ import { discoveryRoutes } from "./discovery/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { ApiError, apiErrorResponse } from "./http/errors.ts";
 import { keyRoutes } from "./keys/routes.ts";
+import { logoutRoutes } from "./logout/routes.ts";
 import { OAuthError, oauthErrorResponse, ServerError } from "./oauth2/errors.ts";
 import { oauth2Routes } from "./oauth2/routes.ts";
 import { policyRoutes } from "./policies/routes.ts";
@@ -50,6 +51,7 @@ export function createApi(services: Services): Hono {
   policyRoutes(api, services);
   oauth2Routes(api, services);
   consentRoutes(api, services);
+  logoutRoutes(api, services);
   subjectRoutes(api, services);
   discoveryRoutes(api, services);
 
@@ -58,7 +60,12 @@ export function createApi(services: Services): Hono {
     if (error instanceof ApiError) return apiErrorResponse(error);
     if (error instanceof OAuthError) return oauthErrorResponse(error);
     services.log.error("request failed", { method: c.req.method, path: c.req.path, ...describeError(error) });
-    if (c.req.path.startsWith("/oauth2/") && !c.req.path.startsWith("/oauth2/consent/")) {
+    if (
+      c.req.path.startsWith("/oauth2/") &&
+      !c.req.path.startsWith("/oauth2/consent/") &&
+      !c.req.path.startsWith("/oauth2/logout/") &&
+      !c.req.path.startsWith("/oauth2/auth/sessions/")
+    ) {
       return oauthErrorResponse(new ServerError());
     }
     return apiErrorResponse(new ApiError(500, "The server could not complete the request"));

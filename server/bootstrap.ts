@@ -121,6 +121,16 @@ export async function bootstrap(services: Services): Promise<void> {
       conditions: {},
     });
     await policies.ensure({
+      id: "portico-consent-app-logout",
+      description:
+        "The consent app may read, accept and reject logout requests, and report the sessions it ended.",
+      subjects: [consent.id],
+      resources: ["rn:hydra:oauth2:logout:requests:<.*>", "rn:hydra:oauth2:auth:sessions:login"],
+      actions: ["get", "accept", "reject", "delete"],
+      effect: "allow",
+      conditions: {},
+    });
+    await policies.ensure({
       id: "portico-consent-app-subjects",
       description:
         "The consent app may list and revoke what a person granted, and tell the server a person was deleted.",
@@ -166,6 +176,8 @@ async function ensureDemoClient(services: Services): Promise<void> {
     logo_uri: `${issuer}/demo/logo.svg`,
     contacts: [],
     public: false,
+    // Its "Sign out" is RP-initiated logout, which comes back to the demo's page.
+    post_logout_redirect_uris: [`${issuer}/`],
   };
   if (await services.clients.get(DEMO_CLIENT_ID)) await services.clients.update(DEMO_CLIENT_ID, input);
   else await services.clients.create(input);

@@ -97,7 +97,31 @@ export async function purgeExpired(
     );
   }
   const grants = await purgeGrants(db, monthAgo, batch);
-  return { consentRequests, codes, accessTokens, refreshTokens, grants };
+  const logoutRequests = await deleteInBatches(
+    async (take) =>
+      (
+        await db.logoutRequest.findMany({ where: { expiresAt: { lt: dayAgo } }, select: { id: true }, take })
+      ).map((row) => row.id),
+    async (ids) =>
+      (await db.logoutRequest.deleteMany({ where: { id: { in: ids }, expiresAt: { lt: dayAgo } } })).count,
+    batch,
+  );
+  // Remembered logins of the Hydra 2.x flow, once they ended.
+  const loginSessions = await deleteInBatches(
+    async (take) =>
+      (
+        await db.loginSession.findMany({
+          where: { expiresAt: { lt: new Date(now) } },
+          select: { id: true },
+          take,
+        })
+      ).map((row) => row.id),
+    async (ids) =>
+      (await db.loginSession.deleteMany({ where: { id: { in: ids }, expiresAt: { lt: new Date(now) } } }))
+        .count,
+    batch,
+  );
+  return { consentRequests, codes, accessTokens, refreshTokens, grants, logoutRequests, loginSessions };
 }
 
 /**

@@ -6,7 +6,10 @@ import { ConsentRequests } from "./consent/store.ts";
 import { Stats } from "./health/stats.ts";
 import { createGuard, createPublicGuard } from "./http/guard.ts";
 import { Snapshots } from "./http/snapshot.ts";
+import { Hydra2Sessions } from "./hydra2/flow/login-sessions.ts";
 import { KeyStore } from "./keys/store.ts";
+import { BackchannelLogout } from "./logout/backchannel.ts";
+import { LogoutRequests } from "./logout/store.ts";
 import { ClientAuthenticator } from "./oauth2/client-auth.ts";
 import { PolicyStore } from "./policies/store.ts";
 import { LadonWarden } from "./policies/warden.ts";
@@ -26,6 +29,8 @@ export function createServices(config: Config, db: Database, log: Logger) {
   const tokenHashKey = deriveKey(config.systemSecret, "token-hash");
   const accessTokens = new AccessTokens(db, tokenHashKey, config.accessTokenLifespanMs);
   const keys = new KeyStore(db, deriveKey(config.systemSecret, "jwk-encryption"));
+  const authorizationGrants = new AuthorizationGrants(db);
+  const idTokens = new IdTokens(keys, config.issuer, config.idTokenLifespanMs);
   return {
     config,
     db,
@@ -37,10 +42,13 @@ export function createServices(config: Config, db: Database, log: Logger) {
     keys,
     accessTokens,
     authorizationCodes: new AuthorizationCodes(db, tokenHashKey, config.authCodeLifespanMs),
-    authorizationGrants: new AuthorizationGrants(db),
+    authorizationGrants,
     refreshTokens: new RefreshTokens(db, tokenHashKey, config.refreshTokenLifespanMs),
+    idTokens,
+    logoutRequests: new LogoutRequests(db, config.challengeTokenLifespanMs),
+    backchannel: new BackchannelLogout(authorizationGrants, clients, idTokens, log),
     subjectGrants: new SubjectGrants(db, config.refreshTokenLifespanMs),
-    idTokens: new IdTokens(keys, config.issuer, config.idTokenLifespanMs),
+    hydra2Sessions: new Hydra2Sessions(db, deriveKey(config.systemSecret, "hydra2-login-session")),
     consentRequests: new ConsentRequests(
       db,
       `${config.issuer}/oauth2/auth`,

@@ -6,9 +6,10 @@ import { checkbox, type FormState, formAction } from "@/lib/actions/action.ts";
 import { navigate } from "@/lib/actions/navigation.ts";
 import { appConfig } from "@/lib/config/index.ts";
 import { consentId } from "@/lib/consent/ids.ts";
+import { reportSessionsEnded } from "@/lib/logout/index.ts";
 import { clientAddress } from "@/lib/security/client-address.ts";
 import { localReturnPath } from "@/lib/security/redirects.ts";
-import { signIn, signOut } from "@/lib/session/index.ts";
+import { currentUser, signIn, signOut } from "@/lib/session/index.ts";
 import { authenticate } from "@/lib/users/authenticate.ts";
 import { emailAddress } from "@/lib/users/email.ts";
 import { PASSWORD_MAX_LENGTH } from "@/lib/users/passwords.ts";
@@ -54,8 +55,13 @@ export const signInAction = formAction(
   },
 );
 
-/** Signs out and shows the sign-in page: a page of this app without side effects, so a plain redirect. */
+/**
+ * Signs out and shows the sign-in page: a page of this app without side effects, so a plain redirect.
+ * The server hears of the ended session, so the apps it signed in to are told (back-channel logout).
+ */
 export const signOutAction = formAction("sign out", z.object(destination), async (input) => {
+  const user = await currentUser();
+  if (user) reportSessionsEnded({ sid: user.sid });
   await signOut();
   redirect(input.consent ? `/login?consent=${encodeURIComponent(input.consent)}` : "/login?signed_out=1");
 });

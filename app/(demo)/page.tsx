@@ -58,6 +58,7 @@ export default async function HomePage({ searchParams }: { searchParams: Promise
         <SignedIn
           claims={claims}
           userinfo={token?.userinfo as Record<string, unknown> | undefined}
+          idToken={token?.idToken as string | undefined}
           accessToken={token?.accessToken as string | undefined}
           csrfToken={csrfToken}
         />
@@ -123,11 +124,13 @@ function SignedOut({ csrfToken, error }: { csrfToken: string | undefined; error:
 async function SignedIn({
   claims,
   userinfo,
+  idToken,
   accessToken,
   csrfToken,
 }: {
   claims: IdTokenClaims;
   userinfo: Record<string, unknown> | undefined;
+  idToken: string | undefined;
   accessToken: string | undefined;
   csrfToken: string | undefined;
 }) {
@@ -155,9 +158,11 @@ async function SignedIn({
             </div>
           </div>
           {csrfToken && (
+            // next-auth ends the demo's own session, then sends the browser to Portico's end-session
+            // endpoint (RP-Initiated Logout), which signs the person out of Portico too and comes back here.
             <form method="post" action="/api/auth/signout">
               <input type="hidden" name="csrfToken" value={csrfToken} />
-              <input type="hidden" name="callbackUrl" value="/" />
+              <input type="hidden" name="callbackUrl" value={endSessionUrl(idToken)} />
               <Button type="submit" variant="secondary" className="whitespace-nowrap">
                 Sign out of the demo
               </Button>
@@ -202,6 +207,14 @@ async function SignedIn({
       </p>
     </div>
   );
+}
+
+/** Portico's end-session endpoint with the demo's ID token as the hint, back to this page afterwards. */
+function endSessionUrl(idToken: string | undefined): string {
+  const { issuer } = appConfig();
+  if (!idToken) return "/";
+  const params = new URLSearchParams({ id_token_hint: idToken, post_logout_redirect_uri: `${issuer}/` });
+  return `${issuer}/oauth2/sessions/logout?${params}`;
 }
 
 function Landing() {

@@ -7,13 +7,20 @@ export class LoginPage {
   readonly rememberMe: Locator;
   readonly signInButton: Locator;
   readonly alert: Locator;
+  /** prompt=select_account: go on as the signed-in person, or sign out and use another account. */
+  readonly useAnotherAccount: Locator;
 
   constructor(readonly page: Page) {
+    this.useAnotherAccount = page.getByRole("button", { name: "Use another account" });
     this.email = page.getByLabel("Email", { exact: true });
     this.password = page.getByLabel("Password", { exact: true });
     this.rememberMe = page.getByRole("checkbox", { name: "Remember me" });
     this.signInButton = page.getByRole("button", { name: "Sign in", exact: true });
     this.alert = page.getByRole("alert");
+  }
+
+  continueAs(email: string): Locator {
+    return this.page.getByRole("link", { name: `Continue as ${email}` });
   }
 
   async goto(): Promise<void> {

@@ -93,3 +93,9 @@ export async function spendToken(tables: Tables, id: string): Promise<boolean> {
   const { count } = await tables.accountToken.deleteMany({ where: { id } });
   return count === 1;
 }
+
+/** Deletes the links that can no longer be used (housekeeping). */
+export async function purgeExpiredTokens(tables: Tables, now = new Date()): Promise<number> {
+  const { count } = await tables.accountToken.deleteMany({ where: { expiresAt: { lte: now } } });
+  return count;
+}

@@ -1,15 +1,17 @@
 import type { Database } from "@/db/client.ts";
+import { purgeExpiredTokens } from "@/lib/accounts/tokens.ts";
 import { ThrottleStore } from "@/lib/security/throttle.ts";
 import { SessionStore } from "@/lib/session/store.ts";
 
 /**
  * Deletes the login & consent app's state that nothing can use any more:
- * expired sessions and sign-in throttle rows whose failures are forgotten and
- * whose lock is over. Idempotent, so every process may run it.
+ * expired sessions, expired links mailed to people, and throttle rows whose
+ * failures are forgotten and whose lock is over. Idempotent, so every process may run it.
  */
 export async function purgeAppState(db: Database, now = new Date()): Promise<Record<string, number>> {
   return {
     sessions: await new SessionStore(db).purgeExpired(now),
     loginThrottles: await new ThrottleStore(db).purgeStale(now),
+    accountTokens: await purgeExpiredTokens(db, now),
   };
 }

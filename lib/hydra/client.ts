@@ -4,6 +4,10 @@ import {
   apiErrorEnvelope,
   type ConsentRequestAcceptance,
   type ConsentRequestRejection,
+  type LogoutAcceptance,
+  type LogoutRequest,
+  logoutAcceptance,
+  logoutRequest,
   type OAuth2Client,
   type OAuth2ConsentRequest,
   oAuth2Client,
@@ -74,6 +78,36 @@ export class HydraClient {
       "PATCH",
       `/oauth2/consent/requests/${encodeURIComponent(id)}/reject`,
       { body: rejection },
+    );
+  }
+
+  /** `GET /oauth2/logout/requests/{id}` (an addition to the 2017 API: RP-initiated sign-out) */
+  getLogoutRequest(id: string): Promise<LogoutRequest> {
+    return this.call("get logout request", "GET", `/oauth2/logout/requests/${encodeURIComponent(id)}`, {
+      schema: logoutRequest,
+    });
+  }
+
+  /** `PATCH /oauth2/logout/requests/{id}/accept`: the session this app ended; where the browser goes next. */
+  acceptLogoutRequest(id: string, ended: { subject?: string; sid?: string }): Promise<LogoutAcceptance> {
+    return this.call(
+      "accept logout request",
+      "PATCH",
+      `/oauth2/logout/requests/${encodeURIComponent(id)}/accept`,
+      { body: ended, schema: logoutAcceptance },
+    );
+  }
+
+  /**
+   * `DELETE /oauth2/auth/sessions/login?sid=|subject=` (an addition): tells the server this app ended
+   * one session, or every session of a person, so the apps they signed in to are told (back-channel).
+   */
+  async endLoginSessions(ended: { sid: string } | { subject: string }): Promise<void> {
+    await this.call(
+      "end login sessions",
+      "DELETE",
+      `/oauth2/auth/sessions/login?${new URLSearchParams(ended)}`,
+      {},
     );
   }
 

@@ -12,4 +12,4 @@ export function hydra(): HydraClient {
 }
 
 export { HydraError } from "./errors.ts";
-export type { OAuth2Client, OAuth2ConsentRequest, SubjectGrant } from "./schemas.ts";
+export type { LogoutRequest, OAuth2Client, OAuth2ConsentRequest, SubjectGrant } from "./schemas.ts";

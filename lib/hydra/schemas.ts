@@ -135,3 +135,18 @@ export const apiErrorEnvelope = z.object({
 
 /** RFC 6749 §5.2 error body from the token endpoint. */
 export const oauthError = z.object({ error: z.string(), error_description: z.string().optional() });
+
+/** A sign-out a relying party started (an addition to the 2017 API); `subject` is the verified hint's. */
+export const logoutRequest = z.object({
+  id: z.string().min(1),
+  subject: z.string().min(1).optional(),
+  sid: z.string().min(1).optional(),
+  audience: z.string().min(1).optional(),
+  uiLocales: z.array(z.string()).optional(),
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+});
+export type LogoutRequest = z.output<typeof logoutRequest>;
+
+/** The answer to accepting a logout request: where the browser goes next, if anywhere but here. */
+export const logoutAcceptance = z.object({ redirectTo: z.url().optional() });
+export type LogoutAcceptance = z.output<typeof logoutAcceptance>;

@@ -279,6 +279,7 @@ export class ClientStore {
       await tx.authorizationCode.deleteMany({ where: { clientId: id } });
       await tx.consentRequest.deleteMany({ where: { clientId: id } });
       await tx.rememberedGrant.deleteMany({ where: { clientId: id } });
+      await tx.rememberedConsent.deleteMany({ where: { clientId: id } });
       await tx.authorizationGrant.deleteMany({ where: { clientId: id } });
       return true;
     });

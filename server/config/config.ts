@@ -20,6 +20,8 @@ export interface Config {
   /** Public base URL, without a trailing slash; the `iss` of every token. */
   issuer: string;
   consentUrl: string;
+  /** Where the end-session endpoint sends the browser to confirm a sign-out (`?logout=<id>`). */
+  logoutUrl: string;
   /**
    * Set (URLS_LOGIN and URLS_CONSENT): /oauth2/auth runs Hydra 2.x's flow,
    * a login step at `login` (?login_challenge=…) then a consent step at
@@ -82,6 +84,7 @@ export function loadConfig(env?: Environment): Config {
     adminHost: e.ADMIN_HOST,
     issuer,
     consentUrl: e.CONSENT_URL ?? `${issuer}/consent`,
+    logoutUrl: e.LOGOUT_URL ?? `${issuer}/logout`,
     hydra2Flow: e.URLS_LOGIN && e.URLS_CONSENT ? { login: e.URLS_LOGIN, consent: e.URLS_CONSENT } : undefined,
     forceRootClient: rootId ? { id: rootId, secret: rootSecret.join(":") } : undefined,
     bcryptCost: e.BCRYPT_COST,

@@ -5,7 +5,9 @@ import { createDatabase, type Database } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
 import { Accounts } from "@/lib/accounts/accounts.ts";
 import { MAIL_RECIPIENT_POLICY } from "@/lib/accounts/throttle.ts";
+import { issueToken } from "@/lib/accounts/tokens.ts";
 import { brand } from "@/lib/brand/brand.ts";
+import { purgeAppState } from "@/lib/housekeeping/index.ts";
 import { createMailer } from "@/lib/mail/transport.ts";
 import { SessionStore } from "@/lib/session/store.ts";
 import { verifyPassword } from "@/lib/users/passwords.ts";
@@ -122,6 +124,20 @@ for (const backend of BACKENDS) {
       await db.accountToken.update({ where: { id }, data: { expiresAt: new Date(Date.now() - 1000) } });
       assert.deepEqual(await accounts.confirmEmail(token), { ok: false, problem: "expired" });
       assert.equal((await users.findByEmail(email))?.emailVerifiedAt, null);
+    });
+
+    test("housekeeping deletes expired links and keeps live ones", async () => {
+      const kim = await users.create({ email: address("kim"), password: "the original one" });
+      const expired = await issueToken(db, { userId: kim.id, purpose: "reset_password", email: kim.email });
+      await db.accountToken.updateMany({
+        where: { userId: kim.id },
+        data: { expiresAt: new Date(Date.now() - 1000) },
+      });
+      const live = await issueToken(db, { userId: kim.id, purpose: "verify_email", email: kim.email });
+      const removed = await purgeAppState(db);
+      assert.ok((removed.accountTokens ?? 0) >= 1);
+      assert.equal(await db.accountToken.count({ where: { id: expired.split(".")[0] } }), 0);
+      assert.equal(await db.accountToken.count({ where: { id: live.split(".")[0] } }), 1);
     });
 
     test("a reset link works once, for an hour; a newer one or a reset voids the older", async () => {

@@ -77,7 +77,7 @@ describe("discovery and the token endpoint", () => {
     for (const claim of ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce"]) {
       assert.ok((document.claims_supported as string[]).includes(claim), claim);
     }
-    assert.deepEqual(document.response_modes_supported, ["query", "fragment"]);
+    assert.deepEqual(document.response_modes_supported, ["query", "fragment", "form_post"]);
     assert.equal(document.request_uri_parameter_supported, false);
 
     const jwks = (await (await fetch(document.jwks_uri as string)).json()) as {

@@ -32,7 +32,7 @@ for (const backend of BACKENDS) {
         assert.deepEqual(clients.map((c) => c.id).sort(), [CONSENT_APP, id].sort());
         const policies = (await (await second.call("/policies", { token })).json()) as Array<{ id: string }>;
         assert.equal(policies.length, new Set(policies.map((p) => p.id)).size, "no policy was created twice");
-        assert.equal(policies.length, 5);
+        assert.equal(policies.length, 6);
       } finally {
         await second.stop();
       }

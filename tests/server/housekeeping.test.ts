@@ -104,6 +104,8 @@ for (const backend of BACKENDS) {
         accessTokens: 0,
         refreshTokens: 0,
         grants: 0,
+        logoutRequests: 0,
+        loginSessions: 0,
       });
     });
 

@@ -116,14 +116,14 @@ function escapeHtml(text: string): string {
  * §4.1.2.1): a small page that echoes no request input unescaped, may not be
  * framed and is never cached.
  */
-export function errorPage(error: OAuthError): Response {
+export function errorPage(error: OAuthError, title = "The sign-in request could not be completed"): Response {
   const status = error.status >= 500 ? 500 : 400;
   const body = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Authorization error</title></head>
 <body>
 <main>
-<h1>The sign-in request could not be completed</h1>
+<h1>${escapeHtml(title)}</h1>
 <p>The application that sent you here made a request this server cannot accept. Go back to the application and try again, or contact its developers.</p>
 <p>Error: <code>${escapeHtml(error.error)}</code></p>
 <p>${escapeHtml(error.description)}</p>

@@ -1,0 +1,38 @@
+import { appConfig } from "@/lib/config/index.ts";
+import { consentId } from "@/lib/consent/ids.ts";
+import { HydraError, hydra } from "@/lib/hydra/index.ts";
+import { confirmationNeeded, finishLogout } from "@/lib/logout/index.ts";
+import { currentUser } from "@/lib/session/index.ts";
+
+/** A 303 to a page of this app or the server, built from ISSUER (never from Host). */
+function seeOther(target: string): Response {
+  const location = target.startsWith("/") ? new URL(target, appConfig().issuer).toString() : target;
+  return new Response(null, {
+    status: 303,
+    headers: { location, "cache-control": "no-store", "referrer-policy": "no-referrer" },
+  });
+}
+
+/**
+ * GET /logout?logout=<id>: where the end-session endpoint sends the browser.
+ * A route handler rather than a page, because ending the session sets a
+ * cookie. Without a confirmation to ask for (nobody is signed in, or the
+ * app's id_token_hint names the signed-in person) the sign-out ends here;
+ * otherwise — and for every problem, which the page explains — the browser
+ * goes on to the confirmation page.
+ */
+export async function GET(request: Request): Promise<Response> {
+  const parsed = consentId.safeParse(new URL(request.url).searchParams.get("logout"));
+  if (!parsed.success) return seeOther("/logout/confirm");
+  const id = parsed.data;
+  const confirm = `/logout/confirm?logout=${encodeURIComponent(id)}`;
+  try {
+    const logout = await hydra().getLogoutRequest(id);
+    const user = await currentUser();
+    if (confirmationNeeded(logout, user)) return seeOther(confirm);
+    return seeOther(await finishLogout(logout, user));
+  } catch (error) {
+    if (error instanceof HydraError) return seeOther(confirm);
+    throw error;
+  }
+}

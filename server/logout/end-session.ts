@@ -1,0 +1,132 @@
+import type { Context } from "hono";
+import type { Client } from "@/server/clients/model.ts";
+import { AuthorizationParameters } from "@/server/oauth2/authorize/parameters.ts";
+import { errorPage, redirect } from "@/server/oauth2/authorize/respond.ts";
+import { InvalidRequest, OAuthError } from "@/server/oauth2/errors.ts";
+import type { Services } from "@/server/services.ts";
+import type { IdTokenHint } from "@/server/tokens/id-tokens.ts";
+
+const MAX_STATE = 1024;
+const LANGUAGE_TAG = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
+
+/** What the checks of the end-session endpoint learn, in their order. */
+interface EndSessionContext {
+  params: AuthorizationParameters;
+  services: Services;
+  hint?: IdTokenHint;
+  client?: Client;
+  postLogoutRedirectUri?: string;
+}
+
+type EndSessionCheck = (context: EndSessionContext) => void | Promise<void>;
+
+/**
+ * The checks of RP-Initiated Logout 1.0 §2–3, in order. Every failure is an
+ * error page: nothing here is verified enough to redirect to, and a bad
+ * request must end nobody's session.
+ */
+const END_SESSION_CHECKS: ReadonlyArray<readonly [name: string, check: EndSessionCheck]> = [
+  [
+    "parameters",
+    ({ params }) => {
+      const [repeated] = params.repeated;
+      if (repeated !== undefined) throw new InvalidRequest(`${repeated} was sent more than once`);
+      const state = params.get("state");
+      if (state !== undefined && state.length > MAX_STATE) throw new InvalidRequest("state is too long");
+      const locales = params.get("ui_locales")?.split(" ").filter(Boolean) ?? [];
+      if (locales.length > 20 || !locales.every((tag) => LANGUAGE_TAG.test(tag))) {
+        throw new InvalidRequest("ui_locales holds an invalid value");
+      }
+    },
+  ],
+  [
+    "id_token_hint",
+    async (context) => {
+      const value = context.params.get("id_token_hint");
+      if (value === undefined) return;
+      const hint = await context.services.idTokens.readHint(value);
+      if (!hint) throw new InvalidRequest("id_token_hint is not an ID token this issuer signed");
+      context.hint = hint;
+    },
+  ],
+  [
+    "client_id",
+    async (context) => {
+      const { params, services, hint } = context;
+      const id = params.get("client_id");
+      if (id !== undefined) {
+        const client = id.length <= 255 ? await services.clients.get(id) : null;
+        if (!client) throw new InvalidRequest("The client is unknown");
+        if (hint && !hint.audience.includes(client.id)) {
+          throw new InvalidRequest("id_token_hint was not issued to this client");
+        }
+        context.client = client;
+        return;
+      }
+      // §2: without client_id, the hint's audience names the client (when it names one).
+      if (hint?.audience.length === 1)
+        context.client = (await services.clients.get(hint.audience[0] as string)) ?? undefined;
+    },
+  ],
+  [
+    "post_logout_redirect_uri",
+    (context) => {
+      const value = context.params.get("post_logout_redirect_uri");
+      if (value === undefined) return;
+      if (!context.client) {
+        throw new InvalidRequest(
+          "post_logout_redirect_uri needs client_id or id_token_hint to name the client",
+        );
+      }
+      // §3.1: exactly one of the client's registered URIs, compared as whole strings.
+      if (!context.client.postLogoutRedirectUris.includes(value)) {
+        throw new InvalidRequest("post_logout_redirect_uri is not one the client registered");
+      }
+      context.postLogoutRedirectUri = value;
+    },
+  ],
+];
+
+/**
+ * GET and POST /oauth2/sessions/logout (RP-Initiated Logout 1.0; discovery's
+ * end_session_endpoint). A checked request is stored and the browser goes to
+ * the login & consent app (LOGOUT_URL?logout=<id>), which ends the person's
+ * session — asking first unless the hint names the signed-in person — and
+ * accepts it. The browser then comes back here with `logout=<id>` and is
+ * sent, once, to the registered post-logout URI with `state`.
+ */
+export async function endSession(c: Context, services: Services): Promise<Response> {
+  try {
+    const params = await AuthorizationParameters.fromRequest(c.req.raw);
+    const returning = params.get("logout");
+    if (returning !== undefined && params.pairs.length === 1) return await afterLogout(returning, services);
+    const context: EndSessionContext = { params, services };
+    for (const [, check] of END_SESSION_CHECKS) await check(context);
+    const request = await services.logoutRequests.create({
+      subject: context.hint?.subject ?? null,
+      sid: context.hint?.sid ?? null,
+      clientId: context.client?.id ?? null,
+      postLogoutRedirectUri: context.postLogoutRedirectUri ?? null,
+      state: context.postLogoutRedirectUri ? (params.get("state") ?? null) : null,
+      uiLocales: params.get("ui_locales")?.split(" ").filter(Boolean) ?? [],
+    });
+    const location = new URL(services.config.logoutUrl);
+    location.searchParams.set("logout", request.id);
+    return redirect(location.toString());
+  } catch (caught) {
+    if (caught instanceof OAuthError) return errorPage(caught, "The sign-out request could not be completed");
+    throw caught;
+  }
+}
+
+/** The browser's return after the app accepted: once, to the verified post-logout URI with state. */
+async function afterLogout(id: string, services: Services): Promise<Response> {
+  const request = await services.logoutRequests.get(id);
+  if (!request?.postLogoutRedirectUri) throw new InvalidRequest("The sign-out request is unknown");
+  if (!(await services.logoutRequests.consume(id))) {
+    throw new InvalidRequest("The sign-out request was not confirmed, or was used already");
+  }
+  const target = new URL(request.postLogoutRedirectUri);
+  if (request.state !== null) target.searchParams.append("state", request.state);
+  return redirect(target.toString());
+}
