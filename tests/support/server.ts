@@ -148,6 +148,8 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
     SYSTEM_SECRET: "test-system-secret-0123456789",
     FORCE_ROOT_CLIENT_CREDENTIALS: `${root.id}:${root.secret}`,
     BCRYPT_COST: "4",
+    // Every test talks from loopback; a test that is about AUTH_RATE_LIMIT sets it itself.
+    AUTH_RATE_LIMIT: "0",
     WORKERS: "1",
     LOG_LEVEL: "info",
     ...options.env,
