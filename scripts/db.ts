@@ -20,7 +20,7 @@ import pg from "pg";
 import { parseEnvironment } from "@/common/config.ts";
 import { postgresSettings, providerOf, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
-import { createMigration, diffDatabaseAgainstSchema, migrationTimestamp } from "@/db/schema-engine.ts";
+import { createMigration, diffDatabaseAgainstSchema, migrationTimestamp } from "@/scripts/schema-engine.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const databaseUrl = parseEnvironment().DATABASE_URL;
