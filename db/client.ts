@@ -44,11 +44,13 @@ const raw = new WeakMap<object, RawQueries>();
 
 /**
  * The prepared-statement layer for the hottest queries (db/raw.ts), on the
- * same connection (SQLite) or pool (PostgreSQL) as this Prisma client;
- * undefined for a client createDatabase did not make.
+ * same connection (SQLite) or pool (PostgreSQL) as this Prisma client. It
+ * is part of every database createDatabase makes, and only those.
  */
-export function rawQueries(db: object): RawQueries | undefined {
-  return raw.get(db);
+export function rawQueries(db: object): RawQueries {
+  const queries = raw.get(db);
+  if (!queries) throw new Error("rawQueries needs a database made by createDatabase");
+  return queries;
 }
 
 /**

@@ -159,17 +159,11 @@ export class ClientStore {
 
   /** The client revision as it is in the database now. */
   async revision(): Promise<number> {
-    if (this.raw) return this.raw.clientRevision();
-    const row = await this.db.clientRevision.findUnique({ where: { id: REVISION_ROW } });
-    return row?.revision ?? 0;
+    return this.raw.clientRevision();
   }
 
   /** Reads the client and the client revision in one statement, and keeps them. */
   private async fetch(id: string): Promise<KeptClient> {
-    if (!this.raw) {
-      const row = await this.db.oAuth2Client.findUnique({ where: { id } });
-      return { client: row ? fromRow(row) : null, revision: Number.NaN };
-    }
     const { client: row, clientRevision } = await this.raw.clientWithRevision(id);
     const read = { client: row ? fromRow(row) : null, revision: clientRevision };
     const kept = this.cache.get(id);
