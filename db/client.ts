@@ -64,7 +64,12 @@ export function prepareSqliteFile(file: string): void {
 
 type SqliteFactory = InstanceType<typeof PrismaBetterSqlite3>;
 
-export function createDatabase(databaseUrl: string): Database {
+export interface DatabaseOptions {
+  /** SQLite's `synchronous` pragma (SQLITE_SYNCHRONOUS); PostgreSQL ignores it. */
+  synchronous?: "NORMAL" | "FULL";
+}
+
+export function createDatabase(databaseUrl: string, options: DatabaseOptions = {}): Database {
   if (providerOf(databaseUrl) === "sqlite") {
     const file = sqlitePath(databaseUrl);
     prepareSqliteFile(file);
@@ -82,7 +87,7 @@ export function createDatabase(databaseUrl: string): Database {
         // every commit: a crash of the process loses nothing, a power loss may lose the last
         // commits, and a commit no longer blocks the event loop on an fsync (≈ 0.8 ms here).
         // SQLITE_SYNCHRONOUS=FULL restores a sync per commit.
-        connection.pragma(`synchronous = ${process.env.SQLITE_SYNCHRONOUS === "FULL" ? "FULL" : "NORMAL"}`);
+        connection.pragma(`synchronous = ${options.synchronous === "FULL" ? "FULL" : "NORMAL"}`);
         return connected;
       },
       connectToShadowDb: () => inner.connectToShadowDb(),

@@ -46,15 +46,21 @@ export async function purgeExpired(
 ): Promise<Record<string, number>> {
   const dayAgo = new Date(now - DAY);
   const monthAgo = new Date(now - 30 * DAY);
-  const consentRequests = await deleteInBatches(
-    async (take) =>
-      (
-        await db.consentRequest.findMany({ where: { expiresAt: { lt: dayAgo } }, select: { id: true }, take })
-      ).map((row) => row.id),
-    async (ids) =>
-      (await db.consentRequest.deleteMany({ where: { id: { in: ids }, expiresAt: { lt: dayAgo } } })).count,
-    batch,
-  );
+  // An expired request nobody used is worth nothing: it goes at once (anyone can make them, so they
+  // must not pile up); a used one stays a day, for the record of what was decided.
+  const consentConditions = [
+    { usedAt: null, expiresAt: { lt: new Date(now) } },
+    { expiresAt: { lt: dayAgo } },
+  ];
+  let consentRequests = 0;
+  for (const where of consentConditions) {
+    consentRequests += await deleteInBatches(
+      async (take) =>
+        (await db.consentRequest.findMany({ where, select: { id: true }, take })).map((row) => row.id),
+      async (ids) => (await db.consentRequest.deleteMany({ where: { id: { in: ids }, ...where } })).count,
+      batch,
+    );
+  }
   const codes = await deleteInBatches(
     async (take) =>
       (
@@ -106,7 +112,22 @@ export async function purgeExpired(
       (await db.logoutRequest.deleteMany({ where: { id: { in: ids }, expiresAt: { lt: dayAgo } } })).count,
     batch,
   );
-  return { consentRequests, codes, accessTokens, refreshTokens, grants, logoutRequests };
+  // Remembered logins of the Hydra 2.x flow, once they ended.
+  const loginSessions = await deleteInBatches(
+    async (take) =>
+      (
+        await db.loginSession.findMany({
+          where: { expiresAt: { lt: new Date(now) } },
+          select: { id: true },
+          take,
+        })
+      ).map((row) => row.id),
+    async (ids) =>
+      (await db.loginSession.deleteMany({ where: { id: { in: ids }, expiresAt: { lt: new Date(now) } } }))
+        .count,
+    batch,
+  );
+  return { consentRequests, codes, accessTokens, refreshTokens, grants, logoutRequests, loginSessions };
 }
 
 /**

@@ -5,7 +5,9 @@ import type { Config } from "./config/config.ts";
 import { ConsentRequests } from "./consent/store.ts";
 import { Stats } from "./health/stats.ts";
 import { createGuard, createPublicGuard } from "./http/guard.ts";
+import { TokenBuckets } from "./http/rate-limit.ts";
 import { Snapshots } from "./http/snapshot.ts";
+import { Hydra2Sessions } from "./hydra2/flow/login-sessions.ts";
 import { KeyStore } from "./keys/store.ts";
 import { BackchannelLogout } from "./logout/backchannel.ts";
 import { LogoutRequests } from "./logout/store.ts";
@@ -47,6 +49,11 @@ export function createServices(config: Config, db: Database, log: Logger) {
     logoutRequests: new LogoutRequests(db, config.challengeTokenLifespanMs),
     backchannel: new BackchannelLogout(authorizationGrants, clients, idTokens, log),
     subjectGrants: new SubjectGrants(db, config.refreshTokenLifespanMs),
+    /** AUTH_RATE_LIMIT: a token bucket per client address at /oauth2/auth; undefined when off. */
+    authRateLimiter: config.authRateLimit
+      ? new TokenBuckets(config.authRateLimit.burst, config.authRateLimit.perSecond)
+      : undefined,
+    hydra2Sessions: new Hydra2Sessions(db, deriveKey(config.systemSecret, "hydra2-login-session")),
     consentRequests: new ConsentRequests(
       db,
       `${config.issuer}/oauth2/auth`,

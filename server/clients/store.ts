@@ -63,7 +63,7 @@ export interface ClientPage {
   next: string | undefined;
 }
 
-/** The rules a client must follow beyond its field types (CONTRACT.md, "Models"). */
+/** The rules a client must follow beyond its field types: a public client has no secret and no client_credentials. */
 function checkRules(input: OAuth2ClientInput): void {
   if (input.public && input.grant_types.includes("client_credentials")) {
     throw ApiError.badRequest("A public client cannot use the client_credentials grant");
@@ -279,6 +279,7 @@ export class ClientStore {
       await tx.authorizationCode.deleteMany({ where: { clientId: id } });
       await tx.consentRequest.deleteMany({ where: { clientId: id } });
       await tx.rememberedGrant.deleteMany({ where: { clientId: id } });
+      await tx.rememberedConsent.deleteMany({ where: { clientId: id } });
       await tx.authorizationGrant.deleteMany({ where: { clientId: id } });
       return true;
     });

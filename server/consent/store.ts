@@ -37,6 +37,10 @@ export interface ConsentRequest {
   /** Hydra 2.x face: when its login step was accepted, and when the browser returned from it. */
   loginAcceptedAt: Date | null;
   loginVerifiedAt: Date | null;
+  /** Remember the accepted login: seconds (0: this browser session); null: do not. */
+  loginRememberFor: number | null;
+  /** The remembered login that covered the request (its login step is skipped) or that it started. */
+  loginSessionId: string | null;
 }
 
 /** A decision of the 2017 face: one answer for the login and the consent step. */
@@ -100,11 +104,13 @@ function fromRow(row: Row): ConsentRequest {
     rejectError: (row.rejectError as StepError | null) ?? null,
     loginAcceptedAt: row.loginAcceptedAt,
     loginVerifiedAt: row.loginVerifiedAt,
+    loginRememberFor: row.loginRememberFor,
+    loginSessionId: row.loginSessionId,
   };
 }
 
 /**
- * Consent requests (CONTRACT.md, "The authorization flow"). `/oauth2/auth`
+ * Consent requests (see ARCHITECTURE.md, "The authorization-code flow"). `/oauth2/auth`
  * creates one and binds it to the browser; the consent app reads and
  * decides it; `/oauth2/auth` then uses it once, from that browser, with the
  * verifier that only `redirectUrl` carries. Lifetime: CHALLENGE_TOKEN_LIFESPAN.
@@ -195,7 +201,7 @@ export class ConsentRequests {
    * undecided until its consent step; false when the login was answered,
    * or the request decided, used or expired meanwhile.
    */
-  async acceptLogin(id: string, subject: string, signIn: SignIn): Promise<boolean> {
+  async acceptLogin(id: string, subject: string, signIn: SignIn, rememberFor?: number): Promise<boolean> {
     const now = new Date();
     const { count } = await this.db.consentRequest.updateMany({
       where: { id, status: "pending", usedAt: null, loginAcceptedAt: null, expiresAt: { gt: now } },
@@ -203,9 +209,22 @@ export class ConsentRequests {
         subject,
         login: JSON.stringify({ ...signIn, authTime: signIn.authTime.toISOString() }),
         loginAcceptedAt: now,
+        loginRememberFor: rememberFor ?? null,
       },
     });
     return count === 1;
+  }
+
+  /**
+   * A remembered login covers a new request: the login step will be shown
+   * with `skip`, for this subject only. Or, once the browser is back from
+   * the login step, the session its login started.
+   */
+  async setLoginSession(id: string, sessionId: string, subject?: string): Promise<void> {
+    await this.db.consentRequest.update({
+      where: { id },
+      data: { loginSessionId: sessionId, ...(subject !== undefined ? { subject } : {}) },
+    });
   }
 
   /** The browser came back from an accepted login step: once only; then the consent step may start. */

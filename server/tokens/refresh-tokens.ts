@@ -84,6 +84,15 @@ export class RefreshTokens {
     return count === 1;
   }
 
+  /** When the token was first used, if it was and is not revoked; else null. */
+  async usedAtIfUnrevoked(hash: string, db: Db = this.db): Promise<Date | null> {
+    const row = await db.refreshToken.findUnique({
+      where: { hash },
+      select: { usedAt: true, revokedAt: true },
+    });
+    return row && !row.revokedAt ? row.usedAt : null;
+  }
+
   /** The grant of the calling client's refresh token, or undefined when it is not one. */
   async grantOf(token: string, clientId: string): Promise<string | undefined> {
     if (!token || token.length > 512) return undefined;

@@ -62,6 +62,22 @@ for (const backend of BACKENDS) {
       await portico?.stop();
     });
 
+    async function authorizationUrl(scope: string, extra: Record<string, string> = {}) {
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const nonce = oidc.randomNonce();
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: client.redirectUri,
+        scope,
+        state,
+        nonce,
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: "S256",
+        ...extra,
+      });
+      return { url, verifier, state, nonce };
+    }
+
     async function start(browser: Browser, scope = "openid offline profile") {
       const verifier = oidc.randomPKCECodeVerifier();
       const state = oidc.randomState();
@@ -311,6 +327,143 @@ for (const backend of BACKENDS) {
         (await api.oauth2.revokeOAuth2ConsentSessionsRaw({ subject: "bob", all: true })).raw.status,
         204,
       );
+    });
+
+    test("remember: the login and the consent are skipped next time, until the login session is revoked", async () => {
+      const browser = new Browser();
+      const scope = "openid profile";
+      const first = await authorizationUrl(scope);
+      const loginChallenge = challengeOf(await browser.get(first.url.href), URLS_LOGIN, "login_challenge");
+      const { redirect_to: loginDone } = await api.oauth2.acceptOAuth2LoginRequest({
+        loginChallenge,
+        acceptOAuth2LoginRequest: { subject: "carol", remember: true, remember_for: 3600, amr: ["pwd"] },
+      });
+      const back = await browser.get(loginDone);
+      const setCookie = back.headers.getSetCookie().join("\n");
+      assert.match(setCookie, /portico_login_session=.*HttpOnly/i);
+      assert.match(setCookie, /SameSite=Lax/i);
+      const consentChallenge = challengeOf(back, URLS_CONSENT, "consent_challenge");
+      const { redirect_to } = await api.oauth2.acceptOAuth2ConsentRequest({
+        consentChallenge,
+        acceptOAuth2ConsentRequest: {
+          grant_scope: ["openid", "profile"],
+          remember: true,
+          remember_for: 3600,
+        },
+      });
+      const firstTokens = await oidc.authorizationCodeGrant(
+        config,
+        clientRedirect(await browser.get(redirect_to), client),
+        {
+          pkceCodeVerifier: first.verifier,
+          expectedState: first.state,
+          expectedNonce: first.nonce,
+          idTokenExpected: true,
+        },
+      );
+      const firstAuthTime = firstTokens.claims()?.auth_time;
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+
+      // Next request in the same browser: both steps come with skip: true.
+      const second = await authorizationUrl(scope);
+      const skipped = challengeOf(await browser.get(second.url.href), URLS_LOGIN, "login_challenge");
+      const skippedLogin = (await rawJson(
+        await api.oauth2.getOAuth2LoginRequestRaw({ loginChallenge: skipped }),
+      )) as Record<string, unknown>;
+      assertSchema("oAuth2LoginRequest", skippedLogin);
+      assert.equal(skippedLogin.skip, true);
+      assert.equal(skippedLogin.subject, "carol");
+      assert.equal(typeof skippedLogin.session_id, "string");
+      await assertError(
+        await failure(
+          api.oauth2.acceptOAuth2LoginRequest({
+            loginChallenge: skipped,
+            acceptOAuth2LoginRequest: { subject: "mallory" },
+          }),
+        ),
+        400,
+        "invalid_request",
+      );
+      const { redirect_to: skippedDone } = await api.oauth2.acceptOAuth2LoginRequest({
+        loginChallenge: skipped,
+        acceptOAuth2LoginRequest: { subject: "carol" },
+      });
+      const secondConsent = challengeOf(await browser.get(skippedDone), URLS_CONSENT, "consent_challenge");
+      const consentRequest = await api.oauth2.getOAuth2ConsentRequest({ consentChallenge: secondConsent });
+      assert.equal(consentRequest.skip, true);
+      const { redirect_to: secondDone } = await api.oauth2.acceptOAuth2ConsentRequest({
+        consentChallenge: secondConsent,
+        acceptOAuth2ConsentRequest: { grant_scope: consentRequest.requested_scope },
+      });
+      const secondTokens = await oidc.authorizationCodeGrant(
+        config,
+        clientRedirect(await browser.get(secondDone), client),
+        {
+          pkceCodeVerifier: second.verifier,
+          expectedState: second.state,
+          expectedNonce: second.nonce,
+          idTokenExpected: true,
+        },
+      );
+      assert.equal(secondTokens.claims()?.sub, "carol");
+      assert.equal(secondTokens.claims()?.auth_time, firstAuthTime, "auth_time is the remembered sign-in's");
+
+      // prompt=login and prompt=consent show the screens again.
+      const forced = await authorizationUrl(scope, { prompt: "login" });
+      const forcedChallenge = challengeOf(await browser.get(forced.url.href), URLS_LOGIN, "login_challenge");
+      assert.equal((await api.oauth2.getOAuth2LoginRequest({ loginChallenge: forcedChallenge })).skip, false);
+
+      // prompt=none: with the remembered login the flow goes on (skip); in a fresh browser, login_required.
+      const silent = await authorizationUrl(scope, { prompt: "none" });
+      const silentChallenge = challengeOf(await browser.get(silent.url.href), URLS_LOGIN, "login_challenge");
+      assert.equal((await api.oauth2.getOAuth2LoginRequest({ loginChallenge: silentChallenge })).skip, true);
+      const stranger = clientRedirect(await new Browser().get(silent.url.href), client);
+      assert.equal(stranger.searchParams.get("error"), "login_required");
+
+      // Revoking the subject's login sessions ends the skip.
+      await assertError(await admin(portico, "/admin/oauth2/auth/sessions/login", { method: "DELETE" }), 400);
+      const ended = await api.oauth2.revokeOAuth2LoginSessionsRaw({ subject: "carol" });
+      assert.equal(ended.raw.status, 204);
+      const after = await authorizationUrl(scope);
+      const afterChallenge = challengeOf(await browser.get(after.url.href), URLS_LOGIN, "login_challenge");
+      assert.equal((await api.oauth2.getOAuth2LoginRequest({ loginChallenge: afterChallenge })).skip, false);
+      const afterSilent = clientRedirect(
+        await browser.get((await authorizationUrl(scope, { prompt: "none" })).url.href),
+        client,
+      );
+      assert.equal(afterSilent.searchParams.get("error"), "login_required");
+
+      // Revoking the consent session forgets the remembered consent too.
+      await api.oauth2.revokeOAuth2ConsentSessions({ subject: "carol", all: true });
+      const third = await authorizationUrl(scope);
+      const thirdLogin = challengeOf(await browser.get(third.url.href), URLS_LOGIN, "login_challenge");
+      const { redirect_to: thirdDone } = await api.oauth2.acceptOAuth2LoginRequest({
+        loginChallenge: thirdLogin,
+        acceptOAuth2LoginRequest: { subject: "carol" },
+      });
+      const thirdConsent = challengeOf(await browser.get(thirdDone), URLS_CONSENT, "consent_challenge");
+      assert.equal(
+        (await api.oauth2.getOAuth2ConsentRequest({ consentChallenge: thirdConsent })).skip,
+        false,
+      );
+    });
+
+    test("a trusted client (skip_consent) gets skip: true on its consent step", async () => {
+      await api.oauth2.setOAuth2Client({
+        id: "rp-v2",
+        oAuth2Client: { ...(await api.oauth2.getOAuth2Client({ id: "rp-v2" })), skip_consent: true },
+      });
+      try {
+        const browser = new Browser();
+        const { loginChallenge } = await start(browser);
+        const { consentChallenge } = await login(browser, loginChallenge);
+        assert.equal((await api.oauth2.getOAuth2ConsentRequest({ consentChallenge })).skip, true);
+      } finally {
+        await api.oauth2.setOAuth2Client({
+          id: "rp-v2",
+          oAuth2Client: { ...(await api.oauth2.getOAuth2Client({ id: "rp-v2" })), skip_consent: false },
+        });
+      }
     });
 
     test("bad challenges and bodies: 404, 409, 400 in Hydra's format, never a 5xx", async () => {

@@ -105,6 +105,7 @@ for (const backend of BACKENDS) {
         refreshTokens: 0,
         grants: 0,
         logoutRequests: 0,
+        loginSessions: 0,
       });
     });
 

@@ -148,6 +148,8 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
     SYSTEM_SECRET: "test-system-secret-0123456789",
     FORCE_ROOT_CLIENT_CREDENTIALS: `${root.id}:${root.secret}`,
     BCRYPT_COST: "4",
+    // Every test talks from loopback; a test that is about AUTH_RATE_LIMIT sets it itself.
+    AUTH_RATE_LIMIT: "0",
     WORKERS: "1",
     LOG_LEVEL: "info",
     ...options.env,
@@ -215,4 +217,22 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
       if (!options.keepDatabase && !options.databaseUrl) await database.drop();
     },
   };
+}
+
+/** What the server's introspection endpoint says of a token, asked by a client (default: the root client). */
+export async function introspect(
+  portico: Portico,
+  token: string,
+  asking: { id: string; secret: string } = portico.root,
+): Promise<{ active: boolean; client_id?: string; sub?: string; scope?: string }> {
+  const response = await fetch(`${portico.url}/oauth2/introspect`, {
+    method: "POST",
+    headers: {
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(asking.id)}:${encodeURIComponent(asking.secret)}`).toString("base64")}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ token }),
+  });
+  if (!response.ok) throw new Error(`introspection failed: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { active: boolean; client_id?: string; sub?: string; scope?: string };
 }

@@ -1,16 +1,30 @@
 import type { Context } from "hono";
 import type { ConsentRequest } from "@/server/consent/store.ts";
+import { signInFreshEnough } from "@/server/flow/model.ts";
 import { bindingCookie, clearedBindingCookie, readBindingCookie } from "@/server/oauth2/authorize/binding.ts";
 import { rejection } from "@/server/oauth2/authorize/consent.ts";
 import type { AuthorizationRequest } from "@/server/oauth2/authorize/context.ts";
 import { issueAuthorizationResponse } from "@/server/oauth2/authorize/issue.ts";
 import type { AuthorizationParameters } from "@/server/oauth2/authorize/parameters.ts";
 import { redirect, respondToClient } from "@/server/oauth2/authorize/respond.ts";
-import { AccessDenied, InvalidRequest } from "@/server/oauth2/errors.ts";
+import { AccessDenied, ConsentRequired, InvalidRequest, LoginRequired } from "@/server/oauth2/errors.ts";
 import { responseParts } from "@/server/oauth2/response-types.ts";
 import { OPENID_SCOPE } from "@/server/oauth2/scopes.ts";
 import type { Services } from "@/server/services.ts";
+import { loginSessionCookie, readLoginSessionCookie } from "./login-sessions.ts";
 import { idOfVerifier, type Step } from "./steps.ts";
+
+/**
+ * Whether the consent step is shown with `skip`: the client is trusted
+ * (skip_consent), or a remembered consent of the subject covers every
+ * requested scope — unless the request says prompt=consent.
+ */
+export async function consentSkipped(stored: ConsentRequest, services: Services): Promise<boolean> {
+  if (stored.oidc.prompt.includes("consent") || !stored.subject) return false;
+  const client = await services.clients.get(stored.clientId);
+  if (client?.skipConsent) return true;
+  return services.hydra2Sessions.consentCovers(stored.subject, stored.clientId, stored.requestedScopes);
+}
 
 function sameParameters(a: [string, string][], b: [string, string][]): boolean {
   return a.length === b.length && a.every(([name, value], i) => b[i]?.[0] === name && b[i]?.[1] === value);
@@ -67,7 +81,7 @@ export async function continueHydra2Flow(
   services: Services,
   urls: { login: string; consent: string },
 ): Promise<Response> {
-  const { consentRequests, config } = services;
+  const { consentRequests, hydra2Sessions, config } = services;
   const secure = config.issuer.startsWith("https:");
   const loginVerifier = params.single("login_verifier");
   const consentVerifier = params.single("consent_verifier");
@@ -79,12 +93,24 @@ export async function continueHydra2Flow(
     throw new InvalidRequest("Send one verifier, once");
 
   if (loginVerifier === undefined && consentVerifier === undefined) {
+    // A remembered login covers the request unless it asks for a new sign-in (prompt=login, max_age)
+    // or names another person (id_token_hint); prompt=none without one is login_required at once.
+    const session = await hydra2Sessions.findLogin(readLoginSessionCookie(c));
+    const hint = request.oidc.idTokenHint;
+    const covering =
+      session &&
+      signInFreshEnough(request.oidc, session.signIn.authTime, new Date()) &&
+      (!hint || hint.subject === session.subject)
+        ? session
+        : undefined;
+    if (!covering && request.oidc.prompt.includes("none")) throw new LoginRequired();
     const { request: stored, binding } = await consentRequests.create({
       clientId: request.client.id,
       requestedScopes: request.scopes,
       parameters: request.parameters,
       oidc: request.oidc,
     });
+    if (covering) await consentRequests.setLoginSession(stored.id, covering.id, covering.subject);
     const location = new URL(urls.login);
     location.searchParams.set("login_challenge", stored.id);
     return redirect(location.toString(), [
@@ -98,9 +124,22 @@ export async function continueHydra2Flow(
     if (!(await consentRequests.verifyLogin(stored.id))) {
       throw new AccessDenied("The login verifier was already used, or the login was not accepted");
     }
+    const cookies: string[] = [];
+    if (stored.loginRememberFor !== null && !stored.loginSessionId && stored.subject && stored.signIn) {
+      const { session, secret } = await hydra2Sessions.startLogin(
+        stored.subject,
+        stored.signIn,
+        stored.loginRememberFor,
+      );
+      await consentRequests.setLoginSession(stored.id, session.id);
+      cookies.push(loginSessionCookie(secret, stored.loginRememberFor || undefined, secure));
+    }
+    if (request.oidc.prompt.includes("none") && !(await consentSkipped(stored, services))) {
+      throw new ConsentRequired();
+    }
     const location = new URL(urls.consent);
     location.searchParams.set("consent_challenge", stored.id);
-    return redirect(location.toString());
+    return redirect(location.toString(), cookies);
   }
 
   const stored = await returning(c, request, consentVerifier as string, "consent", services);

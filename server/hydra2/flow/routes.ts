@@ -6,6 +6,7 @@ import { toV2Wire } from "@/server/hydra2/clients/model.ts";
 import { readAdminJson } from "@/server/hydra2/http/body.ts";
 import { AdminError } from "@/server/hydra2/http/errors.ts";
 import type { Services } from "@/server/services.ts";
+import { consentSkipped } from "./public.ts";
 import { returnUrl, type Step } from "./steps.ts";
 
 const json = z.record(z.string(), z.unknown());
@@ -46,7 +47,7 @@ function stepError(error: string | null | undefined): StepError {
 
 /** The operations of the 2.x login and consent steps (Hydra's OAuth2Api), over the engine's requests. */
 export function flowRoutes(api: Hono, services: Services) {
-  const { consentRequests, clients, config } = services;
+  const { consentRequests, clients, config, hydra2Sessions } = services;
   const authorizationEndpoint = `${config.issuer}/oauth2/auth`;
 
   /**
@@ -97,8 +98,7 @@ export function flowRoutes(api: Hono, services: Services) {
       requested_scope: stored.requestedScopes,
       requested_access_token_audience: [],
       oidc_context: oidcContext(stored),
-      // Portico keeps no login session of its own for this flow: every step is shown.
-      skip: false,
+      ...(stored.loginSessionId ? { session_id: stored.loginSessionId } : {}),
     };
   };
 
@@ -106,7 +106,9 @@ export function flowRoutes(api: Hono, services: Services) {
   api.get("/admin/oauth2/auth/requests/login", async (c) => {
     const { stored, handled } = await load(c, "login");
     if (handled) return c.json(redirectTo(stored, "login"), 410);
-    return c.json({ ...(await common(stored)), subject: "" });
+    // A remembered login covers the request: the app is told to skip its screen, for that subject.
+    const skip = stored.loginSessionId !== null;
+    return c.json({ ...(await common(stored)), skip, subject: skip ? (stored.subject ?? "") : "" });
   });
 
   // acceptOAuth2LoginRequest
@@ -114,12 +116,22 @@ export function flowRoutes(api: Hono, services: Services) {
     const { stored, handled } = await load(c, "login");
     const body = await readAdminJson(c, acceptLogin);
     if (handled) throw AdminError.conflict("The login request was already handled");
-    const signIn = {
-      authTime: new Date(Math.floor(Date.now() / 1000) * 1000),
-      amr: body.amr ?? [],
-      ...(body.acr ? { acr: body.acr } : {}),
-    };
-    if (!(await consentRequests.acceptLogin(stored.id, body.subject, signIn)))
+    const remembered = stored.loginSessionId ? await hydra2Sessions.getLogin(stored.loginSessionId) : null;
+    if (stored.loginSessionId && stored.subject !== body.subject) {
+      throw AdminError.invalidRequest(
+        "The subject differs from the one of the remembered login (skip is true)",
+      );
+    }
+    // A skipped login rests on the remembered sign-in: its auth_time, not now.
+    const signIn = remembered
+      ? remembered.signIn
+      : {
+          authTime: new Date(Math.floor(Date.now() / 1000) * 1000),
+          amr: body.amr ?? [],
+          ...(body.acr ? { acr: body.acr } : {}),
+        };
+    const rememberFor = body.remember && !remembered ? (body.remember_for ?? 0) : undefined;
+    if (!(await consentRequests.acceptLogin(stored.id, body.subject, signIn, rememberFor)))
       throw AdminError.conflict("The login request was already handled");
     return c.json(redirectTo(stored, "login"));
   });
@@ -142,7 +154,9 @@ export function flowRoutes(api: Hono, services: Services) {
     return c.json({
       ...(await common(stored)),
       subject: stored.subject ?? "",
+      skip: await consentSkipped(stored, services),
       login_challenge: stored.id,
+      ...(stored.loginSessionId ? { login_session_id: stored.loginSessionId } : {}),
       amr: stored.signIn?.amr ?? [],
       ...(stored.signIn?.acr ? { acr: stored.signIn.acr } : {}),
       context: {},
@@ -166,6 +180,14 @@ export function flowRoutes(api: Hono, services: Services) {
       ...(stored.signIn ? { signIn: stored.signIn } : {}),
     });
     if (!accepted) throw AdminError.conflict("The consent request was already handled");
+    if (body.remember && stored.subject) {
+      await hydra2Sessions.rememberConsent(
+        stored.subject,
+        stored.clientId,
+        grantScopes,
+        body.remember_for ?? 0,
+      );
+    }
     return c.json(redirectTo(stored, "consent"));
   });
 

@@ -11,7 +11,7 @@ const MAX_PAGE_SIZE = 500;
  * one session per client that still holds a live token or code for the
  * subject, with every scope granted to it.
  */
-export function consentSessionRoutes(api: Hono, { subjectGrants, clients }: Services) {
+export function consentSessionRoutes(api: Hono, { subjectGrants, clients, hydra2Sessions }: Services) {
   // listOAuth2ConsentSessions
   api.get("/admin/oauth2/auth/sessions/consent", async (c) => {
     const subject = c.req.query("subject");
@@ -76,6 +76,18 @@ export function consentSessionRoutes(api: Hono, { subjectGrants, clients }: Serv
     if (client && all === "true") throw AdminError.invalidRequest("Send client or all=true, not both");
     if (!client && all !== "true") throw AdminError.invalidRequest("Send client or all=true");
     await subjectGrants.revoke(subject, client || undefined);
+    await hydra2Sessions.forgetConsents(subject, client || undefined);
+    return c.body(null, 204);
+  });
+
+  // revokeOAuth2LoginSessions: the remembered logins of a subject, or the one a session id names;
+  // the next authorization request in those browsers shows the login step again.
+  api.delete("/admin/oauth2/auth/sessions/login", async (c) => {
+    const subject = c.req.query("subject");
+    const sid = c.req.query("sid");
+    if (subject && sid) throw AdminError.invalidRequest("Send subject or sid, not both");
+    if (!subject && !sid) throw AdminError.invalidRequest("Send subject or sid");
+    await hydra2Sessions.endLogins(subject ? { subject } : { id: sid as string });
     return c.body(null, 204);
   });
 }

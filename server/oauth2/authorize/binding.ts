@@ -35,3 +35,28 @@ export function clearedBindingCookie(id: string, secure: boolean): string {
 export function readBindingCookie(c: Context, id: string): string | undefined {
   return getCookie(c, `${PREFIX}${id}`) || undefined;
 }
+
+/**
+ * How many binding cookies a browser keeps at most. Each flow sets one; a
+ * page that forces many navigations to /oauth2/auth could otherwise push the
+ * browser's Cookie header past the server's header limit (431 for that
+ * person until they expire).
+ */
+export const MAX_BINDING_COOKIES = 5;
+
+/**
+ * Clearing cookies for the oldest bindings the browser sent, so that with
+ * the one about to be set it keeps at most MAX_BINDING_COOKIES. Browsers
+ * send cookies of one path oldest first (RFC 6265 §5.4), so those go first;
+ * their flows, if anyone still needed them, just start over.
+ */
+export function evictedBindingCookies(c: Context, secure: boolean): string[] {
+  const ids = (c.req.header("cookie") ?? "")
+    .split(";")
+    .map((part) => part.trim())
+    .filter((part) => part.startsWith(PREFIX))
+    .map((part) => part.slice(PREFIX.length, part.indexOf("=") < 0 ? undefined : part.indexOf("=")))
+    .filter(isConsentId);
+  const excess = ids.length - (MAX_BINDING_COOKIES - 1);
+  return excess > 0 ? ids.slice(0, excess).map((id) => clearedBindingCookie(id, secure)) : [];
+}

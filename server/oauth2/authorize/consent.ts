@@ -21,7 +21,11 @@ import { redirect } from "./respond.ts";
  * The way out: store the consent request and send the browser to the
  * consent app, bound to it by a cookie only this browser holds.
  */
-export async function startConsent(request: AuthorizationRequest, services: Services): Promise<Response> {
+export async function startConsent(
+  request: AuthorizationRequest,
+  services: Services,
+  evicted: string[] = [],
+): Promise<Response> {
   const { consentRequests, config } = services;
   const { request: consent, binding } = await consentRequests.create({
     clientId: request.client.id,
@@ -33,6 +37,7 @@ export async function startConsent(request: AuthorizationRequest, services: Serv
   location.searchParams.set("consent", consent.id);
   const secure = config.issuer.startsWith("https:");
   return redirect(location.toString(), [
+    ...evicted,
     bindingCookie(consent.id, binding, consentRequests.lifespanSeconds, secure),
   ]);
 }

@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import { describeError } from "@/common/log.ts";
+import { callerAddress } from "@/server/http/caller.ts";
 import { continueHydra2Flow } from "@/server/hydra2/flow/public.ts";
-import { OAuthError, ServerError } from "@/server/oauth2/errors.ts";
+import { InvalidRequest, OAuthError, ServerError, TooManyAttempts } from "@/server/oauth2/errors.ts";
 import {
   defaultResponseMode,
   isResponseMode,
@@ -10,13 +11,35 @@ import {
   type ResponseMode,
 } from "@/server/oauth2/response-types.ts";
 import type { Services } from "@/server/services.ts";
-import { clearedBindingCookie, isConsentId } from "./binding.ts";
+import { clearedBindingCookie, evictedBindingCookies, isConsentId } from "./binding.ts";
 import { AUTHORIZATION_CHECKS } from "./checks/index.ts";
 import { acceptedConsent, startConsent } from "./consent.ts";
 import { type AuthorizationContext, verifiedRequest } from "./context.ts";
 import { issueAuthorizationResponse } from "./issue.ts";
 import { AuthorizationParameters } from "./parameters.ts";
 import { errorPage, errorParameters, respondToClient } from "./respond.ts";
+
+/** What one authorization request may carry: it is stored until the consent request expires. */
+const MAX_PARAMETERS_BYTES = 4096;
+const MAX_STATE_OR_NONCE = 512;
+
+/**
+ * Refuses oversized requests before anything is stored: every unauthenticated
+ * request with a known client stores a consent request holding its parameters.
+ */
+function checkSize(params: AuthorizationParameters): void {
+  let size = 0;
+  for (const [name, value] of params.original())
+    size += Buffer.byteLength(name) + Buffer.byteLength(value) + 2;
+  if (size > MAX_PARAMETERS_BYTES) {
+    throw new InvalidRequest(`The authorization request's parameters exceed ${MAX_PARAMETERS_BYTES} bytes`);
+  }
+  for (const name of ["state", "nonce"]) {
+    if ((params.get(name)?.length ?? 0) > MAX_STATE_OR_NONCE) {
+      throw new InvalidRequest(`${name} may be at most ${MAX_STATE_OR_NONCE} characters`);
+    }
+  }
+}
 
 /** Where an error goes back: the checked response mode, else the best reading of the request. */
 function errorResponseMode(context: AuthorizationContext): ResponseMode {
@@ -37,9 +60,25 @@ function errorResponseMode(context: AuthorizationContext): ResponseMode {
  */
 export async function authorize(c: Context, services: Services): Promise<Response> {
   const { config, log } = services;
+  const address = callerAddress(c, services) ?? "";
+  const allowed = services.authRateLimiter?.take(address);
+  if (allowed && !allowed.ok) {
+    const page = errorPage(
+      new TooManyAttempts(
+        allowed.retryAfterSeconds,
+        `Too many authorization requests from your address; try again in ${allowed.retryAfterSeconds} s`,
+        "temporarily_unavailable",
+      ),
+    );
+    return new Response(page.body, {
+      status: 429,
+      headers: { ...Object.fromEntries(page.headers), "retry-after": String(allowed.retryAfterSeconds) },
+    });
+  }
   let params: AuthorizationParameters;
   try {
     params = await AuthorizationParameters.fromRequest(c.req.raw);
+    checkSize(params);
   } catch (caught) {
     if (caught instanceof OAuthError) return errorPage(caught);
     throw caught;
@@ -59,7 +98,13 @@ export async function authorize(c: Context, services: Services): Promise<Respons
     const request = verifiedRequest(context);
     // Hydra 2.x mode: a login and a consent step, each answered through the admin API.
     if (config.hydra2Flow) return await continueHydra2Flow(c, request, params, services, config.hydra2Flow);
-    if (consentId === undefined) return await startConsent(request, services);
+    if (consentId === undefined) {
+      return await startConsent(
+        request,
+        services,
+        evictedBindingCookies(c, config.issuer.startsWith("https:")),
+      );
+    }
     const verifier = params.get("consent_verifier");
     const consent = await acceptedConsent(c, request, consentId, verifier, services);
     const response = await issueAuthorizationResponse(request, consent, services);

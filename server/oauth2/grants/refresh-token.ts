@@ -10,18 +10,24 @@ const REUSED = "The refresh token was already used; every token of its grant is 
 /**
  * RFC 6749 §6. The token must be this client's, unrevoked and unused; it is
  * rotated, and the new one keeps its scope. A used token presented again
- * means it leaked, so the whole grant is revoked (Security BCP §4.14.2).
+ * means it leaked, so the whole grant is revoked (Security BCP §4.14.2) —
+ * except within REFRESH_TOKEN_ROTATION_GRACE_PERIOD of its first use, when
+ * it is most likely the same app refreshing twice at once (two tabs): then
+ * it gets a sibling of the new token and nothing is revoked.
  * `scope` may narrow the new access token, never widen it.
  */
 export const refreshToken: GrantHandler = async ({ client, form, services }) => {
   const { refreshTokens, db } = services;
+  const graceMs = services.config.refreshTokenRotationGracePeriodMs;
+  const withinGrace = (usedAt: Date | null) =>
+    graceMs > 0 && usedAt !== null && Date.now() - usedAt.getTime() <= graceMs;
   const value = form.get("refresh_token");
   if (!value) throw new InvalidRequest("refresh_token is required");
   const token = await refreshTokens.find(value);
   if (!token || token.clientId !== client.id || token.revokedAt) {
     throw new InvalidGrant("The refresh token is invalid");
   }
-  if (token.usedAt) {
+  if (token.usedAt && !withinGrace(token.usedAt)) {
     await db.$transaction((tx) => revokeGrant(tx, token.grantId));
     throw new InvalidGrant(REUSED);
   }
@@ -43,7 +49,10 @@ export const refreshToken: GrantHandler = async ({ client, form, services }) => 
     nonce: null,
     use: async (tx) => {
       // Checked again after the token row is taken, for a deletion that raced this refresh.
-      if (await refreshTokens.consume(token.hash, tx)) {
+      if (
+        (await refreshTokens.consume(token.hash, tx)) ||
+        withinGrace(await refreshTokens.usedAtIfUnrevoked(token.hash, tx))
+      ) {
         await refuseDeletedSubject(services.subjectGrants, token.subject, tx);
         return true;
       }
