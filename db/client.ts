@@ -6,7 +6,9 @@ import type BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import { PrismaClient as PostgresClient } from "@/generated/prisma/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "@/generated/prisma/sqlite/client.ts";
-import { PostgresRawQueries, type RawQueries, SqliteRawQueries } from "./raw.ts";
+import type { RawQueries } from "./raw.ts";
+import { PostgresRawQueries } from "./raw-postgres.ts";
+import { SqliteRawQueries } from "./raw-sqlite.ts";
 
 /**
  * One Prisma client type for both backends. The two generated clients differ
