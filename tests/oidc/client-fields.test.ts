@@ -115,7 +115,7 @@ for (const backend of BACKENDS) {
         token: root,
         json: {
           id: "manager",
-          client_secret: "manager-secret",
+          client_secret: "manager-secret-0123456789",
           grant_types: ["client_credentials"],
           scope: "hydra.clients",
         },
@@ -131,7 +131,7 @@ for (const backend of BACKENDS) {
         },
       });
       assert.equal(policy.status, 201);
-      const token = await portico.tokenFor("manager", "manager-secret", "hydra.clients");
+      const token = await portico.tokenFor("manager", "manager-secret-0123456789", "hydra.clients");
       const trusted = await portico.call("/clients", {
         token,
         json: { id: "wants-trust", skip_consent: true },
