@@ -2,8 +2,8 @@ import { defineConfig } from "@playwright/test";
 
 /**
  * Browser tests of the login & consent app against a production build
- * (`npm run build` first), on Debian's Chromium (ENVIRONMENT.md, "Browser
- * tests"). The global setup starts one real Portico server with the demo
+ * (`npm run build` first), on Debian's Chromium (`/usr/bin/chromium`,
+ * or CHROMIUM_PATH). The global setup starts one real Portico server with the demo
  * relying party on a fresh SQLite database; each test makes its own user.
  */
 export default defineConfig({

@@ -21,6 +21,21 @@ export async function proxy(request: NextRequest) {
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("base64");
   const headers = securityHeaders(nonce, secureCookies);
 
+  // A form post from another site (or from an opaque origin that is not this page's own) is
+  // refused here with a plain 403; Next.js's own check would answer it with a 500.
+  if (request.method === "POST" && !request.nextUrl.pathname.startsWith("/api/auth/")) {
+    const origin = request.headers.get("origin");
+    const site = request.headers.get("sec-fetch-site");
+    const ownPage = origin === "null" && site === "same-origin";
+    const crossSite = site !== null && site !== "same-origin";
+    if ((origin !== null && origin !== new URL(issuer).origin && !ownPage) || crossSite) {
+      return new NextResponse("This form must be sent from this site.\n", {
+        status: 403,
+        headers: { ...headers, "content-type": "text/plain; charset=utf-8" },
+      });
+    }
+  }
+
   const cookieName = sessionCookieName(secureCookies);
   let newSession: { seal: string; options: ReturnType<typeof sessionCookieOptions> } | undefined;
   if (!(await unsealSession(request.cookies.get(cookieName)?.value, cookieSecret))) {

@@ -15,8 +15,3 @@ export const DEMO_SCOPES = ["openid", "offline", "profile", "email"] as const;
 export function demoClientSecret(systemSecret: string): string {
   return createHmac("sha256", systemSecret).update("portico demo client secret").digest("base64url");
 }
-
-/** Whether this process runs with the demo relying party (quickstart and tests, never `npm start`). */
-export function demoEnabled(env: Record<string, string | undefined> = process.env): boolean {
-  return env.PORTICO_DEMO === "1";
-}

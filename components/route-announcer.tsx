@@ -5,7 +5,7 @@ import { useLayoutEffect } from "react";
 /**
  * Next.js announces client-side page changes through a live region it
  * creates with role="alert". On these pages an alert means one thing, a
- * form's error (CONTRACT.md: "one message in an element with role=alert"),
+ * form's error (one message, in an element with role=alert),
  * so Next.js is handed the announcer it looks for first (an element named
  * `next-route-announcer` with an open shadow root) as an equally assertive
  * live region with role="status". Layout effects run before Next.js's own.

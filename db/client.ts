@@ -6,7 +6,9 @@ import type BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import { PrismaClient as PostgresClient } from "@/generated/prisma/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "@/generated/prisma/sqlite/client.ts";
-import { PostgresRawQueries, type RawQueries, SqliteRawQueries } from "./raw.ts";
+import type { RawQueries } from "./raw.ts";
+import { PostgresRawQueries } from "./raw-postgres.ts";
+import { SqliteRawQueries } from "./raw-sqlite.ts";
 
 /**
  * One Prisma client type for both backends. The two generated clients differ
@@ -42,11 +44,13 @@ const raw = new WeakMap<object, RawQueries>();
 
 /**
  * The prepared-statement layer for the hottest queries (db/raw.ts), on the
- * same connection (SQLite) or pool (PostgreSQL) as this Prisma client;
- * undefined for a client createDatabase did not make.
+ * same connection (SQLite) or pool (PostgreSQL) as this Prisma client. It
+ * is part of every database createDatabase makes, and only those.
  */
-export function rawQueries(db: object): RawQueries | undefined {
-  return raw.get(db);
+export function rawQueries(db: object): RawQueries {
+  const queries = raw.get(db);
+  if (!queries) throw new Error("rawQueries needs a database made by createDatabase");
+  return queries;
 }
 
 /**
@@ -64,7 +68,12 @@ export function prepareSqliteFile(file: string): void {
 
 type SqliteFactory = InstanceType<typeof PrismaBetterSqlite3>;
 
-export function createDatabase(databaseUrl: string): Database {
+export interface DatabaseOptions {
+  /** SQLite's `synchronous` pragma (SQLITE_SYNCHRONOUS); PostgreSQL ignores it. */
+  synchronous?: "NORMAL" | "FULL";
+}
+
+export function createDatabase(databaseUrl: string, options: DatabaseOptions = {}): Database {
   if (providerOf(databaseUrl) === "sqlite") {
     const file = sqlitePath(databaseUrl);
     prepareSqliteFile(file);
@@ -82,7 +91,7 @@ export function createDatabase(databaseUrl: string): Database {
         // every commit: a crash of the process loses nothing, a power loss may lose the last
         // commits, and a commit no longer blocks the event loop on an fsync (≈ 0.8 ms here).
         // SQLITE_SYNCHRONOUS=FULL restores a sync per commit.
-        connection.pragma(`synchronous = ${process.env.SQLITE_SYNCHRONOUS === "FULL" ? "FULL" : "NORMAL"}`);
+        connection.pragma(`synchronous = ${options.synchronous === "FULL" ? "FULL" : "NORMAL"}`);
         return connected;
       },
       connectToShadowDb: () => inner.connectToShadowDb(),

@@ -27,3 +27,21 @@ test.describe("hardening", () => {
     }
   });
 });
+
+test.describe("form posts from elsewhere (finding 11)", () => {
+  test("a cross-site or opaque-origin server-action post gets 403, not a 500", async ({ page }) => {
+    for (const headers of <Array<Record<string, string>>>[
+      { origin: "https://evil.example", "next-action": "0123456789abcdef" },
+      { origin: "null", "sec-fetch-site": "cross-site", "next-action": "0123456789abcdef" },
+      { origin: "null", "next-action": "0123456789abcdef" },
+      { "sec-fetch-site": "cross-site", "next-action": "0123456789abcdef" },
+    ]) {
+      const response = await page.request.post("/login", {
+        headers: { ...headers, "content-type": "text/plain;charset=UTF-8" },
+        data: "[]",
+        maxRedirects: 0,
+      });
+      expect(response.status(), JSON.stringify(headers)).toBe(403);
+    }
+  });
+});

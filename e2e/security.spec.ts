@@ -76,7 +76,7 @@ test.describe("security of the login and consent pages", () => {
     await page.getByLabel("Password").fill(user.password);
     const answer = page.waitForResponse((response) => response.request().method() === "POST");
     await page.getByRole("button", { name: "Sign in" }).click();
-    expect((await answer).status(), "Next.js refuses a server action from another origin").toBe(500);
+    expect((await answer).status(), "a form post from another site is refused with 403").toBe(403);
 
     await page.goto("/account");
     await loginPage.expectShown();
@@ -90,5 +90,22 @@ test.describe("security of the login and consent pages", () => {
   }) => {
     // The cspGuard fixture fails the test on any violation the browser reports.
     await signInThroughDemo({ demo, loginPage, consentPage }, user);
+  });
+
+  test.describe("the CSP guard itself", () => {
+    // Expected to fail: the guard must fail a test whose page breaks its policy. Should the guard
+    // miss the violation, this test passes unexpectedly, and Playwright reports that as a failure.
+    test.fail();
+
+    test("fails a test whose page connects where its policy forbids", async ({ page, loginPage }) => {
+      await page.goto("/login");
+      await loginPage.expectShown();
+      const reported = page.waitForEvent("console", {
+        predicate: (message) => /Content.Security.Policy/i.test(message.text()),
+      });
+      // connect-src is 'self': the browser refuses this request and reports the violation.
+      await page.evaluate(() => fetch("http://127.0.0.1:9/forbidden").catch(() => undefined));
+      await reported;
+    });
   });
 });

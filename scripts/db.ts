@@ -17,12 +17,13 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { parseEnvironment } from "@/common/config.ts";
 import { postgresSettings, providerOf, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
-import { createMigration, diffDatabaseAgainstSchema, migrationTimestamp } from "@/db/schema-engine.ts";
+import { createMigration, diffDatabaseAgainstSchema, migrationTimestamp } from "@/scripts/schema-engine.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const databaseUrl = process.env.DATABASE_URL || "file:./data/portico.db";
+const databaseUrl = parseEnvironment().DATABASE_URL;
 const migrationsPostgresUrl =
   process.env.MIGRATIONS_POSTGRES_URL || "postgresql://app:app@127.0.0.1:5432/app_migrations";
 

@@ -11,9 +11,9 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ConfigError, issuerOf, parseEnvironment, type Settings } from "@/common/config.ts";
 import { createDatabase, prepareSqliteFile, providerOf, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
-import { ConfigError, databaseUrlFrom } from "@/lib/config/env.ts";
 import { UserStore } from "@/lib/users/store.ts";
 
 const DATA = join(process.cwd(), "data");
@@ -30,8 +30,8 @@ function writePrivate(file: string, content: string): void {
   chmodSync(file, 0o600);
 }
 
-function systemSecret(): string {
-  if (process.env.SYSTEM_SECRET) return process.env.SYSTEM_SECRET;
+function systemSecret(settings: Settings): string {
+  if (settings.SYSTEM_SECRET) return settings.SYSTEM_SECRET;
   if (existsSync(SECRET_FILE)) return readFileSync(SECRET_FILE, "utf8").trim();
   const secret = randomBytes(32).toString("base64url");
   writePrivate(SECRET_FILE, `${secret}\n`);
@@ -101,10 +101,10 @@ async function waitForHealth(url: string, child: ReturnType<typeof spawn>): Prom
 }
 
 async function main(): Promise<void> {
-  const secret = systemSecret();
-  const databaseUrl = databaseUrlFrom();
-  const port = process.env.PORT || "3000";
-  const issuer = (process.env.ISSUER || `http://localhost:${port}`).replace(/\/$/, "");
+  const settings = parseEnvironment();
+  const secret = systemSecret(settings);
+  const databaseUrl = settings.DATABASE_URL;
+  const issuer = issuerOf(settings);
 
   buildIfNeeded();
   if (providerOf(databaseUrl) === "sqlite") prepareSqliteFile(sqlitePath(databaseUrl));

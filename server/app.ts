@@ -27,7 +27,7 @@ function isPublicPath(path: string): boolean {
   return path.startsWith("/.well-known/") || path === "/health";
 }
 
-/** The Hydra API: one routes module per domain, paths as HydraApi.md writes them. */
+/** The Hydra API: one routes module per domain, paths exactly as Hydra's API writes them. */
 export function createApi(services: Services): Hono {
   const api = new Hono({ strict: true });
 

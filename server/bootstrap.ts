@@ -1,12 +1,5 @@
 import { verify } from "@node-rs/bcrypt";
-import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "@/common/consent-client.ts";
-import {
-  DEMO_CALLBACK_PATH,
-  DEMO_CLIENT_ID,
-  DEMO_SCOPES,
-  demoClientSecret,
-  demoEnabled,
-} from "@/common/demo-client.ts";
+import { DEMO_CALLBACK_PATH, DEMO_CLIENT_ID, DEMO_SCOPES, demoClientSecret } from "@/common/demo-client.ts";
 import type { Config } from "./config/config.ts";
 import { ID_TOKEN_KEY_SET } from "./keys/store.ts";
 import type { Services } from "./services.ts";
@@ -14,18 +7,9 @@ import { randomToken } from "./tokens/secrets.ts";
 
 const ROOT_SCOPE = "hydra.* openid offline";
 
-/** Where the consent app's client comes from: HYDRA_CLIENT_ID/SECRET, or the embedded default. */
-export function consentClientCredentials(config: Config, env = process.env) {
-  return {
-    id: env.HYDRA_CLIENT_ID || EMBEDDED_CONSENT_CLIENT_ID,
-    secret: env.HYDRA_CLIENT_SECRET || embeddedConsentClientSecret(config.systemSecret),
-  };
-}
-
 /** Whether this server is the one the consent app talks to (HYDRA_URL unset or equal to ISSUER). */
-export function servesOwnConsentApp(config: Config, env = process.env): boolean {
-  const hydraUrl = env.HYDRA_URL?.replace(/\/$/, "");
-  return !hydraUrl || hydraUrl === config.issuer;
+function servesOwnConsentApp(config: Config): boolean {
+  return config.hydraUrl === config.issuer;
 }
 
 /**
@@ -71,12 +55,12 @@ async function ensureClient(
 }
 
 /**
- * First start on an empty database, and every later start (CONTRACT.md,
+ * First start on an empty database, and every later start (the README's
  * "Bootstrap"): the root client and its policy, the ID-token key pair, the
  * public-JWKs policy, and the consent app's client with its policies.
  * Idempotent; prints the root secret only when it generated it.
  */
-export async function bootstrap(services: Services, env = process.env): Promise<void> {
+export async function bootstrap(services: Services): Promise<void> {
   const { config, clients, policies, keys, log } = services;
 
   const forced = config.forceRootClient;
@@ -121,8 +105,8 @@ export async function bootstrap(services: Services, env = process.env): Promise<
     conditions: {},
   });
 
-  if (servesOwnConsentApp(config, env)) {
-    const consent = consentClientCredentials(config, env);
+  if (servesOwnConsentApp(config)) {
+    const consent = config.consentClient;
     await ensureClient(services, consent, {
       client_name: "Portico login & consent app",
       scope: "hydra.consent hydra.clients",
@@ -166,7 +150,7 @@ export async function bootstrap(services: Services, env = process.env): Promise<
       conditions: {},
     });
   }
-  if (demoEnabled(env)) await ensureDemoClient(services);
+  if (config.demo) await ensureDemoClient(services);
   log.debug("bootstrap complete");
 }
 

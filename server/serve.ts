@@ -50,7 +50,7 @@ function hostForUrl(host: string): string {
  */
 export async function serve(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
-  const db = createDatabase(config.databaseUrl);
+  const db = createDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous });
   const services = createServices(config, db, log);
   const api = getRequestListener(createApi(services).fetch);
   const pages = await loadPages(config);

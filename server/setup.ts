@@ -15,7 +15,7 @@ export async function setup(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
   const applied = await migrate(config.databaseUrl);
   if (applied.length > 0) log.info("applied migrations", { migrations: applied });
-  const db = createDatabase(config.databaseUrl);
+  const db = createDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous });
   try {
     await bootstrap(createServices(config, db, log));
   } finally {

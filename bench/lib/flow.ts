@@ -1,7 +1,7 @@
 /**
  * The authorization-code flow as a browser and a consent app drive it, over
- * plain fetch with `redirect: "manual"` and a cookie jar — written against
- * CONTRACT.md, "The authorization flow". Each step names the base URL of the
+ * plain fetch with `redirect: "manual"` and a cookie jar — the flow of
+ * ARCHITECTURE.md, "The authorization-code flow". Each step names the base URL of the
  * instance it goes to, so a test can alternate steps between two instances
  * behind one public ISSUER (as a load balancer would), and the benchmark can
  * run it against one.

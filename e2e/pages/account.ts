@@ -24,7 +24,10 @@ export class AccountPage {
   }
 
   async revoke(name: string): Promise<void> {
+    await expect(this.app(name)).toHaveCount(1);
     await this.page.getByRole("button", { name: `Revoke ${name}` }).click();
+    // Back on /account, whose list no longer has the app: not merely some page without the list.
+    await expect(this.page.getByRole("heading", { name: "Your account" })).toBeVisible();
     await expect(this.app(name)).toHaveCount(0);
   }
 }

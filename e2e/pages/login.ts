@@ -1,6 +1,6 @@
 import { expect, type Locator, type Page } from "@playwright/test";
 
-/** /login: the names of its fields and buttons are the contract (CONTRACT.md). */
+/** /login: the names of its fields and buttons are a contract (the README lists them); tests find them by name. */
 export class LoginPage {
   readonly email: Locator;
   readonly password: Locator;

@@ -6,6 +6,8 @@ const holder = globalThis as typeof globalThis & { porticoConsentDb?: Database }
 
 /** One Prisma client per process, shared by every request. */
 export function db(): Database {
-  holder.porticoConsentDb ??= createDatabase(appConfig().databaseUrl);
+  holder.porticoConsentDb ??= createDatabase(appConfig().databaseUrl, {
+    synchronous: appConfig().sqliteSynchronous,
+  });
   return holder.porticoConsentDb;
 }

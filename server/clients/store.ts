@@ -63,7 +63,7 @@ export interface ClientPage {
   next: string | undefined;
 }
 
-/** The rules a client must follow beyond its field types (CONTRACT.md, "Models"). */
+/** The rules a client must follow beyond its field types: a public client has no secret and no client_credentials. */
 function checkRules(input: OAuth2ClientInput): void {
   if (input.public && input.grant_types.includes("client_credentials")) {
     throw ApiError.badRequest("A public client cannot use the client_credentials grant");
@@ -159,17 +159,11 @@ export class ClientStore {
 
   /** The client revision as it is in the database now. */
   async revision(): Promise<number> {
-    if (this.raw) return this.raw.clientRevision();
-    const row = await this.db.clientRevision.findUnique({ where: { id: REVISION_ROW } });
-    return row?.revision ?? 0;
+    return this.raw.clientRevision();
   }
 
   /** Reads the client and the client revision in one statement, and keeps them. */
   private async fetch(id: string): Promise<KeptClient> {
-    if (!this.raw) {
-      const row = await this.db.oAuth2Client.findUnique({ where: { id } });
-      return { client: row ? fromRow(row) : null, revision: Number.NaN };
-    }
     const { client: row, clientRevision } = await this.raw.clientWithRevision(id);
     const read = { client: row ? fromRow(row) : null, revision: clientRevision };
     const kept = this.cache.get(id);

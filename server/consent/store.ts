@@ -110,7 +110,7 @@ function fromRow(row: Row): ConsentRequest {
 }
 
 /**
- * Consent requests (CONTRACT.md, "The authorization flow"). `/oauth2/auth`
+ * Consent requests (see ARCHITECTURE.md, "The authorization-code flow"). `/oauth2/auth`
  * creates one and binds it to the browser; the consent app reads and
  * decides it; `/oauth2/auth` then uses it once, from that browser, with the
  * verifier that only `redirectUrl` carries. Lifetime: CHALLENGE_TOKEN_LIFESPAN.

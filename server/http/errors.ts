@@ -2,7 +2,8 @@ import { STATUS_CODES } from "node:http";
 
 /**
  * An error of the admin API. Written as `{"error": {code, status, message}}`
- * (CONTRACT.md, "Errors") by `apiErrorResponse`, the only writer.
+ * (Hydra's error envelope; `status` is the HTTP reason phrase) by
+ * `apiErrorResponse`, the only writer.
  */
 export class ApiError extends Error {
   constructor(

@@ -17,7 +17,7 @@ export interface Warden {
   isAllowed(request: AccessRequest, snapshot?: Snapshot): Promise<boolean>;
 }
 
-/** What an admin operation requires, exactly as HydraApi.md states it. */
+/** What an admin operation requires: the scope, resource and action Hydra's API documents for it. */
 export interface Requirement {
   scope: string;
   resource: string;
@@ -39,8 +39,9 @@ export function bearerToken(c: Context): string | undefined {
 }
 
 /**
- * Guards an admin call (CONTRACT.md, "Access control on the admin API"):
- * no or invalid token → 401; a token without the scope, or a subject the
+ * Guards an admin call: the bearer token must be an active access token
+ * carrying the operation's scope, and the warden must allow its subject the
+ * operation's resource and action. No or invalid token → 401; a token without the scope, or a subject the
  * warden does not allow → 403.
  */
 export function createGuard(warden: Warden): Guard {

@@ -17,8 +17,8 @@ import type { AccessTokenRecord } from "@/server/tokens/access-tokens.ts";
 
 /** Where a snapshot reads from (the stores; see createServices). */
 export interface SnapshotReads {
-  /** The token when active, with the revisions read in the same statement (undefined: read them alone). */
-  tokenWithRevisions(token: string): Promise<{ token: AccessTokenRecord | null; revisions?: Revisions }>;
+  /** The token when active, with the revisions read in the same statement. */
+  tokenWithRevisions(token: string): Promise<{ token: AccessTokenRecord | null; revisions: Revisions }>;
   clientRevision(): Promise<number>;
   policyRevision(): Promise<number>;
 }
@@ -73,7 +73,7 @@ export class Snapshot {
   private fromTokenRead(name: keyof Revisions): Promise<number> | undefined {
     const read = this.tokenRead?.read;
     if (!read) return undefined;
-    return read.then((result) => result.revisions?.[name] ?? this.reads[name]());
+    return read.then((result) => result.revisions[name]);
   }
 
   /** For ClientStore: whether a kept client may be handed out without reading the client revision. */

@@ -23,8 +23,8 @@ const keyId = (kid: string) => resourceId("kid", kid);
 export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
   const serialised = new WeakMap<object, string>();
   /**
-   * Reads that fall back to the anonymous subject (CONTRACT.md, "Public keys
-   * with any token"). When neither the token nor the anonymous subject may
+   * Reads that fall back to the anonymous subject: a public key a policy lets
+   * anyone read is served with any token or none, as Hydra did. When neither the token nor the anonymous subject may
    * read, the plain guard answers 401 or 403 as for any admin call.
    */
   const allowRead = async (c: Context, requirement: Requirement) => {

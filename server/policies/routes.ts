@@ -33,7 +33,7 @@ export function policyRoutes(api: Hono, { policies, guard }: Services) {
     return c.json(policy);
   });
 
-  // scope hydra.policies · rn:hydra:policies · update (HydraApi.md; Hydra's code used rn:hydra:policies:<id>)
+  // scope hydra.policies · rn:hydra:policies · update (as Hydra's API documents it; Hydra's code used rn:hydra:policies:<id>)
   api.put("/policies/:id", async (c) => {
     const id = resourceId("policy id", c.req.param("id"));
     await guard(c, { scope: SCOPE, resource: "rn:hydra:policies", action: "update" });

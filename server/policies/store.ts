@@ -165,9 +165,7 @@ export class PolicyStore implements PolicySource {
 
   /** The policy revision as it is in the database now. */
   async revision(): Promise<number> {
-    if (this.raw) return this.raw.policyRevision(REVISION_ROW);
-    const row = await this.db.policyRevision.findUnique({ where: { id: REVISION_ROW } });
-    return row?.revision ?? 0;
+    return this.raw.policyRevision(REVISION_ROW);
   }
 
   private async load(revision: number): Promise<LoadedPolicies> {

@@ -57,7 +57,7 @@ export class AccessTokens {
 
   /** Whether `issue` can make the insert conditional on a client revision in the same statement. */
   get confirmsClientRevision(): boolean {
-    return this.raw?.insertAccessTokenAtClientRevision !== undefined;
+    return this.raw.insertAccessTokenAtClientRevision !== undefined;
   }
 
   /**
@@ -87,14 +87,14 @@ export class AccessTokens {
     };
     // Inside a transaction the row goes through its client; otherwise through a prepared statement.
     const clientRevision = snapshot?.confirmRevision;
-    if (clientRevision !== undefined && db === this.db && this.raw?.insertAccessTokenAtClientRevision) {
+    if (clientRevision !== undefined && db === this.db && this.raw.insertAccessTokenAtClientRevision) {
       const written = await this.raw.insertAccessTokenAtClientRevision(
         { ...data, revokedAt: null },
         clientRevision,
       );
       if (!written) throw new StaleSnapshot();
       snapshot?.confirmed();
-    } else if (this.raw && db === this.db) await this.raw.insertAccessToken({ ...data, revokedAt: null });
+    } else if (db === this.db) await this.raw.insertAccessToken({ ...data, revokedAt: null });
     else await db.accessToken.create({ data });
     return { token, record: { ...input, extra, issuedAt, expiresAt } };
   }
@@ -103,21 +103,16 @@ export class AccessTokens {
   async findActive(token: string): Promise<AccessTokenRecord | null> {
     if (!token || token.length > 512) return null;
     const hash = this.hash(token);
-    const row = this.raw
-      ? await this.raw.accessTokenByHash(hash)
-      : await this.db.accessToken.findUnique({ where: { hash } });
-    return active(row);
+    return active(await this.raw.accessTokenByHash(hash));
   }
 
   /**
    * As findActive, with the policy and client revisions read in the same
    * statement (one round trip): a request's snapshot (server/http/snapshot.ts).
-   * Without the raw layer the revisions are undefined: the snapshot then reads them alone.
    */
   async findActiveWithRevisions(
     token: string,
-  ): Promise<{ token: AccessTokenRecord | null; revisions: Revisions | undefined }> {
-    if (!this.raw) return { token: await this.findActive(token), revisions: undefined };
+  ): Promise<{ token: AccessTokenRecord | null; revisions: Revisions }> {
     const valid = Boolean(token) && token.length <= 512;
     const { token: row, ...revisions } = await this.raw.accessTokenWithRevisions(
       valid ? this.hash(token) : NO_TOKEN,

@@ -86,6 +86,8 @@ for (const backend of BACKENDS) {
       assert.equal(rows.length, 1);
       assert.ok(!link.includes(rows[0]!.secretHash));
       assert.match(rows[0]!.secretHash, /^[0-9a-f]{64}$/);
+      const lifetime = rows[0]!.expiresAt.getTime() - rows[0]!.createdAt.getTime();
+      assert.ok(Math.abs(lifetime - 24 * 3600_000) < 5000, `lifetime ${lifetime}`);
 
       const inspected = await accounts.inspectEmailLink(tokenOf(link));
       assert.equal(inspected.ok && inspected.email, email);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
+import { BACKENDS, introspect, type Portico, startPortico } from "@/tests/support/server.ts";
 
 const CLIENT_FIELDS = [
   "id",
@@ -87,7 +87,9 @@ for (const backend of BACKENDS) {
         token,
         json: { ...rest, grant_types: ["client_credentials"] },
       });
-      assert.ok(await portico.tokenFor("shop", secret as string, "openid"));
+      const shopToken = await portico.tokenFor("shop", secret as string, "openid");
+      const seen = await introspect(portico, shopToken);
+      assert.deepEqual([seen.active, seen.client_id, seen.scope], [true, "shop", "openid"]);
 
       const deleted = await portico.call("/clients/shop", { method: "DELETE", token });
       assert.equal(deleted.status, 204);

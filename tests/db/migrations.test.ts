@@ -13,7 +13,7 @@ import Sqlite from "better-sqlite3";
 import pg from "pg";
 import { type Provider, postgresSettings, sqlitePath } from "@/db/client.ts";
 import { migrate, readMigrations } from "@/db/migrate.ts";
-import { diffDatabaseAgainstSchema } from "@/db/schema-engine.ts";
+import { diffDatabaseAgainstSchema } from "@/scripts/schema-engine.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 

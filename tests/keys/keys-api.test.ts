@@ -394,7 +394,7 @@ for (const backend of BACKENDS) {
         assert.equal((await portico.call("/keys/no-such-set", { token })).status, 403);
       });
 
-      test("the policy resources and actions are the ones HydraApi.md names", async () => {
+      test("the policy resources and actions are the ones Hydra's API documents", async () => {
         const creator = await caller(
           "keys-creator",
           "hydra.keys.create",

@@ -335,7 +335,7 @@ for (const backend of BACKENDS) {
         201,
       );
 
-      // HydraApi.md: update is on rn:hydra:policies, not on the policy's own resource.
+      // Hydra's API documents update on rn:hydra:policies, not on the policy's own resource.
       await grant("rn:hydra:policies:<.*>", "update");
       await errorOf(
         await portico.call("/policies/clerk-new", { method: "PUT", token, json: { effect: "deny" } }),
@@ -349,7 +349,7 @@ for (const backend of BACKENDS) {
         200,
       );
 
-      // HydraApi.md: delete is on rn:hydra:policies:<id>.
+      // Hydra's API documents delete on rn:hydra:policies:<id>.
       await grant("rn:hydra:policies", "delete");
       await errorOf(await portico.call("/policies/clerk-new", { method: "DELETE", token }), 403);
       await remove("clerk-delete");

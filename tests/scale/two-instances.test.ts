@@ -254,13 +254,13 @@ if (!process.env.TEST_POSTGRES_URL) {
       assert.equal(replay.status, 400);
       assert.equal(replay.body.error, "invalid_grant");
       assert.equal((await introspect(a, tokens.access_token)).active, false, "the replay revoked the token");
-      if (tokens.refresh_token) {
-        const refreshed = await form(a, "/oauth2/token", basicAuth(web.id, web.secret), {
-          grant_type: "refresh_token",
-          refresh_token: tokens.refresh_token,
-        });
-        assert.equal(refreshed.status, 400, "the replay revoked the refresh token too");
-      }
+      assert.ok(tokens.refresh_token, "scope offline gives a refresh token");
+      const refreshed = await form(a, "/oauth2/token", basicAuth(web.id, web.secret), {
+        grant_type: "refresh_token",
+        refresh_token: tokens.refresh_token,
+      });
+      assert.equal(refreshed.status, 400, "the replay revoked the refresh token too");
+      assert.equal(refreshed.body.error, "invalid_grant");
     });
 
     test("a consent request made on A cannot be completed on B without A's binding cookie", async () => {

@@ -218,3 +218,21 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
     },
   };
 }
+
+/** What the server's introspection endpoint says of a token, asked by a client (default: the root client). */
+export async function introspect(
+  portico: Portico,
+  token: string,
+  asking: { id: string; secret: string } = portico.root,
+): Promise<{ active: boolean; client_id?: string; sub?: string; scope?: string }> {
+  const response = await fetch(`${portico.url}/oauth2/introspect`, {
+    method: "POST",
+    headers: {
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(asking.id)}:${encodeURIComponent(asking.secret)}`).toString("base64")}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ token }),
+  });
+  if (!response.ok) throw new Error(`introspection failed: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { active: boolean; client_id?: string; sub?: string; scope?: string };
+}

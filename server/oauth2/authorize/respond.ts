@@ -5,7 +5,7 @@ import type { ResponseMode } from "@/server/oauth2/response-types.ts";
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 
 /**
- * A 302 built by hand (CONTRACT.md: never 307). `Referrer-Policy` keeps the
+ * A 302 built by hand: always 302, never 307 (a 307 would repeat a POST). `Referrer-Policy` keeps the
  * authorization URL, which may carry the consent verifier, out of the
  * Referer the next page receives.
  */

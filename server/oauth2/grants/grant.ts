@@ -2,7 +2,7 @@ import type { Client } from "@/server/clients/model.ts";
 import type { Snapshot } from "@/server/http/snapshot.ts";
 import type { Services } from "@/server/services.ts";
 
-/** The token response (RFC 6749 §5.1; `scope` and `id_token` are strings, CONTRACT.md errata). */
+/** The token response (RFC 6749 §5.1; `scope` and `id_token` are strings, whatever Hydra's 2017 swagger said). */
 export interface TokenResponse {
   access_token: string;
   token_type: "bearer";

@@ -1,7 +1,8 @@
 // Prisma's schema engine (the one behind `prisma migrate`), run offline: the
 // CLI insists on downloading a native binary, so this drives the same engine
 // compiled to wasm through Prisma's driver adapters. Used to author migrations
-// and to check for drift; applying them at start-up is db/migrate.ts's job.
+// and to check for drift — development tooling, never loaded by the server;
+// applying migrations at start-up is db/migrate.ts's job.
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -24,8 +25,8 @@ import type {
 } from "@prisma/schema-engine-wasm/schema_engine_bg";
 import * as wasmBindings from "@prisma/schema-engine-wasm/schema_engine_bg";
 import pg from "pg";
-import { type Provider, postgresSettings, providerOf, sqlitePath } from "./client.ts";
-import { migrationsDir, readMigrations } from "./migrate.ts";
+import { type Provider, postgresSettings, providerOf, sqlitePath } from "@/db/client.ts";
+import { migrationsDir, readMigrations } from "@/db/migrate.ts";
 
 /** The schema file each backend is migrated to; the PostgreSQL one is generated from the SQLite one. */
 export function schemaPath(provider: Provider, root = process.cwd()): string {

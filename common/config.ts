@@ -1,0 +1,178 @@
+import { z } from "zod";
+import { parseDuration } from "@/common/duration.ts";
+import { LOG_LEVELS } from "@/common/log.ts";
+
+/**
+ * Every environment variable Portico reads, for both halves, parsed in one
+ * place: the server's configuration (server/config/config.ts) and the
+ * consent app's (lib/config/env.ts) are views of this one parse, so a value
+ * one half accepts the other never refuses. Nothing else reads process.env.
+ * A new variable goes into `variables` below, then into the view that uses it.
+ */
+
+/** Thrown when an environment variable is unusable; the message names the variable. */
+export class ConfigError extends Error {}
+
+export type Environment = Record<string, string | undefined>;
+
+const port = (name: string, fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((value) => /^\d+$/.test(value) && Number(value) < 65536, `${name} must be a port number`)
+    .transform(Number);
+
+/** An optional absolute http(s) URL, used as given. */
+const httpUrl = (name: string) =>
+  z
+    .string()
+    .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
+      message: `${name} must be an absolute http(s) URL`,
+    })
+    .optional();
+
+/** An optional base URL (ISSUER, HYDRA_URL): an absolute http(s) URL, without its trailing slash. */
+const baseUrl = (name: string) => httpUrl(name).transform((value) => value && withoutTrailingSlash(value));
+
+/** A Go-style duration (1h, 30m, 45s) in milliseconds. */
+const duration = (name: string) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const ms = parseDuration(value ?? "");
+      if (value === undefined) return undefined;
+      if (ms === undefined || ms <= 0) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a duration such as 1h, 30m or 45s` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const variables = z.object({
+  DATABASE_URL: z
+    .string()
+    .default("file:./data/portico.db")
+    .refine(
+      (value) => value.startsWith("file:") || /^postgres(ql)?:\/\//.test(value),
+      "DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)",
+    ),
+  SQLITE_SYNCHRONOUS: z
+    .enum(["NORMAL", "FULL"], "SQLITE_SYNCHRONOUS must be NORMAL or FULL")
+    .default("NORMAL"),
+  SYSTEM_SECRET: z.string().min(16, "SYSTEM_SECRET must be at least 16 characters").optional(),
+  COOKIE_SECRET: z.string().min(32, "COOKIE_SECRET must be at least 32 characters").optional(),
+  PORT: port("PORT", "3000"),
+  HOST: z.string().optional(),
+  ADMIN_PORT: port("ADMIN_PORT", "3001"),
+  ADMIN_HOST: z.string().default("127.0.0.1"),
+  ISSUER: baseUrl("ISSUER"),
+  CONSENT_URL: httpUrl("CONSENT_URL"),
+  LOGOUT_URL: httpUrl("LOGOUT_URL"),
+  // Hydra 2.x's names: where its login/consent flow sends the browser.
+  URLS_LOGIN: httpUrl("URLS_LOGIN"),
+  URLS_CONSENT: httpUrl("URLS_CONSENT"),
+  HYDRA_URL: baseUrl("HYDRA_URL"),
+  HYDRA_CLIENT_ID: z.string().max(255).optional(),
+  HYDRA_CLIENT_SECRET: z.string().max(255).optional(),
+  FORCE_ROOT_CLIENT_CREDENTIALS: z
+    .string()
+    .regex(/^[^:]+:.+$/, "FORCE_ROOT_CLIENT_CREDENTIALS must be id:secret")
+    .optional(),
+  BCRYPT_COST: z
+    .string()
+    .default("10")
+    .refine(
+      (value) => /^\d+$/.test(value) && Number(value) >= 4 && Number(value) <= 31,
+      "BCRYPT_COST must be 4–31",
+    )
+    .transform(Number),
+  ACCESS_TOKEN_LIFESPAN: duration("ACCESS_TOKEN_LIFESPAN"),
+  ID_TOKEN_LIFESPAN: duration("ID_TOKEN_LIFESPAN"),
+  AUTH_CODE_LIFESPAN: duration("AUTH_CODE_LIFESPAN"),
+  CHALLENGE_TOKEN_LIFESPAN: duration("CHALLENGE_TOKEN_LIFESPAN"),
+  REFRESH_TOKEN_LIFESPAN: duration("REFRESH_TOKEN_LIFESPAN"),
+  REFRESH_TOKEN_ROTATION_GRACE_PERIOD: z
+    .string()
+    .default("0s")
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined || ms < 0 || ms > 5 * 60_000) {
+        ctx.addIssue({
+          code: "custom",
+          message: "REFRESH_TOKEN_ROTATION_GRACE_PERIOD must be a duration from 0s to 5m, such as 10s",
+        });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  AUTH_RATE_LIMIT: z
+    .string()
+    .default("100,10")
+    .transform((value, ctx) => {
+      if (value === "0") return undefined;
+      const match = /^(\d{1,6}),(\d{1,6}(?:\.\d{1,3})?)$/.exec(value);
+      if (!match || Number(match[1]) < 1 || Number(match[2]) <= 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: "AUTH_RATE_LIMIT must be <burst>,<per second> (e.g. 100,10) or 0 for off",
+        });
+        return z.NEVER;
+      }
+      return { burst: Number(match[1]), perSecond: Number(match[2]) };
+    }),
+  LOG_LEVEL: z.enum(LOG_LEVELS, `LOG_LEVEL must be ${LOG_LEVELS.join(", ")}`).default("info"),
+  WORKERS: z
+    .string()
+    .optional()
+    .refine((value) => value === undefined || /^[1-9]\d*$/.test(value), "WORKERS must be a positive integer")
+    .transform((value) => (value === undefined ? undefined : Number(value))),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(\d{1,2}|true|false)$/, "TRUST_PROXY must be false, true or a number of proxies (0–99)")
+    .default("false")
+    .transform((value) => (value === "true" ? 1 : value === "false" ? 0 : Number(value))),
+  SMTP_URL: z
+    .string()
+    .refine((value) => URL.canParse(value) && /^smtps?:$/.test(new URL(value).protocol), {
+      message: "SMTP_URL must be an smtp:// or smtps:// URL (smtp://user:pass@host:587)",
+    })
+    .optional(),
+  MAIL_FROM: z
+    .string()
+    .max(320)
+    .refine((value) => !/[\r\n]/.test(value) && /@/.test(value), {
+      message: 'MAIL_FROM must be an address, optionally with a name: "Portico <no-reply@example.com>"',
+    })
+    .optional(),
+  SIGNUP: z.enum(["open", "closed"], "SIGNUP must be open or closed").default("open"),
+  // The demo relying party: only the quickstart and the browser tests set it.
+  PORTICO_DEMO: z
+    .string()
+    .optional()
+    .transform((value) => value === "1"),
+});
+
+export type Settings = z.output<typeof variables>;
+
+function withoutTrailingSlash(url: string): string {
+  return url.endsWith("/") ? url.slice(0, -1) : url;
+}
+
+/** The issuer rule: ISSUER without its trailing slash, else http://localhost:$PORT. */
+export function issuerOf(settings: Pick<Settings, "ISSUER" | "PORT">): string {
+  return settings.ISSUER ?? `http://localhost:${settings.PORT}`;
+}
+
+/**
+ * Parses the environment (default: this process's). An empty value counts as
+ * unset. Throws ConfigError naming the first unusable variable.
+ */
+export function parseEnvironment(env: Environment = process.env): Settings {
+  const defined = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = variables.safeParse(defined);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues[0]?.message ?? "invalid configuration");
+  return parsed.data;
+}

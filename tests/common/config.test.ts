@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ConfigError, issuerOf, parseEnvironment } from "@/common/config.ts";
+import { EMBEDDED_CONSENT_CLIENT_ID } from "@/common/consent-client.ts";
+import { loadAppConfig } from "@/lib/config/env.ts";
+import { loadConfig } from "@/server/config/config.ts";
+
+const SYSTEM_SECRET = "test-system-secret-0123456789";
+
+describe("one configuration for both halves", () => {
+  const refused: Array<[name: string, env: Record<string, string>, variable: RegExp]> = [
+    ["a short SYSTEM_SECRET", { SYSTEM_SECRET: "short" }, /SYSTEM_SECRET/],
+    ["a short COOKIE_SECRET", { COOKIE_SECRET: "short" }, /COOKIE_SECRET/],
+    ["a BCRYPT_COST out of range", { BCRYPT_COST: "3" }, /BCRYPT_COST/],
+    ["a non-numeric BCRYPT_COST", { BCRYPT_COST: "ten" }, /BCRYPT_COST/],
+    ["an unparsable duration", { ACCESS_TOKEN_LIFESPAN: "an hour" }, /ACCESS_TOKEN_LIFESPAN/],
+    ["a zero duration", { AUTH_CODE_LIFESPAN: "0s" }, /AUTH_CODE_LIFESPAN/],
+    ["an unparsable ISSUER", { ISSUER: "not a url" }, /ISSUER/],
+    ["an ISSUER that is not http(s)", { ISSUER: "ftp://auth.example" }, /ISSUER/],
+    ["an unparsable HYDRA_URL", { HYDRA_URL: "not a url" }, /HYDRA_URL/],
+    ["an unparsable CONSENT_URL", { CONSENT_URL: "/consent" }, /CONSENT_URL/],
+    ["a bad DATABASE_URL", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
+    ["a bad PORT", { PORT: "70000" }, /PORT/],
+    ["a bad FORCE_ROOT_CLIENT_CREDENTIALS", { FORCE_ROOT_CLIENT_CREDENTIALS: "no-colon" }, /FORCE_ROOT/],
+    ["an unknown LOG_LEVEL", { LOG_LEVEL: "verbose" }, /LOG_LEVEL must be error, warn, info, debug/],
+    ["WORKERS of zero", { WORKERS: "0" }, /WORKERS/],
+    ["a bad TRUST_PROXY", { TRUST_PROXY: "maybe" }, /TRUST_PROXY/],
+    ["a bad SQLITE_SYNCHRONOUS", { SQLITE_SYNCHRONOUS: "OFF" }, /SQLITE_SYNCHRONOUS/],
+    ["a bad AUTH_RATE_LIMIT", { AUTH_RATE_LIMIT: "fast" }, /AUTH_RATE_LIMIT/],
+    ["a grace period over 5m", { REFRESH_TOKEN_ROTATION_GRACE_PERIOD: "10m" }, /ROTATION_GRACE_PERIOD/],
+    ["a bad SIGNUP", { SIGNUP: "maybe" }, /SIGNUP/],
+    ["an SMTP_URL that is not smtp", { SMTP_URL: "http://mail.example" }, /SMTP_URL/],
+    ["a MAIL_FROM without an address", { MAIL_FROM: "nobody" }, /MAIL_FROM/],
+    ["an unparsable URLS_LOGIN", { URLS_LOGIN: "login" }, /URLS_LOGIN/],
+  ];
+  for (const [name, env, variable] of refused) {
+    test(`${name} is refused by both halves with a message naming the variable`, () => {
+      for (const load of [loadConfig, loadAppConfig]) {
+        assert.throws(
+          () => load({ SYSTEM_SECRET, ...env }),
+          (error: unknown) => error instanceof ConfigError && variable.test(error.message),
+        );
+      }
+    });
+  }
+
+  test("the server needs SYSTEM_SECRET; the consent app only for what it derives from it", () => {
+    assert.throws(() => loadConfig({}), /SYSTEM_SECRET is required/);
+    assert.throws(() => loadAppConfig({}), /SYSTEM_SECRET is required .* to derive/);
+    const remote = loadAppConfig({ HYDRA_CLIENT_SECRET: "s", COOKIE_SECRET: "c".repeat(32) });
+    assert.equal(remote.hydra.clientSecret, "s");
+  });
+
+  test("an empty value counts as unset", () => {
+    assert.equal(loadConfig({ SYSTEM_SECRET, ISSUER: "", PORT: "" }).issuer, "http://localhost:3000");
+  });
+
+  test("one issuer rule: ISSUER without its trailing slash, else localhost on PORT, the same in both halves", () => {
+    for (const [env, issuer] of [
+      [{ ISSUER: "https://auth.example.com/" }, "https://auth.example.com"],
+      [{ ISSUER: "https://auth.example.com/base" }, "https://auth.example.com/base"],
+      [{ PORT: "4000" }, "http://localhost:4000"],
+    ] as const) {
+      assert.equal(issuerOf(parseEnvironment(env)), issuer);
+      assert.equal(loadConfig({ SYSTEM_SECRET, ...env }).issuer, issuer);
+      assert.equal(loadAppConfig({ SYSTEM_SECRET, ...env }).issuer, issuer);
+    }
+  });
+
+  test("defaults", () => {
+    const server = loadConfig({ SYSTEM_SECRET });
+    assert.equal(server.databaseUrl, "file:./data/portico.db");
+    assert.equal(server.port, 3000);
+    assert.equal(server.adminPort, 3001);
+    assert.equal(server.consentUrl, "http://localhost:3000/consent");
+    assert.equal(server.bcryptCost, 10);
+    assert.equal(server.accessTokenLifespanMs, 3_600_000);
+    assert.equal(server.authCodeLifespanMs, 600_000);
+    assert.equal(server.logLevel, "info");
+    assert.equal(server.sqliteSynchronous, "NORMAL");
+    assert.equal(server.workers, undefined);
+    assert.equal(server.demo, false);
+    assert.equal(server.hydraUrl, server.issuer);
+    assert.equal(server.consentClient.id, EMBEDDED_CONSENT_CLIENT_ID);
+    const app = loadAppConfig({ SYSTEM_SECRET });
+    assert.equal(app.hydra.url, server.issuer);
+    assert.equal(app.hydra.clientId, server.consentClient.id);
+    assert.equal(app.hydra.clientSecret, server.consentClient.secret, "both halves derive the same secret");
+    assert.equal(app.cookieSecret, server.cookieSecret);
+    assert.equal(app.trustedProxies, 0);
+    assert.equal(app.demo, undefined);
+  });
+
+  test("values are read as documented", () => {
+    const env = {
+      SYSTEM_SECRET,
+      ISSUER: "https://auth.example.com",
+      HYDRA_URL: "https://hydra.example.com/",
+      HYDRA_CLIENT_ID: "consent",
+      HYDRA_CLIENT_SECRET: "consent-secret",
+      ACCESS_TOKEN_LIFESPAN: "1h30m",
+      REFRESH_TOKEN_LIFESPAN: "45s",
+      FORCE_ROOT_CLIENT_CREDENTIALS: "root:se:cret",
+      SQLITE_SYNCHRONOUS: "FULL",
+      LOG_LEVEL: "debug",
+      WORKERS: "3",
+      TRUST_PROXY: "2",
+      PORTICO_DEMO: "1",
+    };
+    const server = loadConfig(env);
+    assert.equal(server.accessTokenLifespanMs, 5_400_000);
+    assert.equal(server.refreshTokenLifespanMs, 45_000);
+    assert.deepEqual(server.forceRootClient, { id: "root", secret: "se:cret" });
+    assert.equal(server.sqliteSynchronous, "FULL");
+    assert.equal(server.logLevel, "debug");
+    assert.equal(server.workers, 3);
+    assert.equal(server.hydraUrl, "https://hydra.example.com");
+    assert.deepEqual(server.consentClient, { id: "consent", secret: "consent-secret" });
+    assert.equal(server.demo, true);
+    const app = loadAppConfig(env);
+    assert.deepEqual(app.hydra, {
+      url: "https://hydra.example.com",
+      clientId: "consent",
+      clientSecret: "consent-secret",
+    });
+    assert.equal(app.secureCookies, true);
+    assert.deepEqual(app.redirectOrigins, ["https://auth.example.com", "https://hydra.example.com"]);
+    assert.equal(app.trustedProxies, 2);
+    assert.equal(app.sqliteSynchronous, "FULL");
+    assert.equal(app.demo?.clientId, "portico-demo");
+  });
+
+  test("URLS_LOGIN and URLS_CONSENT go together", () => {
+    assert.throws(() => loadConfig({ SYSTEM_SECRET, URLS_LOGIN: "https://login.example/" }), /go together/);
+    const both = loadConfig({
+      SYSTEM_SECRET,
+      URLS_LOGIN: "https://login.example/login/",
+      URLS_CONSENT: "https://login.example/consent",
+    });
+    assert.deepEqual(both.hydra2Flow, {
+      login: "https://login.example/login/",
+      consent: "https://login.example/consent",
+    });
+  });
+
+  test("ADMIN_PORT must differ from PORT", () => {
+    assert.throws(() => loadConfig({ SYSTEM_SECRET, PORT: "4000", ADMIN_PORT: "4000" }), /ADMIN_PORT/);
+  });
+});
