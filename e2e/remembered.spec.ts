@@ -128,7 +128,7 @@ test.describe("remembered sign-ins and decisions", () => {
       await accountPage.revoke("Portico Demo App");
       // The decision is gone on the server, not only from the page that answered the post.
       await accountPage.goto();
-      await expect(accountPage.page.getByText("No remembered decisions.")).toBeVisible();
+      await expect(accountPage.page.getByText("No app has access to your account.")).toBeVisible();
       await expect(accountPage.app("Portico Demo App")).toHaveCount(0);
     });
   });
