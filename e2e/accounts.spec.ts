@@ -221,7 +221,7 @@ test.describe("people manage their own accounts", () => {
     await settings.changePassword(user.password, STRONG);
     await expect(page.getByText("Your password was changed.")).toBeVisible();
 
-    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
     await expect(page.getByText("You have signed out.")).toBeVisible();
     await loginPage.signIn(next, STRONG);
     await expect(page).toHaveURL(/\/account$/);
