@@ -6,7 +6,7 @@ import { CSRF_FIELD } from "@/lib/actions/state.ts";
  * usable from server and client components alike.
  */
 
-export function cx(...classes: (string | false | undefined | null)[]): string {
+function cx(...classes: (string | false | undefined | null)[]): string {
   return classes.filter(Boolean).join(" ");
 }
 
@@ -45,7 +45,7 @@ const buttonVariants = {
   quiet: "text-brand underline-offset-4 hover:underline",
 } as const;
 
-export type ButtonVariant = keyof typeof buttonVariants;
+type ButtonVariant = keyof typeof buttonVariants;
 
 export function Button({
   variant = "primary",

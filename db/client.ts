@@ -68,7 +68,7 @@ export function prepareSqliteFile(file: string): void {
 
 type SqliteFactory = InstanceType<typeof PrismaBetterSqlite3>;
 
-export interface DatabaseOptions {
+interface DatabaseOptions {
   /** SQLite's `synchronous` pragma (SQLITE_SYNCHRONOUS); PostgreSQL ignores it. */
   synchronous?: "NORMAL" | "FULL";
 }

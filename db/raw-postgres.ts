@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { AccessToken, OAuth2Client } from "@/generated/prisma/sqlite/client.ts";
+import { asError, perTurn } from "./batch.ts";
 import {
   clientRow,
   type RawQueries,
@@ -43,18 +44,12 @@ function pgTokenValues(t: AccessToken): unknown[] {
   ];
 }
 
-interface PendingLookup {
-  hash: string;
-  resolve(result: { token: AccessToken | null } & Revisions): void;
-  reject(error: unknown): void;
-}
-
-interface PendingInsert {
+interface ConditionalInsert {
   row: AccessToken;
   clientRevision: number;
-  resolve(written: boolean): void;
-  reject(error: unknown): void;
 }
+
+type RevisionTable = "policy_revision" | "client_revision";
 
 /** Raw queries as named prepared statements on Prisma's pg Pool. */
 export class PostgresRawQueries implements RawQueries {
@@ -86,42 +81,38 @@ export class PostgresRawQueries implements RawQueries {
    * (then no row of the group was written). If the group fails, its rows are
    * written one by one so that one bad row fails alone.
    */
-  insertAccessTokenAtClientRevision(t: AccessToken, clientRevision: number): Promise<boolean> {
-    return new Promise<boolean>((resolve, reject) => {
-      this.pending.push({ row: t, clientRevision, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => this.flushPending());
+  insertAccessTokenAtClientRevision(row: AccessToken, clientRevision: number): Promise<boolean> {
+    return this.conditionalInserts({ row, clientRevision });
+  }
+
+  private readonly conditionalInserts = perTurn(async (inserts: readonly ConditionalInsert[]) => {
+    const results: Array<boolean | Error> = [];
+    const groups = new Map<number, number[]>();
+    inserts.forEach(({ clientRevision }, i) => {
+      const group = groups.get(clientRevision);
+      if (group) group.push(i);
+      else groups.set(clientRevision, [i]);
     });
-  }
-
-  private pending: PendingInsert[] = [];
-
-  private flushPending(): void {
-    const pending = this.pending;
-    this.pending = [];
-    const groups = new Map<number, PendingInsert[]>();
-    for (const entry of pending) {
-      const group = groups.get(entry.clientRevision);
-      if (group) group.push(entry);
-      else groups.set(entry.clientRevision, [entry]);
-    }
-    for (const [clientRevision, group] of groups) {
-      this.insertGroup(group, clientRevision).then(
-        (written) => {
-          for (const entry of group) entry.resolve(written);
-        },
-        async () => {
-          for (const entry of group) {
-            await this.insertGroup([entry], clientRevision).then(entry.resolve, entry.reject);
+    const rowsOf = (indices: number[]) => indices.map((i) => (inserts[i] as ConditionalInsert).row);
+    await Promise.all(
+      Array.from(groups, async ([clientRevision, indices]) => {
+        try {
+          const written = await this.insertGroup(rowsOf(indices), clientRevision);
+          for (const i of indices) results[i] = written;
+        } catch {
+          for (const i of indices) {
+            results[i] = await this.insertGroup(rowsOf([i]), clientRevision).catch(asError);
           }
-        },
-      );
-    }
-  }
+        }
+      }),
+    );
+    return results;
+  });
 
-  private async insertGroup(group: PendingInsert[], clientRevision: number): Promise<boolean> {
-    const columns: unknown[][] = Array.from({ length: 9 }, () => new Array(group.length));
-    group.forEach((entry, i) => {
-      pgTokenValues(entry.row).forEach((value, column) => {
+  private async insertGroup(rows: AccessToken[], clientRevision: number): Promise<boolean> {
+    const columns: unknown[][] = Array.from({ length: 9 }, () => new Array(rows.length));
+    rows.forEach((row, i) => {
+      pgTokenValues(row).forEach((value, column) => {
         (columns[column] as unknown[])[i] = value;
       });
     });
@@ -130,7 +121,7 @@ export class PostgresRawQueries implements RawQueries {
       text: SQL.insertAccessTokensAtClientRevision,
       values: [...columns, clientRevision],
     });
-    return result.rowCount === group.length;
+    return result.rowCount === rows.length;
   }
 
   async clientWithRevision(id: string): Promise<{ client: OAuth2Client | null; clientRevision: number }> {
@@ -144,67 +135,50 @@ export class PostgresRawQueries implements RawQueries {
    * every write committed before its request arrived.
    */
   accessTokenWithRevisions(hash: string): Promise<{ token: AccessToken | null } & Revisions> {
-    return new Promise((resolve, reject) => {
-      this.lookups.push({ hash, resolve, reject });
-      if (this.lookups.length === 1) setImmediate(() => this.flushLookups());
-    });
+    return this.tokenLookups(hash);
   }
 
-  private lookups: PendingLookup[] = [];
-
-  private flushLookups(): void {
-    const lookups = this.lookups;
-    this.lookups = [];
-    if (lookups.length === 1) {
-      const [only] = lookups as [PendingLookup];
-      this.query("access_token_with_revisions", SQL.accessTokenWithRevisions, [only.hash]).then(
-        ([row]) => only.resolve(withToken(row as Record<string, Value>)),
-        only.reject,
-      );
-      return;
+  private readonly tokenLookups = perTurn(async (hashes: readonly string[]) => {
+    if (hashes.length === 1) {
+      const [row] = await this.query("access_token_with_revisions", SQL.accessTokenWithRevisions, [
+        hashes[0],
+      ]);
+      return [withToken(row as Record<string, Value>)];
     }
-    this.query("access_tokens_with_revisions", SQL.accessTokensWithRevisions, [
-      lookups.map((lookup) => lookup.hash),
-    ]).then(
-      (rows) => {
-        for (const row of rows) lookups[Number(row.i) - 1]?.resolve(withToken(row));
-        // Every hash has its row (LEFT JOIN); should one be missing, fail it rather than hang.
-        for (const lookup of lookups) lookup.reject(new Error("The token lookup returned no row"));
-      },
-      (error: unknown) => {
-        for (const lookup of lookups) lookup.reject(error);
-      },
+    const rows = await this.query("access_tokens_with_revisions", SQL.accessTokensWithRevisions, [hashes]);
+    // Every hash has its row (LEFT JOIN); should one be missing, fail its call rather than hang.
+    const results: Array<({ token: AccessToken | null } & Revisions) | Error> = hashes.map(
+      () => new Error("The token lookup returned no row"),
     );
-  }
+    for (const row of rows) results[Number(row.i) - 1] = withToken(row);
+    return results;
+  });
 
   /**
-   * The reads asked for in one turn of the event loop share one query, which
-   * starts after every one of them was asked (so each sees every write
-   * committed before its request arrived).
+   * The reads of a revision asked for in one turn of the event loop share one
+   * query, which starts after every one of them was asked (so each sees every
+   * write committed before its request arrived).
    */
   policyRevision(id: number): Promise<number> {
-    return this.sharedRevision("policy_revision", id);
+    return this.revisionReads({ table: "policy_revision", id });
   }
 
   clientRevision(): Promise<number> {
-    return this.sharedRevision("client_revision", REVISION_ROW);
+    return this.revisionReads({ table: "client_revision", id: REVISION_ROW });
   }
 
-  private sharedRevision(table: "policy_revision" | "client_revision", id: number): Promise<number> {
-    const key = `${table}:${id}`;
-    let shared = this.revisionReads.get(key);
-    if (!shared) {
-      shared = new Promise<number>((resolve, reject) => {
-        setImmediate(() => {
-          this.revisionReads.delete(key);
-          const sql = table === "policy_revision" ? SQL.policyRevision : SQL.clientRevision;
-          this.query(table, sql, [id]).then(([row]) => resolve(row ? Number(row.revision) : 0), reject);
-        });
-      });
-      this.revisionReads.set(key, shared);
-    }
-    return shared;
-  }
-
-  private readonly revisionReads = new Map<string, Promise<number>>();
+  private readonly revisionReads = perTurn(async (reads: readonly { table: RevisionTable; id: number }[]) => {
+    const shared = new Map<string, Promise<number>>();
+    const read = ({ table, id }: { table: RevisionTable; id: number }) => {
+      const key = `${table}:${id}`;
+      let value = shared.get(key);
+      if (!value) {
+        const sql = table === "policy_revision" ? SQL.policyRevision : SQL.clientRevision;
+        value = this.query(table, sql, [id]).then(([row]) => (row ? Number(row.revision) : 0));
+        shared.set(key, value);
+      }
+      return value;
+    };
+    return Promise.all(reads.map((r) => read(r).catch(asError)));
+  });
 }

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from "better-sqlite3";
 import type { AccessToken, OAuth2Client } from "@/generated/prisma/sqlite/client.ts";
+import { asError, perTurn } from "./batch.ts";
 import {
   clientRow,
   type RawQueries,
@@ -20,7 +21,7 @@ function forSqlite(sql: string): string {
 }
 
 /** adapter-better-sqlite3's default DateTime encoding. */
-export function sqliteDate(date: Date | null): string | null {
+function sqliteDate(date: Date | null): string | null {
   return date === null ? null : date.toISOString().replace("Z", "+00:00");
 }
 
@@ -40,10 +41,9 @@ interface SqliteStatements {
   busyWait: BetterSqlite3.Statement;
 }
 
-interface QueuedInsert {
-  row: AccessToken;
-  resolve(): void;
-  reject(error: unknown): void;
+interface WaitingGroup {
+  rows: AccessToken[];
+  written: Promise<Array<undefined | Error>>;
 }
 
 /** How long an insert may wait for the write lock in all, as the adapter's busy timeout. */
@@ -121,83 +121,85 @@ export class SqliteRawQueries implements RawQueries {
    * up to the adapter's busy timeout. It never joins a transaction Prisma has
    * open on the connection.
    */
-  async insertAccessToken(row: AccessToken): Promise<void> {
-    const statements = await this.prepared();
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ row, resolve, reject });
-      if (this.queue.length === 1 && !this.flushScheduled) this.scheduleFlush(statements, 0);
-    });
+  insertAccessToken(row: AccessToken): Promise<void> {
+    return this.inserts(row);
   }
 
-  private queue: QueuedInsert[] = [];
-  private flushScheduled = false;
-  private waitingSince = 0;
+  private readonly inserts = perTurn(async (rows: readonly AccessToken[]) => {
+    // A group that waits for the lock takes the rows of later turns along: one commit for all.
+    const waiting = this.waiting;
+    if (waiting) {
+      const from = waiting.rows.length;
+      waiting.rows.push(...rows);
+      return (await waiting.written).slice(from, from + rows.length);
+    }
+    const group: WaitingGroup = { rows: [...rows], written: Promise.resolve([]) };
+    group.written = this.writeWhenFree(group);
+    return (await group.written).slice(0, rows.length);
+  });
 
-  private scheduleFlush(statements: SqliteStatements, attempt: number): void {
-    this.flushScheduled = true;
-    const run = () => {
-      this.flushScheduled = false;
-      this.flush(statements, attempt);
-    };
-    // The lock is held for one group's commit (tens of µs): retry on the next turn, then back off.
-    if (attempt < 64) setImmediate(run);
-    else setTimeout(run, 1);
-  }
+  /** The group of rows waiting for the write lock, if one is. */
+  private waiting: WaitingGroup | undefined;
 
-  private flush(statements: SqliteStatements, attempt: number): void {
-    const batch = this.queue;
-    if (batch.length === 0) return;
-    const { connection } = statements;
-    if (attempt === 0) this.waitingSince = Date.now();
-    if (!connection.open) {
-      this.queue = [];
-      for (const entry of batch) entry.reject(new Error("The SQLite connection is closed"));
-      return;
-    }
-    let locked = false;
-    if (!connection.inTransaction) {
-      statements.noBusyWait.get();
-      try {
-        statements.begin.run();
-        locked = true;
-      } catch (error) {
-        if (!isBusy(error)) {
-          this.queue = [];
-          for (const entry of batch) entry.reject(error);
-          return;
-        }
-      } finally {
-        statements.busyWait.get();
-      }
-    }
-    if (!locked) {
-      if (Date.now() - this.waitingSince < BUSY_TIMEOUT_MS) {
-        this.scheduleFlush(statements, attempt + 1);
-        return;
-      }
-      this.queue = [];
-      const error = Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" });
-      for (const entry of batch) entry.reject(error);
-      return;
-    }
-    this.queue = [];
+  private async writeWhenFree(group: WaitingGroup): Promise<Array<undefined | Error>> {
+    this.waiting = group;
     try {
-      for (const entry of batch) statements.insertAccessToken.run(...tokenValues(entry.row));
+      const statements = await this.prepared();
+      const started = Date.now();
+      for (let attempt = 0; ; attempt++) {
+        // No row can join between here and the write: both happen in this one synchronous step.
+        this.waiting = undefined;
+        const written = this.writeNow(statements, group.rows);
+        if (written) return written;
+        this.waiting = group;
+        if (Date.now() - started >= BUSY_TIMEOUT_MS) {
+          throw Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" });
+        }
+        // The lock is held for one group's commit (tens of µs): retry on the next turn, then back off.
+        await new Promise((resolve) => (attempt < 64 ? setImmediate(resolve) : setTimeout(resolve, 1)));
+      }
+    } finally {
+      if (this.waiting === group) this.waiting = undefined;
+    }
+  }
+
+  /**
+   * Writes `rows` in one transaction, all within this call (no other code can
+   * use the connection in between); undefined, nothing written, when the write
+   * lock is not free now. Should the group fail, its rows are written one by
+   * one so that a bad row fails alone.
+   */
+  private writeNow(
+    statements: SqliteStatements,
+    rows: readonly AccessToken[],
+  ): Array<undefined | Error> | undefined {
+    const { connection } = statements;
+    if (!connection.open) throw new Error("The SQLite connection is closed");
+    if (connection.inTransaction) return undefined;
+    statements.noBusyWait.get();
+    try {
+      statements.begin.run();
+    } catch (error) {
+      if (isBusy(error)) return undefined;
+      throw error;
+    } finally {
+      statements.busyWait.get();
+    }
+    try {
+      for (const row of rows) statements.insertAccessToken.run(...tokenValues(row));
       statements.commit.run();
+      return rows.map(() => undefined);
     } catch {
       if (connection.inTransaction) statements.rollback.run();
-      // One bad row must not fail the others: write them one by one.
-      for (const entry of batch) {
+      return rows.map((row) => {
         try {
-          statements.insertAccessToken.run(...tokenValues(entry.row));
-          entry.resolve();
+          statements.insertAccessToken.run(...tokenValues(row));
+          return undefined;
         } catch (error) {
-          entry.reject(error);
+          return asError(error);
         }
-      }
-      return;
+      });
     }
-    for (const entry of batch) entry.resolve();
   }
 
   async policyRevision(id: number): Promise<number> {

@@ -45,19 +45,19 @@ export interface Revisions {
 /** The id of the single row of policy_revision and client_revision. */
 export const REVISION_ROW = 1;
 
-export const CLIENT_COLUMNS = `"id", "name", "secretHash", "redirectUris", "grantTypes", "responseTypes", "scope",
+const CLIENT_COLUMNS = `"id", "name", "secretHash", "redirectUris", "grantTypes", "responseTypes", "scope",
   "owner", "policyUri", "tosUri", "clientUri", "logoUri", "contacts", "public", "skipConsent",
   "postLogoutRedirectUris", "backchannelLogoutUri", "backchannelLogoutSessionRequired", "createdAt", "updatedAt",
   "audience", "tokenEndpointAuthMethod", "metadata"`;
-export const TOKEN_COLUMNS = `"hash", "grantId", "clientId", "subject", "scopes", "extra", "issuedAt", "expiresAt", "revokedAt"`;
+const TOKEN_COLUMNS = `"hash", "grantId", "clientId", "subject", "scopes", "extra", "issuedAt", "expiresAt", "revokedAt"`;
 
-export const prefixed = (alias: string, columns: string) =>
+const prefixed = (alias: string, columns: string) =>
   columns
     .split(",")
     .map((column) => `${alias}.${column.trim()}`)
     .join(", ");
-export const POLICY_REVISION = `COALESCE((SELECT "revision" FROM "policy_revision" WHERE "id" = ${REVISION_ROW}), 0)`;
-export const CLIENT_REVISION = `COALESCE((SELECT "revision" FROM "client_revision" WHERE "id" = ${REVISION_ROW}), 0)`;
+const POLICY_REVISION = `COALESCE((SELECT "revision" FROM "policy_revision" WHERE "id" = ${REVISION_ROW}), 0)`;
+const CLIENT_REVISION = `COALESCE((SELECT "revision" FROM "client_revision" WHERE "id" = ${REVISION_ROW}), 0)`;
 
 export const SQL = {
   clientWithRevision: `SELECT r."clientRevision", ${prefixed("c", CLIENT_COLUMNS)}
@@ -84,17 +84,17 @@ export const SQL = {
 
 export type Value = string | number | bigint | null | boolean | Date;
 
-export function toDate(value: Value): Date {
+function toDate(value: Value): Date {
   if (value instanceof Date) return value;
   if (typeof value === "bigint") return new Date(Number(value));
   return new Date(value as string | number);
 }
 
-export function toDateOrNull(value: Value): Date | null {
+function toDateOrNull(value: Value): Date | null {
   return value === null || value === undefined ? null : toDate(value);
 }
 
-export function toBoolean(value: Value): boolean {
+function toBoolean(value: Value): boolean {
   return value === true || value === 1 || value === 1n || value === "1" || value === "true";
 }
 

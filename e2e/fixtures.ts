@@ -17,13 +17,13 @@ export interface TestUser {
 }
 
 /** A page on another site (localhost vs the server's 127.0.0.1), served for attacks on Portico. */
-export interface OtherSite {
+interface OtherSite {
   url: string;
   serve(html: string): void;
 }
 
 /** The test SMTP server's messages, read over HTTP. */
-export interface Inbox {
+interface Inbox {
   /** A fresh address of this test's own, so no other test reads its mail. */
   address(label: string): string;
   /** The `count`-th message (1 by default) to `to`, once it has arrived. */
@@ -131,12 +131,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
   expectedCspViolations: [undefined, { option: true }],
   cspGuard: [
     async ({ page, expectedCspViolations }, use) => {
-      const violations: string[] = [];
-      page.on("console", (message) => {
-        const text = message.text();
-        if (message.type() !== "error" || !/Content.Security.Policy/i.test(text)) return;
-        if (!expectedCspViolations?.test(text)) violations.push(text);
-      });
+      const violations = cspViolations(page, expectedCspViolations);
       await use(undefined);
       expect(violations, "Content-Security-Policy violations").toEqual([]);
     },
@@ -145,6 +140,20 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
 });
 
 export { expect };
+
+/**
+ * The Content-Security-Policy violations `page` reports from now on (Chromium logs each as a console
+ * error), except those `expected` matches. The cspGuard fixture fails a test on any of them.
+ */
+export function cspViolations(page: Page, expected?: RegExp): string[] {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    const text = message.text();
+    if (message.type() !== "error" || !/Content.Security.Policy/i.test(text)) return;
+    if (!expected?.test(text)) violations.push(text);
+  });
+  return violations;
+}
 
 /** The committed navigations of a page, to tell which screens a person actually saw. */
 export function recordNavigations(page: Page): string[] {

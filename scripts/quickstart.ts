@@ -129,7 +129,7 @@ async function main(): Promise<void> {
       `  Password  ${user.password}`,
       "",
       `Add people with: npm run users:create -- --email you@example.com --password '…' --name 'Your Name'`,
-      ...(process.env.SMTP_URL
+      ...(settings.SMTP_URL
         ? []
         : [
             "No SMTP_URL is set: the emails Portico sends (sign-up confirmation, password reset) are written",

@@ -29,7 +29,7 @@ import { type Provider, postgresSettings, providerOf, sqlitePath } from "@/db/cl
 import { migrationsDir, readMigrations } from "@/db/migrate.ts";
 
 /** The schema file each backend is migrated to; the PostgreSQL one is generated from the SQLite one. */
-export function schemaPath(provider: Provider, root = process.cwd()): string {
+function schemaPath(provider: Provider, root = process.cwd()): string {
   return provider === "sqlite"
     ? join(root, "prisma", "schema.prisma")
     : join(root, "prisma", "postgres", "schema.prisma");
@@ -283,7 +283,7 @@ function logEngine(line: string): void {
   }
 }
 
-export interface SchemaEngineContext {
+interface SchemaEngineContext {
   engine: SchemaEngine;
   provider: Provider;
   /** The provider's schema file, as the engine wants it. */
@@ -295,7 +295,7 @@ export interface SchemaEngineContext {
  * Opens the schema engine on a database, runs `use`, and always releases the
  * engine, its connections and any shadow database, even when `use` throws.
  */
-export async function withSchemaEngine<T>(
+async function withSchemaEngine<T>(
   databaseUrl: string,
   use: (context: SchemaEngineContext) => Promise<T>,
   root = process.cwd(),
@@ -328,7 +328,7 @@ export async function withSchemaEngine<T>(
 }
 
 /** The provider's migrations as the engine expects them, read the same way db/migrate.ts reads them. */
-export function migrationList(provider: Provider, root = process.cwd()): MigrationList {
+function migrationList(provider: Provider, root = process.cwd()): MigrationList {
   const baseDir = migrationsDir(provider, root);
   const lockPath = join(baseDir, "migration_lock.toml");
   return {
@@ -355,7 +355,7 @@ function lockfile(provider: Provider): string {
 }
 
 /** Prisma's rule for directory names: lower-case words joined by underscores. */
-export function migrationSlug(name: string): string {
+function migrationSlug(name: string): string {
   const slug = name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "_")
@@ -370,7 +370,7 @@ export function migrationTimestamp(date = new Date()): string {
   return date.toISOString().replace(/[-:T]/g, "").slice(0, "YYYYMMDDHHMMSS".length);
 }
 
-export interface CreateMigrationOptions {
+interface CreateMigrationOptions {
   root?: string;
   /** Use this timestamp prefix, so one change gets the same directory name for both backends. */
   timestamp?: string;

@@ -5,7 +5,7 @@ import type { Config } from "./config/config.ts";
 const DAY = 86_400_000;
 
 /** Rows deleted per statement: each batch is its own short transaction. */
-export const PURGE_BATCH = 500;
+const PURGE_BATCH = 500;
 
 /** Lets other requests (and, on SQLite, other writers) in between two batches. */
 const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));

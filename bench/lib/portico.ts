@@ -143,7 +143,15 @@ export async function createPorticoUser(
   person: { email: string; password: string },
 ): Promise<void> {
   const cli = launch(
-    ["--import", "tsx", "scripts/users.ts", "create", "--email", person.email, "--password", person.password],
+    // --name=value: a generated password may start with "-", which parseArgs would read as an option.
+    [
+      "--import",
+      "tsx",
+      "scripts/users.ts",
+      "create",
+      `--email=${person.email}`,
+      `--password=${person.password}`,
+    ],
     { DATABASE_URL: databaseUrl, NODE_ENV: "production" },
   );
   const code = await new Promise<number | null>((resolve) => cli.child.once("exit", resolve));

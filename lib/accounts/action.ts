@@ -5,9 +5,9 @@ import { navigate } from "@/lib/actions/navigation.ts";
 import { currentUser } from "@/lib/session/index.ts";
 import { signedInRecently } from "./recent.ts";
 
-export type AccountUser = NonNullable<Awaited<ReturnType<typeof currentUser>>>;
+type AccountUser = NonNullable<Awaited<ReturnType<typeof currentUser>>>;
 
-export const REAUTH_MESSAGE =
+const REAUTH_MESSAGE =
   "For your security, enter your password again before changing your account: you signed in more than 10 minutes ago.";
 
 /**

@@ -1,7 +1,7 @@
 import type { PasswordAssessment } from "@/lib/users/password-policy.ts";
 import type { MailOutcome } from "./accounts.ts";
 
-export const MAIL_FAILED = "We could not send the email. Please try again in a moment.";
+const MAIL_FAILED = "We could not send the email. Please try again in a moment.";
 
 function wait(until: Date, now: Date): string {
   const seconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));

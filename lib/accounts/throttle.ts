@@ -19,7 +19,7 @@ export const MAIL_RECIPIENT_POLICY: ThrottlePolicy = {
 };
 
 /** …and, looser because many people can share one, per client address. */
-export const MAIL_CLIENT_POLICY: ThrottlePolicy = {
+const MAIL_CLIENT_POLICY: ThrottlePolicy = {
   freeFailures: 10,
   baseDelayMs: 10_000,
   maxDelayMs: 15 * MINUTE,
@@ -28,7 +28,7 @@ export const MAIL_CLIENT_POLICY: ThrottlePolicy = {
   forgetAfterMs: 60 * MINUTE,
 };
 
-export type MailThrottleVerdict = { allowed: true } | { allowed: false; retryAt: Date };
+type MailThrottleVerdict = { allowed: true } | { allowed: false; retryAt: Date };
 
 export class MailThrottle {
   private readonly store: ThrottleStore;

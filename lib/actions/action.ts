@@ -21,7 +21,7 @@ export interface ActionContext {
  * string, a field sent several times (checkboxes) an array. Next.js's own
  * `$ACTION_…` fields are left out.
  */
-export function formObject(form: FormData): Record<string, string | string[]> {
+function formObject(form: FormData): Record<string, string | string[]> {
   const result: Record<string, string | string[]> = {};
   for (const key of new Set(form.keys())) {
     if (key.startsWith("$ACTION")) continue;

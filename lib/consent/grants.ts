@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Database } from "@/db/client.ts";
 
 /** A decision the user asked to remember: this client may have these scopes without asking again. */
-export interface RememberedGrant {
+interface RememberedGrant {
   id: string;
   clientId: string;
   scopes: string[];

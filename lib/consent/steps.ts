@@ -44,7 +44,7 @@ export function signInNeeded(
 }
 
 /** What the consent page does with a request once the person is signed in (or must be). */
-export type ConsentStep =
+type ConsentStep =
   | { kind: "sign_in"; reason: SignInReason }
   | { kind: "reject"; error: "login_required" | "consent_required" }
   | { kind: "accept"; because: "remembered" | "trusted" }

@@ -48,10 +48,10 @@ export interface ThrottleState {
   lockedUntil: Date | null;
 }
 
-export type ThrottleVerdict = { allowed: true } | { allowed: false; reason: "delay" | "lock"; retryAt: Date };
+type ThrottleVerdict = { allowed: true } | { allowed: false; reason: "delay" | "lock"; retryAt: Date };
 
 /** What is throttled: one account (by email) or one client address. */
-export type ThrottleScope = "account" | "address";
+type ThrottleScope = "account" | "address";
 
 export type ScopedVerdict =
   | { allowed: true }
@@ -93,7 +93,7 @@ function effectiveFailures(policy: ThrottlePolicy, state: ThrottleState, now: Da
   return now.getTime() - state.lastFailedAt.getTime() > policy.forgetAfterMs ? 0 : state.failures;
 }
 
-export interface ThrottleKey {
+interface ThrottleKey {
   key: string;
   scope: ThrottleScope;
   policy: ThrottlePolicy;

@@ -10,7 +10,7 @@ import { BROWSER_SESSION_SECONDS, REMEMBER_ME_SECONDS } from "./store.ts";
  * Being signed in is not the seal's to say: it carries the id of a server-side
  * session record (store.ts), which every request looks up.
  */
-export const sessionData = z.object({
+const sessionData = z.object({
   /** The CSRF token that every form of this session must send back. */
   csrf: z.string().min(32),
   /** Present once signed in: names the server-side session record, which must still exist. */

@@ -19,7 +19,7 @@ export interface AppSession {
   amr: string[];
 }
 
-export interface NewSession {
+interface NewSession {
   userId: string;
   persistent: boolean;
   userAgent?: string;

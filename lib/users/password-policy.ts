@@ -10,7 +10,7 @@ import { adjacencyGraphs, dictionary } from "@zxcvbn-ts/language-common";
 export const NEW_PASSWORD_MIN_LENGTH = 8;
 export const NEW_PASSWORD_MAX_LENGTH = 128;
 
-export type StrengthScore = 0 | 1 | 2 | 3 | 4;
+type StrengthScore = 0 | 1 | 2 | 3 | 4;
 
 export interface PasswordAssessment {
   /** zxcvbn's guessability score, 0 (trivial) to 4 (very hard). */

@@ -16,7 +16,7 @@ export interface User {
 }
 
 /** The user plus the hash their password is checked against; never leaves the users module's callers. */
-export interface UserWithCredentials extends User {
+interface UserWithCredentials extends User {
   passwordHash: string;
 }
 

@@ -1,10 +1,10 @@
 import { z } from "zod";
 
-export const GRANT_TYPES = ["authorization_code", "implicit", "refresh_token", "client_credentials"] as const;
-export const RESPONSE_TYPES = ["code", "token", "id_token"] as const;
+const GRANT_TYPES = ["authorization_code", "implicit", "refresh_token", "client_credentials"] as const;
+const RESPONSE_TYPES = ["code", "token", "id_token"] as const;
 
 /** Client ids: the characters that read the same raw or form-urlencoded in HTTP Basic. */
-export const CLIENT_ID = /^[A-Za-z0-9\-._~]{1,255}$/;
+const CLIENT_ID = /^[A-Za-z0-9\-._~]{1,255}$/;
 /** RFC 6749 §3.3 scope-token characters. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
@@ -21,7 +21,7 @@ const PRIVATE_USE_SCHEME = /^[a-z][a-z0-9+-]*\.[a-z0-9+\-.]*:$/;
  * scheme of a native app. Everything else (javascript:, data:, vbscript:,
  * file:, plain http elsewhere) is refused.
  */
-export function isRedirectUri(value: string): boolean {
+function isRedirectUri(value: string): boolean {
   if (!URL.canParse(value)) return false;
   const url = new URL(value);
   if (url.href !== value || url.hash !== "" || value.includes("#")) return false;

@@ -57,7 +57,7 @@ function extensionColumns(extensions: ClientExtensions | undefined, isPublic: bo
 }
 
 /** A page of clients in id order (Hydra 2.x keyset pagination). */
-export interface ClientPage {
+interface ClientPage {
   clients: Client[];
   /** The id to continue after, when there are more. */
   next: string | undefined;

@@ -6,7 +6,7 @@ import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { constantTimeEqual, hashToken, randomToken } from "@/server/tokens/secrets.ts";
 import { type OAuth2ConsentRequestWire, oidcWireFields } from "./schemas.ts";
 
-export type ConsentStatus = "pending" | "accepted" | "rejected";
+type ConsentStatus = "pending" | "accepted" | "rejected";
 
 /** A consent request as the server holds it; the wire model shows only part of it. */
 export interface ConsentRequest {
@@ -44,7 +44,7 @@ export interface ConsentRequest {
 }
 
 /** A decision of the 2017 face: one answer for the login and the consent step. */
-export interface ConsentDecision {
+interface ConsentDecision {
   subject: string;
   grantScopes: string[];
   accessTokenExtra: Record<string, unknown>;
@@ -66,11 +66,11 @@ function signInFromJson(text: string | null): SignIn | null {
 }
 
 /** Why a consent request can no longer be decided. */
-export type Undecidable = "expired" | "decided";
+type Undecidable = "expired" | "decided";
 
 type Db = Pick<Database, "consentRequest">;
 
-export interface ConsentKeys {
+interface ConsentKeys {
   /** Derives a request's verifier from its id: GET can show it while the row holds only its hash. */
   verifier: Buffer;
   /** Hashes the verifier and the browser-binding cookie for storage. */

@@ -30,9 +30,9 @@ export interface Requirement {
   context?: Record<string, unknown> | (() => Promise<Record<string, unknown>>);
 }
 
-export type Guard = (c: Context, requirement: Requirement) => Promise<AccessTokenRecord>;
+type Guard = (c: Context, requirement: Requirement) => Promise<AccessTokenRecord>;
 
-export function bearerToken(c: Context): string | undefined {
+function bearerToken(c: Context): string | undefined {
   const header = c.req.header("authorization");
   const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
   return match?.[1];

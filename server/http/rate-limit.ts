@@ -1,6 +1,6 @@
 import { LRUCache } from "lru-cache";
 
-export type Taken = { ok: true } | { ok: false; retryAfterSeconds: number };
+type Taken = { ok: true } | { ok: false; retryAfterSeconds: number };
 
 /**
  * Token buckets by key (a client address, a client id), kept in this

@@ -16,7 +16,7 @@ import type { AccessTokenRecord } from "@/server/tokens/access-tokens.ts";
  */
 
 /** Where a snapshot reads from (the stores; see createServices). */
-export interface SnapshotReads {
+interface SnapshotReads {
   /** The token when active, with the revisions read in the same statement. */
   tokenWithRevisions(token: string): Promise<{ token: AccessTokenRecord | null; revisions: Revisions }>;
   clientRevision(): Promise<number>;

@@ -15,17 +15,10 @@ export function isGeneratedAlgorithm(alg: string): alg is GeneratedAlgorithm {
 }
 
 /** The kids of a generated pair, as Hydra named them: `private:<kid>`/`public:<kid>`, bare when kid is empty. */
-export function pairKids(kid: string): { privateKid: string; publicKid: string } {
+function pairKids(kid: string): { privateKid: string; publicKid: string } {
   return kid === ""
     ? { privateKid: "private", publicKid: "public" }
     : { privateKid: `private:${kid}`, publicKid: `public:${kid}` };
-}
-
-/** The kids `generateKeys(alg, kid)` will produce, so a caller can check for conflicts first. */
-export function generatedKids(alg: GeneratedAlgorithm, kid: string): string[] {
-  if (alg === "HS256" || alg === "HS512") return [kid];
-  const { privateKid, publicKid } = pairKids(kid);
-  return [privateKid, publicKid];
 }
 
 /**

@@ -4,10 +4,7 @@ import type { ClientStore } from "@/server/clients/store.ts";
 import type { AuthorizationGrants } from "@/server/tokens/grants.ts";
 import type { IdTokens } from "@/server/tokens/id-tokens.ts";
 
-/** Back-Channel Logout 1.0 §2.4: the event that makes a JWT a logout token. */
-export const BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
-
-export interface BackchannelOptions {
+interface BackchannelOptions {
   /** Per attempt. */
   timeoutMs: number;
   /** Waits before the second, third … attempt. */

@@ -1,7 +1,7 @@
 import type { Database } from "@/db/client.ts";
 import { randomToken } from "@/server/tokens/secrets.ts";
 
-export type LogoutStatus = "pending" | "accepted" | "rejected";
+type LogoutStatus = "pending" | "accepted" | "rejected";
 
 /** A sign-out a relying party started, as the engine holds it (no wire format). */
 export interface LogoutRequest {
@@ -19,13 +19,13 @@ export interface LogoutRequest {
   usedAt: Date | null;
 }
 
-export type NewLogoutRequest = Pick<
+type NewLogoutRequest = Pick<
   LogoutRequest,
   "subject" | "sid" | "clientId" | "postLogoutRedirectUri" | "state" | "uiLocales"
 >;
 
 /** Why a logout request can no longer be decided. */
-export type LogoutUndecidable = "expired" | "decided";
+type LogoutUndecidable = "expired" | "decided";
 
 /**
  * Logout requests: made by the end-session endpoint, decided once by the

@@ -24,7 +24,7 @@ function decodeForm(value: string): string | undefined {
 }
 
 /** HTTP Basic credentials; malformed ones are an invalid client (RFC 6749 §5.2). */
-export function parseBasic(header: string | undefined): BasicCredentials | undefined {
+function parseBasic(header: string | undefined): BasicCredentials | undefined {
   if (!header) return undefined;
   const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
   if (!match) throw new InvalidClient("The Authorization header is not valid HTTP Basic");

@@ -63,11 +63,6 @@ export class UnsupportedResponseType extends OAuthError {
     super("unsupported_response_type", description);
   }
 }
-export class UnsupportedTokenType extends OAuthError {
-  constructor(description: string) {
-    super("unsupported_token_type", description);
-  }
-}
 export class ServerError extends OAuthError {
   constructor(description = "The server could not complete the request") {
     super("server_error", description, 500);

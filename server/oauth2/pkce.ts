@@ -10,7 +10,7 @@ export function isCodeChallenge(value: string): boolean {
 }
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
-export function isCodeVerifier(value: string): boolean {
+function isCodeVerifier(value: string): boolean {
   return /^[A-Za-z0-9\-._~]{43,128}$/.test(value);
 }
 

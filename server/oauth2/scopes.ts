@@ -4,7 +4,7 @@
  * trailing `*` also matches any deeper scope. `hydra.*` grants
  * `hydra.clients` and `hydra.keys.get`; `foo` grants only `foo`, never `foobar`.
  */
-export function scopeMatches(matcher: string, needle: string): boolean {
+function scopeMatches(matcher: string, needle: string): boolean {
   const matcherParts = matcher.split(".");
   const needleParts = needle.split(".");
   if (matcherParts.length > needleParts.length) return false;
@@ -31,9 +31,9 @@ export function splitScopes(scope: string | null | undefined): string[] {
 /** Requests an ID token (OpenID Connect Core §3.1.2.1). */
 export const OPENID_SCOPE = "openid";
 /** Requests a refresh token, as Hydra named it. */
-export const OFFLINE_SCOPE = "offline";
+const OFFLINE_SCOPE = "offline";
 /** Requests a refresh token, as OpenID Connect Core §11 names it: the same meaning as `offline`. */
-export const OFFLINE_ACCESS_SCOPE = "offline_access";
+const OFFLINE_ACCESS_SCOPE = "offline_access";
 /** The scopes whose meaning the server defines; any other scope means what its client and API agree. */
 export const SCOPES_SUPPORTED = [OPENID_SCOPE, OFFLINE_SCOPE, OFFLINE_ACCESS_SCOPE] as const;
 

@@ -39,7 +39,7 @@ const SCOPED = new Map(
  * reads only a bearer token, never a cookie, so any origin may call it, and
  * no credentials are allowed.
  */
-export const USERINFO_CORS = {
+const USERINFO_CORS = {
   "access-control-allow-origin": "*",
   "access-control-allow-methods": "GET, POST",
   "access-control-allow-headers": "authorization, content-type",

@@ -102,7 +102,7 @@ const KINDS = new Map<string, ConditionKind<unknown>>([
   ],
 ]);
 
-export const CONDITION_TYPES: readonly string[] = [...KINDS.keys()];
+const CONDITION_TYPES: readonly string[] = [...KINDS.keys()];
 
 /** A condition in a request body: the type must be known and its options valid. */
 export const conditionInput = z

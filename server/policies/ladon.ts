@@ -24,7 +24,7 @@ export interface CompiledPolicy {
 }
 
 /** A compiled regular expression; `test` finds a match anywhere in the value, as Go's MatchString. */
-export interface LadonRegExp {
+interface LadonRegExp {
   test(value: string): boolean;
 }
 

@@ -2,8 +2,8 @@ import { z } from "zod";
 import { type ConditionWire, conditionInput } from "./conditions.ts";
 import { compilePattern, PolicyError } from "./ladon.ts";
 
-export const EFFECTS = ["allow", "deny"] as const;
-export type Effect = (typeof EFFECTS)[number];
+const EFFECTS = ["allow", "deny"] as const;
+type Effect = (typeof EFFECTS)[number];
 
 const MAX_PATTERNS = 256;
 const MAX_PATTERN_LENGTH = 1024;

@@ -16,7 +16,7 @@ export interface AccessTokenRecord {
   expiresAt: Date;
 }
 
-export interface NewAccessToken {
+interface NewAccessToken {
   grantId: string;
   clientId: string;
   subject: string;

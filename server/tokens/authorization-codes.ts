@@ -3,7 +3,7 @@ import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { hashToken, randomToken } from "./secrets.ts";
 
 /** What an authorization code stands for; the code itself is never stored. */
-export interface AuthorizationCodeRecord {
+interface AuthorizationCodeRecord {
   hash: string;
   grantId: string;
   clientId: string;
@@ -21,7 +21,7 @@ export interface AuthorizationCodeRecord {
   usedAt: Date | null;
 }
 
-export type NewAuthorizationCode = Omit<AuthorizationCodeRecord, "hash" | "expiresAt" | "usedAt">;
+type NewAuthorizationCode = Omit<AuthorizationCodeRecord, "hash" | "expiresAt" | "usedAt">;
 
 type Db = Pick<Database, "authorizationCode">;
 

@@ -3,7 +3,7 @@ import type { SignIn } from "@/server/flow/model.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 
 /** What one accepted authorization issued, shared by every code and token of it (its grant id). */
-export interface AuthorizationGrantRecord {
+interface AuthorizationGrantRecord {
   grantId: string;
   clientId: string;
   subject: string;

@@ -3,6 +3,9 @@ import { compactVerify, createLocalJWKSet, decodeProtectedHeader, SignJWT } from
 import type { JwkSet } from "@/server/keys/schemas.ts";
 import type { IdTokenSigner } from "@/server/keys/store.ts";
 
+/** Back-Channel Logout 1.0 §2.4: the event that makes a JWT a logout token. */
+const BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout";
+
 /** The claims the server itself sets in every ID token it may issue; discovery publishes them. */
 export const ID_TOKEN_CLAIMS = [
   "iss",
@@ -41,7 +44,7 @@ export const RESERVED_CLAIMS = new Set([
   "typ",
 ]);
 
-export interface IdTokenInput {
+interface IdTokenInput {
   clientId: string;
   subject: string;
   authTime: Date;
@@ -69,7 +72,7 @@ export interface IdTokenHint {
  * OpenID Connect Core §3.1.3.6 / §3.3.2.11: the left-most half of the
  * SHA-256 of the ASCII value, base64url — SHA-256 because ID tokens are RS256.
  */
-export function halfHash(value: string): string {
+function halfHash(value: string): string {
   return createHash("sha256").update(value, "ascii").digest().subarray(0, 16).toString("base64url");
 }
 
@@ -134,7 +137,7 @@ export class IdTokens {
       iat: now,
       exp: now + LOGOUT_TOKEN_LIFESPAN_S,
       jti: input.jti,
-      events: { "http://schemas.openid.net/event/backchannel-logout": {} },
+      events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
       sub: input.subject,
     };
     if (input.sid) claims.sid = input.sid;

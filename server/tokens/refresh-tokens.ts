@@ -2,7 +2,7 @@ import type { Database } from "@/db/client.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { hashToken, randomToken } from "./secrets.ts";
 
-export interface RefreshTokenRecord {
+interface RefreshTokenRecord {
   hash: string;
   grantId: string;
   clientId: string;
@@ -16,7 +16,7 @@ export interface RefreshTokenRecord {
   revokedAt: Date | null;
 }
 
-export type NewRefreshToken = Pick<
+type NewRefreshToken = Pick<
   RefreshTokenRecord,
   "grantId" | "clientId" | "subject" | "scopes" | "accessTokenExtra" | "idTokenExtra" | "authTime"
 >;

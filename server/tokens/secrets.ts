@@ -12,8 +12,6 @@ export function deriveKey(systemSecret: string, purpose: string): Buffer {
   return Buffer.from(hkdfSync("sha256", systemSecret, "portico", purpose, 32));
 }
 
-const URL_SAFE = /^[A-Za-z0-9\-._~]+$/;
-
 /**
  * A random, URL-safe token (base64url: only `A–Z a–z 0–9 - _`, so it reads
  * the same raw or form-urlencoded). 32 bytes give 256 bits of entropy.
@@ -36,10 +34,6 @@ function takeRandom(bytes: number): Buffer {
   const slice = pool.subarray(poolOffset, poolOffset + bytes);
   poolOffset += bytes;
   return slice;
-}
-
-export function isUrlSafe(value: string): boolean {
-  return URL_SAFE.test(value);
 }
 
 /** The keyed hash under which a token is stored: a database leak yields no usable token. */

@@ -167,13 +167,100 @@ for (const backend of BACKENDS) {
           const timer = setInterval(() => ticks++, 5);
           const waiting = raw.insertAccessToken({ ...row, hash: "after-lock" });
           setTimeout(() => other.prepare("COMMIT").run(), 100);
-          await waiting;
+          // An insert asked on a later turn, while the first waits, is written with it.
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          const joining = raw.insertAccessToken({ ...row, hash: "after-lock-2" });
+          await Promise.all([waiting, joining]);
           clearInterval(timer);
-          assert.ok(ticks >= 10, `the event loop kept turning while the insert waited (${ticks} ticks)`);
+          // A busy wait would block the process for the whole 100 ms (no tick at all); a loaded machine may
+          // run fewer than the nominal 20.
+          assert.ok(ticks >= 3, `the event loop kept turning while the insert waited (${ticks} ticks)`);
           assert.ok(await raw.accessTokenByHash("after-lock"));
+          assert.ok(await raw.accessTokenByHash("after-lock-2"));
         } finally {
           other.close();
         }
+      });
+
+    const token = (hash: string, clientId = "raw-client") => ({
+      hash,
+      grantId: `g-${hash}`,
+      clientId,
+      subject: "s",
+      scopes: "",
+      extra: "{}",
+      issuedAt: new Date(Date.UTC(2030, 0, 1)),
+      expiresAt: new Date(Date.UTC(2030, 0, 2)),
+      revokedAt: null,
+    });
+
+    test("token lookups asked together each get their own row, with the revisions", async () => {
+      await Promise.all([raw.insertAccessToken(token("look-a")), raw.insertAccessToken(token("look-b"))]);
+      await db.clientRevision.upsert({
+        where: { id: 1 },
+        create: { id: 1, revision: 5 },
+        update: { revision: 5 },
+      });
+      const found = await Promise.all(
+        ["look-a", "look-b", "look-missing", "look-a"].map((hash) => raw.accessTokenWithRevisions(hash)),
+      );
+      assert.deepEqual(
+        found.map((f) => f.token?.hash ?? null),
+        ["look-a", "look-b", null, "look-a"],
+      );
+      for (const f of found) assert.equal(f.clientRevision, 5);
+      // A lookup asked after a committed write sees it.
+      await db.accessToken.update({ where: { hash: "look-b" }, data: { revokedAt: new Date() } });
+      await db.clientRevision.update({ where: { id: 1 }, data: { revision: 6 } });
+      const [a, b] = await Promise.all([
+        raw.accessTokenWithRevisions("look-a"),
+        raw.accessTokenWithRevisions("look-b"),
+      ]);
+      assert.equal(a.token?.revokedAt, null);
+      assert.ok(b.token?.revokedAt instanceof Date);
+      assert.equal(a.clientRevision, 6);
+    });
+
+    test("revision reads asked together answer each its own table; a read after a write sees it", async () => {
+      await db.policyRevision.upsert({
+        where: { id: 1 },
+        create: { id: 1, revision: 3 },
+        update: { revision: 3 },
+      });
+      await db.clientRevision.upsert({
+        where: { id: 1 },
+        create: { id: 1, revision: 8 },
+        update: { revision: 8 },
+      });
+      assert.deepEqual(
+        await Promise.all([raw.policyRevision(1), raw.clientRevision(), raw.policyRevision(1)]),
+        [3, 8, 3],
+      );
+      assert.equal(await raw.policyRevision(2), 0);
+      await db.clientRevision.update({ where: { id: 1 }, data: { revision: 9 } });
+      assert.equal(await raw.clientRevision(), 9);
+      await db.policyRevision.delete({ where: { id: 1 } });
+      await db.clientRevision.delete({ where: { id: 1 } });
+    });
+
+    // Only PostgreSQL has the conditional insert (one statement where SQLite needs a read and a write).
+    if (backend === "postgresql")
+      test("inserts at a client revision: written together when it holds, nothing when it moved", async () => {
+        const insert = raw.insertAccessTokenAtClientRevision?.bind(raw);
+        assert.ok(insert, "PostgreSQL has the conditional insert");
+        assert.equal(await raw.clientRevision(), 0);
+        assert.deepEqual(
+          await Promise.all([insert(token("at-1"), 0), insert(token("at-2"), 0), insert(token("moved"), 4)]),
+          [true, true, false],
+        );
+        assert.ok(await raw.accessTokenByHash("at-1"));
+        assert.ok(await raw.accessTokenByHash("at-2"));
+        assert.equal(await raw.accessTokenByHash("moved"), null);
+        // A bad row (a hash that exists) fails alone; the row asked with it is written.
+        const results = await Promise.allSettled([insert(token("at-1"), 0), insert(token("at-3"), 0)]);
+        assert.equal(results[0]?.status, "rejected");
+        assert.deepEqual(results[1], { status: "fulfilled", value: true });
+        assert.ok(await raw.accessTokenByHash("at-3"));
       });
 
     test("the policy revision follows Prisma's writes", async () => {

@@ -217,7 +217,7 @@ export function pkcePair(): { verifier: string; challenge: string } {
 export const randomValue = () => randomBytes(12).toString("base64url");
 
 /** OpenID Connect Core §3.1.3.6: left half of SHA-256, base64url — computed here independently. */
-export function halfSha256(value: string): string {
+function halfSha256(value: string): string {
   return createHash("sha256").update(value).digest().subarray(0, 16).toString("base64url");
 }
 

@@ -9,14 +9,7 @@
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { after, before, describe, test } from "node:test";
-import {
-  createRemoteJWKSet,
-  decodeProtectedHeader,
-  exportJWK,
-  generateKeyPair,
-  jwtVerify,
-  SignJWT,
-} from "jose";
+import { createRemoteJWKSet, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from "jose";
 import * as oidc from "openid-client";
 import {
   Browser,
@@ -228,8 +221,7 @@ for (const backend of BACKENDS) {
 
     test("bad requests: an error page, never a redirect; the app's operations refuse bad ids, bodies and callers", async () => {
       const idToken = await signIn(rp, "bob", randomValue());
-      const { privateKey, publicKey } = await generateKeyPair("RS256");
-      assert.ok(await exportJWK(publicKey));
+      const { privateKey } = await generateKeyPair("RS256");
       const forged = await new SignJWT({ sub: "bob", aud: rp.id, iss: portico.url })
         .setProtectedHeader({ alg: "RS256", kid: "public" })
         .setIssuedAt()

@@ -71,7 +71,13 @@ describe("ladon patterns", () => {
     ["", "", true],
     // Case matters, as in ladon.
     ["rn:hydra:clients", "RN:HYDRA:CLIENTS", false],
-    // Go's syntax, with Go's meaning: flags, Unicode classes, \z, a leading ] in a class.
+    // Go's syntax, with Go's meaning: flags, Unicode classes, \z, a leading ] in a class, a nested
+    // repetition. ladon compiles every pattern with Go's regexp.Compile, which accepts all five; the
+    // tests before re2js listed them as refused only because the old Go-to-ECMAScript translation
+    // could not express them (or, for the nested repetition, V8's linear-time engine would not take
+    // it). Go rejects a single repeat count above 1000 and a repetition of repetitions whose counts
+    // multiply past 1000 (regexp/syntax repeatIsValid); `+` and `*` have no count, so
+    // `(a{1,200})+` is valid Go.
     ["<(?i)abc>", "ABC", true],
     ["<(?i)abc>x", "ABCX", false],
     ["<\\pL+>", "äbc", true],
@@ -80,6 +86,7 @@ describe("ladon patterns", () => {
     ["<[]a]+>", "]a]", true],
     ["<[]a]+>", "b", false],
     ["<(a{1,200})+>", "a".repeat(450), true],
+    ["<(a{1,10}){1,100}>", "a".repeat(1000), true],
   ];
   for (const [pattern, value, matches] of cases) {
     test(`${JSON.stringify(pattern)} ${matches ? "matches" : "does not match"} ${JSON.stringify(value)}`, () => {
@@ -98,6 +105,7 @@ describe("ladon patterns", () => {
     ["<(?=a)a>", "lookahead (RE2 has none)"],
     ["<abc\\>", "trailing backslash"],
     ["<a{1001}>", "a repeat count above Go's 1000"],
+    ["<(a{1,100}){1,20}>", "nested repeat counts that multiply past Go's 1000"],
   ];
   for (const [pattern, why] of invalid) {
     test(`${JSON.stringify(pattern)} is refused (${why})`, () => {

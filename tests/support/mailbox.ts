@@ -56,7 +56,7 @@ function decodeHeader(value: string): string {
 }
 
 /** Just enough MIME for what nodemailer sends: one part, or multipart/alternative of text and HTML. */
-export function parseMail(raw: string, to: string[], from: string): ReceivedMail {
+function parseMail(raw: string, to: string[], from: string): ReceivedMail {
   const { headers, body } = splitHeaders(raw);
   const mail: ReceivedMail = {
     to,

@@ -12,7 +12,7 @@ export interface TokenResponse {
   id_token?: string;
 }
 
-export interface GrantContext {
+interface GrantContext {
   client: Client;
   form: Map<string, string>;
   services: Services;

@@ -7,7 +7,7 @@ import type { TokenResponse } from "./grant.ts";
 
 type Tx = Pick<Database, "accessToken" | "refreshToken" | "authorizationCode" | "deletedSubject">;
 
-export interface GrantToRedeem {
+interface GrantToRedeem {
   grantId: string;
   subject: string;
   /** What the user granted; the refresh token keeps all of it. */
