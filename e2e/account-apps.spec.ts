@@ -1,5 +1,6 @@
 import { expect, signInThroughDemo, test } from "./fixtures.ts";
 import { AccountPage } from "./pages/account.ts";
+import { AccountSettings } from "./pages/accounts.ts";
 import { LoginPage } from "./pages/login.ts";
 
 test.describe("/account: every app let in, Revoke that revokes, Sign out everywhere", () => {
@@ -21,6 +22,40 @@ test.describe("/account: every app let in, Revoke that revokes, Sign out everywh
     await accountPage.revoke("Portico Demo App");
 
     // The demo introspects its access token on every load: the server now says it is not active.
+    await demo.goto();
+    await expect(demo.claim(demo.introspection, "active")).toHaveText("false");
+  });
+
+  test("after 10 minutes, Revoke needs the password again, like every other change to the account", async ({
+    demo,
+    loginPage,
+    consentPage,
+    accountPage,
+    user,
+    db,
+  }) => {
+    await signInThroughDemo({ demo, loginPage, consentPage }, user);
+    // Fast-forward: this sign-in happened eleven minutes ago.
+    await db.session.updateMany({
+      where: { userId: user.id },
+      data: { authTime: new Date(Date.now() - 11 * 60_000) },
+    });
+    await accountPage.goto();
+    await accountPage.page.getByRole("button", { name: "Revoke Portico Demo App" }).click();
+    await expect(
+      accountPage.page.getByText(/enter your password again before changing your account/),
+    ).toBeVisible();
+    await accountPage.goto();
+    await expect(accountPage.app("Portico Demo App")).toHaveCount(1);
+    await demo.goto();
+    await expect(demo.claim(demo.introspection, "active")).toHaveText("true");
+
+    await accountPage.goto();
+    await new AccountSettings(accountPage.page).confirmPassword(user.password);
+    await expect(
+      accountPage.page.getByText("You can change your account for the next 10 minutes."),
+    ).toBeVisible();
+    await accountPage.revoke("Portico Demo App");
     await demo.goto();
     await expect(demo.claim(demo.introspection, "active")).toHaveText("false");
   });

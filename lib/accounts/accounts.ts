@@ -14,7 +14,7 @@ import { normalizeEmail } from "@/lib/users/email.ts";
 import { hashPassword } from "@/lib/users/passwords.ts";
 import { PUBLIC_FIELDS, type User } from "@/lib/users/store.ts";
 import { MailThrottle } from "./throttle.ts";
-import { findToken, issueToken, type LinkProblem, spendToken } from "./tokens.ts";
+import { findToken, issueToken, type LinkProblem, newToken, spendToken, storeToken } from "./tokens.ts";
 
 /** The answer to anything that sends an email. */
 export type MailOutcome =
@@ -25,7 +25,7 @@ export type MailOutcome =
 
 export type LinkOutcome<T = { user: User }> = ({ ok: true } & T) | { ok: false; problem: LinkProblem };
 
-export interface AccountsOptions {
+interface AccountsOptions {
   db: Database;
   mailer: Mailer;
   /** ISSUER: every link in a message starts here. */
@@ -91,25 +91,30 @@ export class Accounts {
     const existing = await this.db.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
     if (existing) return this.sendAlreadyRegistered(existing);
 
+    // The link is mailed first and the account written after, in one transaction: a mail server
+    // that is down leaves nothing behind (no second write to undo the first), and no transaction
+    // waits on the mail server. The link works once its row is committed, a moment later.
     const id = randomUUID();
-    let token: string;
+    const name = input.name.trim();
+    const link = newToken({ userId: id, purpose: "verify_email", email });
+    const sent = await this.send(
+      email,
+      verifyEmailMessage({ name, link: this.link("/verify-email", { token: link.token }) }),
+    );
+    if (!sent.ok) return sent;
     try {
-      token = await this.db.$transaction(async (tx) => {
-        await tx.user.create({ data: { id, email, name: input.name.trim(), passwordHash } });
-        return issueToken(tx, { userId: id, purpose: "verify_email", email });
+      await this.db.$transaction(async (tx) => {
+        await tx.user.create({ data: { id, email, name, passwordHash } });
+        await storeToken(tx, link.row);
       });
     } catch (error) {
-      // Signed up twice at once: the other request made the account.
+      // Signed up twice at once: the other request made the account, and the link just mailed
+      // never works (its row was not written); the next message tells the owner what to do.
       if (!isUniqueViolation(error)) throw error;
       const winner = await this.db.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
       return winner ? this.sendAlreadyRegistered(winner) : { ok: false, code: "mail_failed" };
     }
-    const outcome = await this.send(
-      email,
-      verifyEmailMessage({ name: input.name.trim(), link: this.link("/verify-email", { token }) }),
-    );
-    if (!outcome.ok) await this.db.user.deleteMany({ where: { id, emailVerifiedAt: null } });
-    return outcome;
+    return sent;
   }
 
   private sendAlreadyRegistered(user: User): Promise<MailOutcome> {

@@ -2,18 +2,18 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Database } from "@/db/client.ts";
 
 /** What a mailed link lets its holder do. */
-export type TokenPurpose = "verify_email" | "reset_password" | "change_email";
+type TokenPurpose = "verify_email" | "reset_password" | "change_email";
 
 const HOUR = 3600_000;
 
 /** How long each kind of link works. */
-export const TOKEN_LIFETIME_MS: Record<TokenPurpose, number> = {
+const TOKEN_LIFETIME_MS: Record<TokenPurpose, number> = {
   verify_email: 24 * HOUR,
   reset_password: 1 * HOUR,
   change_email: 24 * HOUR,
 };
 
-export interface AccountTokenRow {
+interface AccountTokenRow {
   id: string;
   userId: string;
   purpose: string;
@@ -39,29 +39,44 @@ function digest(secret: string): Buffer {
 }
 
 /**
- * Issues a new link for the user and purpose, in the caller's transaction.
- * Every older link of the same user and purpose stops working: only the
- * newest one counts.
+ * A new link's token and the row that will make it work, nothing written
+ * yet: for a caller that must send the link before it writes anything.
  */
+export function newToken(
+  input: { userId: string; purpose: TokenPurpose; email: string },
+  now = new Date(),
+): { token: string; row: AccountTokenRow } {
+  const id = randomBytes(16).toString("base64url");
+  const secret = randomBytes(32).toString("base64url");
+  const row = {
+    id,
+    userId: input.userId,
+    purpose: input.purpose,
+    email: input.email,
+    secretHash: digest(secret).toString("hex"),
+    expiresAt: new Date(now.getTime() + TOKEN_LIFETIME_MS[input.purpose]),
+  };
+  return { token: `${id}.${secret}`, row };
+}
+
+/**
+ * Stores a link's row, in the caller's transaction. Every older link of the
+ * same user and purpose stops working: only the newest one counts.
+ */
+export async function storeToken(tables: Tables, row: AccountTokenRow): Promise<void> {
+  await tables.accountToken.deleteMany({ where: { userId: row.userId, purpose: row.purpose } });
+  await tables.accountToken.create({ data: row });
+}
+
+/** Issues a new link for the user and purpose, in the caller's transaction (see storeToken). */
 export async function issueToken(
   tables: Tables,
   input: { userId: string; purpose: TokenPurpose; email: string },
   now = new Date(),
 ): Promise<string> {
-  const id = randomBytes(16).toString("base64url");
-  const secret = randomBytes(32).toString("base64url");
-  await tables.accountToken.deleteMany({ where: { userId: input.userId, purpose: input.purpose } });
-  await tables.accountToken.create({
-    data: {
-      id,
-      userId: input.userId,
-      purpose: input.purpose,
-      email: input.email,
-      secretHash: digest(secret).toString("hex"),
-      expiresAt: new Date(now.getTime() + TOKEN_LIFETIME_MS[input.purpose]),
-    },
-  });
-  return `${id}.${secret}`;
+  const { token, row } = newToken(input, now);
+  await storeToken(tables, row);
+  return token;
 }
 
 /**

@@ -253,10 +253,20 @@ for (const backend of BACKENDS) {
         },
       );
       assert.equal(await users.findByEmail(email), null);
+      assert.equal(await db.accountToken.count({ where: { email } }), 0, "no link was stored");
       assert.ok(
         log.lines.some((line) => /^error could not send an email .*ECONNREFUSED/.test(line)),
         log.lines.join("\n"),
       );
+      // Nothing was left behind: once mail works, the same sign-up makes the account.
+      assert.deepEqual(
+        await accounts.signUp({ name: "Hal", email, password: "a long passphrase" }, undefined),
+        {
+          ok: true,
+        },
+      );
+      assert.equal((await users.findByEmail(email))?.name, "Hal");
+      assert.match(inbox(email)[0]?.subject ?? "", /Confirm your email address/);
       assert.deepEqual(await offline.requestPasswordReset(email, undefined), {
         ok: false,
         code: "mail_failed",

@@ -2,26 +2,25 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import { type FormState, formAction } from "@/lib/actions/action.ts";
-import { navigate } from "@/lib/actions/navigation.ts";
+import { accountAction } from "@/lib/accounts/action.ts";
+import type { FormState } from "@/lib/actions/action.ts";
 import { grants } from "@/lib/consent/index.ts";
 import { HydraError, hydra } from "@/lib/hydra/index.ts";
 import { log } from "@/lib/log/index.ts";
-import { currentUser } from "@/lib/session/index.ts";
 
 /**
  * Revokes an app: the server revokes every token and grant the signed-in
  * person gave it (so its access and refresh tokens stop working at once, on
  * every instance), then the remembered decision is forgotten and the app
  * asks again next time. Only the person's own grants are ever touched: the
- * subject is theirs, never the form's.
+ * subject is theirs, never the form's. Like every change to the account
+ * (ending a session included), it needs a sign-in within the last 10
+ * minutes; only signing out, which ends this session too, does not.
  */
-export const revokeAction = formAction(
+export const revokeAction = accountAction(
   "revoke app",
   z.object({ client: z.string().min(1).max(255) }),
-  async (input): Promise<FormState> => {
-    const user = await currentUser();
-    if (!user) return navigate("/login?next=/account");
+  async (input, user): Promise<FormState> => {
     try {
       await hydra().revokeSubjectGrants(user.id, input.client);
     } catch (error) {
