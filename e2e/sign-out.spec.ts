@@ -1,16 +1,22 @@
-import { expect, recordNavigations, signInThroughDemo, test } from "./fixtures.ts";
+import { test as base, expect, recordNavigations, signInThroughDemo } from "./fixtures.ts";
 import { SignOutPages } from "./pages/sign-out.ts";
 
+const test = base.extend<{ signOut: SignOutPages }>({
+  signOut: async ({ page }, use) => use(new SignOutPages(page)),
+});
+
 test.describe("sign-out a relying party starts (RP-Initiated Logout)", () => {
+  // Every case starts signed in to Portico and to the demo.
+  test.beforeEach(async ({ demo, loginPage, consentPage, user }) => {
+    await signInThroughDemo({ demo, loginPage, consentPage }, user);
+  });
+
   test("without an ID token hint Portico asks first; Sign out ends the session and says so", async ({
     page,
-    demo,
     loginPage,
-    consentPage,
+    signOut,
     user,
   }) => {
-    await signInThroughDemo({ demo, loginPage, consentPage }, user);
-    const signOut = new SignOutPages(page);
     await signOut.startAtEndSession({ client_id: "portico-demo" });
     await signOut.expectConfirmation();
     await expect(page.getByText("Portico Demo App asks you to sign out.")).toBeVisible();
@@ -28,16 +34,7 @@ test.describe("sign-out a relying party starts (RP-Initiated Logout)", () => {
     await expect(signOut.signOutButton).toHaveCount(0);
   });
 
-  test("Stay signed in keeps the session", async ({
-    page,
-    demo,
-    loginPage,
-    consentPage,
-    accountPage,
-    user,
-  }) => {
-    await signInThroughDemo({ demo, loginPage, consentPage }, user);
-    const signOut = new SignOutPages(page);
+  test("Stay signed in keeps the session", async ({ signOut, accountPage }) => {
     await signOut.startAtEndSession({});
     await signOut.expectConfirmation();
     await signOut.stayButton.click();
@@ -46,13 +43,8 @@ test.describe("sign-out a relying party starts (RP-Initiated Logout)", () => {
 
   test("a post_logout_redirect_uri the client did not register is an error page, and nobody is signed out", async ({
     page,
-    demo,
-    loginPage,
-    consentPage,
     accountPage,
-    user,
   }) => {
-    await signInThroughDemo({ demo, loginPage, consentPage }, user);
     const response = await page.goto(
       `/oauth2/sessions/logout?${new URLSearchParams({ client_id: "portico-demo", post_logout_redirect_uri: "https://evil.example/" })}`,
     );
@@ -68,10 +60,7 @@ test.describe("sign-out a relying party starts (RP-Initiated Logout)", () => {
     page,
     demo,
     loginPage,
-    consentPage,
-    user,
   }) => {
-    await signInThroughDemo({ demo, loginPage, consentPage }, user);
     const seen = recordNavigations(page);
     await demo.signOut();
     await expect(page).toHaveURL(/\/$/);
@@ -83,15 +72,7 @@ test.describe("sign-out a relying party starts (RP-Initiated Logout)", () => {
   test.describe("with JavaScript disabled", () => {
     test.use({ javaScriptEnabled: false });
 
-    test("the confirmation works as a plain form post", async ({
-      page,
-      demo,
-      loginPage,
-      consentPage,
-      user,
-    }) => {
-      await signInThroughDemo({ demo, loginPage, consentPage }, user);
-      const signOut = new SignOutPages(page);
+    test("the confirmation works as a plain form post", async ({ signOut }) => {
       await signOut.startAtEndSession({ client_id: "portico-demo" });
       await signOut.expectConfirmation();
       await signOut.confirm();

@@ -1,19 +1,14 @@
 "use client";
 
-import { useActionState } from "react";
-import { Alert, Button, CsrfField, TextField } from "@/components/ui.tsx";
-import { useNavigation } from "@/components/use-navigation.ts";
-import { type FormState, IDLE } from "@/lib/actions/state.ts";
+import { FormProblem, useFormAction } from "@/components/action-form.tsx";
+import { Button, TextField } from "@/components/ui.tsx";
 import { deleteAccountAction } from "./delete-actions.ts";
 
 export function DeleteAccountForm({ csrf }: { csrf: string }) {
-  const [state, action, pending] = useActionState<FormState, FormData>(deleteAccountAction, IDLE);
-  useNavigation(state);
-  const error = state.status === "error" ? state : undefined;
+  const { dispatch, pending, error } = useFormAction(deleteAccountAction);
   return (
-    <form action={action} className="mt-4 max-w-sm space-y-4" aria-label="Delete your account">
-      {error && <Alert key={error.id}>{error.message}</Alert>}
-      <CsrfField token={error?.csrf ?? csrf} />
+    <form action={dispatch} className="mt-4 max-w-sm space-y-4" aria-label="Delete your account">
+      <FormProblem error={error} csrf={csrf} />
       <TextField
         label="Type your email address to confirm"
         name="confirmation"

@@ -1,19 +1,15 @@
 "use client";
 
-import { useActionState } from "react";
 import { signOutAction } from "@/app/(auth)/actions.ts";
-import { Alert, Button, CsrfField } from "@/components/ui.tsx";
-import { useNavigation } from "@/components/use-navigation.ts";
-import { type FormState, IDLE } from "@/lib/actions/state.ts";
+import { FormProblem, useFormAction } from "@/components/action-form.tsx";
+import { Button, CsrfField } from "@/components/ui.tsx";
 import { revokeAction } from "./actions.ts";
 
 export function RevokeForm({ csrf, client, appName }: { csrf: string; client: string; appName: string }) {
-  const [state, action, pending] = useActionState<FormState, FormData>(revokeAction, IDLE);
-  useNavigation(state);
+  const { dispatch: action, pending, error } = useFormAction(revokeAction);
   return (
     <form action={action} className="flex flex-col items-stretch gap-2 sm:items-end">
-      {state.status === "error" && <Alert key={state.id}>{state.message}</Alert>}
-      <CsrfField token={(state.status === "error" && state.csrf) || csrf} />
+      <FormProblem error={error} csrf={csrf} />
       <input type="hidden" name="client" value={client} />
       <Button type="submit" variant="secondary" disabled={pending} aria-label={`Revoke ${appName}`}>
         Revoke
@@ -23,8 +19,7 @@ export function RevokeForm({ csrf, client, appName }: { csrf: string; client: st
 }
 
 export function SignOutForm({ csrf }: { csrf: string }) {
-  const [state, action, pending] = useActionState<FormState, FormData>(signOutAction, IDLE);
-  useNavigation(state);
+  const { dispatch: action, pending } = useFormAction(signOutAction);
   return (
     <form action={action}>
       <CsrfField token={csrf} />

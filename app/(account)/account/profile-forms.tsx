@@ -1,10 +1,8 @@
 "use client";
 
-import { useActionState } from "react";
+import { EmailField, FormProblem, useFormAction } from "@/components/action-form.tsx";
 import { NewPasswordField } from "@/components/password-field.tsx";
-import { Alert, Button, CsrfField, TextField } from "@/components/ui.tsx";
-import { useNavigation } from "@/components/use-navigation.ts";
-import { type FormState, IDLE } from "@/lib/actions/state.ts";
+import { Button, TextField } from "@/components/ui.tsx";
 import {
   changeEmailAction,
   changeNameAction,
@@ -13,20 +11,11 @@ import {
   resendVerificationAction,
 } from "./profile-actions.ts";
 
-type Action = (previous: FormState, form: FormData) => Promise<FormState>;
-
-function useForm(action: Action) {
-  const [state, dispatch, pending] = useActionState<FormState, FormData>(action, IDLE);
-  useNavigation(state);
-  return { state, dispatch, pending, error: state.status === "error" ? state : undefined };
-}
-
 export function ConfirmPasswordForm({ csrf }: { csrf: string }) {
-  const { dispatch, pending, error } = useForm(confirmPasswordAction);
+  const { dispatch, pending, error } = useFormAction(confirmPasswordAction);
   return (
     <form action={dispatch} className="mt-4 space-y-4" aria-label="Confirm your password">
-      {error && <Alert key={error.id}>{error.message}</Alert>}
-      <CsrfField token={error?.csrf ?? csrf} />
+      <FormProblem error={error} csrf={csrf} />
       <TextField
         label="Current password"
         name="password"
@@ -44,11 +33,10 @@ export function ConfirmPasswordForm({ csrf }: { csrf: string }) {
 }
 
 export function ChangeNameForm({ csrf, name }: { csrf: string; name: string }) {
-  const { dispatch, pending, error } = useForm(changeNameAction);
+  const { dispatch, pending, error } = useFormAction(changeNameAction);
   return (
     <form action={dispatch} className="space-y-4" aria-label="Change your name">
-      {error && <Alert key={error.id}>{error.message}</Alert>}
-      <CsrfField token={error?.csrf ?? csrf} />
+      <FormProblem error={error} csrf={csrf} />
       <TextField
         label="Name"
         name="name"
@@ -67,22 +55,16 @@ export function ChangeNameForm({ csrf, name }: { csrf: string; name: string }) {
 }
 
 export function ChangeEmailForm({ csrf }: { csrf: string }) {
-  const { dispatch, pending, error } = useForm(changeEmailAction);
+  const { dispatch, pending, error } = useFormAction(changeEmailAction);
   return (
     <form action={dispatch} className="space-y-4" aria-label="Change your email address">
-      {error && <Alert key={error.id}>{error.message}</Alert>}
-      <CsrfField token={error?.csrf ?? csrf} />
-      <TextField
+      <FormProblem error={error} csrf={csrf} />
+      <EmailField
         label="New email address"
         name="email"
         id="change-email"
-        type="email"
         autoComplete="email"
-        autoCapitalize="none"
-        spellCheck={false}
-        required
-        defaultValue={error?.values?.email ?? ""}
-        error={error?.fieldErrors?.email}
+        error={error}
         hint="We send a link to the new address; your address changes when you follow it."
       />
       <Button type="submit" variant="secondary" disabled={pending} aria-busy={pending}>
@@ -93,11 +75,10 @@ export function ChangeEmailForm({ csrf }: { csrf: string }) {
 }
 
 export function ResendVerificationForm({ csrf }: { csrf: string }) {
-  const { dispatch, pending, error } = useForm(resendVerificationAction);
+  const { dispatch, pending, error } = useFormAction(resendVerificationAction);
   return (
     <form action={dispatch} className="space-y-3">
-      {error && <Alert key={error.id}>{error.message}</Alert>}
-      <CsrfField token={error?.csrf ?? csrf} />
+      <FormProblem error={error} csrf={csrf} />
       <Button type="submit" variant="secondary" disabled={pending} aria-busy={pending}>
         Send the confirmation email again
       </Button>
@@ -106,11 +87,10 @@ export function ResendVerificationForm({ csrf }: { csrf: string }) {
 }
 
 export function ChangePasswordForm({ csrf }: { csrf: string }) {
-  const { dispatch, pending, error } = useForm(changePasswordAction);
+  const { dispatch, pending, error } = useFormAction(changePasswordAction);
   return (
     <form action={dispatch} className="space-y-4" aria-label="Change your password">
-      {error && <Alert key={error.id}>{error.message}</Alert>}
-      <CsrfField token={error?.csrf ?? csrf} />
+      <FormProblem error={error} csrf={csrf} />
       <TextField
         label="Current password"
         name="current"

@@ -1,18 +1,14 @@
 "use client";
 
-import { useActionState } from "react";
-import { Alert, Button, CsrfField } from "@/components/ui.tsx";
-import { useNavigation } from "@/components/use-navigation.ts";
-import { type FormState, IDLE } from "@/lib/actions/state.ts";
+import { FormProblem, useFormAction } from "@/components/action-form.tsx";
+import { Button } from "@/components/ui.tsx";
 import { endOtherSessionsAction, endSessionAction, signOutEverywhereAction } from "./session-actions.ts";
 
 export function EndSessionForm({ csrf, sid, device }: { csrf: string; sid: string; device: string }) {
-  const [state, action, pending] = useActionState<FormState, FormData>(endSessionAction, IDLE);
-  useNavigation(state);
+  const { dispatch: action, pending, error } = useFormAction(endSessionAction);
   return (
     <form action={action} className="flex flex-col items-stretch gap-2 sm:items-end">
-      {state.status === "error" && <Alert key={state.id}>{state.message}</Alert>}
-      <CsrfField token={(state.status === "error" && state.csrf) || csrf} />
+      <FormProblem error={error} csrf={csrf} />
       <input type="hidden" name="sid" value={sid} />
       <Button type="submit" variant="secondary" disabled={pending} aria-label={`End session: ${device}`}>
         End
@@ -22,12 +18,10 @@ export function EndSessionForm({ csrf, sid, device }: { csrf: string; sid: strin
 }
 
 export function EndOtherSessionsForm({ csrf }: { csrf: string }) {
-  const [state, action, pending] = useActionState<FormState, FormData>(endOtherSessionsAction, IDLE);
-  useNavigation(state);
+  const { dispatch: action, pending, error } = useFormAction(endOtherSessionsAction);
   return (
     <form action={action} className="space-y-2">
-      {state.status === "error" && <Alert key={state.id}>{state.message}</Alert>}
-      <CsrfField token={(state.status === "error" && state.csrf) || csrf} />
+      <FormProblem error={error} csrf={csrf} />
       <Button type="submit" variant="secondary" disabled={pending}>
         Sign out all other sessions
       </Button>
@@ -37,12 +31,10 @@ export function EndOtherSessionsForm({ csrf }: { csrf: string }) {
 
 /** Ends every session of the person, this browser's included. */
 export function SignOutEverywhereForm({ csrf }: { csrf: string }) {
-  const [state, action, pending] = useActionState<FormState, FormData>(signOutEverywhereAction, IDLE);
-  useNavigation(state);
+  const { dispatch: action, pending, error } = useFormAction(signOutEverywhereAction);
   return (
     <form action={action} className="space-y-2">
-      {state.status === "error" && <Alert key={state.id}>{state.message}</Alert>}
-      <CsrfField token={(state.status === "error" && state.csrf) || csrf} />
+      <FormProblem error={error} csrf={csrf} />
       <Button type="submit" variant="secondary" disabled={pending}>
         Sign out everywhere
       </Button>

@@ -1,16 +1,12 @@
 "use client";
 
-import { useActionState } from "react";
+import { EmailField, useFormAction } from "@/components/action-form.tsx";
 import { NewPasswordField } from "@/components/password-field.tsx";
 import { Alert, Button, CsrfField, TextField } from "@/components/ui.tsx";
-import { useNavigation } from "@/components/use-navigation.ts";
-import { type FormState, IDLE } from "@/lib/actions/state.ts";
 import { signUpAction } from "./actions.ts";
 
 export function SignUpForm({ csrf, consent }: { csrf: string; consent?: string }) {
-  const [state, action, pending] = useActionState<FormState, FormData>(signUpAction, IDLE);
-  useNavigation(state);
-  const error = state.status === "error" ? state : undefined;
+  const { dispatch: action, pending, error } = useFormAction(signUpAction);
   return (
     <form action={action} className="mt-6 space-y-5" aria-describedby={error ? "signup-error" : undefined}>
       {error && (
@@ -29,17 +25,7 @@ export function SignUpForm({ csrf, consent }: { csrf: string; consent?: string }
         defaultValue={error?.values?.name ?? ""}
         error={error?.fieldErrors?.name}
       />
-      <TextField
-        label="Email"
-        name="email"
-        type="email"
-        autoComplete="email"
-        autoCapitalize="none"
-        spellCheck={false}
-        required
-        defaultValue={error?.values?.email ?? ""}
-        error={error?.fieldErrors?.email}
-      />
+      <EmailField label="Email" name="email" autoComplete="email" error={error} />
       <NewPasswordField
         label="Password"
         name="password"
