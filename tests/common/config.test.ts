@@ -39,6 +39,7 @@ describe("one configuration for both halves", () => {
       /URLS_POST_LOGOUT_REDIRECT/,
     ],
     ["an unparsable URLS_ERROR", { URLS_ERROR: "error" }, /URLS_ERROR/],
+    ["a HYDRA_ADMIN_URL that is not http(s)", { HYDRA_ADMIN_URL: "hydra-admin:4445" }, /HYDRA_ADMIN_URL/],
   ];
   for (const [name, env, variable] of refused) {
     test(`${name} is refused by both halves with a message naming the variable`, () => {
@@ -56,6 +57,11 @@ describe("one configuration for both halves", () => {
     assert.throws(() => loadAppConfig({}), /SYSTEM_SECRET is required .* to derive/);
     const remote = loadAppConfig({ HYDRA_CLIENT_SECRET: "s", COOKIE_SECRET: "c".repeat(32) });
     assert.equal(remote.hydra.clientSecret, "s");
+    // Against an Ory Hydra 2.x alone (HYDRA_ADMIN_URL) there is no 2017 client secret to derive.
+    const ory = loadAppConfig({ HYDRA_ADMIN_URL: "http://hydra:4445/", COOKIE_SECRET: "c".repeat(32) });
+    assert.equal(ory.hydraAdminUrl, "http://hydra:4445");
+    assert.equal(ory.hydra.clientSecret, "");
+    assert.equal(loadAppConfig({ SYSTEM_SECRET }).hydraAdminUrl, undefined);
   });
 
   test("an empty value counts as unset", () => {
