@@ -1,4 +1,5 @@
 import { createDatabase, type Database } from "@/db/client.ts";
+import { UserStore } from "@/lib/users/store.ts";
 import { test as base, expect, recordNavigations } from "./fixtures.ts";
 import { SignOutPages } from "./pages/sign-out.ts";
 
@@ -90,6 +91,29 @@ test.describe("Hydra 2.x mode", () => {
     expect(seen).not.toContain("/login");
     await consentPage.allow();
     await demo.expectSignedIn(user.email);
+  });
+
+  test("a remembered login of an account deleted since is refused (login_required), then forgotten", async ({
+    page,
+    db,
+    demo,
+    loginPage,
+    consentPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password, { rememberMe: true });
+    await consentPage.allow({ remember: true });
+    await demo.expectSignedIn(user.email);
+
+    await new UserStore(db).deleteById(user.id);
+    await demo.forgetSession();
+    await demo.signInButton.click();
+    await expect(page).toHaveURL(/\/\?error=login_required$/);
+
+    await demo.signInButton.click();
+    await expect(page).toHaveURL(LOGIN);
+    await expect(loginPage.signInButton).toBeVisible();
   });
 
   test("without Remember me, the next authorization asks to sign in again", async ({
