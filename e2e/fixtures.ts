@@ -17,7 +17,7 @@ export interface TestUser {
 }
 
 /** A page on another site (localhost vs the server's 127.0.0.1), served for attacks on Portico. */
-interface OtherSite {
+export interface OtherSite {
   url: string;
   serve(html: string): void;
 }

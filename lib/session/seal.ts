@@ -20,6 +20,11 @@ const sessionData = z.object({
       id: z.string().min(32),
       /** "Remember me": a 30-day cookie instead of a browser-session one. */
       persistent: z.boolean(),
+      /**
+       * The consent request this sign-in was made for (signed in from its sign-in page): it
+       * satisfies that request's prompt=login, max_age and select_account whatever the clocks say.
+       */
+      forRequest: z.string().min(1).max(128).optional(),
     })
     .optional(),
 });
@@ -37,8 +42,11 @@ export function anonymousSession(): SessionData {
 }
 
 /** A new CSRF token with a signed-in session's secret id: no session fixation. */
-export function signedInSession(secretId: string, persistent: boolean): SessionData {
-  return { ...anonymousSession(), session: { id: secretId, persistent } };
+export function signedInSession(secretId: string, persistent: boolean, forRequest?: string): SessionData {
+  return {
+    ...anonymousSession(),
+    session: { id: secretId, persistent, ...(forRequest ? { forRequest } : {}) },
+  };
 }
 
 function lifetimeSeconds(session: SessionData): number {

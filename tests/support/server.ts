@@ -82,6 +82,8 @@ export interface Portico {
 export interface StartOptions {
   backend?: Backend;
   env?: Record<string, string>;
+  /** Variables to leave unset, so the server runs on their defaults (e.g. AUTH_RATE_LIMIT, which tests turn off). */
+  unset?: string[];
   /** Reuse a database (e.g. to restart on the same data); it is then not dropped on stop. */
   databaseUrl?: string;
   keepDatabase?: boolean;
@@ -90,6 +92,12 @@ export interface StartOptions {
    * `npm run build` first) instead of the TypeScript source through tsx.
    */
   compiled?: boolean;
+  /**
+   * Hydra 2.x mode end to end: the server's flow sends browsers to the app's
+   * own pages (URLS_LOGIN, URLS_CONSENT, URLS_LOGOUT) and the app speaks to
+   * the admin listener (HYDRA_ADMIN_URL), as `npm run quickstart -- --hydra-v2` does.
+   */
+  hydraV2?: boolean;
 }
 
 const ROOT = process.cwd();
@@ -152,8 +160,17 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
     AUTH_RATE_LIMIT: "0",
     WORKERS: "1",
     LOG_LEVEL: "info",
+    ...(options.hydraV2
+      ? {
+          URLS_LOGIN: `${url}/login`,
+          URLS_CONSENT: `${url}/consent`,
+          URLS_LOGOUT: `${url}/logout`,
+          HYDRA_ADMIN_URL: `http://127.0.0.1:${adminPort}`,
+        }
+      : {}),
     ...options.env,
   };
+  for (const name of options.unset ?? []) delete env[name];
   const entry = options.compiled ? ["dist/server/main.js"] : ["--import", "tsx", "server/main.ts"];
   const child = spawn(process.execPath, entry, {
     cwd: ROOT,
