@@ -94,7 +94,7 @@ test.describe("security of the login and consent pages", () => {
 
   test.describe("the CSP guard itself", () => {
     // The violation this test provokes is let through the guard of the test itself, and caught by the
-    // same collector the guard uses: it must see exactly that violation.
+    // same collector the guard uses: it must see that violation, and no other.
     test.use({ expectedCspViolations: /127\.0\.0\.1:9\/forbidden/ });
 
     test("catches a page that connects where its policy forbids", async ({ page, loginPage }) => {
@@ -104,13 +104,9 @@ test.describe("security of the login and consent pages", () => {
       expect(caught).toEqual([]);
       // connect-src is 'self': the browser refuses this request and reports the violation.
       await page.evaluate(() => fetch("http://127.0.0.1:9/forbidden").catch(() => undefined));
-      await expect
-        .poll(() => caught)
-        .toEqual([
-          expect.stringMatching(
-            /connect-src.*127\.0\.0\.1:9\/forbidden|127\.0\.0\.1:9\/forbidden.*connect-src/s,
-          ),
-        ]);
+      // Chromium reports it twice (the policy's refusal, then the fetch's): each names the request.
+      await expect.poll(() => caught.length).toBeGreaterThan(0);
+      for (const violation of caught) expect(violation).toMatch(/127\.0\.0\.1:9\/forbidden/);
     });
   });
 });
