@@ -72,7 +72,12 @@ const variables = z.object({
   // Hydra 2.x's names: where its login/consent flow sends the browser.
   URLS_LOGIN: httpUrl("URLS_LOGIN"),
   URLS_CONSENT: httpUrl("URLS_CONSENT"),
+  URLS_LOGOUT: httpUrl("URLS_LOGOUT"),
+  URLS_POST_LOGOUT_REDIRECT: httpUrl("URLS_POST_LOGOUT_REDIRECT"),
+  URLS_ERROR: httpUrl("URLS_ERROR"),
   HYDRA_URL: baseUrl("HYDRA_URL"),
+  // Ory Hydra 2.x's admin API (the name Ory's reference app uses): set, the app speaks Hydra 2.x.
+  HYDRA_ADMIN_URL: baseUrl("HYDRA_ADMIN_URL"),
   HYDRA_CLIENT_ID: z.string().max(255).optional(),
   HYDRA_CLIENT_SECRET: z.string().max(255).optional(),
   FORCE_ROOT_CLIENT_CREDENTIALS: z

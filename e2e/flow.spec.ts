@@ -42,6 +42,10 @@ test.describe("the demo relying party's sign-in through Portico", () => {
     await expect(demo.claim(demo.userinfo, "sub")).toHaveText(user.id);
     await expect(demo.claim(demo.userinfo, "email")).toHaveText(user.email);
     await expect(demo.claim(demo.userinfo, "name")).toHaveText(user.name);
+    await expect(demo.claim(demo.userinfo, "preferred_username")).toHaveText(user.email);
+    await expect(demo.claim(demo.userinfo, "updated_at")).not.toBeEmpty();
+    await expect(demo.claim(demo.idTokenClaims, "preferred_username")).toHaveText(user.email);
+    await expect(demo.claim(demo.idTokenClaims, "updated_at")).not.toBeEmpty();
     await expect(demo.claim(demo.idTokenClaims, "amr")).toContainText("pwd");
     await expect(demo.claim(demo.idTokenClaims, "sid")).not.toBeEmpty();
   });
@@ -65,6 +69,8 @@ test.describe("the demo relying party's sign-in through Portico", () => {
 
     await demo.expectSignedIn(user.email);
     await expect(demo.claim(demo.idTokenClaims, "name")).toHaveCount(0);
+    await expect(demo.claim(demo.idTokenClaims, "updated_at")).toHaveCount(0);
+    await expect(demo.claim(demo.idTokenClaims, "preferred_username")).toHaveCount(0);
     await expect(demo.claim(demo.introspection, "scope")).toHaveText("openid email");
   });
 

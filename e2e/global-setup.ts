@@ -24,6 +24,15 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     compiled: true,
     env: { PORTICO_DEMO: "1", TRUST_PROXY: "1", SMTP_URL: mailbox.smtpUrl },
   });
+  // The same server in Hydra 2.x mode (e2e/hydra2.spec.ts): its flow sends browsers to its own pages
+  // with Hydra 2.x challenges, and the app answers them through its admin listener.
+  const hydraV2 = await startPortico({
+    compiled: true,
+    hydraV2: true,
+    env: { PORTICO_DEMO: "1", TRUST_PROXY: "1", SMTP_URL: mailbox.smtpUrl },
+  });
+  process.env.PORTICO_E2E_V2_URL = hydraV2.url;
+  process.env.PORTICO_E2E_V2_DATABASE_URL = hydraV2.databaseUrl;
   process.env.PORTICO_E2E_URL = portico.url;
   process.env.PORTICO_E2E_MAILBOX_URL = mailbox.httpUrl;
   // For specs that register clients of their own through the admin API.
@@ -31,7 +40,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.PORTICO_E2E_DATABASE_URL = portico.databaseUrl;
   return async () => {
     await portico.stop();
+    await hydraV2.stop();
     await mailbox.stop();
-    if (process.env.PORTICO_E2E_SHOW_LOG) process.stdout.write(portico.output());
+    if (process.env.PORTICO_E2E_SHOW_LOG) process.stdout.write(portico.output() + hydraV2.output());
   };
 }

@@ -6,6 +6,11 @@
  * party (PORTICO_DEMO=1, which also registers its client) and prints the URL
  * to open. Without SYSTEM_SECRET it generates one, once, into
  * ./data/system-secret (mode 0600) and says so. `npm start` does none of this.
+ *
+ * `npm run quickstart -- --hydra-v2` runs the same demo in Ory Hydra 2.x
+ * mode: the server's flow sends browsers to the app's pages with Hydra 2.x
+ * challenges (URLS_LOGIN, URLS_CONSENT, URLS_LOGOUT) and the app answers them
+ * through the admin listener (HYDRA_ADMIN_URL), as it would a real Hydra 2.x.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -100,7 +105,19 @@ async function waitForHealth(url: string, child: ReturnType<typeof spawn>): Prom
   return false;
 }
 
+/** The variables of Hydra 2.x mode, for the embedded server and its own app; any set already win. */
+function hydraV2Variables(settings: Settings, issuer: string): Record<string, string> {
+  const adminHost = settings.ADMIN_HOST === "0.0.0.0" ? "127.0.0.1" : settings.ADMIN_HOST;
+  return {
+    URLS_LOGIN: `${issuer}/login`,
+    URLS_CONSENT: `${issuer}/consent`,
+    URLS_LOGOUT: `${issuer}/logout`,
+    HYDRA_ADMIN_URL: `http://${adminHost}:${settings.ADMIN_PORT}`,
+  };
+}
+
 async function main(): Promise<void> {
+  const hydraV2 = process.argv.slice(2).includes("--hydra-v2");
   const settings = parseEnvironment();
   const secret = systemSecret(settings);
   const databaseUrl = settings.DATABASE_URL;
@@ -113,7 +130,13 @@ async function main(): Promise<void> {
 
   const server = spawn(process.execPath, ["dist/server/main.js"], {
     stdio: "inherit",
-    env: { ...process.env, SYSTEM_SECRET: secret, PORTICO_DEMO: "1", NEXT_TELEMETRY_DISABLED: "1" },
+    env: {
+      ...(hydraV2 ? hydraV2Variables(settings, issuer) : {}),
+      ...process.env,
+      SYSTEM_SECRET: secret,
+      PORTICO_DEMO: "1",
+      NEXT_TELEMETRY_DISABLED: "1",
+    },
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.kill(signal));
   server.on("exit", (code) => process.exit(code ?? 0));
@@ -123,6 +146,12 @@ async function main(): Promise<void> {
     [
       "",
       bold(`Portico is running. Open ${issuer} to try the demo app.`),
+      ...(hydraV2
+        ? [
+            "Hydra 2.x mode: the sign-in pages answer login_challenge / consent_challenge / logout_challenge",
+            `through the admin API at ${hydraV2Variables(settings, issuer).HYDRA_ADMIN_URL}.`,
+          ]
+        : []),
       "",
       `Sign in with the demo user${user.kept ? " (kept from an earlier run)" : ""}:`,
       `  Email     ${user.email}`,

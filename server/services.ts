@@ -46,7 +46,10 @@ export function createServices(config: Config, db: Database, log: Logger) {
     authorizationGrants,
     refreshTokens: new RefreshTokens(db, tokenHashKey, config.refreshTokenLifespanMs),
     idTokens,
-    logoutRequests: new LogoutRequests(db, config.challengeTokenLifespanMs),
+    logoutRequests: new LogoutRequests(db, config.challengeTokenLifespanMs, {
+      verifier: deriveKey(config.systemSecret, "logout-verifier"),
+      hash: deriveKey(config.systemSecret, "logout-hash"),
+    }),
     backchannel: new BackchannelLogout(authorizationGrants, clients, idTokens, log),
     subjectGrants: new SubjectGrants(db, config.refreshTokenLifespanMs),
     /** AUTH_RATE_LIMIT: a token bucket per client address at /oauth2/auth; undefined when off. */

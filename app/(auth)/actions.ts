@@ -50,7 +50,7 @@ export const signInAction = formAction(
         values: { email: input.email, remember: input.remember ? "on" : "" },
       };
     }
-    await signIn(outcome.user.id, input.remember);
+    await signIn(outcome.user.id, input.remember, ["pwd"], input.consent);
     return navigate(destinationUrl(input, "/account"));
   },
 );

@@ -29,3 +29,17 @@ export function signInFailureMessage(
     ? `${WRONG_CREDENTIALS} After too many failed attempts, sign-in for ${what} is now locked for ${wait(throttle.retryAt, now)}.`
     : `${WRONG_CREDENTIALS} After several failed attempts, please wait ${wait(throttle.retryAt, now)} before trying again.`;
 }
+
+/** What a form says when a Hydra 2.x step cannot be answered; the details went to the log. */
+export function stepProblemMessage(code: string, reference: string): string {
+  switch (code) {
+    case "already_handled":
+      return "This sign-in request was already answered. Go back to the app and start again.";
+    case "not_found":
+      return "This sign-in request no longer exists or has expired. Go back to the app and start again.";
+    case "unreachable":
+      return "We cannot reach the sign-in service right now. Please try again in a moment.";
+    default:
+      return `Something went wrong on our side. Please try again later (reference ${reference}).`;
+  }
+}

@@ -16,6 +16,12 @@ export interface AppConfig {
   /** Origins the browser may be sent to after a decision: ISSUER's and HYDRA_URL's. */
   redirectOrigins: string[];
   hydra: { url: string; clientId: string; clientSecret: string };
+  /**
+   * Ory Hydra 2.x's admin API (HYDRA_ADMIN_URL), or undefined. Set, the pages
+   * answer Hydra 2.x's challenges (`login_challenge`, `consent_challenge`,
+   * `logout_challenge`) through it, beside the 2017 API's `?consent=`.
+   */
+  hydraAdminUrl: string | undefined;
   cookieSecret: string;
   databaseUrl: string;
   /** SQLite's `synchronous` (see the README's Speed section). */
@@ -74,8 +80,14 @@ export function loadAppConfig(env?: Environment): AppConfig {
     hydra: {
       url: hydraUrl,
       clientId: e.HYDRA_CLIENT_ID ?? EMBEDDED_CONSENT_CLIENT_ID,
-      clientSecret: e.HYDRA_CLIENT_SECRET ?? derive("HYDRA_CLIENT_SECRET", embeddedConsentClientSecret),
+      clientSecret:
+        e.HYDRA_CLIENT_SECRET ??
+        // Against an Ory Hydra 2.x alone there is no 2017 API to sign in to, so no secret to derive.
+        (e.HYDRA_ADMIN_URL && !systemSecret
+          ? ""
+          : derive("HYDRA_CLIENT_SECRET", embeddedConsentClientSecret)),
     },
+    hydraAdminUrl: e.HYDRA_ADMIN_URL,
     cookieSecret: e.COOKIE_SECRET ?? derive("COOKIE_SECRET", deriveCookieSecret),
     databaseUrl: e.DATABASE_URL,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,

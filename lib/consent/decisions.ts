@@ -93,7 +93,10 @@ export function consentProblem(error: unknown, consentId: string): ConsentProble
   if (!(error instanceof HydraError)) throw error;
   const reference = randomBytes(4).toString("hex");
   const level =
-    error.code === "unreachable" || error.code === "unauthorized" || error.code === "bad_response";
+    error.code === "unreachable" ||
+    error.code === "unauthorized" ||
+    error.code === "bad_response" ||
+    error.code === "unsupported";
   log()[level ? "error" : "info"]("consent request could not be used", {
     reference,
     consent: consentId,

@@ -20,7 +20,7 @@ const KNOWN: Record<string, Omit<ScopeDescription, "scope">> = {
   },
   profile: {
     title: "Your name",
-    description: "See the name on your profile.",
+    description: "See the name on your profile and when your account last changed.",
   },
   email: {
     title: "Your email address",

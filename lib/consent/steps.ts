@@ -12,34 +12,41 @@ export type SignInReason =
   /** prompt=select_account: offer to continue as the signed-in person or use another account. */
   | "select_account";
 
-/** The signed-in person, as the steps need them: their id and their sign-in's time (seconds). */
+/**
+ * The signed-in person, as the steps need them: their id, their sign-in's
+ * time (seconds), and the consent request that sign-in was made for, if any.
+ */
 export interface Person {
   id: string;
   authTime: number;
+  signedInFor?: string;
 }
 
 /**
  * Whether the login step is satisfied for this request (OpenID Connect Core
  * §3.1.2.1, which the 2017 face leaves to this app): somebody is signed in,
- * recently enough for prompt=login and max_age, the person id_token_hint
- * names, and — for select_account — who chose this account for this request
- * (`accountChosen`) or signed in after it was made.
+ * the person id_token_hint names, and — for prompt=login, max_age=0 and
+ * select_account — through a sign-in made for this very request (known by
+ * the request's id, never by comparing clocks: a sign-in in the same second
+ * as the request is not one made for it) or, for select_account, after
+ * choosing the account for it (`accountChosen`). A positive max_age is
+ * measured against the request's own time.
  */
 export function signInNeeded(
   request: OAuth2ConsentRequest,
   person: Person | null,
   accountChosen: boolean,
+  now: Date = new Date(),
 ): SignInReason | undefined {
   if (!person) return "signed_out";
   if (request.idTokenHintSubject && request.idTokenHintSubject !== person.id) return "other_account";
-  const requestedAt = request.requestedAt ? Math.floor(request.requestedAt.getTime() / 1000) : undefined;
-  if (requestedAt !== undefined) {
-    const bound = request.prompt.includes("login") ? 0 : request.maxAge;
-    if (bound !== undefined && person.authTime + bound < requestedAt) return "stale";
-    if (request.prompt.includes("select_account") && !accountChosen && person.authTime < requestedAt) {
-      return "select_account";
-    }
+  if (person.signedInFor === request.id) return undefined;
+  const bound = request.prompt.includes("login") ? 0 : request.maxAge;
+  if (bound !== undefined) {
+    const requestedAt = Math.floor((request.requestedAt ?? now).getTime() / 1000);
+    if (bound === 0 || person.authTime + bound < requestedAt) return "stale";
   }
+  if (request.prompt.includes("select_account") && !accountChosen) return "select_account";
   return undefined;
 }
 

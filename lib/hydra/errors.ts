@@ -3,7 +3,8 @@
  * - `not_found`, `expired`, `already_handled`: the consent request's own state (404, 410, 409);
  * - `unreachable`: no answer (connection refused, DNS, timeout);
  * - `unauthorized`: the app's client or its permissions are wrong (401/403, token refused);
- * - `bad_response`: an answer this app cannot read (unexpected status or shape).
+ * - `bad_response`: an answer this app cannot read (unexpected status or shape);
+ * - `unsupported`: a Hydra 2.x challenge while the app is not set up for it (no HYDRA_ADMIN_URL).
  */
 export type HydraErrorCode =
   | "not_found"
@@ -11,7 +12,8 @@ export type HydraErrorCode =
   | "already_handled"
   | "unreachable"
   | "unauthorized"
-  | "bad_response";
+  | "bad_response"
+  | "unsupported";
 
 /** Marks every HydraError, whichever copy of this module made it. */
 const brand = Symbol.for("portico.HydraError");

@@ -1,8 +1,12 @@
 import "server-only";
 import { appConfig } from "@/lib/config/index.ts";
+import { HydraAdminClient } from "./admin.ts";
 import { HydraClient } from "./client.ts";
 
-const holder = globalThis as typeof globalThis & { porticoHydra?: HydraClient };
+const holder = globalThis as typeof globalThis & {
+  porticoHydra?: HydraClient;
+  porticoHydraAdmin?: HydraAdminClient;
+};
 
 /** The process's one Hydra API client, so its token cache is shared by every request. */
 export function hydra(): HydraClient {
@@ -11,5 +15,14 @@ export function hydra(): HydraClient {
   return holder.porticoHydra;
 }
 
+/** Hydra 2.x's admin API (HYDRA_ADMIN_URL), or undefined when the app does not speak Hydra 2.x. */
+export function hydraAdmin(): HydraAdminClient | undefined {
+  const url = appConfig().hydraAdminUrl;
+  if (!url) return undefined;
+  holder.porticoHydraAdmin ??= new HydraAdminClient({ url });
+  return holder.porticoHydraAdmin;
+}
+
+export type { ConsentRequest, LoginRequest, LogoutRequest as HydraLogoutRequest } from "./admin-schemas.ts";
 export { HydraError } from "./errors.ts";
 export type { LogoutRequest, OAuth2Client, OAuth2ConsentRequest, SubjectGrant } from "./schemas.ts";

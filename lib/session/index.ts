@@ -27,6 +27,8 @@ export type SignedInUser = User & {
   /** "Remember me" was ticked for this session. */
   persistent: boolean;
   amr: string[];
+  /** The consent request this browser's sign-in was made for, if it was made for one. */
+  signedInFor?: string;
 };
 
 let store: SessionStore | undefined;
@@ -66,6 +68,7 @@ export const currentUser = cache(async (): Promise<SignedInUser | null> => {
     sid: session.sid,
     persistent: session.persistent,
     amr: session.amr,
+    signedInFor: cookie.forRequest,
   };
 });
 
@@ -82,12 +85,14 @@ async function save(session: SessionData): Promise<void> {
  * Signs the person in: a new session record (with this browser's user agent
  * and address, for the person's list of sessions) and a new cookie with a new
  * CSRF token (no session fixation). An earlier session of this browser ends.
- * Server actions only.
+ * `forRequest` names the consent request the person signed in for, so that
+ * request knows this sign-in as its own. Server actions only.
  */
 export async function signIn(
   userId: string,
   persistent: boolean,
   amr: string[] = ["pwd"],
+  forRequest?: string,
 ): Promise<AppSession> {
   const previous = (await currentSession()).session;
   if (previous) await sessions().delete(previous.id);
@@ -99,7 +104,7 @@ export async function signIn(
     userAgent: requestHeaders.get("user-agent") ?? "",
     ipAddress: clientAddress(requestHeaders, appConfig().trustedProxies) ?? "",
   });
-  await save(signedInSession(secretId, persistent));
+  await save(signedInSession(secretId, persistent, forRequest));
   return session;
 }
 

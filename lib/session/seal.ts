@@ -21,6 +21,11 @@ export const sessionData = z.object({
       id: z.string().min(32),
       /** "Remember me": a 30-day cookie instead of a browser-session one. */
       persistent: z.boolean(),
+      /**
+       * The consent request this sign-in was made for (signed in from its sign-in page): it
+       * satisfies that request's prompt=login, max_age and select_account whatever the clocks say.
+       */
+      forRequest: z.string().min(1).max(128).optional(),
     })
     .optional(),
 });
@@ -38,8 +43,11 @@ export function anonymousSession(): SessionData {
 }
 
 /** A new CSRF token with a signed-in session's secret id: no session fixation. */
-export function signedInSession(secretId: string, persistent: boolean): SessionData {
-  return { ...anonymousSession(), session: { id: secretId, persistent } };
+export function signedInSession(secretId: string, persistent: boolean, forRequest?: string): SessionData {
+  return {
+    ...anonymousSession(),
+    session: { id: secretId, persistent, ...(forRequest ? { forRequest } : {}) },
+  };
 }
 
 function lifetimeSeconds(session: SessionData): number {
@@ -58,7 +66,9 @@ export function sealSession(session: SessionData, secret: string): Promise<strin
  * be opened again until it expires. Bounded, so a flood of forged cookies
  * (which never open, and are never kept) cannot grow it.
  */
-const opened = new LRUCache<string, { secret: string; data: SessionData; expiresAt: number }>({ max: 10_000 });
+const opened = new LRUCache<string, { secret: string; data: SessionData; expiresAt: number }>({
+  max: 10_000,
+});
 
 /** An iron seal's expiry (ms since the epoch; its sixth `*`-separated field). */
 function sealExpiry(seal: string): number {

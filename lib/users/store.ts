@@ -13,6 +13,8 @@ export interface User {
   /** When they last proved they receive mail at `email`; null until then. */
   emailVerifiedAt: Date | null;
   createdAt: Date;
+  /** When the account's record last changed (the `updated_at` claim). */
+  updatedAt: Date;
 }
 
 /** The user plus the hash their password is checked against; never leaves the users module's callers. */
@@ -44,6 +46,7 @@ export const PUBLIC_FIELDS = {
   name: true,
   emailVerifiedAt: true,
   createdAt: true,
+  updatedAt: true,
 } as const;
 
 export class UserStore {

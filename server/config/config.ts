@@ -26,9 +26,17 @@ export interface Config {
    * Set (URLS_LOGIN and URLS_CONSENT): /oauth2/auth runs Hydra 2.x's flow,
    * a login step at `login` (?login_challenge=…) then a consent step at
    * `consent` (?consent_challenge=…), answered through the admin API.
-   * Unset: the 2017 flow at consentUrl.
+   * Unset: the 2017 flow at consentUrl. With it, the end-session endpoint
+   * sends the browser to `logout` (?logout_challenge=…) and, once signed
+   * out, to the client's post-logout URI or else `postLogoutRedirect`.
    */
-  hydra2Flow: { login: string; consent: string } | undefined;
+  hydra2Flow: { login: string; consent: string; logout: string; postLogoutRedirect: string } | undefined;
+  /**
+   * URLS_ERROR: where an error that cannot go to a client's redirect URI
+   * sends the browser (`?error=…&error_description=…`); unset, this server's
+   * own error page.
+   */
+  errorUrl: string | undefined;
   forceRootClient: { id: string; secret: string } | undefined;
   bcryptCost: number;
   accessTokenLifespanMs: number;
@@ -85,7 +93,16 @@ export function loadConfig(env?: Environment): Config {
     issuer,
     consentUrl: e.CONSENT_URL ?? `${issuer}/consent`,
     logoutUrl: e.LOGOUT_URL ?? `${issuer}/logout`,
-    hydra2Flow: e.URLS_LOGIN && e.URLS_CONSENT ? { login: e.URLS_LOGIN, consent: e.URLS_CONSENT } : undefined,
+    hydra2Flow:
+      e.URLS_LOGIN && e.URLS_CONSENT
+        ? {
+            login: e.URLS_LOGIN,
+            consent: e.URLS_CONSENT,
+            logout: e.URLS_LOGOUT ?? e.LOGOUT_URL ?? `${issuer}/logout`,
+            postLogoutRedirect: e.URLS_POST_LOGOUT_REDIRECT ?? `${issuer}/logout/done`,
+          }
+        : undefined,
+    errorUrl: e.URLS_ERROR,
     forceRootClient: rootId ? { id: rootId, secret: rootSecret.join(":") } : undefined,
     bcryptCost: e.BCRYPT_COST,
     accessTokenLifespanMs: e.ACCESS_TOKEN_LIFESPAN ?? HOUR,

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { describeError } from "@/common/log.ts";
 import type { Services } from "@/server/services.ts";
 import { clientRoutes } from "./clients/routes.ts";
+import { logoutRequestRoutes } from "./flow/logout-routes.ts";
 import { flowRoutes } from "./flow/routes.ts";
 import { consentSessionRoutes } from "./flow/sessions.ts";
 import { healthRoutes } from "./health/routes.ts";
@@ -32,6 +33,7 @@ export function createAdminApi(services: Services): Hono {
   keyRoutes(api, services);
   oauth2AdminRoutes(api, services);
   flowRoutes(api, services);
+  logoutRequestRoutes(api, services);
   consentSessionRoutes(api, services);
 
   api.notFound(() =>

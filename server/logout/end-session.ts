@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import type { Client } from "@/server/clients/model.ts";
+import { hydra2EndSession } from "@/server/hydra2/flow/logout.ts";
 import { AuthorizationParameters } from "@/server/oauth2/authorize/parameters.ts";
-import { errorPage, redirect } from "@/server/oauth2/authorize/respond.ts";
+import { errorAnswer, redirect } from "@/server/oauth2/authorize/respond.ts";
 import { InvalidRequest, OAuthError } from "@/server/oauth2/errors.ts";
 import type { Services } from "@/server/services.ts";
 import type { IdTokenHint } from "@/server/tokens/id-tokens.ts";
@@ -10,7 +11,7 @@ const MAX_STATE = 1024;
 const LANGUAGE_TAG = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
 
 /** What the checks of the end-session endpoint learn, in their order. */
-interface EndSessionContext {
+export interface EndSessionContext {
   params: AuthorizationParameters;
   services: Services;
   hint?: IdTokenHint;
@@ -87,21 +88,34 @@ const END_SESSION_CHECKS: ReadonlyArray<readonly [name: string, check: EndSessio
   ],
 ];
 
+/** Runs every check of the end-session endpoint; throws the first failure (an OAuthError). */
+export async function checkEndSession(
+  params: AuthorizationParameters,
+  services: Services,
+): Promise<EndSessionContext> {
+  const context: EndSessionContext = { params, services };
+  for (const [, check] of END_SESSION_CHECKS) await check(context);
+  return context;
+}
+
 /**
  * GET and POST /oauth2/sessions/logout (RP-Initiated Logout 1.0; discovery's
  * end_session_endpoint). A checked request is stored and the browser goes to
  * the login & consent app (LOGOUT_URL?logout=<id>), which ends the person's
  * session — asking first unless the hint names the signed-in person — and
  * accepts it. The browser then comes back here with `logout=<id>` and is
- * sent, once, to the registered post-logout URI with `state`.
+ * sent, once, to the registered post-logout URI with `state`. In Hydra 2.x
+ * mode (URLS_LOGIN) the same checks and store answer with Hydra's names
+ * instead (logout_challenge, logout_verifier).
  */
 export async function endSession(c: Context, services: Services): Promise<Response> {
+  const { config } = services;
   try {
     const params = await AuthorizationParameters.fromRequest(c.req.raw);
+    if (config.hydra2Flow) return await hydra2EndSession(c, params, services, config.hydra2Flow);
     const returning = params.get("logout");
     if (returning !== undefined && params.pairs.length === 1) return await afterLogout(returning, services);
-    const context: EndSessionContext = { params, services };
-    for (const [, check] of END_SESSION_CHECKS) await check(context);
+    const context = await checkEndSession(params, services);
     const request = await services.logoutRequests.create({
       subject: context.hint?.subject ?? null,
       sid: context.hint?.sid ?? null,
@@ -110,11 +124,12 @@ export async function endSession(c: Context, services: Services): Promise<Respon
       state: context.postLogoutRedirectUri ? (params.get("state") ?? null) : null,
       uiLocales: params.get("ui_locales")?.split(" ").filter(Boolean) ?? [],
     });
-    const location = new URL(services.config.logoutUrl);
+    const location = new URL(config.logoutUrl);
     location.searchParams.set("logout", request.id);
     return redirect(location.toString());
   } catch (caught) {
-    if (caught instanceof OAuthError) return errorPage(caught, "The sign-out request could not be completed");
+    if (caught instanceof OAuthError)
+      return errorAnswer(caught, config.errorUrl, "The sign-out request could not be completed");
     throw caught;
   }
 }

@@ -1,5 +1,6 @@
+import { createHmac } from "node:crypto";
 import type { Database } from "@/db/client.ts";
-import { randomToken } from "@/server/tokens/secrets.ts";
+import { constantTimeEqual, hashToken, randomToken } from "@/server/tokens/secrets.ts";
 
 export type LogoutStatus = "pending" | "accepted" | "rejected";
 
@@ -14,7 +15,14 @@ export interface LogoutRequest {
   postLogoutRedirectUri: string | null;
   state: string | null;
   uiLocales: string[];
+  /** The end-session URL as the browser requested it (Hydra 2.x's request_url). */
+  requestUrl: string;
+  /** A client started it (id_token_hint or client_id), not the person at the server. */
+  rpInitiated: boolean;
+  /** Hash of the browser-binding cookie, for requests whose return must come from the same browser. */
+  bindingHash: string | null;
   status: LogoutStatus;
+  requestedAt: Date;
   expiresAt: Date;
   usedAt: Date | null;
 }
@@ -22,7 +30,14 @@ export interface LogoutRequest {
 export type NewLogoutRequest = Pick<
   LogoutRequest,
   "subject" | "sid" | "clientId" | "postLogoutRedirectUri" | "state" | "uiLocales"
->;
+> &
+  Partial<Pick<LogoutRequest, "requestUrl" | "rpInitiated">>;
+
+/** Keys of the Hydra 2.x face: verifiers are derived with one, binding cookies hashed with the other. */
+export interface LogoutKeys {
+  verifier: Buffer;
+  hash: Buffer;
+}
 
 /** Why a logout request can no longer be decided. */
 export type LogoutUndecidable = "expired" | "decided";
@@ -37,9 +52,15 @@ export class LogoutRequests {
   constructor(
     private readonly db: Database,
     private readonly lifespanMs: number,
+    private readonly keys: LogoutKeys,
   ) {}
 
-  async create(input: NewLogoutRequest): Promise<LogoutRequest> {
+  get lifespanSeconds(): number {
+    return Math.ceil(this.lifespanMs / 1000);
+  }
+
+  /** Stores a request; with `binding`, only a browser presenting that cookie value may finish it. */
+  async create(input: NewLogoutRequest, binding?: string): Promise<LogoutRequest> {
     const row = await this.db.logoutRequest.create({
       data: {
         id: randomToken(16),
@@ -49,6 +70,9 @@ export class LogoutRequests {
         postLogoutRedirectUri: input.postLogoutRedirectUri,
         state: input.state,
         uiLocales: JSON.stringify(input.uiLocales),
+        requestUrl: input.requestUrl ?? "",
+        rpInitiated: input.rpInitiated ?? true,
+        bindingHash: binding === undefined ? null : hashToken(this.keys.hash, binding),
         expiresAt: new Date(Date.now() + this.lifespanMs),
       },
     });
@@ -77,6 +101,30 @@ export class LogoutRequests {
     return count === 1;
   }
 
+  /**
+   * The secret half of the Hydra 2.x logout verifier (`<id>.<secret>`):
+   * derived from the id with a server key, so only whoever was handed the
+   * accept answer's redirect can present it — never the challenge's holder.
+   */
+  verifierSecret(id: string): string {
+    return createHmac("sha256", this.keys.verifier).update(`logout:${id}`).digest("base64url");
+  }
+
+  matchesVerifierSecret(id: string, secret: string): boolean {
+    return constantTimeEqual(
+      hashToken(this.keys.hash, secret),
+      hashToken(this.keys.hash, this.verifierSecret(id)),
+    );
+  }
+
+  matchesBinding(request: LogoutRequest, cookie: string | undefined): boolean {
+    return (
+      cookie !== undefined &&
+      request.bindingHash !== null &&
+      constantTimeEqual(hashToken(this.keys.hash, cookie), request.bindingHash)
+    );
+  }
+
   /** The browser's return after acceptance, once; false when used already or never accepted. */
   async consume(id: string): Promise<boolean> {
     const { count } = await this.db.logoutRequest.updateMany({
@@ -95,7 +143,11 @@ function fromRow(row: {
   postLogoutRedirectUri: string | null;
   state: string | null;
   uiLocales: string;
+  requestUrl: string;
+  rpInitiated: boolean;
+  bindingHash: string | null;
   status: string;
+  createdAt: Date;
   expiresAt: Date;
   usedAt: Date | null;
 }): LogoutRequest {
@@ -107,7 +159,11 @@ function fromRow(row: {
     postLogoutRedirectUri: row.postLogoutRedirectUri,
     state: row.state,
     uiLocales: JSON.parse(row.uiLocales) as string[],
+    requestUrl: row.requestUrl,
+    rpInitiated: row.rpInitiated,
+    bindingHash: row.bindingHash,
     status: row.status as LogoutStatus,
+    requestedAt: row.createdAt,
     expiresAt: row.expiresAt,
     usedAt: row.usedAt,
   };

@@ -32,6 +32,14 @@ describe("one configuration for both halves", () => {
     ["an SMTP_URL that is not smtp", { SMTP_URL: "http://mail.example" }, /SMTP_URL/],
     ["a MAIL_FROM without an address", { MAIL_FROM: "nobody" }, /MAIL_FROM/],
     ["an unparsable URLS_LOGIN", { URLS_LOGIN: "login" }, /URLS_LOGIN/],
+    ["a URLS_LOGOUT that is not http(s)", { URLS_LOGOUT: "javascript:alert(1)" }, /URLS_LOGOUT/],
+    [
+      "a relative URLS_POST_LOGOUT_REDIRECT",
+      { URLS_POST_LOGOUT_REDIRECT: "/bye" },
+      /URLS_POST_LOGOUT_REDIRECT/,
+    ],
+    ["an unparsable URLS_ERROR", { URLS_ERROR: "error" }, /URLS_ERROR/],
+    ["a HYDRA_ADMIN_URL that is not http(s)", { HYDRA_ADMIN_URL: "hydra-admin:4445" }, /HYDRA_ADMIN_URL/],
   ];
   for (const [name, env, variable] of refused) {
     test(`${name} is refused by both halves with a message naming the variable`, () => {
@@ -49,6 +57,11 @@ describe("one configuration for both halves", () => {
     assert.throws(() => loadAppConfig({}), /SYSTEM_SECRET is required .* to derive/);
     const remote = loadAppConfig({ HYDRA_CLIENT_SECRET: "s", COOKIE_SECRET: "c".repeat(32) });
     assert.equal(remote.hydra.clientSecret, "s");
+    // Against an Ory Hydra 2.x alone (HYDRA_ADMIN_URL) there is no 2017 client secret to derive.
+    const ory = loadAppConfig({ HYDRA_ADMIN_URL: "http://hydra:4445/", COOKIE_SECRET: "c".repeat(32) });
+    assert.equal(ory.hydraAdminUrl, "http://hydra:4445");
+    assert.equal(ory.hydra.clientSecret, "");
+    assert.equal(loadAppConfig({ SYSTEM_SECRET }).hydraAdminUrl, undefined);
   });
 
   test("an empty value counts as unset", () => {
@@ -140,7 +153,21 @@ describe("one configuration for both halves", () => {
     assert.deepEqual(both.hydra2Flow, {
       login: "https://login.example/login/",
       consent: "https://login.example/consent",
+      logout: "http://localhost:3000/logout",
+      postLogoutRedirect: "http://localhost:3000/logout/done",
     });
+    assert.equal(both.errorUrl, undefined);
+    const all = loadConfig({
+      SYSTEM_SECRET,
+      URLS_LOGIN: "https://login.example/login",
+      URLS_CONSENT: "https://login.example/consent",
+      URLS_LOGOUT: "https://login.example/logout",
+      URLS_POST_LOGOUT_REDIRECT: "https://www.example/bye",
+      URLS_ERROR: "https://login.example/error",
+    });
+    assert.equal(all.hydra2Flow?.logout, "https://login.example/logout");
+    assert.equal(all.hydra2Flow?.postLogoutRedirect, "https://www.example/bye");
+    assert.equal(all.errorUrl, "https://login.example/error");
   });
 
   test("ADMIN_PORT must differ from PORT", () => {

@@ -100,12 +100,28 @@ describe("users", () => {
     assert.ok(!emailAddress.safeParse(`${"a".repeat(250)}@example.com`).success);
   });
 
-  test("ID-token claims follow the granted scopes", () => {
-    const user = { id: "u1", email: "ann@example.com", name: "Ann", emailVerifiedAt: null, createdAt: T0 };
+  test("ID-token claims follow the granted scopes; profile alone never reveals the email", () => {
+    const updatedAt = later(90_000);
+    const user = {
+      id: "u1",
+      email: "ann@example.com",
+      name: "Ann",
+      emailVerifiedAt: null,
+      createdAt: T0,
+      updatedAt,
+    };
+    const updated_at = Math.floor(updatedAt.getTime() / 1000);
     assert.deepEqual(idTokenClaims(user, ["openid"]), {});
-    assert.deepEqual(idTokenClaims(user, ["openid", "profile"]), { name: "Ann" });
+    assert.deepEqual(idTokenClaims(user, ["openid", "profile"]), { name: "Ann", updated_at });
     assert.deepEqual(idTokenClaims(user, ["email"]), { email: "ann@example.com", email_verified: false });
-    assert.deepEqual(idTokenClaims({ ...user, name: "" }, ["profile"]), {});
+    assert.deepEqual(idTokenClaims(user, ["profile", "email"]), {
+      name: "Ann",
+      preferred_username: "ann@example.com",
+      updated_at,
+      email: "ann@example.com",
+      email_verified: false,
+    });
+    assert.deepEqual(idTokenClaims({ ...user, name: "" }, ["profile"]), { updated_at });
     assert.deepEqual(idTokenClaims({ ...user, emailVerifiedAt: T0 }, ["email"]), {
       email: "ann@example.com",
       email_verified: true,

@@ -41,7 +41,12 @@ const client: OAuth2Client = {
 };
 const trusted = { ...client, skip_consent: true };
 const ann: Person = { id: "ann", authTime: at(-3600) };
-const fresh: Person = { id: "ann", authTime: at(2) };
+/** Signed in from this request's own sign-in page. */
+const fresh: Person = { id: "ann", authTime: at(2), signedInFor: "c1" };
+/** Signed in in the very second the request was made, but not for it (another tab, just before). */
+const sameSecond: Person = { id: "ann", authTime: at(0) };
+/** Signed in after the request, for another request: still not a sign-in this request asked for. */
+const forAnother: Person = { id: "ann", authTime: at(5), signedInFor: "c2" };
 
 describe("the consent app's steps", () => {
   const cases: Array<[string, Parameters<typeof consentStep>[0], ReturnType<typeof consentStep>]> = [
@@ -161,6 +166,44 @@ describe("the consent app's steps", () => {
       { kind: "accept", because: "trusted" },
     ],
     [
+      "prompt=login, a sign-in in the same second but not made for it",
+      {
+        request: request({ prompt: ["login"] }),
+        client: trusted,
+        person: sameSecond,
+        accountChosen: false,
+        remembered: undefined,
+      },
+      { kind: "sign_in", reason: "stale" },
+    ],
+    [
+      "prompt=login, a later sign-in made for another request",
+      {
+        request: request({ prompt: ["login"] }),
+        client: trusted,
+        person: forAnother,
+        accountChosen: false,
+        remembered: undefined,
+      },
+      { kind: "sign_in", reason: "stale" },
+    ],
+    [
+      "max_age=0, a sign-in made for this request",
+      { request: request({ maxAge: 0 }), client, person: fresh, accountChosen: false, remembered: undefined },
+      { kind: "ask" },
+    ],
+    [
+      "max_age=0, a sign-in in the same second but not made for it",
+      {
+        request: request({ maxAge: 0 }),
+        client,
+        person: sameSecond,
+        accountChosen: false,
+        remembered: undefined,
+      },
+      { kind: "sign_in", reason: "stale" },
+    ],
+    [
       "max_age=0, an old sign-in",
       { request: request({ maxAge: 0 }), client, person: ann, accountChosen: false, remembered: undefined },
       { kind: "sign_in", reason: "stale" },
@@ -213,6 +256,17 @@ describe("the consent app's steps", () => {
         remembered: undefined,
       },
       { kind: "ask" },
+    ],
+    [
+      "select_account, a sign-in in the same second but not made for it",
+      {
+        request: request({ prompt: ["select_account"] }),
+        client,
+        person: sameSecond,
+        accountChosen: false,
+        remembered: undefined,
+      },
+      { kind: "sign_in", reason: "select_account" },
     ],
     [
       "prompt=consent over a trusted client",

@@ -1,3 +1,4 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Configuration, JwkApi, MetadataApi, OAuth2Api, ResponseError } from "@ory/hydra-client-fetch";
 import type { Portico } from "@/tests/support/server.ts";
 
@@ -40,4 +41,43 @@ export function admin(
     body,
     redirect: "manual",
   });
+}
+
+/** A back-channel logout receiver on a free loopback port: records every logout token it is sent. */
+export class LogoutReceiver {
+  readonly tokens: string[] = [];
+  private server!: Server;
+  url = "";
+
+  async start(): Promise<this> {
+    this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      let body = "";
+      req.on("data", (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      req.on("end", () => {
+        this.tokens.push(new URLSearchParams(body).get("logout_token") ?? "");
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    const address = this.server.address();
+    this.url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/backchannel`;
+    return this;
+  }
+
+  /** Waits until at least `count` tokens arrived; answers them all. */
+  async waitFor(count: number, timeoutMs = 20_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.tokens.length < count && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    if (this.tokens.length < count)
+      throw new Error(`expected ${count} logout tokens, got ${this.tokens.length}`);
+    return this.tokens;
+  }
+
+  stop(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
 }

@@ -90,6 +90,12 @@ export interface StartOptions {
    * `npm run build` first) instead of the TypeScript source through tsx.
    */
   compiled?: boolean;
+  /**
+   * Hydra 2.x mode end to end: the server's flow sends browsers to the app's
+   * own pages (URLS_LOGIN, URLS_CONSENT, URLS_LOGOUT) and the app speaks to
+   * the admin listener (HYDRA_ADMIN_URL), as `npm run quickstart -- --hydra-v2` does.
+   */
+  hydraV2?: boolean;
 }
 
 const ROOT = process.cwd();
@@ -152,6 +158,14 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
     AUTH_RATE_LIMIT: "0",
     WORKERS: "1",
     LOG_LEVEL: "info",
+    ...(options.hydraV2
+      ? {
+          URLS_LOGIN: `${url}/login`,
+          URLS_CONSENT: `${url}/consent`,
+          URLS_LOGOUT: `${url}/logout`,
+          HYDRA_ADMIN_URL: `http://127.0.0.1:${adminPort}`,
+        }
+      : {}),
     ...options.env,
   };
   const entry = options.compiled ? ["dist/server/main.js"] : ["--import", "tsx", "server/main.ts"];

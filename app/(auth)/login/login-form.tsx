@@ -2,23 +2,32 @@
 
 import { useActionState } from "react";
 import { signInAction } from "@/app/(auth)/actions.ts";
+import { signInHydra2Action } from "@/app/(auth)/login/hydra2-actions.ts";
 import { Alert, Button, Checkbox, CsrfField, TextField } from "@/components/ui.tsx";
 import { useNavigation } from "@/components/use-navigation.ts";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 
-/** `email` prefills the field (login_hint, or the person who must sign in again); it proves nothing. */
+/**
+ * `email` prefills the field (login_hint, or the person who must sign in again); it proves nothing.
+ * With `loginChallenge` the form answers a Hydra 2.x login request instead of signing in here.
+ */
 export function LoginForm({
   csrf,
   consent,
+  loginChallenge,
   next,
   email,
 }: {
   csrf: string;
   consent?: string;
+  loginChallenge?: string;
   next?: string;
   email?: string;
 }) {
-  const [state, action, pending] = useActionState<FormState, FormData>(signInAction, IDLE);
+  const [state, action, pending] = useActionState<FormState, FormData>(
+    loginChallenge ? signInHydra2Action : signInAction,
+    IDLE,
+  );
   useNavigation(state);
   const error = state.status === "error" ? state : undefined;
   const formError = error?.message;
@@ -32,6 +41,7 @@ export function LoginForm({
       )}
       <CsrfField token={error?.csrf ?? csrf} />
       {consent && <input type="hidden" name="consent" value={consent} />}
+      {loginChallenge && <input type="hidden" name="login_challenge" value={loginChallenge} />}
       {next && <input type="hidden" name="next" value={next} />}
       <TextField
         label="Email"

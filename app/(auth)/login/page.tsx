@@ -10,6 +10,7 @@ import { type SignInReason, signInNeeded } from "@/lib/consent/steps.ts";
 import { HydraError, hydra, type OAuth2ConsentRequest } from "@/lib/hydra/index.ts";
 import { localReturnPath } from "@/lib/security/redirects.ts";
 import { currentSession, currentUser } from "@/lib/session/index.ts";
+import { Hydra2Login } from "./hydra2-login.tsx";
 import { LoginForm } from "./login-form.tsx";
 import { SignOutForm } from "./sign-out-form.tsx";
 
@@ -41,6 +42,7 @@ export default async function LoginPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const params = await searchParams;
+  if (params.login_challenge !== undefined) return <Hydra2Login value={params.login_challenge} />;
   const consent = parseConsentId(params.consent);
   const next = localReturnPath(params.next);
   const [user, session, app] = await Promise.all([currentUser(), currentSession(), requestingApp(consent)]);

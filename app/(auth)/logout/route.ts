@@ -14,7 +14,8 @@ function seeOther(target: string): Response {
 }
 
 /**
- * GET /logout?logout=<id>: where the end-session endpoint sends the browser.
+ * GET /logout?logout=<id>: where the end-session endpoint sends the browser
+ * (`?logout_challenge=` from Hydra 2.x goes straight to the confirmation page).
  * A route handler rather than a page, because ending the session sets a
  * cookie. Without a confirmation to ask for (nobody is signed in, or the
  * app's id_token_hint names the signed-in person) the sign-out ends here;
@@ -22,7 +23,14 @@ function seeOther(target: string): Response {
  * goes on to the confirmation page.
  */
 export async function GET(request: Request): Promise<Response> {
-  const parsed = consentId.safeParse(new URL(request.url).searchParams.get("logout"));
+  const query = new URL(request.url).searchParams;
+  // Hydra 2.x (logout_challenge): the confirmation page asks, as Hydra's reference app does.
+  if (query.has("logout_challenge")) {
+    return seeOther(
+      `/logout/confirm?${new URLSearchParams({ logout_challenge: query.get("logout_challenge") ?? "" })}`,
+    );
+  }
+  const parsed = consentId.safeParse(query.get("logout"));
   if (!parsed.success) return seeOther("/logout/confirm");
   const id = parsed.data;
   const confirm = `/logout/confirm?logout=${encodeURIComponent(id)}`;

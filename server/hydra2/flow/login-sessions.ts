@@ -8,6 +8,7 @@ import { hashToken, randomToken } from "@/server/tokens/secrets.ts";
 /** A remembered login with `remember_for: 0` lasts as long as the browser keeps the session cookie, at most this. */
 const BROWSER_SESSION_MAX_MS = 30 * 24 * 3_600_000;
 const COOKIE = "portico_login_session";
+const COOKIE_PATH = "/oauth2";
 
 export interface LoginSession {
   id: string;
@@ -16,18 +17,33 @@ export interface LoginSession {
   expiresAt: Date;
 }
 
-/** The cookie of a remembered login: only /oauth2/auth reads it; Lax, so the return from the apps carries it. */
+/**
+ * The cookie of a remembered login: only /oauth2/auth and the end-session
+ * endpoint (/oauth2/sessions/logout) read it; Lax, so the return from the
+ * apps carries it.
+ */
 export function loginSessionCookie(
   secret: string,
   maxAgeSeconds: number | undefined,
   secure: boolean,
 ): string {
   return generateCookie(COOKIE, secret, {
-    path: "/oauth2/auth",
+    path: COOKIE_PATH,
     httpOnly: true,
     sameSite: "Lax",
     secure,
     ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}),
+  });
+}
+
+/** Drops the remembered login from the browser (sign-out, or a new login that is not to be remembered). */
+export function clearedLoginSessionCookie(secure: boolean): string {
+  return generateCookie(COOKIE, "", {
+    path: COOKIE_PATH,
+    httpOnly: true,
+    sameSite: "Lax",
+    secure,
+    maxAge: 0,
   });
 }
 
@@ -93,6 +109,15 @@ export class Hydra2Sessions {
   async endLogins(where: { subject: string } | { id: string }): Promise<number> {
     const { count } = await this.db.loginSession.deleteMany({ where });
     return count;
+  }
+
+  /** Ends one login session, expired or not; answers whose it was (null: there was none). */
+  async endLogin(id: string): Promise<{ subject: string } | null> {
+    if (!id || id.length > 128) return null;
+    const row = await this.db.loginSession.findUnique({ where: { id }, select: { subject: true } });
+    if (!row) return null;
+    await this.db.loginSession.deleteMany({ where: { id } });
+    return row;
   }
 
   async rememberConsent(

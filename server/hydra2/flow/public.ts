@@ -11,7 +11,7 @@ import { AccessDenied, ConsentRequired, InvalidRequest, LoginRequired } from "@/
 import { responseParts } from "@/server/oauth2/response-types.ts";
 import { OPENID_SCOPE } from "@/server/oauth2/scopes.ts";
 import type { Services } from "@/server/services.ts";
-import { loginSessionCookie, readLoginSessionCookie } from "./login-sessions.ts";
+import { clearedLoginSessionCookie, loginSessionCookie, readLoginSessionCookie } from "./login-sessions.ts";
 import { idOfVerifier, type Step } from "./steps.ts";
 
 /**
@@ -125,14 +125,22 @@ export async function continueHydra2Flow(
       throw new AccessDenied("The login verifier was already used, or the login was not accepted");
     }
     const cookies: string[] = [];
-    if (stored.loginRememberFor !== null && !stored.loginSessionId && stored.subject && stored.signIn) {
+    // Every new login starts a login session, as in Hydra: its id is the ID token's `sid`, which
+    // logout and back-channel logout name. Only a remembered one goes into the browser's cookie; one
+    // that is not to be remembered also drops any older remembered login from this browser.
+    if (!stored.loginSessionId && stored.subject && stored.signIn) {
+      const remember = stored.loginRememberFor !== null;
       const { session, secret } = await hydra2Sessions.startLogin(
         stored.subject,
         stored.signIn,
-        stored.loginRememberFor,
+        stored.loginRememberFor ?? 0,
       );
       await consentRequests.setLoginSession(stored.id, session.id);
-      cookies.push(loginSessionCookie(secret, stored.loginRememberFor || undefined, secure));
+      cookies.push(
+        remember
+          ? loginSessionCookie(secret, stored.loginRememberFor || undefined, secure)
+          : clearedLoginSessionCookie(secure),
+      );
     }
     if (request.oidc.prompt.includes("none") && !(await consentSkipped(stored, services))) {
       throw new ConsentRequired();

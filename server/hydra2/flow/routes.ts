@@ -177,7 +177,10 @@ export function flowRoutes(api: Hono, services: Services) {
       grantScopes,
       accessTokenExtra: body.session?.access_token ?? {},
       idTokenExtra: body.session?.id_token ?? {},
-      ...(stored.signIn ? { signIn: stored.signIn } : {}),
+      // The login session is the sign-in's `sid` (ID token, back-channel logout), as in Hydra.
+      ...(stored.signIn
+        ? { signIn: { ...stored.signIn, ...(stored.loginSessionId ? { sid: stored.loginSessionId } : {}) } }
+        : {}),
     });
     if (!accepted) throw AdminError.conflict("The consent request was already handled");
     if (body.remember && stored.subject) {

@@ -11,7 +11,10 @@ const MAX_PAGE_SIZE = 500;
  * one session per client that still holds a live token or code for the
  * subject, with every scope granted to it.
  */
-export function consentSessionRoutes(api: Hono, { subjectGrants, clients, hydra2Sessions }: Services) {
+export function consentSessionRoutes(
+  api: Hono,
+  { subjectGrants, clients, hydra2Sessions, backchannel }: Services,
+) {
   // listOAuth2ConsentSessions
   api.get("/admin/oauth2/auth/sessions/consent", async (c) => {
     const subject = c.req.query("subject");
@@ -80,14 +83,22 @@ export function consentSessionRoutes(api: Hono, { subjectGrants, clients, hydra2
     return c.body(null, 204);
   });
 
-  // revokeOAuth2LoginSessions: the remembered logins of a subject, or the one a session id names;
-  // the next authorization request in those browsers shows the login step again.
+  // revokeOAuth2LoginSessions: the login sessions of a subject, or the one a session id names; the next
+  // authorization request in those browsers shows the login step again, and the clients those sessions
+  // signed in to are told by back-channel logout. (Hydra tells them only for `sid`; this server also for
+  // `subject`, whose sessions end just the same.) An unknown sid ends nothing: 204, as Hydra.
   api.delete("/admin/oauth2/auth/sessions/login", async (c) => {
     const subject = c.req.query("subject");
     const sid = c.req.query("sid");
     if (subject && sid) throw AdminError.invalidRequest("Send subject or sid, not both");
     if (!subject && !sid) throw AdminError.invalidRequest("Send subject or sid");
-    await hydra2Sessions.endLogins(subject ? { subject } : { id: sid as string });
+    if (subject) {
+      await hydra2Sessions.endLogins({ subject });
+      void backchannel.sessionsEnded({ subject });
+    } else {
+      const ended = await hydra2Sessions.endLogin(sid as string);
+      if (ended) void backchannel.sessionsEnded({ sid: sid as string, subject: ended.subject });
+    }
     return c.body(null, 204);
   });
 }

@@ -17,7 +17,7 @@ import { acceptedConsent, startConsent } from "./consent.ts";
 import { type AuthorizationContext, verifiedRequest } from "./context.ts";
 import { issueAuthorizationResponse } from "./issue.ts";
 import { AuthorizationParameters } from "./parameters.ts";
-import { errorPage, errorParameters, respondToClient } from "./respond.ts";
+import { errorAnswer, errorPage, errorParameters, respondToClient } from "./respond.ts";
 
 /** What one authorization request may carry: it is stored until the consent request expires. */
 const MAX_PARAMETERS_BYTES = 4096;
@@ -80,7 +80,7 @@ export async function authorize(c: Context, services: Services): Promise<Respons
     params = await AuthorizationParameters.fromRequest(c.req.raw);
     checkSize(params);
   } catch (caught) {
-    if (caught instanceof OAuthError) return errorPage(caught);
+    if (caught instanceof OAuthError) return errorAnswer(caught, config.errorUrl);
     throw caught;
   }
   const context: AuthorizationContext = {
@@ -122,7 +122,7 @@ export async function authorize(c: Context, services: Services): Promise<Respons
       log.error("authorization request failed", describeError(caught));
       error = new ServerError();
     }
-    if (!context.client || !context.redirectUri) return errorPage(error);
+    if (!context.client || !context.redirectUri) return errorAnswer(error, config.errorUrl);
     return respondToClient(
       context.redirectUri,
       errorResponseMode(context),

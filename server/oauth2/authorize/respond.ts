@@ -112,6 +112,20 @@ function escapeHtml(text: string): string {
 }
 
 /**
+ * An error that cannot go to a client's redirect URI: with URLS_ERROR set,
+ * a redirect there with `error` and `error_description` (as Hydra does, so
+ * the login app can show it in its own pages); otherwise this server's
+ * error page.
+ */
+export function errorAnswer(error: OAuthError, errorUrl: string | undefined, title?: string): Response {
+  if (errorUrl === undefined) return errorPage(error, title);
+  const target = new URL(errorUrl);
+  target.searchParams.set("error", error.error);
+  target.searchParams.set("error_description", error.description);
+  return redirect(target.toString());
+}
+
+/**
  * What the user sees when the error may not be sent to the client (RFC 6749
  * §4.1.2.1): a small page that echoes no request input unescaped, may not be
  * framed and is never cached.

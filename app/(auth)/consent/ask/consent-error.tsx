@@ -37,6 +37,10 @@ const COPY: Record<ConsentProblem["code"], { title: string; body: string; retry?
     body: "The sign-in service gave an answer we did not expect. Please try again later.",
     retry: true,
   },
+  unsupported: {
+    title: "This sign-in link cannot be used here",
+    body: `This service is not set up to answer it. ${START_AGAIN}`,
+  },
 };
 
 /** A clear error page for a consent request that cannot be used, with a way back. */

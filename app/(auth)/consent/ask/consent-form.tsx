@@ -9,17 +9,24 @@ import { type FormState, IDLE } from "@/lib/actions/state.ts";
 import type { ScopeDescription } from "@/lib/consent/scopes.ts";
 import type { OAuth2Client } from "@/lib/hydra/schemas.ts";
 import { decideAction } from "./actions.ts";
+import { decideHydra2Action } from "./hydra2-actions.ts";
 
 interface Props {
   csrf: string;
+  /** The 2017 consent request's id, or with `hydra2` the Hydra 2.x consent challenge. */
   consent: string;
+  /** A Hydra 2.x consent request: Hydra fixed the person, so there is no "Not you?". */
+  hydra2?: boolean;
   client: OAuth2Client;
   user: { email: string; name: string };
   scopes: ScopeDescription[];
 }
 
-export function ConsentForm({ csrf, consent, client, user, scopes }: Props) {
-  const [state, action, pending] = useActionState<FormState, FormData>(decideAction, IDLE);
+export function ConsentForm({ csrf, consent, hydra2 = false, client, user, scopes }: Props) {
+  const [state, action, pending] = useActionState<FormState, FormData>(
+    hydra2 ? decideHydra2Action : decideAction,
+    IDLE,
+  );
   const [signOutState, signOut] = useActionState<FormState, FormData>(signOutAction, IDLE);
   useNavigation(state);
   useNavigation(signOutState);
@@ -49,13 +56,15 @@ export function ConsentForm({ csrf, consent, client, user, scopes }: Props) {
             {user.email}
           </span>
         </p>
-        <form action={signOut} className="shrink-0">
-          <CsrfField token={csrf} />
-          <input type="hidden" name="consent" value={consent} />
-          <Button type="submit" variant="quiet" className="min-h-0 px-0 py-0 whitespace-nowrap">
-            Not you?
-          </Button>
-        </form>
+        {!hydra2 && (
+          <form action={signOut} className="shrink-0">
+            <CsrfField token={csrf} />
+            <input type="hidden" name="consent" value={consent} />
+            <Button type="submit" variant="quiet" className="min-h-0 px-0 py-0 whitespace-nowrap">
+              Not you?
+            </Button>
+          </form>
+        )}
       </div>
 
       <form
@@ -71,7 +80,7 @@ export function ConsentForm({ csrf, consent, client, user, scopes }: Props) {
           </div>
         )}
         <CsrfField token={token} />
-        <input type="hidden" name="consent" value={consent} />
+        <input type="hidden" name={hydra2 ? "consent_challenge" : "consent"} value={consent} />
         <fieldset>
           <legend className="text-sm font-medium">
             {scopes.length > 0 ? `${appName} is asking to:` : `${appName} is asking to sign you in.`}

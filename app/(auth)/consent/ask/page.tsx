@@ -8,6 +8,7 @@ import { describeScope } from "@/lib/consent/scopes.ts";
 import { currentSession } from "@/lib/session/index.ts";
 import { ConsentError } from "./consent-error.tsx";
 import { ConsentForm } from "./consent-form.tsx";
+import { Hydra2Consent } from "./hydra2-consent.tsx";
 
 export const metadata: Metadata = { title: "Allow access?" };
 
@@ -22,6 +23,7 @@ export default async function ConsentPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const params = await searchParams;
+  if (params.consent_challenge !== undefined) return <Hydra2Consent value={params.consent_challenge} />;
   const id = parseConsentId(params.consent);
   if (!id) return <ConsentError problem={{ code: "missing", reference: "" }} />;
 

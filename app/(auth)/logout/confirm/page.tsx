@@ -3,10 +3,12 @@ import { Shell } from "@/components/shell.tsx";
 import { Alert, ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
 import { isDocumentRequest } from "@/lib/actions/navigation.ts";
 import { brand } from "@/lib/brand/brand.ts";
-import { parseConsentId } from "@/lib/consent/ids.ts";
-import { HydraError, hydra, type LogoutRequest } from "@/lib/hydra/index.ts";
+import { loadHydraLogout, stepProblem } from "@/lib/consent/hydra2.ts";
+import { parseChallenge, parseConsentId } from "@/lib/consent/ids.ts";
+import { HydraError, type HydraLogoutRequest, hydra, type LogoutRequest } from "@/lib/hydra/index.ts";
 import { currentSession, currentUser } from "@/lib/session/index.ts";
 import { ConfirmSignOutForm } from "./confirm-form.tsx";
+import { Hydra2ConfirmSignOutForm } from "./hydra2-confirm-form.tsx";
 
 export const metadata: Metadata = { title: "Sign out?" };
 
@@ -51,7 +53,9 @@ export default async function ConfirmSignOutPage({
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const id = parseConsentId((await searchParams).logout);
+  const params = await searchParams;
+  if (params.logout_challenge !== undefined) return <Hydra2ConfirmSignOut value={params.logout_challenge} />;
+  const id = parseConsentId(params.logout);
   if (!id) return <Problem message="This sign-out link is incomplete. Go back to the app and start again." />;
   let request: LogoutRequest;
   try {
@@ -88,6 +92,44 @@ export default async function ConfirmSignOutPage({
           )}
         </Lead>
         <ConfirmSignOutForm csrf={session.csrf} logout={request.id} />
+      </Card>
+    </Shell>
+  );
+}
+
+/**
+ * The same question for Ory Hydra 2.x (`?logout_challenge=`), always asked,
+ * as Hydra's reference app does: Hydra names the person whose sign-in ends.
+ */
+async function Hydra2ConfirmSignOut({ value }: { value: string | string[] | undefined }) {
+  const challenge = parseChallenge(value);
+  if (!challenge)
+    return <Problem message="This sign-out link is incomplete. Go back to the app and start again." />;
+  let request: HydraLogoutRequest | undefined;
+  try {
+    request = await loadHydraLogout(challenge);
+  } catch (error) {
+    const problem = stepProblem(error, challenge);
+    // The re-render that follows Sign out finds the request used: the form stays (see navigate()).
+    if (await isDocumentRequest())
+      return (
+        <Problem
+          message={
+            problem.code === "not_found" || problem.code === "already_handled"
+              ? "This sign-out request was already used or has expired. Go back to the app and start again."
+              : `We cannot reach the sign-in service right now. Please try again in a moment (reference ${problem.reference}).`
+          }
+        />
+      );
+  }
+  const session = await currentSession();
+  const app = request?.client ? request.client.client_name || request.client.id : undefined;
+  return (
+    <Shell>
+      <Card>
+        <Heading>Sign out of {brand.name}?</Heading>
+        <Lead>{app ? <>{app} asks you to sign out.</> : <>You are about to sign out.</>}</Lead>
+        <Hydra2ConfirmSignOutForm csrf={session.csrf} challenge={challenge} />
       </Card>
     </Shell>
   );

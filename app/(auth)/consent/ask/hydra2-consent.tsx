@@ -1,0 +1,59 @@
+import { redirect } from "next/navigation";
+import { Shell } from "@/components/shell.tsx";
+import { isDocumentRequest } from "@/lib/actions/navigation.ts";
+import type { ConsentProblem } from "@/lib/consent/decisions.ts";
+import {
+  acceptHydraConsent,
+  loadHydraConsent,
+  type PendingHydraConsent,
+  stepProblem,
+} from "@/lib/consent/hydra2.ts";
+import { parseChallenge } from "@/lib/consent/ids.ts";
+import { describeScope } from "@/lib/consent/scopes.ts";
+import { log } from "@/lib/log/index.ts";
+import { currentSession } from "@/lib/session/index.ts";
+import { ConsentError } from "./consent-error.tsx";
+import { ConsentForm } from "./consent-form.tsx";
+
+/**
+ * /consent?consent_challenge=…: Hydra 2.x's consent step, for the person
+ * Hydra's login step accepted. When Hydra says `skip` (a remembered
+ * decision covers the request, or the client is trusted) the screen is
+ * never shown: every requested scope and audience is granted on the
+ * browser's own page load.
+ */
+export async function Hydra2Consent({ value }: { value: string | string[] | undefined }) {
+  const challenge = parseChallenge(value);
+  if (!challenge) return <ConsentError problem={{ code: "missing", reference: "" }} />;
+
+  let pending: PendingHydraConsent | undefined;
+  let problem: ConsentProblem | undefined;
+  let goTo: string | undefined;
+  try {
+    pending = await loadHydraConsent(challenge);
+    if (pending.request.skip && (await isDocumentRequest())) {
+      goTo = await acceptHydraConsent(pending, pending.request.requested_scope, false);
+      log().info("consent skipped: Hydra says it is given", { client: pending.request.client.id });
+    }
+  } catch (error) {
+    problem = stepProblem(error, challenge);
+  }
+  if (goTo) redirect(goTo);
+  if (problem || !pending)
+    return <ConsentError problem={problem ?? { code: "bad_response", reference: "" }} />;
+
+  const { request, user } = pending;
+  const session = await currentSession();
+  return (
+    <Shell>
+      <ConsentForm
+        csrf={session.csrf}
+        consent={challenge}
+        hydra2
+        client={request.client}
+        user={{ email: user.email, name: user.name }}
+        scopes={request.requested_scope.map(describeScope)}
+      />
+    </Shell>
+  );
+}

@@ -1,0 +1,230 @@
+import { createDatabase, type Database } from "@/db/client.ts";
+import { test as base, expect, recordNavigations } from "./fixtures.ts";
+import { SignOutPages } from "./pages/sign-out.ts";
+
+/**
+ * The login & consent app in Hydra 2.x mode: a second Portico (started by
+ * the global setup) whose flow sends browsers to /login?login_challenge=,
+ * /consent?consent_challenge= and /logout?logout_challenge=, and whose app
+ * answers them through the admin listener (HYDRA_ADMIN_URL). The demo
+ * relying party signs in through it like any client.
+ */
+const test = base.extend<object, { db: Database }>({
+  db: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
+    async ({}, use) => {
+      const url = process.env.PORTICO_E2E_V2_DATABASE_URL;
+      if (!url) throw new Error("PORTICO_E2E_V2_DATABASE_URL is not set: run through playwright.config.ts");
+      const db = createDatabase(url);
+      await use(db);
+      await db.$disconnect();
+    },
+    { scope: "worker" },
+  ],
+  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern
+  baseURL: async ({}, use) => {
+    await use(process.env.PORTICO_E2E_V2_URL);
+  },
+});
+
+const LOGIN = /\/login\?login_challenge=/;
+const CONSENT = /\/consent\/ask\?consent_challenge=/;
+
+test.describe("Hydra 2.x mode", () => {
+  test("sign in and consent: the demo gets the person's claims by scope", async ({
+    page,
+    demo,
+    loginPage,
+    consentPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await expect(page).toHaveURL(LOGIN);
+    await expect(page.getByText("to continue to Portico Demo App", { exact: false })).toBeVisible();
+    await loginPage.signIn(user.email, user.password);
+
+    await expect(page).toHaveURL(CONSENT);
+    await expect(page.getByText(user.email)).toBeVisible();
+    await expect(page.getByRole("button", { name: "Not you?" })).toHaveCount(0);
+    await consentPage.allow();
+
+    await demo.expectSignedIn(user.email);
+    await expect(demo.claim(demo.idTokenClaims, "sub")).toHaveText(user.id);
+    await expect(demo.claim(demo.idTokenClaims, "name")).toHaveText(user.name);
+    await expect(demo.claim(demo.idTokenClaims, "amr")).toContainText("pwd");
+
+    // Hydra keeps the login; the app's own pages did not sign anyone in.
+    await page.goto("/account");
+    await expect(page).toHaveURL(/\/login/);
+  });
+
+  test("a wrong password is refused on the page, as on every sign-in", async ({
+    page,
+    demo,
+    loginPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await expect(page).toHaveURL(LOGIN);
+    const message = await loginPage.signInExpectingError(user.email, "not-the-password");
+    expect(message).toContain("The email or password is incorrect.");
+    await expect(page).toHaveURL(LOGIN);
+  });
+
+  test("Remember me: the second authorization needs no sign-in screen", async ({
+    page,
+    demo,
+    loginPage,
+    consentPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password, { rememberMe: true });
+    await consentPage.allow();
+    await demo.expectSignedIn(user.email);
+
+    await demo.forgetSession();
+    const seen = recordNavigations(page);
+    await demo.signInButton.click();
+    await expect(page).toHaveURL(CONSENT);
+    expect(seen).not.toContain("/login");
+    await consentPage.allow();
+    await demo.expectSignedIn(user.email);
+  });
+
+  test("without Remember me, the next authorization asks to sign in again", async ({
+    page,
+    demo,
+    loginPage,
+    consentPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password);
+    await consentPage.allow();
+    await demo.expectSignedIn(user.email);
+
+    await demo.forgetSession();
+    await demo.signInButton.click();
+    await expect(page).toHaveURL(LOGIN);
+    await expect(loginPage.signInButton).toBeVisible();
+  });
+
+  test("Remember my decision: the next authorization shows no screen at all", async ({
+    page,
+    demo,
+    loginPage,
+    consentPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password, { rememberMe: true });
+    await consentPage.allow({ remember: true });
+    await demo.expectSignedIn(user.email);
+
+    await demo.forgetSession();
+    const seen = recordNavigations(page);
+    await demo.signInButton.click();
+    await demo.expectSignedIn(user.email);
+    expect(seen.filter((path) => path === "/login" || path === "/consent")).toEqual([]);
+  });
+
+  test("Deny: the client is told access_denied", async ({ page, demo, loginPage, consentPage, user }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password);
+    await expect(page).toHaveURL(CONSENT);
+    await consentPage.deny();
+
+    await expect(page).toHaveURL(/\/\?error=access_denied$/);
+    await expect(demo.alert).toContainText("error=access_denied");
+  });
+
+  test("Cancel on the sign-in page: the client is told access_denied", async ({ page, demo }) => {
+    await demo.startSignIn();
+    await expect(page).toHaveURL(LOGIN);
+    await page.getByRole("button", { name: "Cancel" }).click();
+
+    await expect(page).toHaveURL(/\/\?error=access_denied$/);
+    await expect(demo.alert).toContainText("error=access_denied");
+  });
+
+  test("sign-out: the demo's logout asks with a logout_challenge; Sign out ends Hydra's remembered login", async ({
+    page,
+    demo,
+    loginPage,
+    consentPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password, { rememberMe: true });
+    await consentPage.allow();
+    await demo.expectSignedIn(user.email);
+
+    await demo.signOutButton.click();
+    await expect(page).toHaveURL(/\/logout\/confirm\?logout_challenge=/);
+    await expect(page.getByRole("heading", { name: "Sign out of Portico?" })).toBeVisible();
+    await expect(page.getByText("Portico Demo App asks you to sign out.")).toBeVisible();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
+    await expect(demo.signInButton).toBeVisible();
+
+    // The remembered login is gone: the next authorization shows the sign-in form again.
+    await demo.signInButton.click();
+    await expect(page).toHaveURL(LOGIN);
+    await expect(loginPage.signInButton).toBeVisible();
+  });
+
+  test("sign-out: Stay signed in keeps Hydra's remembered login", async ({
+    page,
+    demo,
+    loginPage,
+    consentPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password, { rememberMe: true });
+    await consentPage.allow({ remember: true });
+    await demo.expectSignedIn(user.email);
+
+    await demo.signOutButton.click();
+    await expect(page).toHaveURL(/\/logout\/confirm\?logout_challenge=/);
+    await page.getByRole("button", { name: "Stay signed in" }).click();
+    await expect(page).toHaveURL(/\/account$|\/login/);
+
+    await demo.forgetSession();
+    await demo.signInButton.click();
+    await demo.expectSignedIn(user.email);
+  });
+
+  test.describe("without JavaScript", () => {
+    test.use({ javaScriptEnabled: false });
+
+    test("sign in and consent work as plain forms", async ({ page, demo, loginPage, consentPage, user }) => {
+      await demo.startSignIn();
+      await expect(page).toHaveURL(LOGIN);
+      await loginPage.signIn(user.email, user.password);
+      await expect(page).toHaveURL(CONSENT);
+      await consentPage.allow();
+      await demo.expectSignedIn(user.email);
+    });
+
+    test("the sign-out confirmation works as a plain form post", async ({
+      page,
+      demo,
+      loginPage,
+      consentPage,
+      user,
+    }) => {
+      await demo.startSignIn();
+      await loginPage.signIn(user.email, user.password, { rememberMe: true });
+      await consentPage.allow();
+      await demo.expectSignedIn(user.email);
+
+      const signOut = new SignOutPages(page);
+      await signOut.startAtEndSession({ client_id: "portico-demo" });
+      await expect(page).toHaveURL(/\/logout\/confirm\?logout_challenge=/);
+      await expect(signOut.confirmHeading).toBeVisible();
+      await signOut.confirm();
+      await signOut.expectSignedOut();
+    });
+  });
+});

@@ -1,0 +1,212 @@
+import { Configuration, FetchError, OAuth2Api, ResponseError } from "@ory/hydra-client-fetch";
+import type { z } from "zod";
+import {
+  type ConsentRequest,
+  consentRequest,
+  errorBody,
+  type LoginRequest,
+  type LogoutRequest,
+  loginRequest,
+  logoutRequest,
+  redirectTo,
+} from "./admin-schemas.ts";
+import { HydraError } from "./errors.ts";
+
+export interface HydraAdminOptions {
+  /** The admin API's base URL (HYDRA_ADMIN_URL), without a trailing slash. */
+  url: string;
+  fetch?: typeof fetch;
+  /** Per-request time limit. */
+  timeoutMs?: number;
+}
+
+/** How a step is refused (`rejectOAuth2Request`): an OAuth 2.0 error code and its description. */
+export interface Rejection {
+  error: "access_denied" | "login_required" | "consent_required";
+  error_description: string;
+}
+
+/**
+ * The login & consent app's client for Hydra 2.x's admin API, through Ory's
+ * official SDK, so it works against any Ory Hydra 2.x as against Portico's
+ * admin listener. The admin API has no authentication of its own (it must
+ * never be reachable from the internet). Every answer is checked with the
+ * schemas before use, and every failure becomes a HydraError the pages
+ * explain: 404 not_found (unknown or expired), 409 and 410 already_handled,
+ * no answer unreachable, anything else bad_response.
+ */
+export class HydraAdminClient {
+  private readonly api: OAuth2Api;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: HydraAdminOptions) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.api = new OAuth2Api(
+      new Configuration({
+        basePath: options.url,
+        ...(options.fetch ? { fetchApi: options.fetch } : {}),
+      }),
+    );
+  }
+
+  getLoginRequest(challenge: string): Promise<LoginRequest> {
+    return this.call("get login request", loginRequest, (init) =>
+      this.api.getOAuth2LoginRequestRaw({ loginChallenge: challenge }, init),
+    );
+  }
+
+  /** Accepts the sign-in of `subject`; the answer is where the browser goes next. */
+  async acceptLoginRequest(
+    challenge: string,
+    login: { subject: string; remember: boolean; rememberFor: number; amr: string[]; acr?: string },
+  ): Promise<string> {
+    const answer = await this.call("accept login request", redirectTo, (init) =>
+      this.api.acceptOAuth2LoginRequestRaw(
+        {
+          loginChallenge: challenge,
+          acceptOAuth2LoginRequest: {
+            subject: login.subject,
+            remember: login.remember,
+            remember_for: login.rememberFor,
+            amr: login.amr,
+            ...(login.acr ? { acr: login.acr } : {}),
+          },
+        },
+        init,
+      ),
+    );
+    return answer.redirect_to;
+  }
+
+  async rejectLoginRequest(challenge: string, rejection: Rejection): Promise<string> {
+    const answer = await this.call("reject login request", redirectTo, (init) =>
+      this.api.rejectOAuth2LoginRequestRaw(
+        { loginChallenge: challenge, rejectOAuth2Request: rejection },
+        init,
+      ),
+    );
+    return answer.redirect_to;
+  }
+
+  getConsentRequest(challenge: string): Promise<ConsentRequest> {
+    return this.call("get consent request", consentRequest, (init) =>
+      this.api.getOAuth2ConsentRequestRaw({ consentChallenge: challenge }, init),
+    );
+  }
+
+  async acceptConsentRequest(
+    challenge: string,
+    consent: {
+      grantScope: string[];
+      grantAudience: string[];
+      remember: boolean;
+      rememberFor: number;
+      idToken: Record<string, unknown>;
+    },
+  ): Promise<string> {
+    const answer = await this.call("accept consent request", redirectTo, (init) =>
+      this.api.acceptOAuth2ConsentRequestRaw(
+        {
+          consentChallenge: challenge,
+          acceptOAuth2ConsentRequest: {
+            grant_scope: consent.grantScope,
+            grant_access_token_audience: consent.grantAudience,
+            remember: consent.remember,
+            remember_for: consent.rememberFor,
+            session: { id_token: consent.idToken, access_token: {} },
+          },
+        },
+        init,
+      ),
+    );
+    return answer.redirect_to;
+  }
+
+  async rejectConsentRequest(challenge: string, rejection: Rejection): Promise<string> {
+    const answer = await this.call("reject consent request", redirectTo, (init) =>
+      this.api.rejectOAuth2ConsentRequestRaw(
+        { consentChallenge: challenge, rejectOAuth2Request: rejection },
+        init,
+      ),
+    );
+    return answer.redirect_to;
+  }
+
+  getLogoutRequest(challenge: string): Promise<LogoutRequest> {
+    return this.call("get logout request", logoutRequest, (init) =>
+      this.api.getOAuth2LogoutRequestRaw({ logoutChallenge: challenge }, init),
+    );
+  }
+
+  async acceptLogoutRequest(challenge: string): Promise<string> {
+    const answer = await this.call("accept logout request", redirectTo, (init) =>
+      this.api.acceptOAuth2LogoutRequestRaw({ logoutChallenge: challenge }, init),
+    );
+    return answer.redirect_to;
+  }
+
+  async rejectLogoutRequest(challenge: string): Promise<void> {
+    await this.call("reject logout request", undefined, (init) =>
+      this.api.rejectOAuth2LogoutRequestRaw({ logoutChallenge: challenge }, init),
+    );
+  }
+
+  private async call<T>(
+    operation: string,
+    schema: z.ZodType<T> | undefined,
+    send: (init: RequestInit) => Promise<{ raw: Response }>,
+  ): Promise<T> {
+    let response: Response;
+    try {
+      ({ raw: response } = await send({ signal: AbortSignal.timeout(this.timeoutMs), redirect: "manual" }));
+    } catch (error) {
+      throw await this.failure(operation, error);
+    }
+    if (!schema) return undefined as T;
+    const parsed = schema.safeParse(await response.json().catch(() => undefined));
+    if (!parsed.success) {
+      throw new HydraError("bad_response", `${operation}: the response does not match Hydra's API`, {
+        operation,
+        status: response.status,
+        issues: parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join(".")}: ${issue.message}`),
+      });
+    }
+    return parsed.data;
+  }
+
+  private async failure(operation: string, error: unknown): Promise<HydraError> {
+    if (error instanceof FetchError) {
+      const cause = error.cause as Error | undefined;
+      return new HydraError("unreachable", `${operation}: ${this.options.url} did not answer`, {
+        operation,
+        url: this.options.url,
+        reason: (cause?.cause as Error | undefined)?.message ?? cause?.message ?? error.message,
+      });
+    }
+    if (!(error instanceof ResponseError)) {
+      return new HydraError("bad_response", `${operation}: the request could not be made`, {
+        operation,
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+    const { status } = error.response;
+    const body = errorBody.safeParse(await error.response.json().catch(() => undefined));
+    const details = {
+      operation,
+      status,
+      ...(body.success && body.data.error_description ? { message: body.data.error_description } : {}),
+    };
+    switch (status) {
+      case 404:
+        return new HydraError("not_found", `${operation}: not found`, details);
+      case 409:
+      case 410:
+        return new HydraError("already_handled", `${operation}: already handled`, details);
+      case 401:
+      case 403:
+        return new HydraError("unauthorized", `${operation}: refused (${status})`, details);
+      default:
+        return new HydraError("bad_response", `${operation}: unexpected status ${status}`, details);
+    }
+  }
+}
