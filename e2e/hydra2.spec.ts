@@ -30,7 +30,7 @@ const test = base.extend<object, { db: Database }>({
 });
 
 const LOGIN = /\/login\?login_challenge=/;
-const CONSENT = /\/consent\?consent_challenge=/;
+const CONSENT = /\/consent\/ask\?consent_challenge=/;
 
 test.describe("Hydra 2.x mode", () => {
   test("sign in and consent: the demo gets the person's claims by scope", async ({
