@@ -1,5 +1,7 @@
 import { createDatabase, type Database } from "@/db/client.ts";
+import { UserStore } from "@/lib/users/store.ts";
 import { test as base, expect, recordNavigations } from "./fixtures.ts";
+import { SignOutPages } from "./pages/sign-out.ts";
 
 /**
  * The login & consent app in Hydra 2.x mode: a second Portico (started by
@@ -51,6 +53,10 @@ test.describe("Hydra 2.x mode", () => {
     await expect(demo.claim(demo.idTokenClaims, "sub")).toHaveText(user.id);
     await expect(demo.claim(demo.idTokenClaims, "name")).toHaveText(user.name);
     await expect(demo.claim(demo.idTokenClaims, "amr")).toContainText("pwd");
+
+    // Hydra keeps the login; the app's own pages did not sign anyone in.
+    await page.goto("/account");
+    await expect(page).toHaveURL(/\/login/);
   });
 
   test("a wrong password is refused on the page, as on every sign-in", async ({
@@ -85,6 +91,29 @@ test.describe("Hydra 2.x mode", () => {
     expect(seen).not.toContain("/login");
     await consentPage.allow();
     await demo.expectSignedIn(user.email);
+  });
+
+  test("a remembered login of an account deleted since is refused (login_required), then forgotten", async ({
+    page,
+    db,
+    demo,
+    loginPage,
+    consentPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password, { rememberMe: true });
+    await consentPage.allow({ remember: true });
+    await demo.expectSignedIn(user.email);
+
+    await new UserStore(db).deleteById(user.id);
+    await demo.forgetSession();
+    await demo.signInButton.click();
+    await expect(page).toHaveURL(/\/\?error=login_required$/);
+
+    await demo.signInButton.click();
+    await expect(page).toHaveURL(LOGIN);
+    await expect(loginPage.signInButton).toBeVisible();
   });
 
   test("without Remember me, the next authorization asks to sign in again", async ({
@@ -143,6 +172,53 @@ test.describe("Hydra 2.x mode", () => {
     await expect(demo.alert).toContainText("error=access_denied");
   });
 
+  test("sign-out: the demo's logout asks with a logout_challenge; Sign out ends Hydra's remembered login", async ({
+    page,
+    demo,
+    loginPage,
+    consentPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password, { rememberMe: true });
+    await consentPage.allow();
+    await demo.expectSignedIn(user.email);
+
+    await demo.signOutButton.click();
+    await expect(page).toHaveURL(/\/logout\/confirm\?logout_challenge=/);
+    await expect(page.getByRole("heading", { name: "Sign out of Portico?" })).toBeVisible();
+    await expect(page.getByText("Portico Demo App asks you to sign out.")).toBeVisible();
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
+    await expect(demo.signInButton).toBeVisible();
+
+    // The remembered login is gone: the next authorization shows the sign-in form again.
+    await demo.signInButton.click();
+    await expect(page).toHaveURL(LOGIN);
+    await expect(loginPage.signInButton).toBeVisible();
+  });
+
+  test("sign-out: Stay signed in keeps Hydra's remembered login", async ({
+    page,
+    demo,
+    loginPage,
+    consentPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password, { rememberMe: true });
+    await consentPage.allow({ remember: true });
+    await demo.expectSignedIn(user.email);
+
+    await demo.signOutButton.click();
+    await expect(page).toHaveURL(/\/logout\/confirm\?logout_challenge=/);
+    await page.getByRole("button", { name: "Stay signed in" }).click();
+    await expect(page).toHaveURL(/\/account$|\/login/);
+
+    await demo.forgetSession();
+    await demo.signInButton.click();
+    await demo.expectSignedIn(user.email);
+  });
+
   test.describe("without JavaScript", () => {
     test.use({ javaScriptEnabled: false });
 
@@ -153,6 +229,26 @@ test.describe("Hydra 2.x mode", () => {
       await expect(page).toHaveURL(CONSENT);
       await consentPage.allow();
       await demo.expectSignedIn(user.email);
+    });
+
+    test("the sign-out confirmation works as a plain form post", async ({
+      page,
+      demo,
+      loginPage,
+      consentPage,
+      user,
+    }) => {
+      await demo.startSignIn();
+      await loginPage.signIn(user.email, user.password, { rememberMe: true });
+      await consentPage.allow();
+      await demo.expectSignedIn(user.email);
+
+      const signOut = new SignOutPages(page);
+      await signOut.startAtEndSession({ client_id: "portico-demo" });
+      await expect(page).toHaveURL(/\/logout\/confirm\?logout_challenge=/);
+      await expect(signOut.confirmHeading).toBeVisible();
+      await signOut.confirm();
+      await signOut.expectSignedOut();
     });
   });
 });

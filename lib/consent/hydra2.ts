@@ -65,6 +65,22 @@ export async function acceptLogin(challenge: string, subject: string, remember: 
   return checkedRedirect("accept login request", url);
 }
 
+/**
+ * A login Hydra says to skip: accepted for the subject it remembers, when
+ * that person still has an account here. For a deleted account Hydra's
+ * remembered logins of that subject end, and this request is refused with
+ * login_required, so the next one asks for a sign-in.
+ */
+export async function acceptRememberedLogin(request: LoginRequest): Promise<string> {
+  if (await users().findById(request.subject)) return acceptLogin(request.challenge, request.subject, false);
+  await admin().revokeLoginSessions(request.subject);
+  const url = await admin().rejectLoginRequest(request.challenge, {
+    error: "login_required",
+    error_description: "The account Hydra remembers no longer exists",
+  });
+  return checkedRedirect("reject login request", url);
+}
+
 /** "Cancel" on the sign-in page: the app is told access_denied, as Hydra's reference app does. */
 export async function cancelLogin(challenge: string): Promise<string> {
   const url = await admin().rejectLoginRequest(challenge, {

@@ -151,6 +151,13 @@ export class HydraAdminClient {
     );
   }
 
+  /** Ends every login Hydra remembers for the subject (and starts back-channel logout for them). */
+  async revokeLoginSessions(subject: string): Promise<void> {
+    await this.call("revoke login sessions", undefined, (init) =>
+      this.api.revokeOAuth2LoginSessionsRaw({ subject }, init),
+    );
+  }
+
   private async call<T>(
     operation: string,
     schema: z.ZodType<T> | undefined,

@@ -38,13 +38,14 @@ describe("the app's Hydra 2.x pages", () => {
   });
 
   /** Starts an authorization in a fresh browser; returns the login challenge the server hands out. */
-  async function loginChallenge(): Promise<string> {
+  async function loginChallenge(extra: Record<string, string> = {}): Promise<string> {
     const query = new URLSearchParams({
       response_type: "code",
       client_id: "pages-rp",
       redirect_uri: redirectUri,
       scope: "openid profile",
       state: "state-0123456789",
+      ...extra,
     });
     const response = await new Browser().get(`${portico.url}/oauth2/auth?${query}`);
     assert.equal(response.status, 302);
@@ -86,6 +87,15 @@ describe("the app's Hydra 2.x pages", () => {
     assert.match(text, /to continue to <!-- -->Pages RP|to continue to Pages RP/);
     assert.match(text, /name="login_challenge"/);
     assert.match(text, />Cancel</);
+  });
+
+  test("login_hint prefills the email field, and only that", async () => {
+    const challenge = await loginChallenge({ login_hint: "hinted@example.com" });
+    const { text } = await page(portico, `/login?login_challenge=${challenge}`);
+    assert.match(
+      text,
+      /name="email"[^>]*value="hinted@example.com"|value="hinted@example.com"[^>]*name="email"/,
+    );
   });
 
   test("a login challenge used as a consent challenge before its login step is not found", async () => {

@@ -5,7 +5,7 @@ import { ButtonLink, Card, Heading, Lead, TextLink } from "@/components/ui.tsx";
 import { isDocumentRequest } from "@/lib/actions/navigation.ts";
 import { appConfig } from "@/lib/config/index.ts";
 import type { ConsentProblem } from "@/lib/consent/decisions.ts";
-import { acceptLogin, loadLogin, stepProblem } from "@/lib/consent/hydra2.ts";
+import { acceptRememberedLogin, loadLogin, stepProblem } from "@/lib/consent/hydra2.ts";
 import { parseChallenge } from "@/lib/consent/ids.ts";
 import type { LoginRequest } from "@/lib/hydra/index.ts";
 import { log } from "@/lib/log/index.ts";
@@ -16,9 +16,10 @@ import { LoginForm } from "./login-form.tsx";
 /**
  * /login?login_challenge=…: Hydra 2.x's login step. When Hydra says `skip`
  * (it remembers the person's sign-in) the screen is never shown: the login
- * is accepted for the subject Hydra remembers, on the browser's own page
- * load. Otherwise the sign-in form, which answers Hydra instead of starting
- * a session here. Any problem is a page that says what happened.
+ * is accepted for the subject Hydra remembers, if they still have an
+ * account here, on the browser's own page load. Otherwise the sign-in form,
+ * which answers Hydra instead of starting a session here. Any problem is a
+ * page that says what happened.
  */
 export async function Hydra2Login({ value }: { value: string | string[] | undefined }) {
   const challenge = parseChallenge(value);
@@ -31,7 +32,7 @@ export async function Hydra2Login({ value }: { value: string | string[] | undefi
   try {
     request = await loadLogin(challenge);
     if (request.skip && document) {
-      goTo = await acceptLogin(challenge, request.subject, false);
+      goTo = await acceptRememberedLogin(request);
       log().info("sign-in skipped: Hydra remembers the person", { client: request.client.id });
     }
   } catch (error) {
