@@ -1,4 +1,4 @@
-import { ACCOUNT_POLICY } from "@/lib/security/throttle.ts";
+import { ACCOUNT_POLICY, PAIR_POLICY } from "@/lib/security/throttle.ts";
 import { expect, test } from "./fixtures.ts";
 
 const WRONG = "The email or password is incorrect.";
@@ -61,37 +61,94 @@ test.describe("signing in", () => {
       await db.loginThrottle.upsert({ where: { key }, create: { key, ...data }, update: data });
     }
 
-    test("failures per account bring growing delays, then a lock, said plainly", async ({
+    test("failures for an account from one address bring growing delays, then a lock of that pair, said plainly", async ({
       loginPage,
       user,
       db,
+      clientAddress,
     }) => {
+      const pair = `pair:${clientAddress} ${user.email}`;
       await loginPage.goto();
-      for (let attempt = 1; attempt <= ACCOUNT_POLICY.freeFailures; attempt++) {
-        expect(await loginPage.signInExpectingError(user.email, `wrong-${attempt}`)).toContain(WRONG);
+      for (let attempt = 1; attempt < PAIR_POLICY.freeFailures; attempt++) {
+        expect(await loginPage.signInExpectingError(user.email, `wrong-${attempt}`)).toBe(WRONG);
       }
       // The free failures are used up: the next attempt must wait, even with the right password.
-      await setThrottle(db, `account:${user.email}`, { failures: 6, lastFailedAt: new Date() });
+      await setThrottle(db, pair, { failures: 6, lastFailedAt: new Date() });
       expect(await loginPage.signInExpectingError(user.email, user.password)).toMatch(
         /^Too many failed attempts\. Please wait \d+ seconds before trying again\.$/,
       );
 
-      // The failure that reaches the limit locks the account for a while.
-      await setThrottle(db, `account:${user.email}`, {
-        failures: ACCOUNT_POLICY.lockAfter - 1,
+      // The failure that reaches the limit locks the account from this address for a while.
+      await setThrottle(db, pair, {
+        failures: PAIR_POLICY.lockAfter - 1,
         lastFailedAt: new Date(Date.now() - 10 * 60_000),
       });
       expect(await loginPage.signInExpectingError(user.email, "wrong-again")).toBe(
-        `${WRONG} After too many failed attempts, sign-in for this account is now locked for 15 minutes.`,
+        `${WRONG} After too many failed attempts, sign-in for this account from your network is now locked for 15 minutes.`,
       );
       expect(await loginPage.signInExpectingError(user.email, user.password)).toMatch(
-        /^Sign-in for this account is locked for 1[45] minutes after too many failed attempts\./,
+        /^Sign-in for this account from your network is locked for 1[45] minutes after too many failed attempts\./,
       );
+    });
+
+    test("failures for an account from everywhere only slow it down: its owner is never locked out", async ({
+      loginPage,
+      accountPage,
+      user,
+      db,
+    }) => {
+      // Hundreds of failures from other addresses, the last just over the longest delay ago.
+      await setThrottle(db, `account:${user.email}`, {
+        failures: 500,
+        lastFailedAt: new Date(Date.now() - ACCOUNT_POLICY.maxDelayMs - 1000),
+      });
+      await setThrottle(db, `pair:203.0.113.66 ${user.email}`, {
+        failures: 0,
+        lastFailedAt: new Date(),
+        lockedUntil: new Date(Date.now() + 15 * 60_000),
+      });
+      await loginPage.goto();
+      await loginPage.signIn(user.email, user.password);
+      await expect(accountPage.page).toHaveURL(/\/account$/);
+    });
+
+    test("concurrent wrong passwords get no more checks than the policy allows", async ({
+      loginPage,
+      user,
+      db,
+      clientAddress,
+    }) => {
+      test.setTimeout(120_000);
+      await loginPage.goto();
+      // The form's fields, as the browser would post them without JavaScript (a server action).
+      const fields = await loginPage.page
+        .locator("form")
+        .filter({ has: loginPage.password })
+        .evaluate(
+          (form) =>
+            Object.fromEntries(new FormData(form as HTMLFormElement).entries()) as Record<string, string>,
+        );
+      const answers = await Promise.all(
+        Array.from({ length: 14 }, async (_, i) => {
+          const response = await loginPage.page.request.post("/login", {
+            multipart: { ...fields, email: user.email, password: `wrong-${i}` },
+          });
+          return response.text();
+        }),
+      );
+      const checked = answers.filter((html) => html.includes(WRONG)).length;
+      const held = answers.filter((html) => html.includes("Too many failed attempts")).length;
+      expect(checked + held).toBe(14);
+      expect(checked).toBe(PAIR_POLICY.freeFailures);
+      const row = await db.loginThrottle.findUnique({
+        where: { key: `pair:${clientAddress} ${user.email}` },
+      });
+      expect(row?.failures).toBe(PAIR_POLICY.freeFailures);
     });
 
     test("an unknown email is throttled exactly like a real account", async ({ loginPage, db }) => {
       const email = "no-such-account@example.com";
-      await setThrottle(db, `account:${email}`, { failures: 6, lastFailedAt: new Date() });
+      await setThrottle(db, `account:${email}`, { failures: 20, lastFailedAt: new Date() });
       await loginPage.goto();
       expect(await loginPage.signInExpectingError(email, "anything")).toMatch(/^Too many failed attempts\./);
     });

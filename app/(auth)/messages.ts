@@ -2,6 +2,13 @@ import type { SignInOutcome } from "@/lib/users/authenticate.ts";
 
 const WRONG_CREDENTIALS = "The email or password is incorrect.";
 
+/** What a lock holds back (only a pair or an address is ever locked; an account alone only slows down). */
+const WHAT = {
+  account: "this account",
+  pair: "this account from your network",
+  address: "your network",
+} as const;
+
 function wait(until: Date, now: Date): string {
   const seconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
   if (seconds < 90) return `${seconds} second${seconds === 1 ? "" : "s"}`;
@@ -18,7 +25,7 @@ export function signInFailureMessage(
   now = new Date(),
 ): string {
   const { throttle } = outcome;
-  const what = throttle.allowed ? "" : throttle.scope === "account" ? "this account" : "your network";
+  const what = throttle.allowed ? "" : WHAT[throttle.scope];
   if (outcome.code === "throttled" && !throttle.allowed) {
     return throttle.reason === "lock"
       ? `Sign-in for ${what} is locked for ${wait(throttle.retryAt, now)} after too many failed attempts. Please try again later.`

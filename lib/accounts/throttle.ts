@@ -49,9 +49,7 @@ export class MailThrottle {
         ? [{ key: `mail:from:${client}`, scope: "address" as const, policy: MAIL_CLIENT_POLICY }]
         : []),
     ];
-    const verdict = await this.store.check(keys, now);
-    if (!verdict.allowed) return { allowed: false, retryAt: verdict.retryAt };
-    await this.store.recordFailure(keys, now);
-    return { allowed: true };
+    const verdict = await this.store.reserve(keys, now);
+    return verdict.allowed ? { allowed: true } : { allowed: false, retryAt: verdict.retryAt };
   }
 }

@@ -1,19 +1,30 @@
 import type { Database } from "@/db/client.ts";
+import { isUniqueViolation } from "@/db/errors.ts";
 
 /**
- * Sign-in throttling. Every failed sign-in counts against two keys: the
+ * Sign-in throttling. Every sign-in attempt counts against three keys: the
  * account (by normalised email, whether or not such an account exists, so
- * the answers never reveal which emails have accounts) and the client
- * address. A few failures are free; after that each further attempt must
- * wait a delay that doubles with every failure; at `lockAfter` failures the
- * key is locked for `lockMs`. A quiet `forgetAfterMs` since the last failure
- * starts the count over. Throttled attempts are refused before any password
- * is checked and do not count.
+ * the answers never reveal which emails have accounts) from anywhere, the
+ * account from this client address, and the client address. A few failures
+ * are free; after that each further attempt must wait a delay that doubles
+ * with every failure; at `lockAfter` failures the key is locked for
+ * `lockMs`. A quiet `forgetAfterMs` since the last failure starts the count
+ * over. Throttled attempts are refused before any password is checked and
+ * do not count.
+ *
+ * The account alone only ever slows down: anyone can send wrong passwords
+ * for any email, so a lock on it would lock its owner out. The lock is per
+ * (account, address), where the guessing comes from.
+ *
+ * An attempt is counted (reserved) before its password is checked, in one
+ * transaction with the check, and handed back when the password was right:
+ * concurrent attempts cannot all pass the check before any of them counts.
  */
 export interface ThrottlePolicy {
   freeFailures: number;
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Infinity: never locks, only slows down. */
   lockAfter: number;
   lockMs: number;
   forgetAfterMs: number;
@@ -21,7 +32,18 @@ export interface ThrottlePolicy {
 
 const MINUTE = 60_000;
 
+/** One email from anywhere: growing delays, never a lock. */
 export const ACCOUNT_POLICY: ThrottlePolicy = {
+  freeFailures: 5,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  lockAfter: Number.POSITIVE_INFINITY,
+  lockMs: 0,
+  forgetAfterMs: 15 * MINUTE,
+};
+
+/** One email from one client address: delays, then a lock of that pair only. */
+export const PAIR_POLICY: ThrottlePolicy = {
   freeFailures: 3,
   baseDelayMs: 1000,
   maxDelayMs: 60_000,
@@ -40,7 +62,7 @@ export const ADDRESS_POLICY: ThrottlePolicy = {
   forgetAfterMs: 60 * MINUTE,
 };
 
-const POLICIES = [ACCOUNT_POLICY, ADDRESS_POLICY];
+const POLICIES = [ACCOUNT_POLICY, PAIR_POLICY, ADDRESS_POLICY];
 
 export interface ThrottleState {
   failures: number;
@@ -50,8 +72,8 @@ export interface ThrottleState {
 
 export type ThrottleVerdict = { allowed: true } | { allowed: false; reason: "delay" | "lock"; retryAt: Date };
 
-/** What is throttled: one account (by email) or one client address. */
-export type ThrottleScope = "account" | "address";
+/** What is throttled: one account (by email), one account from one client address, or one address. */
+export type ThrottleScope = "account" | "pair" | "address";
 
 export type ScopedVerdict =
   | { allowed: true }
@@ -99,6 +121,26 @@ export interface ThrottleKey {
   policy: ThrottlePolicy;
 }
 
+/** Another attempt changed a key between our read and our write: read again. */
+class Contended extends Error {}
+
+/** Attempts to reserve before giving up (and refusing, rather than letting an attempt through). */
+const RESERVE_TRIES = 8;
+
+function worstVerdict(
+  keys: ThrottleKey[],
+  rows: Array<ThrottleState & { key: string }>,
+  now: Date,
+): ScopedVerdict {
+  let worst: ScopedVerdict = { allowed: true };
+  for (const { key, scope, policy } of keys) {
+    const result = verdict(policy, rows.find((row) => row.key === key) ?? null, now);
+    if (result.allowed) continue;
+    if (worst.allowed || result.retryAt > worst.retryAt) worst = { ...result, scope };
+  }
+  return worst;
+}
+
 /** Throttle state per key in the LoginThrottle table. */
 export class ThrottleStore {
   constructor(private readonly db: Database) {}
@@ -106,29 +148,66 @@ export class ThrottleStore {
   /** The most restrictive verdict among the keys. */
   async check(keys: ThrottleKey[], now = new Date()): Promise<ScopedVerdict> {
     const rows = await this.db.loginThrottle.findMany({ where: { key: { in: keys.map((k) => k.key) } } });
-    let worst: ScopedVerdict = { allowed: true };
-    for (const { key, scope, policy } of keys) {
-      const result = verdict(policy, rows.find((row) => row.key === key) ?? null, now);
-      if (result.allowed) continue;
-      if (worst.allowed || result.retryAt > worst.retryAt) worst = { ...result, scope };
+    return worstVerdict(keys, rows, now);
+  }
+
+  /**
+   * Checks the keys and, when none holds the attempt back, counts it as a
+   * failure against every key — all in one transaction, each row written
+   * only if nobody changed it since it was read (else read again). So of
+   * many concurrent attempts, only as many go ahead as the policies allow.
+   */
+  async reserve(keys: ThrottleKey[], now = new Date()): Promise<ScopedVerdict> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.$transaction(async (tx) => {
+          const rows = await tx.loginThrottle.findMany({ where: { key: { in: keys.map((k) => k.key) } } });
+          const worst = worstVerdict(keys, rows, now);
+          if (!worst.allowed) return worst;
+          for (const { key, policy } of keys) {
+            const row = rows.find((found) => found.key === key);
+            const next = afterFailure(policy, row ?? null, now);
+            if (!row) {
+              await tx.loginThrottle.create({ data: { key, ...next } });
+              continue;
+            }
+            const { count } = await tx.loginThrottle.updateMany({
+              where: {
+                key,
+                failures: row.failures,
+                lastFailedAt: row.lastFailedAt,
+                lockedUntil: row.lockedUntil,
+              },
+              data: next,
+            });
+            if (count === 0) throw new Contended();
+          }
+          return { allowed: true } as const;
+        });
+      } catch (error) {
+        const retry = error instanceof Contended || isUniqueViolation(error) || isBusy(error);
+        if (!retry) throw error;
+        if (attempt >= RESERVE_TRIES) {
+          // Never let an attempt through unchecked: under that much contention, ask for a moment.
+          const scope = keys[0]?.scope ?? "account";
+          return { allowed: false, reason: "delay", retryAt: new Date(now.getTime() + 1000), scope };
+        }
+      }
     }
-    return worst;
   }
 
-  async recordFailure(keys: ThrottleKey[], now = new Date()): Promise<void> {
-    for (const { key, policy } of keys) {
-      await this.db.$transaction(async (tx) => {
-        const row = await tx.loginThrottle.findUnique({ where: { key } });
-        const next = afterFailure(policy, row, now);
-        await tx.loginThrottle.upsert({ where: { key }, create: { key, ...next }, update: next });
-      });
-    }
+  /** Hands back a reserved attempt whose password was right: it was no failure. */
+  async release(keys: ThrottleKey[]): Promise<void> {
+    await this.db.loginThrottle.updateMany({
+      where: { key: { in: keys.map((k) => k.key) }, failures: { gt: 0 } },
+      data: { failures: { decrement: 1 } },
+    });
   }
 
-  async clear(key: string): Promise<void> {
-    await this.db.loginThrottle.deleteMany({ where: { key } });
+  /** Ends the count of the keys (a right password ends the guessing against the account). */
+  async clear(keys: ThrottleKey[]): Promise<void> {
+    await this.db.loginThrottle.deleteMany({ where: { key: { in: keys.map((k) => k.key) } } });
   }
-
   /**
    * Deletes rows that no longer hold anything back: no lock in force and no
    * failure recent enough to count (the longest forget time of any policy).
@@ -148,10 +227,25 @@ export class ThrottleStore {
   }
 }
 
-/** The keys one sign-in attempt counts against: the account, and the client address when known. */
+/**
+ * The keys one sign-in attempt counts against: the account from anywhere,
+ * and — when the client address is known — the account from that address
+ * and the address itself.
+ */
 export function throttleKeys(email: string, address: string | undefined): ThrottleKey[] {
   return [
     { key: `account:${email}`, scope: "account", policy: ACCOUNT_POLICY },
-    ...(address ? [{ key: `address:${address}`, scope: "address" as const, policy: ADDRESS_POLICY }] : []),
+    ...(address
+      ? [
+          { key: `pair:${address} ${email}`, scope: "pair" as const, policy: PAIR_POLICY },
+          { key: `address:${address}`, scope: "address" as const, policy: ADDRESS_POLICY },
+        ]
+      : []),
   ];
+}
+
+/** SQLite's "database is locked" from another process's writer: try again. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
 }

@@ -16,10 +16,13 @@ let throttles: ThrottleStore | undefined;
 let warnedUnknownAddress = false;
 
 /**
- * Checks an email and password, throttled per account and per client
- * address. The same work is done whether or not the account exists: a
- * throttled key is refused before any password check, an unknown email is
- * checked against a dummy hash, and failures count against the email either way.
+ * Checks an email and password, throttled per account, per account and
+ * client address, and per client address. The attempt is counted before the
+ * password is checked (atomically with the throttle check, so concurrent
+ * guesses cannot slip through together) and handed back when it was right.
+ * The same work is done whether or not the account exists: a throttled key
+ * is refused before any password check, an unknown email is checked against
+ * a dummy hash, and failures count against the email either way.
  */
 export async function authenticate(
   email: string,
@@ -34,16 +37,17 @@ export async function authenticate(
     );
   }
   const keys = throttleKeys(email, address);
-  const before = await throttles.check(keys);
-  if (!before.allowed) return { ok: false, code: "throttled", throttle: before };
+  const reserved = await throttles.reserve(keys);
+  if (!reserved.allowed) return { ok: false, code: "throttled", throttle: reserved };
 
   const found = await users().findCredentials(email);
   const valid = await verifyPassword(found?.passwordHash, password);
   if (!found || !valid) {
-    await throttles.recordFailure(keys);
     return { ok: false, code: "invalid_credentials", throttle: await throttles.check(keys) };
   }
-  await throttles.clear(keys[0]!.key);
+  // The account's keys start over; the address's count gets this attempt back.
+  await throttles.clear(keys.filter((key) => key.scope !== "address"));
+  await throttles.release(keys.filter((key) => key.scope === "address"));
   const { passwordHash: _, ...user } = found;
   return { ok: true, user };
 }

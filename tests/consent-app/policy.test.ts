@@ -6,6 +6,7 @@ import {
   ADDRESS_POLICY,
   afterFailure,
   delayAfter,
+  PAIR_POLICY,
   type ThrottleState,
   verdict,
 } from "@/lib/security/throttle.ts";
@@ -15,7 +16,7 @@ import { emailAddress, normalizeEmail } from "@/lib/users/email.ts";
 const T0 = new Date("2026-01-01T12:00:00Z");
 const later = (ms: number) => new Date(T0.getTime() + ms);
 
-function failTimes(n: number, policy = ACCOUNT_POLICY, at = T0): ThrottleState | null {
+function failTimes(n: number, policy = PAIR_POLICY, at = T0): ThrottleState | null {
   let state: ThrottleState | null = null;
   for (let i = 0; i < n; i++) state = afterFailure(policy, state, at);
   return state;
@@ -23,46 +24,58 @@ function failTimes(n: number, policy = ACCOUNT_POLICY, at = T0): ThrottleState |
 
 describe("sign-in throttling policy", () => {
   test("the first failures are free, then delays double, capped", () => {
-    const delays = Array.from({ length: 9 }, (_, i) => delayAfter(ACCOUNT_POLICY, i + 1));
+    const delays = Array.from({ length: 9 }, (_, i) => delayAfter(PAIR_POLICY, i + 1));
     assert.deepEqual(delays, [0, 0, 1000, 2000, 4000, 8000, 16000, 32000, 60000]);
   });
 
   test("after the free failures an attempt must wait until the delay has passed", () => {
-    const state = failTimes(ACCOUNT_POLICY.freeFailures);
-    assert.deepEqual(verdict(ACCOUNT_POLICY, failTimes(ACCOUNT_POLICY.freeFailures - 1), T0), {
+    const state = failTimes(PAIR_POLICY.freeFailures);
+    assert.deepEqual(verdict(PAIR_POLICY, failTimes(PAIR_POLICY.freeFailures - 1), T0), {
       allowed: true,
     });
-    assert.deepEqual(verdict(ACCOUNT_POLICY, state, later(999)), {
+    assert.deepEqual(verdict(PAIR_POLICY, state, later(999)), {
       allowed: false,
       reason: "delay",
       retryAt: later(1000),
     });
-    assert.deepEqual(verdict(ACCOUNT_POLICY, state, later(1000)), { allowed: true });
+    assert.deepEqual(verdict(PAIR_POLICY, state, later(1000)), { allowed: true });
   });
 
-  test("the failure that reaches the limit locks the key for the lock time, then the count starts over", () => {
-    const locked = failTimes(ACCOUNT_POLICY.lockAfter);
-    assert.deepEqual(locked, { failures: 0, lastFailedAt: T0, lockedUntil: later(ACCOUNT_POLICY.lockMs) });
-    assert.deepEqual(verdict(ACCOUNT_POLICY, locked, later(ACCOUNT_POLICY.lockMs - 1)), {
+  test("the failure that reaches the limit locks the pair for the lock time, then the count starts over", () => {
+    const locked = failTimes(PAIR_POLICY.lockAfter);
+    assert.deepEqual(locked, { failures: 0, lastFailedAt: T0, lockedUntil: later(PAIR_POLICY.lockMs) });
+    assert.deepEqual(verdict(PAIR_POLICY, locked, later(PAIR_POLICY.lockMs - 1)), {
       allowed: false,
       reason: "lock",
-      retryAt: later(ACCOUNT_POLICY.lockMs),
+      retryAt: later(PAIR_POLICY.lockMs),
     });
-    assert.deepEqual(verdict(ACCOUNT_POLICY, locked, later(ACCOUNT_POLICY.lockMs)), { allowed: true });
-    assert.equal(afterFailure(ACCOUNT_POLICY, locked, later(ACCOUNT_POLICY.lockMs)).failures, 1);
+    assert.deepEqual(verdict(PAIR_POLICY, locked, later(PAIR_POLICY.lockMs)), { allowed: true });
+    assert.equal(afterFailure(PAIR_POLICY, locked, later(PAIR_POLICY.lockMs)).failures, 1);
+  });
+
+  test("an account alone is never locked, only slowed down (anyone can fail for any email)", () => {
+    const many = failTimes(500, ACCOUNT_POLICY);
+    assert.equal(many?.lockedUntil, null);
+    assert.equal(many?.failures, 500);
+    assert.deepEqual(verdict(ACCOUNT_POLICY, many, later(ACCOUNT_POLICY.maxDelayMs - 1)), {
+      allowed: false,
+      reason: "delay",
+      retryAt: later(ACCOUNT_POLICY.maxDelayMs),
+    });
+    assert.deepEqual(verdict(ACCOUNT_POLICY, many, later(ACCOUNT_POLICY.maxDelayMs)), { allowed: true });
   });
 
   test("a quiet period forgets earlier failures", () => {
-    const state = failTimes(ACCOUNT_POLICY.lockAfter - 1);
-    const quiet = later(ACCOUNT_POLICY.forgetAfterMs + 1);
-    assert.deepEqual(verdict(ACCOUNT_POLICY, state, quiet), { allowed: true });
-    assert.equal(afterFailure(ACCOUNT_POLICY, state, quiet).failures, 1);
+    const state = failTimes(PAIR_POLICY.lockAfter - 1);
+    const quiet = later(PAIR_POLICY.forgetAfterMs + 1);
+    assert.deepEqual(verdict(PAIR_POLICY, state, quiet), { allowed: true });
+    assert.equal(afterFailure(PAIR_POLICY, state, quiet).failures, 1);
   });
 
-  test("a client address tolerates more failures than one account", () => {
-    assert.ok(ADDRESS_POLICY.freeFailures > ACCOUNT_POLICY.freeFailures);
-    assert.ok(ADDRESS_POLICY.lockAfter > ACCOUNT_POLICY.lockAfter);
-    assert.deepEqual(verdict(ADDRESS_POLICY, failTimes(ACCOUNT_POLICY.lockAfter, ADDRESS_POLICY), T0), {
+  test("a client address tolerates more failures than one account from it", () => {
+    assert.ok(ADDRESS_POLICY.freeFailures > PAIR_POLICY.freeFailures);
+    assert.ok(ADDRESS_POLICY.lockAfter > PAIR_POLICY.lockAfter);
+    assert.deepEqual(verdict(ADDRESS_POLICY, failTimes(PAIR_POLICY.lockAfter, ADDRESS_POLICY), T0), {
       allowed: false,
       reason: "delay",
       retryAt: later(1000),

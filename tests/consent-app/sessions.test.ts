@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { createDatabase, type Database } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
 import { purgeAppState } from "@/lib/housekeeping/index.ts";
-import { ACCOUNT_POLICY, ThrottleStore, throttleKeys } from "@/lib/security/throttle.ts";
+import { ThrottleStore, throttleKeys } from "@/lib/security/throttle.ts";
 import {
   BROWSER_SESSION_SECONDS,
   REMEMBER_ME_SECONDS,
@@ -122,11 +122,10 @@ for (const backend of BACKENDS) {
       const throttles = new ThrottleStore(db);
       const staleKeys = throttleKeys("stale@example.com", "198.51.100.1");
       const freshKeys = throttleKeys("fresh@example.com", "198.51.100.2");
-      await throttles.recordFailure(staleKeys, new Date(now.getTime() - 2 * 3_600_000));
-      await throttles.recordFailure(freshKeys, now);
-      const lockedKey = throttleKeys("locked@example.com", undefined);
-      const lockTime = new Date(now.getTime() - 2 * 3_600_000 + ACCOUNT_POLICY.lockMs / 2);
-      for (let i = 0; i < ACCOUNT_POLICY.lockAfter; i++) await throttles.recordFailure(lockedKey, lockTime);
+      await throttles.reserve(staleKeys, new Date(now.getTime() - 2 * 3_600_000));
+      await throttles.reserve(freshKeys, now);
+      const lockedKey = throttleKeys("locked@example.com", "198.51.100.3").filter((k) => k.scope === "pair");
+      await throttles.reserve(lockedKey, new Date(now.getTime() - 2 * 3_600_000));
       await db.loginThrottle.update({
         where: { key: lockedKey[0]!.key },
         data: { lockedUntil: new Date(now.getTime() + 60_000) },

@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { createDatabase, type Database } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
 import { GrantStore } from "@/lib/consent/grants.ts";
-import { ACCOUNT_POLICY, ThrottleStore, throttleKeys } from "@/lib/security/throttle.ts";
+import { PAIR_POLICY, ThrottleStore, throttleKeys } from "@/lib/security/throttle.ts";
 import { verifyPassword } from "@/lib/users/passwords.ts";
 import { UserError, UserStore } from "@/lib/users/store.ts";
 import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
@@ -88,25 +88,40 @@ for (const backend of BACKENDS) {
       await assert.rejects(users.delete("dan@example.com"), (error: unknown) => error instanceof UserError);
     });
 
-    test("throttling: failures count per key, the strictest key decides, success clears the account", async () => {
+    test("throttling: attempts count per key, the strictest key decides, success clears the account", async () => {
       const throttles = new ThrottleStore(db);
       const keys = throttleKeys("eve@example.com", "203.0.113.9");
       const t0 = new Date("2026-01-01T00:00:00Z");
-      for (let i = 0; i < ACCOUNT_POLICY.freeFailures; i++) await throttles.recordFailure(keys, t0);
+      for (let i = 0; i < PAIR_POLICY.freeFailures; i++) {
+        assert.deepEqual(await throttles.reserve(keys, t0), { allowed: true });
+      }
       const verdict = await throttles.check(keys, t0);
       assert.deepEqual(verdict, {
         allowed: false,
         reason: "delay",
         retryAt: new Date(t0.getTime() + 1000),
-        scope: "account",
+        scope: "pair",
       });
+      assert.deepEqual(await throttles.reserve(keys, t0), verdict, "a refused attempt reserves nothing");
+      const counts = await db.loginThrottle.findMany({ where: { key: { in: keys.map((k) => k.key) } } });
+      assert.deepEqual(
+        counts.map((row) => row.failures),
+        keys.map(() => PAIR_POLICY.freeFailures),
+      );
       // Another account from the same address is still free: the address tolerates more.
       assert.deepEqual(await throttles.check(throttleKeys("fay@example.com", "203.0.113.9"), t0), {
         allowed: true,
       });
 
-      await throttles.clear(keys[0]!.key);
+      await throttles.clear(keys.filter((key) => key.scope !== "address"));
       assert.deepEqual(await throttles.check(keys, t0), { allowed: true });
+      await throttles.release(keys);
+      const address = await db.loginThrottle.findUnique({ where: { key: keys.at(-1)!.key } });
+      assert.equal(
+        address?.failures,
+        PAIR_POLICY.freeFailures - 1,
+        "a right password hands its attempt back",
+      );
     });
   });
 }

@@ -97,6 +97,31 @@ describe("AUTH_RATE_LIMIT (finding 3)", () => {
     assert.equal((await fetch(authUrl(portico, client), { redirect: "manual" })).status, 302, "refilled");
   });
 
+  test("unset, the default (a burst of 100, then 10 per second) answers a flood with 429 and Retry-After", async () => {
+    const byDefault = await startOAuth2Portico({ unset: ["AUTH_RATE_LIMIT"] });
+    try {
+      const defaultClient = await registerClient(byDefault, {
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+      });
+      const started = Date.now();
+      const answers = await Promise.all(
+        Array.from({ length: 140 }, () => fetch(authUrl(byDefault, defaultClient), { redirect: "manual" })),
+      );
+      const seconds = (Date.now() - started) / 1000;
+      const served = answers.filter((answer) => answer.status === 302).length;
+      const limited = answers.filter((answer) => answer.status === 429);
+      assert.equal(served + limited.length, answers.length, "only 302 or 429");
+      assert.ok(served >= 100, `the burst of 100 is served (${served})`);
+      assert.ok(served <= 100 + Math.ceil(seconds * 10) + 1, `then 10 per second (${served} in ${seconds}s)`);
+      assert.ok(limited.length > 0);
+      for (const answer of limited) assert.ok(Number(answer.headers.get("retry-after")) >= 1);
+      await Promise.all(answers.map((answer) => answer.body?.cancel()));
+    } finally {
+      await byDefault.stop();
+    }
+  });
+
   test("bad values stop the start", () => {
     for (const value of ["fast", "10", "0,5", "5,0"]) {
       assert.throws(() => loadConfig({ SYSTEM_SECRET, AUTH_RATE_LIMIT: value }), /AUTH_RATE_LIMIT/, value);

@@ -82,6 +82,8 @@ export interface Portico {
 export interface StartOptions {
   backend?: Backend;
   env?: Record<string, string>;
+  /** Variables to leave unset, so the server runs on their defaults (e.g. AUTH_RATE_LIMIT, which tests turn off). */
+  unset?: string[];
   /** Reuse a database (e.g. to restart on the same data); it is then not dropped on stop. */
   databaseUrl?: string;
   keepDatabase?: boolean;
@@ -168,6 +170,7 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
       : {}),
     ...options.env,
   };
+  for (const name of options.unset ?? []) delete env[name];
   const entry = options.compiled ? ["dist/server/main.js"] : ["--import", "tsx", "server/main.ts"];
   const child = spawn(process.execPath, entry, {
     cwd: ROOT,
