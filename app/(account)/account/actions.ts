@@ -5,7 +5,7 @@ import { z } from "zod";
 import { accountAction } from "@/lib/accounts/action.ts";
 import type { FormState } from "@/lib/actions/action.ts";
 import { grants } from "@/lib/consent/index.ts";
-import { HydraError, hydra } from "@/lib/hydra/index.ts";
+import { accountHydra, HydraError } from "@/lib/hydra/index.ts";
 import { log } from "@/lib/log/index.ts";
 
 /**
@@ -22,7 +22,7 @@ export const revokeAction = accountAction(
   z.object({ client: z.string().min(1).max(255) }),
   async (input, user): Promise<FormState> => {
     try {
-      await hydra().revokeSubjectGrants(user.id, input.client);
+      await accountHydra().revokeSubjectGrants(user.id, input.client);
     } catch (error) {
       if (!(error instanceof HydraError)) throw error;
       log().warn("revoking an app's tokens failed", { client: input.client, code: error.code });
