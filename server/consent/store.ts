@@ -4,7 +4,7 @@ import type { ConsentRequest as Row } from "@/generated/prisma/sqlite/client.ts"
 import { EMPTY_OIDC_CONTEXT, type OidcContext, type SignIn, type StepError } from "@/server/flow/model.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { constantTimeEqual, hashToken, randomToken } from "@/server/tokens/secrets.ts";
-import { type OAuth2ConsentRequestWire, oidcWireFields } from "./schemas.ts";
+import { type ConsentDecisionWire, type OAuth2ConsentRequestWire, oidcWireFields } from "./schemas.ts";
 
 export type ConsentStatus = "pending" | "accepted" | "rejected";
 
@@ -176,6 +176,18 @@ export class ConsentRequests {
       expiresAt: request.expiresAt.toISOString(),
       ...oidcWireFields(request),
     };
+  }
+
+  /**
+   * The decision on a request the browser has not used yet, with where it
+   * sends the browser: the consent app leads a person who answered twice
+   * (a form submitted twice) on to the app rather than to an error.
+   */
+  decisionToWire(request: ConsentRequest): ConsentDecisionWire {
+    const { redirectUrl } = this.toWire(request);
+    return request.status === "accepted"
+      ? { status: "accepted", subject: request.subject ?? "", grantScopes: request.grantScopes, redirectUrl }
+      : { status: "rejected", error: request.rejectError ?? "access_denied", redirectUrl };
   }
 
   /** Records an acceptance once; false when the request was decided, used or expired meanwhile. */
