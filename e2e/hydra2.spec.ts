@@ -1,6 +1,7 @@
 import { createDatabase, type Database } from "@/db/client.ts";
 import { UserStore } from "@/lib/users/store.ts";
 import { test as base, expect, recordNavigations } from "./fixtures.ts";
+import { AccountSettings } from "./pages/accounts.ts";
 import { SignOutPages } from "./pages/sign-out.ts";
 
 /**
@@ -29,7 +30,7 @@ const test = base.extend<object, { db: Database }>({
 });
 
 const LOGIN = /\/login\?login_challenge=/;
-const CONSENT = /\/consent\?consent_challenge=/;
+const CONSENT = /\/consent\/ask\?consent_challenge=/;
 
 test.describe("Hydra 2.x mode", () => {
   test("sign in and consent: the demo gets the person's claims by scope", async ({
@@ -111,6 +112,34 @@ test.describe("Hydra 2.x mode", () => {
     await demo.signInButton.click();
     await expect(page).toHaveURL(/\/\?error=login_required$/);
 
+    await demo.signInButton.click();
+    await expect(page).toHaveURL(LOGIN);
+    await expect(loginPage.signInButton).toBeVisible();
+  });
+
+  test("deleting the account ends Hydra's remembered login and consent, and the tokens", async ({
+    page,
+    demo,
+    loginPage,
+    consentPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password, { rememberMe: true });
+    await consentPage.allow({ remember: true });
+    await demo.expectSignedIn(user.email);
+    await expect(demo.claim(demo.introspection, "active")).toHaveText("true");
+
+    // The account page has its own sign-in (Hydra's login is not this app's session).
+    await loginPage.goto();
+    await loginPage.signIn(user.email, user.password);
+    await expect(page).toHaveURL(/\/account$/);
+    await new AccountSettings(page).deleteAccount(user.email);
+    await expect(page.getByText("Your account was deleted.")).toBeVisible();
+
+    await demo.goto();
+    await expect(demo.claim(demo.introspection, "active")).toHaveText("false");
+    await demo.forgetSession();
     await demo.signInButton.click();
     await expect(page).toHaveURL(LOGIN);
     await expect(loginPage.signInButton).toBeVisible();

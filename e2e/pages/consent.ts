@@ -1,6 +1,6 @@
 import { expect, type Locator, type Page } from "@playwright/test";
 
-/** /consent?consent=<id>: one checkbox per requested scope, Remember my decision, Allow access, Deny. */
+/** /consent/ask?consent=<id> (GET /consent leads there when the person must decide): one checkbox per requested scope, Remember my decision, Allow access, Deny. */
 export class ConsentPage {
   readonly heading: Locator;
   readonly rememberDecision: Locator;
@@ -21,7 +21,7 @@ export class ConsentPage {
   }
 
   async expectShown(): Promise<void> {
-    await expect(this.page).toHaveURL(/\/consent\?consent=/);
+    await expect(this.page).toHaveURL(/\/consent\/ask\?consent=/);
     await expect(this.allowButton).toBeVisible();
   }
 

@@ -20,7 +20,8 @@ export interface ConsentProblem {
 }
 
 /**
- * Fetches a consent request and its client. A request that has expired by
+ * Fetches a consent request and its client (in one call where the server
+ * sends the client along). A request that has expired by
  * its own `expiresAt` counts as expired, and one whose `redirectUrl` leads
  * anywhere but ISSUER or HYDRA_URL is refused. A client that cannot be read
  * is shown by its id.
@@ -36,6 +37,8 @@ export async function loadConsent(id: string): Promise<PendingConsent> {
       redirectOrigin: URL.canParse(request.redirectUrl) ? new URL(request.redirectUrl).origin : "unparsable",
     });
   }
+  // Portico sends the client along with the request; another server needs a second call.
+  if (request.client) return { request, client: request.client };
   const client = await hydra()
     .getClient(request.audience)
     .catch((error: unknown) => {

@@ -151,6 +151,13 @@ export class HydraAdminClient {
     );
   }
 
+  /** Forgets every consent of the subject, for every client, which revokes the tokens they gave. */
+  async revokeConsentSessions(subject: string): Promise<void> {
+    await this.call("revoke consent sessions", undefined, (init) =>
+      this.api.revokeOAuth2ConsentSessionsRaw({ subject, all: true }, init),
+    );
+  }
+
   /** Ends every login Hydra remembers for the subject (and starts back-channel logout for them). */
   async revokeLoginSessions(subject: string): Promise<void> {
     await this.call("revoke login sessions", undefined, (init) =>

@@ -58,7 +58,9 @@ export class HydraClient {
 
   /** `GET /oauth2/consent/requests/{id}` */
   getConsentRequest(id: string): Promise<OAuth2ConsentRequest> {
-    return this.call("get consent request", "GET", `/oauth2/consent/requests/${encodeURIComponent(id)}`, {
+    // include=client: Portico sends the client along (other servers ignore it; see loadConsent).
+    const path = `/oauth2/consent/requests/${encodeURIComponent(id)}?include=client`;
+    return this.call("get consent request", "GET", path, {
       schema: oAuth2ConsentRequest,
     });
   }

@@ -15,8 +15,22 @@ export type HydraErrorCode =
   | "bad_response"
   | "unsupported";
 
+/** Marks every HydraError, whichever copy of this module made it. */
+const brand = Symbol.for("portico.HydraError");
+
 export class HydraError extends Error {
   override readonly name = "HydraError";
+  readonly [brand] = true;
+
+  /**
+   * Next.js bundles this module once per route and page, while the one API
+   * client of the process (lib/hydra/index.ts) is shared by all of them: an
+   * error it throws may come from another bundle's copy of this class. The
+   * brand makes `instanceof HydraError` true for every copy.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && brand in value;
+  }
 
   constructor(
     readonly code: HydraErrorCode,

@@ -12,6 +12,36 @@ const stringList = z
   .nullish()
   .transform((values) => values ?? []);
 
+const optionalText = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? "");
+
+/** An http(s) link or nothing: a client's links end up in href and src attributes. */
+const optionalWebUrl = z
+  .string()
+  .nullish()
+  .transform((value) => {
+    if (!value || !URL.canParse(value)) return "";
+    return /^https?:$/.test(new URL(value).protocol) ? value : "";
+  });
+
+/** `oAuth2Client`: the fields the consent screen shows. */
+export const oAuth2Client = z.object({
+  id: z.string().min(1),
+  client_name: optionalText,
+  client_uri: optionalWebUrl,
+  logo_uri: optionalWebUrl,
+  policy_uri: optionalWebUrl,
+  tos_uri: optionalWebUrl,
+  /** A trusted first-party client: its requests are answered without the consent screen. */
+  skip_consent: z
+    .boolean()
+    .nullish()
+    .transform((value) => value ?? false),
+});
+export type OAuth2Client = z.output<typeof oAuth2Client>;
+
 /** `oAuth2consentRequest`. */
 export const oAuth2ConsentRequest = z.object({
   id: z.string().min(1),
@@ -46,38 +76,10 @@ export const oAuth2ConsentRequest = z.object({
     .datetime({ offset: true })
     .nullish()
     .transform((value) => (value ? new Date(value) : undefined)),
+  /** The client as its consent screen shows it (Portico; other servers: GET /clients/{id}). */
+  client: oAuth2Client.optional(),
 });
 export type OAuth2ConsentRequest = z.output<typeof oAuth2ConsentRequest>;
-
-const optionalText = z
-  .string()
-  .nullish()
-  .transform((value) => value ?? "");
-
-/** An http(s) link or nothing: a client's links end up in href and src attributes. */
-const optionalWebUrl = z
-  .string()
-  .nullish()
-  .transform((value) => {
-    if (!value || !URL.canParse(value)) return "";
-    return /^https?:$/.test(new URL(value).protocol) ? value : "";
-  });
-
-/** `oAuth2Client`: the fields the consent screen shows. */
-export const oAuth2Client = z.object({
-  id: z.string().min(1),
-  client_name: optionalText,
-  client_uri: optionalWebUrl,
-  logo_uri: optionalWebUrl,
-  policy_uri: optionalWebUrl,
-  tos_uri: optionalWebUrl,
-  /** A trusted first-party client: its requests are answered without the consent screen. */
-  skip_consent: z
-    .boolean()
-    .nullish()
-    .transform((value) => value ?? false),
-});
-export type OAuth2Client = z.output<typeof oAuth2Client>;
 
 /** One entry of `GET /oauth2/auth/sessions/consent/{subject}`: a client the person let in. */
 export const subjectGrant = z

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { sealData, unsealData } from "iron-session";
+import { LRUCache } from "lru-cache";
 import { z } from "zod";
 import { BROWSER_SESSION_SECONDS, REMEMBER_ME_SECONDS } from "./store.ts";
 
@@ -57,15 +58,37 @@ export function sealSession(session: SessionData, secret: string): Promise<strin
   return sealData(session, { password: secret, ttl: lifetimeSeconds(session) });
 }
 
+/**
+ * Cookies this process has already unsealed, by their exact text. Unsealing
+ * derives two keys (PBKDF2) and checks a MAC on every request, and a browser
+ * sends the same seal until its session changes; the same text under the same
+ * secret always opens to the same data, so a seal that opened once need not
+ * be opened again until it expires. Bounded, so a flood of forged cookies
+ * (which never open, and are never kept) cannot grow it.
+ */
+const opened = new LRUCache<string, { secret: string; data: SessionData; expiresAt: number }>({
+  max: 10_000,
+});
+
+/** An iron seal's expiry (ms since the epoch; its sixth `*`-separated field). */
+function sealExpiry(seal: string): number {
+  return Number(seal.split("*")[5]);
+}
+
 /** The session in a cookie, or undefined when it is missing, forged, expired or malformed. */
 export async function unsealSession(
   seal: string | undefined,
   secret: string,
 ): Promise<SessionData | undefined> {
   if (!seal) return undefined;
+  const known = opened.get(seal);
+  if (known && known.secret === secret && known.expiresAt > Date.now()) return structuredClone(known.data);
   const data = await unsealData(seal, { password: secret }).catch(() => ({}));
   const parsed = sessionData.safeParse(data);
-  return parsed.success ? parsed.data : undefined;
+  if (!parsed.success) return undefined;
+  const expiresAt = sealExpiry(seal);
+  if (Number.isFinite(expiresAt)) opened.set(seal, { secret, data: parsed.data, expiresAt });
+  return structuredClone(parsed.data);
 }
 
 /** HttpOnly, SameSite=Lax, Secure on https; persistent only with "Remember me". */

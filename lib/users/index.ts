@@ -1,6 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db/index.ts";
-import { hydra } from "@/lib/hydra/index.ts";
+import { hydra, hydraAdmin } from "@/lib/hydra/index.ts";
 import { log } from "@/lib/log/index.ts";
 import { tellServerOfDeletions } from "./deletions.ts";
 import { UserStore } from "./store.ts";
@@ -24,11 +24,22 @@ export async function deleteUserEverywhere(userId: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * How the server hears of a deleted person. The 2017 API's subject deletion
+ * also refuses any later refresh for them; Hydra 2.x (HYDRA_ADMIN_URL) has
+ * none, so its consent sessions (and with them the tokens) and remembered
+ * logins of the subject end instead.
+ */
+async function tellServer(subject: string): Promise<void> {
+  const admin = hydraAdmin();
+  if (!admin) return hydra().deleteSubject(subject);
+  await admin.revokeConsentSessions(subject);
+  await admin.revokeLoginSessions(subject);
+}
+
 /** Sends the queued deletions to the server; what fails stays queued. */
 export async function sendQueuedDeletions(): Promise<void> {
-  const { told, failed, firstError } = await tellServerOfDeletions(db(), (subject) =>
-    hydra().deleteSubject(subject),
-  );
+  const { told, failed, firstError } = await tellServerOfDeletions(db(), tellServer);
   if (told.length > 0) log().info("told the server of deleted people", { count: told.length });
   if (failed > 0) {
     log().warn("could not tell the server of deleted people yet; will retry", {

@@ -45,6 +45,23 @@ export interface ClientExtensions {
 }
 
 /**
+ * What a consent screen shows of a client, as the consent request carries it:
+ * its name, links and logo, and whether it is trusted (skip_consent) — never
+ * its secret, owner, redirect URIs or contacts.
+ */
+export function consentScreenFields(client: Client) {
+  return {
+    id: client.id,
+    client_name: client.name,
+    client_uri: client.clientUri,
+    logo_uri: client.logoUri,
+    policy_uri: client.policyUri,
+    tos_uri: client.tosUri,
+    ...(client.skipConsent ? { skip_consent: true } : {}),
+  };
+}
+
+/**
  * The OpenID Connect fields are additions to the 2017 model: each appears
  * only when set, so a client that uses none of them reads exactly as before.
  */

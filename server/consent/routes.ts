@@ -1,4 +1,5 @@
 import type { Context, Hono } from "hono";
+import { consentScreenFields } from "@/server/clients/model.ts";
 import { type SignIn, signInFreshEnough } from "@/server/flow/model.ts";
 import { readJson } from "@/server/http/body.ts";
 import { ApiError } from "@/server/http/errors.ts";
@@ -53,15 +54,23 @@ function checkedSignIn(request: ConsentRequest, decision: AcceptConsentRequestPa
   return { authTime, amr: decision.amr, acr: decision.acr, sid: decision.sid };
 }
 
-export function consentRoutes(api: Hono, { guard, consentRequests }: Services) {
+export function consentRoutes(api: Hono, { guard, consentRequests, clients }: Services) {
   // scope hydra.consent · rn:hydra:oauth2:consent:requests:<id> · get
   api.get("/oauth2/consent/requests/:id", async (c: Context) => {
     const id = c.req.param("id") as string;
     await guard(c, { scope: "hydra.consent", resource: resource(id), action: "get" });
     const request = await decidable(consentRequests, id);
+    // With ?include=client (an addition to the 2017 API) the client comes along as its consent
+    // screen shows it, so the consent app needs no second call; without it the body is the 2017
+    // model. The rest of the client stays behind GET /clients/{id}.
+    const client =
+      c.req.query("include") === "client" ? await clients.get(request.clientId, c.var.snapshot) : null;
     // The body carries the verifier: no cache may keep it.
     c.header("cache-control", "no-store");
-    return c.json(consentRequests.toWire(request));
+    return c.json({
+      ...consentRequests.toWire(request),
+      ...(client ? { client: consentScreenFields(client) } : {}),
+    });
   });
 
   // scope hydra.consent · rn:hydra:oauth2:consent:requests:<id> · get

@@ -10,8 +10,13 @@ import { admin, sdk } from "@/tests/hydra2/support.ts";
 import { Browser } from "@/tests/oauth2/support.ts";
 import { type Portico, startPortico } from "@/tests/support/server.ts";
 
+/** A page as a browser gets it; GET /consent only redirects, to the consent screen when there is one. */
 async function page(portico: Portico, path: string): Promise<{ status: number; text: string }> {
-  const response = await fetch(`${portico.url}${path}`, { redirect: "manual" });
+  let response = await fetch(`${portico.url}${path}`, { redirect: "manual" });
+  const location = response.headers.get("location") ?? "";
+  if (response.status === 303 && location.startsWith("/consent/ask?")) {
+    response = await fetch(`${portico.url}${location}`, { redirect: "manual" });
+  }
   return { status: response.status, text: await response.text() };
 }
 

@@ -104,6 +104,25 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await consentApp.request(id), request, "GET is repeatable");
     });
 
+    test("GET ?include=client: the client comes along as its consent screen shows it, nothing more", async () => {
+      const { id, request } = await start();
+      const response = await consentApp.get(id, "?include=client");
+      assert.equal(response.status, 200);
+      const { client, ...rest } = (await response.json()) as { client: Record<string, unknown> };
+      assert.deepEqual(rest, request, "the 2017 fields are unchanged");
+      assert.deepEqual(Object.keys(client).sort(), [
+        "client_name",
+        "client_uri",
+        "id",
+        "logo_uri",
+        "policy_uri",
+        "tos_uri",
+      ]);
+      assert.equal(client.id, web.id);
+      const unknownInclude = await consentApp.get(id, "?include=secrets");
+      assert.deepEqual(await unknownInclude.json(), request, "anything else: the 2017 body");
+    });
+
     test("GET/PATCH: unknown 404, no token 401, a token without hydra.consent or permission 403", async () => {
       await apiError(await consentApp.get("no-such-request"), 404);
       await apiError(await consentApp.accept("no-such-request", { subject: "u" }), 404);

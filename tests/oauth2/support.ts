@@ -126,8 +126,8 @@ export class ConsentApp {
     return this.portico.call(`/oauth2/consent/requests/${path}`, { ...init, token: this.current });
   }
 
-  get(id: string): Promise<Response> {
-    return this.call(encodeURIComponent(id));
+  get(id: string, query = ""): Promise<Response> {
+    return this.call(`${encodeURIComponent(id)}${query}`);
   }
 
   async request(id: string): Promise<ConsentRequestWire> {

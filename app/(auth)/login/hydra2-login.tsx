@@ -1,5 +1,5 @@
 import { redirect } from "next/navigation";
-import { ConsentError } from "@/app/(auth)/consent/consent-error.tsx";
+import { ConsentError } from "@/app/(auth)/consent/ask/consent-error.tsx";
 import { Shell } from "@/components/shell.tsx";
 import { ButtonLink, Card, Heading, Lead, TextLink } from "@/components/ui.tsx";
 import { isDocumentRequest } from "@/lib/actions/navigation.ts";
