@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
-import type { Database } from "@/db/client.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
+import { CONSENT_REQUEST_ROW } from "@/db/rows.ts";
 import type { ConsentRequest as Row } from "@/generated/prisma/sqlite/client.ts";
 import { EMPTY_OIDC_CONTEXT, type OidcContext, type SignIn, type StepError } from "@/server/flow/model.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
@@ -155,7 +156,7 @@ export class ConsentRequests {
 
   async get(id: string): Promise<ConsentRequest | null> {
     if (!id || id.length > 64) return null;
-    const row = await this.db.consentRequest.findUnique({ where: { id } });
+    const row = await rawQueries(this.db).rowByKey(CONSENT_REQUEST_ROW, id);
     return row ? fromRow(row) : null;
   }
 
