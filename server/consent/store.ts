@@ -42,6 +42,8 @@ export interface ConsentRequest {
   loginRememberFor: number | null;
   /** The remembered login that covered the request (its login step is skipped) or that it started. */
   loginSessionId: string | null;
+  /** Hydra 2.x face: the access-token audience the consent granted. */
+  grantAudience: string[];
 }
 
 /** A decision of the 2017 face: one answer for the login and the consent step. */
@@ -51,6 +53,8 @@ export interface ConsentDecision {
   accessTokenExtra: Record<string, unknown>;
   idTokenExtra: Record<string, unknown>;
   signIn?: SignIn;
+  /** The access-token audience granted (Hydra 2.x's grant_access_token_audience). */
+  grantAudience?: string[];
 }
 
 interface StoredSignIn {
@@ -107,6 +111,7 @@ function fromRow(row: Row): ConsentRequest {
     loginVerifiedAt: row.loginVerifiedAt,
     loginRememberFor: row.loginRememberFor,
     loginSessionId: row.loginSessionId,
+    grantAudience: splitScopes(row.grantAudience),
   };
 }
 
@@ -186,6 +191,7 @@ export class ConsentRequests {
       status: "accepted",
       subject: decision.subject,
       grantScopes: decision.grantScopes.join(" "),
+      grantAudience: (decision.grantAudience ?? []).join(" "),
       accessTokenExtra: JSON.stringify(decision.accessTokenExtra),
       idTokenExtra: JSON.stringify(decision.idTokenExtra),
       ...(signIn ? { login: JSON.stringify({ ...signIn, authTime: signIn.authTime.toISOString() }) } : {}),

@@ -12,6 +12,8 @@ export interface AuthorizationGrantRecord {
   signIn: SignIn;
   /** The claims the person consented to: the ID token's, and what UserInfo answers. */
   claims: Record<string, unknown>;
+  /** The access-token audience granted (Hydra 2.x's grant_access_token_audience); empty otherwise. */
+  audience: string[];
   createdAt: Date;
 }
 
@@ -28,7 +30,10 @@ type Db = Pick<Database, "authorizationGrant">;
 export class AuthorizationGrants {
   constructor(private readonly db: Database) {}
 
-  async record(grant: Omit<AuthorizationGrantRecord, "createdAt">, db: Db = this.db): Promise<void> {
+  async record(
+    grant: Omit<AuthorizationGrantRecord, "createdAt" | "audience"> & { audience?: string[] },
+    db: Db = this.db,
+  ): Promise<void> {
     await db.authorizationGrant.create({
       data: {
         grantId: grant.grantId,
@@ -40,6 +45,7 @@ export class AuthorizationGrants {
         amr: JSON.stringify(grant.signIn.amr),
         acr: grant.signIn.acr ?? null,
         claims: JSON.stringify(grant.claims),
+        audience: (grant.audience ?? []).join(" "),
       },
     });
   }
@@ -59,6 +65,7 @@ export class AuthorizationGrants {
         ...(row.sid ? { sid: row.sid } : {}),
       },
       claims: JSON.parse(row.claims) as Record<string, unknown>,
+      audience: splitScopes(row.audience),
       createdAt: row.createdAt,
     };
   }
