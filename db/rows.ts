@@ -42,6 +42,7 @@ export const CONSENT_REQUEST_ROW: RowShape<ConsentRequest> = {
     decidedAt: "date",
     usedAt: "date",
     createdAt: "date",
+    grantAudience: "text",
   },
 };
 
@@ -83,6 +84,7 @@ export const AUTHORIZATION_GRANT_ROW: RowShape<AuthorizationGrant> = {
     acr: "text",
     claims: "text",
     createdAt: "date",
+    audience: "text",
   },
 };
 
