@@ -145,6 +145,43 @@ test.describe("Hydra 2.x mode", () => {
     await expect(loginPage.signInButton).toBeVisible();
   });
 
+  test("/account lists the apps Hydra's consent sessions hold; Revoke ends one, and Sign out everywhere Hydra's logins", async ({
+    page,
+    demo,
+    loginPage,
+    consentPage,
+    accountPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password, { rememberMe: true });
+    await consentPage.allow({ remember: true });
+    await demo.expectSignedIn(user.email);
+    await expect(demo.claim(demo.introspection, "active")).toHaveText("true");
+
+    await loginPage.goto();
+    await loginPage.signIn(user.email, user.password);
+    await expect(page).toHaveURL(/\/account$/);
+    const row = accountPage.app("Portico Demo App");
+    await expect(row).toHaveCount(1);
+    await expect(row).toContainText("Your email address");
+    await accountPage.revoke("Portico Demo App");
+
+    await demo.goto();
+    await expect(demo.claim(demo.introspection, "active")).toHaveText("false");
+    // The remembered consent went with it: the next authorization asks again (the login is still remembered).
+    await demo.forgetSession();
+    await demo.signInButton.click();
+    await expect(page).toHaveURL(CONSENT);
+
+    await accountPage.goto();
+    await accountPage.signOutEverywhere();
+    await demo.goto();
+    await demo.signInButton.click();
+    await expect(page).toHaveURL(LOGIN);
+    await expect(loginPage.signInButton).toBeVisible();
+  });
+
   test("without Remember me, the next authorization asks to sign in again", async ({
     page,
     demo,

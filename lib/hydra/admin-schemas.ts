@@ -106,3 +106,23 @@ export const errorBody = z.object({
   error: z.string().optional(),
   error_description: z.string().optional(),
 });
+
+/** One of `listOAuth2ConsentSessions`: a client the subject let in, with the scopes granted and when. */
+export const consentSession = z
+  .object({
+    consent_request: z.object({ client: v2Client.nullish() }).nullish(),
+    grant_scope: list,
+    handled_at: z.iso.datetime({ offset: true }).nullish(),
+  })
+  .transform((session, ctx) => {
+    const clientId = session.consent_request?.client?.id;
+    if (!clientId) {
+      ctx.addIssue({ code: "custom", message: "a consent session without its client" });
+      return z.NEVER;
+    }
+    return {
+      clientId,
+      scopes: session.grant_scope,
+      grantedAt: new Date(session.handled_at ?? 0),
+    };
+  });

@@ -3,14 +3,17 @@ import type { z } from "zod";
 import {
   type ConsentRequest,
   consentRequest,
+  consentSession,
   errorBody,
   type LoginRequest,
   type LogoutRequest,
   loginRequest,
   logoutRequest,
   redirectTo,
+  v2Client,
 } from "./admin-schemas.ts";
 import { HydraError } from "./errors.ts";
+import type { OAuth2Client, SubjectGrant } from "./schemas.ts";
 
 export interface HydraAdminOptions {
   /** The admin API's base URL (HYDRA_ADMIN_URL), without a trailing slash. */
@@ -151,11 +154,35 @@ export class HydraAdminClient {
     );
   }
 
-  /** Forgets every consent of the subject, for every client, which revokes the tokens they gave. */
-  async revokeConsentSessions(subject: string): Promise<void> {
-    await this.call("revoke consent sessions", undefined, (init) =>
-      this.api.revokeOAuth2ConsentSessionsRaw({ subject, all: true }, init),
+  /** `getOAuth2Client`: what the pages show of an app. */
+  getClient(id: string): Promise<OAuth2Client> {
+    return this.call("get client", v2Client, (init) => this.api.getOAuth2ClientRaw({ id }, init));
+  }
+
+  /** The apps the subject let in (its consent sessions; the first 500, far more than a person has). */
+  listSubjectGrants(subject: string): Promise<SubjectGrant[]> {
+    return this.call("list consent sessions", consentSession.array(), (init) =>
+      this.api.listOAuth2ConsentSessionsRaw({ subject, pageSize: 500 }, init),
     );
+  }
+
+  /** Forgets the subject's consent to one app, or to every app, which revokes the tokens they gave. */
+  async revokeSubjectGrants(subject: string, clientId?: string): Promise<void> {
+    await this.call("revoke consent sessions", undefined, (init) =>
+      this.api.revokeOAuth2ConsentSessionsRaw(
+        clientId === undefined ? { subject, all: true } : { subject, client: clientId },
+        init,
+      ),
+    );
+  }
+
+  /**
+   * Sessions of this app's own pages ended. Those are not Hydra's logins
+   * (Hydra keeps its own), so only "every session of a person" reaches
+   * Hydra: all of its remembered logins of the subject end too.
+   */
+  async endLoginSessions(ended: { sid: string } | { subject: string }): Promise<void> {
+    if ("subject" in ended) await this.revokeLoginSessions(ended.subject);
   }
 
   /** Ends every login Hydra remembers for the subject (and starts back-channel logout for them). */

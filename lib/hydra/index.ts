@@ -23,6 +23,20 @@ export function hydraAdmin(): HydraAdminClient | undefined {
   return holder.porticoHydraAdmin;
 }
 
+/** What the account pages and sign-out ask of the server, whichever API it speaks. */
+export type AccountHydra = Pick<
+  HydraClient,
+  "getClient" | "listSubjectGrants" | "revokeSubjectGrants" | "endLoginSessions"
+>;
+
+/**
+ * The server as the account pages see it: Hydra 2.x's admin API with
+ * HYDRA_ADMIN_URL (so they work against an Ory Hydra too), else the 2017 API.
+ */
+export function accountHydra(): AccountHydra {
+  return hydraAdmin() ?? hydra();
+}
+
 export type { ConsentRequest, LoginRequest, LogoutRequest as HydraLogoutRequest } from "./admin-schemas.ts";
 export { HydraError } from "./errors.ts";
 export type { LogoutRequest, OAuth2Client, OAuth2ConsentRequest, SubjectGrant } from "./schemas.ts";

@@ -1,6 +1,6 @@
 import "server-only";
 import { appConfig } from "@/lib/config/index.ts";
-import { HydraError, hydra, type LogoutRequest } from "@/lib/hydra/index.ts";
+import { accountHydra, HydraError, hydra, type LogoutRequest } from "@/lib/hydra/index.ts";
 import { log } from "@/lib/log/index.ts";
 import { isAllowedRedirect } from "@/lib/security/redirects.ts";
 import { type SignedInUser, signOut } from "@/lib/session/index.ts";
@@ -39,7 +39,7 @@ export async function finishLogout(request: LogoutRequest, user: SignedInUser | 
  * sign-out and never fails it: at worst those apps learn of it later.
  */
 export function reportSessionsEnded(ended: { sid: string } | { subject: string }): void {
-  void hydra()
+  void accountHydra()
     .endLoginSessions(ended)
     .catch((error: unknown) => {
       log().warn("could not report ended sessions to the server", {

@@ -33,7 +33,7 @@ export async function deleteUserEverywhere(userId: string): Promise<boolean> {
 async function tellServer(subject: string): Promise<void> {
   const admin = hydraAdmin();
   if (!admin) return hydra().deleteSubject(subject);
-  await admin.revokeConsentSessions(subject);
+  await admin.revokeSubjectGrants(subject);
   await admin.revokeLoginSessions(subject);
 }
 

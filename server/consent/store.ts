@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
-import type { Database } from "@/db/client.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
+import { CONSENT_REQUEST_ROW } from "@/db/rows.ts";
 import type { ConsentRequest as Row } from "@/generated/prisma/sqlite/client.ts";
 import { EMPTY_OIDC_CONTEXT, type OidcContext, type SignIn, type StepError } from "@/server/flow/model.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
@@ -41,6 +42,8 @@ export interface ConsentRequest {
   loginRememberFor: number | null;
   /** The remembered login that covered the request (its login step is skipped) or that it started. */
   loginSessionId: string | null;
+  /** Hydra 2.x face: the access-token audience the consent granted. */
+  grantAudience: string[];
 }
 
 /** A decision of the 2017 face: one answer for the login and the consent step. */
@@ -50,6 +53,8 @@ export interface ConsentDecision {
   accessTokenExtra: Record<string, unknown>;
   idTokenExtra: Record<string, unknown>;
   signIn?: SignIn;
+  /** The access-token audience granted (Hydra 2.x's grant_access_token_audience). */
+  grantAudience?: string[];
 }
 
 interface StoredSignIn {
@@ -106,6 +111,7 @@ function fromRow(row: Row): ConsentRequest {
     loginVerifiedAt: row.loginVerifiedAt,
     loginRememberFor: row.loginRememberFor,
     loginSessionId: row.loginSessionId,
+    grantAudience: splitScopes(row.grantAudience),
   };
 }
 
@@ -155,7 +161,7 @@ export class ConsentRequests {
 
   async get(id: string): Promise<ConsentRequest | null> {
     if (!id || id.length > 64) return null;
-    const row = await this.db.consentRequest.findUnique({ where: { id } });
+    const row = await rawQueries(this.db).rowByKey(CONSENT_REQUEST_ROW, id);
     return row ? fromRow(row) : null;
   }
 
@@ -197,6 +203,7 @@ export class ConsentRequests {
       status: "accepted",
       subject: decision.subject,
       grantScopes: decision.grantScopes.join(" "),
+      grantAudience: (decision.grantAudience ?? []).join(" "),
       accessTokenExtra: JSON.stringify(decision.accessTokenExtra),
       idTokenExtra: JSON.stringify(decision.idTokenExtra),
       ...(signIn ? { login: JSON.stringify({ ...signIn, authTime: signIn.authTime.toISOString() }) } : {}),

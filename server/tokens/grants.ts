@@ -1,4 +1,5 @@
-import type { Database } from "@/db/client.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
+import { AUTHORIZATION_GRANT_ROW } from "@/db/rows.ts";
 import type { SignIn } from "@/server/flow/model.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 
@@ -11,6 +12,8 @@ export interface AuthorizationGrantRecord {
   signIn: SignIn;
   /** The claims the person consented to: the ID token's, and what UserInfo answers. */
   claims: Record<string, unknown>;
+  /** The access-token audience granted (Hydra 2.x's grant_access_token_audience); empty otherwise. */
+  audience: string[];
   createdAt: Date;
 }
 
@@ -27,7 +30,10 @@ type Db = Pick<Database, "authorizationGrant">;
 export class AuthorizationGrants {
   constructor(private readonly db: Database) {}
 
-  async record(grant: Omit<AuthorizationGrantRecord, "createdAt">, db: Db = this.db): Promise<void> {
+  async record(
+    grant: Omit<AuthorizationGrantRecord, "createdAt" | "audience"> & { audience?: string[] },
+    db: Db = this.db,
+  ): Promise<void> {
     await db.authorizationGrant.create({
       data: {
         grantId: grant.grantId,
@@ -39,12 +45,13 @@ export class AuthorizationGrants {
         amr: JSON.stringify(grant.signIn.amr),
         acr: grant.signIn.acr ?? null,
         claims: JSON.stringify(grant.claims),
+        audience: (grant.audience ?? []).join(" "),
       },
     });
   }
 
   async find(grantId: string): Promise<AuthorizationGrantRecord | null> {
-    const row = await this.db.authorizationGrant.findUnique({ where: { grantId } });
+    const row = await rawQueries(this.db).rowByKey(AUTHORIZATION_GRANT_ROW, grantId);
     if (!row) return null;
     return {
       grantId: row.grantId,
@@ -58,6 +65,7 @@ export class AuthorizationGrants {
         ...(row.sid ? { sid: row.sid } : {}),
       },
       claims: JSON.parse(row.claims) as Record<string, unknown>,
+      audience: splitScopes(row.audience),
       createdAt: row.createdAt,
     };
   }

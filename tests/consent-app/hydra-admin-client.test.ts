@@ -116,6 +116,7 @@ describe("the Hydra 2.x admin client", () => {
       () => new Response("<html>", { status: 200 }),
       () => Response.json({ redirect_to: "not a url" }),
       () => Response.json({ error: "server_error" }, { status: 500 }),
+      () => Response.json([{ grant_scope: ["openid"], handled_at: "2026-01-01T00:00:00Z" }]),
     ];
     const scripted = (async () => (answers.shift() as () => Response)()) as typeof fetch;
     const odd = new HydraAdminClient({ url: "http://hydra-admin.invalid", fetch: scripted });
@@ -123,5 +124,7 @@ describe("the Hydra 2.x admin client", () => {
     assert.equal((await failure(odd.getConsentRequest("c"))).code, "bad_response");
     assert.equal((await failure(odd.acceptLogoutRequest("c"))).code, "bad_response");
     assert.equal((await failure(odd.getLogoutRequest("c"))).code, "bad_response");
+    // A consent session must name its client: the account page revokes by it.
+    assert.equal((await failure(odd.listSubjectGrants("s"))).code, "bad_response");
   });
 });

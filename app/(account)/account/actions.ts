@@ -5,7 +5,7 @@ import { z } from "zod";
 import { type FormState, formAction } from "@/lib/actions/action.ts";
 import { navigate } from "@/lib/actions/navigation.ts";
 import { grants } from "@/lib/consent/index.ts";
-import { HydraError, hydra } from "@/lib/hydra/index.ts";
+import { accountHydra, HydraError } from "@/lib/hydra/index.ts";
 import { log } from "@/lib/log/index.ts";
 import { currentUser } from "@/lib/session/index.ts";
 
@@ -23,7 +23,7 @@ export const revokeAction = formAction(
     const user = await currentUser();
     if (!user) return navigate("/login?next=/account");
     try {
-      await hydra().revokeSubjectGrants(user.id, input.client);
+      await accountHydra().revokeSubjectGrants(user.id, input.client);
     } catch (error) {
       if (!(error instanceof HydraError)) throw error;
       log().warn("revoking an app's tokens failed", { client: input.client, code: error.code });

@@ -2,7 +2,7 @@ import { ClientLogo } from "@/components/client-logo.tsx";
 import { Alert, Card } from "@/components/ui.tsx";
 import { grants } from "@/lib/consent/index.ts";
 import { describeScope } from "@/lib/consent/scopes.ts";
-import { HydraError, hydra, type OAuth2Client } from "@/lib/hydra/index.ts";
+import { accountHydra, HydraError, type OAuth2Client } from "@/lib/hydra/index.ts";
 import { log } from "@/lib/log/index.ts";
 import type { AccountContext } from "./context.ts";
 import { dateFormat } from "./format.ts";
@@ -12,7 +12,7 @@ async function clientOrId(
   id: string,
 ): Promise<Pick<OAuth2Client, "id" | "client_name" | "logo_uri" | "client_uri">> {
   try {
-    return await hydra().getClient(id);
+    return await accountHydra().getClient(id);
   } catch (error) {
     if (error instanceof HydraError) return { id, client_name: "", logo_uri: "", client_uri: "" };
     throw error;
@@ -36,7 +36,7 @@ export async function AppsSection({ account: { user, session } }: { account: Acc
   let live: { clientId: string; scopes: string[]; grantedAt: Date }[] = [];
   let unreachable = false;
   try {
-    live = await hydra().listSubjectGrants(user.id);
+    live = await accountHydra().listSubjectGrants(user.id);
   } catch (error) {
     if (!(error instanceof HydraError)) throw error;
     log().warn("could not list the apps with access", { code: error.code });

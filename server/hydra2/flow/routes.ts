@@ -1,10 +1,12 @@
 import type { Context, Hono } from "hono";
+import { decodeJwt } from "jose";
 import { z } from "zod";
 import type { ConsentRequest } from "@/server/consent/store.ts";
 import { STEP_ERRORS, type StepError } from "@/server/flow/model.ts";
 import { toV2Wire } from "@/server/hydra2/clients/model.ts";
 import { readAdminJson } from "@/server/hydra2/http/body.ts";
 import { AdminError } from "@/server/hydra2/http/errors.ts";
+import { requestedAudience } from "@/server/oauth2/authorize/checks/audience.ts";
 import type { Services } from "@/server/services.ts";
 import { consentSkipped } from "./public.ts";
 import { returnUrl, type Step } from "./steps.ts";
@@ -23,10 +25,7 @@ const acceptLogin = z.object({
 /** acceptOAuth2ConsentRequest. */
 const acceptConsent = z.object({
   grant_scope: z.array(z.string().max(255)).max(100).nullish(),
-  grant_access_token_audience: z
-    .array(z.string())
-    .max(0, "audiences are not granted by this server yet")
-    .nullish(),
+  grant_access_token_audience: z.array(z.string().max(1024)).max(20).nullish(),
   remember: z.boolean().nullish(),
   remember_for: z.number().int().min(0).nullish(),
   session: z.object({ access_token: json.nullish(), id_token: json.nullish() }).nullish(),
@@ -74,19 +73,22 @@ export function flowRoutes(api: Hono, services: Services) {
     redirect_to: returnUrl(authorizationEndpoint, consentRequests, stored, step),
   });
 
-  const oidcContext = (stored: ConsentRequest) => ({
-    acr_values: stored.oidc.acrValues,
-    ui_locales: stored.oidc.uiLocales,
-    ...(stored.oidc.loginHint ? { login_hint: stored.oidc.loginHint } : {}),
-    ...(stored.oidc.idTokenHint
-      ? {
-          id_token_hint_claims: {
-            sub: stored.oidc.idTokenHint.subject,
-            ...(stored.oidc.idTokenHint.sid ? { sid: stored.oidc.idTokenHint.sid } : {}),
-          },
-        }
-      : {}),
-  });
+  /** The request's own parameter, as the client sent it (the checks refused repeats). */
+  const parameter = (stored: ConsentRequest, name: string) =>
+    stored.parameters.find(([key, value]) => key === name && value !== "")?.[1];
+
+  const oidcContext = (stored: ConsentRequest) => {
+    const display = parameter(stored, "display");
+    const hint = parameter(stored, "id_token_hint");
+    return {
+      acr_values: stored.oidc.acrValues,
+      ui_locales: stored.oidc.uiLocales,
+      ...(display ? { display } : {}),
+      ...(stored.oidc.loginHint ? { login_hint: stored.oidc.loginHint } : {}),
+      // Every claim of the hint, as Hydra gives them; /oauth2/auth verified its signature and issuer.
+      ...(stored.oidc.idTokenHint && hint ? { id_token_hint_claims: decodeJwt(hint) } : {}),
+    };
+  };
 
   const common = async (stored: ConsentRequest) => {
     const client = await clients.get(stored.clientId);
@@ -96,7 +98,7 @@ export function flowRoutes(api: Hono, services: Services) {
       client: toV2Wire(client),
       request_url: `${authorizationEndpoint}?${new URLSearchParams(stored.parameters)}`,
       requested_scope: stored.requestedScopes,
-      requested_access_token_audience: [],
+      requested_access_token_audience: requestedAudience(parameter(stored, "audience")),
       oidc_context: oidcContext(stored),
       ...(stored.loginSessionId ? { session_id: stored.loginSessionId } : {}),
     };
@@ -172,7 +174,16 @@ export function flowRoutes(api: Hono, services: Services) {
     const extra = grantScopes.filter((scope) => !stored.requestedScopes.includes(scope));
     if (extra.length > 0)
       throw AdminError.invalidRequest(`grant_scope holds scopes that were not requested: ${extra.join(" ")}`);
+    // Only audiences the client registered may be granted (it asked for some of them, or the app adds more).
+    const grantAudience = [...new Set(body.grant_access_token_audience ?? [])];
+    const client = await clients.get(stored.clientId);
+    const refused = grantAudience.filter((value) => !client?.audience.includes(value));
+    if (refused.length > 0)
+      throw AdminError.invalidRequest(
+        `grant_access_token_audience holds audiences the client may not use: ${refused.join(" ")}`,
+      );
     const accepted = await consentRequests.accept(stored.id, {
+      grantAudience,
       subject: stored.subject ?? "",
       grantScopes,
       accessTokenExtra: body.session?.access_token ?? {},

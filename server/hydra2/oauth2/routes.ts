@@ -8,7 +8,13 @@ const INACTIVE = { active: false };
 const seconds = (date: Date) => Math.floor(date.getTime() / 1000);
 
 /** Token introspection and deletion of Hydra's admin API (no client authentication: admin port). */
-export function oauth2AdminRoutes(api: Hono, { accessTokens, refreshTokens, config }: Services) {
+export function oauth2AdminRoutes(
+  api: Hono,
+  { accessTokens, refreshTokens, authorizationGrants, config }: Services,
+) {
+  /** The access-token audience the consent granted (grant_access_token_audience); empty when none. */
+  const audienceOf = async (grantId: string) => (await authorizationGrants.find(grantId))?.audience ?? [];
+
   // introspectOAuth2Token (RFC 7662): access and refresh tokens. A token lacking any scope the
   // optional `scope` field lists is inactive (wildcard strategy, as on the 2017 endpoint).
   api.post("/admin/oauth2/introspect", async (c) => {
@@ -30,7 +36,7 @@ export function oauth2AdminRoutes(api: Hono, { accessTokens, refreshTokens, conf
         iat: seconds(access.issuedAt),
         nbf: seconds(access.issuedAt),
         iss: config.issuer,
-        aud: [],
+        aud: await audienceOf(access.grantId),
         ext: access.extra,
         token_type: "Bearer",
         token_use: "access_token",
@@ -50,7 +56,7 @@ export function oauth2AdminRoutes(api: Hono, { accessTokens, refreshTokens, conf
       iat: seconds(refresh.issuedAt),
       nbf: seconds(refresh.issuedAt),
       iss: config.issuer,
-      aud: [],
+      aud: await audienceOf(refresh.grantId),
       ext: refresh.accessTokenExtra,
       token_type: "Bearer",
       token_use: "refresh_token",

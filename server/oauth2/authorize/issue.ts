@@ -29,7 +29,15 @@ export async function issueAuthorizationResponse(
   const issued = await db.$transaction(async (tx) => {
     if (!(await consentRequests.consume(consent.id, tx))) return undefined;
     await authorizationGrants.record(
-      { grantId, clientId, subject, scopes, signIn, claims: consent.idTokenExtra },
+      {
+        grantId,
+        clientId,
+        subject,
+        scopes,
+        signIn,
+        claims: consent.idTokenExtra,
+        audience: consent.grantAudience,
+      },
       tx,
     );
     const code = parts.code

@@ -1,4 +1,5 @@
 import type { AuthorizationCheck } from "@/server/oauth2/authorize/context.ts";
+import { audience } from "./audience.ts";
 import { client } from "./client.ts";
 import { acrValues, loginHint, uiLocales } from "./hints.ts";
 import { idTokenHint } from "./id-token-hint.ts";
@@ -25,6 +26,7 @@ export const AUTHORIZATION_CHECKS: ReadonlyArray<readonly [name: string, check: 
   ["response_type", responseType],
   ["response_mode", responseMode],
   ["scope", scope],
+  ["audience", audience],
   ["nonce", nonce],
   ["pkce", pkce],
   ["prompt", prompt],

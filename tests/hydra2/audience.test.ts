@@ -1,0 +1,180 @@
+/**
+ * Hydra 2.x's access-token audience and OpenID Connect context, on every
+ * backend: `audience` at /oauth2/auth is checked against the client's
+ * registered audiences, the login and consent requests show it as
+ * `requested_access_token_audience` with the whole `oidc_context`, and what
+ * the consent grants (`grant_access_token_audience`) is the token's `aud` in
+ * the 2.x introspection — while the 2017 introspection answers as before.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import * as oidc from "openid-client";
+import { assertError, assertSchema } from "@/tests/hydra2/openapi.ts";
+import { failure, rawJson, sdk } from "@/tests/hydra2/support.ts";
+import { Browser, relyingParty, startOAuth2Portico, type TestClient } from "@/tests/oauth2/support.ts";
+import { BACKENDS, introspect, type Portico } from "@/tests/support/server.ts";
+
+const URLS_LOGIN = "https://login.example/login";
+const URLS_CONSENT = "https://login.example/consent";
+const API_A = "https://api.example/a";
+const API_B = "https://api.example/b";
+
+function locationOf(response: Response): URL {
+  assert.equal(response.status, 302, `expected a redirect, got ${response.status}`);
+  return new URL(response.headers.get("location") ?? "");
+}
+
+function challengeOf(response: Response, name: string): string {
+  const challenge = locationOf(response).searchParams.get(name);
+  assert.ok(challenge, `${name} is in the redirect`);
+  return challenge;
+}
+
+for (const backend of BACKENDS) {
+  describe(`Hydra 2.x access-token audience and oidc_context (${backend})`, () => {
+    let portico: Portico;
+    let api: ReturnType<typeof sdk>;
+    let client: TestClient;
+    let config: oidc.Configuration;
+
+    before(async () => {
+      portico = await startOAuth2Portico({ backend, env: { URLS_LOGIN, URLS_CONSENT } });
+      api = sdk(portico);
+      const created = await api.oauth2.createOAuth2Client({
+        oAuth2Client: {
+          client_id: "rp-audience",
+          redirect_uris: ["https://rp.example/cb"],
+          grant_types: ["authorization_code", "refresh_token"],
+          response_types: ["code"],
+          scope: "openid offline",
+          audience: [API_A, API_B],
+        },
+      });
+      client = { id: "rp-audience", secret: created.client_secret, redirectUri: "https://rp.example/cb" };
+      config = await relyingParty(portico, client);
+    });
+    after(async () => {
+      await portico?.stop();
+    });
+
+    async function authorize(browser: Browser, extra: Record<string, string>) {
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: client.redirectUri,
+        scope: "openid offline",
+        state,
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: "S256",
+        ...extra,
+      });
+      return { response: await browser.get(url.href), verifier, state };
+    }
+
+    test("audience and the OpenID Connect context reach the app; the granted audience is the token's aud", async () => {
+      const browser = new Browser();
+      const { response, verifier, state } = await authorize(browser, {
+        audience: `${API_A} ${API_B}`,
+        display: "popup",
+        login_hint: "alice@example.com",
+        ui_locales: "fr-CA en",
+        acr_values: "urn:portico:pwd",
+      });
+      const loginChallenge = challengeOf(response, "login_challenge");
+      const login = (await rawJson(await api.oauth2.getOAuth2LoginRequestRaw({ loginChallenge }))) as Record<
+        string,
+        unknown
+      >;
+      assertSchema("oAuth2LoginRequest", login);
+      assert.deepEqual(login.requested_access_token_audience, [API_A, API_B]);
+      assert.deepEqual(login.oidc_context, {
+        acr_values: ["urn:portico:pwd"],
+        ui_locales: ["fr-CA", "en"],
+        display: "popup",
+        login_hint: "alice@example.com",
+      });
+
+      const { redirect_to: loginDone } = await api.oauth2.acceptOAuth2LoginRequest({
+        loginChallenge,
+        acceptOAuth2LoginRequest: { subject: "alice" },
+      });
+      const consentChallenge = challengeOf(await browser.get(loginDone), "consent_challenge");
+      const consent = (await rawJson(
+        await api.oauth2.getOAuth2ConsentRequestRaw({ consentChallenge }),
+      )) as Record<string, unknown>;
+      assertSchema("oAuth2ConsentRequest", consent);
+      assert.deepEqual(consent.requested_access_token_audience, [API_A, API_B]);
+
+      // Only the client's registered audiences may be granted; a refusal changes nothing.
+      await assertError(
+        await failure(
+          api.oauth2.acceptOAuth2ConsentRequest({
+            consentChallenge,
+            acceptOAuth2ConsentRequest: {
+              grant_scope: ["openid"],
+              grant_access_token_audience: ["https://evil.example"],
+            },
+          }),
+        ),
+        400,
+        "invalid_request",
+      );
+      const { redirect_to } = await api.oauth2.acceptOAuth2ConsentRequest({
+        consentChallenge,
+        acceptOAuth2ConsentRequest: {
+          grant_scope: ["openid", "offline"],
+          grant_access_token_audience: [API_A],
+        },
+      });
+      const tokens = await oidc.authorizationCodeGrant(config, locationOf(await browser.get(redirect_to)), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+        idTokenExpected: true,
+      });
+
+      for (const token of [tokens.access_token, tokens.refresh_token as string]) {
+        const introspected = (await rawJson(await api.oauth2.introspectOAuth2TokenRaw({ token }))) as Record<
+          string,
+          unknown
+        >;
+        assertSchema("introspectedOAuth2Token", introspected);
+        assert.equal(introspected.active, true);
+        assert.deepEqual(introspected.aud, [API_A]);
+      }
+      // The 2017 introspection is unchanged: its aud is the client.
+      const old = (await introspect(portico, tokens.access_token)) as Record<string, unknown>;
+      assert.equal(old.aud, client.id);
+
+      // A refreshed access token keeps the grant's audience.
+      const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token as string);
+      const again = await api.oauth2.introspectOAuth2Token({ token: refreshed.access_token });
+      assert.deepEqual(again.aud, [API_A]);
+
+      // The hint's claims, all of them, in the next request's oidc_context.
+      const hinted = await authorize(new Browser(), {
+        id_token_hint: tokens.id_token as string,
+        prompt: "login",
+      });
+      const next = await api.oauth2.getOAuth2LoginRequest({
+        loginChallenge: challengeOf(hinted.response, "login_challenge"),
+      });
+      const claims = next.oidc_context?.id_token_hint_claims as Record<string, unknown>;
+      assert.equal(claims.sub, "alice");
+      assert.equal(claims.iss, portico.url);
+      assert.equal(claims.sid, tokens.claims()?.sid);
+      assert.ok(claims.aud);
+      assert.deepEqual(next.requested_access_token_audience, []);
+    });
+
+    test("an audience the client did not register is invalid_request at the client, before any login", async () => {
+      const { response, state } = await authorize(new Browser(), {
+        audience: `${API_A} https://other.example`,
+      });
+      const location = locationOf(response);
+      assert.equal(`${location.origin}${location.pathname}`, client.redirectUri);
+      assert.equal(location.searchParams.get("error"), "invalid_request");
+      assert.match(location.searchParams.get("error_description") ?? "", /other\.example/);
+      assert.equal(location.searchParams.get("state"), state);
+    });
+  });
+}
