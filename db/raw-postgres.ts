@@ -6,7 +6,10 @@ import {
   type RawQueries,
   REVISION_ROW,
   type Revisions,
+  type RowShape,
+  rowByKeySql,
   SQL,
+  shapedRow,
   tokenRow,
   type Value,
   withClient,
@@ -58,6 +61,11 @@ export class PostgresRawQueries implements RawQueries {
   private async query(name: string, text: string, values: unknown[]): Promise<Record<string, Value>[]> {
     const result = await this.pool.query({ name: `portico_${name}`, text, values, types: pgTypes });
     return result.rows as Record<string, Value>[];
+  }
+
+  async rowByKey<Row>(shape: RowShape<Row>, key: string): Promise<Row | null> {
+    const [row] = await this.query(`row_${shape.name}`, rowByKeySql(shape), [key]);
+    return row ? shapedRow(shape, row) : null;
   }
 
   async clientById(id: string): Promise<OAuth2Client | null> {

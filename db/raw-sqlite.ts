@@ -6,7 +6,10 @@ import {
   type RawQueries,
   REVISION_ROW,
   type Revisions,
+  type RowShape,
+  rowByKeySql,
   SQL,
+  shapedRow,
   tokenRow,
   type Value,
   withClient,
@@ -99,6 +102,19 @@ export class SqliteRawQueries implements RawQueries {
       busyWait: connection.prepare(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`),
     };
     return this.statements;
+  }
+
+  private readonly byKey = new Map<string, BetterSqlite3.Statement>();
+
+  async rowByKey<Row>(shape: RowShape<Row>, key: string): Promise<Row | null> {
+    const { connection } = await this.prepared();
+    let statement = this.byKey.get(shape.name);
+    if (!statement || statement.database !== connection) {
+      statement = connection.prepare(forSqlite(rowByKeySql(shape))).safeIntegers(false);
+      this.byKey.set(shape.name, statement);
+    }
+    const row = statement.get(key) as Record<string, Value> | undefined;
+    return row ? shapedRow(shape, row) : null;
   }
 
   async clientById(id: string): Promise<OAuth2Client | null> {

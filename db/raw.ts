@@ -34,6 +34,46 @@ export interface RawQueries {
    * Only where one statement is cheaper than a read and a write (PostgreSQL).
    */
   insertAccessTokenAtClientRevision?(row: AccessToken, clientRevision: number): Promise<boolean>;
+  /** The row whose key column holds `key` (see RowShape), or null. */
+  rowByKey<Row>(shape: RowShape<Row>, key: string): Promise<Row | null>;
+}
+
+/** How a column is stored and read back: text, DateTime, Int or Boolean. */
+export type ColumnKind = "text" | "date" | "int" | "bool";
+
+/**
+ * A table read whole by a single-column key, as a prepared statement instead
+ * of Prisma's `findUnique` (the flow's lookups: consent requests, codes,
+ * grants). `columns` names every field of the model (the type checks it
+ * against Prisma's row type), so the row read is the row Prisma would give.
+ */
+export interface RowShape<Row> {
+  /** Names the statement; unique per shape. */
+  name: string;
+  table: string;
+  key: keyof Row & string;
+  columns: { [column in keyof Row & string]: ColumnKind };
+}
+
+export function rowByKeySql<Row>(shape: RowShape<Row>): string {
+  const columns = Object.keys(shape.columns)
+    .map((column) => `"${column}"`)
+    .join(", ");
+  return `SELECT ${columns} FROM "${shape.table}" WHERE "${shape.key}" = $1 LIMIT 1`;
+}
+
+/** A row as the database returned it, with each column as the model types it. */
+export function shapedRow<Row>(shape: RowShape<Row>, r: Record<string, Value>): Row {
+  const row: Record<string, unknown> = {};
+  for (const [column, kind] of Object.entries(shape.columns) as [string, ColumnKind][]) {
+    const value = r[column] ?? null;
+    if (value === null) row[column] = null;
+    else if (kind === "date") row[column] = toDate(value);
+    else if (kind === "bool") row[column] = toBoolean(value);
+    else if (kind === "int") row[column] = Number(value);
+    else row[column] = value;
+  }
+  return row as Row;
 }
 
 /** The revision rows' values (0 when the row does not exist). */

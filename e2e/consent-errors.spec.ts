@@ -56,6 +56,45 @@ test.describe("consent requests that cannot be used", () => {
     ).toBeVisible();
   });
 
+  test.describe("without JavaScript", () => {
+    test.use({ javaScriptEnabled: false });
+
+    test("a form submitted twice leads on to the app both times; once used, it is answered already", async ({
+      demo,
+      loginPage,
+      consentPage,
+      user,
+    }) => {
+      await demo.startSignIn();
+      await loginPage.signIn(user.email, user.password);
+      await consentPage.expectShown();
+      const page = consentPage.page;
+      const url = page.url();
+      // What the browser posts for Allow access, sent twice before it follows either answer.
+      const entries = await page
+        .locator("form")
+        .filter({ has: consentPage.allowButton })
+        .evaluate((form) => [...new FormData(form as HTMLFormElement).entries()] as [string, string][]);
+      const submit = () => {
+        const form = new FormData();
+        for (const [name, value] of entries) form.append(name, value);
+        form.append("decision", "allow");
+        return page.request.post(url, { multipart: form, maxRedirects: 0 });
+      };
+      const first = await submit();
+      const second = await submit();
+      expect(first.status()).toBe(303);
+      expect(second.status()).toBe(303);
+      expect(second.headers().location).toBe(first.headers().location);
+
+      await page.goto(second.headers().location!);
+      await demo.expectSignedIn(user.email);
+
+      const third = await submit();
+      expect(await third.text()).toContain("This sign-in request was already answered.");
+    });
+  });
+
   test("a consent link without a request id says so", async ({ page }) => {
     await page.goto("/consent");
     await expect(page.getByRole("heading", { name: "This link is incomplete" })).toBeVisible();

@@ -33,6 +33,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   });
   process.env.PORTICO_E2E_V2_URL = hydraV2.url;
   process.env.PORTICO_E2E_V2_DATABASE_URL = hydraV2.databaseUrl;
+  process.env.PORTICO_E2E_V2_ADMIN_URL = hydraV2.adminUrl;
   process.env.PORTICO_E2E_URL = portico.url;
   process.env.PORTICO_E2E_MAILBOX_URL = mailbox.httpUrl;
   // For specs that register clients of their own through the admin API.

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createDatabase, type Database } from "@/db/client.ts";
 import { UserStore } from "@/lib/users/store.ts";
 import { test as base, expect, recordNavigations } from "./fixtures.ts";
@@ -58,6 +59,68 @@ test.describe("Hydra 2.x mode", () => {
     // Hydra keeps the login; the app's own pages did not sign anyone in.
     await page.goto("/account");
     await expect(page).toHaveURL(/\/login/);
+  });
+
+  test("consent grants the requested access-token audience (grant_access_token_audience)", async ({
+    page,
+    loginPage,
+    consentPage,
+    otherSite,
+    user,
+  }) => {
+    const admin = process.env.PORTICO_E2E_V2_ADMIN_URL;
+    const id = `aud-${randomBytes(4).toString("hex")}`;
+    const secret = randomBytes(18).toString("base64url");
+    const registered = await fetch(`${admin}/admin/clients`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        client_id: id,
+        client_secret: secret,
+        client_name: "Audience App",
+        redirect_uris: [otherSite.url],
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+        scope: "openid",
+        audience: ["https://api.example/orders"],
+      }),
+    });
+    expect(registered.status).toBe(201);
+    otherSite.serve("<p>back at the app</p>");
+
+    const query = new URLSearchParams({
+      response_type: "code",
+      client_id: id,
+      redirect_uri: otherSite.url,
+      scope: "openid",
+      state: "audience-state-0123",
+      audience: "https://api.example/orders",
+    });
+    await page.goto(`/oauth2/auth?${query}`);
+    await loginPage.signIn(user.email, user.password);
+    await expect(page).toHaveURL(CONSENT);
+    await consentPage.allow();
+    await expect(page.getByText("back at the app")).toBeVisible();
+
+    const code = new URL(page.url()).searchParams.get("code") ?? "";
+    const token = await fetch(`${process.env.PORTICO_E2E_V2_URL}/oauth2/token`, {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`,
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: otherSite.url }),
+    });
+    expect(token.status).toBe(200);
+    const { access_token } = (await token.json()) as { access_token: string };
+    const introspected = await fetch(`${admin}/admin/oauth2/introspect`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: access_token }),
+    });
+    const body = (await introspected.json()) as { active: boolean; aud?: string[] };
+    expect(body.active).toBe(true);
+    expect(body.aud).toContain("https://api.example/orders");
   });
 
   test("a wrong password is refused on the page, as on every sign-in", async ({

@@ -79,11 +79,13 @@ export async function serve(config: Config): Promise<void> {
       if (message !== HOUSEKEEPING || purging) return;
       purging = true;
       schedulePurge(db, config, log);
+      services.backchannel.scheduleRetries();
     });
     // Tells the primary this worker started: both ports are bound.
     process.send?.(READY);
   } else {
     schedulePurge(db, config, log);
+    services.backchannel.scheduleRetries();
   }
   log.info(`Portico is listening on ${config.issuer}`, { pid: process.pid });
   log.info(`The admin API is listening on http://${hostForUrl(config.adminHost)}:${config.adminPort}`, {

@@ -50,7 +50,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
       verifier: deriveKey(config.systemSecret, "logout-verifier"),
       hash: deriveKey(config.systemSecret, "logout-hash"),
     }),
-    backchannel: new BackchannelLogout(authorizationGrants, clients, idTokens, log),
+    backchannel: new BackchannelLogout(db, authorizationGrants, clients, idTokens, log),
     subjectGrants: new SubjectGrants(db, config.refreshTokenLifespanMs),
     /** AUTH_RATE_LIMIT: a token bucket per client address at /oauth2/auth; undefined when off. */
     authRateLimiter: config.authRateLimit

@@ -80,6 +80,35 @@ export async function acceptConsent(
   });
 }
 
+/**
+ * Where a person goes who answers a request they already answered the same
+ * way (a form submitted twice, without JavaScript): on to the app, as the
+ * first answer did. Undefined when the answer differs, came from someone
+ * else, or can no longer be used; the caller then says "already answered".
+ */
+export async function sameAnswerGiven(
+  id: string,
+  user: SignedInUser,
+  answer: { decision: "allow"; grantScopes: readonly string[] } | { decision: "deny" },
+): Promise<string | undefined> {
+  const given = await hydra()
+    .getConsentDecision(id)
+    .catch((error: unknown) => {
+      if (error instanceof HydraError) return undefined;
+      throw error;
+    });
+  if (!given || !isAllowedRedirect(given.redirectUrl, appConfig().redirectOrigins)) return undefined;
+  if (answer.decision === "deny") {
+    return given.status === "rejected" && given.error === "access_denied" ? given.redirectUrl : undefined;
+  }
+  const same =
+    given.status === "accepted" &&
+    given.subject === user.id &&
+    given.grantScopes.length === new Set(answer.grantScopes).size &&
+    given.grantScopes.every((scope) => answer.grantScopes.includes(scope));
+  return same ? given.redirectUrl : undefined;
+}
+
 export async function rejectConsent(
   request: OAuth2ConsentRequest,
   error: "access_denied" | "login_required" | "consent_required" = "access_denied",

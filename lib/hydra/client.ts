@@ -2,8 +2,10 @@ import type { z } from "zod";
 import { HydraError } from "./errors.ts";
 import {
   apiErrorEnvelope,
+  type ConsentDecision,
   type ConsentRequestAcceptance,
   type ConsentRequestRejection,
+  consentDecision,
   type LogoutAcceptance,
   type LogoutRequest,
   logoutAcceptance,
@@ -61,6 +63,16 @@ export class HydraClient {
     return this.call("get consent request", "GET", path, {
       schema: oAuth2ConsentRequest,
     });
+  }
+
+  /** `GET /oauth2/consent/requests/{id}/decision` (an addition): the answer given, until the browser uses it. */
+  getConsentDecision(id: string): Promise<ConsentDecision> {
+    return this.call(
+      "get consent decision",
+      "GET",
+      `/oauth2/consent/requests/${encodeURIComponent(id)}/decision`,
+      { schema: consentDecision },
+    );
   }
 
   /** `PATCH /oauth2/consent/requests/{id}/accept` */

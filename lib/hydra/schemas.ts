@@ -149,6 +149,21 @@ export const logoutRequest = z.object({
 });
 export type LogoutRequest = z.output<typeof logoutRequest>;
 
+/**
+ * `GET /oauth2/consent/requests/{id}/decision` (an addition): how a request
+ * the browser has not used yet was answered, and where that sends the browser.
+ */
+export const consentDecision = z.discriminatedUnion("status", [
+  z.object({
+    status: z.literal("accepted"),
+    subject: z.string(),
+    grantScopes: z.array(z.string()),
+    redirectUrl: z.url(),
+  }),
+  z.object({ status: z.literal("rejected"), error: z.string(), redirectUrl: z.url() }),
+]);
+export type ConsentDecision = z.output<typeof consentDecision>;
+
 /** The answer to accepting a logout request: where the browser goes next, if anywhere but here. */
 export const logoutAcceptance = z.object({ redirectTo: z.url().optional() });
 export type LogoutAcceptance = z.output<typeof logoutAcceptance>;

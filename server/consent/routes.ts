@@ -73,6 +73,20 @@ export function consentRoutes(api: Hono, { guard, consentRequests, clients }: Se
     });
   });
 
+  // scope hydra.consent · rn:hydra:oauth2:consent:requests:<id> · get
+  // Addition: the decision on a request not used yet (409 while pending or once used, 410 expired).
+  api.get("/oauth2/consent/requests/:id/decision", async (c: Context) => {
+    const id = c.req.param("id") as string;
+    await guard(c, { scope: "hydra.consent", resource: resource(id), action: "get" });
+    const request = await consentRequests.get(id);
+    if (!request) throw ApiError.notFound(`No consent request with id ${id}`);
+    if (request.status === "pending") throw ApiError.conflict("The consent request is not decided yet");
+    if (request.usedAt) throw ApiError.conflict("The consent request was already used");
+    if (request.expiresAt.getTime() <= Date.now()) throw new ApiError(410, "The consent request has expired");
+    c.header("cache-control", "no-store");
+    return c.json(consentRequests.decisionToWire(request));
+  });
+
   // scope hydra.consent · rn:hydra:oauth2:consent:requests:<id> · accept
   api.patch("/oauth2/consent/requests/:id/accept", async (c: Context) => {
     const id = c.req.param("id") as string;

@@ -96,3 +96,12 @@ export function oidcWireFields(request: { oidc: OidcContext; requestedAt: Date }
       : {}),
   };
 }
+
+/**
+ * Addition: `GET /oauth2/consent/requests/{id}/decision`, what a decided
+ * request that the browser has not used yet was answered, and where the
+ * browser goes with it.
+ */
+export type ConsentDecisionWire =
+  | { status: "accepted"; subject: string; grantScopes: string[]; redirectUrl: string }
+  | { status: "rejected"; error: string; redirectUrl: string };

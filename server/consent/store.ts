@@ -1,10 +1,11 @@
 import { createHmac } from "node:crypto";
-import type { Database } from "@/db/client.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
+import { CONSENT_REQUEST_ROW } from "@/db/rows.ts";
 import type { ConsentRequest as Row } from "@/generated/prisma/sqlite/client.ts";
 import { EMPTY_OIDC_CONTEXT, type OidcContext, type SignIn, type StepError } from "@/server/flow/model.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { constantTimeEqual, hashToken, randomToken } from "@/server/tokens/secrets.ts";
-import { type OAuth2ConsentRequestWire, oidcWireFields } from "./schemas.ts";
+import { type ConsentDecisionWire, type OAuth2ConsentRequestWire, oidcWireFields } from "./schemas.ts";
 
 type ConsentStatus = "pending" | "accepted" | "rejected";
 
@@ -160,7 +161,7 @@ export class ConsentRequests {
 
   async get(id: string): Promise<ConsentRequest | null> {
     if (!id || id.length > 64) return null;
-    const row = await this.db.consentRequest.findUnique({ where: { id } });
+    const row = await rawQueries(this.db).rowByKey(CONSENT_REQUEST_ROW, id);
     return row ? fromRow(row) : null;
   }
 
@@ -181,6 +182,18 @@ export class ConsentRequests {
       expiresAt: request.expiresAt.toISOString(),
       ...oidcWireFields(request),
     };
+  }
+
+  /**
+   * The decision on a request the browser has not used yet, with where it
+   * sends the browser: the consent app leads a person who answered twice
+   * (a form submitted twice) on to the app rather than to an error.
+   */
+  decisionToWire(request: ConsentRequest): ConsentDecisionWire {
+    const { redirectUrl } = this.toWire(request);
+    return request.status === "accepted"
+      ? { status: "accepted", subject: request.subject ?? "", grantScopes: request.grantScopes, redirectUrl }
+      : { status: "rejected", error: request.rejectError ?? "access_denied", redirectUrl };
   }
 
   /** Records an acceptance once; false when the request was decided, used or expired meanwhile. */

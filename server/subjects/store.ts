@@ -1,4 +1,5 @@
-import type { Database } from "@/db/client.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
+import { DELETED_SUBJECT_ROW } from "@/db/rows.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 
 /** One client a subject let in and that still holds something usable for them. */
@@ -87,7 +88,9 @@ export class SubjectGrants {
     await this.revoke(subject);
   }
 
-  async isDeleted(subject: string, db: Pick<Database, "deletedSubject"> = this.db): Promise<boolean> {
+  /** Inside a transaction pass its client (`db`); otherwise a prepared statement reads it. */
+  async isDeleted(subject: string, db?: Pick<Database, "deletedSubject">): Promise<boolean> {
+    if (!db) return (await rawQueries(this.db).rowByKey(DELETED_SUBJECT_ROW, subject)) !== null;
     return (await db.deletedSubject.findUnique({ where: { subject }, select: { subject: true } })) !== null;
   }
 }

@@ -1,4 +1,5 @@
-import type { Database } from "@/db/client.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
+import { AUTHORIZATION_CODE_ROW } from "@/db/rows.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { hashToken, randomToken } from "./secrets.ts";
 
@@ -66,7 +67,7 @@ export class AuthorizationCodes {
 
   async find(code: string): Promise<AuthorizationCodeRecord | null> {
     if (!code || code.length > 512) return null;
-    const row = await this.db.authorizationCode.findUnique({ where: { hash: this.hash(code) } });
+    const row = await rawQueries(this.db).rowByKey(AUTHORIZATION_CODE_ROW, this.hash(code));
     if (!row) return null;
     return {
       ...row,

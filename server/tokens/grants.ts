@@ -1,4 +1,5 @@
-import type { Database } from "@/db/client.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
+import { AUTHORIZATION_GRANT_ROW } from "@/db/rows.ts";
 import type { SignIn } from "@/server/flow/model.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 
@@ -50,7 +51,7 @@ export class AuthorizationGrants {
   }
 
   async find(grantId: string): Promise<AuthorizationGrantRecord | null> {
-    const row = await this.db.authorizationGrant.findUnique({ where: { grantId } });
+    const row = await rawQueries(this.db).rowByKey(AUTHORIZATION_GRANT_ROW, grantId);
     if (!row) return null;
     return {
       grantId: row.grantId,

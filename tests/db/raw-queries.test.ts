@@ -3,6 +3,12 @@ import { after, before, describe, test } from "node:test";
 import { createDatabase, type Database, rawQueries, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
 import type { RawQueries } from "@/db/raw.ts";
+import {
+  AUTHORIZATION_CODE_ROW,
+  AUTHORIZATION_GRANT_ROW,
+  CONSENT_REQUEST_ROW,
+  DELETED_SUBJECT_ROW,
+} from "@/db/rows.ts";
 import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
 
 /** db/raw.ts must read and write exactly the rows Prisma does, on both backends. */
@@ -47,6 +53,66 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await raw.clientById("raw-public"), pub);
       assert.equal((await raw.clientById("raw-public"))?.public, true);
       assert.equal(await raw.clientById("missing"), null);
+    });
+
+    test("the flow's rows read by key are the rows Prisma reads (every column, nulls, dates, ints)", async () => {
+      const now = new Date(Date.UTC(2030, 0, 2, 3, 4, 5, 678));
+      const full = await db.consentRequest.create({
+        data: {
+          id: "raw-consent",
+          clientId: "raw-client",
+          requestedScopes: "openid offline",
+          redirectUrl: "https://issuer.example/oauth2/auth?consent=raw-consent",
+          authRequest: "{}",
+          verifierHash: "v",
+          bindingHash: "b",
+          expiresAt: now,
+          subject: "person — ü",
+          grantScopes: "openid",
+          login: "{}",
+          loginAcceptedAt: now,
+          loginRememberFor: 3600,
+          decidedAt: now,
+        },
+      });
+      assert.deepEqual(await raw.rowByKey(CONSENT_REQUEST_ROW, "raw-consent"), full);
+      const sparse = await db.consentRequest.create({
+        data: {
+          id: "raw-consent-2",
+          clientId: "c",
+          requestedScopes: "",
+          redirectUrl: "https://issuer.example/",
+          authRequest: "{}",
+          verifierHash: "v",
+          bindingHash: "b",
+          expiresAt: now,
+        },
+      });
+      assert.deepEqual(await raw.rowByKey(CONSENT_REQUEST_ROW, "raw-consent-2"), sparse);
+      assert.equal(await raw.rowByKey(CONSENT_REQUEST_ROW, "missing"), null);
+
+      const code = await db.authorizationCode.create({
+        data: {
+          hash: "raw-code",
+          grantId: "g",
+          clientId: "c",
+          subject: "s",
+          scopes: "openid",
+          redirectUri: "https://a.example/cb",
+          codeChallenge: "x",
+          challengeMethod: "S256",
+          authTime: now,
+          expiresAt: now,
+        },
+      });
+      assert.deepEqual(await raw.rowByKey(AUTHORIZATION_CODE_ROW, "raw-code"), code);
+      const grant = await db.authorizationGrant.create({
+        data: { grantId: "raw-grant", clientId: "c", subject: "s", scopes: "openid", authTime: now },
+      });
+      assert.deepEqual(await raw.rowByKey(AUTHORIZATION_GRANT_ROW, "raw-grant"), grant);
+      const deleted = await db.deletedSubject.create({ data: { subject: "gone" } });
+      assert.deepEqual(await raw.rowByKey(DELETED_SUBJECT_ROW, "gone"), deleted);
+      assert.equal(await raw.rowByKey(DELETED_SUBJECT_ROW, "here"), null);
     });
 
     test("an access token the raw layer wrote reads the same through Prisma, and back", async () => {
@@ -172,9 +238,10 @@ for (const backend of BACKENDS) {
           const joining = raw.insertAccessToken({ ...row, hash: "after-lock-2" });
           await Promise.all([waiting, joining]);
           clearInterval(timer);
-          // A busy wait would block the process for the whole 100 ms (no tick at all); a loaded machine may
-          // run fewer than the nominal 20.
-          assert.ok(ticks >= 3, `the event loop kept turning while the insert waited (${ticks} ticks)`);
+          // The lock is released by a timer of this same process: had the insert slept the process
+          // (SQLite's busy wait), no timer could have run before it returned. Ordering, not timing:
+          // the 5 ms interval fires before the 100 ms release, however slow the machine.
+          assert.ok(ticks >= 1, `the event loop kept turning while the insert waited (${ticks} ticks)`);
           assert.ok(await raw.accessTokenByHash("after-lock"));
           assert.ok(await raw.accessTokenByHash("after-lock-2"));
         } finally {

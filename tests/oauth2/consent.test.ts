@@ -192,6 +192,36 @@ for (const backend of BACKENDS) {
       });
     });
 
+    test("GET …/decision (an addition): the answer and the redirectUrl until the browser uses it", async () => {
+      const { browser, id, request } = await start(web, { scope: "openid photos.read offline" });
+      await apiError(await consentApp.decision(id), 409);
+      await apiError(await consentApp.decision("no-such-request"), 404);
+      assert.equal((await portico.call(`/oauth2/consent/requests/${id}/decision`)).status, 401);
+      assert.equal(
+        (await consentApp.accept(id, { subject: "ann", grantScopes: ["openid", "offline"] })).status,
+        204,
+      );
+      const decided = await consentApp.decision(id);
+      assert.equal(decided.status, 200);
+      assert.equal(decided.headers.get("cache-control"), "no-store");
+      assert.deepEqual(await decided.json(), {
+        status: "accepted",
+        subject: "ann",
+        grantScopes: ["openid", "offline"],
+        redirectUrl: request.redirectUrl,
+      });
+      assert.ok(responseParams(await browser.get(request.redirectUrl), "query").get("code"));
+      await apiError(await consentApp.decision(id), 409);
+
+      const denied = await start();
+      assert.equal((await consentApp.reject(denied.id, { reason: "no" })).status, 204);
+      assert.deepEqual(await (await consentApp.decision(denied.id)).json(), {
+        status: "rejected",
+        error: "access_denied",
+        redirectUrl: denied.request.redirectUrl,
+      });
+    });
+
     test("rejected: access_denied with state; the request is then used up", async () => {
       const { browser, id, request } = await start();
       assert.equal((await consentApp.reject(id, { reason: "the user said no" })).status, 204);

@@ -136,6 +136,11 @@ export class ConsentApp {
     return (await response.json()) as ConsentRequestWire;
   }
 
+  /** `GET /oauth2/consent/requests/{id}/decision` (an addition). */
+  decision(id: string): Promise<Response> {
+    return this.call(`${encodeURIComponent(id)}/decision`);
+  }
+
   accept(id: string, body: unknown): Promise<Response> {
     return this.call(`${encodeURIComponent(id)}/accept`, { method: "PATCH", json: body });
   }

@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { after, before, describe, test } from "node:test";
 import { createRemoteJWKSet, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from "jose";
 import * as oidc from "openid-client";
+import { createDatabase } from "@/db/client.ts";
 import {
   Browser,
   ConsentApp,
@@ -34,7 +35,7 @@ class Receiver {
   private server!: Server;
   url = "";
 
-  async start(): Promise<this> {
+  async start(port = 0): Promise<this> {
     this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
       let body = "";
       req.on("data", (chunk: Buffer) => {
@@ -47,7 +48,7 @@ class Receiver {
         this.answer(res);
       });
     });
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => this.server.listen(port, "127.0.0.1", resolve));
     const address = this.server.address();
     this.url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/backchannel`;
     return this;
@@ -92,16 +93,21 @@ for (const backend of BACKENDS) {
     });
 
     /** A code flow with openid-client; the app reports session `sid` for `subject`. */
-    async function signIn(client: TestClient, subject: string, sid: string): Promise<string> {
-      const config = await relyingParty(portico, client);
+    async function signIn(
+      client: TestClient,
+      subject: string,
+      sid: string,
+      on: { portico: Portico; consentApp: ConsentApp } = { portico, consentApp },
+    ): Promise<string> {
+      const config = await relyingParty(on.portico, client);
       const state = oidc.randomState();
       const browser = new Browser();
       const started = await browser.get(
         oidc.buildAuthorizationUrl(config, { redirect_uri: client.redirectUri, scope: "openid", state }).href,
       );
       const id = consentIdOf(started);
-      const wire = await consentApp.request(id);
-      await consentApp.accept(id, {
+      const wire = await on.consentApp.request(id);
+      await on.consentApp.accept(id, {
         subject,
         grantScopes: wire.requestedScopes,
         authTime: new Date().toISOString(),
@@ -340,6 +346,63 @@ for (const backend of BACKENDS) {
         assert.equal(none.status, 400);
       } finally {
         await local.stop();
+      }
+    });
+
+    test("a delivery that failed is kept: after a restart, another process on the same database makes it", async () => {
+      const first = await startOAuth2Portico({ backend, env: { LOGOUT_URL }, keepDatabase: true });
+      const db = createDatabase(first.databaseUrl);
+      const receiver = await new Receiver().start();
+      const port = Number(new URL(receiver.url).port);
+      await receiver.stop();
+      let second: Portico | undefined;
+      try {
+        const app = await ConsentApp.for(first);
+        const client = await registerClient(first, { scope: "openid", backchannel_logout_uri: receiver.url });
+        const sid = randomValue();
+        await signIn(client, "frank", sid, { portico: first, consentApp: app });
+        const ended = await first.call(`/oauth2/auth/sessions/login?sid=${sid}`, {
+          method: "DELETE",
+          token: app.token,
+        });
+        assert.equal(ended.status, 204);
+        // The first attempt found nobody listening; the delivery waits in the database.
+        const deadline = Date.now() + 10_000;
+        while (
+          Date.now() < deadline &&
+          (await db.backchannelDelivery.count({ where: { attempts: 1 } })) === 0
+        )
+          await sleep(50);
+        assert.equal(await db.backchannelDelivery.count({ where: { clientId: client.id, attempts: 1 } }), 1);
+        await first.stop();
+
+        await receiver.start(port);
+        second = await startOAuth2Portico({ backend, env: { LOGOUT_URL }, databaseUrl: first.databaseUrl });
+        const [token] = await receiver.waitFor(1, 30_000);
+        const { payload } = await jwtVerify(
+          token as string,
+          createRemoteJWKSet(new URL(`${second.url}/.well-known/jwks.json`)),
+          { audience: client.id },
+        );
+        assert.equal(payload.sid, sid);
+        assert.equal(payload.sub, "frank");
+        assert.deepEqual(payload.events, { [EVENT]: {} });
+        const gone = Date.now() + 10_000;
+        while (
+          Date.now() < gone &&
+          (await db.backchannelDelivery.count({ where: { clientId: client.id } })) > 0
+        )
+          await sleep(50);
+        assert.equal(
+          await db.backchannelDelivery.count({ where: { clientId: client.id } }),
+          0,
+          "delivered once",
+        );
+      } finally {
+        await db.$disconnect();
+        await second?.stop();
+        await first.stop().catch(() => {});
+        await receiver.stop().catch(() => {});
       }
     });
 

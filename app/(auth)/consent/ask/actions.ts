@@ -3,11 +3,18 @@
 import { z } from "zod";
 import { checkbox, type FormState, formAction, repeated } from "@/lib/actions/action.ts";
 import { navigate } from "@/lib/actions/navigation.ts";
-import { acceptConsent, consentProblem, loadConsent, rejectConsent } from "@/lib/consent/decisions.ts";
+import {
+  acceptConsent,
+  consentProblem,
+  loadConsent,
+  rejectConsent,
+  sameAnswerGiven,
+} from "@/lib/consent/decisions.ts";
 import { consentId } from "@/lib/consent/ids.ts";
 import { grants } from "@/lib/consent/index.ts";
 import { scopesToGrant } from "@/lib/consent/scopes.ts";
 import { signInNeeded } from "@/lib/consent/steps.ts";
+import { HydraError } from "@/lib/hydra/index.ts";
 import { log } from "@/lib/log/index.ts";
 import { currentUser } from "@/lib/session/index.ts";
 
@@ -22,11 +29,14 @@ const decisionForm = z.object({
  * Allow or Deny. The request is fetched again rather than trusted from the
  * form: the granted scopes are the ticked ones among those it asked for, the
  * subject is the signed-in user, and the browser goes to its redirectUrl.
+ * The same answer given twice by the same person (a form submitted twice)
+ * leads on to the app both times.
  */
 export const decideAction = formAction("consent", decisionForm, async (input): Promise<FormState> => {
   const user = await currentUser();
   if (!user) return navigate(`/login?consent=${encodeURIComponent(input.consent)}`);
   let redirectUrl: string;
+  let grantScopes: string[] = [...new Set(input.scope)];
   try {
     const { request } = await loadConsent(input.consent);
     // The sign-in may have become too old for the request (max_age) while the screen was open.
@@ -37,7 +47,7 @@ export const decideAction = formAction("consent", decisionForm, async (input): P
       await rejectConsent(request);
       log().info("consent denied", { client: request.audience });
     } else {
-      const grantScopes = scopesToGrant(request.requestedScopes, input.scope);
+      grantScopes = scopesToGrant(request.requestedScopes, input.scope);
       await acceptConsent(request, user, grantScopes);
       if (input.remember) await grants().remember(user.id, request.audience, grantScopes);
       log().info("consent given", {
@@ -48,6 +58,17 @@ export const decideAction = formAction("consent", decisionForm, async (input): P
     }
     redirectUrl = request.redirectUrl;
   } catch (error) {
+    if (error instanceof HydraError && error.code === "already_handled") {
+      const answer =
+        input.decision === "allow"
+          ? { decision: "allow" as const, grantScopes }
+          : { decision: "deny" as const };
+      const onward = await sameAnswerGiven(input.consent, user, answer);
+      if (onward) {
+        log().info("the same consent answer was given again; leading on", { consent: input.consent });
+        return navigate(onward);
+      }
+    }
     const problem = consentProblem(error, input.consent);
     return { status: "error", code: problem.code, message: problemMessage(problem.code, problem.reference) };
   }

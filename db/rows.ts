@@ -1,0 +1,96 @@
+import type {
+  AuthorizationCode,
+  AuthorizationGrant,
+  ConsentRequest,
+  DeletedSubject,
+} from "@/generated/prisma/sqlite/client.ts";
+import type { RowShape } from "./raw.ts";
+
+/**
+ * The rows the authorization-code flow reads by key on every sign-in, read
+ * through prepared statements (rawQueries(db).rowByKey) rather than Prisma.
+ * Each names every column of its model; adding a field to the model without
+ * adding it here fails the type check.
+ */
+
+export const CONSENT_REQUEST_ROW: RowShape<ConsentRequest> = {
+  name: "consent_request",
+  table: "consent_requests",
+  key: "id",
+  columns: {
+    id: "text",
+    clientId: "text",
+    requestedScopes: "text",
+    redirectUrl: "text",
+    authRequest: "text",
+    verifierHash: "text",
+    bindingHash: "text",
+    expiresAt: "date",
+    status: "text",
+    subject: "text",
+    grantScopes: "text",
+    accessTokenExtra: "text",
+    idTokenExtra: "text",
+    rejectReason: "text",
+    oidcContext: "text",
+    login: "text",
+    rejectError: "text",
+    loginAcceptedAt: "date",
+    loginVerifiedAt: "date",
+    loginRememberFor: "int",
+    loginSessionId: "text",
+    decidedAt: "date",
+    usedAt: "date",
+    createdAt: "date",
+    grantAudience: "text",
+  },
+};
+
+export const AUTHORIZATION_CODE_ROW: RowShape<AuthorizationCode> = {
+  name: "authorization_code",
+  table: "authorization_codes",
+  key: "hash",
+  columns: {
+    hash: "text",
+    grantId: "text",
+    clientId: "text",
+    subject: "text",
+    scopes: "text",
+    redirectUri: "text",
+    codeChallenge: "text",
+    challengeMethod: "text",
+    nonce: "text",
+    authTime: "date",
+    accessTokenExtra: "text",
+    idTokenExtra: "text",
+    expiresAt: "date",
+    usedAt: "date",
+    createdAt: "date",
+  },
+};
+
+export const AUTHORIZATION_GRANT_ROW: RowShape<AuthorizationGrant> = {
+  name: "authorization_grant",
+  table: "authorization_grants",
+  key: "grantId",
+  columns: {
+    grantId: "text",
+    clientId: "text",
+    subject: "text",
+    scopes: "text",
+    sid: "text",
+    authTime: "date",
+    amr: "text",
+    acr: "text",
+    claims: "text",
+    createdAt: "date",
+    audience: "text",
+  },
+};
+
+export const DELETED_SUBJECT_ROW: RowShape<DeletedSubject> = {
+  name: "deleted_subject",
+  table: "deleted_subjects",
+  key: "subject",
+  columns: { subject: "text", deletedAt: "date" },
+};
