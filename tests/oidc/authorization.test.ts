@@ -381,7 +381,7 @@ for (const backend of BACKENDS) {
         "select_account",
         "create",
       ]);
-      for (const claim of ["auth_time", "amr", "acr", "sid"])
+      for (const claim of ["auth_time", "amr", "acr", "sid", "preferred_username", "updated_at"])
         assert.ok(document.claims_supported?.includes(claim));
       assert.ok(document.scopes_supported?.includes("offline_access"));
     });
