@@ -38,7 +38,7 @@ import {
   type Target,
   warmUp,
 } from "./lib/load.ts";
-import { fetchKeys, interactiveFlow, type OidcSide, ssoFlow } from "./lib/oidc-flows.ts";
+import { fetchKeys, interactiveFlow, type OidcSide, type Person, ssoFlow } from "./lib/oidc-flows.ts";
 import { createPorticoUser, porticoFixtures, startPorticoProcess } from "./lib/portico.ts";
 import { codeVersion, loadAverage, processRss } from "./lib/proc.ts";
 import { countMatches, freePort, launch, type Managed, preparePostgres, waitUntil } from "./lib/servers.ts";
@@ -179,19 +179,23 @@ async function main(): Promise<void> {
 
     const clientSecret = randomBytes(24).toString("base64url");
     const seedToken = randomBytes(32).toString("base64url");
-    // Two people: the SSO one remembers their decision, the interactive one never does (so the consent
-    // page is shown on every interactive flow on both sides).
+    // The SSO person remembers their decision; the interactive people never do (so the consent page
+    // is shown on every interactive flow on both sides). One interactive person per flow in flight:
+    // people sign in one at a time each, and Portico counts an attempt against the account from the
+    // moment it starts (sign-in throttling), so one account signing in 8 times at once would be slowed.
+    const person = (id: string) => ({
+      id,
+      email: `${id}@example.com`,
+      password: randomBytes(12).toString("base64url"),
+    });
+    const interactivePeople = Array.from({ length: flowConcurrency }, (_, i) =>
+      person(`bench-interactive-${i}`),
+    );
+    let nextInteractive = 0;
+    const interactivePerson = () => interactivePeople[nextInteractive++ % interactivePeople.length] as Person;
     const people = {
-      sso: {
-        id: "bench-sso",
-        email: "bench-sso@example.com",
-        password: randomBytes(12).toString("base64url"),
-      },
-      interactive: {
-        id: "bench-interactive",
-        email: "bench-interactive@example.com",
-        password: randomBytes(12).toString("base64url"),
-      },
+      sso: person("bench-sso"),
+      ...Object.fromEntries(interactivePeople.map((p) => [p.id, p])),
     };
     const peerFlowClient = {
       id: "bench-flow",
@@ -424,8 +428,8 @@ async function main(): Promise<void> {
         measured[side] = row;
         try {
           if (scenario.key === "interactive") {
-            const { requests } = await interactiveFlow(sides[side], people.interactive);
-            legs[side] = { once: () => interactiveFlow(sides[side], people.interactive), requests };
+            const { requests } = await interactiveFlow(sides[side], interactivePerson());
+            legs[side] = { once: () => interactiveFlow(sides[side], interactivePerson()), requests };
           } else {
             // One signed-in browser per concurrent loop, each with "Remember me" and a remembered decision.
             const pool: Browser[] = [];

@@ -245,7 +245,20 @@ export function throttleKeys(email: string, address: string | undefined): Thrott
 }
 
 /** SQLite's "database is locked" from another process's writer: try again. */
+/**
+ * SQLite's write lock was held by another process. better-sqlite3 says
+ * SQLITE_BUSY; through Prisma's adapter the same refusal arrives as a
+ * driver-adapter error of kind "SocketTimeout" — also when SQLite refuses at
+ * once, as it does to a transaction that read first and then wants to write
+ * while another connection writes (waiting could deadlock).
+ */
 function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown; cause?: { code?: unknown } } | null)?.code;
-  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
+  const e = error as {
+    code?: unknown;
+    meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
+    cause?: { kind?: unknown };
+  } | null;
+  if (typeof e?.code === "string" && e.code.startsWith("SQLITE_BUSY")) return true;
+  const kind = e?.meta?.driverAdapterError?.cause?.kind ?? e?.cause?.kind;
+  return kind === "SocketTimeout" || /SocketTimeout|database is locked/.test(String(error));
 }
