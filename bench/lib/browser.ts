@@ -7,14 +7,14 @@
  */
 import { CookieJar } from "./flow.ts";
 
-export interface FormInput {
+interface FormInput {
   name: string;
   value: string;
   type: string;
   checked: boolean;
 }
 
-export interface FormButton {
+interface FormButton {
   name?: string;
   value?: string;
   text: string;
@@ -49,7 +49,7 @@ function attributes(tag: string): Map<string, string> {
 }
 
 /** Every form of a page, with its inputs and submit buttons. */
-export function parseForms(html: string): HtmlForm[] {
+function parseForms(html: string): HtmlForm[] {
   const forms: HtmlForm[] = [];
   for (const match of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
     const attrs = attributes(match[1] ?? "");

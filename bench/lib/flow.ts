@@ -42,7 +42,7 @@ export class CookieJar {
   }
 }
 
-export type FlowStep = "auth" | "consent-get" | "consent-accept" | "callback" | "token";
+type FlowStep = "auth" | "consent-get" | "consent-accept" | "callback" | "token";
 
 /** A step of the flow answered something other than the contract says. */
 export class FlowError extends Error {
@@ -64,14 +64,14 @@ export interface FlowClient {
 }
 
 /** Base URLs (scheme://host:port) of the instance each step goes to. */
-export interface FlowRoutes {
+interface FlowRoutes {
   auth: string;
   consent: string;
   callback: string;
   token: string;
 }
 
-export interface FlowOptions {
+interface FlowOptions {
   client: FlowClient;
   /** Bearer token with `hydra.consent` for the consent API. */
   consentToken: string;
@@ -83,7 +83,7 @@ export interface FlowOptions {
   accessTokenExtra?: Record<string, unknown>;
 }
 
-export interface FlowResult {
+interface FlowResult {
   consentId: string;
   code: string;
   state: string;

@@ -35,7 +35,7 @@ interface GrantInstance {
 }
 
 /** The part of oidc-provider's Provider the interaction app uses. */
-export interface InteractionProvider {
+interface InteractionProvider {
   interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
   interactionFinished(
     req: IncomingMessage,

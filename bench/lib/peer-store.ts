@@ -30,7 +30,7 @@ interface Row {
   payload: string;
 }
 
-export interface SharedStore {
+interface SharedStore {
   /** Creates the table (idempotent); run once before the workers start. */
   prepare(): Promise<void>;
   adapter(model: string): Adapter;

@@ -7,7 +7,7 @@ import { countMatches, freePort, launch, type Managed, waitUntil } from "./serve
  * Extra environment for Portico from BENCH_SERVER_ENV ("NAME=value,NAME=value"),
  * for experiments such as SQLITE_SYNCHRONOUS=FULL.
  */
-export function serverEnvFromBench(value = process.env.BENCH_SERVER_ENV): Record<string, string> {
+function serverEnvFromBench(value = process.env.BENCH_SERVER_ENV): Record<string, string> {
   if (!value) return {};
   return Object.fromEntries(
     value
@@ -18,7 +18,7 @@ export function serverEnvFromBench(value = process.env.BENCH_SERVER_ENV): Record
   );
 }
 
-export interface PorticoProcess {
+interface PorticoProcess {
   url: string;
   server: Managed;
   root: { id: string; secret: string };
@@ -75,7 +75,7 @@ export async function startPorticoProcess(options: {
   return { url, server, root };
 }
 
-export interface PorticoFixtures {
+interface PorticoFixtures {
   rootToken: string;
   /** The client_credentials client the token and introspection scenarios authenticate as. */
   client: { id: string; secret: string };

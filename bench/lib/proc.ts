@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 
 /** The pid and every descendant of it, from /proc (Linux only; empty elsewhere). */
-export function processTree(root: number): number[] {
+function processTree(root: number): number[] {
   const children = new Map<number, number[]>();
   let entries: string[];
   try {
@@ -35,7 +35,7 @@ export function processTree(root: number): number[] {
 }
 
 /** Resident set size of one process in bytes (VmRSS), 0 when it is gone. */
-export function rssOf(pid: number): number {
+function rssOf(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
     const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
@@ -43,11 +43,6 @@ export function rssOf(pid: number): number {
   } catch {
     return 0;
   }
-}
-
-/** The summed RSS of a process and its descendants. */
-export function treeRss(root: number): number {
-  return processTree(root).reduce((sum, pid) => sum + rssOf(pid), 0);
 }
 
 /**
@@ -79,7 +74,7 @@ export function sampleRss(root: number, intervalMs = 200): { stop(): number } {
 const TICKS_PER_SECOND = 100;
 
 /** CPU time (user + system) a process has used so far, in milliseconds; 0 when it is gone. */
-export function cpuMsOf(pid: number): number {
+function cpuMsOf(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -130,7 +125,7 @@ export function codeVersion(): { commit: string; uncommitted: string[] } {
 }
 
 /** The processes whose command line passes `test` (e.g. PostgreSQL backends of one database). */
-export function processesWhere(test: (cmdline: string) => boolean): number[] {
+function processesWhere(test: (cmdline: string) => boolean): number[] {
   const found: number[] = [];
   let entries: string[];
   try {

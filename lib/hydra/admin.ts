@@ -15,7 +15,7 @@ import {
 import { HydraError } from "./errors.ts";
 import type { OAuth2Client, SubjectGrant } from "./schemas.ts";
 
-export interface HydraAdminOptions {
+interface HydraAdminOptions {
   /** The admin API's base URL (HYDRA_ADMIN_URL), without a trailing slash. */
   url: string;
   fetch?: typeof fetch;
@@ -24,7 +24,7 @@ export interface HydraAdminOptions {
 }
 
 /** How a step is refused (`rejectOAuth2Request`): an OAuth 2.0 error code and its description. */
-export interface Rejection {
+interface Rejection {
   error: "access_denied" | "login_required" | "consent_required";
   error_description: string;
 }

@@ -20,7 +20,7 @@ import {
   tokenResponse,
 } from "./schemas.ts";
 
-export interface HydraClientOptions {
+interface HydraClientOptions {
   /** The server's base URL (HYDRA_URL), without a trailing slash. */
   url: string;
   clientId: string;
@@ -32,7 +32,7 @@ export interface HydraClientOptions {
 }
 
 /** The scopes this app's token needs: consent requests, and reading clients. */
-export const HYDRA_SCOPES = "hydra.consent hydra.clients";
+const HYDRA_SCOPES = "hydra.consent hydra.clients";
 
 /** Renew the token this long before it expires, so it never lapses in flight. */
 const EXPIRY_MARGIN_MS = 60_000;

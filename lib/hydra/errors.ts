@@ -6,7 +6,7 @@
  * - `bad_response`: an answer this app cannot read (unexpected status or shape);
  * - `unsupported`: a Hydra 2.x challenge while the app is not set up for it (no HYDRA_ADMIN_URL).
  */
-export type HydraErrorCode =
+type HydraErrorCode =
   | "not_found"
   | "expired"
   | "already_handled"

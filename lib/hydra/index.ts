@@ -24,7 +24,7 @@ export function hydraAdmin(): HydraAdminClient | undefined {
 }
 
 /** What the account pages and sign-out ask of the server, whichever API it speaks. */
-export type AccountHydra = Pick<
+type AccountHydra = Pick<
   HydraClient,
   "getClient" | "listSubjectGrants" | "revokeSubjectGrants" | "endLoginSessions"
 >;

@@ -44,8 +44,6 @@ export function toV2Wire(client: Client, secret?: string) {
   };
 }
 
-export type OAuth2ClientV2 = ReturnType<typeof toV2Wire>;
-
 /**
  * A 2.x client body as the shared store's input: the fields both APIs carry
  * go through the 2017 client schema (the same rules on both faces), the rest

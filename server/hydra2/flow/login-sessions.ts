@@ -10,7 +10,7 @@ const BROWSER_SESSION_MAX_MS = 30 * 24 * 3_600_000;
 const COOKIE = "portico_login_session";
 const COOKIE_PATH = "/oauth2";
 
-export interface LoginSession {
+interface LoginSession {
   id: string;
   subject: string;
   signIn: SignIn;

@@ -9,7 +9,7 @@ import type { ConsentRequest, ConsentRequests } from "@/server/consent/store.ts"
  */
 export type Step = "login" | "consent";
 
-export function verifierFor(requests: ConsentRequests, id: string, step: Step): string {
+function verifierFor(requests: ConsentRequests, id: string, step: Step): string {
   return `${id}.${requests.stepVerifier(id, step)}`;
 }
 

@@ -38,7 +38,7 @@ const BY_STATUS: Record<number, string> = {
 };
 
 /** The 2.x form of an error the shared stores raise in the 2017 API's terms. */
-export function fromApiError(error: ApiError): AdminError {
+function fromApiError(error: ApiError): AdminError {
   return new AdminError(error.code, BY_STATUS[error.code] ?? "server_error", error.message);
 }
 

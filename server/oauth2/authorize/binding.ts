@@ -42,7 +42,7 @@ export function readBindingCookie(c: Context, id: string): string | undefined {
  * browser's Cookie header past the server's header limit (431 for that
  * person until they expire).
  */
-export const MAX_BINDING_COOKIES = 5;
+const MAX_BINDING_COOKIES = 5;
 
 /**
  * Clearing cookies for the oldest bindings the browser sent, so that with

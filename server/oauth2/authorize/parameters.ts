@@ -5,7 +5,7 @@ import { InvalidRequest, OAuthError } from "@/server/oauth2/errors.ts";
  * The parameters /oauth2/auth adds when the browser returns from the consent
  * app (2017: consent, consent_verifier; Hydra 2.x: login_verifier, consent_verifier).
  */
-export const CONSENT_PARAMETERS = ["consent", "consent_verifier", "login_verifier"];
+const CONSENT_PARAMETERS = ["consent", "consent_verifier", "login_verifier"];
 
 /**
  * The query of an authorization request. RFC 6749 §3.1: a parameter without

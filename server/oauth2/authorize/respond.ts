@@ -20,7 +20,7 @@ export function redirect(location: string, cookies: string[] = []): Response {
  * fragment (RFC 6749 §4.1.2, §4.2.2; Multiple Response Types §2.1). The
  * registered URI is kept verbatim, including any query of its own.
  */
-export function responseLocation(
+function responseLocation(
   redirectUri: string,
   mode: Exclude<ResponseMode, "form_post">,
   values: Record<string, string | undefined>,
@@ -50,7 +50,7 @@ function formActionSource(redirectUri: string): string {
  * for browsers without JavaScript. Never cached, never framed: it carries
  * codes and tokens.
  */
-export function formPost(
+function formPost(
   redirectUri: string,
   values: Record<string, string | undefined>,
   cookies: string[] = [],
