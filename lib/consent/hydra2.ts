@@ -2,6 +2,7 @@ import "server-only";
 import { appConfig } from "@/lib/config/index.ts";
 import type { HydraAdminClient } from "@/lib/hydra/admin.ts";
 import { type ConsentRequest, HydraError, hydraAdmin, type LoginRequest } from "@/lib/hydra/index.ts";
+import { log } from "@/lib/log/index.ts";
 import { isAllowedRedirect } from "@/lib/security/redirects.ts";
 import { idTokenClaims } from "@/lib/users/claims.ts";
 import { type User, users } from "@/lib/users/index.ts";
@@ -127,6 +128,19 @@ export async function acceptHydraConsent(
     idToken: idTokenClaims(user, grantScope),
   });
   return checkedRedirect("accept consent request", url);
+}
+
+/**
+ * When Hydra says `skip` (a remembered decision covers the request, or the
+ * client is trusted), grants every requested scope and audience for the
+ * person and answers where the browser goes; otherwise undefined (the
+ * screen asks).
+ */
+export async function answerSkippedConsent(pending: PendingHydraConsent): Promise<string | undefined> {
+  if (!pending.request.skip) return undefined;
+  const to = await acceptHydraConsent(pending, pending.request.requested_scope, false);
+  log().info("consent skipped: Hydra says it is given", { client: pending.request.client.id });
+  return to;
 }
 
 /** "Deny": the app is told access_denied. */

@@ -1,8 +1,7 @@
 import type { NextRequest } from "next/server";
 import { decideConsent } from "@/lib/consent/decide.ts";
-import { acceptHydraConsent, loadHydraConsent } from "@/lib/consent/hydra2.ts";
+import { answerSkippedConsent, loadHydraConsent } from "@/lib/consent/hydra2.ts";
 import { parseChallenge, parseConsentId } from "@/lib/consent/ids.ts";
-import { log } from "@/lib/log/index.ts";
 
 export const dynamic = "force-dynamic";
 
@@ -36,11 +35,7 @@ export async function GET(request: NextRequest): Promise<Response> {
  */
 async function skippedHydraConsent(challenge: string): Promise<string | undefined> {
   try {
-    const pending = await loadHydraConsent(challenge);
-    if (!pending.request.skip) return undefined;
-    const to = await acceptHydraConsent(pending, pending.request.requested_scope, false);
-    log().info("consent skipped: Hydra says it is given", { client: pending.request.client.id });
-    return to;
+    return await answerSkippedConsent(await loadHydraConsent(challenge));
   } catch {
     return undefined;
   }

@@ -3,14 +3,13 @@ import { Shell } from "@/components/shell.tsx";
 import { isDocumentRequest } from "@/lib/actions/navigation.ts";
 import type { ConsentProblem } from "@/lib/consent/decisions.ts";
 import {
-  acceptHydraConsent,
+  answerSkippedConsent,
   loadHydraConsent,
   type PendingHydraConsent,
   stepProblem,
 } from "@/lib/consent/hydra2.ts";
 import { parseChallenge } from "@/lib/consent/ids.ts";
 import { describeScope } from "@/lib/consent/scopes.ts";
-import { log } from "@/lib/log/index.ts";
 import { currentSession } from "@/lib/session/index.ts";
 import { ConsentError } from "./consent-error.tsx";
 import { ConsentForm } from "./consent-form.tsx";
@@ -31,10 +30,7 @@ export async function Hydra2Consent({ value }: { value: string | string[] | unde
   let goTo: string | undefined;
   try {
     pending = await loadHydraConsent(challenge);
-    if (pending.request.skip && (await isDocumentRequest())) {
-      goTo = await acceptHydraConsent(pending, pending.request.requested_scope, false);
-      log().info("consent skipped: Hydra says it is given", { client: pending.request.client.id });
-    }
+    if (await isDocumentRequest()) goTo = await answerSkippedConsent(pending);
   } catch (error) {
     problem = stepProblem(error, challenge);
   }
