@@ -3,6 +3,7 @@ import type { AccessToken, OAuth2Client } from "@/generated/prisma/sqlite/client
 import { asError, perTurn } from "./batch.ts";
 import {
   clientRow,
+  keyValues,
   type RawQueries,
   REVISION_ROW,
   type Revisions,
@@ -63,8 +64,8 @@ export class PostgresRawQueries implements RawQueries {
     return result.rows as Record<string, Value>[];
   }
 
-  async rowByKey<Row>(shape: RowShape<Row>, key: string): Promise<Row | null> {
-    const [row] = await this.query(`row_${shape.name}`, rowByKeySql(shape), [key]);
+  async rowByKey<Row>(shape: RowShape<Row>, key: string | readonly string[]): Promise<Row | null> {
+    const [row] = await this.query(`row_${shape.name}`, rowByKeySql(shape), [...keyValues(shape, key)]);
     return row ? shapedRow(shape, row) : null;
   }
 

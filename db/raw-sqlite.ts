@@ -3,6 +3,7 @@ import type { AccessToken, OAuth2Client } from "@/generated/prisma/sqlite/client
 import { asError, perTurn } from "./batch.ts";
 import {
   clientRow,
+  keyValues,
   type RawQueries,
   REVISION_ROW,
   type Revisions,
@@ -106,14 +107,14 @@ export class SqliteRawQueries implements RawQueries {
 
   private readonly byKey = new Map<string, BetterSqlite3.Statement>();
 
-  async rowByKey<Row>(shape: RowShape<Row>, key: string): Promise<Row | null> {
+  async rowByKey<Row>(shape: RowShape<Row>, key: string | readonly string[]): Promise<Row | null> {
     const { connection } = await this.prepared();
     let statement = this.byKey.get(shape.name);
     if (!statement || statement.database !== connection) {
       statement = connection.prepare(forSqlite(rowByKeySql(shape))).safeIntegers(false);
       this.byKey.set(shape.name, statement);
     }
-    const row = statement.get(key) as Record<string, Value> | undefined;
+    const row = statement.get(...keyValues(shape, key)) as Record<string, Value> | undefined;
     return row ? shapedRow(shape, row) : null;
   }
 

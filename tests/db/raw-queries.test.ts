@@ -9,6 +9,8 @@ import {
   CONSENT_REQUEST_ROW,
   DELETED_SUBJECT_ROW,
 } from "@/db/rows.ts";
+import { REMEMBERED_GRANT_ROW, SESSION_ROW, USER_ROW } from "@/lib/db/rows.ts";
+import { PUBLIC_FIELDS } from "@/lib/users/store.ts";
 import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
 
 /** db/raw.ts must read and write exactly the rows Prisma does, on both backends. */
@@ -113,6 +115,48 @@ for (const backend of BACKENDS) {
       const deleted = await db.deletedSubject.create({ data: { subject: "gone" } });
       assert.deepEqual(await raw.rowByKey(DELETED_SUBJECT_ROW, "gone"), deleted);
       assert.equal(await raw.rowByKey(DELETED_SUBJECT_ROW, "here"), null);
+    });
+
+    test("the app's rows read by key (one column or two) are the rows Prisma reads", async () => {
+      const now = new Date(Date.UTC(2026, 11, 6, 12, 0, 0, 789));
+      await db.user.create({
+        data: { id: "raw-user", email: "raw@example.com", name: "Rå — ü", passwordHash: "$argon2id$x" },
+      });
+      const user = await db.user.findUnique({ where: { id: "raw-user" }, select: PUBLIC_FIELDS });
+      const read = await raw.rowByKey(USER_ROW, "raw-user");
+      assert.deepEqual(read, user);
+      assert.equal("passwordHash" in (read ?? {}), false, "never the password hash");
+      const verified = await db.user.create({
+        data: { id: "raw-user-2", email: "raw2@example.com", passwordHash: "h", emailVerifiedAt: now },
+        select: PUBLIC_FIELDS,
+      });
+      assert.deepEqual(await raw.rowByKey(USER_ROW, "raw-user-2"), verified);
+
+      const session = await db.session.create({
+        data: {
+          id: "raw-session-hash",
+          sid: "raw-sid",
+          userId: "raw-user",
+          authTime: now,
+          lastSeenAt: now,
+          expiresAt: now,
+          persistent: true,
+          amr: '["pwd"]',
+        },
+      });
+      assert.deepEqual(await raw.rowByKey(SESSION_ROW, "raw-session-hash"), session);
+      assert.equal((await raw.rowByKey(SESSION_ROW, "raw-session-hash"))?.persistent, true);
+      assert.equal(await raw.rowByKey(SESSION_ROW, "missing"), null);
+
+      const grant = await db.rememberedGrant.create({
+        data: { id: "raw-remembered", userId: "raw-user", clientId: "raw-app", scopes: '["openid"]' },
+      });
+      await db.rememberedGrant.create({
+        data: { id: "raw-remembered-2", userId: "raw-user-2", clientId: "raw-app", scopes: "[]" },
+      });
+      assert.deepEqual(await raw.rowByKey(REMEMBERED_GRANT_ROW, ["raw-user", "raw-app"]), grant);
+      assert.equal(await raw.rowByKey(REMEMBERED_GRANT_ROW, ["raw-user", "other-app"]), null);
+      await assert.rejects(raw.rowByKey(REMEMBERED_GRANT_ROW, "raw-user"), /wrong number of key values/);
     });
 
     test("an access token the raw layer wrote reads the same through Prisma, and back", async () => {
