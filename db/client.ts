@@ -40,7 +40,14 @@ export function postgresSettings(databaseUrl: string) {
   };
 }
 
-const raw = new WeakMap<object, RawQueries>();
+/**
+ * Each database's raw layer, process-wide: the app's modules are bundled twice
+ * (Next.js's build and dist/app), and a database one copy made must find its
+ * raw layer from the other.
+ */
+const holder = globalThis as typeof globalThis & { porticoRawQueries?: WeakMap<object, RawQueries> };
+holder.porticoRawQueries ??= new WeakMap();
+const raw = holder.porticoRawQueries;
 
 /**
  * The prepared-statement layer for the hottest queries (db/raw.ts), on the

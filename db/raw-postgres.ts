@@ -4,6 +4,7 @@ import { asError, perTurn } from "./batch.ts";
 import {
   clientRow,
   expectationHolds,
+  keyValues,
   type Param,
   type RawQueries,
   REVISION_ROW,
@@ -71,8 +72,8 @@ export class PostgresRawQueries implements RawQueries {
     return result.rows as Record<string, Value>[];
   }
 
-  async rowByKey<Row>(shape: RowShape<Row>, key: string): Promise<Row | null> {
-    const [row] = await this.query(`row_${shape.name}`, rowByKeySql(shape), [key]);
+  async rowByKey<Row>(shape: RowShape<Row>, key: string | readonly string[]): Promise<Row | null> {
+    const [row] = await this.query(`row_${shape.name}`, rowByKeySql(shape), [...keyValues(shape, key)]);
     return row ? shapedRow(shape, row) : null;
   }
 

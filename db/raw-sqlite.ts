@@ -4,6 +4,7 @@ import { asError, perTurn } from "./batch.ts";
 import {
   clientRow,
   expectationHolds,
+  keyValues,
   type Param,
   type RawQueries,
   REVISION_ROW,
@@ -127,9 +128,11 @@ export class SqliteRawQueries implements RawQueries {
     return statement;
   }
 
-  async rowByKey<Row>(shape: RowShape<Row>, key: string): Promise<Row | null> {
+  async rowByKey<Row>(shape: RowShape<Row>, key: string | readonly string[]): Promise<Row | null> {
     const { connection } = await this.prepared();
-    const row = this.statement(connection, rowByKeySql(shape)).get(key) as Record<string, Value> | undefined;
+    const row = this.statement(connection, rowByKeySql(shape)).get(...keyValues(shape, key)) as
+      | Record<string, Value>
+      | undefined;
     return row ? shapedRow(shape, row) : null;
   }
 

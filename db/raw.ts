@@ -34,8 +34,8 @@ export interface RawQueries {
    * Only where one statement is cheaper than a read and a write (PostgreSQL).
    */
   insertAccessTokenAtClientRevision?(row: AccessToken, clientRevision: number): Promise<boolean>;
-  /** The row whose key column holds `key` (see RowShape), or null. */
-  rowByKey<Row>(shape: RowShape<Row>, key: string): Promise<Row | null>;
+  /** The row whose key column holds `key` (the key columns, in order, `key`), or null. */
+  rowByKey<Row>(shape: RowShape<Row>, key: string | readonly string[]): Promise<Row | null>;
   /**
    * Runs the writes, in order, as one transaction: all or nothing. Answers
    * undefined once every write is committed, or the refusal of the first
@@ -116,24 +116,42 @@ export function insertRow<Row>(shape: RowShape<Row>, row: Row): Write {
 export type ColumnKind = "text" | "date" | "int" | "bool";
 
 /**
- * A table read whole by a single-column key, as a prepared statement instead
- * of Prisma's `findUnique` (the flow's lookups: consent requests, codes,
- * grants). `columns` names every field of the model (the type checks it
- * against Prisma's row type), so the row read is the row Prisma would give.
+ * A table read by a unique key (one column, or several for a compound
+ * unique), as a prepared statement instead of Prisma's `findUnique` (the
+ * flow's lookups: consent requests, codes, grants, the app's sessions).
+ * `columns` names every field of `Row` (the type checks it against Prisma's
+ * row type, or the part of it a caller may see), so the row read is the row
+ * Prisma would give.
  */
 export interface RowShape<Row> {
   /** Names the statement; unique per shape. */
   name: string;
   table: string;
-  key: keyof Row & string;
+  key: (keyof Row & string) | readonly (keyof Row & string)[];
   columns: { [column in keyof Row & string]: ColumnKind };
+}
+
+/** The key columns of a shape, in the order their values are bound. */
+function keyColumns<Row>(shape: RowShape<Row>): readonly string[] {
+  return typeof shape.key === "string" ? [shape.key] : shape.key;
+}
+
+/** A key's values in the order of keyColumns; a mismatch is a programming error. */
+export function keyValues<Row>(shape: RowShape<Row>, key: string | readonly string[]): readonly string[] {
+  const values = typeof key === "string" ? [key] : key;
+  if (values.length !== keyColumns(shape).length)
+    throw new Error(`${shape.name}: wrong number of key values`);
+  return values;
 }
 
 export function rowByKeySql<Row>(shape: RowShape<Row>): string {
   const columns = Object.keys(shape.columns)
     .map((column) => `"${column}"`)
     .join(", ");
-  return `SELECT ${columns} FROM "${shape.table}" WHERE "${shape.key}" = $1 LIMIT 1`;
+  const where = keyColumns(shape)
+    .map((column, i) => `"${column}" = $${i + 1}`)
+    .join(" AND ");
+  return `SELECT ${columns} FROM "${shape.table}" WHERE ${where} LIMIT 1`;
 }
 
 /** A row as the database returned it, with each column as the model types it. */

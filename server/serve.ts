@@ -2,9 +2,10 @@ import cluster from "node:cluster";
 import { existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { getRequestListener } from "@hono/node-server";
 import { SOCKET_ADDRESS_HEADER } from "@/common/client-address.ts";
-import { createLogger } from "@/common/log.ts";
+import { createLogger, describeError, type Logger } from "@/common/log.ts";
 import { createDatabase } from "@/db/client.ts";
 import { createApi, isApiPath } from "./app.ts";
 import type { Config } from "./config/config.ts";
@@ -26,17 +27,38 @@ function listen(server: Server, port: number, host: string | undefined): Promise
   });
 }
 
-/** Next.js for every non-API request, from the `next build` output. */
-async function loadPages(config: Config): Promise<Handler | undefined> {
+/**
+ * The login & consent app for every non-API request, from `npm run build`'s
+ * output: the routes that only redirect (dist/app/routes.js, from
+ * lib/routes.ts) directly, everything else through Next.js.
+ */
+async function loadPages(config: Config, log: Logger): Promise<Handler | undefined> {
   const root = process.cwd();
-  if (!existsSync(join(root, ".next", "BUILD_ID"))) return undefined;
+  const routesFile = join(root, "dist", "app", "routes.js");
+  if (!existsSync(join(root, ".next", "BUILD_ID")) || !existsSync(routesFile)) return undefined;
   process.env.NEXT_TELEMETRY_DISABLED = "1";
   process.env.NEXTAUTH_URL ??= `${config.issuer}/api/auth`;
   const { default: next } = await import("next");
   const app = next({ dev: false, dir: root, hostname: "localhost", port: config.port });
   await app.prepare();
-  return app.getRequestHandler();
+  const nextHandler = app.getRequestHandler();
+  const { routes } = (await import(pathToFileURL(routesFile).href)) as { routes: AppRoutes };
+  // As Next.js answers a page that throws: a plain 500, the error in the log only.
+  const errorHandler = (error: unknown) => {
+    log.error("an app route failed", describeError(error));
+    return new Response("Internal Server Error", { status: 500 });
+  };
+  const direct = new Map(
+    Object.entries(routes).map(([path, route]) => [path, getRequestListener(route.GET, { errorHandler })]),
+  );
+  return (req, res) => {
+    const handler = req.method === "GET" ? direct.get((req.url ?? "/").split("?")[0] as string) : undefined;
+    return handler ? handler(req, res) : nextHandler(req, res);
+  };
 }
+
+type AppRoute = (request: Request) => Promise<Response>;
+type AppRoutes = Record<string, { GET: AppRoute }>;
 
 /** A host as it goes into a URL: an IPv6 address in brackets. */
 function hostForUrl(host: string): string {
@@ -53,7 +75,7 @@ export async function serve(config: Config): Promise<void> {
   const db = createDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous });
   const services = createServices(config, db, log);
   const api = getRequestListener(createApi(services).fetch);
-  const pages = await loadPages(config);
+  const pages = await loadPages(config, log);
   if (!pages) log.warn("the pages are not built (run `npm run build`); serving the API only");
 
   const server = createServer((req, res) => {

@@ -2,7 +2,7 @@ import "server-only";
 import { signInPage } from "@/lib/accounts/prompt-create.ts";
 import { appConfig } from "@/lib/config/index.ts";
 import { log } from "@/lib/log/index.ts";
-import { currentUser, type SignedInUser } from "@/lib/session/index.ts";
+import type { SignedInUser } from "@/lib/session/signed-in.ts";
 import {
   acceptConsent,
   type ConsentProblem,
@@ -24,7 +24,8 @@ export type ConsentOutcome =
   | { kind: "problem"; problem: ConsentProblem };
 
 /**
- * Decides a consent request for the signed-in person: the sign-in page when
+ * Decides a consent request for `user`, the person signed in on this browser
+ * (or null): the sign-in page when
  * the login step is not satisfied, an answer without any screen when a
  * remembered decision or a trusted client covers it (or prompt=none says no
  * screen may be shown), otherwise the consent screen. `act` says whether this
@@ -33,9 +34,9 @@ export type ConsentOutcome =
  */
 export async function decideConsent(
   id: string,
+  user: SignedInUser | null,
   options: { accountChosen: boolean; act: boolean },
 ): Promise<ConsentOutcome> {
-  const user = await currentUser();
   let pending: PendingConsent;
   try {
     pending = await loadConsent(id);

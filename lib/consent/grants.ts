@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import type { Database } from "@/db/client.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
+import { REMEMBERED_GRANT_ROW } from "@/lib/db/rows.ts";
 
 /** A decision the user asked to remember: this client may have these scopes without asking again. */
 interface RememberedGrant {
@@ -17,10 +18,9 @@ function fromRow(row: { id: string; clientId: string; scopes: string; createdAt:
 export class GrantStore {
   constructor(private readonly db: Database) {}
 
+  /** Read by every consent step of a signed-in person: a prepared statement, not Prisma. */
   async find(userId: string, clientId: string): Promise<RememberedGrant | null> {
-    const row = await this.db.rememberedGrant.findUnique({
-      where: { userId_clientId: { userId, clientId } },
-    });
+    const row = await rawQueries(this.db).rowByKey(REMEMBERED_GRANT_ROW, [userId, clientId]);
     return row && fromRow(row);
   }
 

@@ -5,7 +5,8 @@ import { type ConsentRequest, HydraError, hydraAdmin, type LoginRequest } from "
 import { log } from "@/lib/log/index.ts";
 import { isAllowedRedirect } from "@/lib/security/redirects.ts";
 import { idTokenClaims } from "@/lib/users/claims.ts";
-import { type User, users } from "@/lib/users/index.ts";
+import { findUser } from "@/lib/users/find.ts";
+import type { User } from "@/lib/users/store.ts";
 import { type ConsentProblem, consentProblem } from "./decisions.ts";
 import { scopesToGrant } from "./scopes.ts";
 
@@ -73,7 +74,7 @@ export async function acceptLogin(challenge: string, subject: string, remember: 
  * login_required, so the next one asks for a sign-in.
  */
 export async function acceptRememberedLogin(request: LoginRequest): Promise<string> {
-  if (await users().findById(request.subject)) return acceptLogin(request.challenge, request.subject, false);
+  if (await findUser(request.subject)) return acceptLogin(request.challenge, request.subject, false);
   await admin().revokeLoginSessions(request.subject);
   const url = await admin().rejectLoginRequest(request.challenge, {
     error: "login_required",
@@ -100,7 +101,7 @@ export interface PendingHydraConsent {
 /** The consent request and its person; a subject this app does not know (deleted since) is `not_found`. */
 export async function loadHydraConsent(challenge: string): Promise<PendingHydraConsent> {
   const request = await admin().getConsentRequest(challenge);
-  const user = await users().findById(request.subject);
+  const user = await findUser(request.subject);
   if (!user) {
     throw new HydraError("not_found", "get consent request: the subject is no longer a user here", {
       operation: "get consent request",

@@ -1,5 +1,6 @@
 import { Configuration, FetchError, OAuth2Api, ResponseError } from "@ory/hydra-client-fetch";
 import type { z } from "zod";
+import { withDeadline } from "@/common/deadline.ts";
 import {
   type ConsentRequest,
   consentRequest,
@@ -19,7 +20,7 @@ interface HydraAdminOptions {
   /** The admin API's base URL (HYDRA_ADMIN_URL), without a trailing slash. */
   url: string;
   fetch?: typeof fetch;
-  /** Per-request time limit. */
+  /** Time limit of one call, reading the answer included (default 10 s). */
   timeoutMs?: number;
 }
 
@@ -192,27 +193,30 @@ export class HydraAdminClient {
     );
   }
 
-  private async call<T>(
+  /** One call; its time limit (timeoutMs) covers reading the answer. */
+  private call<T>(
     operation: string,
     schema: z.ZodType<T> | undefined,
     send: (init: RequestInit) => Promise<{ raw: Response }>,
   ): Promise<T> {
-    let response: Response;
-    try {
-      ({ raw: response } = await send({ signal: AbortSignal.timeout(this.timeoutMs), redirect: "manual" }));
-    } catch (error) {
-      throw await this.failure(operation, error);
-    }
-    if (!schema) return undefined as T;
-    const parsed = schema.safeParse(await response.json().catch(() => undefined));
-    if (!parsed.success) {
-      throw new HydraError("bad_response", `${operation}: the response does not match Hydra's API`, {
-        operation,
-        status: response.status,
-        issues: parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join(".")}: ${issue.message}`),
-      });
-    }
-    return parsed.data;
+    return withDeadline(this.timeoutMs, async (signal) => {
+      let response: Response;
+      try {
+        ({ raw: response } = await send({ signal, redirect: "manual" }));
+      } catch (error) {
+        throw await this.failure(operation, error);
+      }
+      if (!schema) return undefined as T;
+      const parsed = schema.safeParse(await response.json().catch(() => undefined));
+      if (!parsed.success) {
+        throw new HydraError("bad_response", `${operation}: the response does not match Hydra's API`, {
+          operation,
+          status: response.status,
+          issues: parsed.error.issues.slice(0, 3).map((issue) => `${issue.path.join(".")}: ${issue.message}`),
+        });
+      }
+      return parsed.data;
+    });
   }
 
   private async failure(operation: string, error: unknown): Promise<HydraError> {

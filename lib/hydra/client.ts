@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { withDeadline } from "@/common/deadline.ts";
 import { HydraError } from "./errors.ts";
 import {
   apiErrorEnvelope,
@@ -26,7 +27,7 @@ interface HydraClientOptions {
   clientId: string;
   clientSecret: string;
   fetch?: typeof fetch;
-  /** Per-request time limit. */
+  /** Time limit of one call: its requests and reading the answer (default 10 s). */
   timeoutMs?: number;
   now?: () => number;
 }
@@ -163,21 +164,33 @@ export class HydraClient {
     await this.call("delete subject", "DELETE", `/oauth2/auth/subjects/${encodeURIComponent(subject)}`, {});
   }
 
-  private async call<T>(
+  /**
+   * One call, its time limit (timeoutMs) covering every request it makes (a second one after a
+   * refused token) and reading the answer.
+   */
+  private call<T>(
     operation: string,
     method: string,
     path: string,
     request: { schema?: z.ZodType<T>; body?: unknown },
   ): Promise<T> {
-    let response = await this.send(operation, method, path, request.body, await this.accessToken());
-    if (response.status === 401) {
-      // The cached token may have been revoked or the server restarted with new keys: one fresh try.
-      this.token = undefined;
-      response = await this.send(operation, method, path, request.body, await this.accessToken());
-    }
-    if (!response.ok) throw await this.failure(operation, response);
-    if (!request.schema) return undefined as T;
-    return this.parse(operation, response, request.schema);
+    return withDeadline(this.timeoutMs, async (signal) => {
+      const send = async () =>
+        this.send(operation, method, path, request.body, await this.accessToken(), signal);
+      let response = await send();
+      if (response.status === 401) {
+        // The cached token may have been revoked or the server restarted with new keys: one fresh try.
+        this.token = undefined;
+        await response.body?.cancel().catch(() => {});
+        response = await send();
+      }
+      if (!response.ok) throw await this.failure(operation, response);
+      if (!request.schema) {
+        await response.body?.cancel().catch(() => {});
+        return undefined as T;
+      }
+      return this.parse(operation, response, request.schema);
+    });
   }
 
   private async send(
@@ -186,6 +199,7 @@ export class HydraClient {
     path: string,
     body: unknown,
     token: string,
+    signal: AbortSignal,
   ): Promise<Response> {
     try {
       return await this.fetch(`${this.options.url}${path}`, {
@@ -197,7 +211,7 @@ export class HydraClient {
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         redirect: "manual",
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal,
       });
     } catch (error) {
       throw unreachable(operation, this.options.url, error);
@@ -248,7 +262,11 @@ export class HydraClient {
     return this.pendingToken;
   }
 
-  private async requestToken(): Promise<string> {
+  private requestToken(): Promise<string> {
+    return withDeadline(this.timeoutMs, (signal) => this.requestTokenWithin(signal));
+  }
+
+  private async requestTokenWithin(signal: AbortSignal): Promise<string> {
     const operation = "client credentials token";
     const { url, clientId, clientSecret } = this.options;
     const basic = Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(clientSecret)}`).toString(
@@ -266,7 +284,7 @@ export class HydraClient {
         },
         body: new URLSearchParams({ grant_type: "client_credentials", scope: HYDRA_SCOPES }),
         redirect: "manual",
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal,
       });
     } catch (error) {
       throw unreachable(operation, url, error);

@@ -2,9 +2,7 @@ import "server-only";
 import { cookies, headers } from "next/headers";
 import { cache } from "react";
 import { appConfig } from "@/lib/config/index.ts";
-import { db } from "@/lib/db/index.ts";
 import { clientAddress } from "@/lib/security/client-address.ts";
-import { type User, users } from "@/lib/users/index.ts";
 import {
   anonymousSession,
   type SessionData,
@@ -14,29 +12,11 @@ import {
   signedInSession,
   unsealSession,
 } from "./seal.ts";
-import { type AppSession, SessionStore } from "./store.ts";
+import { type SignedInUser, sessions, signedInUser } from "./signed-in.ts";
+import type { AppSession } from "./store.ts";
 
+export type { SignedInUser } from "./signed-in.ts";
 export type { AppSession } from "./store.ts";
-
-/** The signed-in person with the session they are signed in through. */
-export type SignedInUser = User & {
-  /** When they entered their password for this session, in seconds since the epoch. */
-  authTime: number;
-  /** The session's public id (the OpenID Connect `sid`). */
-  sid: string;
-  /** "Remember me" was ticked for this session. */
-  persistent: boolean;
-  amr: string[];
-  /** The consent request this browser's sign-in was made for, if it was made for one. */
-  signedInFor?: string;
-};
-
-let store: SessionStore | undefined;
-
-function sessions(): SessionStore {
-  store ??= new SessionStore(db());
-  return store;
-}
 
 /**
  * This request's session. The proxy gives every page request one, so a
@@ -50,26 +30,12 @@ export async function currentSession(): Promise<SessionData> {
 }
 
 /**
- * The signed-in person, or null: never signed in, signed out (here or from
- * another device), session expired, or account deleted. The session record
- * is looked up on every request (once per request), so a copied cookie is
- * worth nothing once its session has ended.
+ * The signed-in person, or null (see signedInUser). React-cached: one
+ * lookup per request however many components ask.
  */
 export const currentUser = cache(async (): Promise<SignedInUser | null> => {
-  const cookie = (await currentSession()).session;
-  if (!cookie) return null;
-  const session = await sessions().findActive(cookie.id);
-  if (!session) return null;
-  const user = await users().findById(session.userId);
-  if (!user) return null;
-  return {
-    ...user,
-    authTime: Math.floor(session.authTime.getTime() / 1000),
-    sid: session.sid,
-    persistent: session.persistent,
-    amr: session.amr,
-    signedInFor: cookie.forRequest,
-  };
+  const { secureCookies } = appConfig();
+  return signedInUser((await cookies()).get(sessionCookieName(secureCookies))?.value);
 });
 
 async function save(session: SessionData): Promise<void> {

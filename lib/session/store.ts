@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Database } from "@/db/client.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
+import { SESSION_ROW } from "@/lib/db/rows.ts";
 
 /** One signed-in browser, as the app and its pages see it (never the secret session id). */
 export interface AppSession {
@@ -107,13 +108,15 @@ export class SessionStore {
   /** The live session a cookie's secret id names, or null; notes that it was seen. */
   async findActive(secretId: string, now = new Date()): Promise<AppSession | null> {
     const id = sessionIdHash(secretId);
-    const row = await this.db.session.findUnique({ where: { id }, select: FIELDS });
+    // Every page of a signed-in person reads this: a prepared statement, not Prisma's findUnique.
+    const row = await rawQueries(this.db).rowByKey(SESSION_ROW, id);
     if (!row || row.expiresAt <= now) return null;
     if (now.getTime() - row.lastSeenAt.getTime() >= TOUCH_EVERY_MS) {
       await this.db.session.updateMany({ where: { id }, data: { lastSeenAt: now } });
       row.lastSeenAt = now;
     }
-    return fromRow(row);
+    const { id: _, ...fields } = row;
+    return fromRow(fields);
   }
 
   /** Ends the session a cookie's secret id names (sign-out). */

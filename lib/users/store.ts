@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { Database } from "@/db/client.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
 import { isUniqueViolation } from "@/db/errors.ts";
+import { USER_ROW } from "@/lib/db/rows.ts";
 import { normalizeEmail } from "./email.ts";
 import { NEW_PASSWORD_MAX_LENGTH, NEW_PASSWORD_MIN_LENGTH } from "./password-policy.ts";
 import { hashPassword } from "./passwords.ts";
@@ -97,8 +98,9 @@ export class UserStore {
     if (count === 0) throw new UserError("not_found", `No user has the email ${normalizeEmail(email)}`);
   }
 
+  /** Read on every page of a signed-in person: a prepared statement, not Prisma's findUnique. */
   findById(id: string): Promise<User | null> {
-    return this.db.user.findUnique({ where: { id }, select: PUBLIC_FIELDS });
+    return rawQueries(this.db).rowByKey(USER_ROW, id);
   }
 
   findByEmail(email: string): Promise<User | null> {

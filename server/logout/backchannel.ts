@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { withDeadline } from "@/common/deadline.ts";
 import { describeError, type Logger } from "@/common/log.ts";
 import type { Database } from "@/db/client.ts";
 import type { ClientStore } from "@/server/clients/store.ts";
@@ -185,15 +186,18 @@ export class BackchannelLogout {
     });
     const send = this.options.fetch ?? fetch;
     try {
-      const response = await send(delivery.uri, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ logout_token: token }),
-        redirect: "manual",
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+      // withDeadline: the timer stops with the delivery (AbortSignal.timeout's would run its full course).
+      return await withDeadline(this.options.timeoutMs, async (signal) => {
+        const response = await send(delivery.uri, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ logout_token: token }),
+          redirect: "manual",
+          signal,
+        });
+        await response.body?.cancel().catch(() => {});
+        return response.ok ? undefined : `status ${response.status}`;
       });
-      await response.body?.cancel().catch(() => {});
-      return response.ok ? undefined : `status ${response.status}`;
     } catch (error) {
       return error instanceof Error ? error.name : "error";
     }

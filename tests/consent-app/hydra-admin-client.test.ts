@@ -4,6 +4,8 @@
  * failure is a HydraError the pages can explain.
  */
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { HydraAdminClient } from "@/lib/hydra/admin.ts";
 import { HydraError } from "@/lib/hydra/errors.ts";
@@ -108,6 +110,19 @@ describe("the Hydra 2.x admin client", () => {
   test("an admin API that does not answer is unreachable", async () => {
     const nobody = new HydraAdminClient({ url: `http://127.0.0.1:${await freePort()}`, timeoutMs: 2000 });
     assert.equal((await failure(nobody.getConsentRequest("x"))).code, "unreachable");
+  });
+
+  test("an admin API that takes the connection but never answers is unreachable after the time limit", async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const hung = new HydraAdminClient({ url: `http://127.0.0.1:${port}`, timeoutMs: 200 });
+      assert.equal((await failure(hung.getConsentRequest("x"))).code, "unreachable");
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 
   test("an answer that is not Hydra's model is bad_response, never used", async () => {

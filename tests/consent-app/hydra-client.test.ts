@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "@/common/consent-client.ts";
 import { HydraClient } from "@/lib/hydra/client.ts";
@@ -226,6 +228,23 @@ describe("the consent app's Hydra API client", () => {
       timeoutMs: 2000,
     });
     await assert.rejects(client.getConsentRequest("c1"), { name: "HydraError", code: "unreachable" });
+  });
+
+  test("a server that takes the connection but never answers is `unreachable` after the time limit", async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const client = new HydraClient({
+        url: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        clientId: "a",
+        clientSecret: "b",
+        timeoutMs: 200,
+      });
+      await assert.rejects(client.getConsentRequest("c1"), { name: "HydraError", code: "unreachable" });
+    } finally {
+      silent.closeAllConnections();
+      silent.close();
+    }
   });
 
   test("wrong client credentials are `unauthorized`", async () => {

@@ -12,6 +12,8 @@ import {
   DELETED_SUBJECT_ROW,
   REFRESH_TOKEN_ROW,
 } from "@/db/rows.ts";
+import { REMEMBERED_GRANT_ROW, SESSION_ROW, USER_ROW } from "@/lib/db/rows.ts";
+import { PUBLIC_FIELDS } from "@/lib/users/store.ts";
 import { ConsentRequests } from "@/server/consent/store.ts";
 import { SubjectGrants } from "@/server/subjects/store.ts";
 import { AccessTokens } from "@/server/tokens/access-tokens.ts";
@@ -122,6 +124,48 @@ for (const backend of BACKENDS) {
       const deleted = await db.deletedSubject.create({ data: { subject: "gone" } });
       assert.deepEqual(await raw.rowByKey(DELETED_SUBJECT_ROW, "gone"), deleted);
       assert.equal(await raw.rowByKey(DELETED_SUBJECT_ROW, "here"), null);
+    });
+
+    test("the app's rows read by key (one column or two) are the rows Prisma reads", async () => {
+      const now = new Date(Date.UTC(2026, 11, 6, 12, 0, 0, 789));
+      await db.user.create({
+        data: { id: "raw-user", email: "raw@example.com", name: "Rå — ü", passwordHash: "$argon2id$x" },
+      });
+      const user = await db.user.findUnique({ where: { id: "raw-user" }, select: PUBLIC_FIELDS });
+      const read = await raw.rowByKey(USER_ROW, "raw-user");
+      assert.deepEqual(read, user);
+      assert.equal("passwordHash" in (read ?? {}), false, "never the password hash");
+      const verified = await db.user.create({
+        data: { id: "raw-user-2", email: "raw2@example.com", passwordHash: "h", emailVerifiedAt: now },
+        select: PUBLIC_FIELDS,
+      });
+      assert.deepEqual(await raw.rowByKey(USER_ROW, "raw-user-2"), verified);
+
+      const session = await db.session.create({
+        data: {
+          id: "raw-session-hash",
+          sid: "raw-sid",
+          userId: "raw-user",
+          authTime: now,
+          lastSeenAt: now,
+          expiresAt: now,
+          persistent: true,
+          amr: '["pwd"]',
+        },
+      });
+      assert.deepEqual(await raw.rowByKey(SESSION_ROW, "raw-session-hash"), session);
+      assert.equal((await raw.rowByKey(SESSION_ROW, "raw-session-hash"))?.persistent, true);
+      assert.equal(await raw.rowByKey(SESSION_ROW, "missing"), null);
+
+      const grant = await db.rememberedGrant.create({
+        data: { id: "raw-remembered", userId: "raw-user", clientId: "raw-app", scopes: '["openid"]' },
+      });
+      await db.rememberedGrant.create({
+        data: { id: "raw-remembered-2", userId: "raw-user-2", clientId: "raw-app", scopes: "[]" },
+      });
+      assert.deepEqual(await raw.rowByKey(REMEMBERED_GRANT_ROW, ["raw-user", "raw-app"]), grant);
+      assert.equal(await raw.rowByKey(REMEMBERED_GRANT_ROW, ["raw-user", "other-app"]), null);
+      await assert.rejects(raw.rowByKey(REMEMBERED_GRANT_ROW, "raw-user"), /wrong number of key values/);
     });
 
     test("an access token the raw layer wrote reads the same through Prisma, and back", async () => {
@@ -394,13 +438,19 @@ for (const backend of BACKENDS) {
      * The row as the database holds it, without its key: SQLite's text and
      * integers as in the file, PostgreSQL's values as row_to_json gives them.
      */
+    const keyColumn = <Row>(shape: RowShape<Row>): string => {
+      assert.equal(typeof shape.key, "string", "the flow's rows have one key column");
+      return shape.key as string;
+    };
+
     const stored = async <Row>(shape: RowShape<Row>, key: string): Promise<Record<string, unknown>> => {
+      const column = keyColumn(shape);
       let row: Record<string, unknown> | undefined;
       if (backend === "sqlite") {
         const { default: Sqlite } = await import("better-sqlite3");
         const file = new Sqlite(sqlitePath(url), { readonly: true });
         try {
-          row = file.prepare(`SELECT * FROM "${shape.table}" WHERE "${shape.key}" = ?`).get(key) as
+          row = file.prepare(`SELECT * FROM "${shape.table}" WHERE "${column}" = ?`).get(key) as
             | Record<string, unknown>
             | undefined;
         } finally {
@@ -411,7 +461,7 @@ for (const backend of BACKENDS) {
         await client.connect();
         try {
           const result = await client.query(
-            `SELECT row_to_json(t) AS "row" FROM "${shape.table}" t WHERE "${shape.key}" = $1`,
+            `SELECT row_to_json(t) AS "row" FROM "${shape.table}" t WHERE "${column}" = $1`,
             [key],
           );
           row = result.rows[0]?.row;
@@ -420,7 +470,7 @@ for (const backend of BACKENDS) {
         }
       }
       assert.ok(row, `${shape.table} has the row ${key}`);
-      const { [shape.key]: _, ...rest } = row;
+      const { [column]: _, ...rest } = row;
       return rest;
     };
 
@@ -440,7 +490,7 @@ for (const backend of BACKENDS) {
       assert.ok(row, `Prisma reads ${shape.table} ${key}`);
       assert.deepEqual(await raw.rowByKey(shape, key), row);
       const twin = `${key}-prisma-${++twins}`;
-      await create({ ...row, [shape.key]: twin });
+      await create({ ...row, [keyColumn(shape)]: twin });
       assert.deepEqual(await stored(shape, twin), await stored(shape, key));
       return row;
     };

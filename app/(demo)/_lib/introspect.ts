@@ -1,5 +1,6 @@
 import "server-only";
 import { z } from "zod";
+import { withDeadline } from "@/common/deadline.ts";
 import { appConfig } from "@/lib/config/index.ts";
 
 /** `introspectOAuth2TokenResponsePayload`: `active` is required, the rest is shown as it came. */
@@ -16,16 +17,19 @@ export async function introspect(accessToken: string): Promise<Introspection> {
   const credentials = Buffer.from(
     `${encodeURIComponent(demo.clientId)}:${encodeURIComponent(demo.clientSecret)}`,
   ).toString("base64");
-  const response = await fetch(`${issuer}/oauth2/introspect`, {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${credentials}`,
-      "content-type": "application/x-www-form-urlencoded",
-      accept: "application/json",
-    },
-    body: new URLSearchParams({ token: accessToken }),
-    signal: AbortSignal.timeout(10_000),
+  // withDeadline, not AbortSignal.timeout: that timer would keep this page's request alive for 10 s.
+  return withDeadline(10_000, async (signal) => {
+    const response = await fetch(`${issuer}/oauth2/introspect`, {
+      method: "POST",
+      headers: {
+        authorization: `Basic ${credentials}`,
+        "content-type": "application/x-www-form-urlencoded",
+        accept: "application/json",
+      },
+      body: new URLSearchParams({ token: accessToken }),
+      signal,
+    });
+    if (!response.ok) throw new Error(`introspection answered ${response.status}`);
+    return introspection.parse(await response.json());
   });
-  if (!response.ok) throw new Error(`introspection answered ${response.status}`);
-  return introspection.parse(await response.json());
 }

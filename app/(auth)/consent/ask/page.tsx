@@ -5,7 +5,7 @@ import { isDocumentRequest } from "@/lib/actions/navigation.ts";
 import { decideConsent } from "@/lib/consent/decide.ts";
 import { parseConsentId } from "@/lib/consent/ids.ts";
 import { describeScope } from "@/lib/consent/scopes.ts";
-import { currentSession } from "@/lib/session/index.ts";
+import { currentSession, currentUser } from "@/lib/session/index.ts";
 import { ConsentError } from "./consent-error.tsx";
 import { ConsentForm } from "./consent-form.tsx";
 import { Hydra2Consent } from "./hydra2-consent.tsx";
@@ -27,7 +27,7 @@ export default async function ConsentPage({
   const id = parseConsentId(params.consent);
   if (!id) return <ConsentError problem={{ code: "missing", reference: "" }} />;
 
-  const outcome = await decideConsent(id, {
+  const outcome = await decideConsent(id, await currentUser(), {
     // "Continue as …" on the sign-in page chose the signed-in account for this request (prompt=select_account).
     accountChosen: params.account === "current",
     // Answering for the person happens only on the browser's own page load (see isDocumentRequest).
