@@ -144,14 +144,22 @@ export function keyValues<Row>(shape: RowShape<Row>, key: string | readonly stri
   return values;
 }
 
+const rowByKeySqlOf = new WeakMap<RowShape<unknown>, string>();
+
+/** The shape's lookup, built once per shape (the same string each call: statement caches key on it). */
 export function rowByKeySql<Row>(shape: RowShape<Row>): string {
-  const columns = Object.keys(shape.columns)
-    .map((column) => `"${column}"`)
-    .join(", ");
-  const where = keyColumns(shape)
-    .map((column, i) => `"${column}" = $${i + 1}`)
-    .join(" AND ");
-  return `SELECT ${columns} FROM "${shape.table}" WHERE ${where} LIMIT 1`;
+  let sql = rowByKeySqlOf.get(shape as RowShape<unknown>);
+  if (sql === undefined) {
+    const columns = Object.keys(shape.columns)
+      .map((column) => `"${column}"`)
+      .join(", ");
+    const where = keyColumns(shape)
+      .map((column, i) => `"${column}" = $${i + 1}`)
+      .join(" AND ");
+    sql = `SELECT ${columns} FROM "${shape.table}" WHERE ${where} LIMIT 1`;
+    rowByKeySqlOf.set(shape as RowShape<unknown>, sql);
+  }
+  return sql;
 }
 
 /** A row as the database returned it, with each column as the model types it. */
