@@ -1,4 +1,4 @@
-import type { Database } from "@/db/client.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
 import { changesOneRow, insertRow, type Write } from "@/db/raw.ts";
 import { REFRESH_TOKEN_ROW } from "@/db/rows.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
@@ -69,7 +69,7 @@ export class RefreshTokens {
 
   async find(token: string): Promise<RefreshTokenRecord | null> {
     if (!token || token.length > 512) return null;
-    const row = await this.db.refreshToken.findUnique({ where: { hash: this.hash(token) } });
+    const row = await rawQueries(this.db).rowByKey(REFRESH_TOKEN_ROW, this.hash(token));
     if (!row) return null;
     return {
       ...row,
@@ -97,10 +97,7 @@ export class RefreshTokens {
   /** The grant of the calling client's refresh token, or undefined when it is not one. */
   async grantOf(token: string, clientId: string): Promise<string | undefined> {
     if (!token || token.length > 512) return undefined;
-    const row = await this.db.refreshToken.findUnique({
-      where: { hash: this.hash(token) },
-      select: { grantId: true, clientId: true },
-    });
+    const row = await rawQueries(this.db).rowByKey(REFRESH_TOKEN_ROW, this.hash(token));
     return row && row.clientId === clientId ? row.grantId : undefined;
   }
 }
