@@ -89,7 +89,12 @@ export class PostgresRawQueries implements RawQueries {
     return { name, text: sql, values: values.map(pgValue) };
   }
 
-  /** See RawQueries.transaction. One statement needs no BEGIN: it is a transaction of its own. */
+  /**
+   * See RawQueries.transaction. One statement needs no BEGIN: it is a
+   * transaction of its own. So is the flow's usual list — a use, the checks
+   * that must find nothing, the rows it creates — compiled into one statement
+   * (one round trip instead of one per write plus BEGIN and COMMIT).
+   */
   async transaction<Refusal extends string>(writes: readonly Write<Refusal>[]): Promise<Refusal | undefined> {
     const [only] = writes;
     if (writes.length === 1 && only) {
@@ -97,6 +102,11 @@ export class PostgresRawQueries implements RawQueries {
       return only.expect && !expectationHolds(only.expect.outcome, rowCount ?? 0)
         ? only.expect.refused
         : undefined;
+    }
+    const statement = oneStatement(writes);
+    if (statement) {
+      const { rows } = await this.pool.query(this.writeQuery(statement.sql, statement.values));
+      return statement.refusal(rows[0] as Record<string, unknown>);
     }
     const connection = await this.pool.connect();
     let broken: Error | undefined;
@@ -243,4 +253,101 @@ export class PostgresRawQueries implements RawQueries {
     };
     return Promise.all(reads.map((r) => read(r).catch(asError)));
   });
+}
+
+/**
+ * A transaction of one statement: what `oneStatement` makes of a list of
+ * writes, and how to read its refusal from the row the statement answers.
+ */
+interface OneStatement<Refusal extends string> {
+  sql: string;
+  values: Param[];
+  refusal(row: Record<string, unknown>): Refusal | undefined;
+}
+
+const UPDATE = /^UPDATE\s+("\w+")\s+SET\s+([\s\S]+?)\s+WHERE\s+([\s\S]+)$/;
+const NOT_FOUND = /^SELECT\s+1\s+FROM\s+([\s\S]+)$/;
+const INSERT = /^INSERT INTO ("\w+") \(([^()]+)\) VALUES \((\$\d+(?:, \$\d+)*)\)$/;
+
+/** The writes' statement by the list's SQL texts and conditions (null: the list has another shape). */
+const compiled = new Map<string, { sql: string; checks: number } | null>();
+
+/**
+ * The list as ONE statement when its shape is the one this proves safe, else
+ * undefined (the list then runs between BEGIN and COMMIT):
+ *
+ * - first an UPDATE that must change one row (the use of a consent request,
+ *   a code or a refresh token), its SET free of subqueries;
+ * - then any SELECTs that must find no row (a deleted subject), folded into
+ *   the UPDATE's WHERE as NOT EXISTS, so a refused check changes nothing;
+ * - then INSERTs of one row each (`insertRow`), each made `INSERT … SELECT …
+ *   FROM "used"`: a row exists only if the UPDATE changed one.
+ *
+ * The UPDATE decides everything, and under READ COMMITTED it re-checks its
+ * WHERE on the row's newest version after waiting for another transaction's
+ * lock on it: of concurrent uses exactly one changes the row, and only its
+ * rows are written (an UPDATE that changed two rows would insert each row
+ * twice: its keys collide and the whole statement fails). The statement
+ * answers whether the UPDATE changed a row and, to name the refusal as the
+ * writes in order would, whether its own condition held and which check found
+ * a row (on the statement's snapshot).
+ */
+function oneStatement<Refusal extends string>(
+  writes: readonly Write<Refusal>[],
+): OneStatement<Refusal> | undefined {
+  const [use, ...rest] = writes;
+  if (use?.expect?.outcome !== "changes one row") return undefined;
+  const key = writes.map((w) => `${w.expect?.outcome ?? "write"}\u0000${w.sql}`).join("\u0001");
+  let statement = compiled.get(key);
+  if (statement === undefined) {
+    statement = compile(writes);
+    compiled.set(key, statement);
+  }
+  if (statement === null) return undefined;
+  const checks = rest.slice(0, statement.checks);
+  return {
+    sql: statement.sql,
+    values: writes.flatMap((w) => w.values),
+    refusal(row) {
+      if (Number(row.changed) === 1) return undefined;
+      const failed = row.held === true ? checks.find((_, i) => row[`found_${i + 1}`] === true) : undefined;
+      return (failed ?? use).expect?.refused;
+    },
+  };
+}
+
+function compile(writes: readonly Write<string>[]): { sql: string; checks: number } | null {
+  let offset = 0;
+  // Each write's $1…$n become its place in the one list of values.
+  const [use, ...rest] = writes.map(({ sql, values }) => {
+    const at = offset;
+    offset += values.length;
+    return sql.trim().replace(/\$(\d+)/g, (_, n: string) => `$${at + Number(n)}`);
+  });
+  const update = UPDATE.exec(use ?? "");
+  if (!update || /\b(SELECT|WHERE)\b/i.test(update[2] as string)) return null;
+  const [, table, set, where] = update;
+
+  const checks: string[] = [];
+  const inserts: string[] = [];
+  for (const [i, sql] of rest.entries()) {
+    const outcome = writes[i + 1]?.expect?.outcome;
+    const found = NOT_FOUND.exec(sql);
+    const insert = INSERT.exec(sql);
+    if (outcome === "finds no row" && found && inserts.length === 0) checks.push(`SELECT 1 FROM ${found[1]}`);
+    else if (outcome === undefined && insert) {
+      const [, into, columns, values] = insert;
+      inserts.push(`INSERT INTO ${into} (${columns}) SELECT ${values} FROM "used"`);
+    } else return null;
+  }
+
+  const notFound = checks.map((check) => ` AND NOT EXISTS (${check})`).join("");
+  const sql = [
+    `WITH "used" AS (UPDATE ${table} SET ${set} WHERE (${where})${notFound} RETURNING 1)`,
+    ...inserts.map((insert, i) => `, "insert_${i + 1}" AS (${insert})`),
+    ` SELECT (SELECT count(*) FROM "used")::integer AS "changed"`,
+    checks.length > 0 ? `, EXISTS (SELECT 1 FROM ${table} WHERE ${where}) AS "held"` : "",
+    ...checks.map((check, i) => `, EXISTS (${check}) AS "found_${i + 1}"`),
+  ].join("");
+  return { sql, checks: checks.length };
 }

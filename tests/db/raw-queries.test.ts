@@ -4,6 +4,7 @@ import pg from "pg";
 import { createDatabase, type Database, postgresSettings, rawQueries, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
 import { changesOneRow, insertRow, type RawQueries, type RowShape } from "@/db/raw.ts";
+import { PostgresRawQueries } from "@/db/raw-postgres.ts";
 import {
   ACCESS_TOKEN_ROW,
   AUTHORIZATION_CODE_ROW,
@@ -855,6 +856,296 @@ for (const backend of BACKENDS) {
         await other.$disconnect();
       }
     });
+
+    const newRefresh = (subject = "s") =>
+      stores.refreshTokens.newToken({
+        grantId: "g-refresh",
+        clientId: "flow-client",
+        subject,
+        scopes: ["offline"],
+        accessTokenExtra: {},
+        idTokenExtra: {},
+        authTime: new Date(),
+      });
+
+    test("a refresh token used four times at once is used once, or by each within the grace period", async () => {
+      for (const [graceMs, winners] of [
+        [0, 1],
+        [60_000, 4],
+      ] as const) {
+        const refresh = newRefresh();
+        await raw.transaction([refresh.insert]);
+        const hash = stores.refreshTokens.hash(refresh.token);
+        const rotated = [0, 1, 2, 3].map(() => newRefresh());
+        const uses = await Promise.all(
+          rotated.map((next) =>
+            raw.transaction([
+              stores.refreshTokens.use(hash, graceMs),
+              stores.subjects.notDeleted("s"),
+              next.insert,
+            ]),
+          ),
+        );
+        assert.equal(uses.filter((use) => use === undefined).length, winners, `grace ${graceMs} ms`);
+        const stored = await Promise.all(rotated.map((next) => stores.refreshTokens.find(next.token)));
+        assert.equal(stored.filter(Boolean).length, winners, `grace ${graceMs} ms: only the winners' tokens`);
+      }
+    });
+
+    if (backend === "postgresql") {
+      /** The raw layer on a pool of its own, which records every statement it sends. */
+      const recorded = () => {
+        const pool = new pg.Pool({ ...postgresSettings(url), max: 4 });
+        const sent: string[] = [];
+        const wrapped = new WeakSet<pg.PoolClient>();
+        pool.on("acquire", (client) => {
+          if (wrapped.has(client)) return;
+          wrapped.add(client);
+          const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+          client.query = ((config: string | pg.QueryConfig, ...rest: unknown[]) => {
+            sent.push(typeof config === "string" ? config : config.text);
+            return query(config, ...rest);
+          }) as typeof client.query;
+        });
+        return { queries: new PostgresRawQueries(pool), sent, end: () => pool.end() };
+      };
+
+      const newCode = (subject = "s") =>
+        stores.codes.newCode({
+          grantId: "g-once",
+          clientId: "flow-client",
+          subject,
+          scopes: ["openid"],
+          redirectUri: "",
+          codeChallenge: null,
+          challengeMethod: null,
+          nonce: null,
+          authTime: new Date(),
+          accessTokenExtra: {},
+          idTokenExtra: {},
+        });
+      const newAccess = (subject = "s") =>
+        stores.accessTokens.newToken({ grantId: "g-once", clientId: "flow-client", subject, scopes: [] });
+      const grantRow = (grantId: string, subject = "s") =>
+        stores.grants.insert({
+          grantId,
+          clientId: "flow-client",
+          subject,
+          scopes: ["openid"],
+          signIn: { authTime: new Date(), amr: [] },
+          claims: {},
+        });
+      const acceptedRequest = async () => {
+        const { request } = await newRequest();
+        const decision = { subject: "s", grantScopes: ["openid"], accessTokenExtra: {}, idTokenExtra: {} };
+        assert.ok(await stores.consent.accept(request.id, decision));
+        return request.id;
+      };
+
+      test("PostgreSQL: the authorization response and each token exchange are one statement (one round trip)", async () => {
+        const { queries, sent, end } = recorded();
+        try {
+          // The authorization response: the consent request used, the grant, the code, the access token.
+          const requestId = await acceptedRequest();
+          const code = newCode();
+          const implicit = newAccess();
+          assert.equal(
+            await queries.transaction([
+              stores.consent.use(requestId),
+              grantRow(`once-${requestId}`),
+              code.insert,
+              implicit.insert,
+            ]),
+            undefined,
+          );
+          assert.equal(sent.length, 1, sent.join("\n"));
+          assert.ok((await db.consentRequest.findUnique({ where: { id: requestId } }))?.usedAt);
+          assert.ok(await stores.grants.find(`once-${requestId}`));
+          assert.ok(await stores.codes.find(code.code));
+          assert.ok(await stores.accessTokens.findActive(implicit.token));
+
+          // The code exchange: the code used, the subject not deleted, the access and refresh tokens.
+          const access = newAccess();
+          const refresh = newRefresh();
+          assert.equal(
+            await queries.transaction([
+              stores.codes.use(stores.codes.hash(code.code)),
+              stores.subjects.notDeleted("s"),
+              access.insert,
+              refresh.insert,
+            ]),
+            undefined,
+          );
+          assert.equal(sent.length, 2);
+          assert.ok((await stores.codes.find(code.code))?.usedAt instanceof Date);
+          assert.ok(await stores.accessTokens.findActive(access.token));
+          assert.ok(await stores.refreshTokens.find(refresh.token));
+
+          // The refresh exchange: the refresh token used (rotated), the same checks and rows.
+          const rotated = newRefresh();
+          assert.equal(
+            await queries.transaction([
+              stores.refreshTokens.use(stores.refreshTokens.hash(refresh.token), 0),
+              stores.subjects.notDeleted("s"),
+              newAccess().insert,
+              rotated.insert,
+            ]),
+            undefined,
+          );
+          assert.equal(sent.length, 3);
+          assert.ok((await stores.refreshTokens.find(refresh.token))?.usedAt instanceof Date);
+          assert.ok(await stores.refreshTokens.find(rotated.token));
+
+          // A list of another shape still runs as one transaction, between BEGIN and COMMIT.
+          assert.equal(
+            await queries.transaction([grantRow("other-shape"), stores.consent.use(requestId)]),
+            "used",
+          );
+          assert.deepEqual([sent[3], sent.at(-1)], ["BEGIN", "ROLLBACK"]);
+          assert.equal(await stores.grants.find("other-shape"), null);
+        } finally {
+          await end();
+        }
+      });
+
+      test("PostgreSQL: a refused use or check writes nothing and is named as the writes in order would name it", async () => {
+        const { queries, sent, end } = recorded();
+        await db.deletedSubject.create({ data: { subject: "deleted-once" } });
+        const answerWith = async (requestId: string, expected: string, name: string) => {
+          const code = newCode();
+          const access = newAccess();
+          const before = sent.length;
+          assert.equal(
+            await queries.transaction([
+              stores.consent.use(requestId),
+              grantRow(`refused-${requestId}`),
+              code.insert,
+              access.insert,
+            ]),
+            expected,
+            name,
+          );
+          assert.equal(sent.length, before + 1, `${name}: one round trip`);
+          assert.equal(await stores.grants.find(`refused-${requestId}`), null, `${name}: no grant`);
+          assert.equal(await stores.codes.find(code.code), null, `${name}: no code`);
+          assert.equal(await stores.accessTokens.findActive(access.token), null, `${name}: no token`);
+        };
+        /** Exchanges the code or refresh token `use` for new tokens; the used row is unchanged when refused. */
+        const exchange = async (
+          use: Parameters<typeof queries.transaction>[0][0],
+          subject: string,
+          expected: string | undefined,
+          name: string,
+          usedAt: () => Promise<Date | null | undefined>,
+        ) => {
+          const access = newAccess(subject);
+          const refresh = newRefresh(subject);
+          const usedBefore = await usedAt();
+          const before = sent.length;
+          assert.equal(
+            await queries.transaction([
+              use,
+              stores.subjects.notDeleted(subject),
+              access.insert,
+              refresh.insert,
+            ]),
+            expected,
+            name,
+          );
+          assert.equal(sent.length, before + 1, `${name}: one round trip`);
+          const written = expected === undefined;
+          assert.equal(
+            !!(await stores.accessTokens.findActive(access.token)),
+            written,
+            `${name}: access token`,
+          );
+          assert.equal(!!(await stores.refreshTokens.find(refresh.token)), written, `${name}: refresh token`);
+          if (!written) assert.deepEqual(await usedAt(), usedBefore, `${name}: the use is not recorded`);
+        };
+        try {
+          const { request: undecided } = await newRequest();
+          await answerWith(undecided.id, "used", "an undecided consent request");
+          const expired = await acceptedRequest();
+          await db.consentRequest.update({
+            where: { id: expired },
+            data: { expiresAt: new Date(Date.now() - 1) },
+          });
+          await answerWith(expired, "used", "an expired consent request");
+          const used = await acceptedRequest();
+          assert.ok(await stores.consent.consume(used));
+          await answerWith(used, "used", "a used consent request");
+
+          const codeOf = async (subject: string) => {
+            const code = newCode(subject);
+            await raw.transaction([code.insert]);
+            const hash = stores.codes.hash(code.code);
+            return { hash, usedAt: async () => (await stores.codes.find(code.code))?.usedAt };
+          };
+          const usedCode = await codeOf("s");
+          assert.equal(await raw.transaction([stores.codes.use(usedCode.hash)]), undefined);
+          await exchange(stores.codes.use(usedCode.hash), "s", "used", "a used code", usedCode.usedAt);
+          const deletedCode = await codeOf("deleted-once");
+          await exchange(
+            stores.codes.use(deletedCode.hash),
+            "deleted-once",
+            "deleted",
+            "the code of a deleted subject",
+            deletedCode.usedAt,
+          );
+          const both = await codeOf("deleted-once");
+          assert.equal(await raw.transaction([stores.codes.use(both.hash)]), undefined);
+          await exchange(
+            stores.codes.use(both.hash),
+            "deleted-once",
+            "used",
+            "a used code of a deleted subject",
+            both.usedAt,
+          );
+
+          const refreshOf = async (subject: string, usedAt: Date | null, revokedAt: Date | null = null) => {
+            const refresh = newRefresh(subject);
+            await raw.transaction([refresh.insert]);
+            const hash = stores.refreshTokens.hash(refresh.token);
+            await db.refreshToken.update({ where: { hash }, data: { usedAt, revokedAt } });
+            return { hash, usedAt: async () => (await stores.refreshTokens.find(refresh.token))?.usedAt };
+          };
+          const cases = [
+            ["a used refresh token, no grace", "s", new Date(), null, 0, "used"],
+            [
+              "a refresh token used before the grace period",
+              "s",
+              new Date(Date.now() - 120_000),
+              null,
+              60_000,
+              "used",
+            ],
+            ["a revoked refresh token", "s", null, new Date(), 60_000, "used"],
+            [
+              "a refresh token used within the grace period",
+              "s",
+              new Date(Date.now() - 1_000),
+              null,
+              60_000,
+              undefined,
+            ],
+            ["the refresh token of a deleted subject", "deleted-once", null, null, 60_000, "deleted"],
+          ] as const;
+          for (const [name, subject, usedAt, revokedAt, graceMs, expected] of cases) {
+            const refresh = await refreshOf(subject, usedAt, revokedAt);
+            await exchange(
+              stores.refreshTokens.use(refresh.hash, graceMs),
+              subject,
+              expected,
+              name,
+              refresh.usedAt,
+            );
+            if (usedAt) assert.deepEqual(await refresh.usedAt(), usedAt, `${name}: the first use is kept`);
+          }
+        } finally {
+          await end();
+        }
+      });
+    }
 
     // Only SQLite shares one connection between Prisma and the raw layer.
     if (backend === "sqlite")
