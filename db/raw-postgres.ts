@@ -316,6 +316,7 @@ function oneStatement<Refusal extends string>(
   };
 }
 
+/** The statement of oneStatement, or null when a write does not have the shape it needs. */
 function compile(writes: readonly Write<string>[]): { sql: string; checks: number } | null {
   let offset = 0;
   // Each write's $1…$n become its place in the one list of values.

@@ -45,7 +45,8 @@ export interface RawQueries {
    * SQLite runs the whole transaction in one synchronous step (no other code
    * can use the shared connection in between), never inside a transaction
    * Prisma has open, and waits for the write lock as the grouped token
-   * inserts do. PostgreSQL runs one statement alone, several between BEGIN
+   * inserts do. PostgreSQL runs one statement alone, a use with its checks
+   * and inserts compiled into one statement, any other list between BEGIN
    * and COMMIT on one pooled connection (READ COMMITTED, as Prisma's
    * transactions: an UPDATE that waited for a row another transaction
    * changed sees that change in its condition).
