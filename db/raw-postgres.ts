@@ -3,7 +3,9 @@ import type { AccessToken, OAuth2Client } from "@/generated/prisma/sqlite/client
 import { asError, perTurn } from "./batch.ts";
 import {
   clientRow,
+  expectationHolds,
   keyValues,
+  type Param,
   type RawQueries,
   REVISION_ROW,
   type Revisions,
@@ -13,6 +15,7 @@ import {
   shapedRow,
   tokenRow,
   type Value,
+  type Write,
   withClient,
   withToken,
 } from "./raw.ts";
@@ -32,6 +35,11 @@ const pgTypes: pg.CustomTypesConfig = {
 /** PostgreSQL's TIMESTAMP ignores a zone in its input: give it the UTC wall time. */
 function pgDate(date: Date | null): string | null {
   return date === null ? null : date.toISOString();
+}
+
+/** A value as the pg driver should send it: a DateTime as its UTC wall time. */
+function pgValue(value: Param): string | number | boolean | null {
+  return value instanceof Date ? pgDate(value) : value;
 }
 
 function pgTokenValues(t: AccessToken): unknown[] {
@@ -67,6 +75,51 @@ export class PostgresRawQueries implements RawQueries {
   async rowByKey<Row>(shape: RowShape<Row>, key: string | readonly string[]): Promise<Row | null> {
     const [row] = await this.query(`row_${shape.name}`, rowByKeySql(shape), [...keyValues(shape, key)]);
     return row ? shapedRow(shape, row) : null;
+  }
+
+  /** Named prepared statements for the writes, by their SQL; named on first use, in this process. */
+  private readonly writeNames = new Map<string, string>();
+
+  private writeQuery(sql: string, values: readonly Param[]): pg.QueryConfig {
+    let name = this.writeNames.get(sql);
+    if (name === undefined) {
+      name = `portico_write_${this.writeNames.size + 1}`;
+      this.writeNames.set(sql, name);
+    }
+    return { name, text: sql, values: values.map(pgValue) };
+  }
+
+  /** See RawQueries.transaction. One statement needs no BEGIN: it is a transaction of its own. */
+  async transaction<Refusal extends string>(writes: readonly Write<Refusal>[]): Promise<Refusal | undefined> {
+    const [only] = writes;
+    if (writes.length === 1 && only) {
+      const { rowCount } = await this.pool.query(this.writeQuery(only.sql, only.values));
+      return only.expect && !expectationHolds(only.expect.outcome, rowCount ?? 0)
+        ? only.expect.refused
+        : undefined;
+    }
+    const connection = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await connection.query("BEGIN");
+      for (const { sql, values, expect } of writes) {
+        const { rowCount } = await connection.query(this.writeQuery(sql, values));
+        if (expect && !expectationHolds(expect.outcome, rowCount ?? 0)) {
+          await connection.query("ROLLBACK");
+          return expect.refused;
+        }
+      }
+      await connection.query("COMMIT");
+      return undefined;
+    } catch (error) {
+      // A connection that cannot even roll back is dropped from the pool rather than reused.
+      await connection.query("ROLLBACK").catch((failed: unknown) => {
+        broken = asError(failed);
+      });
+      throw error;
+    } finally {
+      connection.release(broken);
+    }
   }
 
   async clientById(id: string): Promise<OAuth2Client | null> {

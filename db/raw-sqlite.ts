@@ -3,7 +3,9 @@ import type { AccessToken, OAuth2Client } from "@/generated/prisma/sqlite/client
 import { asError, perTurn } from "./batch.ts";
 import {
   clientRow,
+  expectationHolds,
   keyValues,
+  type Param,
   type RawQueries,
   REVISION_ROW,
   type Revisions,
@@ -13,6 +15,7 @@ import {
   shapedRow,
   tokenRow,
   type Value,
+  type Write,
   withClient,
   withToken,
 } from "./raw.ts";
@@ -27,6 +30,13 @@ function forSqlite(sql: string): string {
 /** adapter-better-sqlite3's default DateTime encoding. */
 function sqliteDate(date: Date | null): string | null {
   return date === null ? null : date.toISOString().replace("Z", "+00:00");
+}
+
+/** A value as adapter-better-sqlite3 binds it: DateTime as sqliteDate, Boolean as 0/1. */
+function sqliteValue(value: Param): string | number | null {
+  if (value instanceof Date) return sqliteDate(value);
+  if (typeof value === "boolean") return value ? 1 : 0;
+  return value;
 }
 
 interface SqliteStatements {
@@ -105,17 +115,59 @@ export class SqliteRawQueries implements RawQueries {
     return this.statements;
   }
 
-  private readonly byKey = new Map<string, BetterSqlite3.Statement>();
+  /** Statements prepared on first use, by their SQL ($1…$n form), for the connection that prepared them. */
+  private readonly bySql = new Map<string, BetterSqlite3.Statement>();
+
+  private statement(connection: BetterSqlite3.Database, sql: string): BetterSqlite3.Statement {
+    let statement = this.bySql.get(sql);
+    if (!statement || statement.database !== connection) {
+      statement = connection.prepare(forSqlite(sql));
+      if (statement.reader) statement.safeIntegers(false);
+      this.bySql.set(sql, statement);
+    }
+    return statement;
+  }
 
   async rowByKey<Row>(shape: RowShape<Row>, key: string | readonly string[]): Promise<Row | null> {
     const { connection } = await this.prepared();
-    let statement = this.byKey.get(shape.name);
-    if (!statement || statement.database !== connection) {
-      statement = connection.prepare(forSqlite(rowByKeySql(shape))).safeIntegers(false);
-      this.byKey.set(shape.name, statement);
-    }
-    const row = statement.get(...keyValues(shape, key)) as Record<string, Value> | undefined;
+    const row = this.statement(connection, rowByKeySql(shape)).get(...keyValues(shape, key)) as
+      | Record<string, Value>
+      | undefined;
     return row ? shapedRow(shape, row) : null;
+  }
+
+  /** See RawQueries.transaction; the write lock is waited for as by the grouped inserts. */
+  async transaction<Refusal extends string>(writes: readonly Write<Refusal>[]): Promise<Refusal | undefined> {
+    const outcome = await this.whenWriteLockFree((statements) => this.transactionNow(statements, writes));
+    return outcome.refused;
+  }
+
+  /**
+   * The writes in one transaction, all within this call; undefined, nothing
+   * written, when the write lock is not free now.
+   */
+  private transactionNow<Refusal extends string>(
+    statements: SqliteStatements,
+    writes: readonly Write<Refusal>[],
+  ): { refused?: Refusal } | undefined {
+    const { connection } = statements;
+    if (!this.beginNow(statements)) return undefined;
+    try {
+      for (const { sql, values, expect } of writes) {
+        const statement = this.statement(connection, sql);
+        const bound = values.map(sqliteValue);
+        const rows = statement.reader ? statement.all(...bound).length : statement.run(...bound).changes;
+        if (expect && !expectationHolds(expect.outcome, rows)) {
+          statements.rollback.run();
+          return { refused: expect.refused };
+        }
+      }
+      statements.commit.run();
+      return {};
+    } catch (error) {
+      if (connection.inTransaction) statements.rollback.run();
+      throw error;
+    }
   }
 
   async clientById(id: string): Promise<OAuth2Client | null> {
@@ -161,22 +213,55 @@ export class SqliteRawQueries implements RawQueries {
   private async writeWhenFree(group: WaitingGroup): Promise<Array<undefined | Error>> {
     this.waiting = group;
     try {
-      const statements = await this.prepared();
-      const started = Date.now();
-      for (let attempt = 0; ; attempt++) {
+      return await this.whenWriteLockFree((statements) => {
         // No row can join between here and the write: both happen in this one synchronous step.
         this.waiting = undefined;
         const written = this.writeNow(statements, group.rows);
-        if (written) return written;
-        this.waiting = group;
-        if (Date.now() - started >= BUSY_TIMEOUT_MS) {
-          throw Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" });
-        }
-        // The lock is held for one group's commit (tens of µs): retry on the next turn, then back off.
-        await new Promise((resolve) => (attempt < 64 ? setImmediate(resolve) : setTimeout(resolve, 1)));
-      }
+        if (!written) this.waiting = group;
+        return written;
+      });
     } finally {
       if (this.waiting === group) this.waiting = undefined;
+    }
+  }
+
+  /**
+   * Runs `attempt` — one synchronous step that opens its transaction with
+   * beginNow, writes and commits — and, while it answers undefined (the write
+   * lock was not free), again on a later turn, up to the adapter's busy timeout.
+   */
+  private async whenWriteLockFree<T>(attempt: (statements: SqliteStatements) => T | undefined): Promise<T> {
+    const statements = await this.prepared();
+    const started = Date.now();
+    for (let tries = 0; ; tries++) {
+      const done = attempt(statements);
+      if (done !== undefined) return done;
+      if (Date.now() - started >= BUSY_TIMEOUT_MS) {
+        throw Object.assign(new Error("database is locked"), { code: "SQLITE_BUSY" });
+      }
+      // The lock is held for one commit (tens of µs): retry on the next turn, then back off.
+      await new Promise((resolve) => (tries < 64 ? setImmediate(resolve) : setTimeout(resolve, 1)));
+    }
+  }
+
+  /**
+   * Opens a write transaction (BEGIN IMMEDIATE) now, without SQLite's busy
+   * wait; false when it cannot: another connection holds the write lock, or
+   * Prisma has a transaction open on this one (which must not be joined).
+   */
+  private beginNow(statements: SqliteStatements): boolean {
+    const { connection } = statements;
+    if (!connection.open) throw new Error("The SQLite connection is closed");
+    if (connection.inTransaction) return false;
+    statements.noBusyWait.get();
+    try {
+      statements.begin.run();
+      return true;
+    } catch (error) {
+      if (isBusy(error)) return false;
+      throw error;
+    } finally {
+      statements.busyWait.get();
     }
   }
 
@@ -191,17 +276,7 @@ export class SqliteRawQueries implements RawQueries {
     rows: readonly AccessToken[],
   ): Array<undefined | Error> | undefined {
     const { connection } = statements;
-    if (!connection.open) throw new Error("The SQLite connection is closed");
-    if (connection.inTransaction) return undefined;
-    statements.noBusyWait.get();
-    try {
-      statements.begin.run();
-    } catch (error) {
-      if (isBusy(error)) return undefined;
-      throw error;
-    } finally {
-      statements.busyWait.get();
-    }
+    if (!this.beginNow(statements)) return undefined;
     try {
       for (const row of rows) statements.insertAccessToken.run(...tokenValues(row));
       statements.commit.run();

@@ -36,6 +36,80 @@ export interface RawQueries {
   insertAccessTokenAtClientRevision?(row: AccessToken, clientRevision: number): Promise<boolean>;
   /** The row whose key column holds `key` (the key columns, in order, `key`), or null. */
   rowByKey<Row>(shape: RowShape<Row>, key: string | readonly string[]): Promise<Row | null>;
+  /**
+   * Runs the writes, in order, as one transaction: all or nothing. Answers
+   * undefined once every write is committed, or the refusal of the first
+   * condition that did not hold (see Write; nothing is written then). A
+   * statement that fails rolls everything back and throws.
+   *
+   * SQLite runs the whole transaction in one synchronous step (no other code
+   * can use the shared connection in between), never inside a transaction
+   * Prisma has open, and waits for the write lock as the grouped token
+   * inserts do. PostgreSQL runs one statement alone, several between BEGIN
+   * and COMMIT on one pooled connection (READ COMMITTED, as Prisma's
+   * transactions: an UPDATE that waited for a row another transaction
+   * changed sees that change in its condition).
+   */
+  transaction<Refusal extends string>(writes: readonly Write<Refusal>[]): Promise<Refusal | undefined>;
+}
+
+/** A value a write binds; each backend encodes dates and booleans as Prisma's adapter does. */
+export type Param = string | number | boolean | Date | null;
+
+/**
+ * One statement of a transaction: SQL with $1…$n, each parameter used once
+ * and in order (SQLite binds them by position), and its values.
+ *
+ * With `expect`, the statement is also a condition: an UPDATE whose WHERE
+ * states what must hold must change exactly one row ("changes one row"); a
+ * SELECT of what must not exist must find none ("finds no row"). When it
+ * does not, the transaction rolls back and answers `refused`.
+ */
+export interface Write<Refusal extends string = never> {
+  sql: string;
+  values: readonly Param[];
+  expect?: { outcome: "changes one row" | "finds no row"; refused: Refusal };
+}
+
+/** Whether a condition's statement did what it must, from the rows it changed or found. */
+export function expectationHolds(outcome: "changes one row" | "finds no row", rows: number): boolean {
+  return outcome === "changes one row" ? rows === 1 : rows === 0;
+}
+
+/** An UPDATE that must change exactly one row, else the transaction answers `refused`. */
+export function changesOneRow<Refusal extends string>(
+  sql: string,
+  values: readonly Param[],
+  refused: Refusal,
+): Write<Refusal> {
+  return { sql, values, expect: { outcome: "changes one row", refused } };
+}
+
+/** A SELECT that must find no row, else the transaction answers `refused`. */
+export function findsNoRow<Refusal extends string>(
+  sql: string,
+  values: readonly Param[],
+  refused: Refusal,
+): Write<Refusal> {
+  return { sql, values, expect: { outcome: "finds no row", refused } };
+}
+
+const insertSqlOf = new WeakMap<RowShape<unknown>, string>();
+
+/**
+ * Inserts a whole row of a shape (every column given: the column defaults
+ * Prisma fills in, such as createdAt, are the caller's to fill as Prisma would).
+ */
+export function insertRow<Row>(shape: RowShape<Row>, row: Row): Write {
+  const columns = Object.keys(shape.columns) as (keyof Row & string)[];
+  let sql = insertSqlOf.get(shape as RowShape<unknown>);
+  if (sql === undefined) {
+    const names = columns.map((column) => `"${column}"`).join(", ");
+    const params = columns.map((_, i) => `$${i + 1}`).join(", ");
+    sql = `INSERT INTO "${shape.table}" (${names}) VALUES (${params})`;
+    insertSqlOf.set(shape as RowShape<unknown>, sql);
+  }
+  return { sql, values: columns.map((column) => row[column] as Param) };
 }
 
 /** How a column is stored and read back: text, DateTime, Int or Boolean. */
@@ -70,14 +144,22 @@ export function keyValues<Row>(shape: RowShape<Row>, key: string | readonly stri
   return values;
 }
 
+const rowByKeySqlOf = new WeakMap<RowShape<unknown>, string>();
+
+/** The shape's lookup, built once per shape (the same string each call: statement caches key on it). */
 export function rowByKeySql<Row>(shape: RowShape<Row>): string {
-  const columns = Object.keys(shape.columns)
-    .map((column) => `"${column}"`)
-    .join(", ");
-  const where = keyColumns(shape)
-    .map((column, i) => `"${column}" = $${i + 1}`)
-    .join(" AND ");
-  return `SELECT ${columns} FROM "${shape.table}" WHERE ${where} LIMIT 1`;
+  let sql = rowByKeySqlOf.get(shape as RowShape<unknown>);
+  if (sql === undefined) {
+    const columns = Object.keys(shape.columns)
+      .map((column) => `"${column}"`)
+      .join(", ");
+    const where = keyColumns(shape)
+      .map((column, i) => `"${column}" = $${i + 1}`)
+      .join(" AND ");
+    sql = `SELECT ${columns} FROM "${shape.table}" WHERE ${where} LIMIT 1`;
+    rowByKeySqlOf.set(shape as RowShape<unknown>, sql);
+  }
+  return sql;
 }
 
 /** A row as the database returned it, with each column as the model types it. */

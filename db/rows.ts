@@ -1,16 +1,18 @@
 import type {
+  AccessToken,
   AuthorizationCode,
   AuthorizationGrant,
   ConsentRequest,
   DeletedSubject,
+  RefreshToken,
 } from "@/generated/prisma/sqlite/client.ts";
 import type { RowShape } from "./raw.ts";
 
 /**
- * The rows the authorization-code flow reads by key on every sign-in, read
- * through prepared statements (rawQueries(db).rowByKey) rather than Prisma.
- * Each names every column of its model; adding a field to the model without
- * adding it here fails the type check.
+ * The rows the authorization-code flow reads by key and writes on every
+ * sign-in, through prepared statements (rawQueries(db).rowByKey, insertRow)
+ * rather than Prisma. Each names every column of its model; adding a field
+ * to the model without adding it here fails the type check.
  */
 
 export const CONSENT_REQUEST_ROW: RowShape<ConsentRequest> = {
@@ -93,4 +95,40 @@ export const DELETED_SUBJECT_ROW: RowShape<DeletedSubject> = {
   table: "deleted_subjects",
   key: "subject",
   columns: { subject: "text", deletedAt: "date" },
+};
+
+export const ACCESS_TOKEN_ROW: RowShape<AccessToken> = {
+  name: "access_token",
+  table: "access_tokens",
+  key: "hash",
+  columns: {
+    hash: "text",
+    grantId: "text",
+    clientId: "text",
+    subject: "text",
+    scopes: "text",
+    extra: "text",
+    issuedAt: "date",
+    expiresAt: "date",
+    revokedAt: "date",
+  },
+};
+
+export const REFRESH_TOKEN_ROW: RowShape<RefreshToken> = {
+  name: "refresh_token",
+  table: "refresh_tokens",
+  key: "hash",
+  columns: {
+    hash: "text",
+    grantId: "text",
+    clientId: "text",
+    subject: "text",
+    scopes: "text",
+    accessTokenExtra: "text",
+    idTokenExtra: "text",
+    authTime: "date",
+    issuedAt: "date",
+    usedAt: "date",
+    revokedAt: "date",
+  },
 };

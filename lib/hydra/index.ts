@@ -8,10 +8,23 @@ const holder = globalThis as typeof globalThis & {
   porticoHydraAdmin?: HydraAdminClient;
 };
 
+/**
+ * Node's own fetch. Next.js replaces the global fetch with one that traces
+ * every call and consults its data cache and request deduplication; the
+ * app's calls to the API (tokens, consent decisions: never cacheable) would
+ * only pay for that, on every sign-in. Next.js keeps the fetch it wrapped on
+ * its replacement; without Next.js (or should that change) the global one
+ * serves.
+ */
+function plainFetch(): typeof fetch {
+  const current = globalThis.fetch as typeof fetch & { _nextOriginalFetch?: typeof fetch };
+  return current._nextOriginalFetch ?? current;
+}
+
 /** The process's one Hydra API client, so its token cache is shared by every request. */
 export function hydra(): HydraClient {
   const { url, clientId, clientSecret } = appConfig().hydra;
-  holder.porticoHydra ??= new HydraClient({ url, clientId, clientSecret });
+  holder.porticoHydra ??= new HydraClient({ url, clientId, clientSecret, fetch: plainFetch() });
   return holder.porticoHydra;
 }
 
@@ -19,7 +32,7 @@ export function hydra(): HydraClient {
 export function hydraAdmin(): HydraAdminClient | undefined {
   const url = appConfig().hydraAdminUrl;
   if (!url) return undefined;
-  holder.porticoHydraAdmin ??= new HydraAdminClient({ url });
+  holder.porticoHydraAdmin ??= new HydraAdminClient({ url, fetch: plainFetch() });
   return holder.porticoHydraAdmin;
 }
 

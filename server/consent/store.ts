@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { type Database, rawQueries } from "@/db/client.ts";
+import { changesOneRow, insertRow, type Param, type Write } from "@/db/raw.ts";
 import { CONSENT_REQUEST_ROW } from "@/db/rows.ts";
 import type { ConsentRequest as Row } from "@/generated/prisma/sqlite/client.ts";
 import { EMPTY_OIDC_CONTEXT, type OidcContext, type SignIn, type StepError } from "@/server/flow/model.ts";
@@ -73,8 +74,6 @@ function signInFromJson(text: string | null): SignIn | null {
 /** Why a consent request can no longer be decided. */
 type Undecidable = "expired" | "decided";
 
-type Db = Pick<Database, "consentRequest">;
-
 interface ConsentKeys {
   /** Derives a request's verifier from its id: GET can show it while the row holds only its hash. */
   verifier: Buffer;
@@ -115,6 +114,34 @@ function fromRow(row: Row): ConsentRequest {
   };
 }
 
+/** What an undecided request must still be for a step to be recorded: pending, unused, unexpired. */
+const UNDECIDED = `"id" = $_ AND "status" = 'pending' AND "usedAt" IS NULL AND "expiresAt" > $_`;
+
+/** Numbers the `$_` placeholders of a statement in order ($1…$n), so each clause reads on its own. */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\$_/g, () => `$${++n}`);
+}
+
+const WRITES = {
+  // A 2017 decision without a sign-in keeps the one a Hydra 2.x login step recorded.
+  accept: numbered(`UPDATE "consent_requests" SET "status" = 'accepted', "subject" = $_, "grantScopes" = $_,
+    "grantAudience" = $_, "accessTokenExtra" = $_, "idTokenExtra" = $_, "login" = COALESCE($_, "login"),
+    "decidedAt" = $_ WHERE ${UNDECIDED}`),
+  reject:
+    numbered(`UPDATE "consent_requests" SET "status" = 'rejected', "rejectReason" = $_, "rejectError" = $_,
+    "decidedAt" = $_ WHERE ${UNDECIDED}`),
+  acceptLogin: numbered(`UPDATE "consent_requests" SET "subject" = $_, "login" = $_, "loginAcceptedAt" = $_,
+    "loginRememberFor" = $_ WHERE ${UNDECIDED} AND "loginAcceptedAt" IS NULL`),
+  verifyLogin: numbered(`UPDATE "consent_requests" SET "loginVerifiedAt" = $_
+    WHERE ${UNDECIDED} AND "loginAcceptedAt" IS NOT NULL AND "loginVerifiedAt" IS NULL`),
+  setLoginSession:
+    numbered(`UPDATE "consent_requests" SET "loginSessionId" = $_, "subject" = COALESCE($_, "subject")
+    WHERE "id" = $_`),
+  use: numbered(`UPDATE "consent_requests" SET "usedAt" = $_
+    WHERE "id" = $_ AND "usedAt" IS NULL AND "status" IN ('accepted', 'rejected') AND "expiresAt" > $_`),
+};
+
 /**
  * Consent requests (see ARCHITECTURE.md, "The authorization-code flow"). `/oauth2/auth`
  * creates one and binds it to the browser; the consent app reads and
@@ -122,12 +149,16 @@ function fromRow(row: Row): ConsentRequest {
  * verifier that only `redirectUrl` carries. Lifetime: CHALLENGE_TOKEN_LIFESPAN.
  */
 export class ConsentRequests {
+  private readonly raw;
+
   constructor(
-    private readonly db: Database,
+    db: Database,
     private readonly authorizationEndpoint: string,
     private readonly lifespanMs: number,
     private readonly keys: ConsentKeys,
-  ) {}
+  ) {
+    this.raw = rawQueries(db);
+  }
 
   get lifespanSeconds(): number {
     return Math.ceil(this.lifespanMs / 1000);
@@ -143,25 +174,40 @@ export class ConsentRequests {
     const id = randomToken(16);
     const binding = randomToken();
     const query = new URLSearchParams([...input.parameters, ["consent", id]]);
-    const row = await this.db.consentRequest.create({
-      data: {
-        id,
-        clientId: input.clientId,
-        requestedScopes: input.requestedScopes.join(" "),
-        redirectUrl: `${this.authorizationEndpoint}?${query}`,
-        authRequest: JSON.stringify(input.parameters),
-        verifierHash: hashToken(this.keys.hash, this.verifier(id)),
-        bindingHash: hashToken(this.keys.hash, binding),
-        expiresAt: new Date(Date.now() + this.lifespanMs),
-        oidcContext: JSON.stringify(input.oidc ?? EMPTY_OIDC_CONTEXT),
-      },
-    });
+    const row: Row = {
+      id,
+      clientId: input.clientId,
+      requestedScopes: input.requestedScopes.join(" "),
+      redirectUrl: `${this.authorizationEndpoint}?${query}`,
+      authRequest: JSON.stringify(input.parameters),
+      verifierHash: hashToken(this.keys.hash, this.verifier(id)),
+      bindingHash: hashToken(this.keys.hash, binding),
+      expiresAt: new Date(Date.now() + this.lifespanMs),
+      status: "pending",
+      subject: null,
+      grantScopes: null,
+      accessTokenExtra: null,
+      idTokenExtra: null,
+      rejectReason: null,
+      oidcContext: JSON.stringify(input.oidc ?? EMPTY_OIDC_CONTEXT),
+      login: null,
+      rejectError: null,
+      loginAcceptedAt: null,
+      loginVerifiedAt: null,
+      loginRememberFor: null,
+      loginSessionId: null,
+      decidedAt: null,
+      usedAt: null,
+      createdAt: new Date(),
+      grantAudience: "",
+    };
+    await this.raw.transaction([insertRow(CONSENT_REQUEST_ROW, row)]);
     return { request: fromRow(row), binding };
   }
 
   async get(id: string): Promise<ConsentRequest | null> {
     if (!id || id.length > 64) return null;
-    const row = await rawQueries(this.db).rowByKey(CONSENT_REQUEST_ROW, id);
+    const row = await this.raw.rowByKey(CONSENT_REQUEST_ROW, id);
     return row ? fromRow(row) : null;
   }
 
@@ -199,19 +245,23 @@ export class ConsentRequests {
   /** Records an acceptance once; false when the request was decided, used or expired meanwhile. */
   async accept(id: string, decision: ConsentDecision): Promise<boolean> {
     const { signIn } = decision;
-    return this.decide(id, {
-      status: "accepted",
-      subject: decision.subject,
-      grantScopes: decision.grantScopes.join(" "),
-      grantAudience: (decision.grantAudience ?? []).join(" "),
-      accessTokenExtra: JSON.stringify(decision.accessTokenExtra),
-      idTokenExtra: JSON.stringify(decision.idTokenExtra),
-      ...(signIn ? { login: JSON.stringify({ ...signIn, authTime: signIn.authTime.toISOString() }) } : {}),
-    });
+    const now = new Date();
+    return this.recorded(WRITES.accept, [
+      decision.subject,
+      decision.grantScopes.join(" "),
+      (decision.grantAudience ?? []).join(" "),
+      JSON.stringify(decision.accessTokenExtra),
+      JSON.stringify(decision.idTokenExtra),
+      signIn ? storedSignIn(signIn) : null,
+      now,
+      id,
+      now,
+    ]);
   }
 
   async reject(id: string, reason: string, error: StepError = "access_denied"): Promise<boolean> {
-    return this.decide(id, { status: "rejected", rejectReason: reason, rejectError: error });
+    const now = new Date();
+    return this.recorded(WRITES.reject, [reason, error, now, id, now]);
   }
 
   /**
@@ -222,16 +272,14 @@ export class ConsentRequests {
    */
   async acceptLogin(id: string, subject: string, signIn: SignIn, rememberFor?: number): Promise<boolean> {
     const now = new Date();
-    const { count } = await this.db.consentRequest.updateMany({
-      where: { id, status: "pending", usedAt: null, loginAcceptedAt: null, expiresAt: { gt: now } },
-      data: {
-        subject,
-        login: JSON.stringify({ ...signIn, authTime: signIn.authTime.toISOString() }),
-        loginAcceptedAt: now,
-        loginRememberFor: rememberFor ?? null,
-      },
-    });
-    return count === 1;
+    return this.recorded(WRITES.acceptLogin, [
+      subject,
+      storedSignIn(signIn),
+      now,
+      rememberFor ?? null,
+      id,
+      now,
+    ]);
   }
 
   /**
@@ -240,27 +288,15 @@ export class ConsentRequests {
    * the login step, the session its login started.
    */
   async setLoginSession(id: string, sessionId: string, subject?: string): Promise<void> {
-    await this.db.consentRequest.update({
-      where: { id },
-      data: { loginSessionId: sessionId, ...(subject !== undefined ? { subject } : {}) },
-    });
+    if (!(await this.recorded(WRITES.setLoginSession, [sessionId, subject ?? null, id]))) {
+      throw new Error(`The consent request ${id} does not exist`);
+    }
   }
 
   /** The browser came back from an accepted login step: once only; then the consent step may start. */
   async verifyLogin(id: string): Promise<boolean> {
     const now = new Date();
-    const { count } = await this.db.consentRequest.updateMany({
-      where: {
-        id,
-        status: "pending",
-        usedAt: null,
-        loginAcceptedAt: { not: null },
-        loginVerifiedAt: null,
-        expiresAt: { gt: now },
-      },
-      data: { loginVerifiedAt: now },
-    });
-    return count === 1;
+    return this.recorded(WRITES.verifyLogin, [now, id, now]);
   }
 
   /** The verifier of one step (Hydra 2.x's login_verifier, consent_verifier), derived like the 2017 one. */
@@ -286,25 +322,30 @@ export class ConsentRequests {
   }
 
   /** Uses a decided, unexpired request; false when it was used already (or meanwhile). */
-  async consume(id: string, db: Db = this.db): Promise<boolean> {
+  async consume(id: string): Promise<boolean> {
+    return (await this.raw.transaction([this.use(id)])) === undefined;
+  }
+
+  /**
+   * Using a decided, unexpired request, as a write of a larger transaction:
+   * refused ("used") when it was used already, or meanwhile.
+   */
+  use(id: string): Write<"used"> {
     const now = new Date();
-    const { count } = await db.consentRequest.updateMany({
-      where: { id, usedAt: null, status: { in: ["accepted", "rejected"] }, expiresAt: { gt: now } },
-      data: { usedAt: now },
-    });
-    return count === 1;
+    return changesOneRow(WRITES.use, [now, id, now], "used");
   }
 
   private verifier(id: string): string {
     return createHmac("sha256", this.keys.verifier).update(id).digest("base64url");
   }
 
-  private async decide(id: string, data: Record<string, string>): Promise<boolean> {
-    const now = new Date();
-    const { count } = await this.db.consentRequest.updateMany({
-      where: { id, status: "pending", usedAt: null, expiresAt: { gt: now } },
-      data: { ...data, decidedAt: now },
-    });
-    return count === 1;
+  /** Runs one conditional UPDATE; whether it changed the request. */
+  private async recorded(sql: string, values: Param[]): Promise<boolean> {
+    return (await this.raw.transaction([changesOneRow(sql, values, "unchanged")])) === undefined;
   }
+}
+
+/** A sign-in as the request's `login` column holds it (JSON, the time as ISO 8601). */
+function storedSignIn(signIn: SignIn): string {
+  return JSON.stringify({ ...signIn, authTime: signIn.authTime.toISOString() });
 }

@@ -1,4 +1,5 @@
 import { type Database, rawQueries } from "@/db/client.ts";
+import { findsNoRow, type Write } from "@/db/raw.ts";
 import { DELETED_SUBJECT_ROW } from "@/db/rows.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 
@@ -88,10 +89,13 @@ export class SubjectGrants {
     await this.revoke(subject);
   }
 
-  /** Inside a transaction pass its client (`db`); otherwise a prepared statement reads it. */
-  async isDeleted(subject: string, db?: Pick<Database, "deletedSubject">): Promise<boolean> {
-    if (!db) return (await rawQueries(this.db).rowByKey(DELETED_SUBJECT_ROW, subject)) !== null;
-    return (await db.deletedSubject.findUnique({ where: { subject }, select: { subject: true } })) !== null;
+  async isDeleted(subject: string): Promise<boolean> {
+    return (await rawQueries(this.db).rowByKey(DELETED_SUBJECT_ROW, subject)) !== null;
+  }
+
+  /** The subject not deleted, as a condition of a grant's transaction: refused ("deleted") when it is. */
+  notDeleted(subject: string): Write<"deleted"> {
+    return findsNoRow(`SELECT 1 FROM "deleted_subjects" WHERE "subject" = $1`, [subject], "deleted");
   }
 }
 

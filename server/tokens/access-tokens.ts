@@ -1,5 +1,6 @@
 import { type Database, rawQueries } from "@/db/client.ts";
-import type { Revisions } from "@/db/raw.ts";
+import { insertRow, type Revisions, type Write } from "@/db/raw.ts";
+import { ACCESS_TOKEN_ROW } from "@/db/rows.ts";
 import type { AccessToken } from "@/generated/prisma/sqlite/client.ts";
 import { type Snapshot, StaleSnapshot } from "@/server/http/snapshot.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
@@ -68,14 +69,30 @@ export class AccessTokens {
    */
   async issue(
     input: NewAccessToken,
-    db: Db = this.db,
     snapshot?: Snapshot,
   ): Promise<{ token: string; record: AccessTokenRecord }> {
+    const { token, row, record } = this.newRow(input);
+    const clientRevision = snapshot?.confirmRevision;
+    if (clientRevision !== undefined && this.raw.insertAccessTokenAtClientRevision) {
+      const written = await this.raw.insertAccessTokenAtClientRevision(row, clientRevision);
+      if (!written) throw new StaleSnapshot();
+      snapshot?.confirmed();
+    } else await this.raw.insertAccessToken(row);
+    return { token, record };
+  }
+
+  /** A new token, and storing it as a write of a larger transaction (a grant's). */
+  newToken(input: NewAccessToken): { token: string; insert: Write } {
+    const { token, row } = this.newRow(input);
+    return { token, insert: insertRow(ACCESS_TOKEN_ROW, row) };
+  }
+
+  private newRow(input: NewAccessToken): { token: string; row: AccessToken; record: AccessTokenRecord } {
     const token = randomToken();
     const issuedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
     const expiresAt = new Date(issuedAt.getTime() + this.lifespanMs);
     const extra = input.extra ?? {};
-    const data = {
+    const row: AccessToken = {
       hash: this.hash(token),
       grantId: input.grantId,
       clientId: input.clientId,
@@ -84,19 +101,9 @@ export class AccessTokens {
       extra: JSON.stringify(extra),
       issuedAt,
       expiresAt,
+      revokedAt: null,
     };
-    // Inside a transaction the row goes through its client; otherwise through a prepared statement.
-    const clientRevision = snapshot?.confirmRevision;
-    if (clientRevision !== undefined && db === this.db && this.raw.insertAccessTokenAtClientRevision) {
-      const written = await this.raw.insertAccessTokenAtClientRevision(
-        { ...data, revokedAt: null },
-        clientRevision,
-      );
-      if (!written) throw new StaleSnapshot();
-      snapshot?.confirmed();
-    } else if (db === this.db) await this.raw.insertAccessToken({ ...data, revokedAt: null });
-    else await db.accessToken.create({ data });
-    return { token, record: { ...input, extra, issuedAt, expiresAt } };
+    return { token, row, record: { ...input, extra, issuedAt, expiresAt } };
   }
 
   /** The token's record when it is known, unexpired and unrevoked; else null. */

@@ -1,4 +1,5 @@
 import { type Database, rawQueries } from "@/db/client.ts";
+import { changesOneRow, insertRow, type Write } from "@/db/raw.ts";
 import { AUTHORIZATION_CODE_ROW } from "@/db/rows.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { hashToken, randomToken } from "./secrets.ts";
@@ -24,7 +25,7 @@ interface AuthorizationCodeRecord {
 
 type NewAuthorizationCode = Omit<AuthorizationCodeRecord, "hash" | "expiresAt" | "usedAt">;
 
-type Db = Pick<Database, "authorizationCode">;
+const USE = `UPDATE "authorization_codes" SET "usedAt" = $1 WHERE "hash" = $2 AND "usedAt" IS NULL`;
 
 /**
  * Authorization codes (RFC 6749 §4.1.2, §10.5): 256-bit, stored under an
@@ -43,26 +44,27 @@ export class AuthorizationCodes {
     return hashToken(this.hashKey, code);
   }
 
-  async issue(input: NewAuthorizationCode, db: Db = this.db): Promise<string> {
+  /** A new code, and storing it as a write of the transaction that answers the authorization request. */
+  newCode(input: NewAuthorizationCode): { code: string; insert: Write } {
     const code = randomToken();
-    await db.authorizationCode.create({
-      data: {
-        hash: this.hash(code),
-        grantId: input.grantId,
-        clientId: input.clientId,
-        subject: input.subject,
-        scopes: input.scopes.join(" "),
-        redirectUri: input.redirectUri,
-        codeChallenge: input.codeChallenge,
-        challengeMethod: input.challengeMethod,
-        nonce: input.nonce,
-        authTime: input.authTime,
-        accessTokenExtra: JSON.stringify(input.accessTokenExtra),
-        idTokenExtra: JSON.stringify(input.idTokenExtra),
-        expiresAt: new Date(Date.now() + this.lifespanMs),
-      },
+    const insert = insertRow(AUTHORIZATION_CODE_ROW, {
+      hash: this.hash(code),
+      grantId: input.grantId,
+      clientId: input.clientId,
+      subject: input.subject,
+      scopes: input.scopes.join(" "),
+      redirectUri: input.redirectUri,
+      codeChallenge: input.codeChallenge,
+      challengeMethod: input.challengeMethod,
+      nonce: input.nonce,
+      authTime: input.authTime,
+      accessTokenExtra: JSON.stringify(input.accessTokenExtra),
+      idTokenExtra: JSON.stringify(input.idTokenExtra),
+      expiresAt: new Date(Date.now() + this.lifespanMs),
+      usedAt: null,
+      createdAt: new Date(),
     });
-    return code;
+    return { code, insert };
   }
 
   async find(code: string): Promise<AuthorizationCodeRecord | null> {
@@ -77,12 +79,11 @@ export class AuthorizationCodes {
     };
   }
 
-  /** Marks the code used; false when it already was (a concurrent redemption won). */
-  async consume(hash: string, db: Db = this.db): Promise<boolean> {
-    const { count } = await db.authorizationCode.updateMany({
-      where: { hash, usedAt: null },
-      data: { usedAt: new Date() },
-    });
-    return count === 1;
+  /**
+   * Marking the code used, as a write of the token request's transaction:
+   * refused ("used") when it already was (a concurrent redemption won).
+   */
+  use(hash: string): Write<"used"> {
+    return changesOneRow(USE, [new Date(), hash], "used");
   }
 }

@@ -1,4 +1,5 @@
 import { type Database, rawQueries } from "@/db/client.ts";
+import { insertRow, type Write } from "@/db/raw.ts";
 import { AUTHORIZATION_GRANT_ROW } from "@/db/rows.ts";
 import type { SignIn } from "@/server/flow/model.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
@@ -17,8 +18,6 @@ interface AuthorizationGrantRecord {
   createdAt: Date;
 }
 
-type Db = Pick<Database, "authorizationGrant">;
-
 /**
  * Authorization grants: written in the transaction that answers an accepted
  * authorization request. A grant outlives the code that started it, so an ID
@@ -30,23 +29,20 @@ type Db = Pick<Database, "authorizationGrant">;
 export class AuthorizationGrants {
   constructor(private readonly db: Database) {}
 
-  async record(
-    grant: Omit<AuthorizationGrantRecord, "createdAt" | "audience"> & { audience?: string[] },
-    db: Db = this.db,
-  ): Promise<void> {
-    await db.authorizationGrant.create({
-      data: {
-        grantId: grant.grantId,
-        clientId: grant.clientId,
-        subject: grant.subject,
-        scopes: grant.scopes.join(" "),
-        sid: grant.signIn.sid ?? null,
-        authTime: grant.signIn.authTime,
-        amr: JSON.stringify(grant.signIn.amr),
-        acr: grant.signIn.acr ?? null,
-        claims: JSON.stringify(grant.claims),
-        audience: (grant.audience ?? []).join(" "),
-      },
+  /** Storing a grant, as a write of the transaction that answers the authorization request. */
+  insert(grant: Omit<AuthorizationGrantRecord, "createdAt" | "audience"> & { audience?: string[] }): Write {
+    return insertRow(AUTHORIZATION_GRANT_ROW, {
+      grantId: grant.grantId,
+      clientId: grant.clientId,
+      subject: grant.subject,
+      scopes: grant.scopes.join(" "),
+      sid: grant.signIn.sid ?? null,
+      authTime: grant.signIn.authTime,
+      amr: JSON.stringify(grant.signIn.amr),
+      acr: grant.signIn.acr ?? null,
+      claims: JSON.stringify(grant.claims),
+      createdAt: new Date(),
+      audience: (grant.audience ?? []).join(" "),
     });
   }
 

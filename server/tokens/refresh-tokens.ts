@@ -1,4 +1,6 @@
-import type { Database } from "@/db/client.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
+import { changesOneRow, insertRow, type Write } from "@/db/raw.ts";
+import { REFRESH_TOKEN_ROW } from "@/db/rows.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { hashToken, randomToken } from "./secrets.ts";
 
@@ -21,7 +23,12 @@ type NewRefreshToken = Pick<
   "grantId" | "clientId" | "subject" | "scopes" | "accessTokenExtra" | "idTokenExtra" | "authTime"
 >;
 
-type Db = Pick<Database, "refreshToken">;
+/**
+ * Using a token: unused and unrevoked, or (grace period) used since $3 and
+ * unrevoked — then its first use stays recorded. $3 is null without a grace period.
+ */
+const USE = `UPDATE "refresh_tokens" SET "usedAt" = COALESCE("usedAt", $1)
+  WHERE "hash" = $2 AND "revokedAt" IS NULL AND ("usedAt" IS NULL OR "usedAt" >= $3)`;
 
 /**
  * Refresh tokens: opaque, 256-bit, stored under an HMAC. Every use rotates
@@ -41,27 +48,28 @@ export class RefreshTokens {
     return hashToken(this.hashKey, token);
   }
 
-  async issue(input: NewRefreshToken, db: Db = this.db): Promise<string> {
+  /** A new token, and storing it as a write of the token request's transaction. */
+  newToken(input: NewRefreshToken): { token: string; insert: Write } {
     const token = randomToken();
-    await db.refreshToken.create({
-      data: {
-        hash: this.hash(token),
-        grantId: input.grantId,
-        clientId: input.clientId,
-        subject: input.subject,
-        scopes: input.scopes.join(" "),
-        accessTokenExtra: JSON.stringify(input.accessTokenExtra),
-        idTokenExtra: JSON.stringify(input.idTokenExtra),
-        authTime: input.authTime,
-        issuedAt: new Date(),
-      },
+    const insert = insertRow(REFRESH_TOKEN_ROW, {
+      hash: this.hash(token),
+      grantId: input.grantId,
+      clientId: input.clientId,
+      subject: input.subject,
+      scopes: input.scopes.join(" "),
+      accessTokenExtra: JSON.stringify(input.accessTokenExtra),
+      idTokenExtra: JSON.stringify(input.idTokenExtra),
+      authTime: input.authTime,
+      issuedAt: new Date(),
+      usedAt: null,
+      revokedAt: null,
     });
-    return token;
+    return { token, insert };
   }
 
   async find(token: string): Promise<RefreshTokenRecord | null> {
     if (!token || token.length > 512) return null;
-    const row = await this.db.refreshToken.findUnique({ where: { hash: this.hash(token) } });
+    const row = await rawQueries(this.db).rowByKey(REFRESH_TOKEN_ROW, this.hash(token));
     if (!row) return null;
     return {
       ...row,
@@ -75,31 +83,21 @@ export class RefreshTokens {
     return this.lifespanMs > 0 && record.issuedAt.getTime() + this.lifespanMs <= now;
   }
 
-  /** Marks the token used; false when it already was used or revoked. */
-  async consume(hash: string, db: Db = this.db): Promise<boolean> {
-    const { count } = await db.refreshToken.updateMany({
-      where: { hash, usedAt: null, revokedAt: null },
-      data: { usedAt: new Date() },
-    });
-    return count === 1;
-  }
-
-  /** When the token was first used, if it was and is not revoked; else null. */
-  async usedAtIfUnrevoked(hash: string, db: Db = this.db): Promise<Date | null> {
-    const row = await db.refreshToken.findUnique({
-      where: { hash },
-      select: { usedAt: true, revokedAt: true },
-    });
-    return row && !row.revokedAt ? row.usedAt : null;
+  /**
+   * Using the token, as a write of the token request's transaction: it must
+   * be unrevoked and unused — or used at most `graceMs` ago (0: no grace),
+   * the same app refreshing twice at once. Refused ("used") otherwise.
+   */
+  use(hash: string, graceMs: number): Write<"used"> {
+    const now = new Date();
+    const usedSince = graceMs > 0 ? new Date(now.getTime() - graceMs) : null;
+    return changesOneRow(USE, [now, hash, usedSince], "used");
   }
 
   /** The grant of the calling client's refresh token, or undefined when it is not one. */
   async grantOf(token: string, clientId: string): Promise<string | undefined> {
     if (!token || token.length > 512) return undefined;
-    const row = await this.db.refreshToken.findUnique({
-      where: { hash: this.hash(token) },
-      select: { grantId: true, clientId: true },
-    });
+    const row = await rawQueries(this.db).rowByKey(REFRESH_TOKEN_ROW, this.hash(token));
     return row && row.clientId === clientId ? row.grantId : undefined;
   }
 }

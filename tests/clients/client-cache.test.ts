@@ -124,20 +124,20 @@ for (const backend of BACKENDS) {
         const row = { grantId: "g", clientId: "cached-client", subject: "cached-client", scopes: [] };
         const first = b.checkedClients();
         assert.ok(await b.clients.get("cached-client", first));
-        const issued = await b.tokens.issue(row, undefined, first);
+        const issued = await b.tokens.issue(row, first);
         assert.equal((await b.tokens.findActive(issued.token))?.subject, "cached-client");
 
         // The next request takes the kept client without reading anything; a write on A moves the revision.
         const stale = b.keptClients();
         assert.equal((await b.clients.get("cached-client", stale))?.name, "reborn");
         await a.clients.update("cached-client", input("rotated again", "another-secret-0123456789abcdef"));
-        await assert.rejects(b.tokens.issue(row, undefined, stale), StaleSnapshot);
+        await assert.rejects(b.tokens.issue(row, stale), StaleSnapshot);
         assert.equal(await stale.keptClientsMoved(), true);
         const count = await dbB.accessToken.count({ where: { clientId: "cached-client" } });
         assert.equal(count, 1, "nothing was written for the stale client");
         const fresh = b.checkedClients();
         assert.equal((await b.clients.get("cached-client", fresh))?.name, "rotated again");
-        const again = await b.tokens.issue(row, undefined, fresh);
+        const again = await b.tokens.issue(row, fresh);
         assert.equal((await b.tokens.findActive(again.token))?.subject, "cached-client");
       });
 
@@ -153,8 +153,8 @@ for (const backend of BACKENDS) {
         old.handedOut((await b.clients.revision()) - 1, false);
         const row = { grantId: "g", clientId: "cached-client", subject: "grouped", scopes: ["a", "b"] };
         const results = await Promise.allSettled([
-          ...Array.from({ length: 12 }, () => b.tokens.issue(row, undefined, current)),
-          b.tokens.issue(row, undefined, old),
+          ...Array.from({ length: 12 }, () => b.tokens.issue(row, current)),
+          b.tokens.issue(row, old),
         ]);
         const stale = results.pop();
         assert.equal(stale?.status, "rejected");

@@ -1,16 +1,25 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createDatabase, type Database, rawQueries, sqlitePath } from "@/db/client.ts";
+import pg from "pg";
+import { createDatabase, type Database, postgresSettings, rawQueries, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
-import type { RawQueries } from "@/db/raw.ts";
+import { changesOneRow, insertRow, type RawQueries, type RowShape } from "@/db/raw.ts";
 import {
+  ACCESS_TOKEN_ROW,
   AUTHORIZATION_CODE_ROW,
   AUTHORIZATION_GRANT_ROW,
   CONSENT_REQUEST_ROW,
   DELETED_SUBJECT_ROW,
+  REFRESH_TOKEN_ROW,
 } from "@/db/rows.ts";
 import { REMEMBERED_GRANT_ROW, SESSION_ROW, USER_ROW } from "@/lib/db/rows.ts";
 import { PUBLIC_FIELDS } from "@/lib/users/store.ts";
+import { ConsentRequests } from "@/server/consent/store.ts";
+import { SubjectGrants } from "@/server/subjects/store.ts";
+import { AccessTokens } from "@/server/tokens/access-tokens.ts";
+import { AuthorizationCodes } from "@/server/tokens/authorization-codes.ts";
+import { AuthorizationGrants } from "@/server/tokens/grants.ts";
+import { RefreshTokens } from "@/server/tokens/refresh-tokens.ts";
 import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
 
 /** db/raw.ts must read and write exactly the rows Prisma does, on both backends. */
@@ -394,5 +403,517 @@ for (const backend of BACKENDS) {
         await other.$disconnect();
       }
     });
+  });
+}
+
+/**
+ * The sign-in flow's writes (db/raw.ts `transaction`): each stores the row
+ * Prisma stores, all or nothing, and a request or code used twice at once is
+ * used once. On both backends.
+ */
+for (const backend of BACKENDS) {
+  describe(`the flow's writes as prepared statements (${backend})`, () => {
+    let db: Database;
+    let raw: RawQueries;
+    let url: string;
+    let drop: () => Promise<void>;
+    let stores: ReturnType<typeof storesOn>;
+
+    const storesOn = (on: Database) => {
+      const key = Buffer.alloc(32, 7);
+      return {
+        consent: new ConsentRequests(on, "https://issuer.example/oauth2/auth", 600_000, {
+          verifier: key,
+          hash: key,
+        }),
+        codes: new AuthorizationCodes(on, key, 600_000),
+        grants: new AuthorizationGrants(on),
+        accessTokens: new AccessTokens(on, key, 3_600_000),
+        refreshTokens: new RefreshTokens(on, key, 0),
+        subjects: new SubjectGrants(on, 0),
+      };
+    };
+
+    /**
+     * The row as the database holds it, without its key: SQLite's text and
+     * integers as in the file, PostgreSQL's values as row_to_json gives them.
+     */
+    const keyColumn = <Row>(shape: RowShape<Row>): string => {
+      assert.equal(typeof shape.key, "string", "the flow's rows have one key column");
+      return shape.key as string;
+    };
+
+    const stored = async <Row>(shape: RowShape<Row>, key: string): Promise<Record<string, unknown>> => {
+      const column = keyColumn(shape);
+      let row: Record<string, unknown> | undefined;
+      if (backend === "sqlite") {
+        const { default: Sqlite } = await import("better-sqlite3");
+        const file = new Sqlite(sqlitePath(url), { readonly: true });
+        try {
+          row = file.prepare(`SELECT * FROM "${shape.table}" WHERE "${column}" = ?`).get(key) as
+            | Record<string, unknown>
+            | undefined;
+        } finally {
+          file.close();
+        }
+      } else {
+        const client = new pg.Client(postgresSettings(url));
+        await client.connect();
+        try {
+          const result = await client.query(
+            `SELECT row_to_json(t) AS "row" FROM "${shape.table}" t WHERE "${column}" = $1`,
+            [key],
+          );
+          row = result.rows[0]?.row;
+        } finally {
+          await client.end();
+        }
+      }
+      assert.ok(row, `${shape.table} has the row ${key}`);
+      const { [column]: _, ...rest } = row;
+      return rest;
+    };
+
+    /**
+     * The raw layer's row, read through Prisma, is what Prisma stores for the
+     * same values: a twin written by Prisma (another key) is held alike in
+     * every column. Answers the row as Prisma reads it.
+     */
+    let twins = 0;
+    const sameAsPrisma = async <Row>(
+      shape: RowShape<Row>,
+      key: string,
+      find: (key: string) => Promise<Row | null>,
+      create: (row: Row) => Promise<Row>,
+    ): Promise<Row> => {
+      const row = await find(key);
+      assert.ok(row, `Prisma reads ${shape.table} ${key}`);
+      assert.deepEqual(await raw.rowByKey(shape, key), row);
+      const twin = `${key}-prisma-${++twins}`;
+      await create({ ...row, [keyColumn(shape)]: twin });
+      assert.deepEqual(await stored(shape, twin), await stored(shape, key));
+      return row;
+    };
+
+    const consentRow = (id: string) =>
+      sameAsPrisma(
+        CONSENT_REQUEST_ROW,
+        id,
+        (key) => db.consentRequest.findUnique({ where: { id: key } }),
+        (data) => db.consentRequest.create({ data }),
+      );
+
+    before(async () => {
+      const database = await freshDatabase(backend);
+      url = database.url;
+      drop = database.drop;
+      await migrate(url);
+      db = createDatabase(url);
+      raw = rawQueries(db);
+      stores = storesOn(db);
+    });
+    after(async () => {
+      await db.$disconnect();
+      await drop();
+    });
+
+    const newRequest = (clientId = "flow-client") =>
+      stores.consent.create({
+        clientId,
+        requestedScopes: ["openid", "offline"],
+        parameters: [
+          ["client_id", clientId],
+          ["scope", "openid offline"],
+        ],
+      });
+
+    test("a consent request's insert and each step's update store what Prisma stores", async () => {
+      const { request } = await newRequest();
+      const created = await consentRow(request.id);
+      assert.equal(created.status, "pending");
+      assert.equal(created.oidcContext, JSON.stringify(request.oidc));
+      assert.deepEqual(await stores.consent.get(request.id), request);
+
+      const authTime = new Date(Date.UTC(2030, 0, 2, 3, 4, 5, 678));
+      const signIn = { authTime, amr: ["pwd"], acr: "1", sid: "sid-1" };
+      assert.equal(await stores.consent.acceptLogin(request.id, "person — ü", signIn, 3600), true);
+      assert.equal(await stores.consent.acceptLogin(request.id, "someone else", signIn), false);
+      assert.equal(await stores.consent.verifyLogin(request.id), true);
+      assert.equal(await stores.consent.verifyLogin(request.id), false);
+      await stores.consent.setLoginSession(request.id, "login-session-1");
+      const loggedIn = await consentRow(request.id);
+      assert.equal(loggedIn.subject, "person — ü");
+      assert.equal(loggedIn.loginRememberFor, 3600);
+      assert.equal(loggedIn.loginSessionId, "login-session-1");
+      assert.ok(loggedIn.loginAcceptedAt instanceof Date && loggedIn.loginVerifiedAt instanceof Date);
+      assert.deepEqual(JSON.parse(loggedIn.login ?? ""), { ...signIn, authTime: authTime.toISOString() });
+
+      // The consent step without a sign-in keeps the login step's.
+      const decision = {
+        subject: "person — ü",
+        grantScopes: ["openid"],
+        accessTokenExtra: { a: 1 },
+        idTokenExtra: { name: "Ü" },
+        grantAudience: ["https://api.example"],
+      };
+      assert.equal(await stores.consent.accept(request.id, decision), true);
+      assert.equal(await stores.consent.accept(request.id, decision), false);
+      assert.equal(await stores.consent.reject(request.id, "no"), false);
+      const accepted = await consentRow(request.id);
+      assert.equal(accepted.status, "accepted");
+      assert.equal(accepted.login, loggedIn.login);
+      assert.equal(accepted.grantAudience, "https://api.example");
+      assert.ok(accepted.decidedAt instanceof Date);
+      const decided = await stores.consent.get(request.id);
+      assert.equal(decided?.signIn?.sid, "sid-1");
+      assert.deepEqual(decided?.idTokenExtra, { name: "Ü" });
+
+      assert.equal(await stores.consent.consume(request.id), true);
+      assert.equal(await stores.consent.consume(request.id), false);
+      assert.ok((await consentRow(request.id)).usedAt instanceof Date);
+
+      const { request: other } = await newRequest();
+      assert.equal(await stores.consent.consume(other.id), false, "an undecided request is not used");
+      assert.equal(await stores.consent.reject(other.id, "said no", "login_required"), true);
+      const rejected = await consentRow(other.id);
+      assert.equal(rejected.status, "rejected");
+      assert.equal(rejected.rejectReason, "said no");
+      assert.equal(rejected.rejectError, "login_required");
+      assert.equal(rejected.login, null);
+
+      const { request: expired } = await newRequest();
+      await db.consentRequest.update({
+        where: { id: expired.id },
+        data: { expiresAt: new Date(Date.now() - 1) },
+      });
+      assert.equal(
+        await stores.consent.accept(expired.id, decision),
+        false,
+        "an expired request is not decided",
+      );
+    });
+
+    test("a grant, a code and the tokens store what Prisma stores; a code and a refresh token are used once", async () => {
+      const grantId = "flow-grant";
+      const authTime = new Date(Date.UTC(2030, 0, 2, 3, 4, 5, 678));
+      const code = stores.codes.newCode({
+        grantId,
+        clientId: "flow-client",
+        subject: "s",
+        scopes: ["openid", "offline"],
+        redirectUri: "https://a.example/cb",
+        codeChallenge: "challenge",
+        challengeMethod: "S256",
+        nonce: null,
+        authTime,
+        accessTokenExtra: { a: [1, 2] },
+        idTokenExtra: {},
+      });
+      const access = stores.accessTokens.newToken({
+        grantId,
+        clientId: "flow-client",
+        subject: "s",
+        scopes: ["openid"],
+      });
+      const refresh = stores.refreshTokens.newToken({
+        grantId,
+        clientId: "flow-client",
+        subject: "s",
+        scopes: ["openid", "offline"],
+        accessTokenExtra: {},
+        idTokenExtra: { b: true },
+        authTime,
+      });
+      const written = await raw.transaction([
+        stores.grants.insert({
+          grantId,
+          clientId: "flow-client",
+          subject: "s",
+          scopes: ["openid"],
+          signIn: { authTime, amr: ["pwd", "otp"] },
+          claims: { email: "ü@example.com" },
+        }),
+        code.insert,
+        access.insert,
+        refresh.insert,
+      ]);
+      assert.equal(written, undefined);
+
+      const grant = await sameAsPrisma(
+        AUTHORIZATION_GRANT_ROW,
+        grantId,
+        (key) => db.authorizationGrant.findUnique({ where: { grantId: key } }),
+        (data) => db.authorizationGrant.create({ data }),
+      );
+      assert.equal(grant.sid, null);
+      assert.deepEqual(await stores.grants.find(grantId), {
+        grantId,
+        clientId: "flow-client",
+        subject: "s",
+        scopes: ["openid"],
+        signIn: { authTime, amr: ["pwd", "otp"] },
+        claims: { email: "ü@example.com" },
+        audience: [],
+        createdAt: grant.createdAt,
+      });
+      const codeHash = stores.codes.hash(code.code);
+      const codeRow = await sameAsPrisma(
+        AUTHORIZATION_CODE_ROW,
+        codeHash,
+        (key) => db.authorizationCode.findUnique({ where: { hash: key } }),
+        (data) => db.authorizationCode.create({ data }),
+      );
+      assert.equal(codeRow.usedAt, null);
+      assert.equal((await stores.codes.find(code.code))?.codeChallenge, "challenge");
+      await sameAsPrisma(
+        ACCESS_TOKEN_ROW,
+        stores.accessTokens.hash(access.token),
+        (key) => db.accessToken.findUnique({ where: { hash: key } }),
+        (data) => db.accessToken.create({ data }),
+      );
+      assert.equal((await stores.accessTokens.findActive(access.token))?.subject, "s");
+      const refreshHash = stores.refreshTokens.hash(refresh.token);
+      await sameAsPrisma(
+        REFRESH_TOKEN_ROW,
+        refreshHash,
+        (key) => db.refreshToken.findUnique({ where: { hash: key } }),
+        (data) => db.refreshToken.create({ data }),
+      );
+      assert.deepEqual((await stores.refreshTokens.find(refresh.token))?.idTokenExtra, { b: true });
+
+      assert.equal(await raw.transaction([stores.codes.use(codeHash)]), undefined);
+      assert.equal(await raw.transaction([stores.codes.use(codeHash)]), "used");
+      await sameAsPrisma(
+        AUTHORIZATION_CODE_ROW,
+        codeHash,
+        (key) => db.authorizationCode.findUnique({ where: { hash: key } }),
+        (data) => db.authorizationCode.create({ data }),
+      );
+
+      // A refresh token is used once, or again within the grace period (its first use kept).
+      assert.equal(await raw.transaction([stores.refreshTokens.use(refreshHash, 0)]), undefined);
+      const firstUse = (await db.refreshToken.findUnique({ where: { hash: refreshHash } }))?.usedAt;
+      assert.ok(firstUse instanceof Date);
+      assert.equal(await raw.transaction([stores.refreshTokens.use(refreshHash, 0)]), "used");
+      assert.equal(await raw.transaction([stores.refreshTokens.use(refreshHash, 60_000)]), undefined);
+      assert.deepEqual(
+        (await db.refreshToken.findUnique({ where: { hash: refreshHash } }))?.usedAt,
+        firstUse,
+      );
+      await db.refreshToken.update({
+        where: { hash: refreshHash },
+        data: { usedAt: new Date(Date.now() - 120_000) },
+      });
+      assert.equal(await raw.transaction([stores.refreshTokens.use(refreshHash, 60_000)]), "used");
+      await db.refreshToken.update({
+        where: { hash: refreshHash },
+        data: { usedAt: null, revokedAt: new Date() },
+      });
+      assert.equal(await raw.transaction([stores.refreshTokens.use(refreshHash, 60_000)]), "used", "revoked");
+    });
+
+    test("a transaction is all or nothing: a refused condition or a failing statement writes nothing", async () => {
+      const grant = (grantId: string) =>
+        stores.grants.insert({
+          grantId,
+          clientId: "flow-client",
+          subject: "gone",
+          scopes: [],
+          signIn: { authTime: new Date(), amr: [] },
+          claims: {},
+        });
+      const { request } = await newRequest();
+      assert.equal(await raw.transaction([grant("before-use"), stores.consent.use(request.id)]), "used");
+      assert.equal(
+        await stores.grants.find("before-use"),
+        null,
+        "the write before the refusal is rolled back",
+      );
+
+      await db.deletedSubject.create({ data: { subject: "gone" } });
+      const code = stores.codes.newCode({
+        grantId: "g-gone",
+        clientId: "flow-client",
+        subject: "gone",
+        scopes: [],
+        redirectUri: "",
+        codeChallenge: null,
+        challengeMethod: null,
+        nonce: null,
+        authTime: new Date(),
+        accessTokenExtra: {},
+        idTokenExtra: {},
+      });
+      await raw.transaction([code.insert]);
+      const hash = stores.codes.hash(code.code);
+      assert.equal(
+        await raw.transaction([
+          stores.codes.use(hash),
+          stores.subjects.notDeleted("gone"),
+          grant("after-check"),
+        ]),
+        "deleted",
+      );
+      assert.equal((await stores.codes.find(code.code))?.usedAt, null, "the code's use is rolled back");
+      assert.equal(await stores.grants.find("after-check"), null);
+      assert.equal(await raw.transaction([stores.subjects.notDeleted("here")]), undefined);
+
+      await assert.rejects(raw.transaction([grant("twice"), grant("twice")]));
+      assert.equal(
+        await stores.grants.find("twice"),
+        null,
+        "a failing statement rolls back the ones before it",
+      );
+      // The connection is usable after the failure, and a refusal names the condition that did not hold.
+      assert.equal(
+        await raw.transaction([
+          grant("after-failure"),
+          changesOneRow(
+            `UPDATE "deleted_subjects" SET "subject" = $1 WHERE "subject" = $2`,
+            ["x", "none"],
+            "none",
+          ),
+        ]),
+        "none",
+      );
+      assert.equal(await raw.transaction([grant("after-failure")]), undefined);
+      assert.ok(await stores.grants.find("after-failure"));
+    });
+
+    test("a consent request or a code used four times at once is used once, from one process or two", async () => {
+      const other = createDatabase(url);
+      // Prisma ends the pool it shares with the raw layer on $disconnect only once it has connected.
+      await other.$connect();
+      const newCode = () =>
+        stores.codes.newCode({
+          grantId: "g-race",
+          clientId: "flow-client",
+          subject: "s",
+          scopes: [],
+          redirectUri: "",
+          codeChallenge: null,
+          challengeMethod: null,
+          nonce: null,
+          authTime: new Date(),
+          accessTokenExtra: {},
+          idTokenExtra: {},
+        });
+      try {
+        // Two processes: half the attempts go through a second client on the same database.
+        for (const [name, processes] of [
+          ["one process", [rawQueries(db)]],
+          ["two processes", [rawQueries(db), rawQueries(other)]],
+        ] as const) {
+          const attempts = [0, 1, 2, 3].map((i) => processes[i % processes.length] as RawQueries);
+
+          const { request } = await newRequest();
+          const decision = { subject: "s", grantScopes: [], accessTokenExtra: {}, idTokenExtra: {} };
+          assert.ok(await stores.consent.accept(request.id, decision));
+          const grantIds = attempts.map((_, i) => `race-${request.id}-${i}`);
+          const uses = await Promise.all(
+            attempts.map((queries, i) =>
+              queries.transaction([
+                stores.consent.use(request.id),
+                stores.grants.insert({
+                  grantId: grantIds[i] as string,
+                  clientId: "flow-client",
+                  subject: "s",
+                  scopes: [],
+                  signIn: { authTime: new Date(), amr: [] },
+                  claims: {},
+                }),
+              ]),
+            ),
+          );
+          assert.deepEqual(uses.toSorted(), ["used", "used", "used", undefined], `${name}: one use wins`);
+          const grants = await db.authorizationGrant.count({ where: { grantId: { in: grantIds } } });
+          assert.equal(grants, 1, `${name}: only the winner's grant is stored`);
+
+          const code = newCode();
+          await raw.transaction([code.insert]);
+          const hash = stores.codes.hash(code.code);
+          const tokens = attempts.map(() =>
+            stores.accessTokens.newToken({
+              grantId: "g-race",
+              clientId: "flow-client",
+              subject: "s",
+              scopes: [],
+            }),
+          );
+          const redemptions = await Promise.all(
+            attempts.map((queries, i) =>
+              queries.transaction([stores.codes.use(hash), (tokens[i] as (typeof tokens)[0]).insert]),
+            ),
+          );
+          assert.deepEqual(redemptions.toSorted(), ["used", "used", "used", undefined], `${name}: one wins`);
+          const issued = await Promise.all(
+            tokens.map((token) => stores.accessTokens.findActive(token.token)),
+          );
+          assert.equal(issued.filter(Boolean).length, 1, `${name}: only the winner's token is stored`);
+        }
+      } finally {
+        await other.$disconnect();
+      }
+    });
+
+    // Only SQLite shares one connection between Prisma and the raw layer.
+    if (backend === "sqlite")
+      test("a transaction neither joins an open Prisma transaction nor blocks the process on another writer", async () => {
+        const grant = (grantId: string) =>
+          insertRow(AUTHORIZATION_GRANT_ROW, {
+            grantId,
+            clientId: "flow-client",
+            subject: "s",
+            scopes: "",
+            sid: null,
+            authTime: new Date(Date.UTC(2030, 0, 1)),
+            amr: "[]",
+            acr: null,
+            claims: "{}",
+            createdAt: new Date(Date.UTC(2030, 0, 1)),
+            audience: "",
+          });
+        let written: Promise<string | undefined> | undefined;
+        await assert.rejects(
+          db.$transaction(async (tx) => {
+            await tx.deletedSubject.create({ data: { subject: "inside-tx" } });
+            written = raw.transaction([grant("outside-tx-1"), grant("outside-tx-2")]);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            // Had the raw transaction joined this one, its rows would now be visible in it.
+            assert.equal(
+              await tx.authorizationGrant.count({ where: { grantId: { startsWith: "outside-tx" } } }),
+              0,
+            );
+            throw new Error("roll back");
+          }),
+          /roll back/,
+        );
+        assert.equal(await written, undefined);
+        assert.ok(
+          await raw.rowByKey(AUTHORIZATION_GRANT_ROW, "outside-tx-1"),
+          "the raw rows survive the rollback",
+        );
+        assert.ok(await raw.rowByKey(AUTHORIZATION_GRANT_ROW, "outside-tx-2"));
+        assert.equal(await raw.rowByKey(DELETED_SUBJECT_ROW, "inside-tx"), null);
+
+        // Another connection (another worker) holds the write lock for 100 ms.
+        const { default: Sqlite } = await import("better-sqlite3");
+        const holder = new Sqlite(sqlitePath(url));
+        try {
+          holder.prepare("BEGIN IMMEDIATE").run();
+          let ticks = 0;
+          const timer = setInterval(() => ticks++, 5);
+          const waiting = raw.transaction([grant("after-lock")]);
+          setTimeout(() => holder.prepare("COMMIT").run(), 100);
+          assert.equal(await waiting, undefined);
+          clearInterval(timer);
+          // Ordering, not timing: the 5 ms interval fires before the 100 ms release only if the
+          // transaction waited on later turns instead of sleeping the process in SQLite's busy wait.
+          assert.ok(ticks >= 1, `the event loop kept turning while the transaction waited (${ticks} ticks)`);
+          assert.ok(await raw.rowByKey(AUTHORIZATION_GRANT_ROW, "after-lock"));
+        } finally {
+          holder.close();
+        }
+      });
   });
 }

@@ -23,7 +23,8 @@ async function requestingApp(
   if (!consent) return undefined;
   try {
     const request = await hydra().getConsentRequest(consent);
-    const client = await hydra().getClient(request.audience);
+    // Portico sends the client along with the request; another server needs a second call.
+    const client = request.client ?? (await hydra().getClient(request.audience));
     return { request, name: client.client_name || client.id };
   } catch (error) {
     if (error instanceof HydraError) return undefined;

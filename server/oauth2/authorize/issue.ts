@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { rawQueries } from "@/db/client.ts";
 import type { ConsentRequest } from "@/server/consent/store.ts";
 import { InvalidRequest } from "@/server/oauth2/errors.ts";
 import { responseParts } from "@/server/oauth2/response-types.ts";
@@ -26,49 +27,40 @@ export async function issueAuthorizationResponse(
   const signIn = consent.signIn ?? { authTime: consent.decidedAt as Date, amr: [] };
   const authTime = signIn.authTime;
 
-  const issued = await db.$transaction(async (tx) => {
-    if (!(await consentRequests.consume(consent.id, tx))) return undefined;
-    await authorizationGrants.record(
-      {
+  const code = parts.code
+    ? authorizationCodes.newCode({
         grantId,
         clientId,
         subject,
         scopes,
-        signIn,
-        claims: consent.idTokenExtra,
-        audience: consent.grantAudience,
-      },
-      tx,
-    );
-    const code = parts.code
-      ? await authorizationCodes.issue(
-          {
-            grantId,
-            clientId,
-            subject,
-            scopes,
-            redirectUri: request.redirectUriGiven ? request.redirectUri : "",
-            codeChallenge: request.codeChallenge ?? null,
-            challengeMethod: request.codeChallengeMethod ?? null,
-            nonce: request.nonce ?? null,
-            authTime,
-            accessTokenExtra: consent.accessTokenExtra,
-            idTokenExtra: consent.idTokenExtra,
-          },
-          tx,
-        )
-      : undefined;
-    const accessToken = parts.token
-      ? (
-          await accessTokens.issue(
-            { grantId, clientId, subject, scopes, extra: consent.accessTokenExtra },
-            tx,
-          )
-        ).token
-      : undefined;
-    return { code, accessToken };
-  });
-  if (!issued) throw new InvalidRequest("The consent request was already used");
+        redirectUri: request.redirectUriGiven ? request.redirectUri : "",
+        codeChallenge: request.codeChallenge ?? null,
+        challengeMethod: request.codeChallengeMethod ?? null,
+        nonce: request.nonce ?? null,
+        authTime,
+        accessTokenExtra: consent.accessTokenExtra,
+        idTokenExtra: consent.idTokenExtra,
+      })
+    : undefined;
+  const access = parts.token
+    ? accessTokens.newToken({ grantId, clientId, subject, scopes, extra: consent.accessTokenExtra })
+    : undefined;
+  const refused = await rawQueries(db).transaction([
+    consentRequests.use(consent.id),
+    authorizationGrants.insert({
+      grantId,
+      clientId,
+      subject,
+      scopes,
+      signIn,
+      claims: consent.idTokenExtra,
+      audience: consent.grantAudience,
+    }),
+    ...(code ? [code.insert] : []),
+    ...(access ? [access.insert] : []),
+  ]);
+  if (refused) throw new InvalidRequest("The consent request was already used");
+  const issued = { code: code?.code, accessToken: access?.token };
 
   const idToken = parts.idToken
     ? await idTokens.sign({

@@ -9,7 +9,7 @@ import { issueTokens } from "./issue-tokens.ts";
  * RFC 6749 §4.1.3 with RFC 7636 §4.6. The code must be this client's,
  * unexpired and unused; a second use is a replay, and revokes every token
  * the first use issued (§4.1.2, §10.5). Using the code and storing the new
- * tokens are one transaction.
+ * tokens are one transaction; a replay found there revokes the grant after it.
  */
 export const authorizationCode: GrantHandler = async ({ client, form, services }) => {
   const { authorizationCodes, db } = services;
@@ -50,15 +50,10 @@ export const authorizationCode: GrantHandler = async ({ client, form, services }
     idTokenExtra: code.idTokenExtra,
     authTime: code.authTime,
     nonce: code.nonce,
-    use: async (tx) => {
-      if (await authorizationCodes.consume(code.hash, tx)) {
-        await refuseDeletedSubject(services.subjectGrants, code.subject, tx);
-        return true;
-      }
-      await revokeGrant(tx, code.grantId);
-      return false;
+    use: authorizationCodes.use(code.hash),
+    refused: async () => {
+      await db.$transaction((tx) => revokeGrant(tx, code.grantId));
+      return new InvalidGrant("The authorization code was already used; the tokens it issued are revoked");
     },
-    refused: () =>
-      new InvalidGrant("The authorization code was already used; the tokens it issued are revoked"),
   });
 };

@@ -18,7 +18,6 @@ export const clientCredentials: GrantHandler = async ({ client, form, services, 
   const scopes = requested.length > 0 ? requested : client.scopes;
   const { token } = await services.accessTokens.issue(
     { grantId: randomUUID(), clientId: client.id, subject: client.id, scopes },
-    undefined,
     snapshot,
   );
   return {

@@ -1,11 +1,11 @@
-import type { Database } from "@/db/client.ts";
+import { rawQueries } from "@/db/client.ts";
+import type { Write } from "@/db/raw.ts";
 import type { Client } from "@/server/clients/model.ts";
 import type { OAuthError } from "@/server/oauth2/errors.ts";
 import { grantsRefresh, OPENID_SCOPE } from "@/server/oauth2/scopes.ts";
 import type { Services } from "@/server/services.ts";
+import { subjectDeleted } from "./deleted-subject.ts";
 import type { TokenResponse } from "./grant.ts";
-
-type Tx = Pick<Database, "accessToken" | "refreshToken" | "authorizationCode" | "deletedSubject">;
 
 interface GrantToRedeem {
   grantId: string;
@@ -18,10 +18,10 @@ interface GrantToRedeem {
   idTokenExtra: Record<string, unknown>;
   authTime: Date;
   nonce: string | null;
-  /** Uses up the code or refresh token inside the transaction; false when it was used already. */
-  use(tx: Tx): Promise<boolean>;
-  /** The error when `use` answered false (its side effects are committed first). */
-  refused(): OAuthError;
+  /** Uses up the code or refresh token, in the transaction; refused when it was used already. */
+  use: Write<"used">;
+  /** What a refused use is answered with, once what it sets off (a revocation) is done. */
+  refused(): Promise<OAuthError>;
 }
 
 /**
@@ -35,40 +35,38 @@ export async function issueTokens(
   client: Client,
   grant: GrantToRedeem,
 ): Promise<TokenResponse> {
-  const { db, accessTokens, refreshTokens, idTokens } = services;
+  const { db, accessTokens, refreshTokens, idTokens, subjectGrants } = services;
   const accessScopes = grant.accessScopes ?? grant.scopes;
   const offline = grantsRefresh(grant.scopes) && client.grantTypes.includes("refresh_token");
   const base = { grantId: grant.grantId, clientId: client.id, subject: grant.subject };
 
-  const issued = await db.$transaction(async (tx) => {
-    if (!(await grant.use(tx))) return undefined;
-    const access = await accessTokens.issue(
-      { ...base, scopes: accessScopes, extra: grant.accessTokenExtra },
-      tx,
-    );
-    const refresh = offline
-      ? await refreshTokens.issue(
-          {
-            ...base,
-            scopes: grant.scopes,
-            accessTokenExtra: grant.accessTokenExtra,
-            idTokenExtra: grant.idTokenExtra,
-            authTime: grant.authTime,
-          },
-          tx,
-        )
-      : undefined;
-    return { accessToken: access.token, refreshToken: refresh };
-  });
-  if (!issued) throw grant.refused();
+  const access = accessTokens.newToken({ ...base, scopes: accessScopes, extra: grant.accessTokenExtra });
+  const refresh = offline
+    ? refreshTokens.newToken({
+        ...base,
+        scopes: grant.scopes,
+        accessTokenExtra: grant.accessTokenExtra,
+        idTokenExtra: grant.idTokenExtra,
+        authTime: grant.authTime,
+      })
+    : undefined;
+  // The subject is checked again here, after the code or token is taken, for a deletion that raced it.
+  const refused = await rawQueries(db).transaction([
+    grant.use,
+    subjectGrants.notDeleted(grant.subject),
+    access.insert,
+    ...(refresh ? [refresh.insert] : []),
+  ]);
+  if (refused === "used") throw await grant.refused();
+  if (refused === "deleted") throw subjectDeleted();
 
   const response: TokenResponse = {
-    access_token: issued.accessToken,
+    access_token: access.token,
     token_type: "bearer",
     expires_in: accessTokens.lifespanSeconds,
     scope: accessScopes.join(" "),
   };
-  if (issued.refreshToken) response.refresh_token = issued.refreshToken;
+  if (refresh) response.refresh_token = refresh.token;
   if (accessScopes.includes(OPENID_SCOPE)) {
     const signIn = (await services.authorizationGrants.find(grant.grantId))?.signIn;
     response.id_token = await idTokens.sign({
@@ -76,7 +74,7 @@ export async function issueTokens(
       subject: grant.subject,
       authTime: grant.authTime,
       nonce: grant.nonce,
-      accessToken: issued.accessToken,
+      accessToken: access.token,
       extra: grant.idTokenExtra,
       amr: signIn?.amr,
       acr: signIn?.acr,

@@ -47,18 +47,10 @@ export const refreshToken: GrantHandler = async ({ client, form, services }) => 
     idTokenExtra: token.idTokenExtra,
     authTime: token.authTime,
     nonce: null,
-    use: async (tx) => {
-      // Checked again after the token row is taken, for a deletion that raced this refresh.
-      if (
-        (await refreshTokens.consume(token.hash, tx)) ||
-        withinGrace(await refreshTokens.usedAtIfUnrevoked(token.hash, tx))
-      ) {
-        await refuseDeletedSubject(services.subjectGrants, token.subject, tx);
-        return true;
-      }
-      await revokeGrant(tx, token.grantId);
-      return false;
+    use: refreshTokens.use(token.hash, graceMs),
+    refused: async () => {
+      await db.$transaction((tx) => revokeGrant(tx, token.grantId));
+      return new InvalidGrant(REUSED);
     },
-    refused: () => new InvalidGrant(REUSED),
   });
 };
