@@ -34,7 +34,11 @@ import { HOUSEKEEPING, READY, SETUP_FLAG } from "./roles.ts";
  */
 const WORKER_ENV = { MALLOC_MMAP_THRESHOLD_: "131072" };
 
-const WORKER_V8_FLAGS = ["--max-semi-space-size=8", "--heap-growing-percent=30", "--compact-on-every-full-gc"];
+const WORKER_V8_FLAGS = [
+  "--max-semi-space-size=8",
+  "--heap-growing-percent=30",
+  "--compact-on-every-full-gc",
+];
 
 function workerExecArgv(): string[] {
   const named = (flag: string) => (flag.split("=")[0] as string).replace(/^--no-/, "--");
