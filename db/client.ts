@@ -45,7 +45,10 @@ export function postgresSettings(databaseUrl: string) {
  * (Next.js's build and dist/app), and a database one copy made must find its
  * raw layer from the other.
  */
-const holder = globalThis as typeof globalThis & { porticoRawQueries?: WeakMap<object, RawQueries> };
+const holder = globalThis as typeof globalThis & {
+  porticoRawQueries?: WeakMap<object, RawQueries>;
+  porticoDatabases?: Map<string, Database>;
+};
 holder.porticoRawQueries ??= new WeakMap();
 const raw = holder.porticoRawQueries;
 
@@ -118,5 +121,26 @@ export function createDatabase(databaseUrl: string, options: DatabaseOptions = {
   const adapter = new PrismaPg(pool, { disposeExternalPool: true });
   const db = new PostgresClient({ adapter }) as unknown as Database;
   raw.set(db, new PostgresRawQueries(pool));
+  return db;
+}
+
+/**
+ * The process's database for this URL (and these options), made on first
+ * use: the server and the app running in one process share it, and so one
+ * Prisma client, its query compiler and caches, one SQLite connection or one
+ * PostgreSQL pool, instead of one of each per half. The halves still only
+ * talk to each other over HTTP; what they share is infrastructure, as a
+ * machine's disk. An app configured with another DATABASE_URL gets its own.
+ * Process-wide (globalThis) because the app's modules are bundled separately
+ * from the server's.
+ */
+export function sharedDatabase(databaseUrl: string, options: DatabaseOptions = {}): Database {
+  holder.porticoDatabases ??= new Map();
+  const key = `${databaseUrl}\n${options.synchronous ?? "NORMAL"}`;
+  let db = holder.porticoDatabases.get(key);
+  if (!db) {
+    db = createDatabase(databaseUrl, options);
+    holder.porticoDatabases.set(key, db);
+  }
   return db;
 }

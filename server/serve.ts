@@ -6,7 +6,7 @@ import { pathToFileURL } from "node:url";
 import { getRequestListener } from "@hono/node-server";
 import { SOCKET_ADDRESS_HEADER } from "@/common/client-address.ts";
 import { createLogger, describeError, type Logger } from "@/common/log.ts";
-import { createDatabase } from "@/db/client.ts";
+import { sharedDatabase } from "@/db/client.ts";
 import { createApi, isApiPath } from "./app.ts";
 import type { Config } from "./config/config.ts";
 import { schedulePurge } from "./housekeeping.ts";
@@ -72,7 +72,8 @@ function hostForUrl(host: string): string {
  */
 export async function serve(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
-  const db = createDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous });
+  // The app in this process (Next.js, dist/app) uses the same database when its DATABASE_URL is ours.
+  const db = sharedDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous });
   const services = createServices(config, db, log);
   const api = getRequestListener(createApi(services).fetch);
   const pages = await loadPages(config, log);

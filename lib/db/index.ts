@@ -1,13 +1,11 @@
 import "server-only";
-import { createDatabase, type Database } from "@/db/client.ts";
+import { type Database, sharedDatabase } from "@/db/client.ts";
 import { appConfig } from "@/lib/config/index.ts";
 
-const holder = globalThis as typeof globalThis & { porticoConsentDb?: Database };
-
-/** One Prisma client per process, shared by every request. */
+/**
+ * The app's database: one per process, shared by every request (and with
+ * the server when both run in one process on the same DATABASE_URL).
+ */
 export function db(): Database {
-  holder.porticoConsentDb ??= createDatabase(appConfig().databaseUrl, {
-    synchronous: appConfig().sqliteSynchronous,
-  });
-  return holder.porticoConsentDb;
+  return sharedDatabase(appConfig().databaseUrl, { synchronous: appConfig().sqliteSynchronous });
 }

@@ -47,7 +47,10 @@ describe("processes of a multi-worker start", () => {
     const workers = childrenOf(portico.pid);
     assert.equal(workers.length, 2);
     for (const worker of workers) {
-      assert.match(readFileSync(`/proc/${worker}/cmdline`, "utf8"), /--max-semi-space-size=8/);
+      const cmdline = readFileSync(`/proc/${worker}/cmdline`, "utf8");
+      assert.match(cmdline, /--max-semi-space-size=8/);
+      assert.match(cmdline, /--heap-growing-percent=30/);
+      assert.match(cmdline, /--compact-on-every-full-gc/);
       assert.match(readFileSync(`/proc/${worker}/environ`, "utf8"), /(^|\0)MALLOC_MMAP_THRESHOLD_=131072\0/);
     }
   });
