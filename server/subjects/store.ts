@@ -1,6 +1,5 @@
-import { type Database, rawQueries } from "@/db/client.ts";
+import type { Database } from "@/db/client.ts";
 import { findsNoRow, type Write } from "@/db/raw.ts";
-import { DELETED_SUBJECT_ROW } from "@/db/rows.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 
 /** One client a subject let in and that still holds something usable for them. */
@@ -87,10 +86,6 @@ export class SubjectGrants {
   async markDeleted(subject: string): Promise<void> {
     await this.db.deletedSubject.upsert({ where: { subject }, create: { subject }, update: {} });
     await this.revoke(subject);
-  }
-
-  async isDeleted(subject: string): Promise<boolean> {
-    return (await rawQueries(this.db).rowByKey(DELETED_SUBJECT_ROW, subject)) !== null;
   }
 
   /** The subject not deleted, as a condition of a grant's transaction: refused ("deleted") when it is. */

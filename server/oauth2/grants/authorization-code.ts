@@ -1,7 +1,6 @@
 import { InvalidGrant, InvalidRequest } from "@/server/oauth2/errors.ts";
 import { verifierMatches } from "@/server/oauth2/pkce.ts";
 import { revokeGrant } from "@/server/tokens/refresh-tokens.ts";
-import { refuseDeletedSubject } from "./deleted-subject.ts";
 import type { GrantHandler } from "./grant.ts";
 import { issueTokens } from "./issue-tokens.ts";
 
@@ -10,6 +9,8 @@ import { issueTokens } from "./issue-tokens.ts";
  * unexpired and unused; a second use is a replay, and revokes every token
  * the first use issued (§4.1.2, §10.5). Using the code and storing the new
  * tokens are one transaction; a replay found there revokes the grant after it.
+ * A code of a deleted subject is refused by that transaction too (nothing is
+ * used then), so it needs no read of its own before.
  */
 export const authorizationCode: GrantHandler = async ({ client, form, services }) => {
   const { authorizationCodes, db } = services;
@@ -22,7 +23,6 @@ export const authorizationCode: GrantHandler = async ({ client, form, services }
     throw new InvalidGrant("The authorization code was already used; the tokens it issued are revoked");
   }
   if (code.expiresAt.getTime() <= Date.now()) throw new InvalidGrant("The authorization code has expired");
-  await refuseDeletedSubject(services.subjectGrants, code.subject);
 
   const redirectUri = form.get("redirect_uri");
   const expected =

@@ -50,7 +50,7 @@ export async function issueTokens(
         authTime: grant.authTime,
       })
     : undefined;
-  // The subject is checked again here, after the code or token is taken, for a deletion that raced it.
+  // The subject is checked here, in the transaction that takes the code or token: the only check.
   const refused = await rawQueries(db).transaction([
     grant.use,
     subjectGrants.notDeleted(grant.subject),

@@ -1,7 +1,6 @@
 import { InvalidGrant, InvalidRequest, InvalidScope } from "@/server/oauth2/errors.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { revokeGrant } from "@/server/tokens/refresh-tokens.ts";
-import { refuseDeletedSubject } from "./deleted-subject.ts";
 import type { GrantHandler } from "./grant.ts";
 import { issueTokens } from "./issue-tokens.ts";
 
@@ -14,7 +13,8 @@ const REUSED = "The refresh token was already used; every token of its grant is 
  * except within REFRESH_TOKEN_ROTATION_GRACE_PERIOD of its first use, when
  * it is most likely the same app refreshing twice at once (two tabs): then
  * it gets a sibling of the new token and nothing is revoked.
- * `scope` may narrow the new access token, never widen it.
+ * `scope` may narrow the new access token, never widen it. A token of a
+ * deleted subject is refused by the rotation's transaction (nothing is used).
  */
 export const refreshToken: GrantHandler = async ({ client, form, services }) => {
   const { refreshTokens, db } = services;
@@ -32,7 +32,6 @@ export const refreshToken: GrantHandler = async ({ client, form, services }) => 
     throw new InvalidGrant(REUSED);
   }
   if (refreshTokens.isExpired(token)) throw new InvalidGrant("The refresh token has expired");
-  await refuseDeletedSubject(services.subjectGrants, token.subject);
 
   const requested = splitScopes(form.get("scope"));
   const widened = requested.filter((scope) => !token.scopes.includes(scope));
