@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { withDeadline } from "@/common/deadline.ts";
 import { HydraError } from "./errors.ts";
+import { type ApiAnswer, type Fetch, httpFetch } from "./http.ts";
 import {
   apiErrorEnvelope,
   type ConsentDecision,
@@ -26,7 +27,8 @@ interface HydraClientOptions {
   url: string;
   clientId: string;
   clientSecret: string;
-  fetch?: typeof fetch;
+  /** The HTTP client (default: node:http, see httpFetch). */
+  fetch?: Fetch;
   /** Time limit of one call: its requests and reading the answer (default 10 s). */
   timeoutMs?: number;
   now?: () => number;
@@ -45,14 +47,14 @@ const EXPIRY_MARGIN_MS = 60_000;
  * shortly before it expires, and fetched again once if the server refuses it.
  */
 export class HydraClient {
-  private readonly fetch: typeof fetch;
+  private readonly fetch: Fetch;
   private readonly timeoutMs: number;
   private readonly now: () => number;
   private token: { value: string; renewAt: number } | undefined;
   private pendingToken: Promise<string> | undefined;
 
   constructor(private readonly options: HydraClientOptions) {
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.fetch = options.fetch ?? httpFetch;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.now = options.now ?? Date.now;
   }
@@ -181,12 +183,12 @@ export class HydraClient {
       if (response.status === 401) {
         // The cached token may have been revoked or the server restarted with new keys: one fresh try.
         this.token = undefined;
-        await response.body?.cancel().catch(() => {});
+        await response.text().catch(() => "");
         response = await send();
       }
-      if (!response.ok) throw await this.failure(operation, response);
+      if (!isOk(response)) throw await this.failure(operation, response);
       if (!request.schema) {
-        await response.body?.cancel().catch(() => {});
+        await response.text().catch(() => "");
         return undefined as T;
       }
       return this.parse(operation, response, request.schema);
@@ -200,7 +202,7 @@ export class HydraClient {
     body: unknown,
     token: string,
     signal: AbortSignal,
-  ): Promise<Response> {
+  ): Promise<ApiAnswer> {
     try {
       return await this.fetch(`${this.options.url}${path}`, {
         method,
@@ -209,8 +211,7 @@ export class HydraClient {
           accept: "application/json",
           ...(body === undefined ? {} : { "content-type": "application/json" }),
         },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        redirect: "manual",
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal,
       });
     } catch (error) {
@@ -218,7 +219,7 @@ export class HydraClient {
     }
   }
 
-  private async failure(operation: string, response: Response): Promise<HydraError> {
+  private async failure(operation: string, response: ApiAnswer): Promise<HydraError> {
     const text = await response.text().catch(() => "");
     const envelope = apiErrorEnvelope.safeParse(safeJson(text));
     const details = {
@@ -241,7 +242,7 @@ export class HydraClient {
     }
   }
 
-  private async parse<T>(operation: string, response: Response, schema: z.ZodType<T>): Promise<T> {
+  private async parse<T>(operation: string, response: ApiAnswer, schema: z.ZodType<T>): Promise<T> {
     const parsed = schema.safeParse(safeJson(await response.text().catch(() => "")));
     if (!parsed.success) {
       throw new HydraError("bad_response", `${operation}: the response does not match the API`, {
@@ -273,7 +274,7 @@ export class HydraClient {
       "base64",
     );
     const issuedAt = this.now();
-    let response: Response;
+    let response: ApiAnswer;
     try {
       response = await this.fetch(`${url}/oauth2/token`, {
         method: "POST",
@@ -282,15 +283,14 @@ export class HydraClient {
           "content-type": "application/x-www-form-urlencoded",
           accept: "application/json",
         },
-        body: new URLSearchParams({ grant_type: "client_credentials", scope: HYDRA_SCOPES }),
-        redirect: "manual",
+        body: new URLSearchParams({ grant_type: "client_credentials", scope: HYDRA_SCOPES }).toString(),
         signal,
       });
     } catch (error) {
       throw unreachable(operation, url, error);
     }
     const body = safeJson(await response.text().catch(() => ""));
-    if (!response.ok) {
+    if (!isOk(response)) {
       const error = oauthError.safeParse(body);
       throw new HydraError(
         response.status === 400 || response.status === 401 ? "unauthorized" : "bad_response",
@@ -323,6 +323,10 @@ function unreachable(operation: string, url: string, error: unknown): HydraError
   const reason =
     error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
   return new HydraError("unreachable", `${operation}: ${url} did not answer`, { operation, url, reason });
+}
+
+function isOk(response: ApiAnswer): boolean {
+  return response.status >= 200 && response.status < 300;
 }
 
 function safeJson(text: string): unknown {

@@ -9,10 +9,11 @@ const holder = globalThis as typeof globalThis & {
 };
 
 /**
- * Node's own fetch. Next.js replaces the global fetch with one that traces
- * every call and consults its data cache and request deduplication; the
- * app's calls to the API (tokens, consent decisions: never cacheable) would
- * only pay for that, on every sign-in. Next.js keeps the fetch it wrapped on
+ * Node's own fetch, for Hydra 2.x's generated admin client (the 2017 client
+ * speaks node:http, see lib/hydra/http.ts). Next.js replaces the global fetch
+ * with one that traces every call and consults its data cache and request
+ * deduplication; the app's calls to the API (tokens, consent decisions: never
+ * cacheable) would only pay for that. Next.js keeps the fetch it wrapped on
  * its replacement; without Next.js (or should that change) the global one
  * serves.
  */
@@ -24,7 +25,7 @@ function plainFetch(): typeof fetch {
 /** The process's one Hydra API client, so its token cache is shared by every request. */
 export function hydra(): HydraClient {
   const { url, clientId, clientSecret } = appConfig().hydra;
-  holder.porticoHydra ??= new HydraClient({ url, clientId, clientSecret, fetch: plainFetch() });
+  holder.porticoHydra ??= new HydraClient({ url, clientId, clientSecret });
   return holder.porticoHydra;
 }
 
