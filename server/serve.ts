@@ -11,6 +11,7 @@ import { createApi, isApiPath } from "./app.ts";
 import type { Config } from "./config/config.ts";
 import { schedulePurge } from "./housekeeping.ts";
 import { createAdminApi } from "./hydra2/app.ts";
+import { anonymousJwks, JWKS_PATH } from "./keys/jwks.ts";
 import { HOUSEKEEPING, READY } from "./roles.ts";
 import { createServices } from "./services.ts";
 
@@ -76,6 +77,7 @@ export async function serve(config: Config): Promise<void> {
   const db = sharedDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous });
   const services = createServices(config, db, log);
   const api = getRequestListener(createApi(services).fetch);
+  const jwks = anonymousJwks(services);
   const pages = await loadPages(config, log);
   if (!pages) log.warn("the pages are not built (run `npm run build`); serving the API only");
 
@@ -84,6 +86,12 @@ export async function serve(config: Config): Promise<void> {
     // Both halves throttle by client address (sign-ins, /oauth2/auth, client authentication);
     // they read the socket's from here, never from a header a client could have written.
     req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
+    // Every relying party polls the ID-token keys; without a token they need no router.
+    if (path === JWKS_PATH && req.method === "GET" && !req.headers.authorization) {
+      return void jwks(res).then((answered) => {
+        if (!answered) void api(req, res);
+      });
+    }
     if (isApiPath(path)) return void api(req, res);
     if (pages) return void pages(req, res);
     res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });

@@ -1,5 +1,7 @@
-import type { Database } from "@/db/client.ts";
-import { isUniqueViolation } from "@/db/errors.ts";
+import { type Database, rawQueries } from "@/db/client.ts";
+import { changesOneRow, type Param, type Write } from "@/db/raw.ts";
+import type { LoginThrottle } from "@/generated/prisma/sqlite/client.ts";
+import { LOGIN_THROTTLE_ROW } from "@/lib/db/rows.ts";
 
 /**
  * Sign-in throttling. Every sign-in attempt counts against three keys: the
@@ -121,17 +123,10 @@ interface ThrottleKey {
   policy: ThrottlePolicy;
 }
 
-/** Another attempt changed a key between our read and our write: read again. */
-class Contended extends Error {}
-
 /** Attempts to reserve before giving up (and refusing, rather than letting an attempt through). */
 const RESERVE_TRIES = 8;
 
-function worstVerdict(
-  keys: ThrottleKey[],
-  rows: Array<ThrottleState & { key: string }>,
-  now: Date,
-): ScopedVerdict {
+function worstVerdict(keys: ThrottleKey[], rows: LoginThrottle[], now: Date): ScopedVerdict {
   let worst: ScopedVerdict = { allowed: true };
   for (const { key, scope, policy } of keys) {
     const result = verdict(policy, rows.find((row) => row.key === key) ?? null, now);
@@ -141,14 +136,61 @@ function worstVerdict(
   return worst;
 }
 
-/** Throttle state per key in the LoginThrottle table. */
+/**
+ * The write that counts one more failure against a key: it creates the row,
+ * or updates it only if it still holds what was read. Refused ("contended")
+ * when another attempt created or changed the row in between.
+ */
+function countFailure(key: string, read: LoginThrottle | null, next: ThrottleState): Write<"contended"> {
+  const state: Param[] = [next.failures, next.lastFailedAt, next.lockedUntil];
+  if (!read) {
+    return changesOneRow(
+      `INSERT INTO "login_throttles" ("failures", "lastFailedAt", "lockedUntil", "key") VALUES ($1, $2, $3, $4)
+        ON CONFLICT ("key") DO NOTHING`,
+      [...state, key],
+      "contended",
+    );
+  }
+  const values: Param[] = [...state, key, read.failures];
+  let unchanged = `"key" = $4 AND "failures" = $5`;
+  for (const column of ["lastFailedAt", "lockedUntil"] as const) {
+    const was = read[column];
+    if (was === null) {
+      unchanged += ` AND "${column}" IS NULL`;
+    } else {
+      values.push(was);
+      unchanged += ` AND "${column}" = $${values.length}`;
+    }
+  }
+  return changesOneRow(
+    `UPDATE "login_throttles" SET "failures" = $1, "lastFailedAt" = $2, "lockedUntil" = $3 WHERE ${unchanged}`,
+    values,
+    "contended",
+  );
+}
+
+/** `"key" IN ($1, …)` for the keys. */
+function keyList(keys: ThrottleKey[]): string {
+  return `"key" IN (${keys.map((_, i) => `$${i + 1}`).join(", ")})`;
+}
+
+/**
+ * Throttle state per key in the LoginThrottle table. Every sign-in reads and
+ * writes it, so through prepared statements (db/raw.ts) rather than Prisma.
+ */
 export class ThrottleStore {
   constructor(private readonly db: Database) {}
 
+  /** The rows of the keys that have one. */
+  private async rows(keys: ThrottleKey[]): Promise<LoginThrottle[]> {
+    const raw = rawQueries(this.db);
+    const rows = await Promise.all(keys.map(({ key }) => raw.rowByKey(LOGIN_THROTTLE_ROW, key)));
+    return rows.filter((row) => row !== null);
+  }
+
   /** The most restrictive verdict among the keys. */
   async check(keys: ThrottleKey[], now = new Date()): Promise<ScopedVerdict> {
-    const rows = await this.db.loginThrottle.findMany({ where: { key: { in: keys.map((k) => k.key) } } });
-    return worstVerdict(keys, rows, now);
+    return worstVerdict(keys, await this.rows(keys), now);
   }
 
   /**
@@ -159,55 +201,45 @@ export class ThrottleStore {
    */
   async reserve(keys: ThrottleKey[], now = new Date()): Promise<ScopedVerdict> {
     for (let attempt = 1; ; attempt++) {
+      const rows = await this.rows(keys);
+      const worst = worstVerdict(keys, rows, now);
+      if (!worst.allowed) return worst;
+      const writes = keys.map(({ key, policy }) => {
+        const read = rows.find((row) => row.key === key) ?? null;
+        return countFailure(key, read, afterFailure(policy, read, now));
+      });
       try {
-        return await this.db.$transaction(async (tx) => {
-          const rows = await tx.loginThrottle.findMany({ where: { key: { in: keys.map((k) => k.key) } } });
-          const worst = worstVerdict(keys, rows, now);
-          if (!worst.allowed) return worst;
-          for (const { key, policy } of keys) {
-            const row = rows.find((found) => found.key === key);
-            const next = afterFailure(policy, row ?? null, now);
-            if (!row) {
-              await tx.loginThrottle.create({ data: { key, ...next } });
-              continue;
-            }
-            const { count } = await tx.loginThrottle.updateMany({
-              where: {
-                key,
-                failures: row.failures,
-                lastFailedAt: row.lastFailedAt,
-                lockedUntil: row.lockedUntil,
-              },
-              data: next,
-            });
-            if (count === 0) throw new Contended();
-          }
-          return { allowed: true } as const;
-        });
+        if ((await rawQueries(this.db).transaction(writes)) === undefined) return { allowed: true };
       } catch (error) {
-        const retry = error instanceof Contended || isUniqueViolation(error) || isBusy(error);
-        if (!retry) throw error;
-        if (attempt >= RESERVE_TRIES) {
-          // Never let an attempt through unchecked: under that much contention, ask for a moment.
-          const scope = keys[0]?.scope ?? "account";
-          return { allowed: false, reason: "delay", retryAt: new Date(now.getTime() + 1000), scope };
-        }
+        if (!isBusy(error)) throw error;
+      }
+      if (attempt >= RESERVE_TRIES) {
+        // Never let an attempt through unchecked: under that much contention, ask for a moment.
+        const scope = keys[0]?.scope ?? "account";
+        return { allowed: false, reason: "delay", retryAt: new Date(now.getTime() + 1000), scope };
       }
     }
   }
 
   /** Hands back a reserved attempt whose password was right: it was no failure. */
   async release(keys: ThrottleKey[]): Promise<void> {
-    await this.db.loginThrottle.updateMany({
-      where: { key: { in: keys.map((k) => k.key) }, failures: { gt: 0 } },
-      data: { failures: { decrement: 1 } },
-    });
+    if (keys.length === 0) return;
+    await rawQueries(this.db).transaction([
+      {
+        sql: `UPDATE "login_throttles" SET "failures" = "failures" - 1 WHERE ${keyList(keys)} AND "failures" > 0`,
+        values: keys.map(({ key }) => key),
+      },
+    ]);
   }
 
   /** Ends the count of the keys (a right password ends the guessing against the account). */
   async clear(keys: ThrottleKey[]): Promise<void> {
-    await this.db.loginThrottle.deleteMany({ where: { key: { in: keys.map((k) => k.key) } } });
+    if (keys.length === 0) return;
+    await rawQueries(this.db).transaction([
+      { sql: `DELETE FROM "login_throttles" WHERE ${keyList(keys)}`, values: keys.map(({ key }) => key) },
+    ]);
   }
+
   /**
    * Deletes rows that no longer hold anything back: no lock in force and no
    * failure recent enough to count (the longest forget time of any policy).
@@ -244,21 +276,8 @@ export function throttleKeys(email: string, address: string | undefined): Thrott
   ];
 }
 
-/** SQLite's "database is locked" from another process's writer: try again. */
-/**
- * SQLite's write lock was held by another process. better-sqlite3 says
- * SQLITE_BUSY; through Prisma's adapter the same refusal arrives as a
- * driver-adapter error of kind "SocketTimeout" — also when SQLite refuses at
- * once, as it does to a transaction that read first and then wants to write
- * while another connection writes (waiting could deadlock).
- */
+/** SQLite's write lock stayed with another process for the whole busy timeout: try again. */
 function isBusy(error: unknown): boolean {
-  const e = error as {
-    code?: unknown;
-    meta?: { driverAdapterError?: { cause?: { kind?: unknown } } };
-    cause?: { kind?: unknown };
-  } | null;
-  if (typeof e?.code === "string" && e.code.startsWith("SQLITE_BUSY")) return true;
-  const kind = e?.meta?.driverAdapterError?.cause?.kind ?? e?.cause?.kind;
-  return kind === "SocketTimeout" || /SocketTimeout|database is locked/.test(String(error));
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
 }

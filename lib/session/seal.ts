@@ -54,25 +54,54 @@ function lifetimeSeconds(session: SessionData): number {
   return session.session?.persistent ? REMEMBER_ME_SECONDS : BROWSER_SESSION_SECONDS;
 }
 
-export function sealSession(session: SessionData, secret: string): Promise<string> {
-  return sealData(session, { password: secret, ttl: lifetimeSeconds(session) });
+/**
+ * Seals a session for its cookie. The seal is also kept as opened (see
+ * below): the requests that follow send it back, and the one that made it
+ * may read it at once (the proxy hands a new visitor's seal to the page).
+ */
+export async function sealSession(session: SessionData, secret: string): Promise<string> {
+  const data = sessionData.parse(session);
+  const seal = await sealData(data, { password: secret, ttl: lifetimeSeconds(data) });
+  keepOpened(seal, secret, Promise.resolve(data));
+  return seal;
 }
 
 /**
- * Cookies this process has already unsealed, by their exact text. Unsealing
- * derives two keys (PBKDF2) and checks a MAC on every request, and a browser
- * sends the same seal until its session changes; the same text under the same
- * secret always opens to the same data, so a seal that opened once need not
- * be opened again until it expires. Bounded, so a flood of forged cookies
- * (which never open, and are never kept) cannot grow it.
+ * Cookies this process has already unsealed (or sealed itself), by their
+ * exact text. Unsealing derives two keys (PBKDF2) and checks a MAC, and a
+ * browser sends the same seal until its session changes; the same text under
+ * the same secret always opens to the same data, so a seal need not be opened
+ * again until it expires. An unseal still running is shared too, so that the
+ * parts of one page asking at once open it once. Bounded, so a flood of
+ * forged cookies (which never open, and are never kept) cannot grow it.
+ *
+ * One per process (globalThis), not one per copy of this module: the proxy,
+ * the pages and the consent step are bundled separately, and each would
+ * otherwise open the same seal again.
  */
-const opened = new LRUCache<string, { secret: string; data: SessionData; expiresAt: number }>({
-  max: 10_000,
-});
+interface Opened {
+  secret: string;
+  data: Promise<SessionData | undefined>;
+  expiresAt: number;
+}
+const holder = globalThis as typeof globalThis & { porticoOpenedSeals?: LRUCache<string, Opened> };
+holder.porticoOpenedSeals ??= new LRUCache<string, Opened>({ max: 10_000 });
+const opened = holder.porticoOpenedSeals;
 
 /** An iron seal's expiry (ms since the epoch; its sixth `*`-separated field). */
 function sealExpiry(seal: string): number {
   return Number(seal.split("*")[5]);
+}
+
+function keepOpened(seal: string, secret: string, data: Promise<SessionData | undefined>): void {
+  const expiresAt = sealExpiry(seal);
+  if (Number.isFinite(expiresAt)) opened.set(seal, { secret, data, expiresAt });
+}
+
+async function open(seal: string, secret: string): Promise<SessionData | undefined> {
+  const data = await unsealData(seal, { password: secret }).catch(() => ({}));
+  const parsed = sessionData.safeParse(data);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** The session in a cookie, or undefined when it is missing, forged, expired or malformed. */
@@ -82,13 +111,17 @@ export async function unsealSession(
 ): Promise<SessionData | undefined> {
   if (!seal) return undefined;
   const known = opened.get(seal);
-  if (known && known.secret === secret && known.expiresAt > Date.now()) return structuredClone(known.data);
-  const data = await unsealData(seal, { password: secret }).catch(() => ({}));
-  const parsed = sessionData.safeParse(data);
-  if (!parsed.success) return undefined;
-  const expiresAt = sealExpiry(seal);
-  if (Number.isFinite(expiresAt)) opened.set(seal, { secret, data: parsed.data, expiresAt });
-  return structuredClone(parsed.data);
+  let data: SessionData | undefined;
+  if (known && known.secret === secret && known.expiresAt > Date.now()) {
+    data = await known.data;
+  } else {
+    const opening = open(seal, secret);
+    keepOpened(seal, secret, opening);
+    data = await opening;
+    // What does not open is not kept: forged cookies must not fill the cache.
+    if (!data && opened.get(seal)?.data === opening) opened.delete(seal);
+  }
+  return data && structuredClone(data);
 }
 
 /** HttpOnly, SameSite=Lax, Secure on https; persistent only with "Remember me". */

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { type Database, rawQueries } from "@/db/client.ts";
+import { insertRow } from "@/db/raw.ts";
 import { SESSION_ROW } from "@/lib/db/rows.ts";
 
 /** One signed-in browser, as the app and its pages see it (never the secret session id). */
@@ -82,26 +83,27 @@ const FIELDS = {
 export class SessionStore {
   constructor(private readonly db: Database) {}
 
-  /** A new session; `secretId` goes into the sealed cookie and nowhere else. */
+  /**
+   * A new session; `secretId` goes into the sealed cookie and nowhere else.
+   * Every sign-in writes one: a prepared statement, not Prisma's create.
+   */
   async create(input: NewSession, now = new Date()): Promise<{ secretId: string; session: AppSession }> {
     const secretId = randomBytes(32).toString("base64url");
     const lifetime = input.persistent ? REMEMBER_ME_SECONDS : BROWSER_SESSION_SECONDS;
-    const row = await this.db.session.create({
-      data: {
-        id: sessionIdHash(secretId),
-        sid: randomBytes(24).toString("base64url"),
-        userId: input.userId,
-        createdAt: now,
-        authTime: now,
-        lastSeenAt: now,
-        expiresAt: new Date(now.getTime() + lifetime * 1000),
-        persistent: input.persistent,
-        userAgent: (input.userAgent ?? "").slice(0, USER_AGENT_MAX),
-        ipAddress: input.ipAddress ?? "",
-        amr: JSON.stringify(input.amr ?? ["pwd"]),
-      },
-      select: FIELDS,
-    });
+    const { id, ...row } = {
+      id: sessionIdHash(secretId),
+      sid: randomBytes(24).toString("base64url"),
+      userId: input.userId,
+      createdAt: now,
+      authTime: now,
+      lastSeenAt: now,
+      expiresAt: new Date(now.getTime() + lifetime * 1000),
+      persistent: input.persistent,
+      userAgent: (input.userAgent ?? "").slice(0, USER_AGENT_MAX),
+      ipAddress: input.ipAddress ?? "",
+      amr: JSON.stringify(input.amr ?? ["pwd"]),
+    };
+    await rawQueries(this.db).transaction([insertRow(SESSION_ROW, { id, ...row })]);
     return { secretId, session: fromRow(row) };
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type Database, rawQueries } from "@/db/client.ts";
 import { isUniqueViolation } from "@/db/errors.ts";
-import { USER_ROW } from "@/lib/db/rows.ts";
+import { USER_CREDENTIALS_ROW, USER_ROW } from "@/lib/db/rows.ts";
 import { normalizeEmail } from "./email.ts";
 import { NEW_PASSWORD_MAX_LENGTH, NEW_PASSWORD_MIN_LENGTH } from "./password-policy.ts";
 import { hashPassword } from "./passwords.ts";
@@ -107,12 +107,9 @@ export class UserStore {
     return this.db.user.findUnique({ where: { email: normalizeEmail(email) }, select: PUBLIC_FIELDS });
   }
 
-  /** For sign-in only: the user with their password hash. */
+  /** For sign-in only: the user with their password hash (a prepared statement: every sign-in asks). */
   findCredentials(email: string): Promise<UserWithCredentials | null> {
-    return this.db.user.findUnique({
-      where: { email: normalizeEmail(email) },
-      select: { ...PUBLIC_FIELDS, passwordHash: true },
-    });
+    return rawQueries(this.db).rowByKey(USER_CREDENTIALS_ROW, normalizeEmail(email));
   }
 
   list(): Promise<User[]> {

@@ -4,8 +4,8 @@ import { ApiError } from "@/server/http/errors.ts";
 import type { Requirement } from "@/server/http/guard.ts";
 import { resourceId } from "@/server/http/ids.ts";
 import type { Services } from "@/server/services.ts";
+import { jwksDocument, PUBLIC_KEYS_RESOURCE } from "./jwks.ts";
 import { createJsonWebKeySetPayload, jsonWebKey, jsonWebKeySet } from "./schemas.ts";
-import { ID_TOKEN_KEY_SET } from "./store.ts";
 
 /**
  * The set and kid of a path, checked before they go into a resource name
@@ -21,7 +21,6 @@ function keySet(set: string): string {
 const keyId = (kid: string) => resourceId("kid", kid);
 
 export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
-  const serialised = new WeakMap<object, string>();
   /**
    * Reads that fall back to the anonymous subject: a public key a policy lets
    * anyone read is served with any token or none, as Hydra did. When neither the token nor the anonymous subject may
@@ -115,15 +114,9 @@ export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
   });
 
   // scope hydra.keys.get · rn:hydra:keys:hydra.openid.id-token:public · get, with the anonymous fallback
+  // (without a token, the server answers it before the router: keys/jwks.ts)
   api.get("/.well-known/jwks.json", async (c) => {
-    await allowRead(c, read(`rn:hydra:keys:${ID_TOKEN_KEY_SET}:public`));
-    const set = await keys.publicIdTokenJwks();
-    // The store hands out the same object until the set changes: serialise it once per change.
-    let body = serialised.get(set);
-    if (body === undefined) {
-      body = JSON.stringify(set);
-      serialised.set(set, body);
-    }
-    return c.body(body, 200, { "content-type": "application/json" });
+    await allowRead(c, read(PUBLIC_KEYS_RESOURCE));
+    return c.body((await jwksDocument(keys)).body, 200, { "content-type": "application/json" });
   });
 }

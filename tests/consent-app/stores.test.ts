@@ -123,6 +123,21 @@ for (const backend of BACKENDS) {
         "a right password hands its attempt back",
       );
     });
+
+    test("throttling: of many attempts at once, no more go ahead than the policy allows", async () => {
+      const throttles = new ThrottleStore(db);
+      const keys = throttleKeys("gil@example.com", "203.0.113.10");
+      const t0 = new Date("2026-01-01T00:00:00Z");
+      const verdicts = await Promise.all(Array.from({ length: 12 }, () => throttles.reserve(keys, t0)));
+      const allowed = verdicts.filter((verdict) => verdict.allowed).length;
+      assert.ok(allowed >= 1 && allowed <= PAIR_POLICY.freeFailures, `${allowed} went ahead`);
+      const counts = await db.loginThrottle.findMany({ where: { key: { in: keys.map((k) => k.key) } } });
+      assert.deepEqual(
+        counts.map((row) => row.failures),
+        keys.map(() => allowed),
+        "each attempt that went ahead counted once against every key; no refused one did",
+      );
+    });
   });
 }
 

@@ -547,6 +547,42 @@ for (const backend of BACKENDS) {
         assertJwkSet(after);
         assert.deepEqual(kids(after), ["public"]);
       });
+
+      test("without a token jwks.json follows the anonymous policy at once, and answers as with one", async () => {
+        const withToken = await portico.call("/.well-known/jwks.json", { token: root });
+        const anonymous = await portico.call("/.well-known/jwks.json");
+        assert.equal(anonymous.status, 200);
+        assert.equal(await anonymous.text(), await withToken.text());
+        for (const header of ["content-type", "content-length", "cache-control"]) {
+          assert.equal(anonymous.headers.get(header), withToken.headers.get(header), header);
+        }
+        const stats = async () => {
+          const body = (await json(await portico.call("/health/stats", { token: root }), 200)) as {
+            requests: { by_status: Record<string, number> };
+          };
+          return body.requests.by_status["2xx"] ?? 0;
+        };
+        const counted = await stats();
+        await json(await portico.call("/.well-known/jwks.json"), 200);
+        // The stats call itself is counted only once it has answered.
+        assert.equal(await stats(), counted + 2, "the anonymous answer is counted in /health/stats");
+
+        const policy = await json(await portico.call("/policies/portico-public-jwks", { token: root }), 200);
+        await json(
+          await portico.call("/policies/portico-public-jwks", { method: "DELETE", token: root }),
+          204,
+        );
+        try {
+          const refused = await portico.call("/.well-known/jwks.json");
+          assert.equal(refused.status, 401);
+          assert.equal(await errorCode(refused), 401);
+          // A token that may read the keys still may.
+          assertJwkSet(await json(await portico.call("/.well-known/jwks.json", { token: root }), 200));
+        } finally {
+          await json(await portico.call("/policies", { token: root, json: policy }), 201);
+        }
+        assertJwkSet(await json(await portico.call("/.well-known/jwks.json"), 200));
+      });
     });
   });
 }
