@@ -16,7 +16,7 @@ export const viewport: Viewport = {
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
-  // The proxy puts a fresh nonce in the request's CSP; the brand colours are inline, so they carry it.
+  // The pages' front (lib/front.ts) puts a fresh nonce in the request's CSP; the brand colours are inline, so they carry it.
   const nonce = (await headers()).get("x-nonce") ?? undefined;
   return (
     <html lang="en">

@@ -1,5 +1,7 @@
 import { consentStep } from "@/lib/consent/step.ts";
 
+export { needsFront, pageFront } from "@/lib/front.ts";
+
 /**
  * The app's requests that render nothing, served by the production server
  * before Next.js (server/serve.ts): each only decides and redirects, and a

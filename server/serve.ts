@@ -43,7 +43,7 @@ async function loadPages(config: Config, log: Logger): Promise<Handler | undefin
   const app = next({ dev: false, dir: root, hostname: "localhost", port: config.port });
   await app.prepare();
   const nextHandler = app.getRequestHandler();
-  const { routes } = (await import(pathToFileURL(routesFile).href)) as { routes: AppRoutes };
+  const { routes, pageFront, needsFront } = (await import(pathToFileURL(routesFile).href)) as AppModule;
   // As Next.js answers a page that throws: a plain 500, the error in the log only.
   const errorHandler = (error: unknown) => {
     log.error("an app route failed", describeError(error));
@@ -52,14 +52,30 @@ async function loadPages(config: Config, log: Logger): Promise<Handler | undefin
   const direct = new Map(
     Object.entries(routes).map(([path, route]) => [path, getRequestListener(route.GET, { errorHandler })]),
   );
-  return (req, res) => {
-    const handler = req.method === "GET" ? direct.get((req.url ?? "/").split("?")[0] as string) : undefined;
-    return handler ? handler(req, res) : nextHandler(req, res);
+  return async (req, res) => {
+    const path = (req.url ?? "/").split("?")[0] as string;
+    const handler = req.method === "GET" ? direct.get(path) : undefined;
+    if (handler) return handler(req, res);
+    if (needsFront(path)) {
+      const goOn = await pageFront(req, res).catch((error: unknown) => {
+        log.error("the pages' front failed", describeError(error));
+        res.writeHead(500, { "content-type": "text/plain; charset=utf-8" }).end("Internal Server Error\n");
+        return false;
+      });
+      if (!goOn) return;
+    }
+    return nextHandler(req, res);
   };
 }
 
 type AppRoute = (request: Request) => Promise<Response>;
-type AppRoutes = Record<string, { GET: AppRoute }>;
+
+/** dist/app/routes.js (lib/routes.ts). */
+interface AppModule {
+  routes: Record<string, { GET: AppRoute }>;
+  pageFront(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  needsFront(path: string): boolean;
+}
 
 /** A host as it goes into a URL: an IPv6 address in brackets. */
 function hostForUrl(host: string): string {

@@ -19,7 +19,7 @@ export type { SignedInUser } from "./signed-in.ts";
 export type { AppSession } from "./store.ts";
 
 /**
- * This request's session. The proxy gives every page request one, so a
+ * This request's session. The pages' front (lib/front.ts) gives every page request one, so a
  * missing or unreadable cookie here means a request that bypassed it; such a
  * request gets a throwaway anonymous session, whose CSRF token nothing holds.
  */

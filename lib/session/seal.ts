@@ -57,7 +57,7 @@ function lifetimeSeconds(session: SessionData): number {
 /**
  * Seals a session for its cookie. The seal is also kept as opened (see
  * below): the requests that follow send it back, and the one that made it
- * may read it at once (the proxy hands a new visitor's seal to the page).
+ * may read it at once (the pages' front hands a new visitor's seal to the page).
  */
 export async function sealSession(session: SessionData, secret: string): Promise<string> {
   const data = sessionData.parse(session);
@@ -75,9 +75,9 @@ export async function sealSession(session: SessionData, secret: string): Promise
  * parts of one page asking at once open it once. Bounded, so a flood of
  * forged cookies (which never open, and are never kept) cannot grow it.
  *
- * One per process (globalThis), not one per copy of this module: the proxy,
- * the pages and the consent step are bundled separately, and each would
- * otherwise open the same seal again.
+ * One per process (globalThis), not one per copy of this module: the pages'
+ * front and the consent step (dist/app) are bundled apart from the pages
+ * (Next.js), and each would otherwise open the same seal again.
  */
 interface Opened {
   secret: string;

@@ -1,0 +1,90 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { parse, serialize } from "hono/utils/cookie";
+import { appConfig } from "@/lib/config/index.ts";
+import { securityHeaders } from "@/lib/security/headers.ts";
+import {
+  anonymousSession,
+  sealSession,
+  sessionCookieName,
+  sessionCookieOptions,
+  unsealSession,
+} from "@/lib/session/seal.ts";
+
+/** Build assets and the files under public/: served as they are, without the front. */
+const ASSET = /^\/(?:_next\/static\/|_next\/image|brand\/|demo\/logo\.svg$|favicon\.ico$)/;
+
+/** Whether a request for `path` goes through pageFront before Next.js. */
+export function needsFront(path: string): boolean {
+  return !ASSET.test(path);
+}
+
+/**
+ * What every request for a page, a server action or a NextAuth route gets
+ * before Next.js sees it. The server (server/serve.ts) runs it in front of
+ * Next.js rather than as a Next.js proxy (middleware), which costs a few
+ * milliseconds of CPU per request on top of its own work:
+ *
+ * - the response's security headers with a fresh CSP nonce; Next.js reads the
+ *   nonce from the request's CSP and puts it on its own scripts, the root
+ *   layout reads it from `x-nonce` (a client's own values are replaced);
+ * - a form post from another site (or from an opaque origin that is not this
+ *   page's own) is refused here with a plain 403 (Next.js's own check would
+ *   answer it with a 500);
+ * - a visitor without a session gets an anonymous one, so that the first
+ *   form they see already carries a CSRF token; the request itself carries
+ *   it on to Next.js, so this request's render sees the session its response
+ *   creates;
+ * - the answer is not compressed: a page carries the session's CSRF token
+ *   next to text the request chooses (a login_hint, the consent id), and the
+ *   length of a compressed page would give the token away to someone who
+ *   can make a browser ask many times and watch the sizes (BREACH). Without
+ *   Accept-Encoding Next.js sends it as it is; build assets, which hold no
+ *   secret, do not pass here and stay compressed.
+ *
+ * Answers false when it answered the request itself (the refusal).
+ */
+export async function pageFront(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  const { cookieSecret, secureCookies, issuer } = appConfig();
+  const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("base64");
+  const headers = securityHeaders(nonce, secureCookies);
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+
+  const issuerOrigin = new URL(issuer).origin;
+  const origin = req.headers.origin;
+  const site = req.headers["sec-fetch-site"];
+  const path = (req.url ?? "/").split("?")[0] as string;
+  if (req.method === "POST" && !path.startsWith("/api/auth/")) {
+    const ownPage = origin === "null" && site === "same-origin";
+    const crossSite = site !== undefined && site !== "same-origin";
+    if ((origin !== undefined && origin !== issuerOrigin && !ownPage) || crossSite) {
+      res.writeHead(403, { "content-type": "text/plain; charset=utf-8" });
+      res.end("This form must be sent from this site.\n");
+      return false;
+    }
+  }
+
+  const cookieName = sessionCookieName(secureCookies);
+  const cookies = req.headers.cookie;
+  if (!(await unsealSession(cookies ? parse(cookies, cookieName)[cookieName] : undefined, cookieSecret))) {
+    const session = anonymousSession();
+    const seal = await sealSession(session, cookieSecret);
+    const options = { ...sessionCookieOptions(session, secureCookies), sameSite: "Lax" as const };
+    res.appendHeader("set-cookie", serialize(cookieName, seal, options));
+    const others = (cookies ?? "")
+      .split(";")
+      .map((pair) => pair.trim())
+      .filter((pair) => pair !== "" && !pair.startsWith(`${cookieName}=`));
+    req.headers.cookie = [...others, `${cookieName}=${seal}`].join("; ");
+  }
+
+  delete req.headers["accept-encoding"];
+  req.headers["x-nonce"] = nonce;
+  req.headers["content-security-policy"] = headers["content-security-policy"];
+  // Under `Referrer-Policy: no-referrer` browsers send `Origin: null` even on a page's own form
+  // posts, which Next.js's server-action check refuses. Sec-Fetch-Site, which pages cannot set,
+  // tells those apart from a cross-site post; only those get their origin back.
+  if (req.method === "POST" && origin === "null" && site === "same-origin") {
+    req.headers.origin = issuerOrigin;
+  }
+  return true;
+}
