@@ -55,6 +55,19 @@ test.describe("security of the login and consent pages", () => {
     expect(cookie).toMatch(/SameSite=lax/i);
   });
 
+  test("pages, which carry the CSRF token, are never compressed (BREACH); build assets are", async ({
+    page,
+  }) => {
+    const gzip = { "accept-encoding": "gzip, deflate, br" };
+    const login = await page.request.get("/login?login_hint=someone%40example.com", { headers: gzip });
+    expect(login.headers()["content-encoding"]).toBeUndefined();
+    expect(await login.text()).toContain('name="csrf"');
+    const script = /<script src="(\/_next\/static\/[^"]+\.js)"/.exec(await login.text())?.[1];
+    expect(script).toBeDefined();
+    const asset = await page.request.get(script as string, { headers: gzip });
+    expect(asset.headers()["content-encoding"]).toMatch(/gzip|br|deflate/);
+  });
+
   test("a copy of the sign-in form on another site cannot sign anyone in", async ({
     page,
     browser,

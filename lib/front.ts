@@ -33,7 +33,13 @@ export function needsFront(path: string): boolean {
  * - a visitor without a session gets an anonymous one, so that the first
  *   form they see already carries a CSRF token; the request itself carries
  *   it on to Next.js, so this request's render sees the session its response
- *   creates.
+ *   creates;
+ * - the answer is not compressed: a page carries the session's CSRF token
+ *   next to text the request chooses (a login_hint, the consent id), and the
+ *   length of a compressed page would give the token away to someone who
+ *   can make a browser ask many times and watch the sizes (BREACH). Without
+ *   Accept-Encoding Next.js sends it as it is; build assets, which hold no
+ *   secret, do not pass here and stay compressed.
  *
  * Answers false when it answered the request itself (the refusal).
  */
@@ -71,6 +77,7 @@ export async function pageFront(req: IncomingMessage, res: ServerResponse): Prom
     req.headers.cookie = [...others, `${cookieName}=${seal}`].join("; ");
   }
 
+  delete req.headers["accept-encoding"];
   req.headers["x-nonce"] = nonce;
   req.headers["content-security-policy"] = headers["content-security-policy"];
   // Under `Referrer-Policy: no-referrer` browsers send `Origin: null` even on a page's own form

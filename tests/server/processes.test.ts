@@ -51,6 +51,7 @@ describe("processes of a multi-worker start", () => {
       assert.match(cmdline, /--max-semi-space-size=8/);
       assert.match(cmdline, /--heap-growing-percent=30/);
       assert.match(cmdline, /--compact-on-every-full-gc/);
+      assert.match(cmdline, /--v8-pool-size=2/);
       assert.match(readFileSync(`/proc/${worker}/environ`, "utf8"), /(^|\0)MALLOC_MMAP_THRESHOLD_=131072\0/);
     }
   });
