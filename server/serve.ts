@@ -134,10 +134,9 @@ export async function serve(config: Config): Promise<void> {
     schedulePurge(db, config, log);
     services.backchannel.scheduleRetries();
   }
-  log.info(`Portico is listening on ${config.issuer}`, { pid: process.pid });
-  log.info(`The admin API is listening on http://${hostForUrl(config.adminHost)}:${config.adminPort}`, {
-    pid: process.pid,
-  });
+  // Every line of this logger carries the process id already.
+  log.info(`Portico is listening on ${config.issuer}`);
+  log.info(`The admin API is listening on http://${hostForUrl(config.adminHost)}:${config.adminPort}`);
 
   const stop = () => {
     admin.close();

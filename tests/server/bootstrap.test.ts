@@ -119,6 +119,26 @@ describe("health", () => {
     }
   });
 
+  test("every line the server logs at start is one JSON object, each member once", async () => {
+    const portico = await startPortico();
+    try {
+      const lines = portico
+        .output()
+        .split("\n")
+        .filter((line) => line.startsWith("{"));
+      assert.ok(lines.some((line) => line.includes("Portico is listening")));
+      for (const line of lines) {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        // JSON.parse keeps the last of a repeated member; the line's own members must match its parse.
+        const members = [...line.matchAll(/[{,]"([^"]+)":/g)].map((match) => match[1]);
+        const topLevel = members.filter((name) => name !== undefined && name in parsed);
+        assert.equal(new Set(topLevel).size, topLevel.length, `a member repeated in ${line}`);
+      }
+    } finally {
+      await portico.stop();
+    }
+  });
+
   test("an unknown API path answers the JSON error envelope", async () => {
     const portico = await startPortico();
     try {
