@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { sealData, unsealData } from "iron-session";
-import { LRUCache } from "lru-cache";
+import type { LRUCache } from "lru-cache";
 import { z } from "zod";
+import { boundedCache } from "@/common/bounded-cache.ts";
 import { BROWSER_SESSION_SECONDS, REMEMBER_ME_SECONDS } from "./store.ts";
 
 /**
@@ -85,7 +86,7 @@ interface Opened {
   expiresAt: number;
 }
 const holder = globalThis as typeof globalThis & { porticoOpenedSeals?: LRUCache<string, Opened> };
-holder.porticoOpenedSeals ??= new LRUCache<string, Opened>({ max: 10_000 });
+holder.porticoOpenedSeals ??= boundedCache<string, Opened>(10_000);
 const opened = holder.porticoOpenedSeals;
 
 /** An iron seal's expiry (ms since the epoch; its sixth `*`-separated field). */

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { hash } from "@node-rs/bcrypt";
-import { LRUCache } from "lru-cache";
+import { boundedCache } from "@/common/bounded-cache.ts";
 import { type Database, rawQueries } from "@/db/client.ts";
 import { isUniqueViolation } from "@/db/errors.ts";
 import { REVISION_ROW } from "@/db/raw.ts";
@@ -123,7 +123,7 @@ interface KeptClient {
 export class ClientStore {
   private readonly raw;
   // Bounded: the least recently used client goes first.
-  private readonly cache = new LRUCache<string, KeptClient>({ max: 10_000 });
+  private readonly cache = boundedCache<string, KeptClient>(10_000);
 
   constructor(
     private readonly db: Database,

@@ -1,4 +1,5 @@
-import { LRUCache } from "lru-cache";
+import type { LRUCache } from "lru-cache";
+import { boundedCache } from "@/common/bounded-cache.ts";
 
 type Taken = { ok: true } | { ok: false; retryAfterSeconds: number };
 
@@ -16,10 +17,7 @@ export class TokenBuckets {
     private readonly perSecond: number,
     max = 50_000,
   ) {
-    // Bounded by count through maxSize (each bucket counts 1) rather than `max`: with `max`,
-    // lru-cache allocates its tables for all `max` entries up front (≈ 1 MB per 50,000, in every
-    // process, for each of these), with maxSize they grow with the keys actually seen.
-    this.buckets = new LRUCache({ maxSize: max, sizeCalculation: () => 1 });
+    this.buckets = boundedCache(max);
   }
 
   private refilled(key: string, now: number): { tokens: number; at: number } {

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { hash as bcryptHash, verify } from "@node-rs/bcrypt";
-import { LRUCache } from "lru-cache";
+import { boundedCache } from "@/common/bounded-cache.ts";
 import type { Client } from "@/server/clients/model.ts";
 import type { ClientStore } from "@/server/clients/store.ts";
 import { TokenBuckets } from "@/server/http/rate-limit.ts";
@@ -60,7 +60,7 @@ export const TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secre
  */
 export class ClientAuthenticator {
   // Bounded: the least recently used verification goes first.
-  private readonly verified = new LRUCache<string, true>({ max: 10_000 });
+  private readonly verified = boundedCache<string, true>(10_000);
   /** 20 failures at once per client id, then one more every 3 s. */
   private readonly perClient = new TokenBuckets(20, 1 / 3);
   /** 100 failures at once per address, then one more a second. */

@@ -1,5 +1,5 @@
-import { LRUCache } from "lru-cache";
 import { RE2JS, RE2JSSyntaxException } from "re2js";
+import { boundedCache } from "@/common/bounded-cache.ts";
 import type { AccessRequest } from "@/server/http/guard.ts";
 
 /** A pattern, regexp or condition that ladon cannot use. Its message is shown to the API caller. */
@@ -36,7 +36,7 @@ const END = ">";
 // matters because a policy's regexps run on every admin call against values a
 // caller chooses (ids in URLs). re2js is that engine. Patterns outlive policy
 // revisions, so the cache is bounded (least recently used goes first).
-const compiled = new LRUCache<string, RE2JS>({ max: 4096 });
+const compiled = boundedCache<string, RE2JS>(4096);
 
 function compile(source: string, shownAs: string): RE2JS {
   let regexp = compiled.get(source);
