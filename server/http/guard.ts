@@ -66,6 +66,19 @@ export function createGuard(warden: Warden): Guard {
 }
 
 /**
+ * Whether the warden lets the anonymous subject "" meet a requirement: what
+ * decides a public resource when no token may (Hydra's anonymous check).
+ */
+export async function allowsAnonymous(
+  warden: Warden,
+  { resource, action, context = {} }: Requirement,
+  snapshot: Snapshot,
+): Promise<boolean> {
+  const resolved = typeof context === "function" ? await context() : context;
+  return warden.isAllowed({ subject: "", resource, action, context: resolved }, snapshot);
+}
+
+/**
  * For public resources (the ID-token public key): the token check as above,
  * and when it fails for any reason, the warden's answer for the anonymous
  * subject "" decides — as Hydra fell back to the anonymous check.
@@ -74,11 +87,7 @@ export function createPublicGuard(warden: Warden) {
   const guard = createGuard(warden);
   return async (c: Context, requirement: Requirement): Promise<boolean> => {
     // Without a bearer token the guard could only refuse: ask about the anonymous subject at once.
-    const anonymous = async () => {
-      const { resource, action, context = {} } = requirement;
-      const resolved = typeof context === "function" ? await context() : context;
-      return warden.isAllowed({ subject: "", resource, action, context: resolved }, c.var.snapshot);
-    };
+    const anonymous = () => allowsAnonymous(warden, requirement, c.var.snapshot);
     if (!bearerToken(c)) return anonymous();
     try {
       await guard(c, requirement);

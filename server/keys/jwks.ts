@@ -1,11 +1,16 @@
 import type { ServerResponse } from "node:http";
+import { allowsAnonymous, type Requirement } from "@/server/http/guard.ts";
 import type { Services } from "@/server/services.ts";
 import { ID_TOKEN_KEY_SET, type KeyStore } from "./store.ts";
 
 export const JWKS_PATH = "/.well-known/jwks.json";
 
-/** What a caller must be allowed to `get` to read the keys that verify ID tokens. */
-export const PUBLIC_KEYS_RESOURCE = `rn:hydra:keys:${ID_TOKEN_KEY_SET}:public`;
+/** Reading the keys that verify ID tokens (scope hydra.keys.get · rn:hydra:keys:hydra.openid.id-token:public · get). */
+export const READ_PUBLIC_KEYS: Requirement = {
+  scope: "hydra.keys.get",
+  resource: `rn:hydra:keys:${ID_TOKEN_KEY_SET}:public`,
+  action: "get",
+};
 
 const serialised = new WeakMap<object, { body: string; length: number }>();
 
@@ -34,8 +39,7 @@ export function anonymousJwks({ keys, warden, snapshots, stats }: Services) {
   return async (res: ServerResponse): Promise<boolean> => {
     const started = performance.now();
     try {
-      const request = { subject: "", resource: PUBLIC_KEYS_RESOURCE, action: "get", context: {} };
-      if (!(await warden.isAllowed(request, snapshots.create()))) return false;
+      if (!(await allowsAnonymous(warden, READ_PUBLIC_KEYS, snapshots.create()))) return false;
       const { body, length } = await jwksDocument(keys);
       res.writeHead(200, { "content-type": "application/json", "Content-Length": length });
       res.end(body);

@@ -4,7 +4,7 @@ import { ApiError } from "@/server/http/errors.ts";
 import type { Requirement } from "@/server/http/guard.ts";
 import { resourceId } from "@/server/http/ids.ts";
 import type { Services } from "@/server/services.ts";
-import { jwksDocument, PUBLIC_KEYS_RESOURCE } from "./jwks.ts";
+import { jwksDocument, READ_PUBLIC_KEYS } from "./jwks.ts";
 import { createJsonWebKeySetPayload, jsonWebKey, jsonWebKeySet } from "./schemas.ts";
 
 /**
@@ -116,7 +116,7 @@ export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
   // scope hydra.keys.get · rn:hydra:keys:hydra.openid.id-token:public · get, with the anonymous fallback
   // (without a token, the server answers it before the router: keys/jwks.ts)
   api.get("/.well-known/jwks.json", async (c) => {
-    await allowRead(c, read(PUBLIC_KEYS_RESOURCE));
+    await allowRead(c, READ_PUBLIC_KEYS);
     return c.body((await jwksDocument(keys)).body, 200, { "content-type": "application/json" });
   });
 }
