@@ -15,7 +15,8 @@ import { anonymousJwks, JWKS_PATH } from "./keys/jwks.ts";
 import { HOUSEKEEPING, READY } from "./roles.ts";
 import { createServices } from "./services.ts";
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+/** A request with its path (the URL without its query), which the server has split off already. */
+type Handler = (req: IncomingMessage, res: ServerResponse, path: string) => void | Promise<void>;
 
 /** Listens, resolving once the port is bound and rejecting when it cannot be (e.g. in use). */
 function listen(server: Server, port: number, host: string | undefined): Promise<void> {
@@ -52,8 +53,7 @@ async function loadPages(config: Config, log: Logger): Promise<Handler | undefin
   const direct = new Map(
     Object.entries(routes).map(([path, route]) => [path, getRequestListener(route.GET, { errorHandler })]),
   );
-  return async (req, res) => {
-    const path = (req.url ?? "/").split("?")[0] as string;
+  return async (req, res, path) => {
     const handler = req.method === "GET" ? direct.get(path) : undefined;
     if (handler) return handler(req, res);
     if (needsFront(path)) {
@@ -109,7 +109,7 @@ export async function serve(config: Config): Promise<void> {
       });
     }
     if (isApiPath(path)) return void api(req, res);
-    if (pages) return void pages(req, res);
+    if (pages) return void pages(req, res, path);
     res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
     res.end("The pages are not built. Run `npm run build`.\n");
   });
