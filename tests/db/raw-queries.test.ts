@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import pg from "pg";
 import { createDatabase, type Database, postgresSettings, rawQueries, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
-import { changesOneRow, insertRow, type RawQueries, type RowShape } from "@/db/raw.ts";
+import { changesOneRow, insertRow, type RawQueries, type RowShape, type Write } from "@/db/raw.ts";
 import { PostgresRawQueries } from "@/db/raw-postgres.ts";
 import {
   ACCESS_TOKEN_ROW,
@@ -935,6 +935,23 @@ for (const backend of BACKENDS) {
           signIn: { authTime: new Date(), amr: [] },
           claims: {},
         });
+      /** The authorization response's writes: the consent request used, its grant, a code, an access token. */
+      const authorizationResponse = (requestId: string, grantId: string) => {
+        const code = newCode();
+        const access = newAccess();
+        const writes = [stores.consent.use(requestId), grantRow(grantId), code.insert, access.insert];
+        return { code, access, writes };
+      };
+      /** A token exchange's writes: the code or refresh token used, the subject not deleted, the new tokens. */
+      const tokenExchange = (use: Write<string>, subject = "s") => {
+        const access = newAccess(subject);
+        const refresh = newRefresh(subject);
+        return {
+          access,
+          refresh,
+          writes: [use, stores.subjects.notDeleted(subject), access.insert, refresh.insert],
+        };
+      };
       const acceptedRequest = async () => {
         const { request } = await newRequest();
         const decision = { subject: "s", grantScopes: ["openid"], accessTokenExtra: {}, idTokenExtra: {} };
@@ -947,17 +964,8 @@ for (const backend of BACKENDS) {
         try {
           // The authorization response: the consent request used, the grant, the code, the access token.
           const requestId = await acceptedRequest();
-          const code = newCode();
-          const implicit = newAccess();
-          assert.equal(
-            await queries.transaction([
-              stores.consent.use(requestId),
-              grantRow(`once-${requestId}`),
-              code.insert,
-              implicit.insert,
-            ]),
-            undefined,
-          );
+          const { code, access: implicit, writes } = authorizationResponse(requestId, `once-${requestId}`);
+          assert.equal(await queries.transaction(writes), undefined);
           assert.equal(sent.length, 1, sent.join("\n"));
           assert.ok((await db.consentRequest.findUnique({ where: { id: requestId } }))?.usedAt);
           assert.ok(await stores.grants.find(`once-${requestId}`));
@@ -965,33 +973,22 @@ for (const backend of BACKENDS) {
           assert.ok(await stores.accessTokens.findActive(implicit.token));
 
           // The code exchange: the code used, the subject not deleted, the access and refresh tokens.
-          const access = newAccess();
-          const refresh = newRefresh();
-          assert.equal(
-            await queries.transaction([
-              stores.codes.use(stores.codes.hash(code.code)),
-              stores.subjects.notDeleted("s"),
-              access.insert,
-              refresh.insert,
-            ]),
-            undefined,
-          );
+          const {
+            access,
+            refresh,
+            writes: exchanged,
+          } = tokenExchange(stores.codes.use(stores.codes.hash(code.code)));
+          assert.equal(await queries.transaction(exchanged), undefined);
           assert.equal(sent.length, 2);
           assert.ok((await stores.codes.find(code.code))?.usedAt instanceof Date);
           assert.ok(await stores.accessTokens.findActive(access.token));
           assert.ok(await stores.refreshTokens.find(refresh.token));
 
           // The refresh exchange: the refresh token used (rotated), the same checks and rows.
-          const rotated = newRefresh();
-          assert.equal(
-            await queries.transaction([
-              stores.refreshTokens.use(stores.refreshTokens.hash(refresh.token), 0),
-              stores.subjects.notDeleted("s"),
-              newAccess().insert,
-              rotated.insert,
-            ]),
-            undefined,
+          const { refresh: rotated, writes: rotation } = tokenExchange(
+            stores.refreshTokens.use(stores.refreshTokens.hash(refresh.token), 0),
           );
+          assert.equal(await queries.transaction(rotation), undefined);
           assert.equal(sent.length, 3);
           assert.ok((await stores.refreshTokens.find(refresh.token))?.usedAt instanceof Date);
           assert.ok(await stores.refreshTokens.find(rotated.token));
@@ -1012,19 +1009,9 @@ for (const backend of BACKENDS) {
         const { queries, sent, end } = recorded();
         await db.deletedSubject.create({ data: { subject: "deleted-once" } });
         const answerWith = async (requestId: string, expected: string, name: string) => {
-          const code = newCode();
-          const access = newAccess();
+          const { code, access, writes } = authorizationResponse(requestId, `refused-${requestId}`);
           const before = sent.length;
-          assert.equal(
-            await queries.transaction([
-              stores.consent.use(requestId),
-              grantRow(`refused-${requestId}`),
-              code.insert,
-              access.insert,
-            ]),
-            expected,
-            name,
-          );
+          assert.equal(await queries.transaction(writes), expected, name);
           assert.equal(sent.length, before + 1, `${name}: one round trip`);
           assert.equal(await stores.grants.find(`refused-${requestId}`), null, `${name}: no grant`);
           assert.equal(await stores.codes.find(code.code), null, `${name}: no code`);
@@ -1032,26 +1019,16 @@ for (const backend of BACKENDS) {
         };
         /** Exchanges the code or refresh token `use` for new tokens; the used row is unchanged when refused. */
         const exchange = async (
-          use: Parameters<typeof queries.transaction>[0][0],
+          use: Write<string>,
           subject: string,
           expected: string | undefined,
           name: string,
           usedAt: () => Promise<Date | null | undefined>,
         ) => {
-          const access = newAccess(subject);
-          const refresh = newRefresh(subject);
+          const { access, refresh, writes } = tokenExchange(use, subject);
           const usedBefore = await usedAt();
           const before = sent.length;
-          assert.equal(
-            await queries.transaction([
-              use,
-              stores.subjects.notDeleted(subject),
-              access.insert,
-              refresh.insert,
-            ]),
-            expected,
-            name,
-          );
+          assert.equal(await queries.transaction(writes), expected, name);
           assert.equal(sent.length, before + 1, `${name}: one round trip`);
           const written = expected === undefined;
           assert.equal(
