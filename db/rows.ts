@@ -3,7 +3,6 @@ import type {
   AuthorizationCode,
   AuthorizationGrant,
   ConsentRequest,
-  DeletedSubject,
   RefreshToken,
 } from "@/generated/prisma/sqlite/client.ts";
 import type { RowShape } from "./raw.ts";
@@ -88,13 +87,6 @@ export const AUTHORIZATION_GRANT_ROW: RowShape<AuthorizationGrant> = {
     createdAt: "date",
     audience: "text",
   },
-};
-
-export const DELETED_SUBJECT_ROW: RowShape<DeletedSubject> = {
-  name: "deleted_subject",
-  table: "deleted_subjects",
-  key: "subject",
-  columns: { subject: "text", deletedAt: "date" },
 };
 
 export const ACCESS_TOKEN_ROW: RowShape<AccessToken> = {
