@@ -41,9 +41,10 @@ export function needsFront(path: string): boolean {
  *   Accept-Encoding Next.js sends it as it is; build assets, which hold no
  *   secret, do not pass here and stay compressed.
  *
+ * `path` is the request's URL without its query, as the server split it off.
  * Answers false when it answered the request itself (the refusal).
  */
-export async function pageFront(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+export async function pageFront(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
   const { cookieSecret, secureCookies, issuer } = appConfig();
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("base64");
   const headers = securityHeaders(nonce, secureCookies);
@@ -52,7 +53,6 @@ export async function pageFront(req: IncomingMessage, res: ServerResponse): Prom
   const issuerOrigin = new URL(issuer).origin;
   const origin = req.headers.origin;
   const site = req.headers["sec-fetch-site"];
-  const path = (req.url ?? "/").split("?")[0] as string;
   if (req.method === "POST" && !path.startsWith("/api/auth/")) {
     const ownPage = origin === "null" && site === "same-origin";
     const crossSite = site !== undefined && site !== "same-origin";

@@ -57,7 +57,7 @@ async function loadPages(config: Config, log: Logger): Promise<Handler | undefin
     const handler = req.method === "GET" ? direct.get(path) : undefined;
     if (handler) return handler(req, res);
     if (needsFront(path)) {
-      const goOn = await pageFront(req, res).catch((error: unknown) => {
+      const goOn = await pageFront(req, res, path).catch((error: unknown) => {
         log.error("the pages' front failed", describeError(error));
         res.writeHead(500, { "content-type": "text/plain; charset=utf-8" }).end("Internal Server Error\n");
         return false;
@@ -73,7 +73,7 @@ type AppRoute = (request: Request) => Promise<Response>;
 /** dist/app/routes.js (lib/routes.ts). */
 interface AppModule {
   routes: Record<string, { GET: AppRoute }>;
-  pageFront(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  pageFront(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
   needsFront(path: string): boolean;
 }
 
