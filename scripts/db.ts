@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { parseEnvironment } from "@/common/config.ts";
 import { postgresSettings, providerOf, sqlitePath } from "@/db/client.ts";
+import { dropPostgresDatabase } from "@/db/drop-postgres-database.ts";
 import { migrate } from "@/db/migrate.ts";
 import { createMigration, diffDatabaseAgainstSchema, migrationTimestamp } from "@/scripts/schema-engine.ts";
 
@@ -79,7 +80,7 @@ async function throwawayPostgres(serverUrl: string): Promise<Throwaway> {
     url: url.toString(),
     drop: () =>
       onServer(serverUrl, async (client) => {
-        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        await dropPostgresDatabase(client, name);
       }),
   };
 }

@@ -26,6 +26,7 @@ import type {
 import * as wasmBindings from "@prisma/schema-engine-wasm/schema_engine_bg";
 import pg from "pg";
 import { type Provider, postgresSettings, providerOf, sqlitePath } from "@/db/client.ts";
+import { dropPostgresDatabase, quoteIdent } from "@/db/drop-postgres-database.ts";
 import { migrationsDir, readMigrations } from "@/db/migrate.ts";
 
 /** The schema file each backend is migrated to; the PostgreSQL one is generated from the SQLite one. */
@@ -180,16 +181,15 @@ function charAsTextPool(config: pg.PoolConfig): pg.Pool {
   return pool;
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** Runs statements on one short-lived connection to the given database. */
-async function adminQuery(settings: pg.ClientConfig, ...statements: string[]): Promise<void> {
+/** Runs `use` on one short-lived connection to the given database. */
+async function onAdminConnection(
+  settings: pg.ClientConfig,
+  use: (client: pg.Client) => Promise<unknown>,
+): Promise<void> {
   const client = new pg.Client(settings);
   await client.connect();
   try {
-    for (const sql of statements) await client.query(sql);
+    await use(client);
   } finally {
     await client.end();
   }
@@ -205,8 +205,8 @@ function postgresAdapters(databaseUrl: string): AdapterFactory {
   const dropShadow = async (name: string) => {
     if (!shadows.delete(name)) return;
     try {
-      // FORCE: the engine may still hold pooled connections to it.
-      await adminQuery(settings, `DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
+      // The engine may still hold pooled connections to it.
+      await onAdminConnection(settings, (client) => dropPostgresDatabase(client, name));
     } catch (error) {
       console.warn(`could not drop the shadow database ${name}: ${(error as Error).message}`);
     }
@@ -222,7 +222,7 @@ function postgresAdapters(databaseUrl: string): AdapterFactory {
       // connected, so the drop fails and the database leaks: manage it here.
       connectToShadowDb: async () => {
         const name = `prisma_shadow_${randomUUID().replaceAll("-", "")}`;
-        await adminQuery(settings, `CREATE DATABASE ${quoteIdent(name)}`);
+        await onAdminConnection(settings, (client) => client.query(`CREATE DATABASE ${quoteIdent(name)}`));
         shadows.add(name);
         try {
           const adapter = await open({ ...settings, database: name });

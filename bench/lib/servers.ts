@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import pg from "pg";
+import { dropPostgresDatabase } from "@/db/drop-postgres-database.ts";
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -97,7 +98,7 @@ export async function preparePostgres(databaseUrl: string, reset: boolean): Prom
   try {
     const exists = (await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount;
     if (exists && reset && name.includes("bench")) {
-      await client.query(`DROP DATABASE ${name} WITH (FORCE)`);
+      await dropPostgresDatabase(client, name);
       await client.query(`CREATE DATABASE ${name}`);
       return "recreated";
     }

@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import Sqlite from "better-sqlite3";
 import pg from "pg";
 import { type Provider, postgresSettings, sqlitePath } from "@/db/client.ts";
+import { dropPostgresDatabase } from "@/db/drop-postgres-database.ts";
 import { migrate, readMigrations } from "@/db/migrate.ts";
 import { diffDatabaseAgainstSchema } from "@/scripts/schema-engine.ts";
 
@@ -43,11 +44,11 @@ const sqlite: Backend = {
   },
 };
 
-async function onServer(serverUrl: string, sql: string): Promise<void> {
+async function onServer(serverUrl: string, use: (client: pg.Client) => Promise<unknown>): Promise<void> {
   const client = new pg.Client(postgresSettings(serverUrl));
   await client.connect();
   try {
-    await client.query(sql);
+    await use(client);
   } finally {
     await client.end();
   }
@@ -58,8 +59,8 @@ function postgres(serverUrl: string): Backend {
     provider: "postgresql",
     async freshDatabase(t) {
       const name = `portico_test_${randomUUID().replaceAll("-", "")}`;
-      await onServer(serverUrl, `CREATE DATABASE "${name}"`);
-      t.after(() => onServer(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+      await onServer(serverUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
+      t.after(() => onServer(serverUrl, (client) => dropPostgresDatabase(client, name)));
       const url = new URL(serverUrl);
       url.pathname = `/${name}`;
       return url.toString();

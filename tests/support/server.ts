@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { dropPostgresDatabase } from "@/db/drop-postgres-database.ts";
 
 export type Backend = "sqlite" | "postgresql";
 
@@ -51,8 +52,11 @@ export async function freshDatabase(backend: Backend): Promise<{ url: string; dr
     drop: async () => {
       const client = new pg.Client({ connectionString: postgresUrl });
       await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
+      try {
+        await dropPostgresDatabase(client, name);
+      } finally {
+        await client.end();
+      }
     },
   };
 }

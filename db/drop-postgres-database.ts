@@ -1,0 +1,38 @@
+import type pg from "pg";
+
+/** A PostgreSQL identifier, quoted. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+const IN_USE = "55006";
+const ATTEMPTS = 3;
+
+/**
+ * Drops a database that sessions of our own role may still hold (a pool
+ * not yet closed, a stopped server's last connections).
+ *
+ * Not `DROP DATABASE … WITH (FORCE)`: FORCE refuses outright (42501) when a
+ * session it may not signal is on the database, and an autovacuum worker
+ * (which has no role) is such a session for any role that is not a superuser.
+ * So FORCE failed whenever autovacuum happened to be working on the database.
+ * Instead: end our own role's sessions, then a plain DROP, which stops
+ * autovacuum workers itself and waits up to 5 s for ending sessions to go.
+ * A session of another role still holding the database makes it fail (55006)
+ * after the last attempt, as it should.
+ */
+export async function dropPostgresDatabase(client: pg.ClientBase, name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await client.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE datname = $1 AND pid <> pg_backend_pid() AND pg_has_role(usesysid, 'USAGE')`,
+      [name],
+    );
+    try {
+      await client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)}`);
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== IN_USE || attempt === ATTEMPTS) throw error;
+    }
+  }
+}
