@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -19,15 +19,33 @@ if (!postgresUrl) {
 /** The backends every store and API test runs against. */
 export const BACKENDS: Backend[] = postgresUrl ? ["sqlite", "postgresql"] : ["sqlite"];
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
+/**
+ * `count` distinct free ports on the loopback interface. Every probe stays
+ * bound until all are: probes closed one at a time may be handed the same port
+ * twice (which once gave a server the same PORT and ADMIN_PORT).
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const probes = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const probe = createServer();
+          probe.once("error", reject);
+          probe.listen(0, "127.0.0.1", () => resolve(probe));
+        }),
+    ),
+  );
+  const ports = probes.map((probe) => {
+    const address = probe.address();
+    return typeof address === "object" && address ? address.port : 0;
   });
+  await Promise.all(probes.map((probe) => new Promise((resolve) => probe.close(resolve))));
+  return ports;
+}
+
+export async function freePort(): Promise<number> {
+  return (await freePorts(1))[0] as number;
 }
 
 /** A fresh, empty database on the backend: a temp SQLite file or a new PostgreSQL database. */
@@ -142,10 +160,9 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
   const database = options.databaseUrl
     ? { url: options.databaseUrl, drop: async () => {} }
     : await freshDatabase(backend);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
   // Every server a test starts has its own admin port: the default (3001) would collide.
-  const adminPort = await freePort();
+  const [port, adminPort] = (await freePorts(2)) as [number, number];
+  const url = `http://127.0.0.1:${port}`;
   const root = { id: "root", secret: randomBytes(18).toString("base64url") };
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
