@@ -27,6 +27,12 @@ export function NewPasswordField({
   const [value, setValue] = useState("");
   const contextFields = context.join(" ");
 
+  // What was typed before the page's script ran fired no change event here: start from it.
+  useEffect(() => {
+    const input = document.getElementById(`field-${name}`);
+    if (input instanceof HTMLInputElement && input.value) setValue(input.value);
+  }, [name]);
+
   useEffect(() => {
     const run = ++latest.current;
     if (!value) {

@@ -32,6 +32,24 @@ async function signedInElsewhere(
 }
 
 test.describe("people manage their own accounts", () => {
+  test("a password typed before the page's script has run still gets its strength meter", async ({ page }) => {
+    // The page's scripts are held back until the password is typed, as on a slow connection.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route(/\/_next\/static\/chunks\/.*\.js$/, async (route) => {
+      await released;
+      await route.continue();
+    });
+    await page.goto("/signup", { waitUntil: "domcontentloaded" });
+    const signUp = new SignUpPage(page);
+    await signUp.password.fill("password1");
+    release();
+    await expect(signUp.strength).toBeVisible();
+    await expect(page.getByText("one of the most common passwords")).toBeVisible();
+  });
+
   test("sign-up → verify → sign-in, and the apps see a verified address", async ({
     page,
     loginPage,
