@@ -32,7 +32,9 @@ async function signedInElsewhere(
 }
 
 test.describe("people manage their own accounts", () => {
-  test("a password typed before the page's script has run still gets its strength meter", async ({ page }) => {
+  test("a password typed before the page's script has run still gets its strength meter", async ({
+    page,
+  }) => {
     // The page's scripts are held back until the password is typed, as on a slow connection.
     let release = () => {};
     const released = new Promise<void>((resolve) => {
