@@ -14,8 +14,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Sqlite from "better-sqlite3";
 import pg from "pg";
-import { createDatabase, postgresSettings, sqlitePath } from "@/db/client.ts";
+import { createDatabase, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
+import { postgresSettings } from "@/db/postgres-server.ts";
 import { percentile } from "./lib/load.ts";
 import { preparePostgres } from "./lib/servers.ts";
 

@@ -22,13 +22,14 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import autocannon from "autocannon";
+import { freePorts } from "@/tests/support/ports.ts";
 import type { Browser } from "./lib/browser.ts";
 import { authorizationCodeFlow, basicAuth } from "./lib/flow.ts";
 import { measureLoop } from "./lib/load.ts";
 import { fetchKeys, interactiveFlow, type OidcSide, ssoFlow } from "./lib/oidc-flows.ts";
 import { createPorticoUser, porticoFixtures, startPorticoProcess } from "./lib/portico.ts";
 import { codeVersion, cpuMeter, loadAverage, postgresBackendsMeter } from "./lib/proc.ts";
-import { freePort, preparePostgres } from "./lib/servers.ts";
+import { preparePostgres } from "./lib/servers.ts";
 
 const env = process.env;
 const ROOT = process.cwd();
@@ -205,8 +206,10 @@ async function profileScenario(scenario: string) {
     databaseUrl = `file:${join(tempDir, "portico.db")}`;
   }
   const profileDir = mkdtempSync(join(tmpdir(), `portico-cpu-prof-${scenario}-`));
+  const [port, adminPort] = (await freePorts(2)) as [number, number];
   const portico = await startPorticoProcess({
-    port: await freePort(),
+    port,
+    adminPort,
     databaseUrl,
     workers: 1,
     nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`],

@@ -27,6 +27,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { availableParallelism, cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { hashPassword } from "@/lib/users/passwords.ts";
+import { freePorts } from "@/tests/support/ports.ts";
 import type { Browser } from "./lib/browser.ts";
 import { authorizationCodeFlow, basicAuth, FlowError } from "./lib/flow.ts";
 import {
@@ -41,7 +42,7 @@ import {
 import { fetchKeys, interactiveFlow, type OidcSide, type Person, ssoFlow } from "./lib/oidc-flows.ts";
 import { createPorticoUser, porticoFixtures, startPorticoProcess } from "./lib/portico.ts";
 import { codeVersion, loadAverage, processRss } from "./lib/proc.ts";
-import { countMatches, freePort, launch, type Managed, preparePostgres, waitUntil } from "./lib/servers.ts";
+import { countMatches, launch, type Managed, preparePostgres, waitUntil } from "./lib/servers.ts";
 
 const env = process.env;
 const ROOT = process.cwd();
@@ -160,8 +161,7 @@ async function main(): Promise<void> {
   }
 
   // --- servers ---------------------------------------------------------------------------------
-  const porticoPort = await freePort();
-  const peerPort = await freePort();
+  const [porticoPort, porticoAdminPort, peerPort] = (await freePorts(3)) as [number, number, number];
   const portico = `http://127.0.0.1:${porticoPort}`;
   const peer = `http://127.0.0.1:${peerPort}`;
   const servers: Managed[] = [];
@@ -173,7 +173,12 @@ async function main(): Promise<void> {
 
   try {
     log(`# starting Portico (${workers} worker${workers === 1 ? "" : "s"}, ${databaseNote}) …`);
-    const porticoProcess = await startPorticoProcess({ port: porticoPort, databaseUrl, workers });
+    const porticoProcess = await startPorticoProcess({
+      port: porticoPort,
+      adminPort: porticoAdminPort,
+      databaseUrl,
+      workers,
+    });
     const porticoServer = porticoProcess.server;
     servers.push(porticoServer);
 

@@ -6,6 +6,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import { PrismaClient as PostgresClient } from "@/generated/prisma/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "@/generated/prisma/sqlite/client.ts";
+import { postgresSettings } from "./postgres-server.ts";
 import type { RawQueries } from "./raw.ts";
 import { PostgresRawQueries } from "./raw-postgres.ts";
 import { SqliteRawQueries } from "./raw-sqlite.ts";
@@ -25,19 +26,6 @@ export function providerOf(databaseUrl: string): Provider {
 /** The file a `file:` URL names, resolved against the working directory. */
 export function sqlitePath(databaseUrl: string): string {
   return resolve(databaseUrl.slice("file:".length).split("?")[0] as string);
-}
-
-/** Discrete connection settings for pg: a connection string would override the database name. */
-export function postgresSettings(databaseUrl: string) {
-  const url = new URL(databaseUrl);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 5432),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    database: decodeURIComponent(url.pathname.slice(1)),
-    ssl: url.searchParams.get("sslmode") === "require" ? { rejectUnauthorized: false } : undefined,
-  };
 }
 
 /**

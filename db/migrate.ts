@@ -2,8 +2,8 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Sqlite from "better-sqlite3";
-import pg from "pg";
-import { type Provider, postgresSettings, prepareSqliteFile, providerOf, sqlitePath } from "./client.ts";
+import { type Provider, prepareSqliteFile, providerOf, sqlitePath } from "./client.ts";
+import { withPostgresConnection } from "./postgres-server.ts";
 
 /** Where each backend's migrations live: prisma/migrations/<provider>/<name>/migration.sql. */
 export function migrationsDir(provider: Provider, root = process.cwd()): string {
@@ -117,37 +117,36 @@ function migrateSqlite(databaseUrl: string, migrations: Migration[]): string[] {
 }
 
 async function migratePostgres(databaseUrl: string, migrations: Migration[]): Promise<string[]> {
-  const client = new pg.Client(postgresSettings(databaseUrl));
-  await client.connect();
-  try {
+  return withPostgresConnection(databaseUrl, async (client) => {
     // One migrator at a time across every instance sharing this database.
     await client.query("SELECT pg_advisory_lock(72707369)");
-    await client.query(HISTORY_TABLE.postgresql);
-    const applied: string[] = [];
-    for (const migration of migrations) {
-      const done = await client.query(
-        `SELECT 1 FROM "_prisma_migrations" WHERE migration_name = $1 AND finished_at IS NOT NULL`,
-        [migration.name],
-      );
-      if (done.rowCount) continue;
-      await client.query("BEGIN");
-      try {
-        await client.query(migration.sql);
-        await client.query(
-          `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
-           VALUES ($1, $2, now(), $3, now(), 1)`,
-          [randomUUID(), migration.checksum, migration.name],
+    try {
+      await client.query(HISTORY_TABLE.postgresql);
+      const applied: string[] = [];
+      for (const migration of migrations) {
+        const done = await client.query(
+          `SELECT 1 FROM "_prisma_migrations" WHERE migration_name = $1 AND finished_at IS NOT NULL`,
+          [migration.name],
         );
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK");
-        throw error;
+        if (done.rowCount) continue;
+        await client.query("BEGIN");
+        try {
+          await client.query(migration.sql);
+          await client.query(
+            `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+             VALUES ($1, $2, now(), $3, now(), 1)`,
+            [randomUUID(), migration.checksum, migration.name],
+          );
+          await client.query("COMMIT");
+        } catch (error) {
+          await client.query("ROLLBACK");
+          throw error;
+        }
+        applied.push(migration.name);
       }
-      applied.push(migration.name);
+      return applied;
+    } finally {
+      await client.query("SELECT pg_advisory_unlock(72707369)").catch(() => {});
     }
-    return applied;
-  } finally {
-    await client.query("SELECT pg_advisory_unlock(72707369)").catch(() => {});
-    await client.end();
-  }
+  });
 }

@@ -1,4 +1,5 @@
-import { freePort, type Portico, startPortico } from "@/tests/support/server.ts";
+import { freePort } from "@/tests/support/ports.ts";
+import { type Portico, startPortico } from "@/tests/support/server.ts";
 import { expect, test } from "./fixtures.ts";
 import { ForgotPasswordPage } from "./pages/accounts.ts";
 import { LoginPage } from "./pages/login.ts";

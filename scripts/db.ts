@@ -16,11 +16,15 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import pg from "pg";
 import { parseEnvironment } from "@/common/config.ts";
-import { postgresSettings, providerOf, sqlitePath } from "@/db/client.ts";
-import { dropPostgresDatabase } from "@/db/drop-postgres-database.ts";
+import { providerOf, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
+import {
+  createPostgresDatabase,
+  dropPostgresDatabase,
+  postgresSettings,
+  withPostgresConnection,
+} from "@/db/postgres-server.ts";
 import { createMigration, diffDatabaseAgainstSchema, migrationTimestamp } from "@/scripts/schema-engine.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -33,25 +37,14 @@ function usage(): never {
   process.exit(64);
 }
 
-/** Runs `use` on one connection to `databaseUrl`, for statements such as CREATE DATABASE. */
-async function onServer(databaseUrl: string, use: (client: pg.Client) => Promise<void>): Promise<void> {
-  const client = new pg.Client(postgresSettings(databaseUrl));
-  await client.connect();
-  try {
-    await use(client);
-  } finally {
-    await client.end();
-  }
-}
-
 async function ensurePostgresDatabase(databaseUrl: string): Promise<void> {
   const { database } = postgresSettings(databaseUrl);
   // The database may not exist yet: ask the server's maintenance database.
   const maintenance = new URL(databaseUrl);
   maintenance.pathname = "/postgres";
-  await onServer(maintenance.toString(), async (client) => {
+  await withPostgresConnection(maintenance.toString(), async (client) => {
     const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
-    if (!exists.rowCount) await client.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
+    if (!exists.rowCount) await createPostgresDatabase(client, database);
   });
 }
 
@@ -71,17 +64,12 @@ function throwawaySqlite(): Throwaway {
 /** A fresh database on the same server as `serverUrl`, with the same credentials. */
 async function throwawayPostgres(serverUrl: string): Promise<Throwaway> {
   const name = `portico_scratch_${randomUUID().replaceAll("-", "")}`;
-  await onServer(serverUrl, async (client) => {
-    await client.query(`CREATE DATABASE "${name}"`);
-  });
+  await withPostgresConnection(serverUrl, (client) => createPostgresDatabase(client, name));
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: () =>
-      onServer(serverUrl, async (client) => {
-        await dropPostgresDatabase(client, name);
-      }),
+    drop: () => withPostgresConnection(serverUrl, (client) => dropPostgresDatabase(client, name)),
   };
 }
 

@@ -25,9 +25,14 @@ import type {
 } from "@prisma/schema-engine-wasm/schema_engine_bg";
 import * as wasmBindings from "@prisma/schema-engine-wasm/schema_engine_bg";
 import pg from "pg";
-import { type Provider, postgresSettings, providerOf, sqlitePath } from "@/db/client.ts";
-import { dropPostgresDatabase, quoteIdent } from "@/db/drop-postgres-database.ts";
+import { type Provider, providerOf, sqlitePath } from "@/db/client.ts";
 import { migrationsDir, readMigrations } from "@/db/migrate.ts";
+import {
+  createPostgresDatabase,
+  dropPostgresDatabase,
+  postgresSettings,
+  withPostgresConnection,
+} from "@/db/postgres-server.ts";
 
 /** The schema file each backend is migrated to; the PostgreSQL one is generated from the SQLite one. */
 function schemaPath(provider: Provider, root = process.cwd()): string {
@@ -181,20 +186,6 @@ function charAsTextPool(config: pg.PoolConfig): pg.Pool {
   return pool;
 }
 
-/** Runs `use` on one short-lived connection to the given database. */
-async function onAdminConnection(
-  settings: pg.ClientConfig,
-  use: (client: pg.Client) => Promise<unknown>,
-): Promise<void> {
-  const client = new pg.Client(settings);
-  await client.connect();
-  try {
-    await use(client);
-  } finally {
-    await client.end();
-  }
-}
-
 function postgresAdapters(databaseUrl: string): AdapterFactory {
   // Discrete settings, not a connection string: pg lets a connection string
   // override `database`, which would point the shadow adapter at the main database.
@@ -206,7 +197,7 @@ function postgresAdapters(databaseUrl: string): AdapterFactory {
     if (!shadows.delete(name)) return;
     try {
       // The engine may still hold pooled connections to it.
-      await onAdminConnection(settings, (client) => dropPostgresDatabase(client, name));
+      await withPostgresConnection(settings, (client) => dropPostgresDatabase(client, name));
     } catch (error) {
       console.warn(`could not drop the shadow database ${name}: ${(error as Error).message}`);
     }
@@ -222,7 +213,7 @@ function postgresAdapters(databaseUrl: string): AdapterFactory {
       // connected, so the drop fails and the database leaks: manage it here.
       connectToShadowDb: async () => {
         const name = `prisma_shadow_${randomUUID().replaceAll("-", "")}`;
-        await onAdminConnection(settings, (client) => client.query(`CREATE DATABASE ${quoteIdent(name)}`));
+        await withPostgresConnection(settings, (client) => createPostgresDatabase(client, name));
         shadows.add(name);
         try {
           const adapter = await open({ ...settings, database: name });

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { basicAuth, type FlowClient } from "./flow.ts";
-import { countMatches, freePort, launch, type Managed, waitUntil } from "./servers.ts";
+import { countMatches, launch, type Managed, waitUntil } from "./servers.ts";
 
 /**
  * Extra environment for Portico from BENCH_SERVER_ENV ("NAME=value,NAME=value"),
@@ -32,6 +32,8 @@ interface PorticoProcess {
  */
 export async function startPorticoProcess(options: {
   port: number;
+  /** The Hydra 2.x admin listener's port; from the same freePorts call as `port`, so the two differ. */
+  adminPort: number;
   databaseUrl: string;
   workers: number;
   nodeArgs?: string[];
@@ -48,7 +50,7 @@ export async function startPorticoProcess(options: {
     DATABASE_URL: options.databaseUrl,
     PORT: String(options.port),
     HOST: "127.0.0.1",
-    ADMIN_PORT: String(await freePort()),
+    ADMIN_PORT: String(options.adminPort),
     ISSUER: url,
     SYSTEM_SECRET: randomBytes(24).toString("base64url"),
     FORCE_ROOT_CLIENT_CREDENTIALS: `${root.id}:${root.secret}`,

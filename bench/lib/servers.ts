@@ -1,18 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
-import pg from "pg";
-import { dropPostgresDatabase } from "@/db/drop-postgres-database.ts";
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
+import {
+  createPostgresDatabase,
+  dropPostgresDatabase,
+  withPostgresConnection,
+} from "@/db/postgres-server.ts";
 
 /** A child process whose output is kept, for waiting on a line and for showing on failure. */
 export interface Managed {
@@ -93,21 +84,17 @@ export async function preparePostgres(databaseUrl: string, reset: boolean): Prom
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`unusable database name ${name}`);
   const admin = new URL(databaseUrl);
   admin.pathname = "/postgres";
-  const client = new pg.Client({ connectionString: admin.toString() });
-  await client.connect();
-  try {
+  return withPostgresConnection(admin.toString(), async (client) => {
     const exists = (await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount;
     if (exists && reset && name.includes("bench")) {
       await dropPostgresDatabase(client, name);
-      await client.query(`CREATE DATABASE ${name}`);
+      await createPostgresDatabase(client, name);
       return "recreated";
     }
     if (!exists) {
-      await client.query(`CREATE DATABASE ${name}`);
+      await createPostgresDatabase(client, name);
       return "created";
     }
     return "reused";
-  } finally {
-    await client.end();
-  }
+  });
 }

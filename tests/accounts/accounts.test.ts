@@ -13,7 +13,8 @@ import { SessionStore } from "@/lib/session/store.ts";
 import { verifyPassword } from "@/lib/users/passwords.ts";
 import { UserStore } from "@/lib/users/store.ts";
 import { linkIn, type Mailbox, startMailbox } from "@/tests/support/mailbox.ts";
-import { BACKENDS, freePort, freshDatabase } from "@/tests/support/server.ts";
+import { freePort } from "@/tests/support/ports.ts";
+import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
 
 const ISSUER = "https://login.example.test";
 

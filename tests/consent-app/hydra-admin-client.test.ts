@@ -11,7 +11,8 @@ import { HydraAdminClient } from "@/lib/hydra/admin.ts";
 import { HydraError } from "@/lib/hydra/errors.ts";
 import { sdk } from "@/tests/hydra2/support.ts";
 import { Browser } from "@/tests/oauth2/support.ts";
-import { freePort, type Portico, startPortico } from "@/tests/support/server.ts";
+import { freePort } from "@/tests/support/ports.ts";
+import { type Portico, startPortico } from "@/tests/support/server.ts";
 
 async function failure(call: Promise<unknown>): Promise<HydraError> {
   try {

@@ -5,7 +5,8 @@ import { after, before, describe, test } from "node:test";
 import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "@/common/consent-client.ts";
 import { HydraClient } from "@/lib/hydra/client.ts";
 import { HydraError } from "@/lib/hydra/errors.ts";
-import { freePort, type Portico, startPortico } from "@/tests/support/server.ts";
+import { freePort } from "@/tests/support/ports.ts";
+import { type Portico, startPortico } from "@/tests/support/server.ts";
 
 interface Call {
   method: string;

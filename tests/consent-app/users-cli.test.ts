@@ -19,7 +19,8 @@ import {
   SYSTEM_SECRET,
   startOAuth2Portico,
 } from "@/tests/oauth2/support.ts";
-import { BACKENDS, freePort, type Portico } from "@/tests/support/server.ts";
+import { freePort } from "@/tests/support/ports.ts";
+import { BACKENDS, type Portico } from "@/tests/support/server.ts";
 
 /** `npm run users:*`, on a database that does not exist yet (the script migrates it). */
 describe("users CLI", () => {

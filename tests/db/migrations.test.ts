@@ -10,10 +10,13 @@ import { join } from "node:path";
 import { describe, type TestContext, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import Sqlite from "better-sqlite3";
-import pg from "pg";
-import { type Provider, postgresSettings, sqlitePath } from "@/db/client.ts";
-import { dropPostgresDatabase } from "@/db/drop-postgres-database.ts";
+import { type Provider, sqlitePath } from "@/db/client.ts";
 import { migrate, readMigrations } from "@/db/migrate.ts";
+import {
+  createPostgresDatabase,
+  dropPostgresDatabase,
+  withPostgresConnection,
+} from "@/db/postgres-server.ts";
 import { diffDatabaseAgainstSchema } from "@/scripts/schema-engine.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -44,36 +47,22 @@ const sqlite: Backend = {
   },
 };
 
-async function onServer(serverUrl: string, use: (client: pg.Client) => Promise<unknown>): Promise<void> {
-  const client = new pg.Client(postgresSettings(serverUrl));
-  await client.connect();
-  try {
-    await use(client);
-  } finally {
-    await client.end();
-  }
-}
-
 function postgres(serverUrl: string): Backend {
   return {
     provider: "postgresql",
     async freshDatabase(t) {
       const name = `portico_test_${randomUUID().replaceAll("-", "")}`;
-      await onServer(serverUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
-      t.after(() => onServer(serverUrl, (client) => dropPostgresDatabase(client, name)));
+      await withPostgresConnection(serverUrl, (client) => createPostgresDatabase(client, name));
+      t.after(() => withPostgresConnection(serverUrl, (client) => dropPostgresDatabase(client, name)));
       const url = new URL(serverUrl);
       url.pathname = `/${name}`;
       return url.toString();
     },
     async recordedMigrations(databaseUrl) {
-      const client = new pg.Client(postgresSettings(databaseUrl));
-      await client.connect();
-      try {
+      return withPostgresConnection(databaseUrl, async (client) => {
         const { rows } = await client.query(`SELECT migration_name FROM "_prisma_migrations" ORDER BY 1`);
         return rows.map((row: { migration_name: string }) => row.migration_name);
-      } finally {
-        await client.end();
-      }
+      });
     },
   };
 }

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import pg from "pg";
-import { createDatabase, type Database, postgresSettings, rawQueries, sqlitePath } from "@/db/client.ts";
+import { createDatabase, type Database, rawQueries, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
+import { postgresSettings, withPostgresConnection } from "@/db/postgres-server.ts";
 import { changesOneRow, insertRow, type RawQueries, type RowShape, type Write } from "@/db/raw.ts";
 import { PostgresRawQueries } from "@/db/raw-postgres.ts";
 import {
@@ -454,17 +455,12 @@ for (const backend of BACKENDS) {
           file.close();
         }
       } else {
-        const client = new pg.Client(postgresSettings(url));
-        await client.connect();
-        try {
-          const result = await client.query(
-            `SELECT row_to_json(t) AS "row" FROM "${shape.table}" t WHERE "${column}" = $1`,
-            [key],
-          );
-          row = result.rows[0]?.row;
-        } finally {
-          await client.end();
-        }
+        const result = await withPostgresConnection(url, (client) =>
+          client.query(`SELECT row_to_json(t) AS "row" FROM "${shape.table}" t WHERE "${column}" = $1`, [
+            key,
+          ]),
+        );
+        row = result.rows[0]?.row;
       }
       assert.ok(row, `${shape.table} has the row ${key}`);
       const { [column]: _, ...rest } = row;

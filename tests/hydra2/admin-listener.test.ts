@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ConfigError, loadConfig } from "@/server/config/config.ts";
-import { freePort, type Portico, startPortico } from "@/tests/support/server.ts";
+import { freePort } from "@/tests/support/ports.ts";
+import { type Portico, startPortico } from "@/tests/support/server.ts";
 
 const SYSTEM_SECRET = "test-system-secret-0123456789";
 

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { after, describe, test } from "node:test";
-import { BACKENDS, freePort, freshDatabase, introspect, startPortico } from "@/tests/support/server.ts";
+import { freePorts } from "@/tests/support/ports.ts";
+import { BACKENDS, freshDatabase, introspect, startPortico } from "@/tests/support/server.ts";
 
 const CONSENT_APP = "portico-consent-app";
 
@@ -173,7 +174,7 @@ describe("configuration", () => {
 
 describe("workers", () => {
   test("a worker that cannot start stops the server instead of being restarted forever", async () => {
-    const port = await freePort();
+    const [port, adminPort] = (await freePorts(2)) as [number, number];
     const squatter = createServer().listen(port, "127.0.0.1");
     const database = await freshDatabase("sqlite");
     try {
@@ -184,7 +185,7 @@ describe("workers", () => {
           DATABASE_URL: database.url,
           PORT: String(port),
           HOST: "127.0.0.1",
-          ADMIN_PORT: String(await freePort()),
+          ADMIN_PORT: String(adminPort),
           WORKERS: "2",
           BCRYPT_COST: "4",
         } as unknown as NodeJS.ProcessEnv,

@@ -1,11 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
-import { dropPostgresDatabase } from "@/db/drop-postgres-database.ts";
+import {
+  createPostgresDatabase,
+  dropPostgresDatabase,
+  withPostgresConnection,
+} from "@/db/postgres-server.ts";
+import { freePorts } from "./ports.ts";
 
 export type Backend = "sqlite" | "postgresql";
 
@@ -19,35 +22,6 @@ if (!postgresUrl) {
 /** The backends every store and API test runs against. */
 export const BACKENDS: Backend[] = postgresUrl ? ["sqlite", "postgresql"] : ["sqlite"];
 
-/**
- * `count` distinct free ports on the loopback interface. Every probe stays
- * bound until all are: probes closed one at a time may be handed the same port
- * twice (which once gave a server the same PORT and ADMIN_PORT).
- */
-export async function freePorts(count: number): Promise<number[]> {
-  const probes = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Server>((resolve, reject) => {
-          const probe = createServer();
-          probe.once("error", reject);
-          probe.listen(0, "127.0.0.1", () => resolve(probe));
-        }),
-    ),
-  );
-  const ports = probes.map((probe) => {
-    const address = probe.address();
-    return typeof address === "object" && address ? address.port : 0;
-  });
-  await Promise.all(probes.map((probe) => new Promise((resolve) => probe.close(resolve))));
-  return ports;
-}
-
-export async function freePort(): Promise<number> {
-  return (await freePorts(1))[0] as number;
-}
-
 /** A fresh, empty database on the backend: a temp SQLite file or a new PostgreSQL database. */
 export async function freshDatabase(backend: Backend): Promise<{ url: string; drop(): Promise<void> }> {
   if (backend === "sqlite") {
@@ -59,23 +33,12 @@ export async function freshDatabase(backend: Backend): Promise<{ url: string; dr
   }
   if (!postgresUrl) throw new Error("TEST_POSTGRES_URL is not set");
   const name = `portico_test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: postgresUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  await withPostgresConnection(postgresUrl, (client) => createPostgresDatabase(client, name));
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    drop: async () => {
-      const client = new pg.Client({ connectionString: postgresUrl });
-      await client.connect();
-      try {
-        await dropPostgresDatabase(client, name);
-      } finally {
-        await client.end();
-      }
-    },
+    drop: () => withPostgresConnection(postgresUrl, (client) => dropPostgresDatabase(client, name)),
   };
 }
 

@@ -1,8 +1,42 @@
-import type pg from "pg";
+import pg from "pg";
+
+// Connections to a PostgreSQL server for work on whole databases (create,
+// drop), as `npm run db`, the schema engine, the tests and the bench do it.
+
+/** Discrete connection settings for pg: a connection string would override the database name. */
+export function postgresSettings(databaseUrl: string) {
+  const url = new URL(databaseUrl);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: decodeURIComponent(url.pathname.slice(1)),
+    ssl: url.searchParams.get("sslmode") === "require" ? { rejectUnauthorized: false } : undefined,
+  };
+}
+
+/** Runs `use` on one connection of its own (a URL or discrete settings), closed afterwards whatever happens. */
+export async function withPostgresConnection<T>(
+  target: string | pg.ClientConfig,
+  use: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client(typeof target === "string" ? postgresSettings(target) : target);
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
 
 /** A PostgreSQL identifier, quoted. */
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
+}
+
+export async function createPostgresDatabase(client: pg.ClientBase, name: string): Promise<void> {
+  await client.query(`CREATE DATABASE ${quoteIdent(name)}`);
 }
 
 const IN_USE = "55006";

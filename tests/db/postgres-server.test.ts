@@ -2,24 +2,18 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
 import pg from "pg";
-import { postgresSettings } from "@/db/client.ts";
-import { dropPostgresDatabase } from "@/db/drop-postgres-database.ts";
+import {
+  createPostgresDatabase,
+  dropPostgresDatabase,
+  postgresSettings,
+  withPostgresConnection,
+} from "@/db/postgres-server.ts";
 import { BACKENDS } from "@/tests/support/server.ts";
 
 // Every PostgreSQL database the tests, the bench and `npm run db` make and
 // throw away is dropped through dropPostgresDatabase, with the role the
 // project's own connections use (not a superuser).
 const serverUrl = process.env.TEST_POSTGRES_URL;
-
-async function withClient<T>(databaseUrl: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client(postgresSettings(databaseUrl));
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
-}
 
 function urlOf(name: string): string {
   const url = new URL(serverUrl as string);
@@ -31,7 +25,7 @@ for (const backend of BACKENDS.filter((name) => name === "postgresql")) {
   describe(`dropping a throwaway database (${backend})`, () => {
     test("sessions of our own role still on it — idle, mid-transaction, pooled — are ended, and it is gone", async () => {
       const name = `portico_drop_${randomBytes(6).toString("hex")}`;
-      await withClient(serverUrl as string, (client) => client.query(`CREATE DATABASE ${name}`));
+      await withPostgresConnection(serverUrl as string, (client) => createPostgresDatabase(client, name));
 
       const idle = new pg.Client(postgresSettings(urlOf(name)));
       const inTransaction = new pg.Client(postgresSettings(urlOf(name)));
@@ -47,9 +41,9 @@ for (const backend of BACKENDS.filter((name) => name === "postgresql")) {
       await inTransaction.query("CREATE TABLE held (id int)");
       await Promise.all([pool.query("SELECT 1"), pool.query("SELECT 2"), pool.query("SELECT 3")]);
 
-      await withClient(serverUrl as string, (client) => dropPostgresDatabase(client, name));
+      await withPostgresConnection(serverUrl as string, (client) => dropPostgresDatabase(client, name));
 
-      const left = await withClient(serverUrl as string, (client) =>
+      const left = await withPostgresConnection(serverUrl as string, (client) =>
         client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]),
       );
       assert.equal(left.rowCount, 0);
@@ -62,7 +56,7 @@ for (const backend of BACKENDS.filter((name) => name === "postgresql")) {
     });
 
     test("a database that is not there is no error", async () => {
-      await withClient(serverUrl as string, (client) =>
+      await withPostgresConnection(serverUrl as string, (client) =>
         dropPostgresDatabase(client, `portico_drop_${randomBytes(6).toString("hex")}`),
       );
     });
