@@ -9,25 +9,28 @@ test.describe("security of the login and consent pages", () => {
       await loginPage.expectShown();
       const loginUrl = page.url();
       const consentUrl = `${baseURL}/consent?consent=any`;
-      const framed = async (target: string) => {
+      // The frame's URL is "" or about:blank until its navigation commits: wait for the one expected.
+      const framed = async (target: string, commits: string | RegExp, what: string) => {
         otherSite.serve(`<h1>Win a prize</h1><iframe src="${target}"></iframe>`);
         await page.goto(otherSite.url);
         const frame = () => page.frames().find((candidate) => candidate !== page.mainFrame());
-        await expect.poll(() => frame()?.url() ?? "about:blank").not.toBe("about:blank");
+        const url = expect.poll(() => frame()?.url() ?? "", { message: what });
+        await (typeof commits === "string" ? url.toBe(commits) : url.toMatch(commits));
         return frame()!;
       };
 
       // Control: a file that may be framed shows up in the frame.
-      expect((await framed(`${baseURL}/demo/logo.svg`)).url()).toBe(`${baseURL}/demo/logo.svg`);
+      await framed(`${baseURL}/demo/logo.svg`, `${baseURL}/demo/logo.svg`, "the logo is framed");
 
       for (const target of [loginUrl, consentUrl]) {
         const response = await page.request.get(target);
         expect(response.headers()["x-frame-options"]).toBe("DENY");
         expect(response.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
 
-        const frame = await framed(target);
-        expect(frame.url(), "Chromium replaced the refused page with its error page").toMatch(
+        const frame = await framed(
+          target,
           /^chrome-error:/,
+          "Chromium replaced the refused page with its error page",
         );
         await expect(frame.getByRole("button", { name: "Sign in" })).toHaveCount(0);
       }
