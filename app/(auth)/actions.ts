@@ -2,18 +2,13 @@
 
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { checkbox, type FormState, formAction } from "@/lib/actions/action.ts";
+import { type FormState, formAction } from "@/lib/actions/action.ts";
 import { navigate } from "@/lib/actions/navigation.ts";
-import { appConfig } from "@/lib/config/index.ts";
 import { consentId } from "@/lib/consent/ids.ts";
 import { reportSessionsEnded } from "@/lib/logout/index.ts";
-import { clientAddress } from "@/lib/security/client-address.ts";
 import { localReturnPath } from "@/lib/security/redirects.ts";
 import { currentUser, signIn, signOut } from "@/lib/session/index.ts";
-import { authenticate } from "@/lib/users/authenticate.ts";
-import { emailAddress } from "@/lib/users/email.ts";
-import { PASSWORD_MAX_LENGTH } from "@/lib/users/passwords.ts";
-import { signInFailureMessage } from "./messages.ts";
+import { checkCredentials, credentialFields } from "./credentials.ts";
 
 /** Where to go once signed in (or out): back to the consent request, a local page, or the account. */
 const destination = {
@@ -29,28 +24,15 @@ function destinationUrl(input: { consent?: string; next?: string }, fallback: st
   return input.next ?? fallback;
 }
 
-const signInForm = z.object({
-  email: emailAddress,
-  password: z.string().min(1, "Enter your password").max(PASSWORD_MAX_LENGTH, "That password is too long"),
-  remember: checkbox,
-  ...destination,
-});
+const signInForm = z.object({ ...credentialFields, ...destination });
 
 export const signInAction = formAction(
   "sign in",
   signInForm,
   async (input, { headers }): Promise<FormState> => {
-    const address = clientAddress(headers, appConfig().trustedProxies);
-    const outcome = await authenticate(input.email, input.password, address);
-    if (!outcome.ok) {
-      return {
-        status: "error",
-        code: outcome.code,
-        message: signInFailureMessage(outcome),
-        values: { email: input.email, remember: input.remember ? "on" : "" },
-      };
-    }
-    await signIn(outcome.user.id, input.remember, ["pwd"], input.consent);
+    const checked = await checkCredentials(input, headers);
+    if ("refused" in checked) return checked.refused;
+    await signIn(checked.userId, input.remember, ["pwd"], input.consent);
     return navigate(destinationUrl(input, "/account"));
   },
 );

@@ -1,24 +1,15 @@
 "use server";
 
 import { z } from "zod";
-import { signInFailureMessage, stepProblemMessage } from "@/app/(auth)/messages.ts";
-import { checkbox, type FormState, formAction } from "@/lib/actions/action.ts";
+import { checkCredentials, credentialFields } from "@/app/(auth)/credentials.ts";
+import { stepProblemMessage } from "@/app/(auth)/messages.ts";
+import { type FormState, formAction } from "@/lib/actions/action.ts";
 import { navigate } from "@/lib/actions/navigation.ts";
-import { appConfig } from "@/lib/config/index.ts";
 import { acceptLogin, cancelLogin, stepProblem } from "@/lib/consent/hydra2.ts";
 import { challenge } from "@/lib/consent/ids.ts";
 import { log } from "@/lib/log/index.ts";
-import { clientAddress } from "@/lib/security/client-address.ts";
-import { authenticate } from "@/lib/users/authenticate.ts";
-import { emailAddress } from "@/lib/users/email.ts";
-import { PASSWORD_MAX_LENGTH } from "@/lib/users/passwords.ts";
 
-const signInForm = z.object({
-  email: emailAddress,
-  password: z.string().min(1, "Enter your password").max(PASSWORD_MAX_LENGTH, "That password is too long"),
-  remember: checkbox,
-  login_challenge: challenge,
-});
+const signInForm = z.object({ ...credentialFields, login_challenge: challenge });
 
 /**
  * Sign-in for a Hydra 2.x login request: the same password check and
@@ -30,19 +21,11 @@ export const signInHydra2Action = formAction(
   "sign in (hydra 2.x)",
   signInForm,
   async (input, { headers }): Promise<FormState> => {
-    const address = clientAddress(headers, appConfig().trustedProxies);
-    const outcome = await authenticate(input.email, input.password, address);
-    if (!outcome.ok) {
-      return {
-        status: "error",
-        code: outcome.code,
-        message: signInFailureMessage(outcome),
-        values: { email: input.email, remember: input.remember ? "on" : "" },
-      };
-    }
+    const checked = await checkCredentials(input, headers);
+    if ("refused" in checked) return checked.refused;
     let next: string;
     try {
-      next = await acceptLogin(input.login_challenge, outcome.user.id, input.remember);
+      next = await acceptLogin(input.login_challenge, checked.userId, input.remember);
     } catch (error) {
       const problem = stepProblem(error, input.login_challenge);
       return {
