@@ -23,7 +23,7 @@ import {
   startOAuth2Portico,
   type TestClient,
 } from "@/tests/oauth2/support.ts";
-import { BACKENDS, type Portico } from "@/tests/support/server.ts";
+import { BACKENDS, freshDatabase, type Portico } from "@/tests/support/server.ts";
 
 const LOGOUT_URL = "https://consent.example/logout";
 const EVENT = "http://schemas.openid.net/event/backchannel-logout";
@@ -350,7 +350,9 @@ for (const backend of BACKENDS) {
     });
 
     test("a delivery that failed is kept: after a restart, another process on the same database makes it", async () => {
-      const first = await startOAuth2Portico({ backend, env: { LOGOUT_URL }, keepDatabase: true });
+      // Both processes use this database; neither drops it, the test does.
+      const database = await freshDatabase(backend);
+      const first = await startOAuth2Portico({ backend, env: { LOGOUT_URL }, databaseUrl: database.url });
       const db = createDatabase(first.databaseUrl);
       const receiver = await new Receiver().start();
       const port = Number(new URL(receiver.url).port);
@@ -377,7 +379,7 @@ for (const backend of BACKENDS) {
         await first.stop();
 
         await receiver.start(port);
-        second = await startOAuth2Portico({ backend, env: { LOGOUT_URL }, databaseUrl: first.databaseUrl });
+        second = await startOAuth2Portico({ backend, env: { LOGOUT_URL }, databaseUrl: database.url });
         const [token] = await receiver.waitFor(1, 30_000);
         const { payload } = await jwtVerify(
           token as string,
@@ -403,6 +405,7 @@ for (const backend of BACKENDS) {
         await second?.stop();
         await first.stop().catch(() => {});
         await receiver.stop().catch(() => {});
+        await database.drop();
       }
     });
 

@@ -60,7 +60,7 @@ export interface Portico {
     path: string,
     init?: { method?: string; token?: string; json?: unknown; headers?: Record<string, string> },
   ): Promise<Response>;
-  /** Stops the process; the database is kept when `keepDatabase` was set. */
+  /** Stops the process, and drops its database unless it was given one (`databaseUrl`). */
   stop(): Promise<void>;
 }
 
@@ -69,9 +69,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Variables to leave unset, so the server runs on their defaults (e.g. AUTH_RATE_LIMIT, which tests turn off). */
   unset?: string[];
-  /** Reuse a database (e.g. to restart on the same data); it is then not dropped on stop. */
+  /** Use this database (e.g. to restart on the same data): the caller drops it, stop does not. */
   databaseUrl?: string;
-  keepDatabase?: boolean;
   /**
    * Run the compiled server (`dist/server/main.js`, what `npm start` runs;
    * `npm run build` first) instead of the TypeScript source through tsx.
@@ -169,7 +168,23 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
     log += chunk.toString();
   });
   const output = () => log;
-  await waitForHealth(url, child, output);
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      await exited;
+    }
+    await database.drop();
+  };
+  const adminUrl = `http://127.0.0.1:${options.env?.ADMIN_PORT ?? adminPort}`;
+  try {
+    await waitForHealth(url, child, output);
+    await waitForAdmin(adminUrl, child, output);
+  } catch (error) {
+    // A start that failed leaves no process and no database behind.
+    await stop();
+    throw error;
+  }
 
   const tokenFor = async (id: string, secret: string, scope?: string) => {
     const body = new URLSearchParams({ grant_type: "client_credentials" });
@@ -185,9 +200,6 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
     if (!response.ok) throw new Error(`token request failed: ${response.status} ${await response.text()}`);
     return ((await response.json()) as { access_token: string }).access_token;
   };
-
-  const adminUrl = `http://127.0.0.1:${options.env?.ADMIN_PORT ?? adminPort}`;
-  await waitForAdmin(adminUrl, child, output);
 
   return {
     url,
@@ -209,14 +221,7 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
         body: init.json === undefined ? undefined : JSON.stringify(init.json),
         redirect: "manual",
       }),
-    stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGTERM");
-        await exited;
-      }
-      if (!options.keepDatabase && !options.databaseUrl) await database.drop();
-    },
+    stop,
   };
 }
 
