@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 
 // Connections to a PostgreSQL server for work on whole databases (create,
@@ -14,6 +15,13 @@ export function postgresSettings(databaseUrl: string) {
     database: decodeURIComponent(url.pathname.slice(1)),
     ssl: url.searchParams.get("sslmode") === "require" ? { rejectUnauthorized: false } : undefined,
   };
+}
+
+/** The URL of another database on the same server, with the same credentials and options. */
+export function postgresDatabaseUrl(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${encodeURIComponent(name)}`;
+  return url.toString();
 }
 
 /** Runs `use` on one connection of its own (a URL or discrete settings), closed afterwards whatever happens. */
@@ -69,4 +77,20 @@ export async function dropPostgresDatabase(client: pg.ClientBase, name: string):
       if ((error as { code?: string }).code !== IN_USE || attempt === ATTEMPTS) throw error;
     }
   }
+}
+
+/**
+ * A new, empty database on the server of `serverUrl`, with the same
+ * credentials, named `prefix` and a random suffix; `drop` removes it.
+ */
+export async function throwawayPostgresDatabase(
+  serverUrl: string,
+  prefix: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}${randomBytes(8).toString("hex")}`;
+  await withPostgresConnection(serverUrl, (client) => createPostgresDatabase(client, name));
+  return {
+    url: postgresDatabaseUrl(serverUrl, name),
+    drop: () => withPostgresConnection(serverUrl, (client) => dropPostgresDatabase(client, name)),
+  };
 }

@@ -11,7 +11,6 @@
 // (default postgresql://app:app@127.0.0.1:5432/app_migrations), a scratch database
 // that is wiped each time and created when missing; the role needs CREATEDB.
 import { execFileSync } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
@@ -21,8 +20,9 @@ import { providerOf, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
 import {
   createPostgresDatabase,
-  dropPostgresDatabase,
+  postgresDatabaseUrl,
   postgresSettings,
+  throwawayPostgresDatabase,
   withPostgresConnection,
 } from "@/db/postgres-server.ts";
 import { createMigration, diffDatabaseAgainstSchema, migrationTimestamp } from "@/scripts/schema-engine.ts";
@@ -40,9 +40,7 @@ function usage(): never {
 async function ensurePostgresDatabase(databaseUrl: string): Promise<void> {
   const { database } = postgresSettings(databaseUrl);
   // The database may not exist yet: ask the server's maintenance database.
-  const maintenance = new URL(databaseUrl);
-  maintenance.pathname = "/postgres";
-  await withPostgresConnection(maintenance.toString(), async (client) => {
+  await withPostgresConnection(postgresDatabaseUrl(databaseUrl, "postgres"), async (client) => {
     const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
     if (!exists.rowCount) await createPostgresDatabase(client, database);
   });
@@ -58,18 +56,6 @@ function throwawaySqlite(): Throwaway {
   return {
     url: `file:${join(dir, "scratch.db")}`,
     drop: async () => rmSync(dir, { recursive: true, force: true }),
-  };
-}
-
-/** A fresh database on the same server as `serverUrl`, with the same credentials. */
-async function throwawayPostgres(serverUrl: string): Promise<Throwaway> {
-  const name = `portico_scratch_${randomUUID().replaceAll("-", "")}`;
-  await withPostgresConnection(serverUrl, (client) => createPostgresDatabase(client, name));
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: () => withPostgresConnection(serverUrl, (client) => dropPostgresDatabase(client, name)),
   };
 }
 
@@ -126,7 +112,10 @@ async function commandCreate(name: string | undefined): Promise<void> {
 async function commandDiff(fresh: boolean): Promise<void> {
   let target: Throwaway = { url: databaseUrl, drop: async () => {} };
   if (fresh)
-    target = providerOf(databaseUrl) === "sqlite" ? throwawaySqlite() : await throwawayPostgres(databaseUrl);
+    target =
+      providerOf(databaseUrl) === "sqlite"
+        ? throwawaySqlite()
+        : await throwawayPostgresDatabase(databaseUrl, "portico_scratch_");
   let sql: string;
   try {
     if (fresh) await migrate(target.url, root);

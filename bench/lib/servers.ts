@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import {
   createPostgresDatabase,
   dropPostgresDatabase,
+  postgresDatabaseUrl,
   withPostgresConnection,
 } from "@/db/postgres-server.ts";
 
@@ -82,9 +83,7 @@ export async function preparePostgres(databaseUrl: string, reset: boolean): Prom
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`unusable database name ${name}`);
-  const admin = new URL(databaseUrl);
-  admin.pathname = "/postgres";
-  return withPostgresConnection(admin.toString(), async (client) => {
+  return withPostgresConnection(postgresDatabaseUrl(databaseUrl, "postgres"), async (client) => {
     const exists = (await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name])).rowCount;
     if (exists && reset && name.includes("bench")) {
       await dropPostgresDatabase(client, name);

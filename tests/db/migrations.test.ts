@@ -3,7 +3,6 @@
 // many server instances start at the same time.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { randomUUID } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,11 +11,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import Sqlite from "better-sqlite3";
 import { type Provider, sqlitePath } from "@/db/client.ts";
 import { migrate, readMigrations } from "@/db/migrate.ts";
-import {
-  createPostgresDatabase,
-  dropPostgresDatabase,
-  withPostgresConnection,
-} from "@/db/postgres-server.ts";
+import { throwawayPostgresDatabase, withPostgresConnection } from "@/db/postgres-server.ts";
 import { diffDatabaseAgainstSchema } from "@/scripts/schema-engine.ts";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -51,12 +46,9 @@ function postgres(serverUrl: string): Backend {
   return {
     provider: "postgresql",
     async freshDatabase(t) {
-      const name = `portico_test_${randomUUID().replaceAll("-", "")}`;
-      await withPostgresConnection(serverUrl, (client) => createPostgresDatabase(client, name));
-      t.after(() => withPostgresConnection(serverUrl, (client) => dropPostgresDatabase(client, name)));
-      const url = new URL(serverUrl);
-      url.pathname = `/${name}`;
-      return url.toString();
+      const database = await throwawayPostgresDatabase(serverUrl, "portico_test_");
+      t.after(database.drop);
+      return database.url;
     },
     async recordedMigrations(databaseUrl) {
       return withPostgresConnection(databaseUrl, async (client) => {

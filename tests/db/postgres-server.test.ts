@@ -5,6 +5,7 @@ import pg from "pg";
 import {
   createPostgresDatabase,
   dropPostgresDatabase,
+  postgresDatabaseUrl,
   postgresSettings,
   withPostgresConnection,
 } from "@/db/postgres-server.ts";
@@ -15,11 +16,7 @@ import { BACKENDS } from "@/tests/support/server.ts";
 // project's own connections use (not a superuser).
 const serverUrl = process.env.TEST_POSTGRES_URL;
 
-function urlOf(name: string): string {
-  const url = new URL(serverUrl as string);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
+const urlOf = (name: string) => postgresDatabaseUrl(serverUrl as string, name);
 
 for (const backend of BACKENDS.filter((name) => name === "postgresql")) {
   describe(`dropping a throwaway database (${backend})`, () => {

@@ -3,11 +3,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createPostgresDatabase,
-  dropPostgresDatabase,
-  withPostgresConnection,
-} from "@/db/postgres-server.ts";
+import { throwawayPostgresDatabase } from "@/db/postgres-server.ts";
 import { freePorts } from "./ports.ts";
 
 export type Backend = "sqlite" | "postgresql";
@@ -32,14 +28,7 @@ export async function freshDatabase(backend: Backend): Promise<{ url: string; dr
     };
   }
   if (!postgresUrl) throw new Error("TEST_POSTGRES_URL is not set");
-  const name = `portico_test_${randomBytes(6).toString("hex")}`;
-  await withPostgresConnection(postgresUrl, (client) => createPostgresDatabase(client, name));
-  const url = new URL(postgresUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: () => withPostgresConnection(postgresUrl, (client) => dropPostgresDatabase(client, name)),
-  };
+  return throwawayPostgresDatabase(postgresUrl, "portico_test_");
 }
 
 export interface Portico {
