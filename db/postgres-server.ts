@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import type { ThrowawayDatabase } from "./throwaway.ts";
 
 // Connections to a PostgreSQL server for work on whole databases (create,
 // drop), as `npm run db`, the schema engine, the tests and the bench do it.
@@ -86,7 +87,7 @@ export async function dropPostgresDatabase(client: pg.ClientBase, name: string):
 export async function throwawayPostgresDatabase(
   serverUrl: string,
   prefix: string,
-): Promise<{ url: string; drop(): Promise<void> }> {
+): Promise<ThrowawayDatabase> {
   const name = `${prefix}${randomBytes(8).toString("hex")}`;
   await withPostgresConnection(serverUrl, (client) => createPostgresDatabase(client, name));
   return {

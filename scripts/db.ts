@@ -11,8 +11,7 @@
 // (default postgresql://app:app@127.0.0.1:5432/app_migrations), a scratch database
 // that is wiped each time and created when missing; the role needs CREATEDB.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEnvironment } from "@/common/config.ts";
@@ -25,6 +24,7 @@ import {
   throwawayPostgresDatabase,
   withPostgresConnection,
 } from "@/db/postgres-server.ts";
+import { type ThrowawayDatabase, throwawaySqliteDatabase } from "@/db/throwaway.ts";
 import { createMigration, diffDatabaseAgainstSchema, migrationTimestamp } from "@/scripts/schema-engine.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -44,19 +44,6 @@ async function ensurePostgresDatabase(databaseUrl: string): Promise<void> {
     const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
     if (!exists.rowCount) await createPostgresDatabase(client, database);
   });
-}
-
-interface Throwaway {
-  url: string;
-  drop(): Promise<void>;
-}
-
-function throwawaySqlite(): Throwaway {
-  const dir = mkdtempSync(join(tmpdir(), "portico-db-"));
-  return {
-    url: `file:${join(dir, "scratch.db")}`,
-    drop: async () => rmSync(dir, { recursive: true, force: true }),
-  };
 }
 
 async function commandMigrate(): Promise<void> {
@@ -79,7 +66,7 @@ async function commandCreate(name: string | undefined): Promise<void> {
   // One timestamp for both, so a change has the same directory name on each backend.
   const timestamp = migrationTimestamp();
 
-  const sqlite = throwawaySqlite();
+  const sqlite = throwawaySqliteDatabase("portico-db-");
   let sqliteDir: string | null;
   try {
     sqliteDir = await createMigration(sqlite.url, name, { root, timestamp });
@@ -110,11 +97,11 @@ async function commandCreate(name: string | undefined): Promise<void> {
 }
 
 async function commandDiff(fresh: boolean): Promise<void> {
-  let target: Throwaway = { url: databaseUrl, drop: async () => {} };
+  let target: ThrowawayDatabase = { url: databaseUrl, drop: async () => {} };
   if (fresh)
     target =
       providerOf(databaseUrl) === "sqlite"
-        ? throwawaySqlite()
+        ? throwawaySqliteDatabase("portico-db-")
         : await throwawayPostgresDatabase(databaseUrl, "portico_scratch_");
   let sql: string;
   try {

@@ -1,9 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { throwawayPostgresDatabase } from "@/db/postgres-server.ts";
+import { type ThrowawayDatabase, throwawaySqliteDatabase } from "@/db/throwaway.ts";
 import { freePorts } from "./ports.ts";
 
 export type Backend = "sqlite" | "postgresql";
@@ -19,14 +17,8 @@ if (!postgresUrl) {
 export const BACKENDS: Backend[] = postgresUrl ? ["sqlite", "postgresql"] : ["sqlite"];
 
 /** A fresh, empty database on the backend: a temp SQLite file or a new PostgreSQL database. */
-export async function freshDatabase(backend: Backend): Promise<{ url: string; drop(): Promise<void> }> {
-  if (backend === "sqlite") {
-    const dir = mkdtempSync(join(tmpdir(), "portico-test-"));
-    return {
-      url: `file:${join(dir, "portico.db")}`,
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
+export async function freshDatabase(backend: Backend): Promise<ThrowawayDatabase> {
+  if (backend === "sqlite") return throwawaySqliteDatabase("portico-test-");
   if (!postgresUrl) throw new Error("TEST_POSTGRES_URL is not set");
   return throwawayPostgresDatabase(postgresUrl, "portico_test_");
 }
