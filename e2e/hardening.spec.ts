@@ -45,3 +45,94 @@ test.describe("form posts from elsewhere (finding 11)", () => {
     }
   });
 });
+
+test.describe("odd posts and paths get a 4xx with the security headers, never a 500", () => {
+  /** The id of the sign-in form's server action, as the page's HTML carries it. */
+  async function signInActionId(request: import("@playwright/test").APIRequestContext): Promise<string> {
+    const html = await (await request.get("/login")).text();
+    const id = /&quot;id&quot;:&quot;([0-9a-f]{20,})&quot;/.exec(html)?.[1];
+    expect(id, "the sign-in form's action id").toBeTruthy();
+    return id as string;
+  }
+
+  test("a server action called with anything but form data is refused, not a 500", async ({ page }) => {
+    const id = await signInActionId(page.request);
+    for (const data of ['[{"status":"idle"},"x"]', "[null,null]", '["$K1",5]']) {
+      const response = await page.request.post("/login", {
+        headers: { "next-action": id, "content-type": "text/plain;charset=UTF-8" },
+        data,
+        maxRedirects: 0,
+      });
+      expect(response.status(), data).toBe(200);
+      expect(await response.text(), data).toContain("This form could not be read");
+    }
+    // The one-argument post of a plain form action: the form data arrives as the "previous state".
+    const response = await page.request.post("/login", {
+      multipart: { [`$ACTION_ID_${id}`]: "", email: "a@example.com", password: "x" },
+      maxRedirects: 0,
+    });
+    expect(response.status()).toBeLessThan(500);
+  });
+
+  test("a form post over 1 MB is a 413, one without a length a 411", async ({ page, baseURL }) => {
+    const big = await page.request.post("/login", {
+      multipart: { email: "a@example.com", password: "x".repeat(1024 * 1024 + 1) },
+      maxRedirects: 0,
+    });
+    expect(big.status()).toBe(413);
+    expect(big.headers()["x-frame-options"]).toBe("DENY");
+    // Just under the limit, the form answers as it always does.
+    const id = await signInActionId(page.request);
+    const fits = await page.request.post("/login", {
+      headers: { "next-action": id },
+      multipart: { email: "a@example.com", password: "x".repeat(900 * 1024) },
+      maxRedirects: 0,
+    });
+    expect(fits.status()).not.toBe(413);
+    expect(fits.status()).toBeLessThan(500);
+    // A streamed body (chunked, no Content-Length): no browser form sends one.
+    const chunked = await fetch(new URL("/login", baseURL), {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new Blob(["email=a"]).stream(),
+      duplex: "half",
+      redirect: "manual",
+    } as RequestInit);
+    expect(chunked.status).toBe(411);
+  });
+
+  test("a missing file under an asset path is a 404 that cannot be framed", async ({ page }) => {
+    for (const path of ["/brand/nope", "/_next/static/nope.js", "/_next/image?url=%2Fnope"]) {
+      const response = await page.request.get(path, { maxRedirects: 0 });
+      expect(response.status(), path).toBeGreaterThanOrEqual(400);
+      expect(response.status(), path).toBeLessThan(500);
+      expect(response.headers()["x-frame-options"], path).toBe("DENY");
+      expect(response.headers()["content-security-policy"], path).toContain("frame-ancestors 'none'");
+      expect(response.headers()["x-content-type-options"], path).toBe("nosniff");
+    }
+    // A real file keeps its own caching and type, with the same protections.
+    const logo = await page.request.get("/demo/logo.svg");
+    expect(logo.status()).toBe(200);
+    expect(logo.headers()["content-type"]).toContain("image/svg+xml");
+    expect(logo.headers()["x-frame-options"]).toBe("DENY");
+    expect(logo.headers()["content-security-policy"]).toContain("script-src 'none'");
+  });
+
+  test("the demo's sign-in keeps an unparsable or foreign callbackUrl on this site", async ({
+    page,
+    baseURL,
+  }) => {
+    for (const callbackUrl of ["http://[::1", "%", "http://evil.example/", "//evil.example/x"]) {
+      const { csrfToken } = (await (await page.request.get("/api/auth/csrf")).json()) as {
+        csrfToken: string;
+      };
+      const response = await page.request.post("/api/auth/signin/portico", {
+        form: { csrfToken, callbackUrl },
+        maxRedirects: 0,
+      });
+      expect(response.status(), callbackUrl).toBe(302);
+      // On to the server's authorization endpoint, as for any sign-in.
+      expect(new URL(response.headers().location ?? "", baseURL).pathname, callbackUrl).toBe("/oauth2/auth");
+    }
+  });
+});

@@ -13,9 +13,47 @@ import {
 /** Build assets and the files under public/: served as they are, without the front. */
 const ASSET = /^\/(?:_next\/static\/|_next\/image|brand\/|demo\/logo\.svg$|favicon\.ico$)/;
 
-/** Whether a request for `path` goes through pageFront before Next.js. */
+/** Whether a request for `path` goes through pageFront before Next.js (else assetFront). */
 export function needsFront(path: string): boolean {
   return !ASSET.test(path);
+}
+
+/** For build assets and files: no script of their own, no framing (an SVG opened on its own is a document). */
+const ASSET_HEADERS = {
+  "content-security-policy":
+    "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+  "x-frame-options": "DENY",
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+};
+
+/**
+ * The headers of a request that skips the front: a build asset or a file of
+ * public/, and the page Next.js answers for a path under those prefixes that
+ * is no file (its 404 page). No session, no nonce, and Next.js's own caching
+ * headers are left as they are.
+ */
+export function assetFront(res: ServerResponse): void {
+  for (const [name, value] of Object.entries(ASSET_HEADERS)) res.setHeader(name, value);
+}
+
+/**
+ * The largest form post the pages take: Next.js's own limit for a server
+ * action's body (`serverActions.bodySizeLimit`, 1 MB by default), which it
+ * enforces by throwing — a 500. A browser's form post always says its
+ * length, so it is checked here, before anything is read.
+ */
+const MAX_FORM_BYTES = 1024 * 1024;
+
+/** Answers 411 for a post without a length and 413 for one over the limit; true when neither. */
+function acceptableFormLength(req: IncomingMessage, res: ServerResponse): boolean {
+  const declared = req.headers["content-length"];
+  const length = declared === undefined ? Number.NaN : Number(declared);
+  if (Number.isSafeInteger(length) && length <= MAX_FORM_BYTES) return true;
+  const tooLarge = Number.isSafeInteger(length) || (declared !== undefined && /^\d+$/.test(declared));
+  res.writeHead(tooLarge ? 413 : 411, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+  res.end(tooLarge ? "This form is too large.\n" : "A form post must say its length (Content-Length).\n");
+  return false;
 }
 
 /**
@@ -41,8 +79,11 @@ export function needsFront(path: string): boolean {
  *   Accept-Encoding Next.js sends it as it is; build assets, which hold no
  *   secret, do not pass here and stay compressed.
  *
+ * A form post must say its length and stay within Next.js's limit for a
+ * server action (411 and 413 here, where Next.js would answer a 500).
+ *
  * `path` is the request's URL without its query, as the server split it off.
- * Answers false when it answered the request itself (the refusal).
+ * Answers false when it answered the request itself (a refusal).
  */
 export async function pageFront(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
   const { cookieSecret, secureCookies, issuer } = appConfig();
@@ -53,6 +94,7 @@ export async function pageFront(req: IncomingMessage, res: ServerResponse, path:
   const issuerOrigin = new URL(issuer).origin;
   const origin = req.headers.origin;
   const site = req.headers["sec-fetch-site"];
+  if (req.method === "POST" && !acceptableFormLength(req, res)) return false;
   if (req.method === "POST" && !path.startsWith("/api/auth/")) {
     const ownPage = origin === "null" && site === "same-origin";
     const crossSite = site !== undefined && site !== "same-origin";

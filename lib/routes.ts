@@ -1,6 +1,6 @@
 import { consentStep } from "@/lib/consent/step.ts";
 
-export { needsFront, pageFront } from "@/lib/front.ts";
+export { assetFront, needsFront, pageFront } from "@/lib/front.ts";
 
 /**
  * The app's requests that render nothing, served by the production server

@@ -44,7 +44,9 @@ async function loadPages(config: Config, log: Logger): Promise<Handler | undefin
   const app = next({ dev: false, dir: root, hostname: "localhost", port: config.port });
   await app.prepare();
   const nextHandler = app.getRequestHandler();
-  const { routes, pageFront, needsFront } = (await import(pathToFileURL(routesFile).href)) as AppModule;
+  const { routes, pageFront, needsFront, assetFront } = (await import(
+    pathToFileURL(routesFile).href
+  )) as AppModule;
   // As Next.js answers a page that throws: a plain 500, the error in the log only.
   const errorHandler = (error: unknown) => {
     log.error("an app route failed", describeError(error));
@@ -63,6 +65,8 @@ async function loadPages(config: Config, log: Logger): Promise<Handler | undefin
         return false;
       });
       if (!goOn) return;
+    } else {
+      assetFront(res);
     }
     return nextHandler(req, res);
   };
@@ -75,6 +79,7 @@ interface AppModule {
   routes: Record<string, { GET: AppRoute }>;
   pageFront(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
   needsFront(path: string): boolean;
+  assetFront(res: ServerResponse): void;
 }
 
 /** A host as it goes into a URL: an IPv6 address in brackets. */

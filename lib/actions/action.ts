@@ -56,9 +56,21 @@ export function formAction<Schema extends z.ZodType<Record<string, unknown>>>(
   schema: Schema,
   handler: (input: z.output<Schema>, context: ActionContext) => Promise<FormState>,
 ): (previous: FormState, form: FormData) => Promise<FormState> {
-  return async (_previous, form) => {
+  return async (_previous, form: unknown) => {
     const requestHeaders = await headers();
     const session = await currentSession();
+    // An action is a public endpoint whose arguments the caller chooses: a form's post always sends
+    // its FormData, anything else (JSON arguments, the one-argument `$ACTION_ID_…` post) is refused.
+    if (!(form instanceof FormData)) {
+      log().info("refused a form action called without form data", { action: name });
+      return {
+        status: "error",
+        id: randomUUID(),
+        code: "invalid",
+        message: "This form could not be read. Please reload the page and try again.",
+        csrf: session.csrf,
+      };
+    }
     const origin = requestHeaders.get("origin");
     const site = requestHeaders.get("sec-fetch-site");
     const expectedOrigin = new URL(appConfig().issuer).origin;

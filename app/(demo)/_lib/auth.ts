@@ -69,6 +69,12 @@ export function demoAuthOptions(): AuthOptions {
       session({ session }) {
         return session;
       },
+      // Where next-auth sends the browser after signing in or out (its callbackUrl, which the
+      // request chooses): a path of this site, or this site's page when the value is anything else
+      // — another site, or text that is no URL at all (next-auth's own default throws on those).
+      redirect({ url, baseUrl }) {
+        return sameSiteUrl(url, baseUrl) ?? baseUrl;
+      },
     },
     logger: {
       error: (code, metadata) => log().warn(`demo app (next-auth): ${code}`, { detail: String(metadata) }),
@@ -76,4 +82,11 @@ export function demoAuthOptions(): AuthOptions {
       debug: () => {},
     },
   };
+}
+
+/** `url` (absolute, or a path) as an absolute URL when it stays on `baseUrl`'s origin; undefined otherwise. */
+function sameSiteUrl(url: string, baseUrl: string): string | undefined {
+  if (!URL.canParse(url, baseUrl) || !URL.canParse(baseUrl)) return undefined;
+  const target = new URL(url, baseUrl);
+  return target.origin === new URL(baseUrl).origin ? target.href : undefined;
 }
