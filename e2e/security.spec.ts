@@ -19,8 +19,10 @@ test.describe("security of the login and consent pages", () => {
         return frame()!;
       };
 
-      // Control: a file that may be framed shows up in the frame.
-      await framed(`${baseURL}/demo/logo.svg`, `${baseURL}/demo/logo.svg`, "the logo is framed");
+      // Control: a document of the server that may be framed (the API's discovery JSON; pages and
+      // files may not) shows up in the frame.
+      const discovery = `${baseURL}/.well-known/openid-configuration`;
+      await framed(discovery, discovery, "the discovery document is framed");
 
       for (const target of [loginUrl, consentUrl]) {
         const response = await page.request.get(target);
