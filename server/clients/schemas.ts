@@ -3,6 +3,20 @@ import { z } from "zod";
 const GRANT_TYPES = ["authorization_code", "implicit", "refresh_token", "client_credentials"] as const;
 const RESPONSE_TYPES = ["code", "token", "id_token"] as const;
 
+/**
+ * Hydra 2.x registers the OpenID Connect combinations too (`code id_token`,
+ * `token id_token`, `code token`, `code token id_token`): distinct parts
+ * separated by single spaces, in any order (Multiple Response Types §5),
+ * kept as written.
+ */
+function isResponseTypeOrCombination(value: string): boolean {
+  const parts = value.split(" ");
+  return (
+    new Set(parts).size === parts.length &&
+    parts.every((part) => (RESPONSE_TYPES as readonly string[]).includes(part))
+  );
+}
+
 /** Client ids: the characters that read the same raw or form-urlencoded in HTTP Basic. */
 const CLIENT_ID = /^[A-Za-z0-9\-._~]{1,255}$/;
 /** RFC 6749 §3.3 scope-token characters. */
@@ -124,7 +138,27 @@ export const oAuth2ClientInput = z.object({
   backchannel_logout_session_required: absentWhenNull(z.boolean()),
 });
 
-export type OAuth2ClientInput = z.output<typeof oAuth2ClientInput>;
+/**
+ * The same client as the Hydra 2.x API writes it: a response type may also be
+ * a combination. The 2017 model keeps its three single values (`code`,
+ * `token`, `id_token`), whose combinations a client gets by registering each.
+ */
+export const hydra2ClientInput = oAuth2ClientInput.extend({
+  response_types: z
+    .array(
+      z
+        .string()
+        .max(64)
+        .refine(
+          isResponseTypeOrCombination,
+          "each response type must be code, token, id_token or a combination of them separated by spaces (code id_token, …)",
+        ),
+    )
+    .max(100)
+    .default([]),
+});
+
+export type OAuth2ClientInput = z.output<typeof hydra2ClientInput>;
 
 /** The oAuth2Client model as the API answers it. `client_secret` only in the create response. */
 export interface OAuth2ClientWire {

@@ -344,6 +344,195 @@ for (const backend of BACKENDS) {
       assert.equal((await tokenWith(portico, "basic-only", "basic-only-secret", "post")).status, 401);
     });
 
+    test("a JSON Patch changes only what it names: a 2017 client keeps accepting both secret methods", async () => {
+      const secret = "old17-secret-0123456789";
+      const made = await portico.call("/clients", {
+        token: rootToken,
+        json: { id: "old17", client_secret: secret, grant_types: ["client_credentials"], scope: "api" },
+      });
+      assert.equal(made.status, 201);
+      assert.equal((await tokenWith(portico, "old17", secret, "post")).status, 200);
+      assert.equal((await tokenWith(portico, "old17", secret, "basic")).status, 200);
+
+      // The unset method reads as Hydra's default; a patch that does not name it leaves it unset.
+      const renamed = await admin(portico, "/admin/clients/old17", {
+        method: "PATCH",
+        json: [
+          { op: "test", path: "/token_endpoint_auth_method", value: "client_secret_basic" },
+          { op: "replace", path: "/client_name", value: "Old" },
+        ],
+      });
+      assert.equal(renamed.status, 200);
+      const body = (await renamed.json()) as Record<string, unknown>;
+      assertSchema("oAuth2Client", body);
+      assert.equal(body.client_name, "Old");
+      assert.equal(body.token_endpoint_auth_method, "client_secret_basic");
+      assert.deepEqual(body.metadata, {});
+      assert.equal((await tokenWith(portico, "old17", secret, "post")).status, 200);
+      assert.equal((await tokenWith(portico, "old17", secret, "basic")).status, 200);
+      const old = (await (await portico.call("/clients/old17", { token: rootToken })).json()) as object;
+      assert.deepEqual(Object.keys(old).sort(), KEYS_2017);
+
+      // Naming it sets it, even to the value it reads as.
+      await api.oauth2.patchOAuth2Client({
+        id: "old17",
+        jsonPatch: [{ op: "replace", path: "/token_endpoint_auth_method", value: "client_secret_basic" }],
+      });
+      assert.equal((await tokenWith(portico, "old17", secret, "basic")).status, 200);
+      assert.equal((await tokenWith(portico, "old17", secret, "post")).status, 401);
+      const toPost = await api.oauth2.patchOAuth2Client({
+        id: "old17",
+        jsonPatch: [{ op: "replace", path: "/token_endpoint_auth_method", value: "client_secret_post" }],
+      });
+      assert.equal(toPost.token_endpoint_auth_method, "client_secret_post");
+      assert.equal((await tokenWith(portico, "old17", secret, "post")).status, 200);
+      assert.equal((await tokenWith(portico, "old17", secret, "basic")).status, 401);
+
+      // A set method and stored metadata survive patches that name other members.
+      await api.oauth2.patchOAuth2Client({
+        id: "old17",
+        jsonPatch: [{ op: "add", path: "/metadata/team", value: "blue" }],
+      });
+      const kept = await api.oauth2.patchOAuth2Client({
+        id: "old17",
+        jsonPatch: [{ op: "replace", path: "/scope", value: "api other" }],
+      });
+      assert.equal(kept.token_endpoint_auth_method, "client_secret_post");
+      assert.deepEqual(kept.metadata, { team: "blue" });
+      assert.equal((await tokenWith(portico, "old17", secret, "basic")).status, 401);
+    });
+
+    test("a PUT replaces the whole client: without a method, a 2017 client becomes client_secret_basic", async () => {
+      const secret = "old17-put-secret-012345";
+      const made = await portico.call("/clients", {
+        token: rootToken,
+        json: { id: "old17-put", client_secret: secret, grant_types: ["client_credentials"] },
+      });
+      assert.equal(made.status, 201);
+      const replaced = await api.oauth2.setOAuth2Client({
+        id: "old17-put",
+        oAuth2Client: { client_name: "Replaced", grant_types: ["client_credentials"] },
+      });
+      assert.equal(replaced.token_endpoint_auth_method, "client_secret_basic");
+      assert.equal((await tokenWith(portico, "old17-put", secret, "basic")).status, 200);
+      assert.equal((await tokenWith(portico, "old17-put", secret, "post")).status, 401);
+    });
+
+    test("response types may be the OpenID Connect combinations on the 2.x face, as written", async () => {
+      const minimal = await admin(portico, "/admin/clients", {
+        json: { client_id: "hybrid-min", response_types: ["code", "code id_token"] },
+      });
+      assert.equal(minimal.status, 201);
+      const minimalBody = (await minimal.json()) as Record<string, unknown>;
+      assertSchema("oAuth2Client", minimalBody);
+      assert.deepEqual(minimalBody.response_types, ["code", "code id_token"]);
+
+      // Every value api.json lists, and a combination in another order, kept as written.
+      const all = [
+        "code",
+        "token",
+        "id_token",
+        "token id_token",
+        "code id_token",
+        "code token",
+        "code token id_token",
+      ];
+      const created = await api.oauth2.createOAuth2Client({
+        oAuth2Client: { client_id: "hybrid-all", response_types: [...all, "id_token code"] },
+      });
+      assert.deepEqual(created.response_types, [...all, "id_token code"]);
+      const patched = await api.oauth2.patchOAuth2Client({
+        id: "hybrid-min",
+        jsonPatch: [{ op: "add", path: "/response_types/-", value: "token code" }],
+      });
+      assert.deepEqual(patched.response_types, ["code", "code id_token", "token code"]);
+      assert.deepEqual((await api.oauth2.getOAuth2Client({ id: "hybrid-min" })).response_types, [
+        "code",
+        "code id_token",
+        "token code",
+      ]);
+
+      for (const bad of ["code code", "code  id_token", " code", "code ", "none", "code none", "CODE", ""]) {
+        const response = await admin(portico, "/admin/clients", { json: { response_types: [bad] } });
+        await assertError(response, 400, "invalid_client_metadata");
+      }
+
+      // The 2017 API keeps its three values: it shows a combination, and refuses to register one.
+      const old = await portico.call("/clients/hybrid-min", { token: rootToken });
+      const oldBody = (await old.json()) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(oldBody).sort(), KEYS_2017);
+      assert.deepEqual(oldBody.response_types, ["code", "code id_token", "token code"]);
+      const refused = await portico.call("/clients", {
+        token: rootToken,
+        json: { id: "hybrid-2017", response_types: ["code id_token"] },
+      });
+      assert.equal(refused.status, 400);
+      assert.equal(((await refused.json()) as { error: { code: number } }).error.code, 400);
+    });
+
+    test("a client registered for a hybrid type gets it at /oauth2/auth; an unknown type is unsupported_response_type", async () => {
+      const redirect = "https://hybrid.example/cb";
+      await api.oauth2.createOAuth2Client({
+        oAuth2Client: {
+          client_id: "hybrid-flow",
+          redirect_uris: [redirect],
+          grant_types: ["authorization_code", "implicit"],
+          response_types: ["code", "id_token", "code id_token"],
+          scope: "openid",
+        },
+      });
+      const authorize = (responseType: string) =>
+        fetch(
+          `${portico.url}/oauth2/auth?${new URLSearchParams({
+            response_type: responseType,
+            client_id: "hybrid-flow",
+            redirect_uri: redirect,
+            scope: "openid",
+            state: "state-0123456789",
+            nonce: "nonce-0123456789",
+          })}`,
+          { redirect: "manual" },
+        );
+      const accepted = await authorize("code id_token");
+      assert.equal(accepted.status, 302);
+      const next = accepted.headers.get("location") ?? "";
+      assert.ok(!next.startsWith(redirect), `on to consent, not back with an error: ${next}`);
+
+      const unknown = await authorize("code none");
+      assert.equal(unknown.status, 302);
+      const back = new URL(unknown.headers.get("location") ?? "");
+      assert.equal(`${back.origin}${back.pathname}`, redirect);
+      const params = new URLSearchParams(back.hash.slice(1) || back.search);
+      assert.equal(params.get("error"), "unsupported_response_type");
+    });
+
+    test("a client registered only for a combination gets it at /oauth2/auth, as in Hydra", async () => {
+      const redirect = "https://hybrid-only.example/cb";
+      await api.oauth2.createOAuth2Client({
+        oAuth2Client: {
+          client_id: "hybrid-only",
+          redirect_uris: [redirect],
+          grant_types: ["authorization_code", "implicit"],
+          response_types: ["code id_token"],
+          scope: "openid",
+        },
+      });
+      const response = await fetch(
+        `${portico.url}/oauth2/auth?${new URLSearchParams({
+          response_type: "id_token code",
+          client_id: "hybrid-only",
+          redirect_uri: redirect,
+          scope: "openid",
+          state: "state-0123456789",
+          nonce: "nonce-0123456789",
+        })}`,
+        { redirect: "manual" },
+      );
+      assert.equal(response.status, 302);
+      const next = response.headers.get("location") ?? "";
+      assert.ok(!next.startsWith(redirect), `on to consent, not back with an error: ${next}`);
+    });
+
     test("bad input is a 4xx in Hydra's error format, never a 5xx, and changes nothing", async () => {
       const cases: Array<[string, Parameters<typeof admin>[2], number, string]> = [
         ["/admin/clients", { body: "{not json" }, 400, "invalid_request"],

@@ -1,5 +1,5 @@
 import type { Client, ClientExtensions } from "@/server/clients/model.ts";
-import { type OAuth2ClientInput, oAuth2ClientInput } from "@/server/clients/schemas.ts";
+import { hydra2ClientInput, type OAuth2ClientInput } from "@/server/clients/schemas.ts";
 import { describeZodError } from "@/server/http/body.ts";
 import { AdminError } from "@/server/hydra2/http/errors.ts";
 import type { OAuth2ClientBody } from "./schemas.ts";
@@ -46,15 +46,16 @@ export function toV2Wire(client: Client, secret?: string) {
 
 /**
  * A 2.x client body as the shared store's input: the fields both APIs carry
- * go through the 2017 client schema (the same rules on both faces), the rest
- * become the 2.x extensions. Any violation is Hydra's `invalid_client_metadata`.
+ * go through the 2017 client schema (the same rules on both faces, but for
+ * the combined response types only 2.x registers), the rest become the 2.x
+ * extensions. Any violation is Hydra's `invalid_client_metadata`.
  */
 export function toStoreInput(body: OAuth2ClientBody): {
   input: OAuth2ClientInput;
   extensions: ClientExtensions;
 } {
   const method = body.token_endpoint_auth_method ?? "client_secret_basic";
-  const parsed = oAuth2ClientInput.safeParse({
+  const parsed = hydra2ClientInput.safeParse({
     id: body.client_id || undefined,
     client_name: body.client_name ?? "",
     client_secret: body.client_secret || undefined,
@@ -85,5 +86,26 @@ export function toStoreInput(body: OAuth2ClientBody): {
       tokenEndpointAuthMethod: method === "none" ? undefined : method,
       metadata: body.metadata ?? undefined,
     },
+  };
+}
+
+/**
+ * The 2.x fields whose wire value stands in for "not set" in the store: a
+ * 2017 client's token_endpoint_auth_method is unset (it accepts both secret
+ * methods) and reads as `client_secret_basic`; unset metadata reads as `{}`.
+ * A JSON Patch changes only the members it names (RFC 6902), so one that
+ * names neither keeps what is stored instead of writing the stand-in back.
+ */
+export function keepUnpatched(
+  client: Client,
+  extensions: ClientExtensions,
+  patches: (member: string) => boolean,
+): ClientExtensions {
+  return {
+    ...extensions,
+    tokenEndpointAuthMethod: patches("token_endpoint_auth_method")
+      ? extensions.tokenEndpointAuthMethod
+      : client.tokenEndpointAuthMethod,
+    metadata: patches("metadata") ? extensions.metadata : client.metadata,
   };
 }

@@ -7,7 +7,7 @@ import { ApiError } from "@/server/http/errors.ts";
 import { readAdminJson } from "@/server/hydra2/http/body.ts";
 import { AdminError } from "@/server/hydra2/http/errors.ts";
 import type { Services } from "@/server/services.ts";
-import { toStoreInput, toV2Wire } from "./model.ts";
+import { keepUnpatched, toStoreInput, toV2Wire } from "./model.ts";
 import { oAuth2ClientBody } from "./schemas.ts";
 
 const DEFAULT_PAGE_SIZE = 250;
@@ -24,6 +24,22 @@ const jsonPatchDocument = z
     }),
   )
   .max(100);
+
+/**
+ * Whether an operation may change the top-level member: it writes the member
+ * or below it, takes it away (`move` from it), or replaces the whole document.
+ * `test` and the source of `copy` only read.
+ */
+function patchesMember(operations: Operation[], member: string): boolean {
+  const within = (pointer: string | undefined) =>
+    pointer !== undefined &&
+    (pointer === "" || pointer === `/${member}` || pointer.startsWith(`/${member}/`));
+  return operations.some(
+    (operation) =>
+      operation.op !== "test" &&
+      (within(operation.path) || (operation.op === "move" && within(operation.from))),
+  );
+}
 
 /** The client rules the shared store enforces, in Hydra's words for a client. */
 async function inStore<T>(write: () => Promise<T>): Promise<T> {
@@ -125,7 +141,8 @@ export function clientRoutes(api: Hono, { clients }: Services) {
     const id = c.req.param("id");
     const operations = (await readAdminJson(c, jsonPatchDocument)) as Operation[];
     // client_secret is there (empty: kept) so that `replace /client_secret` sets a new one.
-    const current = { ...toV2Wire(await getClient(id)), client_secret: "" };
+    const client = await getClient(id);
+    const current = { ...toV2Wire(client), client_secret: "" };
     let patched: unknown;
     try {
       // validate() throws (rather than answers) on a write to __proto__ or constructor/prototype.
@@ -141,7 +158,8 @@ export function clientRoutes(api: Hono, { clients }: Services) {
       throw AdminError.invalidClientMetadata(parsed.error.issues[0]?.message ?? "invalid client");
     if (parsed.data.client_id !== id) throw AdminError.invalidRequest("client_id cannot be changed");
     const { input, extensions } = toStoreInput(parsed.data);
-    return c.json(await replace(id, input, extensions));
+    const patches = (member: string) => patchesMember(operations, member);
+    return c.json(await replace(id, input, keepUnpatched(client, extensions, patches)));
   });
 
   // deleteOAuth2Client: the client with every code and token issued to it.

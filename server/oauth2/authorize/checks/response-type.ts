@@ -4,7 +4,8 @@ import { parseResponseType, responseParts } from "@/server/oauth2/response-types
 
 /**
  * RFC 6749 §3.1.1: a response type the server supports (else
- * unsupported_response_type), made of parts the client registered, through
+ * unsupported_response_type), registered by the client as it is or made of
+ * parts the client registered, through
  * grant types it registered (else unauthorized_client): a code needs
  * `authorization_code`, a token or ID token from this endpoint `implicit`.
  */
@@ -15,7 +16,11 @@ export const responseType: AuthorizationCheck = (context) => {
   if (!type) throw new UnsupportedResponseType(`The response type ${value} is not supported`);
   const client = context.client;
   if (!client) throw new Error("the client check runs first");
-  const unregistered = type.split(" ").filter((part) => !client.responseTypes.includes(part));
+  // Registered as this combination (Hydra 2.x clients register "code id_token"), or part by part.
+  const registered = client.responseTypes.some((entry) => parseResponseType(entry) === type);
+  const unregistered = registered
+    ? []
+    : type.split(" ").filter((part) => !client.responseTypes.includes(part));
   if (unregistered.length > 0) {
     throw new UnauthorizedClient(
       `The client is not registered for the response type ${unregistered.join(" ")}`,
