@@ -3,7 +3,13 @@ import { type Database, rawQueries } from "@/db/client.ts";
 import { changesOneRow, insertRow, type Param, type Write } from "@/db/raw.ts";
 import { CONSENT_REQUEST_ROW } from "@/db/rows.ts";
 import type { ConsentRequest as Row } from "@/generated/prisma/sqlite/client.ts";
-import { EMPTY_OIDC_CONTEXT, type OidcContext, type SignIn, type StepError } from "@/server/flow/model.ts";
+import {
+  EMPTY_OIDC_CONTEXT,
+  type OidcContext,
+  type SignIn,
+  STEP_ERRORS,
+  type StepError,
+} from "@/server/flow/model.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { constantTimeEqual, hashToken, randomToken } from "@/server/tokens/secrets.ts";
 import { type ConsentDecisionWire, type OAuth2ConsentRequestWire, oidcWireFields } from "./schemas.ts";
@@ -34,8 +40,10 @@ export interface ConsentRequest {
   oidc: OidcContext;
   /** The sign-in an acceptance rests on; null when the app did not say (then: the decision's time). */
   signIn: SignIn | null;
-  /** What a rejection is told to the client as. */
+  /** What a rejection is told to the client as (the 2017 face's codes; any other code reads as access_denied). */
   rejectError: StepError | null;
+  /** Hydra 2.x face: a rejection as the app wrote it, forwarded to the client: its code and description. */
+  rejection: { error: string; description: string | null } | null;
   /** Hydra 2.x face: when its login step was accepted, and when the browser returned from it. */
   loginAcceptedAt: Date | null;
   loginVerifiedAt: Date | null;
@@ -105,13 +113,22 @@ function fromRow(row: Row): ConsentRequest {
     requestedAt: row.createdAt,
     oidc: { ...EMPTY_OIDC_CONTEXT, ...parseJson<Partial<OidcContext>>(row.oidcContext, {}) },
     signIn: signInFromJson(row.login),
-    rejectError: (row.rejectError as StepError | null) ?? null,
+    rejectError: stepErrorOf(row.rejectError),
+    rejection:
+      row.status === "rejected" && row.rejectError !== null
+        ? { error: row.rejectError, description: row.rejectReason }
+        : null,
     loginAcceptedAt: row.loginAcceptedAt,
     loginVerifiedAt: row.loginVerifiedAt,
     loginRememberFor: row.loginRememberFor,
     loginSessionId: row.loginSessionId,
     grantAudience: splitScopes(row.grantAudience),
   };
+}
+
+function stepErrorOf(code: string | null): StepError | null {
+  if (code === null) return null;
+  return (STEP_ERRORS as readonly string[]).includes(code) ? (code as StepError) : "access_denied";
 }
 
 /** What an undecided request must still be for a step to be recorded: pending, unused, unexpired. */
@@ -133,8 +150,8 @@ const WRITES = {
     "decidedAt" = $_ WHERE ${UNDECIDED}`),
   acceptLogin: numbered(`UPDATE "consent_requests" SET "subject" = $_, "login" = $_, "loginAcceptedAt" = $_,
     "loginRememberFor" = $_ WHERE ${UNDECIDED} AND "loginAcceptedAt" IS NULL`),
-  verifyLogin: numbered(`UPDATE "consent_requests" SET "loginVerifiedAt" = $_
-    WHERE ${UNDECIDED} AND "loginAcceptedAt" IS NOT NULL AND "loginVerifiedAt" IS NULL`),
+  verifyLogin: numbered(`UPDATE "consent_requests" SET "loginVerifiedAt" = $_,
+    "loginSessionId" = COALESCE($_, "loginSessionId") WHERE ${UNDECIDED} AND "loginAcceptedAt" IS NOT NULL AND "loginVerifiedAt" IS NULL`),
   setLoginSession:
     numbered(`UPDATE "consent_requests" SET "loginSessionId" = $_, "subject" = COALESCE($_, "subject")
     WHERE "id" = $_`),
@@ -242,24 +259,37 @@ export class ConsentRequests {
       : { status: "rejected", error: request.rejectError ?? "access_denied", redirectUrl };
   }
 
-  /** Records an acceptance once; false when the request was decided, used or expired meanwhile. */
-  async accept(id: string, decision: ConsentDecision): Promise<boolean> {
+  /**
+   * Records an acceptance once; false when the request was decided, used or
+   * expired meanwhile. `alongside`: writes of the face that belong to the
+   * decision (a remembered consent), in the same transaction: all or nothing.
+   */
+  async accept(id: string, decision: ConsentDecision, alongside: readonly Write[] = []): Promise<boolean> {
     const { signIn } = decision;
     const now = new Date();
-    return this.recorded(WRITES.accept, [
-      decision.subject,
-      decision.grantScopes.join(" "),
-      (decision.grantAudience ?? []).join(" "),
-      JSON.stringify(decision.accessTokenExtra),
-      JSON.stringify(decision.idTokenExtra),
-      signIn ? storedSignIn(signIn) : null,
-      now,
-      id,
-      now,
-    ]);
+    return this.recorded(
+      WRITES.accept,
+      [
+        decision.subject,
+        decision.grantScopes.join(" "),
+        (decision.grantAudience ?? []).join(" "),
+        JSON.stringify(decision.accessTokenExtra),
+        JSON.stringify(decision.idTokenExtra),
+        signIn ? storedSignIn(signIn) : null,
+        now,
+        id,
+        now,
+      ],
+      alongside,
+    );
   }
 
-  async reject(id: string, reason: string, error: StepError = "access_denied"): Promise<boolean> {
+  /**
+   * Records a rejection once: `error` is what the client is told (the 2017
+   * face's step errors, or a Hydra 2.x app's own code), `reason` the app's
+   * description, if any.
+   */
+  async reject(id: string, reason: string | null, error: string = "access_denied"): Promise<boolean> {
     const now = new Date();
     return this.recorded(WRITES.reject, [reason, error, now, id, now]);
   }
@@ -293,10 +323,22 @@ export class ConsentRequests {
     }
   }
 
-  /** The browser came back from an accepted login step: once only; then the consent step may start. */
-  async verifyLogin(id: string): Promise<boolean> {
+  /**
+   * The browser came back from an accepted login step: once only; then the
+   * consent step may start. A login that starts a login session records it
+   * here, its insert among `alongside`, in the same transaction: of two
+   * returns with one verifier, only the one that verifies writes anything.
+   */
+  async verifyLogin(
+    id: string,
+    started?: { loginSessionId: string; alongside: readonly Write[] },
+  ): Promise<boolean> {
     const now = new Date();
-    return this.recorded(WRITES.verifyLogin, [now, id, now]);
+    return this.recorded(
+      WRITES.verifyLogin,
+      [now, started?.loginSessionId ?? null, id, now],
+      started?.alongside,
+    );
   }
 
   /** The verifier of one step (Hydra 2.x's login_verifier, consent_verifier), derived like the 2017 one. */
@@ -339,9 +381,11 @@ export class ConsentRequests {
     return createHmac("sha256", this.keys.verifier).update(id).digest("base64url");
   }
 
-  /** Runs one conditional UPDATE; whether it changed the request. */
-  private async recorded(sql: string, values: Param[]): Promise<boolean> {
-    return (await this.raw.transaction([changesOneRow(sql, values, "unchanged")])) === undefined;
+  /** Runs one conditional UPDATE, then `alongside`, as one transaction; whether it changed the request. */
+  private async recorded(sql: string, values: Param[], alongside: readonly Write[] = []): Promise<boolean> {
+    return (
+      (await this.raw.transaction([changesOneRow(sql, values, "unchanged"), ...alongside])) === undefined
+    );
   }
 }
 

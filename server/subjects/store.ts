@@ -7,11 +7,17 @@ export interface SubjectGrant {
   clientId: string;
   /** Every scope granted to the client across the subject's live grants, first-granted first. */
   scopes: string[];
+  /** Every access-token audience granted with them (Hydra 2.x's grant_access_token_audience), likewise. */
+  audience: string[];
   /** When the oldest of those grants was given. */
   grantedAt: Date;
 }
 
 type Db = Pick<Database, "accessToken" | "refreshToken" | "authorizationCode" | "consentRequest">;
+
+function addNew(list: string[], values: string[]): void {
+  for (const value of values) if (!list.includes(value)) list.push(value);
+}
 
 /**
  * What a subject (a person of the login & consent app) has granted, and
@@ -34,7 +40,7 @@ export class SubjectGrants {
     const [access, refresh, codes] = await Promise.all([
       this.db.accessToken.findMany({
         where: { subject, revokedAt: null, expiresAt: { gt: now } },
-        select: { clientId: true, scopes: true, issuedAt: true },
+        select: { grantId: true, clientId: true, scopes: true, issuedAt: true },
       }),
       this.db.refreshToken.findMany({
         where: {
@@ -43,27 +49,39 @@ export class SubjectGrants {
           usedAt: null,
           ...(refreshIssuedAfter ? { issuedAt: { gt: refreshIssuedAfter } } : {}),
         },
-        select: { clientId: true, scopes: true, authTime: true },
+        select: { grantId: true, clientId: true, scopes: true, authTime: true },
       }),
       this.db.authorizationCode.findMany({
         where: { subject, usedAt: null, expiresAt: { gt: now } },
-        select: { clientId: true, scopes: true, authTime: true },
+        select: { grantId: true, clientId: true, scopes: true, authTime: true },
       }),
     ]);
     const grants = [
-      ...access.map((row) => ({ clientId: row.clientId, scopes: row.scopes, at: row.issuedAt })),
-      ...refresh.map((row) => ({ clientId: row.clientId, scopes: row.scopes, at: row.authTime })),
-      ...codes.map((row) => ({ clientId: row.clientId, scopes: row.scopes, at: row.authTime })),
+      ...access.map((row) => ({ ...row, at: row.issuedAt })),
+      ...refresh.map((row) => ({ ...row, at: row.authTime })),
+      ...codes.map((row) => ({ ...row, at: row.authTime })),
     ].sort((a, b) => a.at.getTime() - b.at.getTime());
+    const audiences = new Map(
+      (
+        await this.db.authorizationGrant.findMany({
+          where: {
+            grantId: { in: [...new Set(grants.map((grant) => grant.grantId))] },
+            audience: { not: "" },
+          },
+          select: { grantId: true, audience: true },
+        })
+      ).map((row) => [row.grantId, splitScopes(row.audience)]),
+    );
     const byClient = new Map<string, SubjectGrant>();
     for (const grant of grants) {
       const entry = byClient.get(grant.clientId) ?? {
         clientId: grant.clientId,
         scopes: [],
+        audience: [],
         grantedAt: grant.at,
       };
-      for (const scope of splitScopes(grant.scopes))
-        if (!entry.scopes.includes(scope)) entry.scopes.push(scope);
+      addNew(entry.scopes, splitScopes(grant.scopes));
+      addNew(entry.audience, audiences.get(grant.grantId) ?? []);
       byClient.set(grant.clientId, entry);
     }
     return [...byClient.values()].sort((a, b) => a.clientId.localeCompare(b.clientId));

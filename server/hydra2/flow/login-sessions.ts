@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import { generateCookie, getCookie } from "hono/cookie";
 import type { Database } from "@/db/client.ts";
+import { insertRow, type RowShape, type Write } from "@/db/raw.ts";
+import type { LoginSession as LoginSessionRow } from "@/generated/prisma/sqlite/client.ts";
 import type { SignIn } from "@/server/flow/model.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { hashToken, randomToken } from "@/server/tokens/secrets.ts";
@@ -9,6 +11,34 @@ import { hashToken, randomToken } from "@/server/tokens/secrets.ts";
 const BROWSER_SESSION_MAX_MS = 30 * 24 * 3_600_000;
 const COOKIE = "portico_login_session";
 const COOKIE_PATH = "/oauth2";
+
+/**
+ * The longest a login or a consent is remembered: 400 days, the most a
+ * browser keeps a cookie (RFC 6265bis caps Max-Age there). A longer
+ * `remember_for` is cut to it, as Hydra cuts it to its session lifespan.
+ */
+export const MAX_REMEMBER_FOR_SECONDS = 400 * 24 * 3600;
+
+const LOGIN_SESSION_ROW: RowShape<LoginSessionRow> = {
+  name: "login_session",
+  table: "login_sessions",
+  key: "id",
+  columns: {
+    id: "text",
+    subject: "text",
+    authTime: "date",
+    amr: "text",
+    acr: "text",
+    expiresAt: "date",
+    createdAt: "date",
+  },
+};
+
+/** A remembered consent replaces the subject's earlier one for the client; `updatedAt` is the write's time. */
+const REMEMBER_CONSENT = `INSERT INTO "remembered_consents"
+  ("subject", "clientId", "scopes", "expiresAt", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, $6)
+  ON CONFLICT ("subject", "clientId") DO UPDATE SET "scopes" = excluded."scopes",
+  "expiresAt" = excluded."expiresAt", "updatedAt" = excluded."updatedAt"`;
 
 interface LoginSession {
   id: string;
@@ -32,7 +62,7 @@ export function loginSessionCookie(
     httpOnly: true,
     sameSite: "Lax",
     secure,
-    ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}),
+    ...(maxAgeSeconds !== undefined ? { maxAge: Math.min(maxAgeSeconds, MAX_REMEMBER_FOR_SECONDS) } : {}),
   });
 }
 
@@ -63,26 +93,32 @@ export class Hydra2Sessions {
     private readonly hashKey: Buffer,
   ) {}
 
-  /** Starts a remembered login; answers the cookie's secret. `rememberFor` 0 means "this browser session". */
-  async startLogin(
+  /**
+   * A new login session, not yet stored: the session, the cookie's secret
+   * and the insert, for the transaction that verifies the login.
+   * `rememberFor` 0 means "this browser session".
+   */
+  newLogin(
     subject: string,
     signIn: SignIn,
     rememberFor: number,
-  ): Promise<{ session: LoginSession; secret: string }> {
+  ): { session: LoginSession; secret: string; insert: Write } {
     const secret = randomToken();
-    const expiresAt = new Date(Date.now() + (rememberFor > 0 ? rememberFor * 1000 : BROWSER_SESSION_MAX_MS));
+    const now = new Date();
+    const lifetimeMs =
+      rememberFor > 0 ? Math.min(rememberFor, MAX_REMEMBER_FOR_SECONDS) * 1000 : BROWSER_SESSION_MAX_MS;
+    const expiresAt = new Date(now.getTime() + lifetimeMs);
     const id = hashToken(this.hashKey, secret);
-    await this.db.loginSession.create({
-      data: {
-        id,
-        subject,
-        authTime: signIn.authTime,
-        amr: JSON.stringify(signIn.amr),
-        acr: signIn.acr ?? null,
-        expiresAt,
-      },
+    const insert = insertRow(LOGIN_SESSION_ROW, {
+      id,
+      subject,
+      authTime: signIn.authTime,
+      amr: JSON.stringify(signIn.amr),
+      acr: signIn.acr ?? null,
+      expiresAt,
+      createdAt: now,
     });
-    return { session: { id, subject, signIn, expiresAt }, secret };
+    return { session: { id, subject, signIn, expiresAt }, secret, insert };
   }
 
   /** The live session a cookie's secret names. */
@@ -120,18 +156,41 @@ export class Hydra2Sessions {
     return row;
   }
 
-  async rememberConsent(
+  /**
+   * Remembering a consent, as a write of the transaction that records it;
+   * `rememberFor` 0: until revoked. Its expiry and `updatedAt` come from one
+   * clock reading, so `rememberedConsents` reads `remember_for` back exactly.
+   */
+  remembering(subject: string, clientId: string, scopes: string[], rememberFor: number): Write {
+    const now = new Date();
+    const seconds = Math.min(rememberFor, MAX_REMEMBER_FOR_SECONDS);
+    const expiresAt = seconds > 0 ? new Date(now.getTime() + seconds * 1000) : null;
+    return { sql: REMEMBER_CONSENT, values: [subject, clientId, scopes.join(" "), expiresAt, now, now] };
+  }
+
+  /** The subject's live remembered consents, by client: for how long each was given (0: until revoked). */
+  async rememberedConsents(
     subject: string,
-    clientId: string,
-    scopes: string[],
-    rememberFor: number,
-  ): Promise<void> {
-    const expiresAt = rememberFor > 0 ? new Date(Date.now() + rememberFor * 1000) : null;
-    await this.db.rememberedConsent.upsert({
-      where: { subject_clientId: { subject, clientId } },
-      create: { subject, clientId, scopes: scopes.join(" "), expiresAt },
-      update: { scopes: scopes.join(" "), expiresAt },
+    clientIds: string[],
+  ): Promise<Map<string, { rememberFor: number }>> {
+    const rows = await this.db.rememberedConsent.findMany({
+      where: {
+        subject,
+        clientId: { in: clientIds },
+        OR: [{ expiresAt: null }, { expiresAt: { gt: new Date() } }],
+      },
+      select: { clientId: true, expiresAt: true, updatedAt: true },
     });
+    return new Map(
+      rows.map((row) => [
+        row.clientId,
+        {
+          rememberFor: row.expiresAt
+            ? Math.round((row.expiresAt.getTime() - row.updatedAt.getTime()) / 1000)
+            : 0,
+        },
+      ]),
+    );
   }
 
   /** Whether a remembered consent of the subject for the client covers every one of `scopes`. */

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import type { Client } from "@/server/clients/model.ts";
 import type { ConsentRequest } from "@/server/consent/store.ts";
 import { signInFreshEnough } from "@/server/flow/model.ts";
 import { bindingCookie, clearedBindingCookie, readBindingCookie } from "@/server/oauth2/authorize/binding.ts";
@@ -7,22 +8,66 @@ import type { AuthorizationRequest } from "@/server/oauth2/authorize/context.ts"
 import { issueAuthorizationResponse } from "@/server/oauth2/authorize/issue.ts";
 import type { AuthorizationParameters } from "@/server/oauth2/authorize/parameters.ts";
 import { redirect, respondToClient } from "@/server/oauth2/authorize/respond.ts";
-import { AccessDenied, ConsentRequired, InvalidRequest, LoginRequired } from "@/server/oauth2/errors.ts";
+import {
+  AccessDenied,
+  ConsentRequired,
+  InvalidRequest,
+  LoginRequired,
+  OAuthError,
+} from "@/server/oauth2/errors.ts";
 import { responseParts } from "@/server/oauth2/response-types.ts";
 import { OPENID_SCOPE } from "@/server/oauth2/scopes.ts";
 import type { Services } from "@/server/services.ts";
 import { clearedLoginSessionCookie, loginSessionCookie, readLoginSessionCookie } from "./login-sessions.ts";
 import { idOfVerifier, type Step } from "./steps.ts";
 
+/** fosite's IsLocalhost: a loopback address, `localhost` or a name under `.localhost`. */
+function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === "localhost" ||
+    hostname.endsWith(".localhost") ||
+    hostname === "[::1]" ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
+}
+
 /**
- * Whether the consent step is shown with `skip`: the client is trusted
- * (skip_consent), or a remembered consent of the subject covers every
- * requested scope — unless the request says prompt=consent.
+ * Whether a redirect URI proves which client it is: https, or http on a
+ * loopback host. A custom scheme (com.example.app:/cb) proves nothing, as
+ * any app on the device may claim it.
+ */
+function provesClientIdentity(redirectUri: string | undefined): boolean {
+  if (!redirectUri || !URL.canParse(redirectUri)) return false;
+  const { protocol, hostname } = new URL(redirectUri);
+  return protocol === "https:" || (protocol === "http:" && isLoopbackHost(hostname));
+}
+
+/** The request's redirect URI: the one it named, or the client's only one (which /oauth2/auth then used). */
+function redirectUriOf(stored: ConsentRequest, client: Client): string | undefined {
+  const given = stored.parameters.find(([name, value]) => name === "redirect_uri" && value !== "")?.[1];
+  return given ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
+}
+
+/**
+ * Whether the consent step is shown with `skip`, unless the request says
+ * prompt=consent:
+ *
+ * - a trusted client (skip_consent): the operator vouched for it. Hydra
+ *   hands that flag to the consent app whatever the client's redirect URI,
+ *   and the app accepts without a screen; here `skip` says so.
+ * - a remembered consent of the subject covering every requested scope —
+ *   but for a public client only when its redirect URI proves its identity.
+ *   RFC 6749 §10.2: without proof of the client's identity a request is
+ *   handled as if nothing had been approved before, so another app claiming
+ *   the same custom scheme cannot collect a code silently (Hydra's
+ *   requestConsent does the same; with prompt=none it is consent_required).
  */
 export async function consentSkipped(stored: ConsentRequest, services: Services): Promise<boolean> {
   if (stored.oidc.prompt.includes("consent") || !stored.subject) return false;
   const client = await services.clients.get(stored.clientId);
-  if (client?.skipConsent) return true;
+  if (!client) return false;
+  if (client.skipConsent) return true;
+  if (client.public && !provesClientIdentity(redirectUriOf(stored, client))) return false;
   return services.hydra2Sessions.consentCovers(stored.subject, stored.clientId, stored.requestedScopes);
 }
 
@@ -60,12 +105,24 @@ async function returning(
   return stored;
 }
 
+/**
+ * What the client is told of a rejected step: the app's own error and
+ * description (with its hint), as Hydra forwards them; without a
+ * description, the usual one of a known error.
+ */
+function appRejection(stored: ConsentRequest): OAuthError {
+  const app = stored.rejection;
+  if (app?.description) return new OAuthError(app.error, app.description);
+  if (app && app.error !== stored.rejectError) return new OAuthError(app.error, "The request was rejected");
+  return rejection(stored.rejectError ?? "access_denied");
+}
+
 /** A rejected step reaches the client as its error, once. */
 async function rejected(stored: ConsentRequest, services: Services): Promise<never> {
   if (!(await services.consentRequests.consume(stored.id))) {
     throw new AccessDenied("The verifier was already used");
   }
-  throw rejection(stored.rejectError ?? "access_denied");
+  throw appRejection(stored);
 }
 
 /**
@@ -121,30 +178,32 @@ export async function continueHydra2Flow(
   if (loginVerifier !== undefined) {
     const stored = await returning(c, request, loginVerifier, "login", services);
     if (stored.status === "rejected" && !stored.loginVerifiedAt) return rejected(stored, services);
-    if (!(await consentRequests.verifyLogin(stored.id))) {
-      throw new AccessDenied("The login verifier was already used, or the login was not accepted");
-    }
+    // Everything that can fail comes before the verifier is used: the login session a new login starts
+    // (every one does, as in Hydra: its id is the ID token's `sid`, which logout and back-channel logout
+    // name), its cookie, the consent step's skip. The use and the session's insert are one transaction.
+    // Only a remembered session goes into the browser's cookie; one that is not to be remembered also
+    // drops any older remembered login from this browser.
+    const started =
+      !stored.loginSessionId && stored.subject && stored.signIn
+        ? hydra2Sessions.newLogin(stored.subject, stored.signIn, stored.loginRememberFor ?? 0)
+        : undefined;
     const cookies: string[] = [];
-    // Every new login starts a login session, as in Hydra: its id is the ID token's `sid`, which
-    // logout and back-channel logout name. Only a remembered one goes into the browser's cookie; one
-    // that is not to be remembered also drops any older remembered login from this browser.
-    if (!stored.loginSessionId && stored.subject && stored.signIn) {
-      const remember = stored.loginRememberFor !== null;
-      const { session, secret } = await hydra2Sessions.startLogin(
-        stored.subject,
-        stored.signIn,
-        stored.loginRememberFor ?? 0,
-      );
-      await consentRequests.setLoginSession(stored.id, session.id);
+    if (started) {
       cookies.push(
-        remember
-          ? loginSessionCookie(secret, stored.loginRememberFor || undefined, secure)
+        stored.loginRememberFor !== null
+          ? loginSessionCookie(started.secret, stored.loginRememberFor || undefined, secure)
           : clearedLoginSessionCookie(secure),
       );
     }
-    if (request.oidc.prompt.includes("none") && !(await consentSkipped(stored, services))) {
-      throw new ConsentRequired();
+    const consentRequired = request.oidc.prompt.includes("none") && !(await consentSkipped(stored, services));
+    const verified = await consentRequests.verifyLogin(
+      stored.id,
+      started ? { loginSessionId: started.session.id, alongside: [started.insert] } : undefined,
+    );
+    if (!verified) {
+      throw new AccessDenied("The login verifier was already used, or the login was not accepted");
     }
+    if (consentRequired) throw new ConsentRequired();
     const location = new URL(urls.consent);
     location.searchParams.set("consent_challenge", stored.id);
     return redirect(location.toString(), cookies);

@@ -2,22 +2,41 @@ import type { Context, Hono } from "hono";
 import { decodeJwt } from "jose";
 import { z } from "zod";
 import type { ConsentRequest } from "@/server/consent/store.ts";
-import { STEP_ERRORS, type StepError } from "@/server/flow/model.ts";
 import { toV2Wire } from "@/server/hydra2/clients/model.ts";
 import { readAdminJson } from "@/server/hydra2/http/body.ts";
 import { AdminError } from "@/server/hydra2/http/errors.ts";
 import { requestedAudience } from "@/server/oauth2/authorize/checks/audience.ts";
 import type { Services } from "@/server/services.ts";
+import { MAX_REMEMBER_FOR_SECONDS } from "./login-sessions.ts";
 import { consentSkipped } from "./public.ts";
 import { returnUrl, type Step } from "./steps.ts";
 
 const json = z.record(z.string(), z.unknown());
 
+/**
+ * `remember_for`: seconds, a safe non-negative integer (anything else is a
+ * 400 before anything is written), cut to the longest a browser keeps a
+ * cookie (see MAX_REMEMBER_FOR_SECONDS).
+ */
+const rememberFor = z
+  .int("remember_for must be a non-negative integer of seconds")
+  .min(0, "remember_for must be a non-negative integer of seconds")
+  .transform((seconds) => Math.min(seconds, MAX_REMEMBER_FOR_SECONDS))
+  .nullish();
+
+/** RFC 6749 §4.1.2.1: `error` and `error_description` are %x20-21 / %x23-5B / %x5D-7E. */
+const RFC6749_TEXT = /^[\x20\x21\x23-\x5B\x5D-\x7E]*$/;
+const errorText = (field: string, max: number) =>
+  z
+    .string()
+    .max(max, `${field} must be at most ${max} characters`)
+    .regex(RFC6749_TEXT, `${field} may hold only printable ASCII characters other than " and \\`);
+
 /** acceptOAuth2LoginRequest. Fields Portico has no use for (context, force_subject_identifier …) are dropped. */
 const acceptLogin = z.object({
   subject: z.string().min(1, "subject is required").max(255),
   remember: z.boolean().nullish(),
-  remember_for: z.number().int().min(0).nullish(),
+  remember_for: rememberFor,
   acr: z.string().max(255).nullish(),
   amr: z.array(z.string().max(64)).max(16).nullish(),
 });
@@ -27,21 +46,32 @@ const acceptConsent = z.object({
   grant_scope: z.array(z.string().max(255)).max(100).nullish(),
   grant_access_token_audience: z.array(z.string().max(1024)).max(20).nullish(),
   remember: z.boolean().nullish(),
-  remember_for: z.number().int().min(0).nullish(),
+  remember_for: rememberFor,
   session: z.object({ access_token: json.nullish(), id_token: json.nullish() }).nullish(),
 });
 
-/** rejectOAuth2Request. */
+/**
+ * rejectOAuth2Request. `error`, `error_description` and `error_hint` reach
+ * the client (the hint appended to the description, as Hydra does), so they
+ * are held to the characters of an OAuth 2.0 error response; `error_debug`
+ * and `status_code` are checked and go nowhere.
+ */
 const rejectRequest = z.object({
-  error: z.string().max(64).nullish(),
-  error_description: z.string().max(1024).nullish(),
-  error_hint: z.string().max(1024).nullish(),
-  error_debug: z.string().max(1024).nullish(),
-  status_code: z.number().int().nullish(),
+  error: errorText("error", 64).min(1, "error must not be empty").nullish(),
+  error_description: errorText("error_description", 1024).nullish(),
+  error_hint: errorText("error_hint", 1024).nullish(),
+  error_debug: z
+    .string()
+    .max(1024)
+    .regex(/^[^\p{Cc}]*$/u, "error_debug must not hold control characters")
+    .nullish(),
+  status_code: z.int().min(400).max(599).nullish(),
 });
 
-function stepError(error: string | null | undefined): StepError {
-  return (STEP_ERRORS as readonly string[]).includes(error ?? "") ? (error as StepError) : "access_denied";
+/** The rejection as the client will see it: the app's code (access_denied when none) and description. */
+function rejectionOf(body: z.output<typeof rejectRequest>): { error: string; description: string | null } {
+  const description = [body.error_description, body.error_hint].filter((text) => text).join(" ");
+  return { error: body.error || "access_denied", description: description || null };
 }
 
 /** The operations of the 2.x login and consent steps (Hydra's OAuth2Api), over the engine's requests. */
@@ -143,8 +173,8 @@ export function flowRoutes(api: Hono, services: Services) {
     const { stored, handled } = await load(c, "login");
     const body = await readAdminJson(c, rejectRequest);
     if (handled) throw AdminError.conflict("The login request was already handled");
-    const reason = body.error_description ?? "The login was rejected";
-    if (!(await consentRequests.reject(stored.id, reason, stepError(body.error))))
+    const { error, description } = rejectionOf(body);
+    if (!(await consentRequests.reject(stored.id, description, error)))
       throw AdminError.conflict("The login request was already handled");
     return c.json(redirectTo(stored, "login"));
   });
@@ -182,26 +212,27 @@ export function flowRoutes(api: Hono, services: Services) {
       throw AdminError.invalidRequest(
         `grant_access_token_audience holds audiences the client may not use: ${refused.join(" ")}`,
       );
-    const accepted = await consentRequests.accept(stored.id, {
-      grantAudience,
-      subject: stored.subject ?? "",
-      grantScopes,
-      accessTokenExtra: body.session?.access_token ?? {},
-      idTokenExtra: body.session?.id_token ?? {},
-      // The login session is the sign-in's `sid` (ID token, back-channel logout), as in Hydra.
-      ...(stored.signIn
-        ? { signIn: { ...stored.signIn, ...(stored.loginSessionId ? { sid: stored.loginSessionId } : {}) } }
-        : {}),
-    });
-    if (!accepted) throw AdminError.conflict("The consent request was already handled");
-    if (body.remember && stored.subject) {
-      await hydra2Sessions.rememberConsent(
-        stored.subject,
-        stored.clientId,
+    // The remembered consent is written with the decision, in one transaction: both or neither.
+    const remember =
+      body.remember && stored.subject
+        ? [hydra2Sessions.remembering(stored.subject, stored.clientId, grantScopes, body.remember_for ?? 0)]
+        : [];
+    const accepted = await consentRequests.accept(
+      stored.id,
+      {
+        grantAudience,
+        subject: stored.subject ?? "",
         grantScopes,
-        body.remember_for ?? 0,
-      );
-    }
+        accessTokenExtra: body.session?.access_token ?? {},
+        idTokenExtra: body.session?.id_token ?? {},
+        // The login session is the sign-in's `sid` (ID token, back-channel logout), as in Hydra.
+        ...(stored.signIn
+          ? { signIn: { ...stored.signIn, ...(stored.loginSessionId ? { sid: stored.loginSessionId } : {}) } }
+          : {}),
+      },
+      remember,
+    );
+    if (!accepted) throw AdminError.conflict("The consent request was already handled");
     return c.json(redirectTo(stored, "consent"));
   });
 
@@ -210,8 +241,8 @@ export function flowRoutes(api: Hono, services: Services) {
     const { stored, handled } = await load(c, "consent");
     const body = await readAdminJson(c, rejectRequest);
     if (handled) throw AdminError.conflict("The consent request was already handled");
-    const reason = body.error_description ?? "The consent was rejected";
-    if (!(await consentRequests.reject(stored.id, reason, stepError(body.error))))
+    const { error, description } = rejectionOf(body);
+    if (!(await consentRequests.reject(stored.id, description, error)))
       throw AdminError.conflict("The consent request was already handled");
     return c.json(redirectTo(stored, "consent"));
   });

@@ -9,7 +9,12 @@ const MAX_PAGE_SIZE = 500;
  * The consent sessions of Hydra's admin API, over the same record of what
  * a subject granted as the 2017 extension `/oauth2/auth/sessions/consent/…`:
  * one session per client that still holds a live token or code for the
- * subject, with every scope granted to it.
+ * subject, with every scope and access-token audience granted to it, and
+ * whether the subject's consent to it is remembered (and for how long).
+ * A session gathers every live grant of the client, each from its own
+ * consent request, and the grants do not record which: the session's
+ * `consent_request` names no challenge (`challenge` is ""), shows the
+ * granted scopes as `requested_scope` and leaves out the requested audience.
  */
 export function consentSessionRoutes(
   api: Hono,
@@ -43,22 +48,26 @@ export function consentSessionRoutes(
     }
     c.header("link", links.join(","));
 
+    const remembered = await hydra2Sessions.rememberedConsents(
+      subject,
+      page.map((grant) => grant.clientId),
+    );
     const sessions = [];
     for (const grant of page) {
       const client = await clients.get(grant.clientId);
+      const remember = remembered.get(grant.clientId);
       sessions.push({
         consent_request: {
           challenge: "",
           ...(client ? { client: toV2Wire(client) } : {}),
           subject,
           requested_scope: grant.scopes,
-          requested_access_token_audience: [],
           skip: false,
         },
         grant_scope: grant.scopes,
-        grant_access_token_audience: [],
-        remember: false,
-        remember_for: 0,
+        grant_access_token_audience: grant.audience,
+        remember: remember !== undefined,
+        remember_for: remember?.rememberFor ?? 0,
         handled_at: grant.grantedAt.toISOString(),
         session: {},
       });

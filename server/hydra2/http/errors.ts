@@ -2,10 +2,11 @@ import { ApiError } from "@/server/http/errors.ts";
 import { OAuthError } from "@/server/oauth2/errors.ts";
 
 /**
- * An error of the Hydra 2.x admin API, written as Hydra writes it:
- * `{"error": "<code>", "error_description": "<what went wrong>"}` with the
- * HTTP status. Hydra names its generic errors by the status text ("Not
- * Found", "Conflict") and its OAuth 2.0 ones by the RFC code.
+ * An error of the Hydra 2.x admin API, written as Hydra writes it
+ * (errorOAuth2): `{"error": "<code>", "error_description": "<what went
+ * wrong>", "status_code": <the HTTP status>}`. Hydra names its generic
+ * errors by the status text ("Not Found", "Conflict") and its OAuth 2.0
+ * ones by the RFC code.
  */
 export class AdminError extends Error {
   constructor(
@@ -43,7 +44,8 @@ function fromApiError(error: ApiError): AdminError {
 }
 
 export function adminErrorResponse(error: AdminError): Response {
-  return new Response(JSON.stringify({ error: error.error, error_description: error.description }), {
+  const body = { error: error.error, error_description: error.description, status_code: error.status };
+  return new Response(JSON.stringify(body), {
     status: error.status,
     headers: { "content-type": "application/json; charset=utf-8" },
   });
