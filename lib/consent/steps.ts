@@ -62,7 +62,9 @@ type ConsentStep =
  * a missing sign-in is login_required, a missing decision consent_required.
  * prompt=consent always asks, even a trusted client and over a remembered
  * decision; otherwise a trusted client (skip_consent) or a remembered
- * decision covering every requested scope answers for the person.
+ * decision covering every requested scope answers for the person — the
+ * latter not when the server says the request needs the person
+ * (`interactionRequired`: a client any app could pose as).
  */
 export function consentStep(input: {
   request: OAuth2ConsentRequest;
@@ -77,7 +79,7 @@ export function consentStep(input: {
   if (reason) return none ? { kind: "reject", error: "login_required" } : { kind: "sign_in", reason };
   if (!request.prompt.includes("consent")) {
     if (client.skip_consent) return { kind: "accept", because: "trusted" };
-    if (remembered && coveredBy(request.requestedScopes, remembered))
+    if (remembered && !request.interactionRequired && coveredBy(request.requestedScopes, remembered))
       return { kind: "accept", because: "remembered" };
   }
   return none ? { kind: "reject", error: "consent_required" } : { kind: "ask" };

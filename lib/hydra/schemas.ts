@@ -78,6 +78,15 @@ export const oAuth2ConsentRequest = z.object({
     .transform((value) => (value ? new Date(value) : undefined)),
   /** The client as its consent screen shows it (Portico; other servers: GET /clients/{id}). */
   client: oAuth2Client.optional(),
+  /**
+   * Portico: the person must be asked even over a remembered decision — the
+   * client is public and its redirect URI is neither https nor http on a
+   * loopback host, so any app could claim it (RFC 6749 §10.2, RFC 8252 §8.6).
+   */
+  interactionRequired: z
+    .boolean()
+    .nullish()
+    .transform((value) => value ?? false),
 });
 export type OAuth2ConsentRequest = z.output<typeof oAuth2ConsentRequest>;
 

@@ -1,5 +1,6 @@
 import type { Context, Hono } from "hono";
 import { consentScreenFields } from "@/server/clients/model.ts";
+import { interactionRequired } from "@/server/flow/client-identity.ts";
 import { type SignIn, signInFreshEnough } from "@/server/flow/model.ts";
 import { readJson } from "@/server/http/body.ts";
 import { ApiError } from "@/server/http/errors.ts";
@@ -63,13 +64,14 @@ export function consentRoutes(api: Hono, { guard, consentRequests, clients }: Se
     // With ?include=client (an addition to the 2017 API) the client comes along as its consent
     // screen shows it, so the consent app needs no second call; without it the body is the 2017
     // model. The rest of the client stays behind GET /clients/{id}.
-    const client =
-      c.req.query("include") === "client" ? await clients.get(request.clientId, c.var.snapshot) : null;
+    const client = await clients.get(request.clientId, c.var.snapshot);
     // The body carries the verifier: no cache may keep it.
     c.header("cache-control", "no-store");
     return c.json({
       ...consentRequests.toWire(request),
-      ...(client ? { client: consentScreenFields(client) } : {}),
+      ...(client && c.req.query("include") === "client" ? { client: consentScreenFields(client) } : {}),
+      // Addition, only when it holds: a remembered decision must not answer for the person.
+      ...(client && interactionRequired(request, client) ? { interactionRequired: true } : {}),
     });
   });
 

@@ -26,6 +26,7 @@ function request(extra: Partial<OAuth2ConsentRequest> = {}): OAuth2ConsentReques
     maxAge: undefined,
     loginHint: undefined,
     idTokenHintSubject: undefined,
+    interactionRequired: false,
     ...extra,
   };
 }
@@ -288,6 +289,28 @@ describe("the consent app's steps", () => {
       "a remembered decision",
       { request: request(), client, person: ann, accountChosen: false, remembered: ["openid", "profile"] },
       { kind: "accept", because: "remembered" },
+    ],
+    [
+      "a remembered decision, for a client any app could pose as",
+      {
+        request: request({ interactionRequired: true }),
+        client,
+        person: ann,
+        accountChosen: false,
+        remembered: ["openid", "profile"],
+      },
+      { kind: "ask" },
+    ],
+    [
+      "a remembered decision, for a client any app could pose as, with prompt=none",
+      {
+        request: request({ interactionRequired: true, prompt: ["none"] }),
+        client,
+        person: ann,
+        accountChosen: false,
+        remembered: ["openid", "profile"],
+      },
+      { kind: "reject", error: "consent_required" },
     ],
   ];
   for (const [name, input, expected] of cases) {

@@ -123,6 +123,42 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await unknownInclude.json(), request, "anything else: the 2017 body");
     });
 
+    test("GET says interactionRequired for a public client whose redirect URI any app could claim", async () => {
+      const publicClient = async (redirectUris: string[]) =>
+        registerClient(portico, {
+          public: true,
+          token_endpoint_auth_method: "none",
+          grant_types: ["authorization_code"],
+          response_types: ["code"],
+          scope: "openid photos.*",
+          redirect_uris: redirectUris,
+        });
+      const native = await publicClient(["com.example.app:/cb"]);
+      const nativeOmitted = await publicClient(["com.example.other:/cb"]);
+      const httpsPublic = await publicClient(["https://spa.example/cb"]);
+      const loopback = await publicClient(["http://127.0.0.1:8123/cb"]);
+      const pkce = pkcePair();
+      const extra = { code_challenge: pkce.challenge, code_challenge_method: "S256" };
+      const required = async (client: TestClient, more: Record<string, string> = {}) =>
+        (await start(client, { ...extra, ...more })).request as { interactionRequired?: boolean };
+
+      assert.equal((await required(native)).interactionRequired, true);
+      // Without redirect_uri the request uses the client's only one: the same answer.
+      const omitted = params(nativeOmitted, extra) as Record<string, string>;
+      delete omitted.redirect_uri;
+      const browser = new Browser();
+      const id = consentIdOf(await browser.get(`${portico.url}/oauth2/auth?${new URLSearchParams(omitted)}`));
+      assert.equal(
+        ((await consentApp.request(id)) as { interactionRequired?: boolean }).interactionRequired,
+        true,
+      );
+      // https, http on loopback, and a confidential client: the 2017 body, without the field.
+      for (const client of [httpsPublic, loopback, web]) {
+        const request = await required(client);
+        assert.ok(!("interactionRequired" in request), client.redirectUri);
+      }
+    });
+
     test("GET/PATCH: unknown 404, no token 401, a token without hydra.consent or permission 403", async () => {
       await apiError(await consentApp.get("no-such-request"), 404);
       await apiError(await consentApp.accept("no-such-request", { subject: "u" }), 404);

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
-import type { Client } from "@/server/clients/model.ts";
 import type { ConsentRequest } from "@/server/consent/store.ts";
+import { interactionRequired } from "@/server/flow/client-identity.ts";
 import { signInFreshEnough } from "@/server/flow/model.ts";
 import { bindingCookie, clearedBindingCookie, readBindingCookie } from "@/server/oauth2/authorize/binding.ts";
 import { rejection } from "@/server/oauth2/authorize/consent.ts";
@@ -21,33 +21,6 @@ import type { Services } from "@/server/services.ts";
 import { clearedLoginSessionCookie, loginSessionCookie, readLoginSessionCookie } from "./login-sessions.ts";
 import { idOfVerifier, type Step } from "./steps.ts";
 
-/** fosite's IsLocalhost: a loopback address, `localhost` or a name under `.localhost`. */
-function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === "localhost" ||
-    hostname.endsWith(".localhost") ||
-    hostname === "[::1]" ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
-  );
-}
-
-/**
- * Whether a redirect URI proves which client it is: https, or http on a
- * loopback host. A custom scheme (com.example.app:/cb) proves nothing, as
- * any app on the device may claim it.
- */
-function provesClientIdentity(redirectUri: string | undefined): boolean {
-  if (!redirectUri || !URL.canParse(redirectUri)) return false;
-  const { protocol, hostname } = new URL(redirectUri);
-  return protocol === "https:" || (protocol === "http:" && isLoopbackHost(hostname));
-}
-
-/** The request's redirect URI: the one it named, or the client's only one (which /oauth2/auth then used). */
-function redirectUriOf(stored: ConsentRequest, client: Client): string | undefined {
-  const given = stored.parameters.find(([name, value]) => name === "redirect_uri" && value !== "")?.[1];
-  return given ?? (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
-}
-
 /**
  * Whether the consent step is shown with `skip`, unless the request says
  * prompt=consent:
@@ -67,7 +40,7 @@ export async function consentSkipped(stored: ConsentRequest, services: Services)
   const client = await services.clients.get(stored.clientId);
   if (!client) return false;
   if (client.skipConsent) return true;
-  if (client.public && !provesClientIdentity(redirectUriOf(stored, client))) return false;
+  if (interactionRequired(stored, client)) return false;
   return services.hydra2Sessions.consentCovers(stored.subject, stored.clientId, stored.requestedScopes);
 }
 
