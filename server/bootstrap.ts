@@ -56,7 +56,7 @@ async function ensureClient(
 
 /**
  * First start on an empty database, and every later start (the README's
- * "Bootstrap"): the root client and its policy, the ID-token key pair, the
+ * "Bootstrap"): the root client and its policy, an ID-token signing key, the
  * public-JWKs policy, and the consent app's client with its policies.
  * Idempotent; prints the root secret only when it generated it.
  */
@@ -94,7 +94,7 @@ export async function bootstrap(services: Services): Promise<void> {
     });
   }
 
-  await keys.ensureKeyPair(ID_TOKEN_KEY_SET, "RS256");
+  await keys.ensureIdTokenKeys();
   await policies.ensure({
     id: "portico-public-jwks",
     description: "Anyone may read the public key that verifies ID tokens.",

@@ -29,7 +29,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
   const warden = new LadonWarden(policies);
   const tokenHashKey = deriveKey(config.systemSecret, "token-hash");
   const accessTokens = new AccessTokens(db, tokenHashKey, config.accessTokenLifespanMs);
-  const keys = new KeyStore(db, deriveKey(config.systemSecret, "jwk-encryption"));
+  const keys = new KeyStore(db, deriveKey(config.systemSecret, "jwk-encryption"), log);
   const authorizationGrants = new AuthorizationGrants(db);
   const idTokens = new IdTokens(keys, config.issuer, config.idTokenLifespanMs);
   return {

@@ -1,28 +1,32 @@
 import { importJWK } from "jose";
+import type { Logger } from "@/common/log.ts";
 import type { Database } from "@/db/client.ts";
 import { isUniqueViolation } from "@/db/errors.ts";
 import type { JsonWebKey as Row } from "@/generated/prisma/sqlite/client.ts";
 import { ApiError } from "@/server/http/errors.ts";
 import { decrypt, encrypt } from "@/server/tokens/secrets.ts";
+import { GENERATED_ALGORITHMS, generateKeys, isGeneratedAlgorithm } from "./generate.ts";
 import {
-  GENERATED_ALGORITHMS,
-  type GeneratedAlgorithm,
-  generateKeys,
-  isGeneratedAlgorithm,
-} from "./generate.ts";
+  generatedPairKid,
+  ID_TOKEN_KEY_ALG,
+  ID_TOKEN_KEY_SET,
+  type IdTokenKeys,
+  idTokenKeys,
+  type SigningKey,
+  type StoredKey,
+} from "./id-token-keys.ts";
 import { checkJsonWebKey, isSecretKey, type Jwk, type JwkSet, keyMaterial } from "./schemas.ts";
 
-/** The set whose `private` key signs ID tokens and whose public keys `/.well-known/jwks.json` serves. */
-export const ID_TOKEN_KEY_SET = "hydra.openid.id-token";
+export { ID_TOKEN_KEY_SET };
 
-/** How long a served JWK set may lag a deletion made by another process. */
+/** How long a served JWK set may lag a write made by another process. */
 const PUBLIC_JWKS_TTL_MS = 5_000;
-/** How often the signer checks whether another process replaced the private key. */
+/** How long the signer may lag a write made by another process (a rotation, a deletion). */
 const SIGNER_RECHECK_MS = 60_000;
 
 /** What signs ID tokens. `kid` is the published key's, so relying parties find it in the JWK set. */
 export interface IdTokenSigner {
-  kid: "public";
+  kid: string;
   alg: string;
   key: CryptoKey;
 }
@@ -32,17 +36,24 @@ export interface IdTokenSigner {
  * encrypted, public keys as JSON. Every write validates its keys first and is
  * one transaction. Errors a caller can cause are ApiErrors (400, 409).
  *
- * Caches: this process's writes to the ID-token set take effect at once;
- * another process's within PUBLIC_JWKS_TTL_MS (published keys) and
- * SIGNER_RECHECK_MS (the signing key).
+ * The ID-token set is read as one snapshot that serves both the signer and
+ * the published keys. This process's writes to it take effect at once;
+ * another process's within PUBLIC_JWKS_TTL_MS for the published keys and
+ * SIGNER_RECHECK_MS for the signer (sooner when this process served the
+ * JWK set in between, which reads the snapshot again).
  */
 export class KeyStore {
-  private publicJwks?: { set: JwkSet; at: number };
-  private signer?: { material: string; signer: IdTokenSigner; at: number };
+  /** The ID-token set as last read, and the write count of this process it was read at. */
+  private idTokenState?: { keys: IdTokenKeys; at: number; version: number };
+  private idTokenRead?: { keys: Promise<IdTokenKeys>; version: number };
+  /** Writes this process made to the ID-token set. */
+  private version = 0;
+  private signer?: { from: SigningKey; material: string; signer: IdTokenSigner };
 
   constructor(
     private readonly db: Database,
     private readonly encryptionKey: Buffer,
+    private readonly log: Logger,
   ) {}
 
   /**
@@ -141,61 +152,128 @@ export class KeyStore {
   }
 
   /**
-   * For the bootstrap: gives an empty set a `private`/`public` pair. Safe
-   * when several processes start at once: whoever loses the race finds the
-   * winner's keys. Answers whether it created them.
+   * For the bootstrap: makes the ID-token set hold a key that signs, as
+   * `idTokenSigner` would on first use. A key that cannot be decrypted is
+   * logged, not thrown: the server still starts, and the set can be
+   * repaired through the API.
    */
-  async ensureKeyPair(set: string, alg: GeneratedAlgorithm): Promise<boolean> {
-    if ((await this.db.jsonWebKey.count({ where: { set } })) > 0) return false;
-    try {
-      await this.generate(set, alg, "");
-      return true;
-    } catch (error) {
-      if ((await this.db.jsonWebKey.count({ where: { set } })) > 0) return false;
-      throw error;
-    }
+  async ensureIdTokenKeys(): Promise<void> {
+    const { problem } = await this.idTokenKeys(0);
+    if (problem) this.log.error(problem);
   }
 
-  /** The key that signs ID tokens: `private` of the ID-token set, imported once per process. */
+  /**
+   * The key that signs ID tokens: the newest RS256 private key of the
+   * ID-token set (see id-token-keys.ts), generated when the set has none,
+   * imported once per process. `kid` is its published public half's.
+   */
   async idTokenSigner(): Promise<IdTokenSigner> {
+    const { signing, problem } = await this.idTokenKeys(SIGNER_RECHECK_MS);
+    if (problem) throw new Error(problem);
+    if (!signing) throw new Error(`The ID-token key set ${ID_TOKEN_KEY_SET} holds no key that can sign`);
     const cached = this.signer;
-    if (cached && Date.now() - cached.at < SIGNER_RECHECK_MS) return cached.signer;
-    const row = await this.db.jsonWebKey.findUnique({
-      where: { set_kid: { set: ID_TOKEN_KEY_SET, kid: "private" } },
-    });
-    if (!row) throw new Error(`The ID-token signing key ${ID_TOKEN_KEY_SET}/private does not exist`);
-    if (cached && cached.material === row.material) {
-      cached.at = Date.now();
+    if (cached?.from === signing) return cached.signer;
+    const material = `${signing.kid} ${JSON.stringify(signing.jwk)}`;
+    if (cached?.material === material) {
+      cached.from = signing;
       return cached.signer;
     }
-    const jwk = this.fromRow(row);
-    const alg = jwk.alg ?? "RS256";
-    const key = await importJWK(keyMaterial(jwk), alg);
+    const key = await importJWK(keyMaterial(signing.jwk), ID_TOKEN_KEY_ALG);
     if (key instanceof Uint8Array || key.type !== "private") {
-      throw new Error(`The ID-token signing key ${ID_TOKEN_KEY_SET}/private is not a private key`);
+      throw new Error(
+        `The ID-token signing key ${ID_TOKEN_KEY_SET}/${signing.privateKid} is not a private key`,
+      );
     }
-    const signer: IdTokenSigner = { kid: "public", alg, key };
-    this.signer = { material: row.material, signer, at: Date.now() };
+    const signer: IdTokenSigner = { kid: signing.kid, alg: ID_TOKEN_KEY_ALG, key };
+    this.signer = { from: signing, material, signer };
     return signer;
   }
 
-  /** The public keys of the ID-token set, as `/.well-known/jwks.json` serves them. */
+  /** The public keys of the ID-token set, as `/.well-known/jwks.json` serves them; the signing key's first. */
   async publicIdTokenJwks(): Promise<JwkSet> {
-    const cached = this.publicJwks;
-    if (cached && Date.now() - cached.at < PUBLIC_JWKS_TTL_MS) return cached.set;
-    const rows = await this.db.jsonWebKey.findMany({
-      where: { set: ID_TOKEN_KEY_SET, encrypted: false },
-      orderBy: [{ createdAt: "asc" }, { kid: "asc" }],
-    });
-    const set = { keys: rows.map((row) => this.fromRow(row)) };
-    this.publicJwks = { set, at: Date.now() };
-    return set;
+    return (await this.idTokenKeys(PUBLIC_JWKS_TTL_MS)).published;
   }
 
+  /**
+   * The ID-token set as read at most `maxAgeMs` ago. Concurrent callers
+   * share one read; a read that a write of this process overtook is used by
+   * the callers that were waiting for it, never kept.
+   */
+  private idTokenKeys(maxAgeMs: number): Promise<IdTokenKeys> {
+    const kept = this.idTokenState;
+    if (kept && kept.version === this.version && Date.now() - kept.at < maxAgeMs) {
+      return Promise.resolve(kept.keys);
+    }
+    const pending = this.idTokenRead;
+    if (pending && pending.version === this.version) return pending.keys;
+    const read = { keys: this.readIdTokenKeys(), version: this.version };
+    const at = Date.now();
+    this.idTokenRead = read;
+    return read.keys.then(
+      (keys) => {
+        if (this.idTokenRead === read) this.idTokenRead = undefined;
+        if (this.version === read.version) this.idTokenState = { keys, at, version: read.version };
+        return keys;
+      },
+      (error: unknown) => {
+        if (this.idTokenRead === read) this.idTokenRead = undefined;
+        throw error;
+      },
+    );
+  }
+
+  /**
+   * Reads the ID-token set, and generates a signing pair when it holds no
+   * key that can sign (deleted, emptied, or left with public keys or keys of
+   * other algorithms only), as Hydra 2.x does on demand. Processes and
+   * instances that find it missing at once pick the same kids, so the
+   * database's unique (set, kid) lets one insert win and the others read its keys.
+   */
+  private async readIdTokenKeys(): Promise<IdTokenKeys> {
+    for (let attempt = 1; ; attempt++) {
+      const rows = await this.db.jsonWebKey.findMany({
+        where: { set: ID_TOKEN_KEY_SET },
+        orderBy: [{ createdAt: "asc" }, { kid: "asc" }],
+      });
+      const keys = idTokenKeys(rows.map((row) => this.storedKey(row)));
+      if (keys.signing || keys.problem || attempt === 3) return keys;
+      await this.generateSigningPair(rows.map((row) => row.kid));
+    }
+  }
+
+  private async generateSigningPair(taken: string[]): Promise<void> {
+    const pair = await generateKeys(ID_TOKEN_KEY_ALG, generatedPairKid(taken));
+    try {
+      await this.db.$transaction(
+        pair.map((key) => this.db.jsonWebKey.create({ data: this.toRow(ID_TOKEN_KEY_SET, key) })),
+      );
+    } catch (error) {
+      // Another process generated the pair first (or a write took a kid): the next read finds it.
+      if (isUniqueViolation(error)) return;
+      throw error;
+    }
+    this.log.warn("the ID-token key set held no key that can sign: generated one", {
+      set: ID_TOKEN_KEY_SET,
+      kids: pair.map((key) => key.kid),
+      alg: ID_TOKEN_KEY_ALG,
+    });
+  }
+
+  private storedKey(row: Row): StoredKey {
+    let jwk: Jwk | undefined;
+    try {
+      jwk = this.fromRow(row);
+    } catch {
+      jwk = undefined;
+    }
+    return { kid: row.kid, secret: row.encrypted, jwk, createdAt: row.createdAt };
+  }
+
+  /** After a write of this process: the next read of the ID-token set goes to the database. */
   private changed(set: string): void {
     if (set !== ID_TOKEN_KEY_SET) return;
-    this.publicJwks = undefined;
-    this.signer = undefined;
+    this.version++;
+    this.idTokenState = undefined;
   }
 
   private toRow(set: string, jwk: Jwk): Omit<Row, "createdAt"> {

@@ -77,8 +77,9 @@ function halfHash(value: string): string {
 }
 
 /**
- * ID tokens (OpenID Connect Core §2): RS256 JWTs signed with the private key
- * of `hydra.openid.id-token`, header `kid` naming the published public key.
+ * ID tokens (OpenID Connect Core §2): RS256 JWTs signed with the newest
+ * private key of `hydra.openid.id-token` (KeyStore.idTokenSigner), header
+ * `kid` naming its published public half.
  */
 export class IdTokens {
   constructor(

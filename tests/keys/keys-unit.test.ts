@@ -9,14 +9,27 @@ import {
   jwtVerify,
   SignJWT,
 } from "jose";
+import type { Logger } from "@/common/log.ts";
 import { createDatabase, type Database } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
 import { ApiError } from "@/server/http/errors.ts";
 import { GENERATED_ALGORITHMS, generateKeys } from "@/server/keys/generate.ts";
+import { generatedPairKid, idTokenKeys, type StoredKey } from "@/server/keys/id-token-keys.ts";
 import { checkJsonWebKey, type Jwk, jsonWebKey, keyMaterial } from "@/server/keys/schemas.ts";
 import { ID_TOKEN_KEY_SET, KeyStore } from "@/server/keys/store.ts";
 import { deriveKey } from "@/server/tokens/secrets.ts";
 import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
+
+/** A logger that keeps its lines, to count what the store logged. */
+function recorder(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const write = (message: string, fields?: Record<string, unknown>) => {
+    lines.push(`${message} ${JSON.stringify(fields ?? {})}`);
+  };
+  return { lines, error: write, warn: write, info: write, debug: write };
+}
+
+const quiet = recorder();
 
 const EXPECTED = {
   RS256: { kty: "RSA", alg: "RS256" },
@@ -154,6 +167,111 @@ describe("key validation", () => {
   });
 });
 
+const [rsaPrivate, rsaPublic] = (await generateKeys("RS256", "")) as [Jwk, Jwk];
+const [newerPrivate, newerPublic] = (await generateKeys("RS256", "x")) as [Jwk, Jwk];
+const [ecPrivate] = (await generateKeys("ES256", "")) as [Jwk];
+const [secret] = (await generateKeys("HS256", "mac")) as [Jwk];
+
+describe("which key of the ID-token set signs, and what is published", () => {
+  const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second));
+  const stored = (kid: string, jwk: Jwk | undefined, second: number, secret = true): StoredKey => ({
+    kid,
+    secret,
+    jwk: jwk && { ...jwk, kid },
+    createdAt: at(second),
+  });
+  const pair = [stored("private", rsaPrivate, 0), stored("public", rsaPublic, 0, false)];
+
+  const cases: Array<{ name: string; keys: StoredKey[]; signs?: [string, string]; published: string[] }> = [
+    { name: "an empty set: nothing signs", keys: [], published: [] },
+    { name: "the bootstrap pair", keys: pair, signs: ["private", "public"], published: ["public"] },
+    {
+      name: "a newer 2.x key (one private key, its own kid)",
+      keys: [...pair, stored("rotated-1", newerPrivate, 5)],
+      signs: ["rotated-1", "rotated-1"],
+      published: ["rotated-1", "public"],
+    },
+    {
+      name: "a newer 2017 pair",
+      keys: [...pair, stored("private:x", newerPrivate, 5), stored("public:x", newerPublic, 5, false)],
+      signs: ["private:x", "public:x"],
+      published: ["public:x", "public"],
+    },
+    { name: "public keys only: nothing signs", keys: [pair[1] as StoredKey], published: ["public"] },
+    {
+      name: "private without its public twin: published under the twin's kid",
+      keys: [pair[0] as StoredKey],
+      signs: ["private", "public"],
+      published: ["public"],
+    },
+    {
+      name: "private whose twin is another key: published under its own kid",
+      keys: [stored("private", rsaPrivate, 0), stored("public", newerPublic, 0, false)],
+      signs: ["private", "private"],
+      published: ["private", "public"],
+    },
+    {
+      name: "a newer key of another algorithm, or a secret, does not sign",
+      keys: [...pair, stored("ec", ecPrivate, 5), stored("mac", secret, 6)],
+      signs: ["private", "public"],
+      published: ["public", "ec"],
+    },
+    {
+      name: "a newer RSA key for encryption does not sign",
+      keys: [...pair, stored("enc", { ...newerPrivate, use: "enc" }, 5)],
+      signs: ["private", "public"],
+      published: ["public", "enc"],
+    },
+    {
+      name: "the same instant: kid order decides",
+      keys: [stored("b", newerPrivate, 3), stored("a", rsaPrivate, 3)],
+      signs: ["a", "a"],
+      published: ["a", "b"],
+    },
+  ];
+  for (const { name, keys, signs, published } of cases) {
+    test(name, () => {
+      const chosen = idTokenKeys(keys);
+      assert.equal(chosen.problem, undefined);
+      assert.deepEqual(chosen.signing && [chosen.signing.privateKid, chosen.signing.kid], signs);
+      assert.deepEqual(
+        chosen.published.keys.map((key) => key.kid),
+        published,
+      );
+      for (const key of chosen.published.keys) {
+        assert.equal(key.d, undefined, `${key.kid} is public`);
+        assert.notEqual(key.kty, "oct");
+      }
+    });
+  }
+
+  test("the published half verifies what its private key signs", async () => {
+    const { signing, published } = idTokenKeys([stored("rotated-1", newerPrivate, 5)]);
+    assert.ok(signing);
+    const jwt = await new SignJWT({ sub: "alice" })
+      .setProtectedHeader({ alg: "RS256", kid: signing.kid })
+      .sign(await importJWK(keyMaterial(signing.jwk), "RS256"));
+    assert.equal((await jwtVerify(jwt, createLocalJWKSet(published as never))).payload.sub, "alice");
+  });
+
+  test("a newest key that cannot be decrypted is a problem, not skipped", () => {
+    const chosen = idTokenKeys([...pair, stored("rotated-1", undefined, 5)]);
+    assert.equal(chosen.signing, undefined);
+    assert.match(chosen.problem ?? "", /rotated-1 cannot be decrypted/);
+    assert.deepEqual(
+      chosen.published.keys.map((key) => key.kid),
+      ["public"],
+    );
+  });
+
+  test("a generated pair takes private/public, else the first free private:<n>/public:<n>", () => {
+    assert.equal(generatedPairKid([]), "");
+    assert.equal(generatedPairKid(["rotated-1", "ec"]), "");
+    assert.equal(generatedPairKid(["public"]), "2");
+    assert.equal(generatedPairKid(["private", "public:2", "private:3"]), "4");
+  });
+});
+
 for (const backend of BACKENDS) {
   describe(`KeyStore (${backend})`, () => {
     const encryptionKey = deriveKey("unit-test-system-secret", "jwk-encryption");
@@ -165,7 +283,7 @@ for (const backend of BACKENDS) {
       database = await freshDatabase(backend);
       await migrate(database.url);
       db = createDatabase(database.url);
-      store = new KeyStore(db, encryptionKey);
+      store = new KeyStore(db, encryptionKey, quiet);
     });
     after(async () => {
       await db.$disconnect();
@@ -199,7 +317,7 @@ for (const backend of BACKENDS) {
     });
 
     test("another SYSTEM_SECRET cannot read the private keys", async () => {
-      const other = new KeyStore(db, deriveKey("another-system-secret", "jwk-encryption"));
+      const other = new KeyStore(db, deriveKey("another-system-secret", "jwk-encryption"), quiet);
       await assert.rejects(other.getKey("unit-rsa", "private:a"), /SYSTEM_SECRET/);
       assert.ok(await other.getKey("unit-rsa", "public:a"), "public keys need no secret");
     });
@@ -242,18 +360,23 @@ for (const backend of BACKENDS) {
       assert.equal(await store.deleteSet("unit-rsa"), false);
     });
 
-    test("ensureKeyPair creates the RS256 pair once, even when two processes race", async () => {
+    test("ensureIdTokenKeys creates the RS256 pair once, even when three processes race", async () => {
       const otherDb = createDatabase(database.url);
       try {
-        const racers = [store, new KeyStore(otherDb, encryptionKey), new KeyStore(db, encryptionKey)];
-        const created = await Promise.all(
-          racers.map((racer) => racer.ensureKeyPair(ID_TOKEN_KEY_SET, "RS256")),
-        );
-        assert.equal(created.filter(Boolean).length, 1);
-        assert.equal(await store.ensureKeyPair(ID_TOKEN_KEY_SET, "RS256"), false);
+        const logs = [recorder(), recorder(), recorder()];
+        const racers = [
+          new KeyStore(db, encryptionKey, logs[0] as Logger),
+          new KeyStore(otherDb, encryptionKey, logs[1] as Logger),
+          new KeyStore(db, encryptionKey, logs[2] as Logger),
+        ];
+        await Promise.all(racers.map((racer) => racer.ensureIdTokenKeys()));
+        const generated = logs.flatMap((log) => log.lines).filter((line) => line.includes("generated"));
+        assert.equal(generated.length, 1, "one process generated the pair");
         const keys = await store.getSet(ID_TOKEN_KEY_SET);
         assert.deepEqual(keys.map((key) => key.kid).sort(), ["private", "public"]);
         assert.ok(keys.every((key) => key.alg === "RS256" && key.use === "sig" && key.kty === "RSA"));
+        const signers = await Promise.all(racers.map((racer) => racer.idTokenSigner()));
+        assert.ok(signers.every((signer) => signer.kid === "public"));
       } finally {
         await otherDb.$disconnect();
       }
@@ -284,10 +407,53 @@ for (const backend of BACKENDS) {
       const after = await store.idTokenSigner();
       assert.notEqual(after, before);
       assert.deepEqual((await store.publicIdTokenJwks()).keys, [publicJwk]);
+
       await store.deleteKey(ID_TOKEN_KEY_SET, "public");
-      assert.deepEqual((await store.publicIdTokenJwks()).keys, []);
+      assert.deepEqual(
+        (await store.publicIdTokenJwks()).keys,
+        [publicJwk],
+        "the private key's public half is still published under its twin's kid",
+      );
+      assert.equal(await store.idTokenSigner(), after, "the same key signs");
+
       await store.deleteSet(ID_TOKEN_KEY_SET);
-      await assert.rejects(store.idTokenSigner(), /does not exist/);
+      const regenerated = await store.idTokenSigner();
+      assert.equal(regenerated.kid, "public");
+      assert.notEqual(regenerated, after);
+      const jwks = await store.publicIdTokenJwks();
+      assert.deepEqual(
+        jwks.keys.map((key) => key.kid),
+        ["public"],
+      );
+      assert.notEqual(jwks.keys[0]?.n, publicJwk?.n, "a new key");
+    });
+
+    test("the newest private key signs: a key added to the set rotates, its public half is published first", async () => {
+      const [rotated] = await generateKeys("RS256", "");
+      await store.insert(ID_TOKEN_KEY_SET, [{ ...(rotated as Jwk), kid: "rotated-1" }]);
+      const signer = await store.idTokenSigner();
+      assert.equal(signer.kid, "rotated-1");
+      const jwks = await store.publicIdTokenJwks();
+      assert.deepEqual(
+        jwks.keys.map((key) => key.kid),
+        ["rotated-1", "public"],
+      );
+      assert.ok(jwks.keys.every((key) => key.d === undefined));
+      const jwt = await new SignJWT({ sub: "alice" })
+        .setProtectedHeader({ alg: signer.alg, kid: signer.kid })
+        .sign(signer.key);
+      assert.equal((await jwtVerify(jwt, createLocalJWKSet(jwks as never))).payload.sub, "alice");
+    });
+
+    test("a signing key that cannot be decrypted is an error, never replaced or skipped", async () => {
+      const other = new KeyStore(db, deriveKey("another-system-secret", "jwk-encryption"), quiet);
+      await assert.rejects(other.idTokenSigner(), /rotated-1 cannot be decrypted: was SYSTEM_SECRET changed/);
+      assert.deepEqual(
+        (await other.publicIdTokenJwks()).keys.map((key) => key.kid),
+        ["public"],
+        "the stored public keys are still served",
+      );
+      assert.equal((await store.getSet(ID_TOKEN_KEY_SET)).length, 3, "nothing was generated");
     });
   });
 }

@@ -10,7 +10,9 @@ import type { AuthorizationRequest } from "./context.ts";
  * Answers an accepted consent request with what `response_type` asks for
  * (OpenID Connect Core §3.1.2.5, §3.2.2.5, §3.3.2.5). Using the consent
  * request, storing the code and the access token are one transaction; every
- * artefact shares one grant id, so a replayed code revokes them all.
+ * artefact shares one grant id, so a replayed code revokes them all. The ID
+ * token is signed before that transaction (the code's and the access token's
+ * values are known by then): a failure leaves the consent request unused.
  */
 export async function issueAuthorizationResponse(
   request: AuthorizationRequest,
@@ -45,6 +47,20 @@ export async function issueAuthorizationResponse(
   const access = parts.token
     ? accessTokens.newToken({ grantId, clientId, subject, scopes, extra: consent.accessTokenExtra })
     : undefined;
+  const idToken = parts.idToken
+    ? await idTokens.sign({
+        clientId,
+        subject,
+        authTime,
+        nonce: request.nonce,
+        accessToken: access?.token,
+        code: code?.code,
+        extra: consent.idTokenExtra,
+        amr: signIn.amr,
+        acr: signIn.acr,
+        sid: signIn.sid,
+      })
+    : undefined;
   const refused = await rawQueries(db).transaction([
     consentRequests.use(consent.id),
     authorizationGrants.insert({
@@ -61,21 +77,6 @@ export async function issueAuthorizationResponse(
   ]);
   if (refused) throw new InvalidRequest("The consent request was already used");
   const issued = { code: code?.code, accessToken: access?.token };
-
-  const idToken = parts.idToken
-    ? await idTokens.sign({
-        clientId,
-        subject,
-        authTime,
-        nonce: request.nonce,
-        accessToken: issued.accessToken,
-        code: issued.code,
-        extra: consent.idTokenExtra,
-        amr: signIn.amr,
-        acr: signIn.acr,
-        sid: signIn.sid,
-      })
-    : undefined;
   const token = issued.accessToken !== undefined;
   return {
     code: issued.code,

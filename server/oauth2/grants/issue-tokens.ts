@@ -28,14 +28,17 @@ interface GrantToRedeem {
  * The token response of the code and refresh grants: an access token; a
  * refresh token when `offline` (or `offline_access`) was granted and the client may refresh; an
  * ID token when `openid` was granted. Using the code or refresh token and
- * storing the new tokens are one transaction; the ID token is signed after.
+ * storing the new tokens are one transaction, and nothing that can fail
+ * comes after it: the ID token is signed before (its at_hash needs only the
+ * new access token's value), so a failure leaves the code or refresh token
+ * unused for the client to try again. A refused use discards the ID token.
  */
 export async function issueTokens(
   services: Services,
   client: Client,
   grant: GrantToRedeem,
 ): Promise<TokenResponse> {
-  const { db, accessTokens, refreshTokens, idTokens, subjectGrants } = services;
+  const { db, accessTokens, refreshTokens, subjectGrants } = services;
   const accessScopes = grant.accessScopes ?? grant.scopes;
   const offline = grantsRefresh(grant.scopes) && client.grantTypes.includes("refresh_token");
   const base = { grantId: grant.grantId, clientId: client.id, subject: grant.subject };
@@ -49,6 +52,9 @@ export async function issueTokens(
         idTokenExtra: grant.idTokenExtra,
         authTime: grant.authTime,
       })
+    : undefined;
+  const idToken = accessScopes.includes(OPENID_SCOPE)
+    ? await signIdToken(services, client, grant, access.token)
     : undefined;
   // The subject is checked here, in the transaction that takes the code or token: the only check.
   const refused = await rawQueries(db).transaction([
@@ -67,19 +73,27 @@ export async function issueTokens(
     scope: accessScopes.join(" "),
   };
   if (refresh) response.refresh_token = refresh.token;
-  if (accessScopes.includes(OPENID_SCOPE)) {
-    const signIn = (await services.authorizationGrants.find(grant.grantId))?.signIn;
-    response.id_token = await idTokens.sign({
-      clientId: client.id,
-      subject: grant.subject,
-      authTime: grant.authTime,
-      nonce: grant.nonce,
-      accessToken: access.token,
-      extra: grant.idTokenExtra,
-      amr: signIn?.amr,
-      acr: signIn?.acr,
-      sid: signIn?.sid,
-    });
-  }
+  if (idToken !== undefined) response.id_token = idToken;
   return response;
+}
+
+/** The ID token of a code or refresh grant: it repeats the sign-in of the grant's first authorization. */
+async function signIdToken(
+  { authorizationGrants, idTokens }: Services,
+  client: Client,
+  grant: GrantToRedeem,
+  accessToken: string,
+): Promise<string> {
+  const signIn = (await authorizationGrants.find(grant.grantId))?.signIn;
+  return idTokens.sign({
+    clientId: client.id,
+    subject: grant.subject,
+    authTime: grant.authTime,
+    nonce: grant.nonce,
+    accessToken,
+    extra: grant.idTokenExtra,
+    amr: signIn?.amr,
+    acr: signIn?.acr,
+    sid: signIn?.sid,
+  });
 }
