@@ -1,10 +1,41 @@
 import { z } from "zod";
 import { freshSignInBound, type OidcContext, STEP_ERRORS } from "@/server/flow/model.ts";
+import { dataRecord, PROTO_KEY } from "@/server/http/body.ts";
 
-const extra = z
-  .record(z.string(), z.unknown())
-  .nullish()
-  .transform((value) => value ?? {});
+/** The bounds of `accessTokenExtra` and `idTokenExtra` each: they go into every token of the grant. */
+const MAX_EXTRA_DEPTH = 32;
+const MAX_EXTRA_BYTES = 16 * 1024;
+
+/**
+ * What makes an extra unfit to keep, if anything: nesting deeper than
+ * MAX_EXTRA_DEPTH (the extra itself is level 1; issuing tokens from deeper
+ * claims overflows the stack after the grant is written) or a `__proto__` key
+ * at any level. Recursion stops at the bound.
+ */
+function extraShapeProblem(value: unknown, depth = 1): string | undefined {
+  if (value === null || typeof value !== "object") return undefined;
+  if (depth > MAX_EXTRA_DEPTH) return `may be nested at most ${MAX_EXTRA_DEPTH} levels deep`;
+  for (const [key, item] of Object.entries(value)) {
+    if (key === PROTO_KEY) return `may not hold the key "${PROTO_KEY}"`;
+    const problem = extraShapeProblem(item, depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+/**
+ * Extra claims for a grant's tokens, as either face's consent accept takes
+ * them (the 2017 `accessTokenExtra`/`idTokenExtra`, Hydra 2.x's
+ * `session.access_token`/`session.id_token`): a JSON object within the bounds above.
+ */
+export const tokenExtraClaims = dataRecord(z.unknown()).superRefine((value, ctx) => {
+  const problem = extraShapeProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+  else if (Buffer.byteLength(JSON.stringify(value)) > MAX_EXTRA_BYTES)
+    ctx.addIssue({ code: "custom", message: `may be at most ${MAX_EXTRA_BYTES} bytes as JSON` });
+});
+
+const extra = tokenExtraClaims.nullish().transform((value) => value ?? {});
 
 /** RFC 8176 method names and ACR values: printable ASCII without spaces. */
 const token = z

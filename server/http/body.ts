@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
 import { ApiError } from "./errors.ts";
 
 const BODY_LIMIT = 1024 * 1024;
@@ -36,6 +36,54 @@ export async function readBodyText(request: Request): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/**
+ * Whether a parsed JSON value holds U+0000 in any string or object key. No
+ * input of the API may: PostgreSQL's text columns refuse it, so it would be a
+ * 500 there and stored on SQLite; refusing it everywhere keeps both backends
+ * alike without a rule per field (JSON-encoded columns could hold it, but a
+ * value that is sometimes refused is harder to reason about). Walked without
+ * recursion: a 1 MiB body can nest deeper than the stack.
+ */
+export function holdsNul(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === "string") {
+      if (next.includes("\0")) return true;
+    } else if (Array.isArray(next)) {
+      for (const item of next) pending.push(item);
+    } else if (next !== null && typeof next === "object") {
+      for (const [key, item] of Object.entries(next)) {
+        if (key.includes("\0")) return true;
+        pending.push(item);
+      }
+    }
+  }
+  return false;
+}
+
+/** The one key a JSON object can hold that a plain object cannot keep as its own. */
+export const PROTO_KEY = "__proto__";
+
+/**
+ * A JSON object whose keys are data (a policy's conditions, a token's extra
+ * claims), as z.record reads it, but refusing the key `__proto__`: z.record
+ * leaves it out without a word (assigning it would set the result's
+ * prototype), so a condition keyed so would vanish and its policy allow
+ * without it. Other keys, `constructor` and `prototype` among them, are own
+ * keys like any; whoever looks one up reads own keys only.
+ */
+export function dataRecord<V extends z.ZodType>(value: V) {
+  return z
+    .unknown()
+    .superRefine((input, ctx) => {
+      if (input !== null && typeof input === "object" && Object.hasOwn(input, PROTO_KEY)) {
+        ctx.addIssue({ code: "custom", path: [PROTO_KEY], message: `"${PROTO_KEY}" may not be a key` });
+      }
+    })
+    .pipe(z.record(z.string(), value));
+}
+
 /** Describes the first problem zod found, naming the field, for a 400 message. */
 export function describeZodError(error: z.ZodError): string {
   const issue = error.issues[0];
@@ -45,8 +93,9 @@ export function describeZodError(error: z.ZodError): string {
 }
 
 /**
- * Parses a JSON request body with a zod schema. Malformed JSON, a wrong type
- * or a body over 1 MiB is an ApiError (400 / 413). An empty body parses as
+ * Parses a JSON request body with a zod schema. Malformed JSON, a string or
+ * key holding U+0000 (`holdsNul`), a wrong type or a body over 1 MiB is an
+ * ApiError (400 / 413). An empty body parses as
  * `emptyAs` when given, else it is a 400.
  */
 export async function readJson<S extends z.ZodType>(
@@ -70,6 +119,9 @@ export async function readJson<S extends z.ZodType>(
       value = JSON.parse(text);
     } catch {
       throw ApiError.badRequest("The request body is not valid JSON");
+    }
+    if (holdsNul(value)) {
+      throw ApiError.badRequest("The request body holds a NUL character (U+0000), which no field may hold");
     }
   }
   const parsed = schema.safeParse(value);

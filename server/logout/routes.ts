@@ -10,7 +10,12 @@ import type { LogoutRequest, LogoutRequests } from "./store.ts";
 const resource = (id: string) => `rn:hydra:oauth2:logout:requests:${id}`;
 const SESSIONS_RESOURCE = "rn:hydra:oauth2:auth:sessions:login";
 
-const subject = z.string().min(1).max(255);
+// A query's subject holds no U+0000, as no JSON body's may (PostgreSQL's text refuses it).
+const subject = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[^\0]*$/, "subject may not hold a NUL character");
 const sid = z.string().regex(/^[A-Za-z0-9._~-]{8,128}$/, "sid must be 8 to 128 URL-safe characters");
 
 /** Body of the accept operation: the session the app ended (an addition of this server). */

@@ -53,10 +53,11 @@ export const TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secre
  * changes because the stored hash is part of the key.
  *
  * Guessing is slowed down: failed attempts spend tokens of the claimed
- * client's bucket and of the calling address's (kept per process); when
- * either is empty, attempts are refused with 429 before any secret is
- * checked. An unknown client id is checked against a dummy hash of the
- * same cost, so it answers no faster than a wrong secret.
+ * client's bucket (however its id is spelled) and of the calling
+ * address's (kept per process); when either is empty, attempts are refused
+ * with 429 before any secret is checked. An unknown client id is checked
+ * against a dummy hash of the same cost, so it answers no faster than a
+ * wrong secret.
  */
 export class ClientAuthenticator {
   // Bounded: the least recently used verification goes first.
@@ -80,11 +81,12 @@ export class ClientAuthenticator {
     snapshot?: Snapshot,
     address?: string,
   ): Promise<Client> {
-    const lookup = (id: string) => this.clients.get(id, snapshot);
+    // A reading holding U+0000 names no client (and PostgreSQL would refuse to look it up).
+    const lookup = async (id: string) => (id.includes("\0") ? null : this.clients.get(id, snapshot));
     const basic = parseBasic(authorization);
     const keys = [
       ...(address ? [{ buckets: this.perAddress, key: address }] : []),
-      { buckets: this.perClient, key: basic?.id ?? form.get("client_id") ?? "" },
+      { buckets: this.perClient, key: await this.claimedId(basic, form, lookup) },
     ];
     for (const { buckets, key } of keys) {
       const state = buckets.peek(key);
@@ -101,6 +103,23 @@ export class ClientAuthenticator {
       if (error instanceof InvalidClient) for (const { buckets, key } of keys) buckets.take(key);
       throw error;
     }
+  }
+
+  /**
+   * The client id the credentials claim, whose bucket their failures spend:
+   * the client a Basic id names in either reading (as `verifySecret` finds
+   * it), else its RFC 6749 §2.3.1 form-decoded reading. Every spelling of one
+   * client (`a`, `%61`) shares its bucket.
+   */
+  private async claimedId(
+    basic: BasicCredentials | undefined,
+    form: Map<string, string>,
+    lookup: (id: string) => Promise<Client | null>,
+  ): Promise<string> {
+    if (!basic) return form.get("client_id") ?? "";
+    const ids = readings(basic.id);
+    for (const id of ids) if (await lookup(id)) return id;
+    return ids.at(-1) as string;
   }
 
   private async authenticateOnce(

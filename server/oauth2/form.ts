@@ -3,8 +3,20 @@ import { BodyTooLarge, readBodyText } from "@/server/http/body.ts";
 import { InvalidRequest, OAuthError } from "./errors.ts";
 
 /**
+ * Refuses a parameter (name or value) holding U+0000, as the JSON body
+ * reader does (`holdsNul`): PostgreSQL's text columns refuse it.
+ */
+export function refuseNul(pairs: Iterable<[string, string]>): void {
+  for (const [name, value] of pairs) {
+    if (name.includes("\0") || value.includes("\0"))
+      throw new InvalidRequest("A parameter holds a NUL character (U+0000)");
+  }
+}
+
+/**
  * Reads an application/x-www-form-urlencoded body (RFC 6749 §3.2). A
- * parameter sent twice is refused (§3.1), as is any other content type.
+ * parameter sent twice is refused (§3.1), as is one holding U+0000 and any
+ * other content type.
  */
 export async function readForm(c: Context): Promise<Map<string, string>> {
   const type = c.req.header("content-type") ?? "";
@@ -20,7 +32,9 @@ export async function readForm(c: Context): Promise<Map<string, string>> {
     throw new InvalidRequest("The request body could not be read");
   }
   const form = new Map<string, string>();
-  for (const [name, value] of new URLSearchParams(text)) {
+  const pairs = [...new URLSearchParams(text)];
+  refuseNul(pairs);
+  for (const [name, value] of pairs) {
     if (form.has(name)) throw new InvalidRequest(`The parameter ${name} was sent more than once`);
     form.set(name, value);
   }

@@ -106,7 +106,8 @@ export function compilePattern(pattern: string): Matcher {
 /**
  * Ladon's decision (DoPoliciesAllow): allowed when at least one policy whose
  * action, subject, resource and every condition match allows, and none that
- * matches denies. A missing context key fails its condition.
+ * matches denies. A missing context key fails its condition; only the
+ * context's own keys count, so `constructor` or `toString` read nothing inherited.
  */
 export function decide(policies: Iterable<CompiledPolicy>, request: AccessRequest): boolean {
   let allowed = false;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dataRecord } from "@/server/http/body.ts";
 import { type ConditionWire, conditionInput } from "./conditions.ts";
 import { compilePattern, PolicyError } from "./ladon.ts";
 
@@ -48,8 +49,8 @@ export const policyInput = z.object({
   effect: z.enum(EFFECTS, { error: 'effect must be "allow" or "deny"' }),
   resources: patterns,
   actions: patterns,
-  conditions: z
-    .record(z.string(), conditionInput)
+  // Keyed by the context key each reads; a `__proto__` key is refused, never dropped.
+  conditions: dataRecord(conditionInput)
     .refine((value) => Object.keys(value).length <= MAX_CONDITIONS, `at most ${MAX_CONDITIONS} conditions`)
     .nullish()
     .transform((value): Record<string, ConditionWire> => value ?? {}),

@@ -71,6 +71,7 @@ describe("the consent app's Hydra API client", () => {
       prompt: [],
       uiLocales: [],
       acrValues: [],
+      interactionRequired: false,
     });
     await client.getConsentRequest("c1");
     now = 3600_000 - 61_000;

@@ -1,6 +1,7 @@
 import type { Context, Hono } from "hono";
 import { decodeJwt } from "jose";
 import { z } from "zod";
+import { tokenExtraClaims } from "@/server/consent/schemas.ts";
 import type { ConsentRequest } from "@/server/consent/store.ts";
 import { toV2Wire } from "@/server/hydra2/clients/model.ts";
 import { readAdminJson } from "@/server/hydra2/http/body.ts";
@@ -10,8 +11,6 @@ import type { Services } from "@/server/services.ts";
 import { MAX_REMEMBER_FOR_SECONDS } from "./login-sessions.ts";
 import { consentSkipped } from "./public.ts";
 import { returnUrl, type Step } from "./steps.ts";
-
-const json = z.record(z.string(), z.unknown());
 
 /**
  * `remember_for`: seconds, a safe non-negative integer (anything else is a
@@ -47,7 +46,9 @@ const acceptConsent = z.object({
   grant_access_token_audience: z.array(z.string().max(1024)).max(20).nullish(),
   remember: z.boolean().nullish(),
   remember_for: rememberFor,
-  session: z.object({ access_token: json.nullish(), id_token: json.nullish() }).nullish(),
+  session: z
+    .object({ access_token: tokenExtraClaims.nullish(), id_token: tokenExtraClaims.nullish() })
+    .nullish(),
 });
 
 /**

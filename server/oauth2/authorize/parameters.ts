@@ -1,5 +1,6 @@
 import { BodyTooLarge, readBodyText } from "@/server/http/body.ts";
 import { InvalidRequest, OAuthError } from "@/server/oauth2/errors.ts";
+import { refuseNul } from "@/server/oauth2/form.ts";
 
 /**
  * The parameters /oauth2/auth adds when the browser returns from the consent
@@ -24,23 +25,27 @@ export class AuthorizationParameters {
     }
   }
 
-  static fromUrl(url: string): AuthorizationParameters {
-    return new AuthorizationParameters([...new URL(url).searchParams]);
-  }
-
   /**
    * OpenID Connect Core §3.1.2.1: GET carries the parameters in the query,
    * POST in an application/x-www-form-urlencoded body (the query of a POST
-   * is not read, so the two can never disagree).
+   * is not read, so the two can never disagree). A parameter holding U+0000
+   * is refused, as at the token endpoint.
    */
   static async fromRequest(request: Request): Promise<AuthorizationParameters> {
-    if (request.method !== "POST") return AuthorizationParameters.fromUrl(request.url);
+    const pairs = [...new URLSearchParams(await AuthorizationParameters.sent(request))];
+    refuseNul(pairs);
+    return new AuthorizationParameters(pairs);
+  }
+
+  /** The query of a GET, the body of a POST; a body over 1 MiB is refused with 413. */
+  private static async sent(request: Request): Promise<string> {
+    if (request.method !== "POST") return new URL(request.url).search;
     const type = request.headers.get("content-type") ?? "";
     if (!/^application\/x-www-form-urlencoded\s*(;|$)/i.test(type)) {
       throw new InvalidRequest("A POST authorization request must be application/x-www-form-urlencoded");
     }
     try {
-      return new AuthorizationParameters([...new URLSearchParams(await readBodyText(request))]);
+      return await readBodyText(request);
     } catch (error) {
       if (error instanceof BodyTooLarge)
         throw new OAuthError("invalid_request", "The request is too large", 413);

@@ -131,7 +131,8 @@ export function errorAnswer(error: OAuthError, errorUrl: string | undefined, tit
  * framed and is never cached.
  */
 export function errorPage(error: OAuthError, title = "The sign-in request could not be completed"): Response {
-  const status = error.status >= 500 ? 500 : 400;
+  // 413 is the parameter reader's (a body over 1 MiB); every other refusal of the request is a 400.
+  const status = error.status >= 500 ? 500 : error.status === 413 ? 413 : 400;
   const body = `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Authorization error</title></head>
