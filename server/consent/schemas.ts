@@ -48,7 +48,13 @@ const token = z
  * consent app performs itself and only it can tell.
  */
 export const acceptConsentRequestPayload = z.object({
-  subject: z.string().min(1, "subject is required").max(255),
+  // Printable ASCII, as the subject operations take it (GET/DELETE /oauth2/auth/sessions/consent/{subject}
+  // and the rest name it in warden resources): a grant for any other subject could not be revoked.
+  subject: z
+    .string()
+    .min(1, "subject is required")
+    .max(255)
+    .regex(/^[\x20-\x7e]+$/, "subject must be printable ASCII (the subject operations take no other)"),
   grantScopes: z
     .array(z.string().min(1).max(255))
     .max(200)

@@ -120,6 +120,22 @@ for (const backend of BACKENDS) {
       assert.equal((await consentApp.reject(id, { reason: "fine" })).status, 204);
     });
 
+    test("a consent decision's subject is printable ASCII, as the subject operations take it", async () => {
+      const { id } = await newConsent();
+      for (const subject of ["ünïcode", "tab\there", "line\nbreak", "emoji-😀"]) {
+        await assertApiError(await consentApp.accept(id, { subject }), 400, /printable ASCII/);
+      }
+      assert.equal((await consentApp.accept(id, { subject: "user 1@example.com" })).status, 204);
+      // That subject's grants can be listed (and so revoked) through the subject operations.
+      const listed = await portico.call(
+        `/oauth2/auth/sessions/consent/${encodeURIComponent("user 1@example.com")}`,
+        {
+          token: root,
+        },
+      );
+      assert.equal(listed.status, 200);
+    });
+
     test("ending a subject's sessions refuses a subject holding U+0000", async () => {
       const end = (subject: string) =>
         portico.call(`/oauth2/auth/sessions/login?${new URLSearchParams({ subject })}`, {
