@@ -222,6 +222,9 @@ test.describe("people manage their own accounts", () => {
     await expect(page).toHaveURL(/\/account$/);
     const settings = new AccountSettings(page);
 
+    // A name that would reorder the text around it (a bidi override) is refused; nothing is saved.
+    await settings.changeName("Tess \u202Egnp.exe");
+    await expect(page.getByText("A name cannot hold line breaks or control characters")).toBeVisible();
     await settings.changeName("Tess Renamed");
     await expect(page.getByText("Your name was saved.")).toBeVisible();
 

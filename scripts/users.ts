@@ -19,6 +19,7 @@ import { ConfigError, databaseUrlFrom, loadAppConfig } from "@/lib/config/env.ts
 import { HydraClient } from "@/lib/hydra/client.ts";
 import { tellServerOfDeletions } from "@/lib/users/deletions.ts";
 import { emailAddress } from "@/lib/users/email.ts";
+import { personName } from "@/lib/users/names.ts";
 import { UserError, UserStore } from "@/lib/users/store.ts";
 
 const USAGE = `Usage:
@@ -36,6 +37,14 @@ function email(value: string | undefined): string {
   if (!value) throw new UsageError("--email is required");
   const parsed = emailAddress.safeParse(value);
   if (!parsed.success) throw new UsageError(`--email: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+  return parsed.data;
+}
+
+/** --name, optional: held to what the sign-up form takes. */
+function name(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const parsed = personName.safeParse(value);
+  if (!parsed.success) throw new UsageError(`--name: ${parsed.error.issues[0]?.message ?? "invalid"}`);
   return parsed.data;
 }
 
@@ -63,7 +72,7 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
       const user = await users.create({
         email: address,
         password: values.password ?? passwordFromStdin(),
-        name: values.name,
+        name: name(values.name),
       });
       console.log(`Created ${user.email}${user.name ? ` (${user.name})` : ""}; subject ${user.id}`);
     } else if (command === "list") {

@@ -89,6 +89,22 @@ describe("users CLI", () => {
         /--email: Enter a valid email address/,
       ],
       [["create", "--email", "cat@example.com", "--password", "short"], /8 to 128 characters/],
+      [
+        ["create", "--email", "cat@example.com", "--password", "correct horse", "--name", "Cat\nClick here"],
+        /--name: A name cannot hold line breaks or control characters/,
+      ],
+      [
+        [
+          "create",
+          "--email",
+          "cat@example.com",
+          "--password",
+          "correct horse",
+          "--name",
+          "Cat \u202Egnp.exe",
+        ],
+        /--name: A name cannot hold line breaks or control characters/,
+      ],
       [["delete", "--email", "nobody@example.com"], /No user has the email nobody@example.com/],
       [
         ["set-password", "--email", "nobody@example.com", "--password", "long enough"],

@@ -14,6 +14,7 @@ import { clientAddress } from "@/lib/security/client-address.ts";
 import { currentUser, signIn } from "@/lib/session/index.ts";
 import { authenticate } from "@/lib/users/authenticate.ts";
 import { emailAddress } from "@/lib/users/email.ts";
+import { personName } from "@/lib/users/names.ts";
 import { assessPassword, NEW_PASSWORD_MAX_LENGTH } from "@/lib/users/password-policy.ts";
 import { PASSWORD_MAX_LENGTH } from "@/lib/users/passwords.ts";
 
@@ -50,7 +51,7 @@ export const confirmPasswordAction = formAction(
 
 export const changeNameAction = accountAction(
   "change name",
-  z.object({ name: z.string().trim().min(1, "Enter your name").max(200, "That name is too long") }),
+  z.object({ name: personName }),
   async (input, user): Promise<FormState> => {
     await accountService().changeName(user.id, input.name);
     log().info("name changed", { user: user.id });

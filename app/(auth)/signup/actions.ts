@@ -10,10 +10,11 @@ import { consentId } from "@/lib/consent/ids.ts";
 import { log } from "@/lib/log/index.ts";
 import { clientAddress } from "@/lib/security/client-address.ts";
 import { emailAddress } from "@/lib/users/email.ts";
+import { personName } from "@/lib/users/names.ts";
 import { assessPassword, NEW_PASSWORD_MAX_LENGTH } from "@/lib/users/password-policy.ts";
 
 const signUpForm = z.object({
-  name: z.string().trim().min(1, "Enter your name").max(200, "That name is too long"),
+  name: personName,
   email: emailAddress,
   password: z
     .string()
