@@ -32,6 +32,11 @@ interface AccountsOptions {
   issuer: string;
   /** Whether /signup takes new accounts (the no-account message then offers it). */
   signupOpen: boolean;
+  /**
+   * Tells the authorization server of sessions a password change or reset
+   * ended (back-channel logout); never awaited, never fails the change.
+   */
+  sessionsEnded?: (ended: { sid: string } | { subject: string }) => void;
 }
 
 /**
@@ -49,6 +54,7 @@ export class Accounts {
   private readonly issuer: string;
   private readonly signupOpen: boolean;
   private readonly throttle: MailThrottle;
+  private readonly sessionsEnded: (ended: { sid: string } | { subject: string }) => void;
 
   constructor(options: AccountsOptions) {
     this.db = options.db;
@@ -56,6 +62,7 @@ export class Accounts {
     this.issuer = options.issuer;
     this.signupOpen = options.signupOpen;
     this.throttle = new MailThrottle(options.db);
+    this.sessionsEnded = options.sessionsEnded ?? (() => {});
   }
 
   /** A URL of this app, built from ISSUER alone. */
@@ -117,13 +124,17 @@ export class Accounts {
     return sent;
   }
 
-  private sendAlreadyRegistered(user: User): Promise<MailOutcome> {
+  private sendAlreadyRegistered(
+    user: User,
+    asked: "sign_up" | "change_email" = "sign_up",
+  ): Promise<MailOutcome> {
     return this.send(
       user.email,
       alreadyRegisteredMessage({
         name: user.name,
         signInLink: this.link("/login"),
         resetLink: this.link("/forgot-password"),
+        asked,
       }),
     );
   }
@@ -237,9 +248,12 @@ export class Accounts {
   /**
    * Sets the new password from a reset link, in one transaction that uses
    * the link and every other reset link of the person up, and ends every
-   * session of theirs (whoever knew the old password is signed out). The
-   * link proves the person reads mail at the address, so the address counts
-   * as verified. Tokens issued to apps are left alone.
+   * session of theirs (whoever knew the old password is signed out). Then
+   * the server is told that every session of the person ended, so every app
+   * they signed in to through any of them is sent a logout token — those of
+   * sessions that had expired too: whoever knew the old password leaves
+   * every app. The link proves the person reads mail at the address, so the
+   * address counts as verified. Tokens issued to apps are left alone.
    */
   async resetPassword(token: unknown, password: string): Promise<LinkOutcome> {
     const found = await findToken(this.db, token, ["reset_password"]);
@@ -258,7 +272,9 @@ export class Accounts {
         select: PUBLIC_FIELDS,
       });
     });
-    return user ? { ok: true, user } : { ok: false, problem: "invalid" };
+    if (!user) return { ok: false, problem: "invalid" };
+    this.sessionsEnded({ subject: user.id });
+    return { ok: true, user };
   }
 
   async changeName(userId: string, name: string): Promise<User> {
@@ -267,14 +283,25 @@ export class Accounts {
 
   /**
    * Replaces the password (the caller checked the current one, throttled as
-   * a sign-in) and ends every other session of the person, in one transaction.
+   * a sign-in) and ends every other session of the person, in one
+   * transaction; the server is then told of each live one that ended, so the
+   * apps it signed in to are sent a logout token, and those of the session
+   * kept are not.
    */
   async setPassword(userId: string, password: string, keepSid: string): Promise<void> {
     const passwordHash = await hashPassword(password);
-    await this.db.$transaction([
-      this.db.user.update({ where: { id: userId }, data: { passwordHash } }),
-      this.db.session.deleteMany({ where: { userId, sid: { not: keepSid } } }),
-    ]);
+    const others = { userId, sid: { not: keepSid } };
+    const now = new Date();
+    const ended = await this.db.$transaction(async (tx) => {
+      await tx.user.update({ where: { id: userId }, data: { passwordHash } });
+      const live = await tx.session.findMany({
+        where: { ...others, expiresAt: { gt: now } },
+        select: { sid: true },
+      });
+      await tx.session.deleteMany({ where: others });
+      return live;
+    });
+    for (const { sid } of ended) this.sessionsEnded({ sid });
   }
 
   /**
@@ -287,7 +314,7 @@ export class Accounts {
     const limited = await this.throttled(email, client);
     if (limited) return limited;
     const owner = await this.db.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
-    if (owner) return this.sendAlreadyRegistered(owner);
+    if (owner) return this.sendAlreadyRegistered(owner, "change_email");
     const token = await this.db.$transaction((tx) =>
       issueToken(tx, { userId: user.id, purpose: "change_email", email }),
     );

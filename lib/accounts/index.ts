@@ -1,6 +1,7 @@
 import "server-only";
 import { appConfig } from "@/lib/config/index.ts";
 import { db } from "@/lib/db/index.ts";
+import { reportSessionsEnded } from "@/lib/logout/report.ts";
 import { mail } from "@/lib/mail/index.ts";
 import { Accounts } from "./accounts.ts";
 
@@ -8,7 +9,13 @@ let accounts: Accounts | undefined;
 
 export function accountService(): Accounts {
   const { issuer, signup } = appConfig();
-  accounts ??= new Accounts({ db: db(), mailer: mail(), issuer, signupOpen: signup === "open" });
+  accounts ??= new Accounts({
+    db: db(),
+    mailer: mail(),
+    issuer,
+    signupOpen: signup === "open",
+    sessionsEnded: reportSessionsEnded,
+  });
   return accounts;
 }
 

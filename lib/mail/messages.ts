@@ -91,12 +91,18 @@ export function alreadyRegisteredMessage(input: {
   name?: string;
   signInLink: string;
   resetLink: string;
+  /** What was asked: a new account, or another account's move to this address. */
+  asked: "sign_up" | "change_email";
 }): MailMessage {
+  const what =
+    input.asked === "sign_up"
+      ? `Someone, probably you, tried to create a ${brand.name} account with this email address. You already have an account with it, so nothing was created.`
+      : `Someone asked to move another ${brand.name} account to this email address. You already have an account with it, so nothing was changed: an address belongs to one account.`;
   return compose({
     subject: `You already have a ${brand.name} account`,
     greeting: hello(input.name),
     paragraphs: [
-      `Someone, probably you, tried to create a ${brand.name} account with this email address. You already have an account with it, so nothing was created.`,
+      what,
       `Sign in with your password, or, if you have forgotten it, reset it at ${input.resetLink}`,
     ],
     action: { label: "Sign in", url: input.signInLink },

@@ -2,6 +2,7 @@ import "server-only";
 import { cookies, headers } from "next/headers";
 import { cache } from "react";
 import { appConfig } from "@/lib/config/index.ts";
+import { reportSessionsEnded } from "@/lib/logout/report.ts";
 import { clientAddress } from "@/lib/security/client-address.ts";
 import {
   anonymousSession,
@@ -48,11 +49,15 @@ async function save(session: SessionData): Promise<void> {
 }
 
 /**
- * Signs the person in: a new session record (with this browser's user agent
- * and address, for the person's list of sessions) and a new cookie with a new
- * CSRF token (no session fixation). An earlier session of this browser ends.
- * `forRequest` names the consent request the person signed in for, so that
- * request knows this sign-in as its own. Server actions only.
+ * Signs the person in: a new cookie with a new secret session id and a new
+ * CSRF token (no session fixation), and a session record with this browser's
+ * user agent and address (for the person's list of sessions). When this
+ * browser's session was the same person's, it goes on under its public
+ * `sid` (re-authentication, "Confirm password"), so the apps it signed in to
+ * keep their sessions; another person's session ends, and the server hears
+ * of it (back-channel logout). `forRequest` names the consent request the
+ * person signed in for, so that request knows this sign-in as its own.
+ * Server actions only.
  */
 export async function signIn(
   userId: string,
@@ -61,15 +66,15 @@ export async function signIn(
   forRequest?: string,
 ): Promise<AppSession> {
   const previous = (await currentSession()).session;
-  if (previous) await sessions().delete(previous.id);
   const requestHeaders = await headers();
-  const { secretId, session } = await sessions().create({
+  const { secretId, session, ended } = await sessions().signIn(previous?.id, {
     userId,
     persistent,
     amr,
     userAgent: requestHeaders.get("user-agent") ?? "",
     ipAddress: clientAddress(requestHeaders, appConfig().trustedProxies) ?? "",
   });
+  if (ended) reportSessionsEnded({ sid: ended.sid });
   await save(signedInSession(secretId, persistent, forRequest));
   return session;
 }
@@ -86,7 +91,7 @@ export function listSessions(userId: string): Promise<AppSession[]> {
   return sessions().list(userId);
 }
 
-/** Ends one of the person's sessions, named by its public `sid`; false if they have none such. */
+/** Ends one of the person's live sessions, named by its public `sid`; false if they have none such. */
 export function endSession(userId: string, sid: string): Promise<boolean> {
   return sessions().end(userId, sid);
 }

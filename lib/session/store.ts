@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { type Database, rawQueries } from "@/db/client.ts";
-import { insertRow } from "@/db/raw.ts";
+import { changesOneRow, insertRow } from "@/db/raw.ts";
 import { SESSION_ROW } from "@/lib/db/rows.ts";
 
 /** One signed-in browser, as the app and its pages see it (never the secret session id). */
@@ -73,6 +73,28 @@ const FIELDS = {
   amr: true,
 } as const;
 
+/** A new session's secret id, the hash the table keeps, and its row. */
+function newSession(input: NewSession, now: Date): { secretId: string; id: string; row: Row } {
+  const secretId = randomBytes(32).toString("base64url");
+  const lifetime = input.persistent ? REMEMBER_ME_SECONDS : BROWSER_SESSION_SECONDS;
+  return {
+    secretId,
+    id: sessionIdHash(secretId),
+    row: {
+      sid: randomBytes(24).toString("base64url"),
+      userId: input.userId,
+      createdAt: now,
+      authTime: now,
+      lastSeenAt: now,
+      expiresAt: new Date(now.getTime() + lifetime * 1000),
+      persistent: input.persistent,
+      userAgent: (input.userAgent ?? "").slice(0, USER_AGENT_MAX),
+      ipAddress: input.ipAddress ?? "",
+      amr: JSON.stringify(input.amr ?? ["pwd"]),
+    },
+  };
+}
+
 /**
  * Server-side sessions of the login & consent app. The browser's sealed
  * cookie holds a random secret id; the record it names must exist and be
@@ -88,23 +110,60 @@ export class SessionStore {
    * Every sign-in writes one: a prepared statement, not Prisma's create.
    */
   async create(input: NewSession, now = new Date()): Promise<{ secretId: string; session: AppSession }> {
-    const secretId = randomBytes(32).toString("base64url");
-    const lifetime = input.persistent ? REMEMBER_ME_SECONDS : BROWSER_SESSION_SECONDS;
-    const { id, ...row } = {
-      id: sessionIdHash(secretId),
-      sid: randomBytes(24).toString("base64url"),
-      userId: input.userId,
-      createdAt: now,
-      authTime: now,
-      lastSeenAt: now,
-      expiresAt: new Date(now.getTime() + lifetime * 1000),
-      persistent: input.persistent,
-      userAgent: (input.userAgent ?? "").slice(0, USER_AGENT_MAX),
-      ipAddress: input.ipAddress ?? "",
-      amr: JSON.stringify(input.amr ?? ["pwd"]),
-    };
+    const { secretId, id, row } = newSession(input, now);
     await rawQueries(this.db).transaction([insertRow(SESSION_ROW, { id, ...row })]);
     return { secretId, session: fromRow(row) };
+  }
+
+  /**
+   * A sign-in in a browser that may hold a session already (`previousSecretId`).
+   * The secret id always changes (no session fixation). When that session
+   * is the same person's and still live, it goes on under its public `sid`
+   * with the new sign-in's time, browser and lifetime: the apps it signed in
+   * to keep their sessions, and a later sign-out reaches them all. Any other
+   * session of the browser ends; `ended` is the live one of another person
+   * this sign-in ended (the apps it signed in to are to be told), never one
+   * that had expired or that ended meanwhile elsewhere.
+   */
+  async signIn(
+    previousSecretId: string | undefined,
+    input: NewSession,
+    now = new Date(),
+  ): Promise<{ secretId: string; session: AppSession; ended?: AppSession }> {
+    const previousId = previousSecretId === undefined ? undefined : sessionIdHash(previousSecretId);
+    const previous = previousId ? await rawQueries(this.db).rowByKey(SESSION_ROW, previousId) : null;
+    if (!previous || !previousId) return this.create(input, now);
+    const live = previous.expiresAt > now;
+    if (live && previous.userId === input.userId) {
+      const { secretId, id, row } = newSession(input, now);
+      const continued = { ...row, sid: previous.sid, createdAt: previous.createdAt };
+      // One statement, on the row only while it lives: a session ended meanwhile is not revived.
+      const refused = await rawQueries(this.db).transaction([
+        changesOneRow(
+          `UPDATE "sessions" SET "id" = $1, "authTime" = $2, "lastSeenAt" = $3, "expiresAt" = $4, "persistent" = $5, "userAgent" = $6, "ipAddress" = $7, "amr" = $8 WHERE "id" = $9 AND "userId" = $10 AND "expiresAt" > $11`,
+          [
+            id,
+            continued.authTime,
+            continued.lastSeenAt,
+            continued.expiresAt,
+            continued.persistent,
+            continued.userAgent,
+            continued.ipAddress,
+            continued.amr,
+            previousId,
+            input.userId,
+            now,
+          ],
+          "ended",
+        ),
+      ]);
+      if (!refused) return { secretId, session: fromRow(continued) };
+      return this.create(input, now);
+    }
+    const { count } = await this.db.session.deleteMany({ where: { id: previousId } });
+    const created = await this.create(input, now);
+    const { id: _, ...ended } = previous;
+    return live && count > 0 ? { ...created, ended: fromRow(ended) } : created;
   }
 
   /** The live session a cookie's secret id names, or null; notes that it was seen. */
@@ -136,9 +195,9 @@ export class SessionStore {
     return rows.map(fromRow);
   }
 
-  /** Ends one of the person's sessions by its public `sid`; false when they have none such. */
-  async end(userId: string, sid: string): Promise<boolean> {
-    return (await this.db.session.deleteMany({ where: { userId, sid } })).count > 0;
+  /** Ends one of the person's live sessions by its public `sid`; false when they have none such. */
+  async end(userId: string, sid: string, now = new Date()): Promise<boolean> {
+    return (await this.db.session.deleteMany({ where: { userId, sid, expiresAt: { gt: now } } })).count > 0;
   }
 
   /** Ends every session of the person but `keepSid`'s; how many ended. */
@@ -151,7 +210,11 @@ export class SessionStore {
     return (await this.db.session.deleteMany({ where: { userId } })).count;
   }
 
-  /** Deletes expired records (housekeeping); how many. */
+  /**
+   * Deletes expired records (housekeeping); how many. An expiry is not
+   * reported to the server: nobody is sent a logout token for it (README,
+   * Back-Channel Logout).
+   */
   async purgeExpired(now = new Date()): Promise<number> {
     return (await this.db.session.deleteMany({ where: { expiresAt: { lte: now } } })).count;
   }

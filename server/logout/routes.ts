@@ -66,20 +66,17 @@ export function logoutRoutes(api: Hono, services: Services) {
   });
 
   // scope hydra.consent · rn:hydra:oauth2:logout:requests:<id> · accept
-  // The app has ended the person's session; the clients it signed in to are told (back-channel), and
-  // the browser goes on to `redirectTo` (the registered post-logout URI, through this server) if any.
+  // The body names the session the app ended; the clients it signed in to are told (back-channel).
+  // Only what the app ended: never the hint's session on its own (an empty body ended nothing, and
+  // no session that lives on is announced as ended). The browser goes on to `redirectTo` (the
+  // registered post-logout URI, through this server) if any.
   api.patch("/oauth2/logout/requests/:id/accept", async (c: Context) => {
     const id = resourceId("The logout request id", c.req.param("id") as string, 64);
     await guard(c, { scope: "hydra.consent", resource: resource(id), action: "accept" });
     const ended = await readJson(c, acceptLogoutRequestPayload, {});
     const request = await decidable(logoutRequests, id);
     if (!(await logoutRequests.decide(id, "accepted"))) await decidable(logoutRequests, id);
-    const session = ended.sid ?? request.sid ?? undefined;
-    if (session)
-      void backchannel.sessionsEnded({
-        sid: session,
-        subject: ended.subject ?? request.subject ?? undefined,
-      });
+    if (ended.sid) void backchannel.sessionsEnded({ sid: ended.sid, subject: ended.subject });
     const redirectTo = request.postLogoutRedirectUri
       ? `${config.issuer}/oauth2/sessions/logout?${new URLSearchParams({ logout: id })}`
       : undefined;

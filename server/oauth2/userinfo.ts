@@ -64,12 +64,29 @@ function bearerError(status: 400 | 401 | 403, error: string, description: string
   });
 }
 
-/** RFC 6750 §2.1 header or §2.2 form body, never both; undefined when neither. */
+/**
+ * RFC 6750 §3.1: a request without any bearer token (none at all, or
+ * another scheme such as Basic) is told which scheme to use and nothing
+ * else — no error code, so a client does not take it for a verdict on a
+ * token it holds.
+ */
+function bearerChallenge(): Response {
+  return new Response(null, {
+    status: 401,
+    headers: { "www-authenticate": 'Bearer realm="portico"', ...USERINFO_CORS, ...NO_STORE },
+  });
+}
+
+/**
+ * RFC 6750 §2.1 header or §2.2 form body, never both; undefined when neither.
+ * An Authorization header of another scheme carries no bearer token.
+ */
 async function presentedToken(c: Context): Promise<string | undefined | Response> {
   const header = c.req.header("authorization");
-  const fromHeader = header?.match(/^Bearer ([\x21-\x7E]+)$/i)?.[1];
-  if (header !== undefined && fromHeader === undefined) {
-    return bearerError(401, "invalid_token", "The Authorization header is not a Bearer token");
+  const bearer = header !== undefined && /^Bearer(\s|$)/i.test(header);
+  const fromHeader = bearer ? header?.match(/^Bearer ([\x21-\x7E]+)$/i)?.[1] : undefined;
+  if (bearer && fromHeader === undefined) {
+    return bearerError(401, "invalid_token", "The Authorization header is not a valid Bearer token");
   }
   let fromBody: string | undefined;
   if (
@@ -86,23 +103,28 @@ async function presentedToken(c: Context): Promise<string | undefined | Response
 
 /**
  * GET and POST /userinfo (OpenID Connect Core §5.3). An active access token
- * granted `openid` answers `sub` (the ID token's) and the claims the person
- * consented to for that grant, narrowed to the scopes this token carries.
- * Any other token — unknown, expired, revoked, a refresh token — is 401
+ * a person granted with `openid` answers `sub` (the ID token's) and the
+ * claims the person consented to for that grant, narrowed to the scopes this
+ * token carries. A request with no bearer token is 401 with a bare
+ * challenge. Any other token — unknown, expired, revoked, a refresh token,
+ * one issued without an end user (client_credentials) — is 401
  * invalid_token; one without `openid` is 403 insufficient_scope.
  */
 export async function userinfo(c: Context, services: Services): Promise<Response> {
   const presented = await presentedToken(c);
   if (presented instanceof Response) return presented;
-  if (!presented) return bearerError(401, "invalid_token", "An access token is required");
+  if (!presented) return bearerChallenge();
   const token = await services.accessTokens.findActive(presented);
   if (!token) return bearerError(401, "invalid_token", "The access token is invalid, expired or revoked");
+  // Every token a person authorized belongs to the authorization grant their consent wrote; a
+  // client_credentials token has none (its grant id is its own), so it speaks for no end user.
+  const grant = await services.authorizationGrants.find(token.grantId);
+  if (!grant) return bearerError(401, "invalid_token", "The access token was not issued to an end user");
   if (!token.scopes.includes(OPENID_SCOPE)) {
     return bearerError(403, "insufficient_scope", "The access token was not granted openid", OPENID_SCOPE);
   }
-  const grant = await services.authorizationGrants.find(token.grantId);
   const claims: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(grant?.claims ?? {})) {
+  for (const [name, value] of Object.entries(grant.claims)) {
     if (RESERVED_CLAIMS.has(name)) continue;
     const scope = SCOPED.get(name);
     if (scope === undefined || token.scopes.includes(scope)) claims[name] = value;

@@ -109,6 +109,7 @@ for (const backend of BACKENDS) {
       const [mail] = inbox(email);
       assert.match(mail?.subject ?? "", /You already have a .* account/);
       assert.match(mail?.text ?? "", /Hello Bob,/);
+      assert.match(mail?.text ?? "", /tried to create a .* account with this email address/);
       assert.ok(linkIn(mail!, `${ISSUER}/login`));
       const credentials = await users.findCredentials(email);
       assert.ok(await verifyPassword(credentials?.passwordHash, "the original one"));
@@ -234,6 +235,8 @@ for (const backend of BACKENDS) {
       await users.create({ email: taken, password: "the original one" });
       assert.deepEqual(await accounts.requestEmailChange(confirmed.user, taken, undefined), { ok: true });
       assert.match(inbox(taken)[0]?.subject ?? "", /You already have/);
+      assert.match(inbox(taken)[0]?.text ?? "", /asked to move another .* account to this email address/);
+      assert.doesNotMatch(inbox(taken)[0]?.text ?? "", /tried to create/);
       assert.equal((await users.findById(fay.id))?.email, next);
     });
 

@@ -162,35 +162,96 @@ for (const backend of BACKENDS) {
       assert.deepEqual(info, { sub: "user-2", name: CLAIMS.name, favourite: "blue" });
     });
 
-    test("missing, unknown, revoked and refresh tokens: 401 invalid_token; no openid: 403 insufficient_scope", async () => {
+    test("unknown, revoked and refresh tokens: 401 invalid_token; no openid: 403 insufficient_scope", async () => {
       const { tokens, config } = await signIn("openid offline");
       const expectInvalid = async (response: Response, name: string) => {
         assert.equal(response.status, 401, name);
         assert.match(response.headers.get("www-authenticate") ?? "", /^Bearer error="invalid_token"/, name);
         assert.equal(((await response.json()) as { error: string }).error, "invalid_token", name);
       };
-      await expectInvalid(await call(undefined), "no token");
       await expectInvalid(await call("not-a-token"), "an unknown token");
       await expectInvalid(await call(tokens.refresh_token), "a refresh token");
       await expectInvalid(
-        await call(undefined, {
-          headers: { authorization: `Basic ${Buffer.from("a:b").toString("base64")}` },
-        }),
-        "Basic",
+        await call(undefined, { headers: { authorization: "Bearer" } }),
+        "Bearer, no token",
       );
       await oidc.tokenRevocation(config, tokens.access_token);
       await expectInvalid(await call(tokens.access_token), "a revoked token");
 
-      const cc = await postForm(
-        portico,
-        "/oauth2/token",
-        { grant_type: "client_credentials", scope: "api" },
-        credentialsOf(await registerClient(portico, { grant_types: ["client_credentials"], scope: "api" })),
+      // A person's token without openid.
+      const browser = new Browser();
+      const started = await browser.get(
+        `${portico.url}/oauth2/auth?${new URLSearchParams({
+          response_type: "token",
+          client_id: web.id,
+          redirect_uri: web.redirectUri,
+          scope: "profile api",
+          state: randomValue(),
+        })}`,
       );
-      const forbidden = await call(cc.json.access_token as string);
+      const id = consentIdOf(started);
+      const wire = await consentApp.request(id);
+      await consentApp.accept(id, { subject: "user-3", grantScopes: wire.requestedScopes });
+      const answer = responseParams(await browser.get(wire.redirectUrl), "fragment");
+      const forbidden = await call(answer.get("access_token") as string);
       assert.equal(forbidden.status, 403);
       assert.match(forbidden.headers.get("www-authenticate") ?? "", /error="insufficient_scope"/);
       assert.match(forbidden.headers.get("www-authenticate") ?? "", /scope="openid"/);
+    });
+
+    test("no bearer token at all (none, or Basic): 401 with a bare challenge, no error code (RFC 6750 §3.1)", async () => {
+      for (const [name, headers] of [
+        ["no Authorization header", {}],
+        ["Basic", { authorization: `Basic ${Buffer.from("a:b").toString("base64")}` }],
+      ] as const) {
+        for (const method of ["GET", "POST"]) {
+          const response = await call(undefined, { method, headers });
+          assert.equal(response.status, 401, `${name} ${method}`);
+          assert.equal(
+            response.headers.get("www-authenticate"),
+            'Bearer realm="portico"',
+            `${name} ${method}`,
+          );
+          assert.equal(await response.text(), "", `${name} ${method}: no error in the body either`);
+          assert.equal(response.headers.get("access-control-allow-origin"), "*");
+          assert.equal(response.headers.get("cache-control"), "no-store");
+        }
+      }
+      // Basic is another scheme, not a second token: a token in the form body is read.
+      const { tokens } = await signIn("openid");
+      const inBody = await call(undefined, {
+        method: "POST",
+        body: new URLSearchParams({ access_token: tokens.access_token }),
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          authorization: `Basic ${Buffer.from("a:b").toString("base64")}`,
+        },
+      });
+      assert.equal(inBody.status, 200);
+    });
+
+    test("a client_credentials token speaks for no end user: 401 invalid_token, even with openid", async () => {
+      const machine = await registerClient(portico, {
+        grant_types: ["client_credentials"],
+        scope: "openid api",
+      });
+      for (const scope of ["openid", "openid api", "api"]) {
+        const issued = await postForm(
+          portico,
+          "/oauth2/token",
+          { grant_type: "client_credentials", scope },
+          credentialsOf(machine),
+        );
+        assert.equal(issued.status, 200, issued.text);
+        const response = await call(issued.json.access_token as string);
+        assert.equal(response.status, 401, scope);
+        const challenge = response.headers.get("www-authenticate") ?? "";
+        assert.match(challenge, /^Bearer error="invalid_token"/, scope);
+        assert.match(challenge, /error_description="The access token was not issued to an end user"/, scope);
+        const body = (await response.json()) as Record<string, unknown>;
+        assert.equal(body.error, "invalid_token");
+        assert.equal(body.sub, undefined, "no subject at all");
+      }
     });
 
     test("CORS: any origin, no credentials, preflight answered", async () => {

@@ -17,10 +17,11 @@ function seeOther(target: string): Response {
  * GET /logout?logout=<id>: where the end-session endpoint sends the browser
  * (`?logout_challenge=` from Hydra 2.x goes straight to the confirmation page).
  * A route handler rather than a page, because ending the session sets a
- * cookie. Without a confirmation to ask for (nobody is signed in, or the
- * app's id_token_hint names the signed-in person) the sign-out ends here;
- * otherwise — and for every problem, which the page explains — the browser
- * goes on to the confirmation page.
+ * cookie. Without a confirmation to ask for (nobody is signed in — then the
+ * session the hint names ends, wherever it is — or the app's id_token_hint
+ * names the signed-in person) the sign-out ends here; otherwise — and for
+ * every problem, which the page explains — the browser goes on to the
+ * confirmation page.
  */
 export async function GET(request: Request): Promise<Response> {
   const query = new URL(request.url).searchParams;
