@@ -37,7 +37,15 @@ interface AccountsOptions {
    * ended (back-channel logout); never awaited, never fails the change.
    */
   sessionsEnded?: (ended: { sid: string } | { subject: string }) => void;
+  /**
+   * Revokes every app's access of the person at the authorization server (a
+   * password reset); never awaited, never fails the reset.
+   */
+  appAccessRevoked?: (subject: string) => void;
 }
+
+/** The links a password change or reset voids: whoever knew the old password may have asked for them. */
+const VOIDED_BY_NEW_PASSWORD = ["reset_password", "change_email"];
 
 /**
  * People managing their own accounts: sign-up, address verification,
@@ -55,6 +63,7 @@ export class Accounts {
   private readonly signupOpen: boolean;
   private readonly throttle: MailThrottle;
   private readonly sessionsEnded: (ended: { sid: string } | { subject: string }) => void;
+  private readonly appAccessRevoked: (subject: string) => void;
 
   constructor(options: AccountsOptions) {
     this.db = options.db;
@@ -63,6 +72,7 @@ export class Accounts {
     this.signupOpen = options.signupOpen;
     this.throttle = new MailThrottle(options.db);
     this.sessionsEnded = options.sessionsEnded ?? (() => {});
+    this.appAccessRevoked = options.appAccessRevoked ?? (() => {});
   }
 
   /** A URL of this app, built from ISSUER alone. */
@@ -253,7 +263,10 @@ export class Accounts {
    * they signed in to through any of them is sent a logout token — those of
    * sessions that had expired too: whoever knew the old password leaves
    * every app. The link proves the person reads mail at the address, so the
-   * address counts as verified. Tokens issued to apps are left alone.
+   * address counts as verified. Whoever knew the old password — or made the
+   * account before its owner (pre-account takeover) — keeps nothing: pending
+   * links for a new password or address and remembered decisions go in the
+   * same transaction, and every app's access is revoked at the server.
    */
   async resetPassword(token: unknown, password: string): Promise<LinkOutcome> {
     const found = await findToken(this.db, token, ["reset_password"]);
@@ -262,10 +275,13 @@ export class Accounts {
     const passwordHash = await hashPassword(password);
     const user = await this.db.$transaction(async (tx) => {
       if (!(await spendToken(tx, row.id))) return null;
-      await tx.accountToken.deleteMany({ where: { userId: row.userId, purpose: "reset_password" } });
+      await tx.accountToken.deleteMany({
+        where: { userId: row.userId, purpose: { in: VOIDED_BY_NEW_PASSWORD } },
+      });
       const current = await tx.user.findUnique({ where: { id: row.userId }, select: { email: true } });
       if (!current || current.email !== row.email) return null;
       await tx.session.deleteMany({ where: { userId: row.userId } });
+      await tx.rememberedGrant.deleteMany({ where: { userId: row.userId } });
       return tx.user.update({
         where: { id: row.userId },
         data: { passwordHash, emailVerifiedAt: { set: new Date() } },
@@ -274,6 +290,7 @@ export class Accounts {
     });
     if (!user) return { ok: false, problem: "invalid" };
     this.sessionsEnded({ subject: user.id });
+    this.appAccessRevoked(user.id);
     return { ok: true, user };
   }
 
@@ -283,8 +300,8 @@ export class Accounts {
 
   /**
    * Replaces the password (the caller checked the current one, throttled as
-   * a sign-in) and ends every other session of the person, in one
-   * transaction; the server is then told of each live one that ended, so the
+   * a sign-in), voids pending links for a new password or address, and ends
+   * every other session of the person, in one transaction; the server is then told of each live one that ended, so the
    * apps it signed in to are sent a logout token, and those of the session
    * kept are not.
    */
@@ -294,6 +311,7 @@ export class Accounts {
     const now = new Date();
     const ended = await this.db.$transaction(async (tx) => {
       await tx.user.update({ where: { id: userId }, data: { passwordHash } });
+      await tx.accountToken.deleteMany({ where: { userId, purpose: { in: VOIDED_BY_NEW_PASSWORD } } });
       const live = await tx.session.findMany({
         where: { ...others, expiresAt: { gt: now } },
         select: { sid: true },

@@ -1,6 +1,8 @@
 import "server-only";
 import { appConfig } from "@/lib/config/index.ts";
 import { db } from "@/lib/db/index.ts";
+import { accountHydra, HydraError } from "@/lib/hydra/index.ts";
+import { log } from "@/lib/log/index.ts";
 import { reportSessionsEnded } from "@/lib/logout/report.ts";
 import { mail } from "@/lib/mail/index.ts";
 import { Accounts } from "./accounts.ts";
@@ -15,6 +17,15 @@ export function accountService(): Accounts {
     issuer,
     signupOpen: signup === "open",
     sessionsEnded: reportSessionsEnded,
+    appAccessRevoked: (subject) => {
+      void accountHydra()
+        .revokeSubjectGrants(subject)
+        .catch((error: unknown) => {
+          log().error("could not revoke the apps' access after a password reset", {
+            ...(error instanceof HydraError ? error.details : { error: String(error) }),
+          });
+        });
+    },
   });
   return accounts;
 }

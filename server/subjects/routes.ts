@@ -19,7 +19,7 @@ function toWire(grant: SubjectGrant) {
  * see and take back what a person granted, and to tell the server that a
  * person was deleted. Same scope and warden rules as the consent requests.
  */
-export function subjectRoutes(api: Hono, { guard, subjectGrants }: Services) {
+export function subjectRoutes(api: Hono, { guard, subjectGrants, backchannel }: Services) {
   // scope hydra.consent · rn:hydra:oauth2:auth:sessions:consent:<subject> · get
   api.get("/oauth2/auth/sessions/consent/:subject", async (c: Context) => {
     const subject = resourceId("subject", c.req.param("subject") as string);
@@ -57,6 +57,9 @@ export function subjectRoutes(api: Hono, { guard, subjectGrants }: Services) {
       action: "delete",
     });
     await subjectGrants.markDeleted(subject);
+    // The person is gone, and with them every session: each app they signed in to is told
+    // (back-channel logout, in the background; it never delays or fails this answer).
+    void backchannel.sessionsEnded({ subject });
     return c.body(null, 204);
   });
 }

@@ -7,6 +7,7 @@ import { Accounts } from "@/lib/accounts/accounts.ts";
 import { MAIL_RECIPIENT_POLICY } from "@/lib/accounts/throttle.ts";
 import { issueToken } from "@/lib/accounts/tokens.ts";
 import { brand } from "@/lib/brand/brand.ts";
+import { GrantStore } from "@/lib/consent/grants.ts";
 import { purgeAppState } from "@/lib/housekeeping/index.ts";
 import { createMailer } from "@/lib/mail/transport.ts";
 import { SessionStore } from "@/lib/session/store.ts";
@@ -187,6 +188,57 @@ for (const backend of BACKENDS) {
       assert.ok(
         await verifyPassword((await users.findCredentials(jo.email))?.passwordHash, "a new passphrase"),
       );
+    });
+
+    test("a new password voids pending links for a reset or a new address; a reset also forgets decisions and revokes apps", async () => {
+      const revoked: string[] = [];
+      const ended: unknown[] = [];
+      const hooked = new Accounts({
+        db,
+        mailer: createMailer({
+          smtpUrl: mailbox.smtpUrl,
+          from: "Portico <no-reply@example.test>",
+          log: memoryLog(),
+        }),
+        issuer: ISSUER,
+        signupOpen: true,
+        appAccessRevoked: (subject) => revoked.push(subject),
+        sessionsEnded: (what) => ended.push(what),
+      });
+      const pendingLinks = async (email: string, to: string) => {
+        const user = (await users.findByEmail(email))!;
+        await hooked.requestEmailChange(user, to, undefined);
+        await hooked.requestPasswordReset(email, undefined);
+        return {
+          change: tokenOf(linkIn(inbox(to).at(-1)!, `${ISSUER}/verify-email?token=`)),
+          reset: tokenOf(linkIn(inbox(email).at(-1)!, `${ISSUER}/reset-password?token=`)),
+        };
+      };
+
+      // A change of password on the account page: both pending links stop working.
+      const kim = await users.create({ email: address("kim"), password: "the original one" });
+      const { session } = await new SessionStore(db).create({ userId: kim.id, persistent: false });
+      const before = await pendingLinks(kim.email, address("kim-attacker"));
+      await hooked.setPassword(kim.id, "a new passphrase", session.sid);
+      assert.deepEqual(await hooked.confirmEmail(before.change), { ok: false, problem: "invalid" });
+      assert.deepEqual(await hooked.resetPassword(before.reset, "the attacker's one"), {
+        ok: false,
+        problem: "invalid",
+      });
+      assert.equal((await users.findById(kim.id))?.email, kim.email);
+      assert.deepEqual(revoked, [], "a change of password on the account page revokes no app");
+
+      // A reset: the pending change of address dies with it, remembered decisions go, apps are revoked.
+      const lou = await users.create({ email: address("lou"), password: "the original one" });
+      await new GrantStore(db).remember(lou.id, "some-app", ["openid"]);
+      const links = await pendingLinks(lou.email, address("lou-attacker"));
+      const reset = await hooked.resetPassword(links.reset, "a new passphrase");
+      assert.ok(reset.ok);
+      assert.deepEqual(await hooked.confirmEmail(links.change), { ok: false, problem: "invalid" });
+      assert.equal((await users.findById(lou.id))?.email, lou.email);
+      assert.deepEqual(await new GrantStore(db).list(lou.id), []);
+      assert.deepEqual(revoked, [lou.id]);
+      assert.deepEqual(ended.at(-1), { subject: lou.id });
     });
 
     test("'Forgot password?' for an unknown address answers the same and mails that there is no account", async () => {

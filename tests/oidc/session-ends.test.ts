@@ -3,7 +3,7 @@
  * ended", over real HTTP on every backend: accepting a logout request
  * announces the session the app says it ended, and never falls back on the
  * session the id_token_hint named — an app that ended nothing (`{}`) has
- * nobody told. The app's half, through the pages, is e2e/session-ends.spec.ts.
+ * nobody told; and deleting a subject ends every session of it. The app's half, through the pages, is e2e/session-ends.spec.ts.
  */
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
@@ -128,6 +128,27 @@ for (const backend of BACKENDS) {
       assert.equal(payload.sub, "ann");
       await sleep(300);
       assert.equal(received.length, 1, "one token for one ended session");
+    });
+
+    test("deleting a subject tells every app its sessions signed in to", async () => {
+      received.length = 0;
+      const sid = randomValue();
+      await signIn("bea", sid);
+      const deleted = await portico.call(`/oauth2/auth/subjects/bea`, {
+        method: "DELETE",
+        token: consentApp.token,
+      });
+      assert.equal(deleted.status, 204);
+      const deadline = Date.now() + 10_000;
+      while (received.length < 1 && Date.now() < deadline) await sleep(50);
+      assert.equal(received.length, 1);
+      const { payload } = await jwtVerify(
+        received[0] as string,
+        createRemoteJWKSet(new URL(`${portico.url}/.well-known/jwks.json`)),
+        { issuer: portico.url, audience: rp.id },
+      );
+      assert.equal(payload.sub, "bea");
+      assert.equal(payload.sid, sid);
     });
   });
 }
