@@ -19,6 +19,7 @@ import type { AccessToken, OAuth2Client } from "@/generated/prisma/sqlite/client
  */
 export interface RawQueries {
   clientById(id: string): Promise<OAuth2Client | null>;
+  /** The access token, or null when it is unknown or not usable (see usable: client gone, grant revoked). */
   accessTokenByHash(hash: string): Promise<AccessToken | null>;
   insertAccessToken(row: AccessToken): Promise<void>;
   policyRevision(id: number): Promise<number>;
@@ -26,7 +27,7 @@ export interface RawQueries {
   clientRevision(): Promise<number>;
   /** The client (or null) and the client revision, read in one statement. */
   clientWithRevision(id: string): Promise<{ client: OAuth2Client | null; clientRevision: number }>;
-  /** The access token (or null) and both revisions, read in one statement. */
+  /** The access token (or null, as accessTokenByHash) and both revisions, read in one statement. */
   accessTokenWithRevisions(hash: string): Promise<{ token: AccessToken | null } & Revisions>;
   /**
    * Inserts the token only if the client revision is still `clientRevision`,
@@ -130,6 +131,8 @@ export interface RowShape<Row> {
   table: string;
   key: (keyof Row & string) | readonly (keyof Row & string)[];
   columns: { [column in keyof Row & string]: ColumnKind };
+  /** A code or token table: rowByKey finds only a usable row (see usable). */
+  onlyUsable?: boolean;
 }
 
 /** The key columns of a shape, in the order their values are bound. */
@@ -157,7 +160,8 @@ export function rowByKeySql<Row>(shape: RowShape<Row>): string {
     const where = keyColumns(shape)
       .map((column, i) => `"${column}" = $${i + 1}`)
       .join(" AND ");
-    sql = `SELECT ${columns} FROM "${shape.table}" WHERE ${where} LIMIT 1`;
+    const usableOnly = shape.onlyUsable ? ` AND ${usable(`"${shape.table}"`)}` : "";
+    sql = `SELECT ${columns} FROM "${shape.table}" WHERE ${where}${usableOnly} LIMIT 1`;
     rowByKeySqlOf.set(shape as RowShape<unknown>, sql);
   }
   return sql;
@@ -197,6 +201,19 @@ const prefixed = (alias: string, columns: string) =>
     .split(",")
     .map((column) => `${alias}.${column.trim()}`)
     .join(", ");
+/**
+ * What makes a stored code or token usable beyond its own columns, on the row
+ * `alias` names: its client still exists and its grant is not revoked (two
+ * probes by primary key). A revocation or a client deletion marks first and
+ * tokens are checked when read, so a token written while the revocation ran
+ * (a refresh that committed between its steps, an insert that passed its
+ * client check before the deletion committed) is dead at its first use.
+ */
+export function usable(alias: string): string {
+  return `EXISTS (SELECT 1 FROM "oauth2_clients" WHERE "oauth2_clients"."id" = ${alias}."clientId")
+    AND NOT EXISTS (SELECT 1 FROM "revoked_grants" WHERE "revoked_grants"."grantId" = ${alias}."grantId")`;
+}
+
 const POLICY_REVISION = `COALESCE((SELECT "revision" FROM "policy_revision" WHERE "id" = ${REVISION_ROW}), 0)`;
 const CLIENT_REVISION = `COALESCE((SELECT "revision" FROM "client_revision" WHERE "id" = ${REVISION_ROW}), 0)`;
 
@@ -205,19 +222,20 @@ export const SQL = {
     FROM (SELECT ${CLIENT_REVISION} AS "clientRevision") r LEFT JOIN "oauth2_clients" c ON c."id" = $1`,
   accessTokenWithRevisions: `SELECT r."policyRevision", r."clientRevision", ${prefixed("t", TOKEN_COLUMNS)}
     FROM (SELECT ${POLICY_REVISION} AS "policyRevision", ${CLIENT_REVISION} AS "clientRevision") r
-    LEFT JOIN "access_tokens" t ON t."hash" = $1`,
+    LEFT JOIN "access_tokens" t ON t."hash" = $1 AND ${usable("t")}`,
   // Many lookups in one statement: one row per presented hash (in order), revisions read once for all.
   accessTokensWithRevisions: `SELECT r."policyRevision", r."clientRevision", h."i", ${prefixed("t", TOKEN_COLUMNS)}
     FROM (SELECT ${POLICY_REVISION} AS "policyRevision", ${CLIENT_REVISION} AS "clientRevision") r
     CROSS JOIN unnest($1::text[]) WITH ORDINALITY AS h("hash", "i")
-    LEFT JOIN "access_tokens" t ON t."hash" = h."hash"`,
+    LEFT JOIN "access_tokens" t ON t."hash" = h."hash" AND ${usable("t")}`,
   // Many rows in one statement (one column array each), all or none: the condition does not depend on the row.
   insertAccessTokensAtClientRevision: `INSERT INTO "access_tokens" (${TOKEN_COLUMNS})
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
       $7::timestamp(3)[], $8::timestamp(3)[], $9::timestamp(3)[])
     WHERE ${CLIENT_REVISION} = $10::integer`,
   clientById: `SELECT ${CLIENT_COLUMNS} FROM "oauth2_clients" WHERE "id" = $1 LIMIT 1`,
-  accessTokenByHash: `SELECT ${TOKEN_COLUMNS} FROM "access_tokens" WHERE "hash" = $1 LIMIT 1`,
+  accessTokenByHash: `SELECT ${prefixed("t", TOKEN_COLUMNS)} FROM "access_tokens" t
+    WHERE t."hash" = $1 AND ${usable("t")} LIMIT 1`,
   insertAccessToken: `INSERT INTO "access_tokens" (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
   policyRevision: `SELECT "revision" FROM "policy_revision" WHERE "id" = $1 LIMIT 1`,
   clientRevision: `SELECT "revision" FROM "client_revision" WHERE "id" = $1 LIMIT 1`,

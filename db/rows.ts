@@ -124,3 +124,10 @@ export const REFRESH_TOKEN_ROW: RowShape<RefreshToken> = {
     revokedAt: "date",
   },
 };
+
+/** A refresh token that is still usable (its client exists, its grant is not revoked), else none. */
+export const USABLE_REFRESH_TOKEN_ROW: RowShape<RefreshToken> = {
+  ...REFRESH_TOKEN_ROW,
+  name: "usable_refresh_token",
+  onlyUsable: true,
+};

@@ -103,6 +103,7 @@ export async function purgeExpired(
     );
   }
   const grants = await purgeGrants(db, monthAgo, batch);
+  const revokedGrants = await purgeRevokedGrants(db, dayAgo, batch);
   const logoutRequests = await deleteInBatches(
     async (take) =>
       (
@@ -127,7 +128,48 @@ export async function purgeExpired(
         .count,
     batch,
   );
-  return { consentRequests, codes, accessTokens, refreshTokens, grants, logoutRequests, loginSessions };
+  return {
+    consentRequests,
+    codes,
+    accessTokens,
+    refreshTokens,
+    grants,
+    revokedGrants,
+    logoutRequests,
+    loginSessions,
+  };
+}
+
+/**
+ * A grant's revocation mark (server/tokens/revoked-grants.ts) answers for the
+ * tokens a request wrote while the revocation ran, which no step of it saw. A
+ * day on, every such request has long ended: what is left of the grant is
+ * revoked row by row (an unused code counts as used, so presenting it is a
+ * replay) and the mark goes, in one transaction per batch.
+ */
+async function purgeRevokedGrants(db: Database, before: Date, batch: number): Promise<number> {
+  return deleteInBatches(
+    async (take) =>
+      (
+        await db.revokedGrant.findMany({
+          where: { revokedAt: { lt: before } },
+          select: { grantId: true },
+          take,
+        })
+      ).map((row) => row.grantId),
+    async (ids) => {
+      const now = new Date();
+      const grantId = { in: ids };
+      const [, , , removed] = await db.$transaction([
+        db.accessToken.updateMany({ where: { grantId, revokedAt: null }, data: { revokedAt: now } }),
+        db.refreshToken.updateMany({ where: { grantId, revokedAt: null }, data: { revokedAt: now } }),
+        db.authorizationCode.updateMany({ where: { grantId, usedAt: null }, data: { usedAt: now } }),
+        db.revokedGrant.deleteMany({ where: { grantId, revokedAt: { lt: before } } }),
+      ]);
+      return removed.count;
+    },
+    batch,
+  );
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Prisma, OAuth2Client as Row } from "@/generated/prisma/sqlite/clie
 import { ApiError } from "@/server/http/errors.ts";
 import type { Snapshot } from "@/server/http/snapshot.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
+import { markClientGrantsRevoked } from "@/server/tokens/revoked-grants.ts";
 import { randomToken } from "@/server/tokens/secrets.ts";
 import type { Client, ClientExtensions } from "./model.ts";
 import type { OAuth2ClientInput } from "./schemas.ts";
@@ -262,11 +263,18 @@ export class ClientStore {
     });
   }
 
-  /** Deletes a client with every code and token issued to it, in one transaction. */
+  /**
+   * Deletes a client with every code and token issued to it, in one
+   * transaction. A token written while it runs (a request that authenticated
+   * the client just before) is refused when read, as its client is gone; its
+   * grants are marked revoked too, so none of their tokens comes back should
+   * a client with the same id be created again.
+   */
   async delete(id: string): Promise<boolean> {
     return this.db.$transaction(async (tx) => {
       const { count } = await tx.oAuth2Client.deleteMany({ where: { id } });
       if (count === 0) return false;
+      await markClientGrantsRevoked(tx, id, new Date());
       await bumpRevision(tx);
       await tx.accessToken.deleteMany({ where: { clientId: id } });
       await tx.refreshToken.deleteMany({ where: { clientId: id } });

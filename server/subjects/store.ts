@@ -1,6 +1,7 @@
 import type { Database } from "@/db/client.ts";
 import { findsNoRow, type Write } from "@/db/raw.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
+import { markSubjectGrantsRevoked } from "@/server/tokens/revoked-grants.ts";
 
 /** One client a subject let in and that still holds something usable for them. */
 export interface SubjectGrant {
@@ -13,7 +14,10 @@ export interface SubjectGrant {
   grantedAt: Date;
 }
 
-type Db = Pick<Database, "accessToken" | "refreshToken" | "authorizationCode" | "consentRequest">;
+type Db = Pick<
+  Database,
+  "accessToken" | "refreshToken" | "authorizationCode" | "consentRequest" | "$executeRaw"
+>;
 
 function addNew(list: string[], values: string[]): void {
   for (const value of values) if (!list.includes(value)) list.push(value);
@@ -112,14 +116,23 @@ export class SubjectGrants {
   }
 }
 
+/**
+ * Accepted consent requests are used up first: an authorization response
+ * that uses one at the same time either wins its row lock first (then every
+ * grant, code and token it wrote is committed before the next statements
+ * read) or finds the request used. Then the grants are marked revoked (see
+ * revoked-grants.ts), before their tokens: a refresh or code exchange that
+ * commits while this runs is refused when its tokens are read.
+ */
 async function revokeIn(tx: Db, subject: string, clientId: string | undefined): Promise<void> {
   const now = new Date();
   const of = clientId === undefined ? { subject } : { subject, clientId };
-  await tx.accessToken.updateMany({ where: { ...of, revokedAt: null }, data: { revokedAt: now } });
-  await tx.refreshToken.updateMany({ where: { ...of, revokedAt: null }, data: { revokedAt: now } });
-  await tx.authorizationCode.deleteMany({ where: { ...of, usedAt: null } });
   await tx.consentRequest.updateMany({
     where: { subject, status: "accepted", usedAt: null, ...(clientId === undefined ? {} : { clientId }) },
     data: { usedAt: now },
   });
+  await markSubjectGrantsRevoked(tx, subject, clientId, now);
+  await tx.accessToken.updateMany({ where: { ...of, revokedAt: null }, data: { revokedAt: now } });
+  await tx.refreshToken.updateMany({ where: { ...of, revokedAt: null }, data: { revokedAt: now } });
+  await tx.authorizationCode.deleteMany({ where: { ...of, usedAt: null } });
 }

@@ -28,14 +28,13 @@ interface NewAccessToken {
 /** A hash no token has (tokens hash to 43 base64url characters): for an invalid token's lookup. */
 const NO_TOKEN = "";
 
-/** Prisma's transaction client has the same model delegates as the client. */
-type Db = Pick<Database, "accessToken">;
-
 /**
  * Access tokens: opaque, 256-bit, stored under an HMAC keyed by SYSTEM_SECRET.
  * Invalidation: a token stops being active when it expires, when it is
- * revoked, or when its grant is revoked (code replay, refresh-token reuse,
- * revocation of the refresh token it came with).
+ * revoked, when its grant is revoked (code replay, refresh-token reuse,
+ * revocation of the refresh token it came with, consent revocation), or when
+ * its client is deleted. The last two are checked in every lookup (db/raw.ts
+ * `usable`), so they hold for a token written while the revocation ran.
  */
 export class AccessTokens {
   private readonly raw;
@@ -106,7 +105,7 @@ export class AccessTokens {
     return { token, row, record: { ...input, extra, issuedAt, expiresAt } };
   }
 
-  /** The token's record when it is known, unexpired and unrevoked; else null. */
+  /** The token's record when it is known, unexpired, unrevoked and usable (client and grant); else null. */
   async findActive(token: string): Promise<AccessTokenRecord | null> {
     if (!token || token.length > 512) return null;
     const hash = this.hash(token);
@@ -143,10 +142,6 @@ export class AccessTokens {
       data: { revokedAt: new Date() },
     });
     return count;
-  }
-
-  async revokeGrant(grantId: string, db: Db = this.db): Promise<void> {
-    await db.accessToken.updateMany({ where: { grantId, revokedAt: null }, data: { revokedAt: new Date() } });
   }
 }
 

@@ -1,7 +1,9 @@
 import { type Database, rawQueries } from "@/db/client.ts";
 import { changesOneRow, insertRow, type Write } from "@/db/raw.ts";
-import { REFRESH_TOKEN_ROW } from "@/db/rows.ts";
+import { REFRESH_TOKEN_ROW, USABLE_REFRESH_TOKEN_ROW } from "@/db/rows.ts";
+import type { RefreshToken } from "@/generated/prisma/sqlite/client.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
+import { markGrantRevoked } from "./revoked-grants.ts";
 import { hashToken, randomToken } from "./secrets.ts";
 
 interface RefreshTokenRecord {
@@ -22,6 +24,15 @@ type NewRefreshToken = Pick<
   RefreshTokenRecord,
   "grantId" | "clientId" | "subject" | "scopes" | "accessTokenExtra" | "idTokenExtra" | "authTime"
 >;
+
+function recordOf(row: RefreshToken): RefreshTokenRecord {
+  return {
+    ...row,
+    scopes: splitScopes(row.scopes),
+    accessTokenExtra: JSON.parse(row.accessTokenExtra) as Record<string, unknown>,
+    idTokenExtra: JSON.parse(row.idTokenExtra) as Record<string, unknown>,
+  };
+}
 
 /**
  * Using a token: unused and unrevoked, or (grace period) used since $3 and
@@ -70,13 +81,20 @@ export class RefreshTokens {
   async find(token: string): Promise<RefreshTokenRecord | null> {
     if (!token || token.length > 512) return null;
     const row = await rawQueries(this.db).rowByKey(REFRESH_TOKEN_ROW, this.hash(token));
+    return row ? recordOf(row) : null;
+  }
+
+  /**
+   * The token's record when another party may still rely on it: unused,
+   * unrevoked, unexpired, its client existing and its grant not revoked
+   * (introspection); else null.
+   */
+  async findActive(token: string): Promise<RefreshTokenRecord | null> {
+    if (!token || token.length > 512) return null;
+    const row = await rawQueries(this.db).rowByKey(USABLE_REFRESH_TOKEN_ROW, this.hash(token));
     if (!row) return null;
-    return {
-      ...row,
-      scopes: splitScopes(row.scopes),
-      accessTokenExtra: JSON.parse(row.accessTokenExtra) as Record<string, unknown>,
-      idTokenExtra: JSON.parse(row.idTokenExtra) as Record<string, unknown>,
-    };
+    const record = recordOf(row);
+    return record.usedAt || record.revokedAt || this.isExpired(record) ? null : record;
   }
 
   isExpired(record: RefreshTokenRecord, now = Date.now()): boolean {
@@ -104,10 +122,16 @@ export class RefreshTokens {
 
 /**
  * Revokes a grant: every access and refresh token issued under it. Used on
- * code replay, refresh-token reuse and revocation of a refresh token.
+ * code replay, refresh-token reuse and revocation of a refresh token. The
+ * grant is marked first (see revoked-grants.ts): a token an exchange writes
+ * while this runs is refused when it is read.
  */
-export async function revokeGrant(db: Pick<Database, "accessToken" | "refreshToken">, grantId: string) {
+export async function revokeGrant(
+  db: Pick<Database, "accessToken" | "refreshToken" | "$executeRaw">,
+  grantId: string,
+) {
   const now = new Date();
+  await markGrantRevoked(db, grantId, now);
   await db.accessToken.updateMany({ where: { grantId, revokedAt: null }, data: { revokedAt: now } });
   await db.refreshToken.updateMany({ where: { grantId, revokedAt: null }, data: { revokedAt: now } });
 }

@@ -21,6 +21,7 @@ import { AccessTokens } from "@/server/tokens/access-tokens.ts";
 import { AuthorizationCodes } from "@/server/tokens/authorization-codes.ts";
 import { AuthorizationGrants } from "@/server/tokens/grants.ts";
 import { RefreshTokens } from "@/server/tokens/refresh-tokens.ts";
+import { notRevoked } from "@/server/tokens/revoked-grants.ts";
 import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
 
 /** db/raw.ts must read and write exactly the rows Prisma does, on both backends. */
@@ -504,6 +505,10 @@ for (const backend of BACKENDS) {
       db = createDatabase(url);
       raw = rawQueries(db);
       stores = storesOn(db);
+      // Tokens are read only while their client exists.
+      await db.oAuth2Client.create({
+        data: { id: "flow-client" },
+      });
     });
     after(async () => {
       await db.$disconnect();
@@ -934,14 +939,23 @@ for (const backend of BACKENDS) {
         const writes = [stores.consent.use(requestId), grantRow(grantId), code.insert, access.insert];
         return { code, access, writes };
       };
-      /** A token exchange's writes: the code or refresh token used, the subject not deleted, the new tokens. */
-      const tokenExchange = (use: Write<string>, subject = "s") => {
+      /**
+       * A token exchange's writes: the code or refresh token used, the subject not deleted, the grant
+       * not revoked, the new tokens.
+       */
+      const tokenExchange = (use: Write<string>, subject = "s", grantId = "g-once") => {
         const access = newAccess(subject);
         const refresh = newRefresh(subject);
         return {
           access,
           refresh,
-          writes: [use, stores.subjects.notDeleted(subject), access.insert, refresh.insert],
+          writes: [
+            use,
+            stores.subjects.notDeleted(subject),
+            notRevoked(grantId),
+            access.insert,
+            refresh.insert,
+          ],
         };
       };
       const acceptedRequest = async () => {
@@ -1110,6 +1124,22 @@ for (const backend of BACKENDS) {
             );
             if (usedAt) assert.deepEqual(await refresh.usedAt(), usedAt, `${name}: the first use is kept`);
           }
+
+          await db.revokedGrant.create({ data: { grantId: "g-revoked", revokedAt: new Date() } });
+          const marked = await refreshOf("s", null);
+          const { access, writes } = tokenExchange(
+            stores.refreshTokens.use(marked.hash, 0),
+            "s",
+            "g-revoked",
+          );
+          const before = sent.length;
+          assert.equal(await queries.transaction(writes), "revoked", "the refresh token of a revoked grant");
+          assert.equal(sent.length, before + 1, "a revoked grant: one round trip");
+          assert.equal(await marked.usedAt(), null, "a revoked grant: the use is not recorded");
+          assert.equal(
+            await db.accessToken.count({ where: { hash: stores.accessTokens.hash(access.token) } }),
+            0,
+          );
         } finally {
           await end();
         }

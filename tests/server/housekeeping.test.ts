@@ -104,9 +104,59 @@ for (const backend of BACKENDS) {
         accessTokens: 0,
         refreshTokens: 0,
         grants: 0,
+        revokedGrants: 0,
         logoutRequests: 0,
         loginSessions: 0,
       });
+    });
+
+    test("a grant's revocation mark goes after a day, once what is left of the grant is revoked row by row", async () => {
+      const now = Date.now();
+      const marked = (grantId: string, at: number) => ({ grantId, revokedAt: new Date(at) });
+      await db.revokedGrant.createMany({
+        data: [marked("mark-old", now - 2 * DAY), marked("mark-new", now - 1000)],
+      });
+      const rows = (grantId: string) => ({ grantId, clientId: "c", subject: "s", scopes: "" });
+      for (const grantId of ["mark-old", "mark-new"]) {
+        await db.accessToken.create({
+          data: {
+            ...rows(grantId),
+            hash: `at-${grantId}`,
+            issuedAt: new Date(now),
+            expiresAt: new Date(now + DAY),
+          },
+        });
+        await db.refreshToken.create({
+          data: { ...rows(grantId), hash: `rt-${grantId}`, authTime: new Date(now), issuedAt: new Date(now) },
+        });
+        await db.authorizationCode.create({
+          data: {
+            ...rows(grantId),
+            hash: `code-${grantId}`,
+            redirectUri: "",
+            authTime: new Date(now),
+            expiresAt: new Date(now + DAY),
+          },
+        });
+      }
+      const config = loadConfig({ SYSTEM_SECRET: "test-system-secret-0123456789" });
+      assert.equal((await purgeExpired(db, config, now)).revokedGrants, 1);
+      assert.deepEqual(
+        (await db.revokedGrant.findMany()).map((row) => row.grantId),
+        ["mark-new"],
+      );
+      const old = { grantId: "mark-old" };
+      assert.equal(await db.accessToken.count({ where: { ...old, revokedAt: null } }), 0);
+      assert.equal(await db.refreshToken.count({ where: { ...old, revokedAt: null } }), 0);
+      assert.equal(await db.authorizationCode.count({ where: { ...old, usedAt: null } }), 0);
+      const recent = { grantId: "mark-new" };
+      assert.equal(
+        await db.accessToken.count({ where: { ...recent, revokedAt: null } }),
+        1,
+        "a recent mark stays",
+      );
+      assert.equal(await db.refreshToken.count({ where: { ...recent, revokedAt: null } }), 1);
+      assert.equal(await db.authorizationCode.count({ where: { ...recent, usedAt: null } }), 1);
     });
 
     test("the purge's conditions have indexes", async () => {
@@ -117,6 +167,7 @@ for (const backend of BACKENDS) {
         "refresh_tokens_revokedAt_idx",
         "refresh_tokens_usedAt_idx",
         "refresh_tokens_issuedAt_idx",
+        "revoked_grants_revokedAt_idx",
       ];
       const rows =
         backend === "sqlite"

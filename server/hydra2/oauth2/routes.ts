@@ -42,10 +42,8 @@ export function oauth2AdminRoutes(
         token_use: "access_token",
       });
     }
-    const refresh = await refreshTokens.find(token);
-    if (!refresh || refresh.usedAt || refresh.revokedAt || refreshTokens.isExpired(refresh))
-      return c.json(INACTIVE);
-    if (!covers(refresh.scopes)) return c.json(INACTIVE);
+    const refresh = await refreshTokens.findActive(token);
+    if (!refresh || !covers(refresh.scopes)) return c.json(INACTIVE);
     const lifespanMs = config.refreshTokenLifespanMs;
     return c.json({
       active: true,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { rawQueries } from "@/db/client.ts";
 import type { ConsentRequest } from "@/server/consent/store.ts";
-import { InvalidRequest } from "@/server/oauth2/errors.ts";
+import { AccessDenied, InvalidRequest } from "@/server/oauth2/errors.ts";
 import { responseParts } from "@/server/oauth2/response-types.ts";
 import type { Services } from "@/server/services.ts";
 import type { AuthorizationRequest } from "./context.ts";
@@ -13,13 +13,22 @@ import type { AuthorizationRequest } from "./context.ts";
  * artefact shares one grant id, so a replayed code revokes them all. The ID
  * token is signed before that transaction (the code's and the access token's
  * values are known by then): a failure leaves the consent request unused.
+ * A subject the login & consent app deleted gets nothing (access_denied).
  */
 export async function issueAuthorizationResponse(
   request: AuthorizationRequest,
   consent: ConsentRequest,
   services: Services,
 ): Promise<Record<string, string | undefined>> {
-  const { consentRequests, authorizationCodes, accessTokens, idTokens, authorizationGrants, db } = services;
+  const {
+    consentRequests,
+    authorizationCodes,
+    accessTokens,
+    idTokens,
+    authorizationGrants,
+    subjectGrants,
+    db,
+  } = services;
   const parts = responseParts(request.responseType);
   const grantId = randomUUID();
   const clientId = request.client.id;
@@ -61,8 +70,11 @@ export async function issueAuthorizationResponse(
         sid: signIn.sid,
       })
     : undefined;
+  // The subject is checked in the transaction that uses the consent request, as the token endpoint
+  // checks it in the one that uses the code: a deletion that raced the decision is seen too.
   const refused = await rawQueries(db).transaction([
     consentRequests.use(consent.id),
+    subjectGrants.notDeleted(subject),
     authorizationGrants.insert({
       grantId,
       clientId,
@@ -75,6 +87,7 @@ export async function issueAuthorizationResponse(
     ...(code ? [code.insert] : []),
     ...(access ? [access.insert] : []),
   ]);
+  if (refused === "deleted") throw new AccessDenied("The subject of this request no longer exists");
   if (refused) throw new InvalidRequest("The consent request was already used");
   const issued = { code: code?.code, accessToken: access?.token };
   const token = issued.accessToken !== undefined;

@@ -4,7 +4,8 @@ import type { Client } from "@/server/clients/model.ts";
 import type { OAuthError } from "@/server/oauth2/errors.ts";
 import { grantsRefresh, OPENID_SCOPE } from "@/server/oauth2/scopes.ts";
 import type { Services } from "@/server/services.ts";
-import { subjectDeleted } from "./deleted-subject.ts";
+import { notRevoked } from "@/server/tokens/revoked-grants.ts";
+import { grantRevoked, subjectDeleted } from "./deleted-subject.ts";
 import type { TokenResponse } from "./grant.ts";
 
 interface GrantToRedeem {
@@ -56,15 +57,18 @@ export async function issueTokens(
   const idToken = accessScopes.includes(OPENID_SCOPE)
     ? await signIdToken(services, client, grant, access.token)
     : undefined;
-  // The subject is checked here, in the transaction that takes the code or token: the only check.
+  // The subject and the grant are checked here, in the transaction that takes the code or token: the
+  // only check. A revocation that commits after it still wins: the new tokens' grant is marked revoked.
   const refused = await rawQueries(db).transaction([
     grant.use,
     subjectGrants.notDeleted(grant.subject),
+    notRevoked(grant.grantId),
     access.insert,
     ...(refresh ? [refresh.insert] : []),
   ]);
   if (refused === "used") throw await grant.refused();
   if (refused === "deleted") throw subjectDeleted();
+  if (refused === "revoked") throw grantRevoked();
 
   const response: TokenResponse = {
     access_token: access.token,
