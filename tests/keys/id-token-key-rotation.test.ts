@@ -7,7 +7,14 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  exportJWK,
+  generateKeyPair,
+  type JSONWebKeySet,
+  jwtVerify,
+} from "jose";
 import {
   authorizeThrough,
   Browser,
@@ -201,6 +208,18 @@ for (const backend of BACKENDS) {
       assert.equal(tokens.status, 200, tokens.text);
       assert.equal(await verifiedKid(portico, tokens.json.id_token as string, rp.id), "public:2027");
       assert.deepEqual(kids(await jwks(portico)), ["public:2027", "public", "rotated-1"]);
+    });
+
+    test("a key that cannot sign ID tokens (ES256) put at kid private is never used: tokens stay RS256 and verify", async () => {
+      const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+      const ec = { ...(await exportJWK(privateKey)), kid: "private", alg: "ES256", use: "sig" };
+      const put = await portico.call(`/keys/${SET}/private`, { method: "PUT", token: root, json: ec });
+      assert.equal(put.status, 200, await put.clone().text());
+      const nonce = randomValue();
+      const tokens = await exchange(portico, rp, await codeFor(portico, rp, nonce));
+      assert.equal(tokens.status, 200, tokens.text);
+      assert.equal(decodeProtectedHeader(tokens.json.id_token as string).alg, "RS256");
+      await verifiedKid(portico, tokens.json.id_token as string, rp.id);
     });
   });
 
