@@ -6,6 +6,39 @@ const BODY_LIMIT = 1024 * 1024;
 
 export class BodyTooLarge extends Error {}
 
+/** After refusing a streamed body: at most this much more of it is read and dropped, for at most this long. */
+const LINGER_BYTES = 4 * 1024 * 1024;
+const LINGER_MS = 1000;
+
+/**
+ * Reads and drops what follows of a refused body, within LINGER_BYTES and
+ * LINGER_MS, then stops reading. The 413 closes the connection; a socket
+ * closed with unread bytes in it is reset, and a reset can make the client's
+ * system drop the 413 before the client reads it, while the client is still
+ * sending (RFC 9112 §9.6, lingering close). A client that sends on beyond
+ * the bounds gets the reset.
+ */
+async function lingerOn(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  const deadline = Date.now() + LINGER_MS;
+  let drained = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const timeUp = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), LINGER_MS);
+  });
+  try {
+    while (drained <= LINGER_BYTES && Date.now() < deadline) {
+      const next = await Promise.race([reader.read(), timeUp]);
+      if (!next || next.done) return;
+      drained += next.value.byteLength;
+    }
+  } catch {
+    // The client went away: nothing is left to linger for.
+  } finally {
+    clearTimeout(timer);
+    await reader.cancel().catch(() => {});
+  }
+}
+
 /**
  * Reads the request body as text, refusing more than 1 MiB without buffering
  * it. An absent body reads as "" (the 2017 SDK sends GET and DELETE with a
@@ -28,7 +61,7 @@ export async function readBodyText(request: Request): Promise<string> {
     if (done) break;
     size += value.byteLength;
     if (size > BODY_LIMIT) {
-      await reader.cancel();
+      await lingerOn(reader);
       throw new BodyTooLarge();
     }
     chunks.push(value);
