@@ -1,6 +1,6 @@
 import type { Browser, Page } from "@playwright/test";
 import { linkIn } from "@/tests/support/mailbox.ts";
-import { expect, signInThroughDemo, type TestUser, test } from "./fixtures.ts";
+import { adminToken, expect, signInThroughDemo, type TestUser, test } from "./fixtures.ts";
 import {
   AccountSettings,
   expectCheckInbox,
@@ -254,16 +254,7 @@ test.describe("people manage their own accounts", () => {
 
 /** Registers a client of this test's own, redirecting to `redirectUri`, through the admin API. */
 async function registerClient(baseURL: string, redirectUri: string): Promise<string> {
-  const [id, secret] = (process.env.PORTICO_E2E_ROOT ?? ":").split(":") as [string, string];
-  const tokenResponse = await fetch(`${baseURL}/oauth2/token`, {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`,
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: "grant_type=client_credentials&scope=hydra.clients",
-  });
-  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  const token = await adminToken(baseURL);
   const clientId = `prompt-create-${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const created = await fetch(`${baseURL}/clients`, {
     method: "POST",

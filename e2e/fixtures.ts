@@ -141,6 +141,21 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
 
 export { expect };
 
+/** A hydra.clients token of the root client the e2e servers start with (PORTICO_E2E_ROOT), for registering clients. */
+export async function adminToken(baseURL: string): Promise<string> {
+  const [id, secret] = (process.env.PORTICO_E2E_ROOT ?? ":").split(":") as [string, string];
+  const response = await fetch(`${baseURL}/oauth2/token`, {
+    method: "POST",
+    headers: {
+      authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: "grant_type=client_credentials&scope=hydra.clients",
+  });
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
 /**
  * The Content-Security-Policy violations `page` reports from now on (Chromium logs each as a console
  * error), except those `expected` matches. The cspGuard fixture fails a test on any of them.

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
 import { decodeJwt } from "jose";
-import { expect, type OtherSite, test } from "./fixtures.ts";
+import { adminToken, expect, type OtherSite, test } from "./fixtures.ts";
 import type { ConsentPage } from "./pages/consent.ts";
 import type { LoginPage } from "./pages/login.ts";
 
@@ -19,20 +19,6 @@ interface TestClient {
   id: string;
   secret: string;
   redirectUri: string;
-}
-
-async function adminToken(baseURL: string): Promise<string> {
-  const [id, secret] = (process.env.PORTICO_E2E_ROOT ?? ":").split(":") as [string, string];
-  const response = await fetch(`${baseURL}/oauth2/token`, {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`,
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: "grant_type=client_credentials&scope=hydra.clients",
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { access_token: string }).access_token;
 }
 
 /** A confidential client of this test's own, returning to the other site's /callback. */

@@ -3,7 +3,14 @@ import { createServer, type Server } from "node:http";
 import type { Browser, Page } from "@playwright/test";
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from "jose";
 import { linkIn } from "@/tests/support/mailbox.ts";
-import { test as base, expect, type OtherSite, recordNavigations, type TestUser } from "./fixtures.ts";
+import {
+  adminToken,
+  test as base,
+  expect,
+  type OtherSite,
+  recordNavigations,
+  type TestUser,
+} from "./fixtures.ts";
 import { AccountSettings, ForgotPasswordPage, ResetPasswordPage } from "./pages/accounts.ts";
 import { ConsentPage } from "./pages/consent.ts";
 import { LoginPage } from "./pages/login.ts";
@@ -83,20 +90,6 @@ class Receiver {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
-}
-
-async function adminToken(baseURL: string): Promise<string> {
-  const [id, secret] = (process.env.PORTICO_E2E_ROOT ?? ":").split(":") as [string, string];
-  const response = await fetch(`${baseURL}/oauth2/token`, {
-    method: "POST",
-    headers: {
-      authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString("base64")}`,
-      "content-type": "application/x-www-form-urlencoded",
-    },
-    body: "grant_type=client_credentials&scope=hydra.clients",
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { access_token: string }).access_token;
 }
 
 async function registerRelyingParty(
