@@ -125,41 +125,67 @@ export function describeZodError(error: z.ZodError): string {
   return path ? `${path}: ${issue.message}` : issue.message;
 }
 
+/** Why a JSON body was refused: the status, and the description for either face's error format. */
+export interface BodyRefusal {
+  status: 400 | 413;
+  description: string;
+  /** The body was JSON but not of the schema's type (the 2.x face names that error per operation). */
+  schema: boolean;
+}
+
 /**
- * Parses a JSON request body with a zod schema. Malformed JSON, a string or
- * key holding U+0000 (`holdsNul`), a wrong type or a body over 1 MiB is an
- * ApiError (400 / 413). An empty body parses as
+ * Reads a JSON request body and parses it with a zod schema, for both faces
+ * (each turns a refusal into its own error format). A body over 1 MiB is a
+ * 413; one that cannot be read, malformed JSON, a string or key holding
+ * U+0000 (`holdsNul`) or a wrong type is a 400. An empty body parses as
  * `emptyAs` when given, else it is a 400.
  */
-export async function readJson<S extends z.ZodType>(
-  c: Context,
+export async function parseJsonBody<S extends z.ZodType>(
+  request: Request,
   schema: S,
   emptyAs?: unknown,
-): Promise<z.output<S>> {
+): Promise<{ ok: true; data: z.output<S> } | ({ ok: false } & BodyRefusal)> {
+  const refuse = (status: 400 | 413, description: string, schema = false) => ({
+    ok: false as const,
+    status,
+    description,
+    schema,
+  });
   let text: string;
   try {
-    text = await readBodyText(c.req.raw);
+    text = await readBodyText(request);
   } catch (error) {
-    if (error instanceof BodyTooLarge) throw ApiError.payloadTooLarge();
-    throw ApiError.badRequest("The request body could not be read");
+    if (error instanceof BodyTooLarge) return refuse(413, "The request body is larger than 1 MiB");
+    return refuse(400, "The request body could not be read");
   }
   let value: unknown;
   if (text.trim() === "") {
-    if (emptyAs === undefined) throw ApiError.badRequest("A JSON request body is required");
+    if (emptyAs === undefined) return refuse(400, "A JSON request body is required");
     value = emptyAs;
   } else {
     try {
       value = JSON.parse(text);
     } catch {
-      throw ApiError.badRequest("The request body is not valid JSON");
+      return refuse(400, "The request body is not valid JSON");
     }
     if (holdsNul(value)) {
-      throw ApiError.badRequest("The request body holds a NUL character (U+0000), which no field may hold");
+      return refuse(400, "The request body holds a NUL character (U+0000), which no field may hold");
     }
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw ApiError.badRequest(describeZodError(parsed.error));
-  return parsed.data;
+  if (!parsed.success) return refuse(400, describeZodError(parsed.error), true);
+  return { ok: true, data: parsed.data };
+}
+
+/** parseJsonBody for the 2017 API: a refusal is its ApiError (400 / 413). */
+export async function readJson<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  emptyAs?: unknown,
+): Promise<z.output<S>> {
+  const body = await parseJsonBody(c.req.raw, schema, emptyAs);
+  if (body.ok) return body.data;
+  throw body.status === 413 ? ApiError.payloadTooLarge() : ApiError.badRequest(body.description);
 }
 
 /** Parses a path or query value that must be a non-negative integer, else 400. */
