@@ -218,6 +218,10 @@ export class ClientStore {
     const secretHash = secret === undefined ? null : await hash(secret, this.bcryptCost);
     try {
       const row = await this.db.$transaction(async (tx) => {
+        // Rows of an earlier client with this id can be left only by a request that raced its
+        // deletion (a token inserted after its client check passed); they must not come back to
+        // life with the new client.
+        await forgetClientRows(tx, input.id);
         const created = await tx.oAuth2Client.create({
           data: {
             id: input.id ?? randomUUID(),
@@ -276,14 +280,20 @@ export class ClientStore {
       if (count === 0) return false;
       await markClientGrantsRevoked(tx, id, new Date());
       await bumpRevision(tx);
-      await tx.accessToken.deleteMany({ where: { clientId: id } });
-      await tx.refreshToken.deleteMany({ where: { clientId: id } });
-      await tx.authorizationCode.deleteMany({ where: { clientId: id } });
-      await tx.consentRequest.deleteMany({ where: { clientId: id } });
-      await tx.rememberedGrant.deleteMany({ where: { clientId: id } });
-      await tx.rememberedConsent.deleteMany({ where: { clientId: id } });
-      await tx.authorizationGrant.deleteMany({ where: { clientId: id } });
+      await forgetClientRows(tx, id);
       return true;
     });
   }
+}
+
+/** Every code, token, request and remembered decision issued to client `id`. */
+async function forgetClientRows(tx: Prisma.TransactionClient, id: string | undefined): Promise<void> {
+  if (id === undefined) return;
+  await tx.accessToken.deleteMany({ where: { clientId: id } });
+  await tx.refreshToken.deleteMany({ where: { clientId: id } });
+  await tx.authorizationCode.deleteMany({ where: { clientId: id } });
+  await tx.consentRequest.deleteMany({ where: { clientId: id } });
+  await tx.rememberedGrant.deleteMany({ where: { clientId: id } });
+  await tx.rememberedConsent.deleteMany({ where: { clientId: id } });
+  await tx.authorizationGrant.deleteMany({ where: { clientId: id } });
 }

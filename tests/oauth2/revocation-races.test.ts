@@ -254,6 +254,27 @@ for (const backend of BACKENDS) {
       assert.equal((await portico.call("/clients", { token: ccToken })).status, 401);
       assert.deepEqual(await introspected(portico, ccToken), { face2017: false, admin: false });
       await assertDead(portico, user, tokens, "a deleted client");
+
+      // A client created again with the same ids does not bring them back: its creation clears
+      // what the earlier one left.
+      const again = await portico.call("/clients", {
+        token: root,
+        json: { id, client_secret: secret, grant_types: ["client_credentials"], scope: "hydra.clients" },
+      });
+      assert.equal(again.status, 201, await again.text());
+      const userAgain = await portico.call("/clients", {
+        token: root,
+        json: { id: user.id, client_secret: user.secret, redirect_uris: [user.redirectUri], ...fields },
+      });
+      assert.equal(userAgain.status, 201, await userAgain.text());
+      assert.equal((await portico.call("/clients", { token: ccToken })).status, 401);
+      assert.deepEqual(await introspected(portico, ccToken), { face2017: false, admin: false });
+      await assertDead(portico, user, tokens, "a client created again with the same id");
+      assert.equal(await db.accessToken.count({ where: { clientId: { in: [id, user.id] } } }), 0);
+      assert.equal(await db.refreshToken.count({ where: { clientId: user.id } }), 0);
+      // The new client works as any other.
+      const fresh = await portico.tokenFor(id, secret, "hydra.clients");
+      assert.equal((await portico.call("/clients", { token: fresh })).status, 200);
     });
   });
 
