@@ -19,10 +19,13 @@ import { checkJsonWebKey, isSecretKey, type Jwk, type JwkSet, keyMaterial } from
 
 export { ID_TOKEN_KEY_SET };
 
-/** How long a served JWK set may lag a write made by another process. */
-const PUBLIC_JWKS_TTL_MS = 5_000;
-/** How long the signer may lag a write made by another process (a rotation, a deletion). */
-const SIGNER_RECHECK_MS = 60_000;
+/**
+ * How long the served JWK set and the signer may lag a write another process
+ * made (a rotation, a deletion): the same for both, so that no process signs
+ * with a key that the others have stopped publishing. One read of the set
+ * per process every few seconds is nothing beside the tokens it signs.
+ */
+const KEY_SET_TTL_MS = 5_000;
 
 /** What signs ID tokens. `kid` is the published key's, so relying parties find it in the JWK set. */
 export interface IdTokenSigner {
@@ -38,9 +41,8 @@ export interface IdTokenSigner {
  *
  * The ID-token set is read as one snapshot that serves both the signer and
  * the published keys. This process's writes to it take effect at once;
- * another process's within PUBLIC_JWKS_TTL_MS for the published keys and
- * SIGNER_RECHECK_MS for the signer (sooner when this process served the
- * JWK set in between, which reads the snapshot again).
+ * another process's within KEY_SET_TTL_MS, for the published keys and the
+ * signer alike.
  */
 export class KeyStore {
   /** The ID-token set as last read, and the write count of this process it was read at. */
@@ -168,7 +170,7 @@ export class KeyStore {
    * imported once per process. `kid` is its published public half's.
    */
   async idTokenSigner(): Promise<IdTokenSigner> {
-    const { signing, problem } = await this.idTokenKeys(SIGNER_RECHECK_MS);
+    const { signing, problem } = await this.idTokenKeys(KEY_SET_TTL_MS);
     if (problem) throw new Error(problem);
     if (!signing) throw new Error(`The ID-token key set ${ID_TOKEN_KEY_SET} holds no key that can sign`);
     const cached = this.signer;
@@ -191,7 +193,7 @@ export class KeyStore {
 
   /** The public keys of the ID-token set, as `/.well-known/jwks.json` serves them; the signing key's first. */
   async publicIdTokenJwks(): Promise<JwkSet> {
-    return (await this.idTokenKeys(PUBLIC_JWKS_TTL_MS)).published;
+    return (await this.idTokenKeys(KEY_SET_TTL_MS)).published;
   }
 
   /**

@@ -90,6 +90,13 @@ const exchange = (portico: Portico, client: TestClient, code: string) =>
     credentialsOf(client),
   );
 
+/** The kid of the ID token a new code's exchange gets, read without fetching the JWK set. */
+async function signedKid(portico: Portico, client: TestClient): Promise<string | undefined> {
+  const tokens = await exchange(portico, client, await codeFor(portico, client));
+  assert.equal(tokens.status, 200, tokens.text);
+  return decodeProtectedHeader(tokens.json.id_token as string).kid;
+}
+
 const refresh = (portico: Portico, client: TestClient, refreshToken: string) =>
   postForm(
     portico,
@@ -336,6 +343,30 @@ for (const backend of BACKENDS) {
         assert.equal(tokens.status, 200, tokens.text);
         await verifiedKid(server, tokens.json.id_token as string, rp.id);
       }
+    });
+
+    test("a key deleted through one process is no longer used to sign by any process after 5 s", async () => {
+      const [first] = servers as [Portico];
+      const rp = await registerClient(lastStarted(), rpFields);
+      const created = await adminCall(first, `/admin/keys/${SET}`, {
+        json: { alg: "RS256", kid: "doomed", use: "sig" },
+      });
+      assert.equal(created.status, 201);
+      // Every process signs with it (each one's signer now holds it), without serving the JWK set,
+      // which would read the set again.
+      await new Promise((resolve) => setTimeout(resolve, 5_500));
+      const signedBefore = await Promise.all(
+        servers.flatMap((server) => Array.from({ length: 4 }, () => signedKid(server, rp))),
+      );
+      assert.deepEqual(new Set(signedBefore), new Set(["doomed"]));
+
+      assert.equal((await adminCall(first, `/admin/keys/${SET}/doomed`, { method: "DELETE" })).status, 204);
+      await new Promise((resolve) => setTimeout(resolve, 5_500));
+      const signedAfter = await Promise.all(
+        servers.flatMap((server) => Array.from({ length: 4 }, () => signedKid(server, rp))),
+      );
+      assert.ok(!signedAfter.includes("doomed"), `signed after the deletion with: ${signedAfter.join(", ")}`);
+      for (const server of servers) assert.ok(!kids(await jwks(server)).includes("doomed"));
     });
   });
 }
