@@ -74,6 +74,37 @@ test.describe("odd posts and paths get a 4xx with the security headers, never a 
     expect(response.status()).toBeLessThan(500);
   });
 
+  test("a server action's body that Next.js cannot decode is a 400, not a 500", async ({
+    page,
+    loginPage,
+  }) => {
+    const id = await signInActionId(page.request);
+    const bodies: Array<{ headers?: Record<string, string>; multipart: Record<string, string> }> = [
+      // As a script posts it (Next-Action header), with a reference React cannot resolve.
+      { headers: { "next-action": id }, multipart: { "0": '["$Q9"]' } },
+      // As a browser without JavaScript posts it, with the same in the action's bound arguments.
+      {
+        multipart: {
+          $ACTION_REF_1: "",
+          "$ACTION_1:0": JSON.stringify({ id, bound: "$Q9" }),
+          "$ACTION_1:1": "[]",
+        },
+      },
+    ];
+    for (const { headers, multipart } of bodies) {
+      const response = await page.request.post("/login", { headers, multipart, maxRedirects: 0 });
+      expect(response.status(), JSON.stringify(multipart)).toBe(400);
+      expect(await response.text()).toBe(
+        "This form could not be read. Please reload the page and try again.\n",
+      );
+      expect(response.headers()["x-frame-options"]).toBe("DENY");
+      expect(response.headers()["content-type"]).toContain("text/plain");
+    }
+    // The form itself still answers as it always does.
+    await loginPage.goto();
+    expect(await loginPage.signInExpectingError("nobody@example.com", "not the password")).toBeTruthy();
+  });
+
   test("a form post over 1 MB is a 413, one without a length a 411", async ({ page, baseURL }) => {
     const big = await page.request.post("/login", {
       multipart: { email: "a@example.com", password: "x".repeat(1024 * 1024 + 1) },

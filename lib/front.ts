@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse, serialize } from "hono/utils/cookie";
+import { ACTION_CALL_HEADER, actionStarted } from "@/lib/actions/calls.ts";
 import { appConfig } from "@/lib/config/index.ts";
 import { securityHeaders } from "@/lib/security/headers.ts";
 import {
@@ -57,6 +58,49 @@ function acceptableFormLength(req: IncomingMessage, res: ServerResponse): boolea
 }
 
 /**
+ * A form post's 500 from Next.js before its server action started is a body
+ * Next.js could not decode (lib/actions/calls.ts): answered as the 400 it
+ * is, with the front's headers. A 500 from an action that ran stays a 500.
+ */
+function refuseUndecodableActions(req: IncomingMessage, res: ServerResponse): void {
+  const id = crypto.randomUUID();
+  req.headers[ACTION_CALL_HEADER] = id;
+  const writeHead = res.writeHead;
+  let refused = false;
+  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
+    if (status === 500 && !actionStarted(id)) {
+      refused = true;
+      this.removeHeader("content-length");
+      this.removeHeader("content-encoding");
+      return writeHead.call(this, 400, {
+        "content-type": "text/plain; charset=utf-8",
+        "cache-control": "no-store",
+      });
+    }
+    return writeHead.call(this, status, ...(rest as []));
+  } as ServerResponse["writeHead"];
+  // A body written without writeHead would decide the status inside Node's write: decide it first.
+  const decide = (response: ServerResponse) => {
+    if (!response.headersSent && response.statusCode === 500) response.writeHead(500);
+    return refused;
+  };
+  const end = res.end;
+  res.end = function (this: ServerResponse, ...args: unknown[]) {
+    if (!decide(this)) return end.apply(this, args as Parameters<ServerResponse["end"]>);
+    // Next.js's own body (its error page or an error digest) is not this answer's.
+    const callback = args.find((arg) => typeof arg === "function") as (() => void) | undefined;
+    const message = "This form could not be read. Please reload the page and try again.\n";
+    return end.call(this, message, "utf8", callback);
+  } as ServerResponse["end"];
+  const write = res.write;
+  res.write = function (this: ServerResponse, ...args: unknown[]) {
+    if (decide(this)) return true;
+    return write.apply(this, args as Parameters<ServerResponse["write"]>);
+  } as ServerResponse["write"];
+  res.once("close", () => actionStarted(id));
+}
+
+/**
  * What every request for a page, a server action or a NextAuth route gets
  * before Next.js sees it. The server (server/serve.ts) runs it in front of
  * Next.js rather than as a Next.js proxy (middleware), which costs a few
@@ -96,6 +140,7 @@ export async function pageFront(req: IncomingMessage, res: ServerResponse, path:
   const site = req.headers["sec-fetch-site"];
   if (req.method === "POST" && !acceptableFormLength(req, res)) return false;
   if (req.method === "POST" && !path.startsWith("/api/auth/")) {
+    refuseUndecodableActions(req, res);
     const ownPage = origin === "null" && site === "same-origin";
     const crossSite = site !== undefined && site !== "same-origin";
     if ((origin !== undefined && origin !== issuerOrigin && !ownPage) || crossSite) {

@@ -7,6 +7,7 @@ import { log } from "@/lib/log/index.ts";
 import { csrfTokenMatches } from "@/lib/security/csrf.ts";
 import { currentSession } from "@/lib/session/index.ts";
 import type { SessionData } from "@/lib/session/seal.ts";
+import { ACTION_CALL_HEADER, noteActionStarted } from "./calls.ts";
 import { CSRF_FIELD, type FormState } from "./state.ts";
 
 export type { FormState } from "./state.ts";
@@ -58,6 +59,7 @@ export function formAction<Schema extends z.ZodType<Record<string, unknown>>>(
 ): (previous: FormState, form: FormData) => Promise<FormState> {
   return async (_previous, form: unknown) => {
     const requestHeaders = await headers();
+    noteActionStarted(requestHeaders.get(ACTION_CALL_HEADER));
     const session = await currentSession();
     // An action is a public endpoint whose arguments the caller chooses: a form's post always sends
     // its FormData, anything else (JSON arguments, the one-argument `$ACTION_ID_…` post) is refused.
