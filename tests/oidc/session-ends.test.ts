@@ -6,7 +6,6 @@
  * nobody told; and deleting a subject ends every session of it. The app's half, through the pages, is e2e/session-ends.spec.ts.
  */
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import * as oidc from "openid-client";
@@ -22,6 +21,7 @@ import {
   type TestClient,
 } from "@/tests/oauth2/support.ts";
 import { BACKENDS, type Portico } from "@/tests/support/server.ts";
+import { Receiver } from "./back-channel-receiver.ts";
 
 const LOGOUT_URL = "https://consent.example/logout";
 
@@ -29,36 +29,22 @@ for (const backend of BACKENDS) {
   describe(`accepting a logout request announces only what the app ended (${backend})`, () => {
     let portico: Portico;
     let consentApp: ConsentApp;
-    let receiver: Server;
-    const received: string[] = [];
+    let receiver: Receiver;
     let rp: TestClient;
 
     before(async () => {
       portico = await startOAuth2Portico({ backend, env: { LOGOUT_URL } });
       consentApp = await ConsentApp.for(portico);
-      receiver = createServer((req, res) => {
-        let body = "";
-        req.on("data", (chunk: Buffer) => {
-          body += chunk.toString();
-        });
-        req.on("end", () => {
-          received.push(new URLSearchParams(body).get("logout_token") ?? "");
-          res.writeHead(200).end();
-        });
-      });
-      await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
-      const address = receiver.address();
-      const port = typeof address === "object" && address ? address.port : 0;
+      receiver = await new Receiver().start();
       rp = await registerClient(portico, {
         scope: "openid",
-        backchannel_logout_uri: `http://127.0.0.1:${port}/backchannel`,
+        backchannel_logout_uri: receiver.url,
         backchannel_logout_session_required: true,
       });
     });
     after(async () => {
       await portico.stop();
-      receiver.closeAllConnections();
-      await new Promise((resolve) => receiver.close(resolve));
+      await receiver.stop();
     });
 
     /** A code flow in which the app reports session `sid` for `subject`; the ID token. */
@@ -112,12 +98,11 @@ for (const backend of BACKENDS) {
       assert.equal(request.sid, sid, "the hint named the session");
       assert.equal((await accept(nothing, {})).status, 200);
       await sleep(1000);
-      assert.equal(received.length, 0, "the app ended nothing, so nobody is told");
+      assert.equal(receiver.tokens.length, 0, "the app ended nothing, so nobody is told");
 
       const ended = await logoutRequest(idToken);
       assert.equal((await accept(ended, { subject: "ann", sid })).status, 200);
-      const deadline = Date.now() + 10_000;
-      while (received.length < 1 && Date.now() < deadline) await sleep(50);
+      const received = await receiver.waitFor(1);
       assert.equal(received.length, 1);
       const { payload } = await jwtVerify(
         received[0] as string,
@@ -127,11 +112,11 @@ for (const backend of BACKENDS) {
       assert.equal(payload.sid, sid);
       assert.equal(payload.sub, "ann");
       await sleep(300);
-      assert.equal(received.length, 1, "one token for one ended session");
+      assert.equal(receiver.tokens.length, 1, "one token for one ended session");
     });
 
     test("deleting a subject tells every app its sessions signed in to", async () => {
-      received.length = 0;
+      receiver.tokens.length = 0;
       const sid = randomValue();
       await signIn("bea", sid);
       const deleted = await portico.call(`/oauth2/auth/subjects/bea`, {
@@ -139,8 +124,7 @@ for (const backend of BACKENDS) {
         token: consentApp.token,
       });
       assert.equal(deleted.status, 204);
-      const deadline = Date.now() + 10_000;
-      while (received.length < 1 && Date.now() < deadline) await sleep(50);
+      const received = await receiver.waitFor(1);
       assert.equal(received.length, 1);
       const { payload } = await jwtVerify(
         received[0] as string,
