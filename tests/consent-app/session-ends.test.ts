@@ -8,16 +8,16 @@
  * server are exercised end to end by e2e/session-ends.spec.ts.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import type { Logger } from "@/common/log.ts";
-import { createDatabase, type Database } from "@/db/client.ts";
-import { migrate } from "@/db/migrate.ts";
+import type { Database } from "@/db/client.ts";
 import { Accounts } from "@/lib/accounts/accounts.ts";
 import { issueToken } from "@/lib/accounts/tokens.ts";
 import { createMailer } from "@/lib/mail/transport.ts";
 import { BROWSER_SESSION_SECONDS, SessionStore, sessionIdHash } from "@/lib/session/store.ts";
 import { UserStore } from "@/lib/users/store.ts";
-import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
+import { migratedDatabase } from "@/tests/support/migrated-database.ts";
+import { BACKENDS } from "@/tests/support/server.ts";
 
 const quiet: Logger = { error() {}, warn() {}, info() {}, debug() {} };
 
@@ -25,18 +25,15 @@ type Ended = { sid: string } | { subject: string };
 
 for (const backend of BACKENDS) {
   describe(`sessions that end without a sign-out (${backend})`, () => {
+    const database = migratedDatabase(backend);
     let db: Database;
-    let drop: () => Promise<void>;
     let sessions: SessionStore;
     let users: UserStore;
     let accounts: Accounts;
     const reported: Ended[] = [];
 
     before(async () => {
-      const fresh = await freshDatabase(backend);
-      drop = fresh.drop;
-      await migrate(fresh.url);
-      db = createDatabase(fresh.url);
+      db = database.db;
       sessions = new SessionStore(db);
       users = new UserStore(db);
       accounts = new Accounts({
@@ -46,10 +43,6 @@ for (const backend of BACKENDS) {
         signupOpen: true,
         sessionsEnded: (ended) => reported.push(ended),
       });
-    });
-    after(async () => {
-      await db.$disconnect();
-      await drop();
     });
 
     const newUser = (tag: string) =>

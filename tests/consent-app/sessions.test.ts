@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { createDatabase, type Database } from "@/db/client.ts";
-import { migrate } from "@/db/migrate.ts";
+import { before, describe, test } from "node:test";
+import type { Database } from "@/db/client.ts";
 import { purgeAppState } from "@/lib/housekeeping/index.ts";
 import { ThrottleStore, throttleKeys } from "@/lib/security/throttle.ts";
 import {
@@ -11,26 +10,20 @@ import {
   sessionIdHash,
 } from "@/lib/session/store.ts";
 import { UserStore } from "@/lib/users/store.ts";
-import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
+import { migratedDatabase } from "@/tests/support/migrated-database.ts";
+import { BACKENDS } from "@/tests/support/server.ts";
 
 for (const backend of BACKENDS) {
   describe(`server-side sessions of the consent app (${backend})`, () => {
+    const database = migratedDatabase(backend);
     let db: Database;
-    let drop: () => Promise<void>;
     let sessions: SessionStore;
     let users: UserStore;
 
     before(async () => {
-      const fresh = await freshDatabase(backend);
-      drop = fresh.drop;
-      await migrate(fresh.url);
-      db = createDatabase(fresh.url);
+      db = database.db;
       sessions = new SessionStore(db);
       users = new UserStore(db);
-    });
-    after(async () => {
-      await db.$disconnect();
-      await drop();
     });
 
     const newUser = (tag: string) =>

@@ -1,29 +1,22 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { createDatabase, type Database } from "@/db/client.ts";
-import { migrate } from "@/db/migrate.ts";
+import { before, describe, test } from "node:test";
+import type { Database } from "@/db/client.ts";
 import { GrantStore } from "@/lib/consent/grants.ts";
 import { PAIR_POLICY, ThrottleStore, throttleKeys } from "@/lib/security/throttle.ts";
 import { verifyPassword } from "@/lib/users/passwords.ts";
 import { UserError, UserStore } from "@/lib/users/store.ts";
-import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
+import { migratedDatabase } from "@/tests/support/migrated-database.ts";
+import { BACKENDS } from "@/tests/support/server.ts";
 
 for (const backend of BACKENDS) {
   describe(`consent app stores (${backend})`, () => {
+    const database = migratedDatabase(backend);
     let db: Database;
-    let drop: () => Promise<void>;
     let users: UserStore;
 
     before(async () => {
-      const fresh = await freshDatabase(backend);
-      drop = fresh.drop;
-      await migrate(fresh.url);
-      db = createDatabase(fresh.url);
+      db = database.db;
       users = new UserStore(db);
-    });
-    after(async () => {
-      await db.$disconnect();
-      await drop();
     });
 
     test("users: one account per normalised email, an opaque id, an argon2id hash", async () => {
