@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { Client } from "@/server/clients/model.ts";
 import { hydra2EndSession } from "@/server/hydra2/flow/logout.ts";
+import { preferredLocales } from "@/server/oauth2/authorize/checks/hints.ts";
 import { AuthorizationParameters } from "@/server/oauth2/authorize/parameters.ts";
 import { errorAnswer, redirect } from "@/server/oauth2/authorize/respond.ts";
 import { InvalidRequest, OAuthError } from "@/server/oauth2/errors.ts";
@@ -8,7 +9,6 @@ import type { Services } from "@/server/services.ts";
 import type { IdTokenHint } from "@/server/tokens/id-tokens.ts";
 
 const MAX_STATE = 1024;
-const LANGUAGE_TAG = /^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/;
 
 /** What the checks of the end-session endpoint learn, in their order. */
 export interface EndSessionContext {
@@ -17,6 +17,8 @@ export interface EndSessionContext {
   hint?: IdTokenHint;
   client?: Client;
   postLogoutRedirectUri?: string;
+  /** The well-formed tags of `ui_locales`, preferred first (a preference: never an error). */
+  uiLocales: string[];
 }
 
 type EndSessionCheck = (context: EndSessionContext) => void | Promise<void>;
@@ -34,10 +36,6 @@ const END_SESSION_CHECKS: ReadonlyArray<readonly [name: string, check: EndSessio
       if (repeated !== undefined) throw new InvalidRequest(`${repeated} was sent more than once`);
       const state = params.get("state");
       if (state !== undefined && state.length > MAX_STATE) throw new InvalidRequest("state is too long");
-      const locales = params.get("ui_locales")?.split(" ").filter(Boolean) ?? [];
-      if (locales.length > 20 || !locales.every((tag) => LANGUAGE_TAG.test(tag))) {
-        throw new InvalidRequest("ui_locales holds an invalid value");
-      }
     },
   ],
   [
@@ -93,7 +91,11 @@ export async function checkEndSession(
   params: AuthorizationParameters,
   services: Services,
 ): Promise<EndSessionContext> {
-  const context: EndSessionContext = { params, services };
+  const context: EndSessionContext = {
+    params,
+    services,
+    uiLocales: preferredLocales(params.get("ui_locales")),
+  };
   for (const [, check] of END_SESSION_CHECKS) await check(context);
   return context;
 }
@@ -122,7 +124,7 @@ export async function endSession(c: Context, services: Services): Promise<Respon
       clientId: context.client?.id ?? null,
       postLogoutRedirectUri: context.postLogoutRedirectUri ?? null,
       state: context.postLogoutRedirectUri ? (params.get("state") ?? null) : null,
-      uiLocales: params.get("ui_locales")?.split(" ").filter(Boolean) ?? [],
+      uiLocales: context.uiLocales,
     });
     const location = new URL(config.logoutUrl);
     location.searchParams.set("logout", request.id);

@@ -6,8 +6,12 @@ import { InvalidRequest } from "./errors.ts";
 import { readForm } from "./form.ts";
 
 /**
- * POST /oauth2/revoke (RFC 7009). Revokes a token of the calling client
- * (HTTP Basic; a public client sends its client_id). An access token is
+ * POST /oauth2/revoke (RFC 7009). Revokes a token of the calling client,
+ * which authenticates as at the token endpoint (§2.1 refers to RFC 6749
+ * §2.3): HTTP Basic, its client_id and client_secret in the form, or a
+ * public client's client_id alone. A client registered for
+ * client_secret_post (Hydra 2.x) may not use Basic, so without the form it
+ * could never revoke what it holds. An access token is
  * revoked alone; a refresh token takes its whole grant with it (§2.1). A
  * token that is unknown, or another client's, answers 200 all the same, so
  * the endpoint tells no one which tokens exist.
@@ -16,7 +20,7 @@ export async function revoke(c: Context, services: Services): Promise<Response> 
   const form = await readForm(c);
   const client = await services.clientAuth.authenticate(
     c.req.header("authorization"),
-    new Map(form.has("client_id") ? [["client_id", form.get("client_id") as string]] : []),
+    form,
     c.var.snapshot,
     callerAddress(c, services),
   );

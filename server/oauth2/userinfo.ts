@@ -1,38 +1,9 @@
 import type { Context } from "hono";
 import type { Services } from "@/server/services.ts";
-import { RESERVED_CLAIMS } from "@/server/tokens/id-tokens.ts";
+import { releasedClaims } from "./claims.ts";
+import { OAuthError } from "./errors.ts";
 import { readForm } from "./form.ts";
 import { OPENID_SCOPE } from "./scopes.ts";
-
-/**
- * The standard claims each scope releases (OpenID Connect Core §5.4). A
- * claim no scope names (one the consent app added of its own) is released
- * with the grant as a whole.
- */
-const SCOPE_CLAIMS: Record<string, readonly string[]> = {
-  profile: [
-    "name",
-    "family_name",
-    "given_name",
-    "middle_name",
-    "nickname",
-    "preferred_username",
-    "profile",
-    "picture",
-    "website",
-    "gender",
-    "birthdate",
-    "zoneinfo",
-    "locale",
-    "updated_at",
-  ],
-  email: ["email", "email_verified"],
-  address: ["address"],
-  phone: ["phone_number", "phone_number_verified"],
-};
-const SCOPED = new Map(
-  Object.entries(SCOPE_CLAIMS).flatMap(([scope, claims]) => claims.map((c) => [c, scope])),
-);
 
 /**
  * Browser-based relying parties call UserInfo from their own origin. It
@@ -49,9 +20,20 @@ const USERINFO_CORS = {
 
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 
-/** RFC 6750 §3: the error in WWW-Authenticate (and, for clients that read bodies, in JSON). */
-function bearerError(status: 400 | 401 | 403, error: string, description: string, scope?: string): Response {
-  const challenge = [`Bearer error="${error}"`, `error_description="${description}"`];
+/**
+ * RFC 6750 §3: the error in WWW-Authenticate (and, for clients that read bodies, in JSON). The
+ * description may name a parameter the client sent, so only §3's characters go into the header.
+ */
+function bearerError(
+  status: 400 | 401 | 403 | 413,
+  error: string,
+  description: string,
+  scope?: string,
+): Response {
+  const challenge = [
+    `Bearer error="${error}"`,
+    `error_description="${description.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, "")}"`,
+  ];
   if (scope) challenge.push(`scope="${scope}"`);
   return new Response(JSON.stringify({ error, error_description: description }), {
     status,
@@ -93,7 +75,14 @@ async function presentedToken(c: Context): Promise<string | undefined | Response
     c.req.method === "POST" &&
     /^application\/x-www-form-urlencoded/i.test(c.req.header("content-type") ?? "")
   ) {
-    fromBody = (await readForm(c)).get("access_token");
+    try {
+      fromBody = (await readForm(c)).get("access_token");
+    } catch (caught) {
+      // A form that cannot be read (a parameter twice, U+0000, too large) is RFC 6750 §3.1's
+      // invalid_request, told in WWW-Authenticate like every other error here, with CORS.
+      if (!(caught instanceof OAuthError)) throw caught;
+      return bearerError(caught.status === 413 ? 413 : 400, "invalid_request", caught.description);
+    }
   }
   if (fromHeader !== undefined && fromBody !== undefined) {
     return bearerError(400, "invalid_request", "Send the access token once: in the header or in the body");
@@ -123,12 +112,7 @@ export async function userinfo(c: Context, services: Services): Promise<Response
   if (!token.scopes.includes(OPENID_SCOPE)) {
     return bearerError(403, "insufficient_scope", "The access token was not granted openid", OPENID_SCOPE);
   }
-  const claims: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(grant.claims)) {
-    if (RESERVED_CLAIMS.has(name)) continue;
-    const scope = SCOPED.get(name);
-    if (scope === undefined || token.scopes.includes(scope)) claims[name] = value;
-  }
+  const claims = releasedClaims(grant.claims, token.scopes);
   return new Response(JSON.stringify({ ...claims, sub: token.subject }), {
     headers: { "content-type": "application/json; charset=utf-8", ...USERINFO_CORS, ...NO_STORE },
   });

@@ -73,7 +73,7 @@ export async function hydra2EndSession(
       sid,
       clientId: client?.id ?? null,
       ...target,
-      uiLocales: params.get("ui_locales")?.split(" ").filter(Boolean) ?? [],
+      uiLocales: context.uiLocales,
       requestUrl: `${config.issuer}/oauth2/sessions/logout?${new URLSearchParams(params.pairs)}`,
       rpInitiated: hint !== undefined || client !== undefined,
     },

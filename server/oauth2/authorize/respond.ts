@@ -36,19 +36,16 @@ function responseLocation(
 const AUTO_SUBMIT = "document.forms[0].submit();";
 const AUTO_SUBMIT_HASH = createHash("sha256").update(AUTO_SUBMIT).digest("base64");
 
-/** The CSP source that lets the form go to the redirect URI and nowhere else (query and fragment aside). */
-function formActionSource(redirectUri: string): string {
-  const url = new URL(redirectUri);
-  if (url.protocol !== "http:" && url.protocol !== "https:") return url.protocol;
-  return `${url.origin}${url.pathname}`.replace(/[;,\s]/g, encodeURIComponent);
-}
-
 /**
  * OAuth 2.0 Form Post Response Mode: a small page whose form POSTs the
  * response parameters to the redirect URI, submitted by a script the CSP
  * allows by its hash (nothing else may run), with a visible Continue button
  * for browsers without JavaScript. Never cached, never framed: it carries
- * codes and tokens.
+ * codes and tokens. The CSP has no `form-action`: browsers hold every
+ * redirect that follows the submission to it, so a client whose callback
+ * redirects to another origin (its app on another host or port) would leave
+ * the person on this page, the code already delivered and used. Nothing on
+ * the page can add a form (every value is escaped, no other script runs).
  */
 function formPost(
   redirectUri: string,
@@ -74,7 +71,7 @@ ${inputs}
 `;
   const headers = new Headers({
     "content-type": "text/html; charset=utf-8",
-    "content-security-policy": `default-src 'none'; script-src 'sha256-${AUTO_SUBMIT_HASH}'; form-action ${formActionSource(redirectUri)}; frame-ancestors 'none'; base-uri 'none'`,
+    "content-security-policy": `default-src 'none'; script-src 'sha256-${AUTO_SUBMIT_HASH}'; frame-ancestors 'none'; base-uri 'none'`,
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",

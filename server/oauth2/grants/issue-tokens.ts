@@ -1,6 +1,7 @@
 import { rawQueries } from "@/db/client.ts";
 import type { Write } from "@/db/raw.ts";
 import type { Client } from "@/server/clients/model.ts";
+import { releasedClaims } from "@/server/oauth2/claims.ts";
 import type { OAuthError } from "@/server/oauth2/errors.ts";
 import { grantsRefresh, OPENID_SCOPE } from "@/server/oauth2/scopes.ts";
 import type { Services } from "@/server/services.ts";
@@ -55,7 +56,7 @@ export async function issueTokens(
       })
     : undefined;
   const idToken = accessScopes.includes(OPENID_SCOPE)
-    ? await signIdToken(services, client, grant, access.token)
+    ? await signIdToken(services, client, grant, accessScopes, access.token)
     : undefined;
   // The subject and the grant are checked here, in the transaction that takes the code or token: the
   // only check. A revocation that commits after it still wins: the new tokens' grant is marked revoked.
@@ -81,21 +82,27 @@ export async function issueTokens(
   return response;
 }
 
-/** The ID token of a code or refresh grant: it repeats the sign-in of the grant's first authorization. */
+/**
+ * The ID token of a code or refresh grant: it repeats the sign-in of the grant's first
+ * authorization. A refresh that narrowed the scope (RFC 6749 §6) gets the claims those scopes
+ * release, the ones UserInfo answers that access token with, not every claim of the grant.
+ */
 async function signIdToken(
   { authorizationGrants, idTokens }: Services,
   client: Client,
   grant: GrantToRedeem,
+  accessScopes: string[],
   accessToken: string,
 ): Promise<string> {
   const signIn = (await authorizationGrants.find(grant.grantId))?.signIn;
+  const narrowed = grant.scopes.some((scope) => !accessScopes.includes(scope));
   return idTokens.sign({
     clientId: client.id,
     subject: grant.subject,
     authTime: grant.authTime,
     nonce: grant.nonce,
     accessToken,
-    extra: grant.idTokenExtra,
+    extra: narrowed ? releasedClaims(grant.idTokenExtra, accessScopes) : grant.idTokenExtra,
     amr: signIn?.amr,
     acr: signIn?.acr,
     sid: signIn?.sid,

@@ -24,10 +24,21 @@ export const loginHint: AuthorizationCheck = (context) => {
   context.oidc.loginHint = value;
 };
 
+/**
+ * `ui_locales` as a preference and nothing more: the well-formed BCP 47 tags, preferred first, at
+ * most MAX_LIST of them. OpenID Connect Core §3.1.2.1 (and RP-Initiated Logout 1.0 §2): "an error
+ * SHOULD NOT result if some or all of the requested locales are not supported", so a tag that is
+ * not one (`fr_FR`, as some platforms write it) is left out rather than failing the request.
+ */
+export function preferredLocales(value: string | undefined): string[] {
+  const tags = [...new Set((value ?? "").split(" ").filter((tag) => LANGUAGE_TAG.test(tag)))];
+  return tags.slice(0, MAX_LIST);
+}
+
 /** OpenID Connect Core §3.1.2.1 `ui_locales`: space-separated BCP 47 tags, preferred first. */
 export const uiLocales: AuthorizationCheck = (context) => {
   const value = context.params.get("ui_locales");
-  if (value !== undefined) context.oidc.uiLocales = list(value, "ui_locales", LANGUAGE_TAG);
+  if (value !== undefined) context.oidc.uiLocales = preferredLocales(value);
 };
 
 /** OpenID Connect Core §3.1.2.1 `acr_values`: space-separated, preferred first; the app decides. */
