@@ -41,7 +41,19 @@ async function loadPages(config: Config, log: Logger): Promise<Handler | undefin
   process.env.NEXT_TELEMETRY_DISABLED = "1";
   process.env.NEXTAUTH_URL ??= `${config.issuer}/api/auth`;
   const { default: next } = await import("next");
-  const app = next({ dev: false, dir: root, hostname: "localhost", port: config.port });
+  // Next.js attaches a listener for upgrade requests (WebSockets, `Upgrade: h2c`) to the server of the
+  // first request it serves. In production it answers none: it ends the connection on a page's path
+  // and leaves every other one open without a word, beyond every timeout, so `curl --http2` hung on
+  // the API and a client could hold any number of sockets. Nothing here upgrades, so it gets a server
+  // that never listens, and ours, without such a listener, serves these requests as any other (Node
+  // then ignores the Upgrade header, as RFC 9110 §7.8 lets a server).
+  const app = next({
+    dev: false,
+    dir: root,
+    hostname: "localhost",
+    port: config.port,
+    httpServer: createServer(),
+  });
   await app.prepare();
   const nextHandler = app.getRequestHandler();
   const { routes, pageFront, needsFront, assetFront } = (await import(
@@ -82,6 +94,51 @@ interface AppModule {
   assetFront(res: ServerResponse): void;
 }
 
+/** A path the URL parser rewrites: a dot segment (also percent-encoded), a backslash or a fragment. */
+const UNUSUAL_PATH = /\/(?:\.|%2e){1,2}(?:\/|$)|[\\#]/i;
+
+/**
+ * The path of a request as the router (Hono) and Next.js read it, which is the
+ * WHATWG URL parser's: dot segments resolved (`/_next/static/../../login` is
+ * `/login`), the fragment dropped, an absolute-form target (RFC 9112 §3.2.2)
+ * reduced to its path. Deciding where a request goes on the raw target
+ * instead let such a path reach a page without the pages' front (its
+ * security headers, the refusal of cross-site and oversized form posts) and
+ * an absolute-form API call reach Next.js. A target the parser rewrites is
+ * rewritten in `req.url` too, so every part of the server sees one path; the
+ * usual one is left as it is. Undefined: no path at all (`*`, a relative
+ * path) or a backslash, which the router refuses too and no browser sends.
+ */
+function targetPath(req: IncomingMessage): string | undefined {
+  const target = req.url ?? "/";
+  const query = target.indexOf("?");
+  const path = query === -1 ? target : target.slice(0, query);
+  if (path.startsWith("/") && !UNUSUAL_PATH.test(path)) return path;
+  if (path.includes("\\")) return undefined;
+  let url: URL;
+  try {
+    if (path.startsWith("/")) url = new URL(`http://localhost${target}`);
+    else if (/^https?:\/\//i.test(target)) url = new URL(target);
+    else return undefined;
+  } catch {
+    return undefined;
+  }
+  // An absolute-form target names the host the request is for (RFC 9112 §3.2.2).
+  if (!path.startsWith("/")) req.headers.host = url.host;
+  req.url = `${url.pathname}${url.search}`;
+  return url.pathname;
+}
+
+/** Answers a target without a path: `OPTIONS *` as a plain 200 (as Go's server did for Hydra), anything else 400. */
+function refuseTarget(req: IncomingMessage, res: ServerResponse): void {
+  if (req.method === "OPTIONS" && req.url === "*") {
+    res.writeHead(200, { "content-length": "0" }).end();
+    return;
+  }
+  res.writeHead(400, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+  res.end("The request target must be a path or an absolute http(s) URL.\n");
+}
+
 /** A host as it goes into a URL: an IPv6 address in brackets. */
 function hostForUrl(host: string): string {
   return host.includes(":") ? `[${host}]` : host;
@@ -97,13 +154,16 @@ export async function serve(config: Config): Promise<void> {
   // The app in this process (Next.js, dist/app) uses the same database when its DATABASE_URL is ours.
   const db = sharedDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous });
   const services = createServices(config, db, log);
-  const api = getRequestListener(createApi(services).fetch);
+  // An HTTP/1.0 request may come without Host (HTTP/1.1 ones may not, and Node refuses those): the
+  // router needs one to build the request's URL, so it reads as for the issuer, as the pages take it.
+  const api = getRequestListener(createApi(services).fetch, { hostname: new URL(config.issuer).host });
   const jwks = anonymousJwks(services);
   const pages = await loadPages(config, log);
   if (!pages) log.warn("the pages are not built (run `npm run build`); serving the API only");
 
   const server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0] as string;
+    const path = targetPath(req);
+    if (path === undefined) return void refuseTarget(req, res);
     // Both halves throttle by client address (sign-ins, /oauth2/auth, client authentication);
     // they read the socket's from here, never from a header a client could have written.
     req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
@@ -121,7 +181,11 @@ export async function serve(config: Config): Promise<void> {
   server.keepAliveTimeout = 65_000;
   // The Hydra 2.x admin API has no authentication, as Hydra's admin port: its own listener,
   // on the loopback interface unless ADMIN_HOST says otherwise.
-  const admin = createServer(getRequestListener(createAdminApi(services).fetch));
+  const admin = createServer(
+    getRequestListener(createAdminApi(services).fetch, {
+      hostname: `${hostForUrl(config.adminHost)}:${config.adminPort}`,
+    }),
+  );
   admin.keepAliveTimeout = 65_000;
   await listen(admin, config.adminPort, config.adminHost);
   await listen(server, config.port, config.host);

@@ -10,6 +10,8 @@ import { AdminError, adminErrorResponse, toAdminError } from "./http/errors.ts";
 import { keyRoutes } from "./keys/routes.ts";
 import { oauth2AdminRoutes } from "./oauth2/routes.ts";
 
+const NUL_IN_URL = /%00/;
+
 /**
  * The Hydra 2.x admin API (Hydra v26's OpenAPI document), served on its own
  * listener (ADMIN_HOST:ADMIN_PORT). Like Hydra's admin port it has no
@@ -26,6 +28,18 @@ export function createAdminApi(services: Services): Hono {
     // Answers can carry a client secret or private keys: no cache may keep them.
     if (!c.res.headers.has("cache-control")) c.header("cache-control", "no-store");
     services.stats.record(c.res.status, performance.now() - started);
+  });
+
+  // No path or query value may hold U+0000, as no JSON body may (parseJsonBody): PostgreSQL's text
+  // refuses it, so a client id, key set, subject or filter holding one was a 500 there. The target
+  // arrives percent-encoded (Node refuses a raw NUL), and `%00` is the only spelling that decodes to it.
+  api.use(async (c, next) => {
+    if (NUL_IN_URL.test(c.req.url)) {
+      return adminErrorResponse(
+        AdminError.invalidRequest("The URL holds a NUL character (U+0000), which no parameter may hold"),
+      );
+    }
+    await next();
   });
 
   healthRoutes(api, services);

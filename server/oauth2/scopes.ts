@@ -23,6 +23,27 @@ export function scopeAllowed(granted: readonly string[], needle: string): boolea
   return granted.some((matcher) => scopeMatches(matcher, needle));
 }
 
+/** RFC 6749 §3.3 scope-token: printable ASCII but space, double quote and backslash. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/**
+ * Whether every scope a request asks for is a scope-token (RFC 6749 §3.3).
+ * Registered scopes are (the client schema holds them to it), but a `*`
+ * segment matches any one segment, so without this a client registered for
+ * `api.*` got whatever it asked for granted and shown by name on the consent
+ * screen: a control or bidirectional-override character, a quote.
+ */
+export function wellFormedScopes(scopes: readonly string[]): boolean {
+  return scopes.every((scope) => SCOPE_TOKEN.test(scope));
+}
+
+/**
+ * The description of a refusal of malformed scopes. It never repeats them, and holds only the
+ * characters RFC 6749 §5.2 allows an error_description.
+ */
+export const MALFORMED_SCOPE =
+  "A requested scope holds a character no scope may hold (RFC 6749 section 3.3: printable ASCII but space, double quote and backslash)";
+
 /** Splits a space-separated scope string, dropping empty parts and duplicates. */
 export function splitScopes(scope: string | null | undefined): string[] {
   return [...new Set((scope ?? "").split(" ").filter(Boolean))];

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { InvalidScope, UnauthorizedClient } from "@/server/oauth2/errors.ts";
-import { scopeAllowed, splitScopes } from "@/server/oauth2/scopes.ts";
+import { MALFORMED_SCOPE, scopeAllowed, splitScopes, wellFormedScopes } from "@/server/oauth2/scopes.ts";
 import type { GrantHandler } from "./grant.ts";
 
 /**
@@ -11,6 +11,7 @@ import type { GrantHandler } from "./grant.ts";
 export const clientCredentials: GrantHandler = async ({ client, form, services, snapshot }) => {
   if (client.public) throw new UnauthorizedClient("A public client cannot use client_credentials");
   const requested = splitScopes(form.get("scope"));
+  if (!wellFormedScopes(requested)) throw new InvalidScope(MALFORMED_SCOPE);
   for (const scope of requested) {
     if (!scopeAllowed(client.scopes, scope))
       throw new InvalidScope(`The client may not request the scope ${scope}`);

@@ -1,16 +1,23 @@
 import type { AuthorizationCheck } from "@/server/oauth2/authorize/context.ts";
 import { InvalidRequest, InvalidScope } from "@/server/oauth2/errors.ts";
 import { responseParts } from "@/server/oauth2/response-types.ts";
-import { OPENID_SCOPE, scopeAllowedToClient, splitScopes } from "@/server/oauth2/scopes.ts";
+import {
+  MALFORMED_SCOPE,
+  OPENID_SCOPE,
+  scopeAllowedToClient,
+  splitScopes,
+  wellFormedScopes,
+} from "@/server/oauth2/scopes.ts";
 
 /**
- * RFC 6749 §3.3: every requested scope is allowed to the client under
+ * RFC 6749 §3.3: every requested scope is a scope-token and allowed to the client under
  * Hydra's wildcard strategy (`offline` and `offline_access` standing for
  * each other). An ID token is an OpenID Connect response,
  * which needs the `openid` scope (OpenID Connect Core §3.1.2.1).
  */
 export const scope: AuthorizationCheck = (context) => {
   const requested = splitScopes(context.params.get("scope"));
+  if (!wellFormedScopes(requested)) throw new InvalidScope(MALFORMED_SCOPE);
   const allowed = context.client?.scopes ?? [];
   const refused = requested.filter((scope) => !scopeAllowedToClient(allowed, scope));
   if (refused.length > 0) throw new InvalidScope(`The client may not request ${refused.join(" ")}`);
