@@ -14,7 +14,8 @@ import {
   v2Client,
 } from "./admin-schemas.ts";
 import { HydraError } from "./errors.ts";
-import type { OAuth2Client, SubjectGrant } from "./schemas.ts";
+import { AnswerTooLarge, boundedText } from "./http.ts";
+import { MAX_SUBJECT_GRANTS, type OAuth2Client, type SubjectGrant } from "./schemas.ts";
 
 interface HydraAdminOptions {
   /** The admin API's base URL (HYDRA_ADMIN_URL), without a trailing slash. */
@@ -160,10 +161,13 @@ export class HydraAdminClient {
     return this.call("get client", v2Client, (init) => this.api.getOAuth2ClientRaw({ id }, init));
   }
 
-  /** The apps the subject let in (its consent sessions; the first 500, far more than a person has). */
+  /**
+   * The apps the subject let in (its consent sessions; the first 500, far more than a person has).
+   * A server that answers more than it was asked for is not read.
+   */
   listSubjectGrants(subject: string): Promise<SubjectGrant[]> {
-    return this.call("list consent sessions", consentSession.array(), (init) =>
-      this.api.listOAuth2ConsentSessionsRaw({ subject, pageSize: 500 }, init),
+    return this.call("list consent sessions", consentSession.array().max(MAX_SUBJECT_GRANTS), (init) =>
+      this.api.listOAuth2ConsentSessionsRaw({ subject, pageSize: MAX_SUBJECT_GRANTS }, init),
     );
   }
 
@@ -206,8 +210,17 @@ export class HydraAdminClient {
       } catch (error) {
         throw await this.failure(operation, error);
       }
-      if (!schema) return undefined as T;
-      const parsed = schema.safeParse(await response.json().catch(() => undefined));
+      if (!schema) {
+        await response.body?.cancel().catch(() => {});
+        return undefined as T;
+      }
+      let text: string;
+      try {
+        text = await boundedText(response);
+      } catch (error) {
+        throw this.unreadable(operation, response.status, error);
+      }
+      const parsed = schema.safeParse(safeJson(text));
       if (!parsed.success) {
         throw new HydraError("bad_response", `${operation}: the response does not match Hydra's API`, {
           operation,
@@ -216,6 +229,25 @@ export class HydraAdminClient {
         });
       }
       return parsed.data;
+    });
+  }
+
+  /**
+   * A body that could not be read whole: too large (bad_response), or cut
+   * off, by the server or the time limit, while it came (unreachable).
+   */
+  private unreadable(operation: string, status: number, error: unknown): HydraError {
+    if (error instanceof AnswerTooLarge) {
+      return new HydraError("bad_response", `${operation}: the answer is too large`, {
+        operation,
+        status,
+        reason: error.message,
+      });
+    }
+    return new HydraError("unreachable", `${operation}: ${this.options.url} did not answer`, {
+      operation,
+      url: this.options.url,
+      reason: error instanceof Error ? error.message : String(error),
     });
   }
 
@@ -235,7 +267,7 @@ export class HydraAdminClient {
       });
     }
     const { status } = error.response;
-    const body = errorBody.safeParse(await error.response.json().catch(() => undefined));
+    const body = errorBody.safeParse(safeJson(await boundedText(error.response).catch(() => "")));
     const details = {
       operation,
       status,
@@ -253,5 +285,13 @@ export class HydraAdminClient {
       default:
         return new HydraError("bad_response", `${operation}: unexpected status ${status}`, details);
     }
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { withDeadline } from "@/common/deadline.ts";
 import { HydraError } from "./errors.ts";
-import { type ApiAnswer, type Fetch, httpFetch } from "./http.ts";
+import { AnswerTooLarge, type ApiAnswer, type Fetch, httpFetch } from "./http.ts";
 import {
   apiErrorEnvelope,
   type ConsentDecision,
@@ -12,6 +12,7 @@ import {
   type LogoutRequest,
   logoutAcceptance,
   logoutRequest,
+  MAX_SUBJECT_GRANTS,
   type OAuth2Client,
   type OAuth2ConsentRequest,
   oAuth2Client,
@@ -139,7 +140,7 @@ export class HydraClient {
       "list subject grants",
       "GET",
       `/oauth2/auth/sessions/consent/${encodeURIComponent(subject)}`,
-      { schema: subjectGrant.array() },
+      { schema: subjectGrant.array().max(MAX_SUBJECT_GRANTS) },
     );
   }
 
@@ -215,7 +216,7 @@ export class HydraClient {
         signal,
       });
     } catch (error) {
-      throw unreachable(operation, this.options.url, error);
+      throw sendFailure(operation, this.options.url, error);
     }
   }
 
@@ -287,7 +288,7 @@ export class HydraClient {
         signal,
       });
     } catch (error) {
-      throw unreachable(operation, url, error);
+      throw sendFailure(operation, url, error);
     }
     const body = safeJson(await response.text().catch(() => ""));
     if (!isOk(response)) {
@@ -319,7 +320,15 @@ export class HydraClient {
   }
 }
 
-function unreachable(operation: string, url: string, error: unknown): HydraError {
+/** A request that brought no usable answer: none at all (unreachable), or one too large to read. */
+function sendFailure(operation: string, url: string, error: unknown): HydraError {
+  if (error instanceof AnswerTooLarge) {
+    return new HydraError("bad_response", `${operation}: the answer is too large`, {
+      operation,
+      url,
+      reason: error.message,
+    });
+  }
   const reason =
     error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
   return new HydraError("unreachable", `${operation}: ${url} did not answer`, { operation, url, reason });

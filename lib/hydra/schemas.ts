@@ -42,12 +42,27 @@ export const oAuth2Client = z.object({
 });
 export type OAuth2Client = z.output<typeof oAuth2Client>;
 
+/**
+ * The most scopes a consent request may ask for, as on the Hydra 2.x face
+ * (admin-schemas.ts): each is a row of the consent screen, so an answer
+ * naming thousands would make a page of tens of megabytes.
+ */
+const MAX_REQUESTED_SCOPES = 100;
+
+/**
+ * The most apps a person's list may name (Hydra 2.x's is asked for this many
+ * at most): the account page looks each one up, so a longer list from a
+ * broken or hostile server would be that many calls for one page view.
+ */
+export const MAX_SUBJECT_GRANTS = 500;
+
 /** `oAuth2consentRequest`. */
 export const oAuth2ConsentRequest = z.object({
   id: z.string().min(1),
   audience: z.string().min(1),
   requestedScopes: z
     .array(z.string())
+    .max(MAX_REQUESTED_SCOPES)
     .nullish()
     .transform((scopes) => scopes ?? []),
   redirectUrl: z.url(),

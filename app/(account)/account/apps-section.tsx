@@ -8,15 +8,56 @@ import type { AccountContext } from "./context.ts";
 import { dateFormat } from "./format.ts";
 import { RevokeForm } from "./forms.tsx";
 
-async function clientOrId(
-  id: string,
-): Promise<Pick<OAuth2Client, "id" | "client_name" | "logo_uri" | "client_uri">> {
-  try {
-    return await accountHydra().getClient(id);
-  } catch (error) {
-    if (error instanceof HydraError) return { id, client_name: "", logo_uri: "", client_uri: "" };
-    throw error;
-  }
+type ShownClient = Pick<OAuth2Client, "id" | "client_name" | "logo_uri" | "client_uri">;
+
+/**
+ * Client look-ups at once. The list comes from the server (up to 500 apps),
+ * and one look-up each, all at once, would open as many connections to it
+ * for one page view.
+ */
+const LOOKUPS_AT_ONCE = 8;
+
+/** No look-up starts later than this into the page: the apps not looked up by then are shown by id. */
+const LOOKUPS_WITHIN_MS = 5_000;
+
+/**
+ * Each app's client, or its id alone where it cannot be read. Once the
+ * server has failed to answer one look-up, or the time for them is up, the
+ * rest are not asked for: a slow server must not hold the page for one
+ * time limit per round of look-ups.
+ */
+async function clientsOrIds(ids: readonly string[]): Promise<ShownClient[]> {
+  const byId = (id: string): ShownClient => ({ id, client_name: "", logo_uri: "", client_uri: "" });
+  const until = Date.now() + LOOKUPS_WITHIN_MS;
+  let answering = true;
+  return mapAtMost(ids, LOOKUPS_AT_ONCE, async (id) => {
+    if (!answering || Date.now() > until) return byId(id);
+    try {
+      return await accountHydra().getClient(id);
+    } catch (error) {
+      if (!(error instanceof HydraError)) throw error;
+      if (error.code === "unreachable") answering = false;
+      return byId(id);
+    }
+  });
+}
+
+/** `map` over `items` with at most `limit` calls of `each` running at a time; results in order. */
+async function mapAtMost<T, R>(
+  items: readonly T[],
+  limit: number,
+  each: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await each(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 interface App {
@@ -60,11 +101,9 @@ export async function AppsSection({ account: { user, session } }: { account: Acc
       remembered: true,
     });
   }
-  const apps = await Promise.all(
-    [...byClient.values()]
-      .sort((a, b) => b.since.getTime() - a.since.getTime())
-      .map(async (app) => ({ app, client: await clientOrId(app.clientId) })),
-  );
+  const sorted = [...byClient.values()].sort((a, b) => b.since.getTime() - a.since.getTime());
+  const clients = await clientsOrIds(sorted.map((app) => app.clientId));
+  const apps = sorted.map((app, index) => ({ app, client: clients[index] as ShownClient }));
   return (
     <Card>
       <h2 className="text-lg font-semibold tracking-tight">Apps you let in</h2>
