@@ -152,6 +152,13 @@ describe("GET /oauth2/auth checks", () => {
     ],
     ["api.* is not api", () => web, { response_type: "code", scope: "api" }, "invalid_scope", "query"],
     [
+      "more than 100 scopes, each allowed",
+      () => web,
+      { response_type: "code", scope: Array.from({ length: 101 }, (_, i) => `api.s${i}`).join(" ") },
+      "invalid_scope",
+      "query",
+    ],
+    [
       "an id_token without openid",
       () => web,
       { response_type: "id_token", nonce: "n", scope: "api.read" },

@@ -10,6 +10,14 @@ import {
 } from "@/server/oauth2/scopes.ts";
 
 /**
+ * The most scopes one authorization may ask for: each is a line of the
+ * consent screen, and consent apps (this one, Hydra 2.x's) refuse a request
+ * with more, which would leave the person on an error page instead of
+ * sending the client an error.
+ */
+const MAX_REQUESTED_SCOPES = 100;
+
+/**
  * RFC 6749 §3.3: every requested scope is a scope-token and allowed to the client under
  * Hydra's wildcard strategy (`offline` and `offline_access` standing for
  * each other). An ID token is an OpenID Connect response,
@@ -18,6 +26,9 @@ import {
 export const scope: AuthorizationCheck = (context) => {
   const requested = splitScopes(context.params.get("scope"));
   if (!wellFormedScopes(requested)) throw new InvalidScope(MALFORMED_SCOPE);
+  if (requested.length > MAX_REQUESTED_SCOPES) {
+    throw new InvalidScope(`At most ${MAX_REQUESTED_SCOPES} scopes may be requested at once`);
+  }
   const allowed = context.client?.scopes ?? [];
   const refused = requested.filter((scope) => !scopeAllowedToClient(allowed, scope));
   if (refused.length > 0) throw new InvalidScope(`The client may not request ${refused.join(" ")}`);
