@@ -67,6 +67,10 @@ test.describe("an API server that answers too much", () => {
           redirectUrl: `${portico.url}/oauth2/auth?consent=many-scopes`,
         });
       }
+      if (path === "/oauth2/logout/requests/garbled") {
+        response.writeHead(200, { "content-type": "application/json" });
+        return response.end('{"not":"a logout request"');
+      }
       response.writeHead(404, { "content-type": "application/json" });
       response.end("{}");
     });
@@ -120,5 +124,19 @@ test.describe("an API server that answers too much", () => {
     const response = await page.goto(`${portico.url}/consent/ask?consent=many-scopes`);
     expect(response?.status()).toBeLessThan(500);
     await expect(page.getByRole("heading", { name: "Something went wrong on our side" })).toBeVisible();
+  });
+
+  test("a sign-out request the server answers with garbage is said so, with a reference in the log", async ({
+    page,
+  }) => {
+    await page.goto(`${portico.url}/logout/confirm?logout=garbled`);
+    const alert = page.getByRole("alert");
+    await expect(alert).toContainText("Something went wrong on our side");
+    const reference = /reference ([0-9a-f]{8})/.exec((await alert.textContent()) ?? "")?.[1];
+    expect(reference).toBeTruthy();
+    expect(portico.output()).toContain(reference);
+    // An unknown one is not the server's fault.
+    await page.goto(`${portico.url}/logout/confirm?logout=unknown`);
+    await expect(page.getByRole("alert")).toContainText("already used or has expired");
   });
 });

@@ -3,6 +3,7 @@ import { Shell } from "@/components/shell.tsx";
 import { Alert, ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
 import { isDocumentRequest } from "@/lib/actions/navigation.ts";
 import { brand } from "@/lib/brand/brand.ts";
+import { type ConsentProblem, consentProblem } from "@/lib/consent/decisions.ts";
 import { loadHydraLogout, stepProblem } from "@/lib/consent/hydra2.ts";
 import { parseChallenge, parseConsentId } from "@/lib/consent/ids.ts";
 import { HydraError, type HydraLogoutRequest, hydra, type LogoutRequest } from "@/lib/hydra/index.ts";
@@ -21,6 +22,27 @@ async function appName(request: LogoutRequest): Promise<string | undefined> {
   } catch (error) {
     if (error instanceof HydraError) return undefined;
     throw error;
+  }
+}
+
+const START_AGAIN = "Go back to the app and start again.";
+
+/** What the page says about a sign-out request that could not be read, with the log line's reference. */
+function problemMessage({ code, reference }: ConsentProblem): string {
+  switch (code) {
+    case "missing":
+      return `This sign-out link is incomplete. ${START_AGAIN}`;
+    case "not_found":
+    case "expired":
+    case "already_handled":
+      return `This sign-out request was already used or has expired. ${START_AGAIN}`;
+    case "unreachable":
+      return `We cannot reach the sign-in service right now. Please try again in a moment (reference ${reference}).`;
+    case "unsupported":
+      return `This sign-out link cannot be used here: this service is not set up to answer it. ${START_AGAIN}`;
+    case "unauthorized":
+    case "bad_response":
+      return `Something went wrong on our side: the sign-in service gave an answer we could not use. Please try again later (reference ${reference}).`;
   }
 }
 
@@ -65,16 +87,7 @@ export default async function ConfirmSignOutPage({
     // The re-render that follows the Sign out action finds the request used: the form stays, so its
     // state can take the browser on (see navigate()).
     if (!(await isDocumentRequest())) request = { id };
-    else
-      return (
-        <Problem
-          message={
-            error.code === "unreachable" || error.code === "bad_response" || error.code === "unauthorized"
-              ? "We cannot reach the sign-in service right now. Please try again in a moment."
-              : "This sign-out request was already used or has expired. Go back to the app and start again."
-          }
-        />
-      );
+    else return <Problem message={problemMessage(consentProblem(error, id))} />;
   }
   const [user, session, app] = await Promise.all([currentUser(), currentSession(), appName(request)]);
   return (
@@ -111,16 +124,7 @@ async function Hydra2ConfirmSignOut({ value }: { value: string | string[] | unde
   } catch (error) {
     const problem = stepProblem(error, challenge);
     // The re-render that follows Sign out finds the request used: the form stays (see navigate()).
-    if (await isDocumentRequest())
-      return (
-        <Problem
-          message={
-            problem.code === "not_found" || problem.code === "already_handled"
-              ? "This sign-out request was already used or has expired. Go back to the app and start again."
-              : `We cannot reach the sign-in service right now. Please try again in a moment (reference ${problem.reference}).`
-          }
-        />
-      );
+    if (await isDocumentRequest()) return <Problem message={problemMessage(problem)} />;
   }
   const session = await currentSession();
   const app = request?.client ? request.client.client_name || request.client.id : undefined;
