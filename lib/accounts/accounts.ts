@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Database } from "@/db/client.ts";
-import { isUniqueViolation } from "@/db/errors.ts";
+import { isForeignKeyViolation, isUniqueViolation } from "@/db/errors.ts";
 import {
   alreadyRegisteredMessage,
   confirmNewEmailMessage,
@@ -48,6 +48,20 @@ interface AccountsOptions {
 const VOIDED_BY_NEW_PASSWORD = ["reset_password", "change_email"];
 
 /**
+ * The name to greet a person by in a message to their address: only once the
+ * address is confirmed. Until then the name was typed by whoever typed the
+ * address — anyone can sign up with anyone's address — and a greeting would
+ * carry their text ("your account is suspended, go to https://…") in an email
+ * from this site to a stranger.
+ */
+function greetingName(user: Pick<User, "name" | "emailVerifiedAt">): string | undefined {
+  return user.emailVerifiedAt ? user.name : undefined;
+}
+
+/** Thrown inside a link's transaction when another request used the link first: undoes what it wrote. */
+class LinkAlreadyUsed extends Error {}
+
+/**
  * People managing their own accounts: sign-up, address verification,
  * password reset, changes of name, address and password. Each write is one
  * transaction; a message is sent after its transaction commits, and a
@@ -87,6 +101,19 @@ export class Accounts {
     return verdict.allowed ? undefined : { ok: false, code: "throttled", retryAt: verdict.retryAt };
   }
 
+  /**
+   * Issues a new link in its own transaction; undefined when the person was
+   * deleted meanwhile (their row went between the read and this write).
+   */
+  private async issue(input: Parameters<typeof issueToken>[1]): Promise<string | undefined> {
+    try {
+      return await this.db.$transaction((tx) => issueToken(tx, input));
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return undefined;
+      throw error;
+    }
+  }
+
   private async send(to: string, message: Parameters<Mailer["send"]>[1]): Promise<MailOutcome> {
     const result = await this.mailer.send(to, message);
     return result.sent ? { ok: true } : { ok: false, code: "mail_failed" };
@@ -114,9 +141,10 @@ export class Accounts {
     const id = randomUUID();
     const name = input.name.trim();
     const link = newToken({ userId: id, purpose: "verify_email", email });
+    // No greeting by name: the address is not confirmed yet (see greetingName).
     const sent = await this.send(
       email,
-      verifyEmailMessage({ name, link: this.link("/verify-email", { token: link.token }) }),
+      verifyEmailMessage({ link: this.link("/verify-email", { token: link.token }) }),
     );
     if (!sent.ok) return sent;
     try {
@@ -141,7 +169,7 @@ export class Accounts {
     return this.send(
       user.email,
       alreadyRegisteredMessage({
-        name: user.name,
+        name: greetingName(user),
         signInLink: this.link("/login"),
         resetLink: this.link("/forgot-password"),
         asked,
@@ -153,13 +181,10 @@ export class Accounts {
   async resendVerification(user: User, client: string | undefined): Promise<MailOutcome> {
     const limited = await this.throttled(user.email, client);
     if (limited) return limited;
-    const token = await this.db.$transaction((tx) =>
-      issueToken(tx, { userId: user.id, purpose: "verify_email", email: user.email }),
-    );
-    return this.send(
-      user.email,
-      verifyEmailMessage({ name: user.name, link: this.link("/verify-email", { token }) }),
-    );
+    const token = await this.issue({ userId: user.id, purpose: "verify_email", email: user.email });
+    // Deleted meanwhile (another tab): nobody to mail; the next page finds no one signed in.
+    if (token === undefined) return { ok: true };
+    return this.send(user.email, verifyEmailMessage({ link: this.link("/verify-email", { token }) }));
   }
 
   /** What a verification or new-address link would do, without using it. */
@@ -193,17 +218,22 @@ export class Accounts {
     let user: User | null;
     try {
       user = await this.db.$transaction(async (tx) => {
-        if (!(await spendToken(tx, row.id))) return null;
+        // The person's row is written first, as a deletion of the person takes it before the links
+        // that hang on it: the other order deadlocks with a deletion on PostgreSQL. A verification
+        // only counts for the address it was sent to; a person deleted meanwhile matches nothing.
+        const { count } = await tx.user.updateMany({
+          where: row.purpose === "verify_email" ? { id: row.userId, email: row.email } : { id: row.userId },
+          data: { email: row.email, emailVerifiedAt: new Date() },
+        });
+        if (count === 0) return null;
+        if (!(await spendToken(tx, row.id))) throw new LinkAlreadyUsed();
         if (row.purpose === "change_email") {
           await tx.accountToken.deleteMany({ where: { userId: row.userId, purpose: "verify_email" } });
         }
-        return tx.user.update({
-          where: { id: row.userId },
-          data: { email: row.email, emailVerifiedAt: new Date() },
-          select: PUBLIC_FIELDS,
-        });
+        return tx.user.findUnique({ where: { id: row.userId }, select: PUBLIC_FIELDS });
       });
     } catch (error) {
+      if (error instanceof LinkAlreadyUsed) return { ok: false, problem: "invalid" };
       // Someone else took the address between the request and the confirmation.
       if (isUniqueViolation(error)) return { ok: false, problem: "taken" };
       throw error;
@@ -213,7 +243,7 @@ export class Accounts {
       await this.send(
         before.email,
         emailChangedMessage({
-          name: user.name,
+          name: greetingName(before),
           newEmail: user.email,
           resetLink: this.link("/forgot-password"),
         }),
@@ -231,18 +261,17 @@ export class Accounts {
     const limited = await this.throttled(email, client);
     if (limited) return limited;
     const user = await this.db.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
-    if (!user) {
+    // No account, or one deleted since it was read: the message says there is none.
+    const token = user ? await this.issue({ userId: user.id, purpose: "reset_password", email }) : undefined;
+    if (!user || token === undefined) {
       return this.send(
         email,
         noAccountMessage({ signUpLink: this.signupOpen ? this.link("/signup") : undefined }),
       );
     }
-    const token = await this.db.$transaction((tx) =>
-      issueToken(tx, { userId: user.id, purpose: "reset_password", email }),
-    );
     return this.send(
       email,
-      resetPasswordMessage({ name: user.name, link: this.link("/reset-password", { token }) }),
+      resetPasswordMessage({ name: greetingName(user), link: this.link("/reset-password", { token }) }),
     );
   }
 
@@ -273,21 +302,29 @@ export class Accounts {
     if (!found.ok) return found;
     const { row } = found;
     const passwordHash = await hashPassword(password);
-    const user = await this.db.$transaction(async (tx) => {
-      if (!(await spendToken(tx, row.id))) return null;
-      await tx.accountToken.deleteMany({
-        where: { userId: row.userId, purpose: { in: VOIDED_BY_NEW_PASSWORD } },
+    let user: User | null;
+    try {
+      user = await this.db.$transaction(async (tx) => {
+        // The person's row first, as a deletion of the person takes it before the rows that hang on
+        // it (the other order deadlocks with a deletion on PostgreSQL). Only while the account still
+        // has the address the link was sent to; otherwise the pending links go and nothing else changes.
+        const { count } = await tx.user.updateMany({
+          where: { id: row.userId, email: row.email },
+          data: { passwordHash, emailVerifiedAt: new Date() },
+        });
+        if (!(await spendToken(tx, row.id))) throw new LinkAlreadyUsed();
+        await tx.accountToken.deleteMany({
+          where: { userId: row.userId, purpose: { in: VOIDED_BY_NEW_PASSWORD } },
+        });
+        if (count === 0) return null;
+        await tx.session.deleteMany({ where: { userId: row.userId } });
+        await tx.rememberedGrant.deleteMany({ where: { userId: row.userId } });
+        return tx.user.findUnique({ where: { id: row.userId }, select: PUBLIC_FIELDS });
       });
-      const current = await tx.user.findUnique({ where: { id: row.userId }, select: { email: true } });
-      if (!current || current.email !== row.email) return null;
-      await tx.session.deleteMany({ where: { userId: row.userId } });
-      await tx.rememberedGrant.deleteMany({ where: { userId: row.userId } });
-      return tx.user.update({
-        where: { id: row.userId },
-        data: { passwordHash, emailVerifiedAt: { set: new Date() } },
-        select: PUBLIC_FIELDS,
-      });
-    });
+    } catch (error) {
+      if (error instanceof LinkAlreadyUsed) return { ok: false, problem: "invalid" };
+      throw error;
+    }
     if (!user) return { ok: false, problem: "invalid" };
     this.sessionsEnded({ subject: user.id });
     this.appAccessRevoked(user.id);
@@ -333,12 +370,13 @@ export class Accounts {
     if (limited) return limited;
     const owner = await this.db.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
     if (owner) return this.sendAlreadyRegistered(owner, "change_email");
-    const token = await this.db.$transaction((tx) =>
-      issueToken(tx, { userId: user.id, purpose: "change_email", email }),
-    );
+    const token = await this.issue({ userId: user.id, purpose: "change_email", email });
+    // Deleted meanwhile (another tab): nobody to mail; the next page finds no one signed in.
+    if (token === undefined) return { ok: true };
     return this.send(
       email,
-      confirmNewEmailMessage({ name: user.name, link: this.link("/verify-email", { token }) }),
+      // The new address is not confirmed: no name (see greetingName).
+      confirmNewEmailMessage({ link: this.link("/verify-email", { token }) }),
     );
   }
 }

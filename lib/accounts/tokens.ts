@@ -61,11 +61,17 @@ export function newToken(
 
 /**
  * Stores a link's row, in the caller's transaction. Every older link of the
- * same user and purpose stops working: only the newest one counts.
+ * same user and purpose stops working: only the newest one counts. The row
+ * is written before the older ones are deleted: the insert waits on the
+ * person's row as a deletion of the person does, before either touches the
+ * links, so the two cannot deadlock (PostgreSQL); a person deleted meanwhile
+ * makes it fail as a foreign-key violation.
  */
 export async function storeToken(tables: Tables, row: AccountTokenRow): Promise<void> {
-  await tables.accountToken.deleteMany({ where: { userId: row.userId, purpose: row.purpose } });
   await tables.accountToken.create({ data: row });
+  await tables.accountToken.deleteMany({
+    where: { userId: row.userId, purpose: row.purpose, id: { not: row.id } },
+  });
 }
 
 /** Issues a new link for the user and purpose, in the caller's transaction (see storeToken). */

@@ -1,4 +1,5 @@
 import nodemailer from "nodemailer";
+import SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import type { Logger } from "@/common/log.ts";
 import type { MailMessage } from "./messages.ts";
 
@@ -34,11 +35,19 @@ export function createMailer(options: { smtpUrl: string | undefined; from: strin
       },
     };
   }
-  const transport = nodemailer.createTransport(smtpUrl, {
-    connectionTimeout: TIMEOUT_MS,
-    greetingTimeout: TIMEOUT_MS,
-    socketTimeout: TIMEOUT_MS,
-  });
+  // The SMTP transport is made here, not by createTransport(smtpUrl, …): createTransport's second
+  // argument is the messages' defaults, so timeouts given there never reached the connection, which
+  // then waited nodemailer's own (30 s for a greeting, 10 minutes of silence mid-conversation).
+  // Options in the URL's query still win over these.
+  const transport = nodemailer.createTransport(
+    new SMTPTransport({
+      url: smtpUrl,
+      connectionTimeout: TIMEOUT_MS,
+      greetingTimeout: TIMEOUT_MS,
+      socketTimeout: TIMEOUT_MS,
+      dnsTimeout: TIMEOUT_MS,
+    }),
+  );
   const server = new URL(smtpUrl).host;
   return {
     async send(to, message) {
