@@ -14,7 +14,10 @@ import { normalizeEmail } from "@/lib/users/email.ts";
 import { hashPassword } from "@/lib/users/passwords.ts";
 import { PUBLIC_FIELDS, type User } from "@/lib/users/store.ts";
 import { MailThrottle } from "./throttle.ts";
-import { findToken, issueToken, type LinkProblem, newToken, spendToken, storeToken } from "./tokens.ts";
+import { findToken, type LinkProblem, newToken, spendToken, storeToken } from "./tokens.ts";
+
+/** A link just stored: its token for the message, its row. */
+type NewLink = ReturnType<typeof newToken>;
 
 /** The answer to anything that sends an email. */
 export type MailOutcome =
@@ -102,16 +105,39 @@ export class Accounts {
   }
 
   /**
-   * Issues a new link in its own transaction; undefined when the person was
-   * deleted meanwhile (their row went between the read and this write).
+   * Stores a new link; undefined when the person was deleted meanwhile
+   * (their row went between the read and this write). The older links of
+   * its purpose keep working until the message carrying this one is out
+   * (sendLink): a message that cannot be sent must not take away the link
+   * the person already has.
    */
-  private async issue(input: Parameters<typeof issueToken>[1]): Promise<string | undefined> {
+  private async issue(input: Parameters<typeof newToken>[0]): Promise<NewLink | undefined> {
+    const link = newToken(input);
     try {
-      return await this.db.$transaction((tx) => issueToken(tx, input));
+      await this.db.accountToken.create({ data: link.row });
     } catch (error) {
       if (isForeignKeyViolation(error)) return undefined;
       throw error;
     }
+    return link;
+  }
+
+  /**
+   * Sends the message that carries `link`. Once it is out only that link
+   * works (the older ones of its purpose go); when it cannot be sent, it goes
+   * and the older ones keep working.
+   */
+  private async sendLink(
+    to: string,
+    message: Parameters<Mailer["send"]>[1],
+    link: NewLink,
+  ): Promise<MailOutcome> {
+    const sent = await this.send(to, message);
+    const { row } = link;
+    await this.db.accountToken.deleteMany({
+      where: sent.ok ? { userId: row.userId, purpose: row.purpose, id: { not: row.id } } : { id: row.id },
+    });
+    return sent;
   }
 
   private async send(to: string, message: Parameters<Mailer["send"]>[1]): Promise<MailOutcome> {
@@ -181,10 +207,14 @@ export class Accounts {
   async resendVerification(user: User, client: string | undefined): Promise<MailOutcome> {
     const limited = await this.throttled(user.email, client);
     if (limited) return limited;
-    const token = await this.issue({ userId: user.id, purpose: "verify_email", email: user.email });
+    const link = await this.issue({ userId: user.id, purpose: "verify_email", email: user.email });
     // Deleted meanwhile (another tab): nobody to mail; the next page finds no one signed in.
-    if (token === undefined) return { ok: true };
-    return this.send(user.email, verifyEmailMessage({ link: this.link("/verify-email", { token }) }));
+    if (link === undefined) return { ok: true };
+    return this.sendLink(
+      user.email,
+      verifyEmailMessage({ link: this.link("/verify-email", { token: link.token }) }),
+      link,
+    );
   }
 
   /** What a verification or new-address link would do, without using it. */
@@ -262,16 +292,20 @@ export class Accounts {
     if (limited) return limited;
     const user = await this.db.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
     // No account, or one deleted since it was read: the message says there is none.
-    const token = user ? await this.issue({ userId: user.id, purpose: "reset_password", email }) : undefined;
-    if (!user || token === undefined) {
+    const link = user ? await this.issue({ userId: user.id, purpose: "reset_password", email }) : undefined;
+    if (!user || link === undefined) {
       return this.send(
         email,
         noAccountMessage({ signUpLink: this.signupOpen ? this.link("/signup") : undefined }),
       );
     }
-    return this.send(
+    return this.sendLink(
       email,
-      resetPasswordMessage({ name: greetingName(user), link: this.link("/reset-password", { token }) }),
+      resetPasswordMessage({
+        name: greetingName(user),
+        link: this.link("/reset-password", { token: link.token }),
+      }),
+      link,
     );
   }
 
@@ -370,13 +404,14 @@ export class Accounts {
     if (limited) return limited;
     const owner = await this.db.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
     if (owner) return this.sendAlreadyRegistered(owner, "change_email");
-    const token = await this.issue({ userId: user.id, purpose: "change_email", email });
+    const link = await this.issue({ userId: user.id, purpose: "change_email", email });
     // Deleted meanwhile (another tab): nobody to mail; the next page finds no one signed in.
-    if (token === undefined) return { ok: true };
-    return this.send(
+    if (link === undefined) return { ok: true };
+    return this.sendLink(
       email,
       // The new address is not confirmed: no name (see greetingName).
-      confirmNewEmailMessage({ link: this.link("/verify-email", { token }) }),
+      confirmNewEmailMessage({ link: this.link("/verify-email", { token: link.token }) }),
+      link,
     );
   }
 }
