@@ -56,7 +56,12 @@ const variables = z.object({
     .refine(
       (value) => value.startsWith("file:") || /^postgres(ql)?:\/\//.test(value),
       "DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)",
-    ),
+    )
+    .refine((value) => value.startsWith("file:") || isPostgresUrl(value), {
+      message:
+        "DATABASE_URL must be a URL such as postgresql://user:password@host:5432/database (percent-encode special characters)",
+      abort: true,
+    }),
   SQLITE_SYNCHRONOUS: z
     .enum(["NORMAL", "FULL"], "SQLITE_SYNCHRONOUS must be NORMAL or FULL")
     .default("NORMAL"),
@@ -160,6 +165,23 @@ const variables = z.object({
 
 export type Settings = z.output<typeof variables>;
 
+/** What no single variable can say: the two listeners need ports of their own. */
+const settings = variables.refine((parsed) => parsed.PORT !== parsed.ADMIN_PORT, {
+  message: "ADMIN_PORT must differ from PORT: the admin API has a listener of its own",
+});
+
+/** A PostgreSQL URL the driver can take apart: a host, and user, password and database percent-encoded correctly. */
+function isPostgresUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  try {
+    for (const part of [url.username, url.password, url.pathname]) decodeURIComponent(part);
+  } catch {
+    return false;
+  }
+  return url.hostname !== "";
+}
+
 function withoutTrailingSlash(url: string): string {
   return url.endsWith("/") ? url.slice(0, -1) : url;
 }
@@ -177,7 +199,7 @@ export function parseEnvironment(env: Environment = process.env): Settings {
   const defined = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
   );
-  const parsed = variables.safeParse(defined);
+  const parsed = settings.safeParse(defined);
   if (!parsed.success) throw new ConfigError(parsed.error.issues[0]?.message ?? "invalid configuration");
   return parsed.data;
 }

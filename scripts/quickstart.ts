@@ -15,6 +15,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { ConfigError, issuerOf, parseEnvironment, type Settings } from "@/common/config.ts";
 import { createDatabase, prepareSqliteFile, providerOf, sqlitePath } from "@/db/client.ts";
@@ -92,6 +93,15 @@ async function demoUser(databaseUrl: string): Promise<{ email: string; password:
   }
 }
 
+/** Whether nothing listens on the port yet (where the server will listen). */
+function portIsFree(port: number, host: string | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
 async function waitForHealth(url: string, child: ReturnType<typeof spawn>): Promise<boolean> {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline && child.exitCode === null) {
@@ -123,6 +133,17 @@ async function main(): Promise<void> {
   const databaseUrl = settings.DATABASE_URL;
   const issuer = issuerOf(settings);
 
+  // The health check below would take another server on these ports (say, the quickstart
+  // running in another terminal) for ours, and print "Portico is running" before ours fails.
+  for (const [name, port, host] of [
+    ["PORT", settings.PORT, settings.HOST],
+    ["ADMIN_PORT", settings.ADMIN_PORT, settings.ADMIN_HOST],
+  ] as const) {
+    if (!(await portIsFree(port, host))) {
+      console.error(`${name} ${port} is in use (is Portico running already?): stop that, or set ${name}.`);
+      process.exit(1);
+    }
+  }
   buildIfNeeded();
   if (providerOf(databaseUrl) === "sqlite") prepareSqliteFile(sqlitePath(databaseUrl));
   await migrate(databaseUrl);

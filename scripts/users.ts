@@ -15,6 +15,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createDatabase, prepareSqliteFile, providerOf, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
+import { databaseUnavailable } from "@/db/unavailable.ts";
 import { ConfigError, databaseUrlFrom, loadAppConfig } from "@/lib/config/env.ts";
 import { HydraClient } from "@/lib/hydra/client.ts";
 import { tellServerOfDeletions } from "@/lib/users/deletions.ts";
@@ -130,6 +131,7 @@ async function tellServer(db: ReturnType<typeof createDatabase>): Promise<string
 
 const [command, ...args] = process.argv.slice(2);
 run(command, args).catch((error: unknown) => {
+  const outage = databaseUnavailable(error);
   if (error instanceof UsageError || error instanceof UserError || error instanceof ConfigError) {
     console.error(error.message);
   } else if (
@@ -138,6 +140,9 @@ run(command, args).catch((error: unknown) => {
     String(error.code).startsWith("ERR_PARSE_ARGS")
   ) {
     console.error(`${error.message}\n${USAGE}`);
+  } else if (outage) {
+    // Down, unreachable, a wrong password: the operator's to fix, and the driver's stack says no more.
+    console.error(`The database at DATABASE_URL cannot be used (${outage})`);
   } else {
     console.error(error);
   }

@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { describeError } from "@/common/log.ts";
+import { databaseUnavailable } from "@/db/unavailable.ts";
 import { clientRoutes } from "./clients/routes.ts";
 import { consentRoutes } from "./consent/routes.ts";
 import { discoveryRoutes } from "./discovery/routes.ts";
@@ -26,6 +27,8 @@ export function isApiPath(path: string): boolean {
 function isPublicPath(path: string): boolean {
   return path.startsWith("/.well-known/") || path === "/health";
 }
+
+const DATABASE_UNAVAILABLE = "The database is unavailable at the moment; try again later";
 
 /** The Hydra API: one routes module per domain, paths exactly as Hydra's API writes them. */
 export function createApi(services: Services): Hono {
@@ -59,15 +62,26 @@ export function createApi(services: Services): Hono {
   api.onError((error, c) => {
     if (error instanceof ApiError) return apiErrorResponse(error);
     if (error instanceof OAuthError) return oauthErrorResponse(error);
-    services.log.error("request failed", { method: c.req.method, path: c.req.path, ...describeError(error) });
-    if (
+    const oauth =
       c.req.path.startsWith("/oauth2/") &&
       !c.req.path.startsWith("/oauth2/consent/") &&
       !c.req.path.startsWith("/oauth2/logout/") &&
-      !c.req.path.startsWith("/oauth2/auth/sessions/")
-    ) {
-      return oauthErrorResponse(new ServerError());
+      !c.req.path.startsWith("/oauth2/auth/sessions/");
+    // The database is down, unreachable or locked: an outage that heals without us (503, and a
+    // line without a stack, which would only show the driver's), not a defect of this request.
+    const outage = databaseUnavailable(error);
+    if (outage) {
+      services.log.warn("request failed: the database is unavailable", {
+        method: c.req.method,
+        path: c.req.path,
+        reason: outage,
+      });
+      return oauth
+        ? oauthErrorResponse(new OAuthError("temporarily_unavailable", DATABASE_UNAVAILABLE, 503))
+        : apiErrorResponse(new ApiError(503, DATABASE_UNAVAILABLE));
     }
+    services.log.error("request failed", { method: c.req.method, path: c.req.path, ...describeError(error) });
+    if (oauth) return oauthErrorResponse(new ServerError());
     return apiErrorResponse(new ApiError(500, "The server could not complete the request"));
   });
   return api;

@@ -10,6 +10,7 @@ import { fork } from "node:child_process";
 import cluster from "node:cluster";
 import { availableParallelism } from "node:os";
 import { createLogger, describeError } from "@/common/log.ts";
+import { databaseUnavailable } from "@/db/unavailable.ts";
 import { type Config, ConfigError, loadConfig } from "./config/config.ts";
 import { HOUSEKEEPING, READY, SETUP_FLAG } from "./roles.ts";
 
@@ -61,23 +62,65 @@ function runSetup(): Promise<void> {
     child.once("error", reject);
     child.once("exit", (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`migrations and bootstrap failed (exit ${code ?? signal})`));
+      // Exit 1 is the child's own main().catch, which wrote why; anything else (a signal) it could not.
+      else
+        reject(new SetupFailed(code === 1 ? "" : `migrations and bootstrap failed (exit ${code ?? signal})`));
     });
   });
 }
 
+/** Thrown when the setup child failed; an empty message: it has said why already. */
+class SetupFailed extends Error {}
+
+const LISTEN_PROBLEMS: Record<string, string> = {
+  EADDRINUSE: "is in use by another process",
+  EACCES: "may not be used by this user",
+};
+
+/**
+ * One line for a start that failed because of the machine or the settings
+ * rather than a defect — a port in use, a host that does not resolve, a
+ * database that cannot be reached or opened — naming the variable to look at;
+ * undefined for anything else, which is logged with its stack.
+ */
+function startProblem(error: unknown, config: Config | undefined): string | undefined {
+  if (error instanceof ConfigError) return `Configuration error: ${error.message}`;
+  if (error instanceof SetupFailed) return error.message && `Portico could not start: ${error.message}`;
+  if (!config || !(error instanceof Error)) return undefined;
+  const { code, syscall, port, hostname, path } = error as NodeJS.ErrnoException & {
+    port?: number;
+    hostname?: string;
+  };
+  if (syscall === "listen" || syscall === "bind") {
+    const admin = port === config.adminPort;
+    const host = admin ? config.adminHost : (config.host ?? "all interfaces");
+    if (code === "EADDRNOTAVAIL")
+      return `Portico could not start: ${admin ? "ADMIN_HOST" : "HOST"} ${host} is not an address of this machine`;
+    if (code && LISTEN_PROBLEMS[code])
+      return `Portico could not start: ${admin ? "ADMIN_PORT" : "PORT"} ${port} on ${host} ${LISTEN_PROBLEMS[code]}`;
+  }
+  // (A database host that does not resolve is DATABASE_URL's, below.)
+  if (syscall === "getaddrinfo" && (hostname === config.host || hostname === config.adminHost)) {
+    const name = hostname === config.adminHost ? "ADMIN_HOST" : "HOST";
+    return `Portico could not start: ${name} ${hostname} does not resolve (${code})`;
+  }
+  const outage = databaseUnavailable(error);
+  if (outage) return `Portico could not start: the database at DATABASE_URL cannot be used (${outage})`;
+  // The SQLite file or its folder cannot be created, opened or made private (mode 0600).
+  if (
+    path &&
+    code &&
+    /^(EACCES|EPERM|EROFS|ENOENT|ENOTDIR|EISDIR)$/.test(code) &&
+    config.databaseUrl.startsWith("file:")
+  )
+    return `Portico could not start: the SQLite file of DATABASE_URL cannot be used (${error.message})`;
+  return undefined;
+}
+
 /** Set up once, then serve in WORKERS processes (default: one per core). */
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfig();
+  settings = config;
 
   if (process.argv.includes(SETUP_FLAG)) {
     const { setup } = await import("./setup.ts");
@@ -119,13 +162,13 @@ async function main(): Promise<void> {
     if (signal === "SIGTERM" || signal === "SIGINT" || code === 0) return;
     if (!listened.has(worker.id)) {
       // It failed while starting (e.g. a bad setting): another would fail the same way.
-      log.error("a worker could not start; stopping", { pid: worker.process.pid, code });
+      log.error("a worker could not start; stopping", { worker: worker.process.pid, code });
       for (const other of Object.values(cluster.workers ?? {})) other?.kill("SIGTERM");
       process.exitCode = 1;
       setTimeout(() => process.exit(1), 5000).unref();
       return;
     }
-    log.error("a worker stopped; starting another", { pid: worker.process.pid, code, signal });
+    log.error("a worker stopped; starting another", { worker: worker.process.pid, code, signal });
     listened.delete(worker.id);
     if (housekeeper === worker.id) housekeeper = undefined;
     pickHousekeeper();
@@ -142,7 +185,13 @@ async function main(): Promise<void> {
   process.once("SIGINT", stop);
 }
 
+/** This process's settings, once they parsed: what a failed start is explained against. */
+let settings: Config | undefined;
+
 main().catch((error: unknown) => {
-  createLogger("error").error("Portico could not start", describeError(error));
+  const problem = startProblem(error, settings);
+  if (problem !== undefined) {
+    if (problem) process.stderr.write(`${problem}\n`);
+  } else createLogger("error").error("Portico could not start", describeError(error));
   process.exit(1);
 });

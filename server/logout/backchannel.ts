@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { withDeadline } from "@/common/deadline.ts";
 import { describeError, type Logger } from "@/common/log.ts";
 import type { Database } from "@/db/client.ts";
+import { databaseUnavailable } from "@/db/unavailable.ts";
 import type { ClientStore } from "@/server/clients/store.ts";
 import type { AuthorizationGrants } from "@/server/tokens/grants.ts";
 import type { IdTokens } from "@/server/tokens/id-tokens.ts";
@@ -80,11 +81,24 @@ export class BackchannelLogout {
   /** Runs `retryDue` every few seconds in this process (the one that does housekeeping). */
   scheduleRetries(intervalMs = RETRY_POLL_MS): NodeJS.Timeout {
     let running = false;
+    // While the database is unavailable every poll fails alike: say so once, without the driver's
+    // stack, and again when it answers (not a stack trace every few seconds for the whole outage).
+    let unavailable = false;
     const timer = setInterval(() => {
       if (running) return;
       running = true;
       void this.retryDue()
-        .catch((error: unknown) => this.log.warn("back-channel logout retries failed", describeError(error)))
+        .then(() => {
+          if (unavailable) this.log.info("back-channel logout retries: the database answers again");
+          unavailable = false;
+        })
+        .catch((error: unknown) => {
+          const reason = databaseUnavailable(error);
+          if (!reason) return this.log.warn("back-channel logout retries failed", describeError(error));
+          if (!unavailable)
+            this.log.warn("back-channel logout retries wait: the database is unavailable", { reason });
+          unavailable = true;
+        })
         .finally(() => {
           running = false;
         });

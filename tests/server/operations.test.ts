@@ -1,0 +1,397 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import BetterSqlite3 from "better-sqlite3";
+import { sqlitePath } from "@/db/client.ts";
+import { freePorts } from "@/tests/support/ports.ts";
+import { BACKENDS, type Backend, freshDatabase, startPortico } from "@/tests/support/server.ts";
+
+// What an operator sees when the machine or the database is in the way: at start, one line
+// naming the variable to look at (no stack trace, no password); while serving, a 503 that says
+// the database is unavailable (no stack, nothing of the driver's), and service again once the
+// database is back, without a restart.
+
+const SECRET = "test-system-secret-0123456789";
+
+/** Runs `npm start`'s entry from source until it exits; its exit code and stderr. */
+async function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+    env: {
+      PATH: process.env.PATH,
+      SYSTEM_SECRET: SECRET,
+      BCRYPT_COST: "4",
+      WORKERS: "1",
+      ...env,
+    } as unknown as NodeJS.ProcessEnv,
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  return { code, stderr };
+}
+
+/** The lines of a failed start other than Next.js's own banner; exactly one expected. */
+function reasonOf(stderr: string): string {
+  const lines = stderr
+    .trim()
+    .split("\n")
+    .filter((line) => !line.includes("next.config"));
+  assert.equal(lines.length, 1, `one line expected:\n${stderr}`);
+  assert.doesNotMatch(stderr, /\n\s+at |"stack"/, "no stack trace");
+  return lines[0] as string;
+}
+
+describe("a start that the machine or the settings prevent", () => {
+  const cleanups: Array<() => unknown> = [];
+  after(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+
+  for (const workers of ["1", "2"]) {
+    test(`a port in use names PORT or ADMIN_PORT (WORKERS=${workers})`, async () => {
+      const database = await freshDatabase("sqlite");
+      cleanups.push(database.drop);
+      const [port, adminPort] = (await freePorts(2)) as [number, number];
+      for (const [name, taken] of [
+        ["PORT", port],
+        ["ADMIN_PORT", adminPort],
+      ] as const) {
+        const squatter = createServer().listen(taken, "127.0.0.1");
+        await new Promise((resolve) => squatter.once("listening", resolve));
+        try {
+          const { code, stderr } = await start({
+            DATABASE_URL: database.url,
+            PORT: String(port),
+            HOST: "127.0.0.1",
+            ADMIN_PORT: String(adminPort),
+            WORKERS: workers,
+          });
+          assert.equal(code, 1);
+          // (Before it, the setup child logs the migrations it applied; with two workers each says
+          // why and the primary that it stops.) The reason is one line.
+          const reasons = [
+            ...new Set(stderr.split("\n").filter((line) => line.startsWith("Portico could not"))),
+          ];
+          assert.deepEqual(reasons, [
+            `Portico could not start: ${name} ${taken} on 127.0.0.1 is in use by another process`,
+          ]);
+          assert.doesNotMatch(stderr, /\n\s+at |"stack"/);
+        } finally {
+          await new Promise((resolve) => squatter.close(resolve));
+        }
+      }
+    });
+  }
+
+  test("PORT and ADMIN_PORT alike, or a DATABASE_URL the driver cannot read, is a configuration error", async () => {
+    const [port] = (await freePorts(1)) as [number];
+    let result = await start({
+      DATABASE_URL: "file:./data/never-created.db",
+      PORT: String(port),
+      ADMIN_PORT: String(port),
+    });
+    assert.equal(result.code, 1);
+    assert.equal(
+      reasonOf(result.stderr),
+      "Configuration error: ADMIN_PORT must differ from PORT: the admin API has a listener of its own",
+    );
+    result = await start({ DATABASE_URL: "postgresql://app:50%off@127.0.0.1:5432/app" });
+    assert.equal(result.code, 1);
+    assert.match(
+      reasonOf(result.stderr),
+      /^Configuration error: DATABASE_URL must be a URL such as postgresql:\/\//,
+    );
+  });
+
+  test("a SQLite file that cannot be created names DATABASE_URL", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "portico-test-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    // Its folder would be a plain file.
+    writeFileSync(join(dir, "file"), "");
+    const [port, adminPort] = (await freePorts(2)) as [number, number];
+    const { code, stderr } = await start({
+      DATABASE_URL: `file:${join(dir, "file", "portico.db")}`,
+      PORT: String(port),
+      ADMIN_PORT: String(adminPort),
+    });
+    assert.equal(code, 1);
+    assert.match(
+      reasonOf(stderr),
+      /^Portico could not start: the SQLite file of DATABASE_URL cannot be used \(/,
+    );
+  });
+
+  test("the quickstart with its port taken (say, by another quickstart) says so instead of 'Portico is running'", async () => {
+    const [port, adminPort] = (await freePorts(2)) as [number, number];
+    const squatter = createServer().listen(port);
+    await new Promise((resolve) => squatter.once("listening", resolve));
+    // A directory of its own: were the check missing, nothing would be built or written here.
+    const dir = mkdtempSync(join(tmpdir(), "portico-test-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    try {
+      const child = spawn(
+        process.execPath,
+        ["--import", import.meta.resolve("tsx"), join(process.cwd(), "scripts", "quickstart.ts")],
+        {
+          cwd: dir,
+          env: {
+            PATH: process.env.PATH,
+            TSX_TSCONFIG_PATH: join(process.cwd(), "tsconfig.json"),
+            SYSTEM_SECRET: SECRET,
+            PORT: String(port),
+            ADMIN_PORT: String(adminPort),
+          } as unknown as NodeJS.ProcessEnv,
+          stdio: ["ignore", "pipe", "pipe"],
+        },
+      );
+      let output = "";
+      for (const stream of [child.stdout, child.stderr])
+        stream.on("data", (chunk: Buffer) => {
+          output += chunk.toString();
+        });
+      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+      assert.equal(code, 1, output);
+      assert.equal(
+        output.trim(),
+        `PORT ${port} is in use (is Portico running already?): stop that, or set PORT.`,
+      );
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
+  });
+
+  test("the users CLI with a database it cannot reach says so in one line", async () => {
+    const [closed] = (await freePorts(1)) as [number];
+    const child = spawn(process.execPath, ["--import", "tsx", "scripts/users.ts", "list"], {
+      env: {
+        PATH: process.env.PATH,
+        DATABASE_URL: `postgresql://app:app@127.0.0.1:${closed}/app`,
+      } as unknown as NodeJS.ProcessEnv,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    assert.equal(code, 1);
+    assert.equal(
+      reasonOf(stderr),
+      `The database at DATABASE_URL cannot be used (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${closed})`,
+    );
+  });
+
+  if (BACKENDS.includes("postgresql")) {
+    test("a PostgreSQL server that refuses the password, or is not there, names DATABASE_URL", async () => {
+      const database = await freshDatabase("postgresql");
+      cleanups.push(database.drop);
+      const [port, adminPort, closed] = (await freePorts(3)) as [number, number, number];
+      const wrong = new URL(database.url);
+      wrong.password = "not-the-password-4711";
+      let result = await start({
+        DATABASE_URL: wrong.href,
+        PORT: String(port),
+        ADMIN_PORT: String(adminPort),
+      });
+      assert.equal(result.code, 1);
+      assert.match(
+        reasonOf(result.stderr),
+        /^Portico could not start: the database at DATABASE_URL cannot be used \(28P01: password authentication failed for user/,
+      );
+      assert.ok(!result.stderr.includes("not-the-password-4711"), "the password is not written");
+      const unreachable = new URL(database.url);
+      unreachable.host = `127.0.0.1:${closed}`;
+      result = await start({
+        DATABASE_URL: unreachable.href,
+        PORT: String(port),
+        ADMIN_PORT: String(adminPort),
+      });
+      assert.equal(result.code, 1);
+      assert.equal(
+        reasonOf(result.stderr),
+        `Portico could not start: the database at DATABASE_URL cannot be used (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${closed})`,
+      );
+    });
+  }
+});
+
+/**
+ * A TCP relay to the PostgreSQL server that the test can pull out (every
+ * connection cut, the port closed: the database is down) and put back.
+ */
+class Relay {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  constructor(
+    readonly port: number,
+    private readonly target: { host: string; port: number },
+  ) {}
+
+  async up(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = tcpConnect(this.target.port, this.target.host);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on("close", () => this.sockets.delete(socket));
+        socket.on("error", () => {
+          client.destroy();
+          upstream.destroy();
+        });
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    const server = this.server;
+    await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
+  }
+
+  async down(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    for (const socket of this.sockets) socket.destroy();
+    if (server) await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** The database made unavailable for as long as `during` runs: the relay pulled, or the SQLite file locked. */
+async function outage(
+  backend: Backend,
+  relay: Relay | undefined,
+  databaseUrl: string,
+  during: () => Promise<void>,
+) {
+  if (backend === "postgresql") {
+    await relay?.down();
+    try {
+      await during();
+    } finally {
+      await relay?.up();
+    }
+    return;
+  }
+  // Another process (as a backup tool would) holds SQLite's write lock past the busy timeout.
+  const holder = new BetterSqlite3(sqlitePath(databaseUrl));
+  holder.exec("BEGIN EXCLUSIVE");
+  try {
+    await during();
+  } finally {
+    holder.exec("COMMIT");
+    holder.close();
+  }
+}
+
+/** Tries until the answer is `status` (a pool may hand out a connection cut before it notices). */
+async function eventually(status: number, request: () => Promise<Response>): Promise<Response> {
+  let response = await request();
+  for (let tries = 0; response.status !== status && tries < 20; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    response = await request();
+  }
+  return response;
+}
+
+for (const backend of BACKENDS) {
+  describe(`the database becomes unavailable while serving (${backend})`, () => {
+    test("503 without a stack or the driver's words; the log holds a line without secrets; back without a restart", async () => {
+      const database = await freshDatabase(backend);
+      let relay: Relay | undefined;
+      let databaseUrl = database.url;
+      if (backend === "postgresql") {
+        const url = new URL(database.url);
+        const [port] = (await freePorts(1)) as [number];
+        relay = new Relay(port, { host: url.hostname, port: Number(url.port || 5432) });
+        await relay.up();
+        url.host = `127.0.0.1:${port}`;
+        databaseUrl = url.href;
+      }
+      const portico = await startPortico({ backend, databaseUrl });
+      const clientSecret = "a-client-secret-for-the-outage-test";
+      try {
+        const token = await portico.rootToken("hydra.*");
+        const created = await portico.call("/clients", {
+          token,
+          json: {
+            id: "outage-app",
+            client_secret: clientSecret,
+            grant_types: ["client_credentials"],
+            scope: "x",
+          },
+        });
+        assert.equal(created.status, 201);
+        const issue = () =>
+          fetch(`${portico.url}/oauth2/token`, {
+            method: "POST",
+            headers: {
+              authorization: `Basic ${Buffer.from(`outage-app:${clientSecret}`).toString("base64")}`,
+              "content-type": "application/x-www-form-urlencoded",
+            },
+            body: "grant_type=client_credentials&scope=x",
+          });
+
+        await outage(backend, relay, database.url, async () => {
+          if (backend === "postgresql") {
+            // The back-channel retry poll (every 2 s) fails too, while the relay is down: it says so
+            // once, not with a stack trace at every poll.
+            const waits = () =>
+              portico
+                .output()
+                .split("\n")
+                .filter((line) => line.includes("retries wait"));
+            for (let tries = 0; waits().length === 0 && tries < 100; tries++)
+              await new Promise((resolve) => setTimeout(resolve, 100));
+            await new Promise((resolve) => setTimeout(resolve, 4_500));
+            assert.equal(waits().length, 1, portico.output());
+            assert.doesNotMatch(portico.output(), /back-channel logout retries failed/);
+          }
+          const refused = await eventually(503, issue);
+          assert.equal(refused.status, 503);
+          const body = (await refused.json()) as { error: string; error_description: string };
+          assert.equal(body.error, "temporarily_unavailable");
+          assert.equal(body.error_description, "The database is unavailable at the moment; try again later");
+          assert.equal(refused.headers.get("cache-control"), "no-store");
+
+          // The 2017 admin API answers in its own envelope.
+          const listed = await eventually(503, () =>
+            portico.call("/clients", { token, method: "POST", json: { id: "during-outage", scope: "x" } }),
+          );
+          assert.equal(listed.status, 503);
+          assert.deepEqual(await listed.json(), {
+            error: {
+              code: 503,
+              status: "Service Unavailable",
+              message: "The database is unavailable at the moment; try again later",
+            },
+          });
+        });
+
+        const log = portico.output();
+        assert.match(log, /"msg":"request failed: the database is unavailable"/);
+        const outageLines = log.split("\n").filter((line) => line.includes("the database is unavailable"));
+        for (const line of outageLines) assert.doesNotMatch(line, /"stack"/);
+        for (const secret of [clientSecret, portico.root.secret, token]) assert.ok(!log.includes(secret));
+
+        // Back: the same process serves again.
+        const healed = await eventually(200, issue);
+        assert.equal(healed.status, 200);
+        if (backend === "postgresql") {
+          const again = () =>
+            portico.output().includes("back-channel logout retries: the database answers again");
+          for (let tries = 0; !again() && tries < 100; tries++)
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          assert.ok(again(), portico.output());
+        }
+        assert.equal((await portico.call("/clients/outage-app", { token })).status, 200);
+      } finally {
+        await portico.stop();
+        await relay?.down();
+        await database.drop();
+      }
+    });
+  });
+}
