@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { describeError } from "@/common/log.ts";
+import { databaseUnavailable } from "@/db/unavailable.ts";
 import type { Services } from "@/server/services.ts";
 import { clientRoutes } from "./clients/routes.ts";
 import { logoutRequestRoutes } from "./flow/logout-routes.ts";
@@ -56,6 +57,22 @@ export function createAdminApi(services: Services): Hono {
   api.onError((error, c) => {
     const known = toAdminError(error);
     if (known) return adminErrorResponse(known);
+    // An outage of the database, not a defect of this request: 503, one line without a stack.
+    const outage = databaseUnavailable(error);
+    if (outage) {
+      services.log.warn("admin request failed: the database is unavailable", {
+        method: c.req.method,
+        path: c.req.path,
+        reason: outage,
+      });
+      return adminErrorResponse(
+        new AdminError(
+          503,
+          "temporarily_unavailable",
+          "The database is unavailable at the moment; try again later",
+        ),
+      );
+    }
     services.log.error("admin request failed", {
       method: c.req.method,
       path: c.req.path,

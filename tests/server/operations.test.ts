@@ -368,6 +368,19 @@ for (const backend of BACKENDS) {
               message: "The database is unavailable at the moment; try again later",
             },
           });
+
+          // So does the Hydra 2.x admin API (a write: on SQLite only writes wait for the lock).
+          const admin = await eventually(503, () =>
+            fetch(`${portico.adminUrl}/admin/clients`, {
+              method: "POST",
+              headers: { "content-type": "application/json" },
+              body: JSON.stringify({ client_name: "during the outage", grant_types: ["client_credentials"] }),
+            }),
+          );
+          assert.equal(admin.status, 503);
+          const adminBody = (await admin.json()) as { error: string; status_code: number };
+          assert.equal(adminBody.error, "temporarily_unavailable");
+          assert.equal(adminBody.status_code, 503);
         });
 
         const log = portico.output();
