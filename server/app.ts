@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { describeError } from "@/common/log.ts";
 import { databaseUnavailable } from "@/db/unavailable.ts";
+import { allowedMethods } from "@/server/http/allowed-methods.ts";
 import { clientRoutes } from "./clients/routes.ts";
 import { consentRoutes } from "./consent/routes.ts";
 import { discoveryRoutes } from "./discovery/routes.ts";
@@ -58,7 +59,18 @@ export function createApi(services: Services): Hono {
   subjectRoutes(api, services);
   discoveryRoutes(api, services);
 
-  api.notFound((c) => apiErrorResponse(ApiError.notFound(`No operation at ${c.req.method} ${c.req.path}`)));
+  const allowed = allowedMethods(api);
+  api.notFound((c) => {
+    const methods = allowed(c.req.path);
+    if (methods.length === 0) {
+      return apiErrorResponse(ApiError.notFound(`No operation at ${c.req.method} ${c.req.path}`));
+    }
+    const refused = apiErrorResponse(
+      new ApiError(405, `${c.req.path} does not answer ${c.req.method}; it answers ${methods.join(", ")}`),
+    );
+    refused.headers.set("allow", methods.join(", "));
+    return refused;
+  });
   api.onError((error, c) => {
     if (error instanceof ApiError) return apiErrorResponse(error);
     if (error instanceof OAuthError) return oauthErrorResponse(error);

@@ -327,4 +327,27 @@ describe("every request target reaches the half, and the checks, of the path it 
       assert.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `), `${path}: ${answer.slice(0, 300)}`);
     }
   });
+
+  test("a method a path does not answer is a 405 naming the ones it does (Allow), an unknown path a 404", async () => {
+    for (const [method, path, allow] of [
+      ["PATCH", "/clients", "GET, HEAD, POST"],
+      ["POST", "/clients/some-client", "DELETE, GET, HEAD, PUT"],
+      ["GET", "/oauth2/token", "POST"],
+      ["DELETE", "/health", "GET, HEAD"],
+      ["POST", "/.well-known/jwks.json", "GET, HEAD"],
+    ] as const) {
+      const answer = await send(portico.url, path, { method });
+      assert.equal(answer.status, 405, `${method} ${path}: ${answer.body}`);
+      assert.equal(answer.headers.allow, allow, `${method} ${path}`);
+      const body = JSON.parse(answer.body) as { error: { code: number; status: string } };
+      assert.deepEqual([body.error.code, body.error.status], [405, "Method Not Allowed"]);
+    }
+    for (const [method, path] of [
+      ["GET", "/no-such-operation"],
+      ["GET", "/clients/"],
+      ["PATCH", "/clients/a/b"],
+    ] as const) {
+      assert.equal((await send(portico.url, path, { method })).status, 404, `${method} ${path}`);
+    }
+  });
 });
