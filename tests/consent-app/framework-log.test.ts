@@ -1,0 +1,57 @@
+/**
+ * What Next.js itself reports (a page or server action that failed, a
+ * request it refused) reaches the log as JSON lines like every other line of
+ * both halves, with the error's stack and digest as fields: never Next.js's
+ * plain, multi-line console text.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { type Portico, startPortico } from "@/tests/support/server.ts";
+
+describe("Next.js's own error reports are JSON log lines", () => {
+  let portico: Portico;
+
+  before(async () => {
+    portico = await startPortico({ compiled: true });
+  });
+  after(() => portico.stop());
+
+  test("a server action body Next.js cannot decode: one JSON error line with the error, no console text", async () => {
+    const page = await fetch(`${portico.url}/login`);
+    const html = await page.text();
+    const id = /&quot;id&quot;:&quot;([0-9a-f]{20,})&quot;/.exec(html)?.[1];
+    assert.ok(id, "the sign-in form's action id");
+    const cookie = page.headers
+      .getSetCookie()
+      .map((set) => set.split(";")[0])
+      .join("; ");
+    const form = new FormData();
+    form.set("0", '["$Q9"]');
+    const refused = await fetch(`${portico.url}/login`, {
+      method: "POST",
+      headers: { "next-action": id, cookie },
+      body: form,
+    });
+    assert.equal(refused.status, 400);
+    await refused.arrayBuffer();
+
+    let reported: Record<string, unknown> | undefined;
+    for (let tries = 0; !reported && tries < 50; tries++) {
+      const line = portico
+        .output()
+        .split("\n")
+        .find((text) => text.includes("Invalid forward reference"));
+      if (line) reported = JSON.parse(line) as Record<string, unknown>;
+      else await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(reported, portico.output());
+    assert.equal(reported.level, "error");
+    assert.equal(reported.component, "consent");
+    const err = reported.err as { message: string; stack: string };
+    assert.match(err.message, /Invalid forward reference/);
+    // No line is Next.js's console text (its ⨯ and ⚠ prefixes, or a stack frame of its own).
+    for (const line of portico.output().split("\n")) {
+      assert.doesNotMatch(line, /^\s*(?:\u2A2F|\u26A0|at ignore-listed frames)/u, line);
+    }
+  });
+});
