@@ -104,15 +104,21 @@ export async function purgeExpired(
   }
   const grants = await purgeGrants(db, monthAgo, batch);
   const revokedGrants = await purgeRevokedGrants(db, dayAgo, batch);
-  const logoutRequests = await deleteInBatches(
-    async (take) =>
-      (
-        await db.logoutRequest.findMany({ where: { expiresAt: { lt: dayAgo } }, select: { id: true }, take })
-      ).map((row) => row.id),
-    async (ids) =>
-      (await db.logoutRequest.deleteMany({ where: { id: { in: ids }, expiresAt: { lt: dayAgo } } })).count,
-    batch,
-  );
+  // Likewise a sign-out request nobody decided is dead once expired (anyone can make them), while a
+  // decided one stays a day: an accepted one may still be used by the browser's return.
+  const logoutConditions = [
+    { status: "pending", expiresAt: { lt: new Date(now) } },
+    { expiresAt: { lt: dayAgo } },
+  ];
+  let logoutRequests = 0;
+  for (const where of logoutConditions) {
+    logoutRequests += await deleteInBatches(
+      async (take) =>
+        (await db.logoutRequest.findMany({ where, select: { id: true }, take })).map((row) => row.id),
+      async (ids) => (await db.logoutRequest.deleteMany({ where: { id: { in: ids }, ...where } })).count,
+      batch,
+    );
+  }
   // Remembered logins of the Hydra 2.x flow, once they ended.
   const loginSessions = await deleteInBatches(
     async (take) =>
@@ -128,6 +134,8 @@ export async function purgeExpired(
         .count,
     batch,
   );
+  // Consents the Hydra 2.x face remembered for a while, once that while is over (read as absent).
+  const rememberedConsents = await purgeRememberedConsents(db, new Date(now), batch);
   return {
     consentRequests,
     codes,
@@ -137,7 +145,25 @@ export async function purgeExpired(
     revokedGrants,
     logoutRequests,
     loginSessions,
+    rememberedConsents,
   };
+}
+
+/** Expired remembered consents (keyed by subject and client), `batch` at a time. */
+async function purgeRememberedConsents(db: Database, before: Date, batch: number): Promise<number> {
+  const expired = { expiresAt: { lt: before } };
+  let removed = 0;
+  for (;;) {
+    const keys = await db.rememberedConsent.findMany({
+      where: expired,
+      select: { subject: true, clientId: true },
+      take: batch,
+    });
+    if (keys.length > 0)
+      removed += (await db.rememberedConsent.deleteMany({ where: { ...expired, OR: keys } })).count;
+    if (keys.length < batch) return removed;
+    await yieldTurn();
+  }
 }
 
 /**

@@ -52,7 +52,7 @@ export function createServices(config: Config, db: Database, log: Logger) {
     }),
     backchannel: new BackchannelLogout(db, authorizationGrants, clients, idTokens, log),
     subjectGrants: new SubjectGrants(db, config.refreshTokenLifespanMs),
-    /** AUTH_RATE_LIMIT: a token bucket per client address at /oauth2/auth; undefined when off. */
+    /** AUTH_RATE_LIMIT: a token bucket per client address at /oauth2/auth and end-session; undefined when off. */
     authRateLimiter: config.authRateLimit
       ? new TokenBuckets(config.authRateLimit.burst, config.authRateLimit.perSecond)
       : undefined,

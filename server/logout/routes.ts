@@ -3,6 +3,7 @@ import { z } from "zod";
 import { readJson } from "@/server/http/body.ts";
 import { ApiError } from "@/server/http/errors.ts";
 import { resourceId } from "@/server/http/ids.ts";
+import { rateLimited } from "@/server/oauth2/authorize/endpoint.ts";
 import type { Services } from "@/server/services.ts";
 import { endSession } from "./end-session.ts";
 import type { LogoutRequest, LogoutRequests } from "./store.ts";
@@ -55,8 +56,11 @@ export function logoutRoutes(api: Hono, services: Services) {
   const { guard, logoutRequests, backchannel, config } = services;
 
   // public · RP-Initiated Logout 1.0 · errors are an HTML page, never a redirect
-  api.get("/oauth2/sessions/logout", (c) => endSession(c, services));
-  api.post("/oauth2/sessions/logout", (c) => endSession(c, services));
+  // Each new sign-out request is stored until it expires, whoever sends it: rate-limited per address
+  // like /oauth2/auth (AUTH_RATE_LIMIT, one bucket for both).
+  const endSessionLimited = (c: Context) => rateLimited(c, services, "sign-out") ?? endSession(c, services);
+  api.get("/oauth2/sessions/logout", endSessionLimited);
+  api.post("/oauth2/sessions/logout", endSessionLimited);
 
   // scope hydra.consent · rn:hydra:oauth2:logout:requests:<id> · get
   api.get("/oauth2/logout/requests/:id", async (c: Context) => {

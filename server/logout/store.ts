@@ -1,6 +1,14 @@
 import { createHmac } from "node:crypto";
 import type { Database } from "@/db/client.ts";
+import { InvalidRequest } from "@/server/oauth2/errors.ts";
 import { constantTimeEqual, hashToken, randomToken } from "@/server/tokens/secrets.ts";
+
+/**
+ * The longest request URL a logout request keeps (Hydra 2.x's request_url): a
+ * GET cannot carry more past Node's 16 KiB of headers, and a POST, whose body
+ * could reach 1 MiB, must not make every stored request that large.
+ */
+const MAX_REQUEST_URL = 16 * 1024;
 
 type LogoutStatus = "pending" | "accepted" | "rejected";
 
@@ -59,8 +67,14 @@ export class LogoutRequests {
     return Math.ceil(this.lifespanMs / 1000);
   }
 
-  /** Stores a request; with `binding`, only a browser presenting that cookie value may finish it. */
+  /**
+   * Stores a request; with `binding`, only a browser presenting that cookie value may finish it.
+   * A request URL over MAX_REQUEST_URL is refused (InvalidRequest) before anything is stored.
+   */
   async create(input: NewLogoutRequest, binding?: string): Promise<LogoutRequest> {
+    if (Buffer.byteLength(input.requestUrl ?? "") > MAX_REQUEST_URL) {
+      throw new InvalidRequest(`The sign-out request's parameters exceed ${MAX_REQUEST_URL} bytes`);
+    }
     const row = await this.db.logoutRequest.create({
       data: {
         id: randomToken(16),

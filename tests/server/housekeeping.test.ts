@@ -107,6 +107,7 @@ for (const backend of BACKENDS) {
         revokedGrants: 0,
         logoutRequests: 0,
         loginSessions: 0,
+        rememberedConsents: 0,
       });
     });
 

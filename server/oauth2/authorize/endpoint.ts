@@ -52,6 +52,28 @@ function errorResponseMode(context: AuthorizationContext): ResponseMode {
 }
 
 /**
+ * AUTH_RATE_LIMIT: spends one token of the caller's address, or answers the
+ * 429 page with Retry-After. Every browser-facing endpoint that stores what
+ * an anonymous request carries (/oauth2/auth, the end-session endpoint)
+ * spends from the same bucket.
+ */
+export function rateLimited(c: Context, services: Services, what: string): Response | undefined {
+  const allowed = services.authRateLimiter?.take(callerAddress(c, services) ?? "");
+  if (!allowed || allowed.ok) return undefined;
+  const page = errorPage(
+    new TooManyAttempts(
+      allowed.retryAfterSeconds,
+      `Too many ${what} requests from your address; try again in ${allowed.retryAfterSeconds} s`,
+      "temporarily_unavailable",
+    ),
+  );
+  return new Response(page.body, {
+    status: 429,
+    headers: { ...Object.fromEntries(page.headers), "retry-after": String(allowed.retryAfterSeconds) },
+  });
+}
+
+/**
  * GET and POST /oauth2/auth (RFC 6749 §4; OpenID Connect Core §3). Every request
  * passes the checks; without `consent` it goes to the consent app, with
  * `consent` it comes back from it and is answered. Every answer is a 302
@@ -60,21 +82,8 @@ function errorResponseMode(context: AuthorizationContext): ResponseMode {
  */
 export async function authorize(c: Context, services: Services): Promise<Response> {
   const { config, log } = services;
-  const address = callerAddress(c, services) ?? "";
-  const allowed = services.authRateLimiter?.take(address);
-  if (allowed && !allowed.ok) {
-    const page = errorPage(
-      new TooManyAttempts(
-        allowed.retryAfterSeconds,
-        `Too many authorization requests from your address; try again in ${allowed.retryAfterSeconds} s`,
-        "temporarily_unavailable",
-      ),
-    );
-    return new Response(page.body, {
-      status: 429,
-      headers: { ...Object.fromEntries(page.headers), "retry-after": String(allowed.retryAfterSeconds) },
-    });
-  }
+  const limited = rateLimited(c, services, "authorization");
+  if (limited) return limited;
   let params: AuthorizationParameters;
   try {
     params = await AuthorizationParameters.fromRequest(c.req.raw);

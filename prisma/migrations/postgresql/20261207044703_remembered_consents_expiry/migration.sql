@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "remembered_consents_expiresAt_idx" ON "remembered_consents"("expiresAt");
