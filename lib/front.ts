@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse, serialize } from "hono/utils/cookie";
-import { ACTION_CALL_HEADER, actionStarted } from "@/lib/actions/calls.ts";
+import { ACTION_CALL_HEADER, actionStarted, closeFormPost, openFormPost } from "@/lib/actions/calls.ts";
 import { appConfig } from "@/lib/config/index.ts";
 import { securityHeaders } from "@/lib/security/headers.ts";
 import {
@@ -65,6 +65,8 @@ function acceptableFormLength(req: IncomingMessage, res: ServerResponse): boolea
 function refuseUndecodableActions(req: IncomingMessage, res: ServerResponse): void {
   const id = crypto.randomUUID();
   req.headers[ACTION_CALL_HEADER] = id;
+  openFormPost(id);
+  res.once("close", () => closeFormPost(id));
   const writeHead = res.writeHead;
   let refused = false;
   res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
@@ -97,7 +99,6 @@ function refuseUndecodableActions(req: IncomingMessage, res: ServerResponse): vo
     if (decide(this)) return true;
     return write.apply(this, args as Parameters<ServerResponse["write"]>);
   } as ServerResponse["write"];
-  res.once("close", () => actionStarted(id));
 }
 
 /**
