@@ -1,6 +1,6 @@
 "use client";
 
-import { type ComponentProps, useActionState } from "react";
+import { type ComponentProps, type ReactNode, useActionState, useEffect, useRef } from "react";
 import { Alert, CsrfField, TextField } from "@/components/ui.tsx";
 import { useNavigation } from "@/components/use-navigation.ts";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
@@ -16,13 +16,38 @@ export function useFormAction(action: Action) {
 }
 
 /**
+ * A form's refusal: announced at once (role="alert"), and where the keyboard focus goes when it
+ * appears — to the first field it marks invalid, else to the message itself. The submit button
+ * is disabled while the form is sent, which drops the focus to the top of the page: without
+ * this, a keyboard user heard the error and then had to find the way back to the form from the
+ * page's first link. The focus is left alone when the person has moved on elsewhere meanwhile.
+ * Render it with the refusal's id as its key, so that every refusal takes the focus again.
+ */
+export function RefusalAlert({ id, children }: { id?: string; children: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const alert = ref.current;
+    if (!alert) return;
+    const form = alert.closest("form");
+    const active = document.activeElement;
+    if (active && active !== document.body && !form?.contains(active)) return;
+    (form?.querySelector<HTMLElement>('[aria-invalid="true"]') ?? alert).focus();
+  }, []);
+  return (
+    <Alert ref={ref} id={id} tabIndex={-1}>
+      {children}
+    </Alert>
+  );
+}
+
+/**
  * What every form starts with: the refusal, if the last post was refused, and the CSRF field —
  * with the token the refusal brought, which replaces the page's when the session was just made.
  */
 export function FormProblem({ error, csrf }: { error: Refused | undefined; csrf: string }) {
   return (
     <>
-      {error && <Alert key={error.id}>{error.message}</Alert>}
+      {error && <RefusalAlert key={error.id}>{error.message}</RefusalAlert>}
       <CsrfField token={error?.csrf ?? csrf} />
     </>
   );

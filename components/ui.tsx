@@ -1,4 +1,4 @@
-import type { ComponentProps, ReactNode } from "react";
+import type { ComponentProps, ReactNode, Ref } from "react";
 import { CSRF_FIELD } from "@/lib/actions/state.ts";
 
 /**
@@ -148,14 +148,20 @@ export function Alert({
   children,
   tone = "error",
   id,
+  ref,
+  tabIndex,
 }: {
   children: ReactNode;
   tone?: "error" | "info";
   id?: string;
+  ref?: Ref<HTMLDivElement>;
+  tabIndex?: number;
 }) {
   return (
     <div
       id={id}
+      ref={ref}
+      tabIndex={tabIndex}
       role="alert"
       className={cx(
         "rounded-lg px-4 py-3 text-sm ring-1 ring-inset",

@@ -26,7 +26,10 @@ test.describe("the demo relying party's sign-in through Portico", () => {
     for (const scope of ["openid", "offline", "profile", "email"]) {
       await expect(consentPage.scope(scope)).toBeChecked();
     }
-    await expect(consentPage.scope("email")).toHaveAccessibleDescription(/Your email address/);
+    await expect(consentPage.scope("email")).toHaveAccessibleName("Your email address email");
+    await expect(consentPage.scope("email")).toHaveAccessibleDescription("See your email address.");
+    // Named by what it shows first, so that "click Stay connected" finds it (WCAG 2.5.3).
+    await expect(consentPage.page.getByRole("checkbox", { name: "Stay connected offline" })).toBeChecked();
     await consentPage.allow();
 
     await demo.expectSignedIn(user.email);

@@ -16,8 +16,9 @@ export class ConsentPage {
     this.alert = page.getByRole("alert");
   }
 
-  scope(name: string): Locator {
-    return this.page.getByRole("checkbox", { name, exact: true });
+  /** The checkbox of one requested scope (its accessible name is the plain title, then the scope). */
+  scope(scope: string): Locator {
+    return this.page.locator(`input[type="checkbox"][name="scope"][value="${scope}"]`);
   }
 
   async expectShown(): Promise<void> {

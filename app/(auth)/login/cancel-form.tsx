@@ -2,7 +2,8 @@
 
 import { useActionState } from "react";
 import { cancelSignInHydra2Action } from "@/app/(auth)/login/hydra2-actions.ts";
-import { Alert, Button, CsrfField } from "@/components/ui.tsx";
+import { RefusalAlert } from "@/components/action-form.tsx";
+import { Button, CsrfField } from "@/components/ui.tsx";
 import { useNavigation } from "@/components/use-navigation.ts";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 
@@ -13,7 +14,7 @@ export function CancelSignInForm({ csrf, loginChallenge }: { csrf: string; login
   const error = state.status === "error" ? state : undefined;
   return (
     <form action={action} className="mt-3 space-y-3">
-      {error && <Alert key={error.id}>{error.message}</Alert>}
+      {error && <RefusalAlert key={error.id}>{error.message}</RefusalAlert>}
       <CsrfField token={error?.csrf ?? csrf} />
       <input type="hidden" name="login_challenge" value={loginChallenge} />
       <Button type="submit" variant="secondary" className="w-full" disabled={pending} aria-busy={pending}>

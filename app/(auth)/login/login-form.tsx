@@ -3,7 +3,8 @@
 import { useActionState } from "react";
 import { signInAction } from "@/app/(auth)/actions.ts";
 import { signInHydra2Action } from "@/app/(auth)/login/hydra2-actions.ts";
-import { Alert, Button, Checkbox, CsrfField, TextField } from "@/components/ui.tsx";
+import { RefusalAlert } from "@/components/action-form.tsx";
+import { Button, Checkbox, CsrfField, TextField } from "@/components/ui.tsx";
 import { useNavigation } from "@/components/use-navigation.ts";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 
@@ -35,9 +36,9 @@ export function LoginForm({
   return (
     <form action={action} className="mt-6 space-y-5" aria-describedby={formError ? "login-error" : undefined}>
       {formError && (
-        <Alert key={error?.id} id="login-error">
+        <RefusalAlert key={error?.id} id="login-error">
           {formError}
-        </Alert>
+        </RefusalAlert>
       )}
       <CsrfField token={error?.csrf ?? csrf} />
       {consent && <input type="hidden" name="consent" value={consent} />}

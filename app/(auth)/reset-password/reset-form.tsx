@@ -1,8 +1,9 @@
 "use client";
 
 import { useActionState } from "react";
+import { RefusalAlert } from "@/components/action-form.tsx";
 import { NewPasswordField } from "@/components/password-field.tsx";
-import { Alert, Button, CsrfField } from "@/components/ui.tsx";
+import { Button, CsrfField } from "@/components/ui.tsx";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 import { resetPasswordAction } from "./actions.ts";
 
@@ -11,7 +12,7 @@ export function ResetPasswordForm({ csrf, token }: { csrf: string; token: string
   const error = state.status === "error" ? state : undefined;
   return (
     <form action={action} className="mt-6 space-y-5">
-      {error && <Alert key={error.id}>{error.message}</Alert>}
+      {error && <RefusalAlert key={error.id}>{error.message}</RefusalAlert>}
       <CsrfField token={error?.csrf ?? csrf} />
       <input type="hidden" name="token" value={token} />
       <NewPasswordField label="New password" name="password" error={error?.fieldErrors?.password} />

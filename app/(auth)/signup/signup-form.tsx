@@ -1,8 +1,8 @@
 "use client";
 
-import { EmailField, useFormAction } from "@/components/action-form.tsx";
+import { EmailField, RefusalAlert, useFormAction } from "@/components/action-form.tsx";
 import { NewPasswordField } from "@/components/password-field.tsx";
-import { Alert, Button, CsrfField, TextField } from "@/components/ui.tsx";
+import { Button, CsrfField, TextField } from "@/components/ui.tsx";
 import { signUpAction } from "./actions.ts";
 
 export function SignUpForm({ csrf, consent }: { csrf: string; consent?: string }) {
@@ -10,9 +10,9 @@ export function SignUpForm({ csrf, consent }: { csrf: string; consent?: string }
   return (
     <form action={action} className="mt-6 space-y-5" aria-describedby={error ? "signup-error" : undefined}>
       {error && (
-        <Alert key={error.id} id="signup-error">
+        <RefusalAlert key={error.id} id="signup-error">
           {error.message}
-        </Alert>
+        </RefusalAlert>
       )}
       <CsrfField token={error?.csrf ?? csrf} />
       {consent && <input type="hidden" name="consent" value={consent} />}

@@ -2,8 +2,9 @@
 
 import { useActionState } from "react";
 import { signOutAction } from "@/app/(auth)/actions.ts";
+import { RefusalAlert } from "@/components/action-form.tsx";
 import { ClientLogo } from "@/components/client-logo.tsx";
-import { Alert, Button, Card, Checkbox, CsrfField, TextLink } from "@/components/ui.tsx";
+import { Button, Card, Checkbox, CsrfField, TextLink } from "@/components/ui.tsx";
 import { useNavigation } from "@/components/use-navigation.ts";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 import type { ScopeDescription } from "@/lib/consent/scopes.ts";
@@ -74,9 +75,9 @@ export function ConsentForm({ csrf, consent, hydra2 = false, client, user, scope
       >
         {state.status === "error" && (
           <div className="mb-4">
-            <Alert key={state.id} id="consent-error">
+            <RefusalAlert key={state.id} id="consent-error">
               {state.message}
-            </Alert>
+            </RefusalAlert>
           </div>
         )}
         <CsrfField token={token} />
@@ -88,21 +89,34 @@ export function ConsentForm({ csrf, consent, hydra2 = false, client, user, scope
           <ul className="mt-3 divide-y divide-slate-200 rounded-lg ring-1 ring-slate-200 dark:divide-slate-700 dark:ring-slate-700">
             {scopes.map((scope) => (
               <li key={scope.scope} className="flex items-start gap-3 px-4 py-3">
+                {/* Named by what it shows first, the plain title, then the scope (WCAG 2.5.3: a
+                    person who says "click Stay connected" must find it); the explanation describes. */}
                 <input
                   id={`scope-${scope.scope}`}
                   type="checkbox"
                   name="scope"
                   value={scope.scope}
                   defaultChecked
-                  aria-labelledby={`scope-${scope.scope}-name`}
-                  aria-describedby={`scope-${scope.scope}-description`}
+                  aria-labelledby={
+                    scope.title === scope.scope
+                      ? `scope-${scope.scope}-title`
+                      : `scope-${scope.scope}-title scope-${scope.scope}-name`
+                  }
+                  aria-describedby={scope.description ? `scope-${scope.scope}-description` : undefined}
                   className="mt-1 size-4 shrink-0 accent-brand"
                 />
                 <label htmlFor={`scope-${scope.scope}`} className="min-w-0 flex-1 text-sm">
-                  <span id={`scope-${scope.scope}-description`} className="block">
-                    <span className="font-medium">{scope.title}</span>
+                  <span className="block">
+                    <span id={`scope-${scope.scope}-title`} className="font-medium">
+                      {scope.title}
+                    </span>
                     {scope.description && (
-                      <span className="block text-slate-600 dark:text-slate-400">{scope.description}</span>
+                      <span
+                        id={`scope-${scope.scope}-description`}
+                        className="block text-slate-600 dark:text-slate-400"
+                      >
+                        {scope.description}
+                      </span>
                     )}
                   </span>
                   <code

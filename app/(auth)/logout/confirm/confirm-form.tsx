@@ -2,7 +2,8 @@
 
 import { useActionState } from "react";
 import { confirmSignOutAction } from "@/app/(auth)/logout/actions.ts";
-import { Alert, Button, ButtonLink, CsrfField } from "@/components/ui.tsx";
+import { RefusalAlert } from "@/components/action-form.tsx";
+import { Button, ButtonLink, CsrfField } from "@/components/ui.tsx";
 import { useNavigation } from "@/components/use-navigation.ts";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 
@@ -12,7 +13,7 @@ export function ConfirmSignOutForm({ csrf, logout }: { csrf: string; logout: str
   const error = state.status === "error" ? state : undefined;
   return (
     <form action={action} className="mt-6 space-y-4">
-      {error && <Alert key={error.id}>{error.message}</Alert>}
+      {error && <RefusalAlert key={error.id}>{error.message}</RefusalAlert>}
       <CsrfField token={error?.csrf ?? csrf} />
       <input type="hidden" name="logout" value={logout} />
       <Button type="submit" className="w-full" disabled={pending} aria-busy={pending}>

@@ -2,7 +2,8 @@
 
 import { useActionState } from "react";
 import { confirmHydra2SignOutAction } from "@/app/(auth)/logout/hydra2-actions.ts";
-import { Alert, Button, CsrfField } from "@/components/ui.tsx";
+import { RefusalAlert } from "@/components/action-form.tsx";
+import { Button, CsrfField } from "@/components/ui.tsx";
 import { useNavigation } from "@/components/use-navigation.ts";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 
@@ -13,7 +14,7 @@ export function Hydra2ConfirmSignOutForm({ csrf, challenge }: { csrf: string; ch
   const error = state.status === "error" ? state : undefined;
   return (
     <form action={action} className="mt-6 space-y-4">
-      {error && <Alert key={error.id}>{error.message}</Alert>}
+      {error && <RefusalAlert key={error.id}>{error.message}</RefusalAlert>}
       <CsrfField token={error?.csrf ?? csrf} />
       <input type="hidden" name="logout_challenge" value={challenge} />
       <Button
