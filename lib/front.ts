@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse, serialize } from "hono/utils/cookie";
 import { ACTION_CALL_HEADER, actionStarted, closeFormPost, openFormPost } from "@/lib/actions/calls.ts";
 import { appConfig } from "@/lib/config/index.ts";
+import { log } from "@/lib/log/index.ts";
 import { securityHeaders } from "@/lib/security/headers.ts";
 import {
   anonymousSession,
@@ -145,6 +146,8 @@ export async function pageFront(req: IncomingMessage, res: ServerResponse, path:
     const ownPage = origin === "null" && site === "same-origin";
     const crossSite = site !== undefined && site !== "same-origin";
     if ((origin !== undefined && origin !== issuerOrigin && !ownPage) || crossSite) {
+      // Also what a site reached under another host than ISSUER's sees on every form: say so.
+      log().warn("refused a form post from another site", { path, origin, site, expected: issuerOrigin });
       res.writeHead(403, { "content-type": "text/plain; charset=utf-8" });
       res.end("This form must be sent from this site.\n");
       return false;

@@ -255,6 +255,13 @@ describe("every request target reaches the half, and the checks, of the path it 
       });
       assert.equal(crossSite.status, 403, `${target}: ${crossSite.body.slice(0, 200)}`);
     }
+    // The log says why (it is also what a site reached under another host than ISSUER's gets).
+    const refusal = portico
+      .output()
+      .split("\n")
+      .find((line) => line.includes("refused a form post from another site"));
+    assert.ok(refusal, portico.output());
+    assert.equal((JSON.parse(refusal) as { origin: string }).origin, "https://evil.example");
   });
 
   test("an API path behind dot segments or a fragment is the API's", async () => {
