@@ -1,17 +1,40 @@
 import { createLogger } from "@/common/log.ts";
-import { createDatabase } from "@/db/client.ts";
+import { createDatabase, providerOf } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
+import { withPostgresConnection } from "@/db/postgres-server.ts";
 import { bootstrap } from "./bootstrap.ts";
 import type { Config } from "./config/config.ts";
 import { createServices } from "./services.ts";
+
+/** The advisory lock one instance's setup holds (migrate.ts takes its own, 72707369, inside it). */
+const SETUP_LOCK = 72707370;
 
 /**
  * Brings the database to this version: pending migrations, then the bootstrap
  * (root client, ID-token keys, the consent app's client and policies). Runs in
  * a short-lived child of the primary, so that the primary never holds Prisma
  * or the migration engine.
+ *
+ * On PostgreSQL, instances starting together set up one after the other: the
+ * bootstrap looks before it creates (is there any client yet? the demo
+ * client?), so two running at once would each make a random root client —
+ * two all-powerful clients, each secret printed by another instance — or one
+ * would fail to start on the other's demo client. The lock is a session
+ * advisory lock, so an instance that dies holding it releases it.
  */
 export async function setup(config: Config): Promise<void> {
+  if (providerOf(config.databaseUrl) === "sqlite") return setUp(config);
+  await withPostgresConnection(config.databaseUrl, async (client) => {
+    await client.query("SELECT pg_advisory_lock($1)", [SETUP_LOCK]);
+    try {
+      await setUp(config);
+    } finally {
+      await client.query("SELECT pg_advisory_unlock($1)", [SETUP_LOCK]).catch(() => {});
+    }
+  });
+}
+
+async function setUp(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
   const applied = await migrate(config.databaseUrl);
   if (applied.length > 0) log.info("applied migrations", { migrations: applied });
