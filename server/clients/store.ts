@@ -108,6 +108,13 @@ async function bumpRevision(tx: Prisma.TransactionClient): Promise<void> {
   });
 }
 
+/** A conditional update (ClientStore.update's `unchangedSince`) found the client written since: nothing was written. */
+export class ClientChanged extends Error {
+  constructor() {
+    super("The client was changed since it was read");
+  }
+}
+
 /** A client (or its absence) as read together with the client revision of the same statement. */
 interface KeptClient {
   client: Client | null;
@@ -240,30 +247,56 @@ export class ClientStore {
     }
   }
 
-  /** Replaces a client's fields. Without `client_secret` the stored secret is kept. */
-  async update(id: string, input: OAuth2ClientInput, extensions?: ClientExtensions): Promise<Client> {
+  /**
+   * Replaces a client's fields. Without `client_secret` the stored secret is
+   * kept. With `unchangedSince` (the `updatedAt` of the client the input was
+   * made from) it writes only if nobody wrote the client since, else throws
+   * ClientChanged and writes nothing: a read-modify-write (JSON Patch) must
+   * not undo a write that came between its read and its write.
+   */
+  async update(
+    id: string,
+    input: OAuth2ClientInput,
+    extensions?: ClientExtensions,
+    unchangedSince?: Date,
+  ): Promise<Client> {
     checkRules(input);
     const secretHash = input.public
       ? null
       : input.client_secret !== undefined
         ? await hash(input.client_secret, this.bcryptCost)
         : undefined;
+    // Keeping the stored secret needs one: a public client made confidential must be given one.
+    const keepsStoredSecret = !input.public && secretHash === undefined;
     return this.db.$transaction(async (tx) => {
-      const existing = await tx.oAuth2Client.findUnique({ where: { id } });
-      if (!existing) throw ApiError.notFound(`No client with id ${id}`);
-      if (!input.public && secretHash === undefined && existing.secretHash === null) {
-        throw ApiError.badRequest("A confidential client needs a client_secret");
-      }
-      const row = await tx.oAuth2Client.update({
-        where: { id },
+      // The write comes first, its conditions in its WHERE: on SQLite it takes the write lock at
+      // once (a read first would make the write fail busy whenever another process wrote in
+      // between), and on PostgreSQL the conditions are checked against the row as any write that
+      // came first left it. A conditional write moves updatedAt past the value it matched, so a
+      // later patch made from that value cannot match again (clocks of instances may differ).
+      const { count } = await tx.oAuth2Client.updateMany({
+        where: {
+          id,
+          ...(unchangedSince !== undefined ? { updatedAt: unchangedSince } : {}),
+          ...(keepsStoredSecret ? { secretHash: { not: null } } : {}),
+        },
         data: {
           ...columns(input),
           ...extensionColumns(extensions, input.public),
           ...(secretHash !== undefined ? { secretHash } : {}),
+          updatedAt: new Date(Math.max(Date.now(), (unchangedSince?.getTime() ?? 0) + 1)),
         },
       });
+      if (count === 0) {
+        const existing = await tx.oAuth2Client.findUnique({ where: { id } });
+        if (!existing) throw ApiError.notFound(`No client with id ${id}`);
+        if (unchangedSince !== undefined && existing.updatedAt.getTime() !== unchangedSince.getTime()) {
+          throw new ClientChanged();
+        }
+        throw ApiError.badRequest("A confidential client needs a client_secret");
+      }
       await bumpRevision(tx);
-      return fromRow(row);
+      return fromRow(await tx.oAuth2Client.findUniqueOrThrow({ where: { id } }));
     });
   }
 

@@ -162,6 +162,17 @@ export class BackchannelLogout {
       await this.db.backchannelDelivery.deleteMany({ where: { id } });
       return;
     }
+    // The client may have been deleted, or changed its receiver, since the delivery was stored (or
+    // its last attempt failed): a logout token about its person goes only where the client says now.
+    const client = await this.clients.get(row.clientId);
+    const uri = client?.backchannelLogoutUri;
+    if (!client || !uri || (client.backchannelLogoutSessionRequired && !row.sid)) {
+      await this.db.backchannelDelivery.deleteMany({ where: { id } });
+      this.log.info("back-channel logout dropped: the client is gone or wants no logout token", {
+        client: row.clientId,
+      });
+      return;
+    }
     const attempts = row.attempts + 1;
     // Due again after the next wait; the last attempt holds the row only for its own duration.
     const wait = this.options.retryDelaysMs[attempts - 1] ?? 2 * this.options.timeoutMs;
@@ -170,7 +181,7 @@ export class BackchannelLogout {
       data: { attempts, nextAttemptAt: new Date(now.getTime() + wait) },
     });
     if (count === 0) return;
-    const failure = await this.send(row);
+    const failure = await this.send({ ...row, uri });
     if (failure === undefined) {
       await this.db.backchannelDelivery.deleteMany({ where: { id } });
       this.log.info("back-channel logout delivered", { client: row.clientId, attempt: attempts });

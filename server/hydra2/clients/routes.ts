@@ -1,8 +1,9 @@
 import jsonPatch, { type Operation } from "fast-json-patch";
 import type { Context, Hono } from "hono";
 import { z } from "zod";
-import type { ClientExtensions } from "@/server/clients/model.ts";
+import type { Client, ClientExtensions } from "@/server/clients/model.ts";
 import type { OAuth2ClientInput } from "@/server/clients/schemas.ts";
+import { ClientChanged } from "@/server/clients/store.ts";
 import { ApiError } from "@/server/http/errors.ts";
 import { readAdminJson } from "@/server/hydra2/http/body.ts";
 import { AdminError } from "@/server/hydra2/http/errors.ts";
@@ -11,6 +12,8 @@ import { keepUnpatched, toStoreInput, toV2Wire } from "./model.ts";
 import { oAuth2ClientBody } from "./schemas.ts";
 
 const DEFAULT_PAGE_SIZE = 250;
+/** A patch is applied again to the client as it is now at most this often before it is a 409. */
+const PATCH_ATTEMPTS = 20;
 const MAX_PAGE_SIZE = 1000;
 
 /** JSON Patch (RFC 6902) operations, as jsonPatchDocument describes them. */
@@ -39,6 +42,33 @@ function patchesMember(operations: Operation[], member: string): boolean {
       operation.op !== "test" &&
       (within(operation.path) || (operation.op === "move" && within(operation.from))),
   );
+}
+
+/** The store input of `client` with the JSON Patch applied (as GET answers it; a patched client_secret is set). */
+function patchedClient(
+  id: string,
+  client: Client,
+  operations: Operation[],
+): { input: OAuth2ClientInput; extensions: ClientExtensions } {
+  // client_secret is there (empty: kept) so that `replace /client_secret` sets a new one.
+  const current = { ...toV2Wire(client), client_secret: "" };
+  let patched: unknown;
+  try {
+    // validate() throws (rather than answers) on a write to __proto__ or constructor/prototype.
+    const invalid = jsonPatch.validate(operations, current);
+    if (invalid) throw invalid;
+    patched = jsonPatch.applyPatch(current, operations, false, false, true).newDocument;
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split("\n")[0] : "invalid operation";
+    throw AdminError.invalidRequest(`The JSON Patch cannot be applied: ${message}`);
+  }
+  const parsed = oAuth2ClientBody.safeParse(patched);
+  if (!parsed.success)
+    throw AdminError.invalidClientMetadata(parsed.error.issues[0]?.message ?? "invalid client");
+  if (parsed.data.client_id !== id) throw AdminError.invalidRequest("client_id cannot be changed");
+  const { input, extensions } = toStoreInput(parsed.data);
+  const patches = (member: string) => patchesMember(operations, member);
+  return { input, extensions: keepUnpatched(client, extensions, patches) };
 }
 
 /** The client rules the shared store enforces, in Hydra's words for a client. */
@@ -92,8 +122,13 @@ export function clientRoutes(api: Hono, { clients }: Services) {
     return client;
   };
 
-  const replace = async (id: string, input: OAuth2ClientInput, extensions: ClientExtensions) => {
-    const client = await inStore(() => clients.update(id, { ...input, id }, extensions));
+  const replace = async (
+    id: string,
+    input: OAuth2ClientInput,
+    extensions: ClientExtensions,
+    unchangedSince?: Date,
+  ) => {
+    const client = await inStore(() => clients.update(id, { ...input, id }, extensions, unchangedSince));
     return toV2Wire(client, input.public ? undefined : input.client_secret);
   };
 
@@ -137,29 +172,24 @@ export function clientRoutes(api: Hono, { clients }: Services) {
   });
 
   // patchOAuth2Client: JSON Patch on the client as GET answers it; a patched client_secret is set.
+  // The patch is applied to the client as read and written only if nobody wrote it since (any
+  // process, any instance); else it is applied again to the client as it is now. Two patches at
+  // once both apply, and a patch never undoes a write that came between its read and its write
+  // (a redirect URI one patch removed coming back with the other's).
   api.patch("/admin/clients/:id", async (c) => {
     const id = c.req.param("id");
     const operations = (await readAdminJson(c, jsonPatchDocument)) as Operation[];
-    // client_secret is there (empty: kept) so that `replace /client_secret` sets a new one.
-    const client = await getClient(id);
-    const current = { ...toV2Wire(client), client_secret: "" };
-    let patched: unknown;
-    try {
-      // validate() throws (rather than answers) on a write to __proto__ or constructor/prototype.
-      const invalid = jsonPatch.validate(operations, current);
-      if (invalid) throw invalid;
-      patched = jsonPatch.applyPatch(current, operations, false, false, true).newDocument;
-    } catch (error) {
-      const message = error instanceof Error ? error.message.split("\n")[0] : "invalid operation";
-      throw AdminError.invalidRequest(`The JSON Patch cannot be applied: ${message}`);
+    for (let attempt = 1; ; attempt++) {
+      const client = await getClient(id);
+      const { input, extensions } = patchedClient(id, client, operations);
+      try {
+        return c.json(await replace(id, input, extensions, client.updatedAt));
+      } catch (error) {
+        if (!(error instanceof ClientChanged)) throw error;
+        if (attempt >= PATCH_ATTEMPTS)
+          throw AdminError.conflict(`The client ${id} keeps changing; apply the patch again`);
+      }
     }
-    const parsed = oAuth2ClientBody.safeParse(patched);
-    if (!parsed.success)
-      throw AdminError.invalidClientMetadata(parsed.error.issues[0]?.message ?? "invalid client");
-    if (parsed.data.client_id !== id) throw AdminError.invalidRequest("client_id cannot be changed");
-    const { input, extensions } = toStoreInput(parsed.data);
-    const patches = (member: string) => patchesMember(operations, member);
-    return c.json(await replace(id, input, keepUnpatched(client, extensions, patches)));
   });
 
   // deleteOAuth2Client: the client with every code and token issued to it.
