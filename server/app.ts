@@ -78,7 +78,8 @@ export function createApi(services: Services): Hono {
       c.req.path.startsWith("/oauth2/") &&
       !c.req.path.startsWith("/oauth2/consent/") &&
       !c.req.path.startsWith("/oauth2/logout/") &&
-      !c.req.path.startsWith("/oauth2/auth/sessions/");
+      !c.req.path.startsWith("/oauth2/auth/sessions/") &&
+      !c.req.path.startsWith("/oauth2/auth/subjects/");
     // The database is down, unreachable or locked: an outage that heals without us (503, and a
     // line without a stack, which would only show the driver's), not a defect of this request.
     const outage = databaseUnavailable(error);

@@ -106,7 +106,10 @@ export class SubjectGrants {
    * finds the mark when it is checked, and is refused.
    */
   async markDeleted(subject: string): Promise<void> {
-    await this.db.deletedSubject.upsert({ where: { subject }, create: { subject }, update: {} });
+    // One statement: Prisma's upsert reads, then inserts, so two deletions of one person at once
+    // (the app's outbox and its CLI) made one of them fail on the key.
+    await this.db.$executeRaw`INSERT INTO "deleted_subjects" ("subject", "deletedAt")
+      VALUES (${subject}, ${new Date()}) ON CONFLICT DO NOTHING`;
     await this.revoke(subject);
   }
 

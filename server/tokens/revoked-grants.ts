@@ -33,20 +33,22 @@ export async function markSubjectGrantsRevoked(
   clientId: string | undefined,
   now: Date,
 ): Promise<void> {
-  // `WHERE true`: SQLite reads an ON CONFLICT right after a FROM as a join's ON.
+  // `WHERE true`: SQLite reads an ON CONFLICT right after a FROM as a join's ON. `ORDER BY`: two
+  // revocations of one subject at once (the app's outbox and its CLI) insert the same marks; in
+  // one order they queue behind each other, in two orders they deadlock (PostgreSQL).
   if (clientId === undefined) {
     await tx.$executeRaw`INSERT INTO "revoked_grants" ("grantId", "revokedAt")
       SELECT g."grantId", ${now} FROM (
         SELECT "grantId" FROM "authorization_grants" WHERE "subject" = ${subject}
         UNION SELECT "grantId" FROM "refresh_tokens" WHERE "subject" = ${subject} AND "revokedAt" IS NULL
-      ) g WHERE true ON CONFLICT DO NOTHING`;
+      ) g WHERE true ORDER BY g."grantId" ON CONFLICT DO NOTHING`;
   } else {
     await tx.$executeRaw`INSERT INTO "revoked_grants" ("grantId", "revokedAt")
       SELECT g."grantId", ${now} FROM (
         SELECT "grantId" FROM "authorization_grants" WHERE "subject" = ${subject} AND "clientId" = ${clientId}
         UNION SELECT "grantId" FROM "refresh_tokens"
           WHERE "subject" = ${subject} AND "clientId" = ${clientId} AND "revokedAt" IS NULL
-      ) g WHERE true ON CONFLICT DO NOTHING`;
+      ) g WHERE true ORDER BY g."grantId" ON CONFLICT DO NOTHING`;
   }
 }
 
@@ -59,7 +61,7 @@ export async function markClientGrantsRevoked(tx: Tx, clientId: string, now: Dat
     SELECT g."grantId", ${now} FROM (
       SELECT "grantId" FROM "authorization_grants" WHERE "clientId" = ${clientId}
       UNION SELECT "grantId" FROM "refresh_tokens" WHERE "clientId" = ${clientId} AND "revokedAt" IS NULL
-    ) g WHERE true ON CONFLICT DO NOTHING`;
+    ) g WHERE true ORDER BY g."grantId" ON CONFLICT DO NOTHING`;
 }
 
 /**

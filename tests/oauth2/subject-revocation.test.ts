@@ -200,6 +200,25 @@ for (const backend of BACKENDS) {
       assert.equal(twice.status, 204);
     });
 
+    test("the same person deleted by several callers at once (the app's outbox and its CLI): every one 204", async () => {
+      for (let round = 0; round < 6; round++) {
+        const subject = `eve-${randomValue()}`;
+        const held = await Promise.all([
+          signIn(portico, consentApp, alpha, subject),
+          signIn(portico, consentApp, beta, subject),
+          signIn(portico, consentApp, alpha, subject),
+          signIn(portico, consentApp, beta, subject),
+        ]);
+        const deletions = await Promise.all(
+          Array.from({ length: 4 }, () =>
+            portico.call(`/oauth2/auth/subjects/${subject}`, { method: "DELETE", token: consentApp.token }),
+          ),
+        );
+        for (const deleted of deletions) assert.equal(deleted.status, 204, await deleted.text());
+        for (const tokens of held) assert.equal(await active(portico, alpha, tokens.access_token), false);
+      }
+    });
+
     test("the warden guards them: no token 401, another client 403, a bad subject 400", async () => {
       assert.equal((await portico.call("/oauth2/auth/sessions/consent/x")).status, 401);
       const other = await registerClient(portico, {
