@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isScopeToken } from "@/server/oauth2/scopes.ts";
 
 const GRANT_TYPES = ["authorization_code", "implicit", "refresh_token", "client_credentials"] as const;
 const RESPONSE_TYPES = ["code", "token", "id_token"] as const;
@@ -19,8 +20,6 @@ function isResponseTypeOrCombination(value: string): boolean {
 
 /** Client ids: the characters that read the same raw or form-urlencoded in HTTP Basic. */
 const CLIENT_ID = /^[A-Za-z0-9\-._~]{1,255}$/;
-/** RFC 6749 §3.3 scope-token characters. */
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
 /** RFC 8252 §7.3: loopback redirects of native apps may use plain http. */
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "[::1]", "localhost"]);
@@ -101,7 +100,7 @@ export const oAuth2ClientInput = z.object({
     .max(4096)
     .default("")
     .refine(
-      (value) => value.split(" ").every((s) => s === "" || SCOPE_TOKEN.test(s)),
+      (value) => value.split(" ").every((s) => s === "" || isScopeToken(s)),
       "scope has invalid characters",
     ),
   owner: z.string().max(255).default(""),

@@ -71,6 +71,14 @@ export class ServerError extends OAuthError {
 
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 
+/**
+ * An error description with only the characters RFC 6749 §4.1.2.1 (and RFC 6750 §3) allow,
+ * %x20-21 / %x23-5B / %x5D-7E: what goes into a redirect's query or a WWW-Authenticate header.
+ */
+export function safeDescription(text: string): string {
+  return text.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, "");
+}
+
 export function oauthErrorResponse(error: OAuthError): Response {
   const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8", ...NO_STORE };
   if (error.status === 401) headers["www-authenticate"] = 'Basic realm="portico"';

@@ -26,6 +26,11 @@ export function scopeAllowed(granted: readonly string[], needle: string): boolea
 /** RFC 6749 §3.3 scope-token: printable ASCII but space, double quote and backslash. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 
+/** Whether `scope` is one RFC 6749 §3.3 scope-token (a registered or a requested scope). */
+export function isScopeToken(scope: string): boolean {
+  return SCOPE_TOKEN.test(scope);
+}
+
 /**
  * Whether every scope a request asks for is a scope-token (RFC 6749 §3.3).
  * Registered scopes are (the client schema holds them to it), but a `*`
@@ -34,7 +39,7 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
  * screen: a control or bidirectional-override character, a quote.
  */
 export function wellFormedScopes(scopes: readonly string[]): boolean {
-  return scopes.every((scope) => SCOPE_TOKEN.test(scope));
+  return scopes.every(isScopeToken);
 }
 
 /**

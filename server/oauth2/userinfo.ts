@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { Services } from "@/server/services.ts";
 import { releasedClaims } from "./claims.ts";
-import { OAuthError } from "./errors.ts";
+import { OAuthError, safeDescription } from "./errors.ts";
 import { readForm } from "./form.ts";
 import { OPENID_SCOPE } from "./scopes.ts";
 
@@ -30,10 +30,7 @@ function bearerError(
   description: string,
   scope?: string,
 ): Response {
-  const challenge = [
-    `Bearer error="${error}"`,
-    `error_description="${description.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, "")}"`,
-  ];
+  const challenge = [`Bearer error="${error}"`, `error_description="${safeDescription(description)}"`];
   if (scope) challenge.push(`scope="${scope}"`);
   return new Response(JSON.stringify({ error, error_description: description }), {
     status,

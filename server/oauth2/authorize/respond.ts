@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { OAuthError } from "@/server/oauth2/errors.ts";
+import { type OAuthError, safeDescription } from "@/server/oauth2/errors.ts";
 import type { ResponseMode } from "@/server/oauth2/response-types.ts";
 
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
@@ -90,11 +90,6 @@ export function respondToClient(
 ): Response {
   if (mode === "form_post") return formPost(redirectUri, values, cookies);
   return redirect(responseLocation(redirectUri, mode, values), cookies);
-}
-
-/** RFC 6749 §4.1.2.1 descriptions are limited to %x20-21 / %x23-5B / %x5D-7E. */
-function safeDescription(text: string): string {
-  return text.replace(/[^\x20\x21\x23-\x5B\x5D-\x7E]/g, "");
 }
 
 export function errorParameters(error: OAuthError): { error: string; error_description: string } {
