@@ -1,3 +1,6 @@
+/** What an API answers while the database is unavailable (503), in each face's error format. */
+export const DATABASE_UNAVAILABLE = "The database is unavailable at the moment; try again later";
+
 /**
  * Whether an error says that the database cannot be used at the moment — the
  * server is down or unreachable, refuses our credentials or the database, or

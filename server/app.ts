@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { describeError } from "@/common/log.ts";
-import { databaseUnavailable } from "@/db/unavailable.ts";
+import { DATABASE_UNAVAILABLE, databaseUnavailable } from "@/db/unavailable.ts";
 import { allowedMethods } from "@/server/http/allowed-methods.ts";
 import { clientRoutes } from "./clients/routes.ts";
 import { consentRoutes } from "./consent/routes.ts";
@@ -28,8 +28,6 @@ export function isApiPath(path: string): boolean {
 function isPublicPath(path: string): boolean {
   return path.startsWith("/.well-known/") || path === "/health";
 }
-
-const DATABASE_UNAVAILABLE = "The database is unavailable at the moment; try again later";
 
 /** The Hydra API: one routes module per domain, paths exactly as Hydra's API writes them. */
 export function createApi(services: Services): Hono {

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { describeError } from "@/common/log.ts";
-import { databaseUnavailable } from "@/db/unavailable.ts";
+import { DATABASE_UNAVAILABLE, databaseUnavailable } from "@/db/unavailable.ts";
 import type { Services } from "@/server/services.ts";
 import { clientRoutes } from "./clients/routes.ts";
 import { logoutRequestRoutes } from "./flow/logout-routes.ts";
@@ -65,13 +65,7 @@ export function createAdminApi(services: Services): Hono {
         path: c.req.path,
         reason: outage,
       });
-      return adminErrorResponse(
-        new AdminError(
-          503,
-          "temporarily_unavailable",
-          "The database is unavailable at the moment; try again later",
-        ),
-      );
+      return adminErrorResponse(new AdminError(503, "temporarily_unavailable", DATABASE_UNAVAILABLE));
     }
     services.log.error("admin request failed", {
       method: c.req.method,
