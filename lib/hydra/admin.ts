@@ -14,7 +14,7 @@ import {
   v2Client,
 } from "./admin-schemas.ts";
 import { HydraError } from "./errors.ts";
-import { AnswerTooLarge, boundedText } from "./http.ts";
+import { AnswerTooLarge, answerTooLarge, boundedText, safeJson } from "./http.ts";
 import { MAX_SUBJECT_GRANTS, type OAuth2Client, type SubjectGrant } from "./schemas.ts";
 
 interface HydraAdminOptions {
@@ -237,13 +237,7 @@ export class HydraAdminClient {
    * off, by the server or the time limit, while it came (unreachable).
    */
   private unreadable(operation: string, status: number, error: unknown): HydraError {
-    if (error instanceof AnswerTooLarge) {
-      return new HydraError("bad_response", `${operation}: the answer is too large`, {
-        operation,
-        status,
-        reason: error.message,
-      });
-    }
+    if (error instanceof AnswerTooLarge) return answerTooLarge(operation, error, { status });
     return new HydraError("unreachable", `${operation}: ${this.options.url} did not answer`, {
       operation,
       url: this.options.url,
@@ -285,13 +279,5 @@ export class HydraAdminClient {
       default:
         return new HydraError("bad_response", `${operation}: unexpected status ${status}`, details);
     }
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { withDeadline } from "@/common/deadline.ts";
 import { HydraError } from "./errors.ts";
-import { AnswerTooLarge, type ApiAnswer, type Fetch, httpFetch } from "./http.ts";
+import { AnswerTooLarge, type ApiAnswer, answerTooLarge, type Fetch, httpFetch, safeJson } from "./http.ts";
 import {
   apiErrorEnvelope,
   type ConsentDecision,
@@ -322,13 +322,7 @@ export class HydraClient {
 
 /** A request that brought no usable answer: none at all (unreachable), or one too large to read. */
 function sendFailure(operation: string, url: string, error: unknown): HydraError {
-  if (error instanceof AnswerTooLarge) {
-    return new HydraError("bad_response", `${operation}: the answer is too large`, {
-      operation,
-      url,
-      reason: error.message,
-    });
-  }
+  if (error instanceof AnswerTooLarge) return answerTooLarge(operation, error, { url });
   const reason =
     error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
   return new HydraError("unreachable", `${operation}: ${url} did not answer`, { operation, url, reason });
@@ -336,12 +330,4 @@ function sendFailure(operation: string, url: string, error: unknown): HydraError
 
 function isOk(response: ApiAnswer): boolean {
   return response.status >= 200 && response.status < 300;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,6 @@
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { HydraError } from "./errors.ts";
 
 /** One request of the API client: the body, if any, already serialised. */
 export interface ApiRequest {
@@ -37,6 +38,24 @@ export class AnswerTooLarge extends Error {
   override readonly name = "AnswerTooLarge";
   constructor() {
     super(`the answer is over ${MAX_ANSWER_BYTES} bytes`);
+  }
+}
+
+/** An answer too large to read, as the pages see it: one the app cannot use (bad_response). */
+export function answerTooLarge(operation: string, error: AnswerTooLarge, details: Record<string, unknown>) {
+  return new HydraError("bad_response", `${operation}: the answer is too large`, {
+    operation,
+    ...details,
+    reason: error.message,
+  });
+}
+
+/** An answer's JSON, or undefined when it is none. */
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 
