@@ -16,9 +16,9 @@ const yieldTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * the indexes on expiresAt, revokedAt, usedAt and issuedAt, so SQLite's
  * write lock is never held for long. Returns how many rows it deleted.
  */
-async function deleteInBatches(
-  select: (take: number) => Promise<string[]>,
-  remove: (keys: string[]) => Promise<number>,
+async function deleteInBatches<Key>(
+  select: (take: number) => Promise<Key[]>,
+  remove: (keys: Key[]) => Promise<number>,
   batch: number,
 ): Promise<number> {
   let removed = 0;
@@ -134,8 +134,15 @@ export async function purgeExpired(
         .count,
     batch,
   );
-  // Consents the Hydra 2.x face remembered for a while, once that while is over (read as absent).
-  const rememberedConsents = await purgeRememberedConsents(db, new Date(now), batch);
+  // Consents the Hydra 2.x face remembered for a while, once that while is over (read as absent);
+  // keyed by subject and client.
+  const lapsed = { expiresAt: { lt: new Date(now) } };
+  const rememberedConsents = await deleteInBatches(
+    (take) =>
+      db.rememberedConsent.findMany({ where: lapsed, select: { subject: true, clientId: true }, take }),
+    async (keys) => (await db.rememberedConsent.deleteMany({ where: { ...lapsed, OR: keys } })).count,
+    batch,
+  );
   return {
     consentRequests,
     codes,
@@ -147,23 +154,6 @@ export async function purgeExpired(
     loginSessions,
     rememberedConsents,
   };
-}
-
-/** Expired remembered consents (keyed by subject and client), `batch` at a time. */
-async function purgeRememberedConsents(db: Database, before: Date, batch: number): Promise<number> {
-  const expired = { expiresAt: { lt: before } };
-  let removed = 0;
-  for (;;) {
-    const keys = await db.rememberedConsent.findMany({
-      where: expired,
-      select: { subject: true, clientId: true },
-      take: batch,
-    });
-    if (keys.length > 0)
-      removed += (await db.rememberedConsent.deleteMany({ where: { ...expired, OR: keys } })).count;
-    if (keys.length < batch) return removed;
-    await yieldTurn();
-  }
 }
 
 /**
