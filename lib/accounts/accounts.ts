@@ -14,7 +14,7 @@ import { normalizeEmail } from "@/lib/users/email.ts";
 import { hashPassword } from "@/lib/users/passwords.ts";
 import { PUBLIC_FIELDS, type User } from "@/lib/users/store.ts";
 import { MailThrottle } from "./throttle.ts";
-import { findToken, type LinkProblem, newToken, spendToken, storeToken } from "./tokens.ts";
+import { findToken, type LinkProblem, newToken, spendToken, storeToken, voidOlderTokens } from "./tokens.ts";
 
 /** A link just stored: its token for the message, its row. */
 type NewLink = ReturnType<typeof newToken>;
@@ -114,7 +114,7 @@ export class Accounts {
   private async issue(input: Parameters<typeof newToken>[0]): Promise<NewLink | undefined> {
     const link = newToken(input);
     try {
-      await this.db.accountToken.create({ data: link.row });
+      await storeToken(this.db, link.row);
     } catch (error) {
       if (isForeignKeyViolation(error)) return undefined;
       throw error;
@@ -133,10 +133,8 @@ export class Accounts {
     link: NewLink,
   ): Promise<MailOutcome> {
     const sent = await this.send(to, message);
-    const { row } = link;
-    await this.db.accountToken.deleteMany({
-      where: sent.ok ? { userId: row.userId, purpose: row.purpose, id: { not: row.id } } : { id: row.id },
-    });
+    if (sent.ok) await voidOlderTokens(this.db, link.row);
+    else await this.db.accountToken.deleteMany({ where: { id: link.row.id } });
     return sent;
   }
 

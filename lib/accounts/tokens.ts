@@ -60,29 +60,21 @@ export function newToken(
 }
 
 /**
- * Stores a link's row, in the caller's transaction. Every older link of the
- * same user and purpose stops working: only the newest one counts. The row
- * is written before the older ones are deleted: the insert waits on the
- * person's row as a deletion of the person does, before either touches the
- * links, so the two cannot deadlock (PostgreSQL); a person deleted meanwhile
- * makes it fail as a foreign-key violation.
+ * Stores a link's row. It is written before any older link is deleted
+ * (voidOlderTokens): the insert waits on the person's row as a deletion of
+ * the person does, before either touches the links, so the two cannot
+ * deadlock (PostgreSQL); a person deleted meanwhile makes it fail as a
+ * foreign-key violation.
  */
 export async function storeToken(tables: Tables, row: AccountTokenRow): Promise<void> {
   await tables.accountToken.create({ data: row });
+}
+
+/** Every older link of the same person and purpose as `row` stops working: only the newest one counts. */
+export async function voidOlderTokens(tables: Tables, row: AccountTokenRow): Promise<void> {
   await tables.accountToken.deleteMany({
     where: { userId: row.userId, purpose: row.purpose, id: { not: row.id } },
   });
-}
-
-/** Issues a new link for the user and purpose, in the caller's transaction (see storeToken). */
-export async function issueToken(
-  tables: Tables,
-  input: { userId: string; purpose: TokenPurpose; email: string },
-  now = new Date(),
-): Promise<string> {
-  const { token, row } = newToken(input, now);
-  await storeToken(tables, row);
-  return token;
 }
 
 /**

@@ -3,10 +3,10 @@ import { after, before, describe, test } from "node:test";
 import { createDatabase, type Database } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
 import { Accounts } from "@/lib/accounts/accounts.ts";
-import { issueToken } from "@/lib/accounts/tokens.ts";
 import type { Mailer } from "@/lib/mail/transport.ts";
 import { hashPassword } from "@/lib/users/passwords.ts";
 import { PUBLIC_FIELDS, UserStore } from "@/lib/users/store.ts";
+import { issueToken } from "@/tests/accounts/links.ts";
 import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
 
 /**

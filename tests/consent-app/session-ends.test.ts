@@ -12,10 +12,10 @@ import { before, describe, test } from "node:test";
 import type { Logger } from "@/common/log.ts";
 import type { Database } from "@/db/client.ts";
 import { Accounts } from "@/lib/accounts/accounts.ts";
-import { issueToken } from "@/lib/accounts/tokens.ts";
 import { createMailer } from "@/lib/mail/transport.ts";
 import { BROWSER_SESSION_SECONDS, SessionStore, sessionIdHash } from "@/lib/session/store.ts";
 import { UserStore } from "@/lib/users/store.ts";
+import { issueToken } from "@/tests/accounts/links.ts";
 import { migratedDatabase } from "@/tests/support/migrated-database.ts";
 import { BACKENDS } from "@/tests/support/server.ts";
 
