@@ -335,7 +335,8 @@ for (const backend of BACKENDS) {
         json: { alg: "RS256", kid: "rotated-2", use: "sig" },
       });
       assert.equal(created.status, 201);
-      assert.equal(kids(await jwks(first))[0], "rotated-2");
+      // No check right after the write: with two workers the JWK set may come from the process that
+      // did not make it, which publishes the key within 5 s (checked below), not at once.
       await new Promise((resolve) => setTimeout(resolve, 5_500));
       for (const server of servers) {
         for (let i = 0; i < 4; i++) assert.deepEqual(kids(await jwks(server)), ["rotated-2", "public"]);
