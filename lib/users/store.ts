@@ -138,7 +138,10 @@ export class UserStore {
     return this.db.$transaction(async (tx) => {
       const user = await tx.user.findUnique({ where, select: { id: true } });
       if (!user) return undefined;
-      await tx.user.delete({ where: { id: user.id } });
+      // Not `delete`: another deletion of the same person may commit between the read and this
+      // write, and then this one finds nobody (on PostgreSQL, once that one's row lock is released).
+      const { count } = await tx.user.deleteMany({ where: { id: user.id } });
+      if (count === 0) return undefined;
       await tx.subjectDeletion.upsert({
         where: { subject: user.id },
         create: { subject: user.id },

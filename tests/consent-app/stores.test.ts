@@ -81,6 +81,31 @@ for (const backend of BACKENDS) {
       await assert.rejects(users.delete("dan@example.com"), (error: unknown) => error instanceof UserError);
     });
 
+    test("remembered decisions and deletions: the same write several times at once never fails", async () => {
+      const grants = new GrantStore(db);
+      for (let round = 0; round < 6; round++) {
+        const user = await users.create({ email: `race${round}@example.com`, password: "password-r" });
+        const remembered = await Promise.allSettled(
+          [["openid"], ["openid", "email"], ["profile"], ["openid"], ["email"], ["openid", "profile"]].map(
+            (scopes) => grants.remember(user.id, "app", scopes),
+          ),
+        );
+        assert.deepEqual(
+          remembered.map((result) => (result.status === "rejected" ? String(result.reason) : "ok")),
+          remembered.map(() => "ok"),
+        );
+        assert.equal((await grants.list(user.id)).length, 1);
+
+        const deleted = await Promise.allSettled([1, 2, 3, 4].map(() => users.deleteById(user.id)));
+        assert.deepEqual(
+          deleted.map((result) => (result.status === "rejected" ? String(result.reason) : result.value)).sort(),
+          [false, false, false, true],
+          "exactly one deletion deletes; the others find nobody",
+        );
+        assert.equal(await users.findById(user.id), null);
+      }
+    });
+
     test("throttling: attempts count per key, the strictest key decides, success clears the account", async () => {
       const throttles = new ThrottleStore(db);
       const keys = throttleKeys("eve@example.com", "203.0.113.9");

@@ -360,6 +360,31 @@ for (const backend of BACKENDS) {
       assert.equal(await store.deleteSet("unit-rsa"), false);
     });
 
+    test("putKey: writes of one new key at once all succeed, and one of them is what is stored", async () => {
+      const otherDb = createDatabase(database.url);
+      try {
+        const stores = [store, new KeyStore(otherDb, encryptionKey, quiet)];
+        for (let round = 0; round < 6; round++) {
+          const keys = await Promise.all(
+            Array.from({ length: 6 }, async () => (await generateKeys("HS256", "same"))[0] as Jwk),
+          );
+          const written = await Promise.allSettled(
+            keys.map((key, i) => stores[i % 2]!.putKey(`unit-race-${round}`, { ...key, kid: "same" })),
+          );
+          assert.deepEqual(
+            written.map((result) => result.status),
+            keys.map(() => "fulfilled"),
+            `round ${round}: ${written.map((result) => (result.status === "rejected" ? String(result.reason) : "")).join(" ")}`,
+          );
+          const stored = await store.getSet(`unit-race-${round}`);
+          assert.equal(stored.length, 1);
+          assert.ok(keys.some((key) => JSON.stringify(key) === JSON.stringify(stored[0])));
+        }
+      } finally {
+        await otherDb.$disconnect();
+      }
+    });
+
     test("ensureIdTokenKeys creates the RS256 pair once, even when three processes race", async () => {
       const otherDb = createDatabase(database.url);
       try {
