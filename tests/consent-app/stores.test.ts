@@ -98,7 +98,9 @@ for (const backend of BACKENDS) {
 
         const deleted = await Promise.allSettled([1, 2, 3, 4].map(() => users.deleteById(user.id)));
         assert.deepEqual(
-          deleted.map((result) => (result.status === "rejected" ? String(result.reason) : result.value)).sort(),
+          deleted
+            .map((result) => (result.status === "rejected" ? String(result.reason) : result.value))
+            .sort(),
           [false, false, false, true],
           "exactly one deletion deletes; the others find nobody",
         );
