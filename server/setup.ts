@@ -1,5 +1,6 @@
+import Sqlite from "better-sqlite3";
 import { createLogger } from "@/common/log.ts";
-import { createDatabase, providerOf } from "@/db/client.ts";
+import { createDatabase, prepareSqliteFile, providerOf, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
 import { withPostgresConnection } from "@/db/postgres-server.ts";
 import { bootstrap } from "./bootstrap.ts";
@@ -21,9 +22,15 @@ const SETUP_LOCK = 72707370;
  * two all-powerful clients, each secret printed by another instance — or one
  * would fail to start on the other's demo client. The lock is a session
  * advisory lock, so an instance that dies holding it releases it.
+ *
+ * On SQLite (several instances sharing one file), the lock is an exclusive
+ * transaction on a file of its own beside the database (`<file>-setup-lock`):
+ * the database itself cannot be held, since the setup writes to it. SQLite's
+ * locks are the system's file locks, so a process that dies releases it too.
  */
 export async function setup(config: Config): Promise<void> {
-  if (providerOf(config.databaseUrl) === "sqlite") return setUp(config);
+  if (providerOf(config.databaseUrl) === "sqlite")
+    return withSqliteSetupLock(config.databaseUrl, () => setUp(config));
   await withPostgresConnection(config.databaseUrl, async (client) => {
     await client.query("SELECT pg_advisory_lock($1)", [SETUP_LOCK]);
     try {
@@ -43,5 +50,25 @@ async function setUp(config: Config): Promise<void> {
     await bootstrap(createServices(config, db, log));
   } finally {
     await db.$disconnect();
+  }
+}
+
+/** How long an instance waits for another one's setup (migrations included) before it gives up. */
+const SQLITE_SETUP_WAIT_MS = 10 * 60_000;
+
+async function withSqliteSetupLock(databaseUrl: string, run: () => Promise<void>): Promise<void> {
+  const file = `${sqlitePath(databaseUrl)}-setup-lock`;
+  prepareSqliteFile(file);
+  const lock = new Sqlite(file, { timeout: SQLITE_SETUP_WAIT_MS });
+  try {
+    // Waits (blocking this short-lived child, which does nothing else) while another instance holds it.
+    lock.exec("BEGIN EXCLUSIVE");
+    try {
+      await run();
+    } finally {
+      lock.exec("COMMIT");
+    }
+  } finally {
+    lock.close();
   }
 }
