@@ -48,7 +48,8 @@ export const TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secre
 
 /**
  * Authenticates the calling client: `client_secret_basic`, `client_secret_post`,
- * or, for public clients, `client_id` alone (`none`).
+ * or, for public clients, `client_id` alone (`none`) — in the form, or as
+ * HTTP Basic with an empty password.
  *
  * A bcrypt verify costs tens of milliseconds, so a successful verification is
  * remembered under a keyed hash of (client id, presented secret, stored hash):
@@ -58,7 +59,10 @@ export const TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secre
  * Guessing is slowed down: failed attempts spend tokens of the claimed
  * client's bucket (however its id is spelled) and of the calling
  * address's (kept per process); when either is empty, attempts are refused
- * with 429 before any secret is checked. An unknown client id is checked
+ * with 429 before any secret is checked — but for credentials this
+ * process verified before, which pass the client's bucket without a check,
+ * so that a client's own servers are not locked out by someone else's
+ * guesses (its id is public). An unknown client id is checked
  * against a dummy hash of the same cost, so it answers no faster than a
  * wrong secret.
  */
@@ -94,7 +98,10 @@ export class ClientAuthenticator {
     ];
     for (const { buckets, key } of keys) {
       const state = buckets.peek(key);
-      if (!state.ok) {
+      // Anyone can empty a client's bucket (its id is public), so credentials this process has
+      // verified before still pass: no bcrypt check is spent on them, and the client's own
+      // servers (a resource server introspecting) are not locked out by someone else's guesses.
+      if (!state.ok && !(buckets === this.perClient && (await this.verifiedBefore(basic, form, lookup)))) {
         throw new TooManyAttempts(
           state.retryAfterSeconds,
           `Too many failed client authentications; try again in ${state.retryAfterSeconds} s`,
@@ -126,6 +133,22 @@ export class ClientAuthenticator {
     return ids.at(-1) as string;
   }
 
+  /** True when the presented secret is one this process has verified for the client it names. */
+  private async verifiedBefore(
+    basic: BasicCredentials | undefined,
+    form: Map<string, string>,
+    lookup: (id: string) => Promise<Client | null>,
+  ): Promise<boolean> {
+    const ids = basic ? readings(basic.id) : [form.get("client_id") ?? ""];
+    const secrets = basic ? readings(basic.secret) : [form.get("client_secret") ?? ""];
+    for (const id of ids) {
+      const client = await lookup(id);
+      if (!client?.secretHash) continue;
+      if (secrets.some((secret) => this.verified.has(this.memo(client, secret)))) return true;
+    }
+    return false;
+  }
+
   private async authenticateOnce(
     basic: BasicCredentials | undefined,
     form: Map<string, string>,
@@ -139,6 +162,14 @@ export class ClientAuthenticator {
     if (basic) {
       if (postedId !== undefined && !readings(basic.id).includes(postedId)) {
         throw new InvalidRequest("client_id does not match the authenticated client");
+      }
+      if (basic.secret === "") {
+        // A public client has no secret to send: Basic with an empty password names it as client_id
+        // alone would (golang.org/x/oauth2, by default, tries this first from every process, and
+        // Hydra accepted it). Failing, each such try spent the client's bucket, until its
+        // client_id-alone requests too were answered 429.
+        const named = await this.firstKnown(readings(basic.id), lookup);
+        if (named?.public) return named;
       }
       const client = await this.verifySecret(readings(basic.id), readings(basic.secret), lookup);
       // A client registered for client_secret_post (Hydra 2.x) may not use Basic, and the reverse.
@@ -154,6 +185,17 @@ export class ClientAuthenticator {
     const client = await lookup(postedId);
     if (!client?.public) throw new InvalidClient();
     return client;
+  }
+
+  private async firstKnown(
+    ids: string[],
+    lookup: (id: string) => Promise<Client | null>,
+  ): Promise<Client | null> {
+    for (const id of ids) {
+      const client = await lookup(id);
+      if (client) return client;
+    }
+    return null;
   }
 
   private async verifySecret(
@@ -198,11 +240,15 @@ export class ClientAuthenticator {
     return this.dummyHash;
   }
 
+  private memo(client: Client, secret: string): string {
+    return createHmac("sha256", this.cacheKey)
+      .update(`${client.id}\0${secret}\0${client.secretHash}`)
+      .digest("base64url");
+  }
+
   private async matches(client: Client, secret: string): Promise<boolean> {
     const hash = client.secretHash as string;
-    const memo = createHmac("sha256", this.cacheKey)
-      .update(`${client.id}\0${secret}\0${hash}`)
-      .digest("base64url");
+    const memo = this.memo(client, secret);
     if (this.verified.has(memo)) return true;
     if (Buffer.byteLength(secret, "utf8") > BCRYPT_MAX_BYTES) return false;
     if (!(await this.verifyHash(secret, hash).catch(() => false))) return false;

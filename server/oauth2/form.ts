@@ -15,8 +15,11 @@ export function refuseNul(pairs: Iterable<[string, string]>): void {
 
 /**
  * Reads an application/x-www-form-urlencoded body (RFC 6749 §3.2). A
- * parameter sent twice is refused (§3.1), as is one holding U+0000 and any
- * other content type.
+ * parameter sent without a value is treated as omitted (§3.2, as /oauth2/auth
+ * does under §3.1): clients that always send `client_secret=` or
+ * `code_verifier=` (passport-oauth2 for a public client) mean nothing by it,
+ * as Hydra read them. A parameter sent twice is refused (§3.1), as is one
+ * holding U+0000 and any other content type.
  */
 export async function readForm(c: Context): Promise<Map<string, string>> {
   const type = c.req.header("content-type") ?? "";
@@ -35,6 +38,7 @@ export async function readForm(c: Context): Promise<Map<string, string>> {
   const pairs = [...new URLSearchParams(text)];
   refuseNul(pairs);
   for (const [name, value] of pairs) {
+    if (value === "") continue;
     if (form.has(name)) throw new InvalidRequest(`The parameter ${name} was sent more than once`);
     form.set(name, value);
   }

@@ -21,7 +21,14 @@ export async function introspect(c: Context, services: Services): Promise<Respon
   // The token is read first: its read brings the client revision that validates the caller's kept copy.
   const snapshot = c.var.snapshot;
   const token = await snapshot.token(value ?? "");
-  await services.clientAuth.authenticate(authorization, new Map(), snapshot, callerAddress(c, services));
+  const caller = await services.clientAuth.authenticate(
+    authorization,
+    new Map(),
+    snapshot,
+    callerAddress(c, services),
+  );
+  // A public client proves nothing (RFC 7662 §2.1 wants the caller authorized): it may not introspect.
+  if (caller.public) throw new InvalidClient();
   if (!value) throw new InvalidRequest("token is required");
   if (!token) return noStoreJson(INACTIVE);
   const required = splitScopes(form.get("scope"));

@@ -166,6 +166,85 @@ for (const backend of BACKENDS) {
       assert.deepEqual(next.requested_access_token_audience, []);
     });
 
+    test("a refresh whose grant holds an audience since taken from the client is invalid_request; nothing is used", async () => {
+      const created = await api.oauth2.createOAuth2Client({
+        oAuth2Client: {
+          client_id: "rp-audience-withdrawn",
+          redirect_uris: ["https://rp.example/cb"],
+          grant_types: ["authorization_code", "refresh_token"],
+          response_types: ["code"],
+          scope: "openid offline",
+          audience: [API_A, API_B],
+        },
+      });
+      const withdrawn = {
+        id: "rp-audience-withdrawn",
+        secret: created.client_secret,
+        redirectUri: "https://rp.example/cb",
+      };
+      const rp = await relyingParty(portico, withdrawn);
+      const verifier = oidc.randomPKCECodeVerifier();
+      const state = oidc.randomState();
+      const browser = new Browser();
+      const url = oidc.buildAuthorizationUrl(rp, {
+        redirect_uri: withdrawn.redirectUri,
+        scope: "openid offline",
+        state,
+        audience: API_A,
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: "S256",
+      });
+      const loginChallenge = challengeOf(await browser.get(url.href), "login_challenge");
+      const { redirect_to: loginDone } = await api.oauth2.acceptOAuth2LoginRequest({
+        loginChallenge,
+        acceptOAuth2LoginRequest: { subject: "alice" },
+      });
+      const consentChallenge = challengeOf(await browser.get(loginDone), "consent_challenge");
+      const { redirect_to } = await api.oauth2.acceptOAuth2ConsentRequest({
+        consentChallenge,
+        acceptOAuth2ConsentRequest: {
+          grant_scope: ["openid", "offline"],
+          grant_access_token_audience: [API_A],
+        },
+      });
+      const tokens = await oidc.authorizationCodeGrant(rp, locationOf(await browser.get(redirect_to)), {
+        pkceCodeVerifier: verifier,
+        expectedState: state,
+        idTokenExpected: true,
+      });
+      const setAudience = (audience: string[]) =>
+        api.oauth2.patchOAuth2Client({
+          id: withdrawn.id,
+          jsonPatch: [{ op: "replace", path: "/audience", value: audience }],
+        });
+      const refresh = () =>
+        fetch(`${portico.url}/oauth2/token`, {
+          method: "POST",
+          headers: {
+            authorization: `Basic ${Buffer.from(`${withdrawn.id}:${withdrawn.secret}`).toString("base64")}`,
+            "content-type": "application/x-www-form-urlencoded",
+          },
+          body: new URLSearchParams({
+            grant_type: "refresh_token",
+            refresh_token: tokens.refresh_token as string,
+          }),
+        });
+
+      await setAudience([API_B]);
+      const refused = await refresh();
+      assert.equal(refused.status, 400);
+      const body = (await refused.json()) as { error: string; error_description: string };
+      assert.equal(body.error, "invalid_request");
+      assert.match(body.error_description, /api\.example\/a/);
+
+      await setAudience([API_A]);
+      const allowed = await refresh();
+      assert.equal(allowed.status, 200, await allowed.clone().text());
+      const { access_token } = (await allowed.json()) as { access_token: string };
+      const introspected = await api.oauth2.introspectOAuth2Token({ token: access_token });
+      assert.deepEqual(introspected.aud, [API_A]);
+    });
+
     test("an audience the client did not register is invalid_request at the client, before any login", async () => {
       const { response, state } = await authorize(new Browser(), {
         audience: `${API_A} https://other.example`,

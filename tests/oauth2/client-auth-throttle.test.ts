@@ -3,7 +3,9 @@
  * client being authenticated, not on how its id was spelled: HTTP Basic
  * values are form-urlencoded (RFC 6749 §2.3.1) and the raw reading is
  * accepted too, so `target`, `t%61rget` and `%74arget` are one client with one
- * bucket — at the token, introspection and revocation endpoints alike.
+ * bucket — at the token, introspection and revocation endpoints alike. A
+ * secret the process verified before passes an emptied bucket: the bucket
+ * slows guessing, and must not lock the client's own servers out.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -54,10 +56,35 @@ for (const backend of BACKENDS) {
         assert.equal((await attempt("/oauth2/token", id, `wrong-${i}`)).status, 401, id);
       }
       for (const id of [...spellings, "%73%70%65%6C%6C%65%64"]) {
-        const response = await attempt("/oauth2/token", id, secret);
-        assert.equal(response.status, 429, `${id} is throttled, even with the right secret`);
+        const response = await attempt("/oauth2/token", id, "one-more-guess");
+        assert.equal(response.status, 429, `${id} is throttled`);
         assert.ok(Number(response.headers.get("retry-after")) >= 1);
       }
+    });
+
+    test("a secret this process verified before still passes an emptied bucket: guesses lock nobody out", async () => {
+      const secret = "resource-server-secret-0123456789";
+      await createClient("resource-server", secret);
+      assert.equal((await attempt("/oauth2/introspect", "resource-server", secret)).status, 200);
+      // Someone who knows only the (public) client id empties its bucket.
+      for (let i = 0; i < 20; i++) {
+        assert.equal((await attempt("/oauth2/token", "resource-server", `guess-${i}`)).status, 401);
+      }
+      assert.equal((await attempt("/oauth2/token", "resource-server", "guess")).status, 429);
+      for (const path of Object.keys(FORMS)) {
+        for (const id of ["resource-server", "resource%2Dserver"]) {
+          assert.equal(
+            (await attempt(path, id, secret)).status,
+            200,
+            `${path} ${id}: the client's own server`,
+          );
+        }
+      }
+      assert.equal(
+        (await attempt("/oauth2/token", "resource-server", "guess")).status,
+        429,
+        "guesses still are not",
+      );
     });
 
     test("the token, introspection and revocation endpoints share the bucket", async () => {
@@ -74,6 +101,46 @@ for (const backend of BACKENDS) {
           assert.equal((await attempt(path, id, secret)).status, 429, `${path} ${id}`);
         }
       }
+    });
+
+    test("a public client's HTTP Basic with an empty password is its client_id alone, never a failure", async () => {
+      // golang.org/x/oauth2 (AuthStyleAutoDetect, its default) sends Basic "id:" first from every process.
+      const created = await portico.call("/clients", {
+        token: root,
+        json: {
+          id: "cli-app",
+          public: true,
+          grant_types: ["authorization_code", "refresh_token"],
+          response_types: ["code"],
+          redirect_uris: ["http://127.0.0.1/callback"],
+        },
+      });
+      assert.equal(created.status, 201, await created.text());
+      const refresh = (authorization: Record<string, string>, form: Record<string, string> = {}) =>
+        fetch(`${portico.url}/oauth2/token`, {
+          method: "POST",
+          headers: { ...authorization, "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: "not-a-token", ...form }),
+        });
+      for (let i = 0; i < 25; i++) {
+        const id = i % 2 === 0 ? "cli-app" : "cli%2Dapp";
+        const answer = await refresh({ authorization: basic(id, "") });
+        assert.equal(answer.status, 400, `${id}: authenticated, the refresh token is what is wrong`);
+        assert.equal(((await answer.json()) as { error: string }).error, "invalid_grant");
+      }
+      const alone = await refresh({}, { client_id: "cli-app" });
+      assert.equal(alone.status, 400, "client_id alone is not throttled");
+      assert.equal(((await alone.json()) as { error: string }).error, "invalid_grant");
+      const revoked = await fetch(`${portico.url}/oauth2/revoke`, {
+        method: "POST",
+        headers: { authorization: basic("cli-app", ""), "content-type": "application/x-www-form-urlencoded" },
+        body: "token=not-a-token",
+      });
+      assert.equal(revoked.status, 200);
+
+      // A public client has nothing to prove: introspection, or a password it does not have, stays refused.
+      assert.equal((await attempt("/oauth2/introspect", "cli-app", "")).status, 401);
+      assert.equal((await attempt("/oauth2/token", "cli-app", "a-password")).status, 401);
     });
 
     test("an unknown client's spellings share a bucket too, and another client's stays full", async () => {

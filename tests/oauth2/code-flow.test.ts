@@ -255,6 +255,54 @@ for (const backend of BACKENDS) {
       assert.equal(still.status, 200, "neither refusal used the token up");
     });
 
+    test("refresh: a scope since taken from the client's registration is invalid_scope; nothing is used", async () => {
+      const narrowing = await registerClient(portico, {
+        grant_types: ["authorization_code", "refresh_token"],
+        response_types: ["code"],
+        scope: "openid offline api.read",
+      });
+      const { tokens } = await codeFlow(narrowing, { scope: "openid offline api.read" });
+      const admin = await portico.rootToken("hydra.clients");
+      const registered = (await (
+        await portico.call(`/clients/${narrowing.id}`, { token: admin })
+      ).json()) as Record<string, unknown>;
+      const put = async (scope: string) => {
+        const response = await portico.call(`/clients/${narrowing.id}`, {
+          method: "PUT",
+          token: admin,
+          json: { ...registered, scope },
+        });
+        assert.equal(response.status, 200, await response.clone().text());
+      };
+      const refresh = () =>
+        postForm(
+          portico,
+          "/oauth2/token",
+          { grant_type: "refresh_token", refresh_token: tokens.refresh_token as string },
+          credentialsOf(narrowing),
+        );
+
+      // The operator withdraws api.read: the refresh token no longer yields it, even narrowed away.
+      await put("openid offline");
+      const refused = await refresh();
+      assert.equal(refused.status, 400, refused.text);
+      assert.equal(refused.json.error, "invalid_scope");
+      assert.match(String(refused.json.error_description), /api\.read/);
+      const narrowed = await postForm(
+        portico,
+        "/oauth2/token",
+        { grant_type: "refresh_token", refresh_token: tokens.refresh_token as string, scope: "openid" },
+        credentialsOf(narrowing),
+      );
+      assert.equal(narrowed.json.error, "invalid_scope");
+
+      // A wildcard covering it counts as allowing it; the refusals used nothing up.
+      await put("openid offline api.*");
+      const allowed = await refresh();
+      assert.equal(allowed.status, 200, allowed.text);
+      assert.equal(allowed.json.scope, "openid offline api.read");
+    });
+
     test("code replay: invalid_grant, and the tokens the first redemption issued are revoked", async () => {
       const { tokens, callback, verifier } = await codeFlow(web);
       const replay = await postForm(
@@ -302,6 +350,68 @@ for (const backend of BACKENDS) {
       const code = new URL(response.headers.get("location") ?? "").searchParams.get("code") as string;
       return { code, verifier };
     }
+
+    test("token endpoint: a parameter sent without a value counts as omitted (RFC 6749 §3.2)", async () => {
+      // passport-oauth2 posts client_secret= for a public client: client authentication none.
+      const pkce = await codeOnly(spa, { scope: "openid offline" });
+      const exchanged = await postForm(portico, "/oauth2/token", {
+        grant_type: "authorization_code",
+        code: pkce.code,
+        redirect_uri: spa.redirectUri,
+        code_verifier: pkce.verifier,
+        client_id: spa.id,
+        client_secret: "",
+      });
+      assert.equal(exchanged.status, 200, exchanged.text);
+      const refreshed = await postForm(portico, "/oauth2/token", {
+        grant_type: "refresh_token",
+        refresh_token: exchanged.json.refresh_token as string,
+        client_id: spa.id,
+        client_secret: "",
+        scope: "",
+      });
+      assert.equal(refreshed.status, 200, refreshed.text);
+      assert.equal(refreshed.json.scope, "openid offline");
+
+      // HTTP Basic beside an empty client_secret is one method; an empty code_verifier is none.
+      const { response } = await authorizeThrough(portico, consentApp, new Browser(), {
+        response_type: "code",
+        client_id: web.id,
+        redirect_uri: web.redirectUri,
+        scope: "openid",
+        state: "s",
+      });
+      const code = new URL(response.headers.get("location") ?? "").searchParams.get("code") as string;
+      const basic = await postForm(
+        portico,
+        "/oauth2/token",
+        {
+          grant_type: "authorization_code",
+          code,
+          redirect_uri: web.redirectUri,
+          client_secret: "",
+          code_verifier: "",
+        },
+        credentialsOf(web),
+      );
+      assert.equal(basic.status, 200, basic.text);
+
+      // Still no way around a requirement: an empty verifier is a missing one.
+      const required = await codeOnly(web);
+      const missing = await postForm(
+        portico,
+        "/oauth2/token",
+        {
+          grant_type: "authorization_code",
+          code: required.code,
+          redirect_uri: web.redirectUri,
+          code_verifier: "",
+        },
+        credentialsOf(web),
+      );
+      assert.equal(missing.json.error, "invalid_grant");
+      assert.match(String(missing.json.error_description), /code_verifier is required/);
+    });
 
     test("token endpoint: wrong or missing PKCE verifier, wrong redirect_uri, another client — invalid_grant", async () => {
       const { code, verifier } = await codeOnly(web);
