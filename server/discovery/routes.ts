@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { PROMPT_VALUES } from "@/server/flow/model.ts";
+import { HYDRA2_PROMPT_VALUES } from "@/server/hydra2/flow/public.ts";
 import { TOKEN_ENDPOINT_AUTH_METHODS } from "@/server/oauth2/client-auth.ts";
 import { CODE_CHALLENGE_METHODS } from "@/server/oauth2/pkce.ts";
 import { RESPONSE_MODES_SUPPORTED, RESPONSE_TYPES_SUPPORTED } from "@/server/oauth2/response-types.ts";
@@ -11,9 +12,10 @@ import { ID_TOKEN_CLAIMS, ID_TOKEN_SIGNING_ALGS } from "@/server/tokens/id-token
 /**
  * The wellKnown document (OpenID Connect Discovery 1.0 §3, RFC 8414), built
  * once from the tables the endpoints themselves use, so it cannot promise
- * what they do not do.
+ * what they do not do. `hydra2Flow`: /oauth2/auth runs Hydra 2.x's login and
+ * consent steps (URLS_LOGIN), which honour fewer prompt values.
  */
-export function wellKnown(issuer: string) {
+export function wellKnown(issuer: string, hydra2Flow = false) {
   const implicit = RESPONSE_TYPES_SUPPORTED.some((type) => type !== "code") ? ["implicit"] : [];
   return {
     issuer,
@@ -42,7 +44,7 @@ export function wellKnown(issuer: string) {
     introspection_endpoint_auth_methods_supported: ["client_secret_basic"],
     revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
-    prompt_values_supported: [...PROMPT_VALUES],
+    prompt_values_supported: [...(hydra2Flow ? HYDRA2_PROMPT_VALUES : PROMPT_VALUES)],
     authorization_response_iss_parameter_supported: true,
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
@@ -54,7 +56,7 @@ export function wellKnown(issuer: string) {
 }
 
 export function discoveryRoutes(api: Hono, { config }: Services) {
-  const document = JSON.stringify(wellKnown(config.issuer));
+  const document = JSON.stringify(wellKnown(config.issuer, config.hydra2Flow !== undefined));
   // public
   api.get(
     "/.well-known/openid-configuration",

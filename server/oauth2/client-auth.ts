@@ -82,12 +82,17 @@ export class ClientAuthenticator {
     private readonly verifyHash: VerifyHash = verify,
   ) {}
 
-  /** `snapshot`: the request's, which the client store consults. */
+  /**
+   * `snapshot`: the request's, which the client store consults. `registeredMethod`: whether the
+   * client's registered `token_endpoint_auth_method` binds it (the token and revocation endpoints);
+   * introspection has one method, HTTP Basic, for every confidential client (as fosite's has).
+   */
   async authenticate(
     authorization: string | undefined,
     form: Map<string, string>,
     snapshot?: Snapshot,
     address?: string,
+    registeredMethod = true,
   ): Promise<Client> {
     // A reading holding U+0000 names no client (and PostgreSQL would refuse to look it up).
     const lookup = async (id: string) => (id.includes("\0") ? null : this.clients.get(id, snapshot));
@@ -109,7 +114,7 @@ export class ClientAuthenticator {
       }
     }
     try {
-      return await this.authenticateOnce(basic, form, lookup);
+      return await this.authenticateOnce(basic, form, lookup, registeredMethod);
     } catch (error) {
       if (error instanceof InvalidClient) for (const { buckets, key } of keys) buckets.take(key);
       throw error;
@@ -153,6 +158,7 @@ export class ClientAuthenticator {
     basic: BasicCredentials | undefined,
     form: Map<string, string>,
     lookup: (id: string) => Promise<Client | null>,
+    registeredMethod: boolean,
   ): Promise<Client> {
     const postedSecret = form.get("client_secret");
     const postedId = form.get("client_id");
@@ -173,7 +179,9 @@ export class ClientAuthenticator {
       }
       const client = await this.verifySecret(readings(basic.id), readings(basic.secret), lookup);
       // A client registered for client_secret_post (Hydra 2.x) may not use Basic, and the reverse.
-      if (client.tokenEndpointAuthMethod === "client_secret_post") throw new InvalidClient();
+      if (registeredMethod && client.tokenEndpointAuthMethod === "client_secret_post") {
+        throw new InvalidClient();
+      }
       return client;
     }
     if (postedId === undefined) throw new InvalidClient("Client authentication is required");

@@ -9,9 +9,10 @@ const INACTIVE = { active: false };
 
 /**
  * POST /oauth2/introspect (RFC 7662). The caller authenticates with HTTP
- * Basic. Only access tokens are introspected: anything else — refresh
- * tokens included — is `{"active": false}`, as is a token lacking any scope
- * the optional `scope` field lists (checked with the wildcard strategy).
+ * Basic, whatever its registered token endpoint method. Only access tokens
+ * are introspected: anything else — refresh tokens included — is
+ * `{"active": false}`, as is a token lacking any scope the optional `scope`
+ * field lists (checked with the wildcard strategy).
  */
 export async function introspect(c: Context, services: Services): Promise<Response> {
   const form = await readForm(c);
@@ -21,11 +22,14 @@ export async function introspect(c: Context, services: Services): Promise<Respon
   // The token is read first: its read brings the client revision that validates the caller's kept copy.
   const snapshot = c.var.snapshot;
   const token = await snapshot.token(value ?? "");
+  // HTTP Basic is this endpoint's one method (discovery), also for a client whose token endpoint
+  // method is client_secret_post: it could not introspect at all otherwise.
   const caller = await services.clientAuth.authenticate(
     authorization,
     new Map(),
     snapshot,
     callerAddress(c, services),
+    false,
   );
   // A public client proves nothing (RFC 7662 §2.1 wants the caller authorized): it may not introspect.
   if (caller.public) throw new InvalidClient();

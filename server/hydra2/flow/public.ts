@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { ConsentRequest } from "@/server/consent/store.ts";
 import { interactionRequired } from "@/server/flow/client-identity.ts";
-import { signInFreshEnough } from "@/server/flow/model.ts";
+import type { OidcContext, Prompt } from "@/server/flow/model.ts";
 import { bindingCookie, clearedBindingCookie, readBindingCookie } from "@/server/oauth2/authorize/binding.ts";
 import { rejection } from "@/server/oauth2/authorize/consent.ts";
 import type { AuthorizationRequest } from "@/server/oauth2/authorize/context.ts";
@@ -20,6 +20,12 @@ import { OPENID_SCOPE } from "@/server/oauth2/scopes.ts";
 import type { Services } from "@/server/services.ts";
 import { clearedLoginSessionCookie, loginSessionCookie, readLoginSessionCookie } from "./login-sessions.ts";
 import { idOfVerifier, type Step } from "./steps.ts";
+
+/**
+ * The prompt values this flow honours, which discovery publishes in this mode: it has no sign-up
+ * step, so `create` is accepted (the login step as usual) but not promised.
+ */
+export const HYDRA2_PROMPT_VALUES: readonly Prompt[] = ["none", "login", "consent", "select_account"];
 
 /**
  * Whether the consent step is shown with `skip`, unless the request says
@@ -42,6 +48,20 @@ export async function consentSkipped(stored: ConsentRequest, services: Services)
   if (client.skipConsent) return true;
   if (interactionRequired(stored, client)) return false;
   return services.hydra2Sessions.consentCovers(stored.subject, stored.clientId, stored.requestedScopes);
+}
+
+/**
+ * Whether a remembered login may answer a request's login step (`skip`, which the app must accept
+ * without a screen). Never with prompt=login, nor with prompt=select_account: OpenID Connect Core
+ * §3.1.2.1 asks for the person's choice of account or an error, where Hydra skipped. With max_age
+ * only while the time elapsed since its `auth_time` is at most max_age, measured to the
+ * millisecond: such a login was made before this request, so max_age=0 always asks again, as
+ * prompt=login does (and as in Hydra). Comparing whole seconds let a login made in the request's
+ * own second stand for a new sign-in.
+ */
+function rememberedLoginCovers(oidc: OidcContext, authTime: Date, now: number): boolean {
+  if (oidc.prompt.includes("login") || oidc.prompt.includes("select_account")) return false;
+  return oidc.maxAge === undefined || authTime.getTime() + oidc.maxAge * 1000 >= now;
 }
 
 function sameParameters(a: [string, string][], b: [string, string][]): boolean {
@@ -123,13 +143,14 @@ export async function continueHydra2Flow(
     throw new InvalidRequest("Send one verifier, once");
 
   if (loginVerifier === undefined && consentVerifier === undefined) {
-    // A remembered login covers the request unless it asks for a new sign-in (prompt=login, max_age)
-    // or names another person (id_token_hint); prompt=none without one is login_required at once.
+    // A remembered login covers the request unless it asks for a new sign-in (prompt=login, max_age),
+    // a choice of account (select_account) or names another person (id_token_hint); prompt=none
+    // without one is login_required at once.
     const session = await hydra2Sessions.findLogin(readLoginSessionCookie(c));
     const hint = request.oidc.idTokenHint;
     const covering =
       session &&
-      signInFreshEnough(request.oidc, session.signIn.authTime, new Date()) &&
+      rememberedLoginCovers(request.oidc, session.signIn.authTime, Date.now()) &&
       (!hint || hint.subject === session.subject)
         ? session
         : undefined;
