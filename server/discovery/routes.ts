@@ -1,5 +1,6 @@
 import type { Hono } from "hono";
 import { PROMPT_VALUES } from "@/server/flow/model.ts";
+import { PUBLIC_CORS } from "@/server/http/cors.ts";
 import { HYDRA2_PROMPT_VALUES } from "@/server/hydra2/flow/public.ts";
 import { TOKEN_ENDPOINT_AUTH_METHODS } from "@/server/oauth2/client-auth.ts";
 import { CODE_CHALLENGE_METHODS } from "@/server/oauth2/pkce.ts";
@@ -57,7 +58,7 @@ export function wellKnown(issuer: string, hydra2Flow = false) {
 
 export function discoveryRoutes(api: Hono, { config }: Services) {
   const document = JSON.stringify(wellKnown(config.issuer, config.hydra2Flow !== undefined));
-  // public
+  // public · CORS from any origin
   api.get(
     "/.well-known/openid-configuration",
     () =>
@@ -65,6 +66,7 @@ export function discoveryRoutes(api: Hono, { config }: Services) {
         headers: {
           "content-type": "application/json; charset=utf-8",
           "cache-control": "public, max-age=300",
+          ...PUBLIC_CORS,
         },
       }),
   );

@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { PUBLIC_CORS } from "@/server/http/cors.ts";
 import { allowsAnonymous, type Requirement } from "@/server/http/guard.ts";
 import type { Services } from "@/server/services.ts";
 import { ID_TOKEN_KEY_SET, type KeyStore } from "./store.ts";
@@ -41,7 +42,7 @@ export function anonymousJwks({ keys, warden, snapshots, stats }: Services) {
     try {
       if (!(await allowsAnonymous(warden, READ_PUBLIC_KEYS, snapshots.create()))) return false;
       const { body, length } = await jwksDocument(keys);
-      res.writeHead(200, { "content-type": "application/json", "Content-Length": length });
+      res.writeHead(200, { "content-type": "application/json", "Content-Length": length, ...PUBLIC_CORS });
       res.end(body);
     } catch {
       return false;

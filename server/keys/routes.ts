@@ -1,5 +1,6 @@
 import type { Context, Hono } from "hono";
 import { readJson } from "@/server/http/body.ts";
+import { publicCors } from "@/server/http/cors.ts";
 import { ApiError } from "@/server/http/errors.ts";
 import type { Requirement } from "@/server/http/guard.ts";
 import { resourceId } from "@/server/http/ids.ts";
@@ -114,7 +115,8 @@ export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
   });
 
   // scope hydra.keys.get · rn:hydra:keys:hydra.openid.id-token:public · get, with the anonymous fallback
-  // (without a token, the server answers it before the router: keys/jwks.ts)
+  // (without a token, the server answers it before the router: keys/jwks.ts) · CORS from any origin
+  api.use("/.well-known/jwks.json", publicCors);
   api.get("/.well-known/jwks.json", async (c) => {
     await allowRead(c, READ_PUBLIC_KEYS);
     return c.body((await jwksDocument(keys)).body, 200, { "content-type": "application/json" });

@@ -1,22 +1,10 @@
 import type { Context } from "hono";
+import { corsPreflight, PUBLIC_CORS } from "@/server/http/cors.ts";
 import type { Services } from "@/server/services.ts";
 import { releasedClaims } from "./claims.ts";
 import { OAuthError, safeDescription } from "./errors.ts";
 import { readForm } from "./form.ts";
 import { OPENID_SCOPE } from "./scopes.ts";
-
-/**
- * Browser-based relying parties call UserInfo from their own origin. It
- * reads only a bearer token, never a cookie, so any origin may call it, and
- * no credentials are allowed.
- */
-const USERINFO_CORS = {
-  "access-control-allow-origin": "*",
-  "access-control-allow-methods": "GET, POST",
-  "access-control-allow-headers": "authorization, content-type",
-  "access-control-expose-headers": "www-authenticate",
-  "access-control-max-age": "600",
-};
 
 const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
 
@@ -37,7 +25,7 @@ function bearerError(
     headers: {
       "content-type": "application/json; charset=utf-8",
       "www-authenticate": challenge.join(", "),
-      ...USERINFO_CORS,
+      ...PUBLIC_CORS,
       ...NO_STORE,
     },
   });
@@ -52,7 +40,7 @@ function bearerError(
 function bearerChallenge(): Response {
   return new Response(null, {
     status: 401,
-    headers: { "www-authenticate": 'Bearer realm="portico"', ...USERINFO_CORS, ...NO_STORE },
+    headers: { "www-authenticate": 'Bearer realm="portico"', ...PUBLIC_CORS, ...NO_STORE },
   });
 }
 
@@ -111,11 +99,11 @@ export async function userinfo(c: Context, services: Services): Promise<Response
   }
   const claims = releasedClaims(grant.claims, token.scopes);
   return new Response(JSON.stringify({ ...claims, sub: token.subject }), {
-    headers: { "content-type": "application/json; charset=utf-8", ...USERINFO_CORS, ...NO_STORE },
+    headers: { "content-type": "application/json; charset=utf-8", ...PUBLIC_CORS, ...NO_STORE },
   });
 }
 
-/** The CORS preflight of /userinfo. */
+/** The CORS preflight of /userinfo (server/http/cors.ts: any origin, never with credentials). */
 export function userinfoPreflight(): Response {
-  return new Response(null, { status: 204, headers: USERINFO_CORS });
+  return corsPreflight("GET, POST");
 }
