@@ -56,7 +56,11 @@ export function createServices(config: Config, db: Database, log: Logger) {
     authRateLimiter: config.authRateLimit
       ? new TokenBuckets(config.authRateLimit.burst, config.authRateLimit.perSecond)
       : undefined,
-    hydra2Sessions: new Hydra2Sessions(db, deriveKey(config.systemSecret, "hydra2-login-session")),
+    hydra2Sessions: new Hydra2Sessions(
+      db,
+      deriveKey(config.systemSecret, "hydra2-login-session"),
+      deriveKey(config.systemSecret, "hydra2-login-session-secret"),
+    ),
     consentRequests: new ConsentRequests(
       db,
       `${config.issuer}/oauth2/auth`,

@@ -53,6 +53,8 @@ export interface ConsentRequest {
   loginSessionId: string | null;
   /** Hydra 2.x face: the access-token audience the consent granted. */
   grantAudience: string[];
+  /** Hydra 2.x face: the `context` the login step was accepted with (any JSON), for the consent step; `{}` when none. */
+  loginContext: unknown;
 }
 
 /** A decision of the 2017 face: one answer for the login and the consent step. */
@@ -71,12 +73,15 @@ interface StoredSignIn {
   amr: string[];
   acr?: string;
   sid?: string;
+  /** Hydra 2.x face: the login step's `context`, kept beside the sign-in until the consent step. */
+  context?: unknown;
 }
 
-function signInFromJson(text: string | null): SignIn | null {
-  if (text === null) return null;
-  const stored = JSON.parse(text) as StoredSignIn;
-  return { ...stored, authTime: new Date(stored.authTime) };
+/** The request's `login` column: the sign-in, and the login step's context (Hydra 2.x; `{}` without one). */
+function loginFromJson(text: string | null): { signIn: SignIn | null; context: unknown } {
+  if (text === null) return { signIn: null, context: {} };
+  const { context, ...stored } = JSON.parse(text) as StoredSignIn;
+  return { signIn: { ...stored, authTime: new Date(stored.authTime) }, context: context ?? {} };
 }
 
 /** Why a consent request can no longer be decided. */
@@ -94,6 +99,7 @@ function parseJson<T>(text: string | null, fallback: T): T {
 }
 
 function fromRow(row: Row): ConsentRequest {
+  const login = loginFromJson(row.login);
   return {
     id: row.id,
     clientId: row.clientId,
@@ -112,7 +118,7 @@ function fromRow(row: Row): ConsentRequest {
     usedAt: row.usedAt,
     requestedAt: row.createdAt,
     oidc: { ...EMPTY_OIDC_CONTEXT, ...parseJson<Partial<OidcContext>>(row.oidcContext, {}) },
-    signIn: signInFromJson(row.login),
+    signIn: login.signIn,
     rejectError: stepErrorOf(row.rejectError),
     rejection:
       row.status === "rejected" && row.rejectError !== null
@@ -123,6 +129,7 @@ function fromRow(row: Row): ConsentRequest {
     loginRememberFor: row.loginRememberFor,
     loginSessionId: row.loginSessionId,
     grantAudience: splitScopes(row.grantAudience),
+    loginContext: login.context,
   };
 }
 
@@ -298,13 +305,20 @@ export class ConsentRequests {
    * A face that answers the login and the consent step one by one (Hydra
    * 2.x) records the login first: who signed in and how. The request stays
    * undecided until its consent step; false when the login was answered,
-   * or the request decided, used or expired meanwhile.
+   * or the request decided, used or expired meanwhile. `context`: the app's
+   * data for its consent step (Hydra's `context`), stored with the sign-in.
    */
-  async acceptLogin(id: string, subject: string, signIn: SignIn, rememberFor?: number): Promise<boolean> {
+  async acceptLogin(
+    id: string,
+    subject: string,
+    signIn: SignIn,
+    rememberFor?: number,
+    context?: unknown,
+  ): Promise<boolean> {
     const now = new Date();
     return this.recorded(WRITES.acceptLogin, [
       subject,
-      storedSignIn(signIn),
+      storedSignIn(signIn, context),
       now,
       rememberFor ?? null,
       id,
@@ -389,7 +403,12 @@ export class ConsentRequests {
   }
 }
 
-/** A sign-in as the request's `login` column holds it (JSON, the time as ISO 8601). */
-function storedSignIn(signIn: SignIn): string {
-  return JSON.stringify({ ...signIn, authTime: signIn.authTime.toISOString() });
+/** A sign-in as the request's `login` column holds it (JSON, the time as ISO 8601), with a login step's context. */
+function storedSignIn(signIn: SignIn, context?: unknown): string {
+  const stored: StoredSignIn = {
+    ...signIn,
+    authTime: signIn.authTime.toISOString(),
+    ...(context !== undefined ? { context } : {}),
+  };
+  return JSON.stringify(stored);
 }

@@ -14,6 +14,34 @@ import { oauth2AdminRoutes } from "./oauth2/routes.ts";
 const NUL_IN_URL = /%00/;
 
 /**
+ * The operations of Hydra's admin document this server does not implement.
+ * Each answers 501 naming the operation: a 404 there would read as "no such
+ * client" to a caller of Ory's SDK.
+ */
+const NOT_IMPLEMENTED: [method: string, path: string, operation: string][] = [
+  ["PUT", "/admin/clients/:id/lifespans", "setOAuth2ClientLifespans: per-client token lifespans"],
+  [
+    "POST",
+    "/admin/clients/:id/secrets/rotate",
+    "rotateOAuth2ClientSecret: set a new client_secret with PATCH or PUT /admin/clients/{id}",
+  ],
+  ["DELETE", "/admin/clients/:id/secrets/rotate", "deleteRotatedOAuth2ClientSecrets: secret rotation"],
+  ["PUT", "/admin/oauth2/auth/requests/device/accept", "acceptUserCodeRequest: the device flow"],
+  ["GET", "/admin/trust/grants/jwt-bearer/issuers", "listTrustedOAuth2JwtGrantIssuers: the JWT bearer grant"],
+  ["POST", "/admin/trust/grants/jwt-bearer/issuers", "trustOAuth2JwtGrantIssuer: the JWT bearer grant"],
+  [
+    "GET",
+    "/admin/trust/grants/jwt-bearer/issuers/:id",
+    "getTrustedOAuth2JwtGrantIssuer: the JWT bearer grant",
+  ],
+  [
+    "DELETE",
+    "/admin/trust/grants/jwt-bearer/issuers/:id",
+    "deleteTrustedOAuth2JwtGrantIssuer: the JWT bearer grant",
+  ],
+];
+
+/**
  * The Hydra 2.x admin API (Hydra v26's OpenAPI document), served on its own
  * listener (ADMIN_HOST:ADMIN_PORT). Like Hydra's admin port it has no
  * authentication: whoever reaches it administers the server, so it listens
@@ -50,6 +78,13 @@ export function createAdminApi(services: Services): Hono {
   flowRoutes(api, services);
   logoutRequestRoutes(api, services);
   consentSessionRoutes(api, services);
+  for (const [method, path, operation] of NOT_IMPLEMENTED) {
+    api.on(method, path, () =>
+      adminErrorResponse(
+        new AdminError(501, "Not Implemented", `This server does not implement ${operation}`),
+      ),
+    );
+  }
 
   api.notFound(() =>
     adminErrorResponse(AdminError.notFound("No operation at this method and path on the admin API")),

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { ConfigError, loadConfig } from "@/server/config/config.ts";
+import { assertError } from "@/tests/hydra2/openapi.ts";
+import { admin, failure, sdk } from "@/tests/hydra2/support.ts";
 import { freePort } from "@/tests/support/ports.ts";
 import { type Portico, startPortico } from "@/tests/support/server.ts";
 
@@ -61,6 +63,55 @@ describe("admin listener", () => {
     const body = (await response.json()) as { error: string; error_description: string };
     assert.equal(body.error, "Not Found");
     assert.equal(typeof body.error_description, "string");
+  });
+
+  test("the document's operations it does not implement are a 501 naming the operation, not a 404", async () => {
+    const api = sdk(portico);
+    const id = "some-client";
+    const rotate = `/admin/clients/${id}/secrets/rotate`;
+    // Through Ory's SDK where it has the operation (secret rotation is newer than it).
+    const calls: [() => Promise<Response>, string][] = [
+      [
+        () => failure(api.oauth2.setOAuth2ClientLifespans({ id, oAuth2ClientTokenLifespans: {} })),
+        "setOAuth2ClientLifespans",
+      ],
+      [() => admin(portico, rotate, { method: "POST" }), "rotateOAuth2ClientSecret"],
+      [() => admin(portico, rotate, { method: "DELETE" }), "deleteRotatedOAuth2ClientSecrets"],
+      [
+        () =>
+          failure(
+            api.oauth2.acceptUserCodeRequest({ deviceChallenge: "x", acceptDeviceUserCodeRequest: {} }),
+          ),
+        "acceptUserCodeRequest",
+      ],
+      [() => failure(api.oauth2.listTrustedOAuth2JwtGrantIssuers({})), "listTrustedOAuth2JwtGrantIssuers"],
+      [() => failure(api.oauth2.getTrustedOAuth2JwtGrantIssuer({ id })), "getTrustedOAuth2JwtGrantIssuer"],
+      [
+        () => failure(api.oauth2.deleteTrustedOAuth2JwtGrantIssuer({ id })),
+        "deleteTrustedOAuth2JwtGrantIssuer",
+      ],
+      [
+        () =>
+          failure(
+            api.oauth2.trustOAuth2JwtGrantIssuer({
+              trustOAuth2JwtGrantIssuer: {
+                issuer: "https://issuer.example",
+                scope: ["read"],
+                expires_at: new Date(Date.now() + 3_600_000),
+                jwk: { alg: "RS256", kid: "k", kty: "RSA", use: "sig" },
+              },
+            }),
+          ),
+        "trustOAuth2JwtGrantIssuer",
+      ],
+    ];
+    for (const [call, operation] of calls) {
+      const response = await call();
+      const description = ((await response.clone().json()) as { error_description: string })
+        .error_description;
+      await assertError(response, 501, "Not Implemented");
+      assert.ok(description.includes(operation), `${description} names ${operation}`);
+    }
   });
 
   test("listens on ADMIN_HOST only", async () => {

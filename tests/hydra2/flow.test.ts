@@ -267,6 +267,199 @@ for (const backend of BACKENDS) {
       );
     });
 
+    test("the login's context reaches the consent request, a skipped login's too; none is {}", async () => {
+      const browser = new Browser();
+      const contextOf = async (consentChallenge: string) => {
+        const request = (await rawJson(
+          await api.oauth2.getOAuth2ConsentRequestRaw({ consentChallenge }),
+        )) as Record<string, unknown>;
+        assertSchema("oAuth2ConsentRequest", request);
+        return request.context;
+      };
+      const grant = async (consentChallenge: string) => {
+        const { redirect_to } = await api.oauth2.acceptOAuth2ConsentRequest({
+          consentChallenge,
+          acceptOAuth2ConsentRequest: { grant_scope: ["openid"] },
+        });
+        clientRedirect(await browser.get(redirect_to), client);
+      };
+
+      const first = await start(browser, "openid");
+      const context = { tenant: "t1", factors: ["pwd", "otp"], level: 2, nested: { risk: null } };
+      const { redirect_to } = await api.oauth2.acceptOAuth2LoginRequest({
+        loginChallenge: first.loginChallenge,
+        acceptOAuth2LoginRequest: { subject: "dora", remember: true, context },
+      });
+      const consentChallenge = challengeOf(await browser.get(redirect_to), URLS_CONSENT, "consent_challenge");
+      assert.deepEqual(await contextOf(consentChallenge), context);
+      assert.deepEqual((await api.oauth2.getOAuth2ConsentRequest({ consentChallenge })).context, context);
+      await grant(consentChallenge);
+
+      // The remembered login is skipped; the context is the one this acceptance sends, any JSON value.
+      const second = await start(browser, "openid");
+      const skipped = await api.oauth2.getOAuth2LoginRequest({ loginChallenge: second.loginChallenge });
+      assert.equal(skipped.skip, true);
+      const again = await api.oauth2.acceptOAuth2LoginRequest({
+        loginChallenge: second.loginChallenge,
+        acceptOAuth2LoginRequest: { subject: "dora", context: ["second"] },
+      });
+      const secondConsent = challengeOf(
+        await browser.get(again.redirect_to),
+        URLS_CONSENT,
+        "consent_challenge",
+      );
+      assert.deepEqual(await contextOf(secondConsent), ["second"]);
+      await grant(secondConsent);
+
+      // Without a context, the consent request's is {}.
+      const third = await start(browser, "openid");
+      const plain = await api.oauth2.acceptOAuth2LoginRequest({
+        loginChallenge: third.loginChallenge,
+        acceptOAuth2LoginRequest: { subject: "dora" },
+      });
+      const thirdConsent = challengeOf(
+        await browser.get(plain.redirect_to),
+        URLS_CONSENT,
+        "consent_challenge",
+      );
+      assert.deepEqual(await contextOf(thirdConsent), {});
+    });
+
+    test("a skipped login accepted with a new acr and amr (a step-up): the consent request and ID token say so; auth_time stays", async () => {
+      const browser = new Browser();
+      const signIn = async (acceptance: { acr?: string; amr?: string[] }, skip: boolean) => {
+        const flow = await authorizationUrl("openid");
+        const loginChallenge = challengeOf(await browser.get(flow.url.href), URLS_LOGIN, "login_challenge");
+        const loginRequest = await api.oauth2.getOAuth2LoginRequest({ loginChallenge });
+        assert.equal(loginRequest.skip, skip);
+        const { redirect_to } = await api.oauth2.acceptOAuth2LoginRequest({
+          loginChallenge,
+          acceptOAuth2LoginRequest: { subject: "erin", remember: !skip, ...acceptance },
+        });
+        const consentChallenge = challengeOf(
+          await browser.get(redirect_to),
+          URLS_CONSENT,
+          "consent_challenge",
+        );
+        const consentRequest = await api.oauth2.getOAuth2ConsentRequest({ consentChallenge });
+        const done = await api.oauth2.acceptOAuth2ConsentRequest({
+          consentChallenge,
+          acceptOAuth2ConsentRequest: { grant_scope: ["openid"] },
+        });
+        const tokens = await oidc.authorizationCodeGrant(
+          config,
+          clientRedirect(await browser.get(done.redirect_to), client),
+          {
+            pkceCodeVerifier: flow.verifier,
+            expectedState: flow.state,
+            expectedNonce: flow.nonce,
+            idTokenExpected: true,
+          },
+        );
+        return { consentRequest, claims: tokens.claims() as oidc.IDToken };
+      };
+
+      const first = await signIn({ acr: "urn:portico:pwd", amr: ["pwd"] }, false);
+      assert.equal(first.claims.acr, "urn:portico:pwd");
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+
+      // The app asked for a second factor on the remembered login and says so.
+      const stepped = await signIn({ acr: "urn:portico:mfa", amr: ["pwd", "otp"] }, true);
+      assert.equal(stepped.consentRequest.acr, "urn:portico:mfa");
+      assert.deepEqual(stepped.consentRequest.amr, ["pwd", "otp"]);
+      assert.equal(stepped.claims.acr, "urn:portico:mfa");
+      assert.deepEqual(stepped.claims.amr, ["pwd", "otp"]);
+      assert.equal(stepped.claims.auth_time, first.claims.auth_time, "auth_time is the remembered sign-in's");
+
+      // Without them, the remembered sign-in's stand.
+      const plain = await signIn({}, true);
+      assert.equal(plain.claims.acr, "urn:portico:pwd");
+      assert.deepEqual(plain.claims.amr, ["pwd"]);
+    });
+
+    test("a new login's request names the session it starts: session_id is the consent's login_session_id and the ID token's sid", async () => {
+      for (const remember of [false, true]) {
+        const browser = new Browser();
+        const flow = await authorizationUrl("openid");
+        const loginChallenge = challengeOf(await browser.get(flow.url.href), URLS_LOGIN, "login_challenge");
+        const loginRequest = (await rawJson(
+          await api.oauth2.getOAuth2LoginRequestRaw({ loginChallenge }),
+        )) as Record<string, unknown>;
+        assertSchema("oAuth2LoginRequest", loginRequest);
+        assert.equal(loginRequest.skip, false);
+        const sessionId = loginRequest.session_id;
+        assert.equal(typeof sessionId, "string", "the login request names its login session");
+        assert.ok((sessionId as string).length > 0);
+        const { redirect_to } = await api.oauth2.acceptOAuth2LoginRequest({
+          loginChallenge,
+          acceptOAuth2LoginRequest: { subject: "fay", remember },
+        });
+        const consentChallenge = challengeOf(
+          await browser.get(redirect_to),
+          URLS_CONSENT,
+          "consent_challenge",
+        );
+        const consentRequest = await api.oauth2.getOAuth2ConsentRequest({ consentChallenge });
+        assert.equal(consentRequest.login_session_id, sessionId);
+        const done = await api.oauth2.acceptOAuth2ConsentRequest({
+          consentChallenge,
+          acceptOAuth2ConsentRequest: { grant_scope: ["openid"] },
+        });
+        const tokens = await oidc.authorizationCodeGrant(
+          config,
+          clientRedirect(await browser.get(done.redirect_to), client),
+          {
+            pkceCodeVerifier: flow.verifier,
+            expectedState: flow.state,
+            expectedNonce: flow.nonce,
+            idTokenExpected: true,
+          },
+        );
+        assert.equal(tokens.claims()?.sid, sessionId);
+        // Each request starts a session of its own.
+        const other = await authorizationUrl("openid");
+        const otherChallenge = challengeOf(
+          await new Browser().get(other.url.href),
+          URLS_LOGIN,
+          "login_challenge",
+        );
+        const otherRequest = await api.oauth2.getOAuth2LoginRequest({ loginChallenge: otherChallenge });
+        assert.equal(typeof otherRequest.session_id, "string");
+        assert.notEqual(otherRequest.session_id, sessionId);
+      }
+    });
+
+    test("prompt=login and max_age=0 show the login step even in the second of the remembered sign-in", async () => {
+      // auth_time counts whole seconds: the case is a request in the same second as the sign-in.
+      // Start each round at the beginning of a second, and retry a round that crossed one.
+      const forcing: Record<string, string>[] = [{ prompt: "login" }, { max_age: "0" }];
+      for (const extra of forcing) {
+        let exercised = false;
+        for (let round = 0; round < 5 && !exercised; round++) {
+          await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000)));
+          const browser = new Browser();
+          const signedIn = Math.floor(Date.now() / 1000);
+          const flow = await authorizationUrl("openid");
+          const loginChallenge = challengeOf(await browser.get(flow.url.href), URLS_LOGIN, "login_challenge");
+          const { redirect_to } = await api.oauth2.acceptOAuth2LoginRequest({
+            loginChallenge,
+            acceptOAuth2LoginRequest: { subject: "gus", remember: true },
+          });
+          challengeOf(await browser.get(redirect_to), URLS_CONSENT, "consent_challenge");
+          const forced = await authorizationUrl("openid", extra);
+          const forcedChallenge = challengeOf(
+            await browser.get(forced.url.href),
+            URLS_LOGIN,
+            "login_challenge",
+          );
+          const forcedRequest = await api.oauth2.getOAuth2LoginRequest({ loginChallenge: forcedChallenge });
+          exercised = Math.floor(Date.now() / 1000) === signedIn;
+          assert.equal(forcedRequest.skip, false, `${JSON.stringify(extra)} shows the login step`);
+        }
+        assert.ok(exercised, "one round stayed within one second");
+      }
+    });
+
     test("consent sessions: listed per client for the subject; revoking one stops its tokens at once", async () => {
       const browser = new Browser();
       const { verifier, state, nonce, loginChallenge } = await start(browser, "openid offline");

@@ -5,7 +5,7 @@ import { insertRow, type RowShape, type Write } from "@/db/raw.ts";
 import type { LoginSession as LoginSessionRow } from "@/generated/prisma/sqlite/client.ts";
 import type { SignIn } from "@/server/flow/model.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
-import { hashToken, randomToken } from "@/server/tokens/secrets.ts";
+import { hashToken } from "@/server/tokens/secrets.ts";
 
 /** A remembered login with `remember_for: 0` lasts as long as the browser keeps the session cookie, at most this. */
 const BROWSER_SESSION_MAX_MS = 30 * 24 * 3_600_000;
@@ -91,19 +91,38 @@ export class Hydra2Sessions {
   constructor(
     private readonly db: Database,
     private readonly hashKey: Buffer,
+    private readonly secretKey: Buffer,
   ) {}
 
   /**
+   * The cookie secret of the login session a login request starts, derived
+   * from the request's id with a key of its own (as the step verifiers are):
+   * only the server can compute it, and the session's id — a hash of it — is
+   * known from the login step on, where Hydra shows it as `session_id`.
+   */
+  private secretFor(requestId: string): string {
+    return hashToken(this.secretKey, `login-session:${requestId}`);
+  }
+
+  /** The id of the login session the request `requestId` starts when its login is accepted. */
+  sessionIdFor(requestId: string): string {
+    return hashToken(this.hashKey, this.secretFor(requestId));
+  }
+
+  /**
    * A new login session, not yet stored: the session, the cookie's secret
-   * and the insert, for the transaction that verifies the login.
-   * `rememberFor` 0 means "this browser session".
+   * and the insert, for the transaction that verifies the login of the
+   * request `requestId` (one request starts at most one session: of two
+   * returns with its verifier, only one verifies). `rememberFor` 0 means
+   * "this browser session".
    */
   newLogin(
+    requestId: string,
     subject: string,
     signIn: SignIn,
     rememberFor: number,
   ): { session: LoginSession; secret: string; insert: Write } {
-    const secret = randomToken();
+    const secret = this.secretFor(requestId);
     const now = new Date();
     const lifetimeMs =
       rememberFor > 0 ? Math.min(rememberFor, MAX_REMEMBER_FOR_SECONDS) * 1000 : BROWSER_SESSION_MAX_MS;

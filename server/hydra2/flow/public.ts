@@ -179,7 +179,7 @@ export async function continueHydra2Flow(
     // drops any older remembered login from this browser.
     const started =
       !stored.loginSessionId && stored.subject && stored.signIn
-        ? hydra2Sessions.newLogin(stored.subject, stored.signIn, stored.loginRememberFor ?? 0)
+        ? hydra2Sessions.newLogin(stored.id, stored.subject, stored.signIn, stored.loginRememberFor ?? 0)
         : undefined;
     const cookies: string[] = [];
     if (started) {

@@ -31,9 +31,13 @@ const errorText = (field: string, max: number) =>
     .max(max, `${field} must be at most ${max} characters`)
     .regex(RFC6749_TEXT, `${field} may hold only printable ASCII characters other than " and \\`);
 
-/** acceptOAuth2LoginRequest. Fields Portico has no use for (context, force_subject_identifier …) are dropped. */
+/**
+ * acceptOAuth2LoginRequest. `context` (any JSON) is handed to the consent
+ * step, as in Hydra. Fields Portico has no use for (force_subject_identifier …) are dropped.
+ */
 const acceptLogin = z.object({
   subject: z.string().min(1, "subject is required").max(255),
+  context: z.unknown().optional(),
   remember: z.boolean().nullish(),
   remember_for: rememberFor,
   acr: z.string().max(255).nullish(),
@@ -131,7 +135,9 @@ export function flowRoutes(api: Hono, services: Services) {
       requested_scope: stored.requestedScopes,
       requested_access_token_audience: requestedAudience(parameter(stored, "audience")),
       oidc_context: oidcContext(stored),
-      ...(stored.loginSessionId ? { session_id: stored.loginSessionId } : {}),
+      // The remembered login that covers the request, or the one its login starts (as in Hydra,
+      // known from the login step on): the ID token's `sid`, the key of back-channel logout.
+      session_id: stored.loginSessionId ?? hydra2Sessions.sessionIdFor(stored.id),
     };
   };
 
@@ -155,16 +161,24 @@ export function flowRoutes(api: Hono, services: Services) {
         "The subject differs from the one of the remembered login (skip is true)",
       );
     }
-    // A skipped login rests on the remembered sign-in: its auth_time, not now.
+    // A skipped login rests on the remembered sign-in: its auth_time, not now. The `amr` and `acr`
+    // this acceptance sends are the request's, as in Hydra (an app that stepped the person up says
+    // so); without them, the remembered sign-in's stand.
     const signIn = remembered
-      ? remembered.signIn
+      ? {
+          authTime: remembered.signIn.authTime,
+          amr: body.amr ?? remembered.signIn.amr,
+          ...(body.acr || remembered.signIn.acr ? { acr: body.acr || remembered.signIn.acr } : {}),
+        }
       : {
           authTime: new Date(Math.floor(Date.now() / 1000) * 1000),
           amr: body.amr ?? [],
           ...(body.acr ? { acr: body.acr } : {}),
         };
     const rememberFor = body.remember && !remembered ? (body.remember_for ?? 0) : undefined;
-    if (!(await consentRequests.acceptLogin(stored.id, body.subject, signIn, rememberFor)))
+    // The app's context goes to its consent step (`{}` without one), a skipped login's too.
+    const context = body.context ?? {};
+    if (!(await consentRequests.acceptLogin(stored.id, body.subject, signIn, rememberFor, context)))
       throw AdminError.conflict("The login request was already handled");
     return c.json(redirectTo(stored, "login"));
   });
@@ -189,10 +203,10 @@ export function flowRoutes(api: Hono, services: Services) {
       subject: stored.subject ?? "",
       skip: await consentSkipped(stored, services),
       login_challenge: stored.id,
-      ...(stored.loginSessionId ? { login_session_id: stored.loginSessionId } : {}),
+      login_session_id: stored.loginSessionId ?? hydra2Sessions.sessionIdFor(stored.id),
       amr: stored.signIn?.amr ?? [],
       ...(stored.signIn?.acr ? { acr: stored.signIn.acr } : {}),
-      context: {},
+      context: stored.loginContext,
     });
   });
 
