@@ -62,8 +62,11 @@ export const acceptConsentRequestPayload = z.object({
     .transform((value) => [...new Set(value ?? [])]),
   accessTokenExtra: extra,
   idTokenExtra: extra,
+  // Not before the Unix epoch: auth_time is seconds since it, and a year 0 (which RFC 3339 allows) was
+  // stored with the grant, which PostgreSQL refuses (the browser then got server_error).
   authTime: z.iso
     .datetime({ offset: true, message: "authTime must be an RFC 3339 date-time" })
+    .refine((value) => Date.parse(value) >= 0, "authTime must not be before 1970-01-01T00:00:00Z")
     .nullish()
     .transform((value) => (value ? new Date(value) : undefined)),
   amr: z

@@ -95,6 +95,24 @@ export function holdsNul(value: unknown): boolean {
   return false;
 }
 
+/**
+ * Whether a parsed JSON value nests arrays and objects more than `max`
+ * levels deep (a scalar is 0 levels, `{}` and `[]` 1). JSON.parse reads a
+ * 1 MiB body nested hundreds of thousands of levels deep, but JSON.stringify
+ * runs out of stack on a value nested some thousands deep. Walked without
+ * recursion, like holdsNul.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length > 0) {
+    const [next, depth] = pending.pop() as [unknown, number];
+    if (next === null || typeof next !== "object") continue;
+    if (depth + 1 > max) return true;
+    for (const item of Array.isArray(next) ? next : Object.values(next)) pending.push([item, depth + 1]);
+  }
+  return false;
+}
+
 /** The one key a JSON object can hold that a plain object cannot keep as its own. */
 export const PROTO_KEY = "__proto__";
 

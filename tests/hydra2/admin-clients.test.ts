@@ -604,5 +604,55 @@ for (const backend of BACKENDS) {
       const unchanged = await api.oauth2.getOAuth2Client({ id: "v2-app" });
       assert.equal(unchanged.client_name, "V2 App");
     });
+
+    test("metadata nested thousands of levels deep is a 400 that writes nothing, not a 500", async () => {
+      // `{"metadata": {"a": {"a": …}}}`: JSON.stringify ran out of stack storing it (a 500 on create and replace).
+      const deep = (levels: number) => `${'{"a":'.repeat(levels - 1)}{}${"}".repeat(levels - 1)}`;
+      const created = await admin(portico, "/admin/clients", {
+        body: `{"client_id":"deep-app","metadata":${deep(20_000)}}`,
+      });
+      await assertError(created, 400, "invalid_client_metadata");
+      assert.equal((await admin(portico, "/admin/clients/deep-app")).status, 404);
+      const replaced = await admin(portico, "/admin/clients/v2-app", {
+        method: "PUT",
+        body: `{"client_id":"v2-app","client_name":"Replaced","metadata":${deep(20_000)}}`,
+      });
+      await assertError(replaced, 400, "invalid_client_metadata");
+      const patched = await admin(portico, "/admin/clients/v2-app", {
+        method: "PATCH",
+        body: `[{"op":"add","path":"/metadata","value":${deep(2_000)}}]`,
+      });
+      await assertError(patched, 400, "invalid_client_metadata");
+      const unchanged = (await (await admin(portico, "/admin/clients/v2-app")).json()) as {
+        client_name: string;
+      };
+      assert.equal(unchanged.client_name, "V2 App");
+      // Nested as deep as any real metadata (and a good deal deeper), it is kept as sent.
+      const kept = await admin(portico, "/admin/clients", {
+        body: `{"client_id":"deep-app","metadata":${deep(512)}}`,
+      });
+      assert.equal(kept.status, 201, await kept.clone().text());
+      const read = (await (await admin(portico, "/admin/clients/deep-app")).json()) as { metadata: unknown };
+      assert.equal(JSON.stringify(read.metadata), deep(512));
+      assert.equal((await admin(portico, "/admin/clients/deep-app", { method: "DELETE" })).status, 204);
+    });
+
+    test("a page token that is not one this server issues is a 400, not a 500 (U+0000 on PostgreSQL)", async () => {
+      const token = (id: string) => Buffer.from(id, "utf8").toString("base64url");
+      // A token naming "\0" or "a\0" was a 500 on PostgreSQL (its text refuses U+0000); one naming no
+      // UTF-8 text, or written other than the server writes it, names no client either.
+      for (const pageToken of [token("\0"), token("a\0"), "_w", "YR", "A"]) {
+        const response = await admin(portico, `/admin/clients?page_token=${pageToken}`);
+        await assertError(response, 400, "invalid_request");
+      }
+      // The tokens the server issues still page through every client.
+      const first = await admin(portico, "/admin/clients?page_size=1");
+      assert.equal(first.status, 200);
+      const next = /page_token=([A-Za-z0-9_-]+)[^>]*>; rel="next"/.exec(first.headers.get("link") ?? "")?.[1];
+      assert.ok(next, "the first page links the next");
+      const second = await admin(portico, `/admin/clients?page_size=1&page_token=${next}`);
+      assert.equal(second.status, 200);
+      assert.notDeepEqual(await second.json(), await first.json());
+    });
   });
 }

@@ -313,6 +313,18 @@ for (const backend of BACKENDS) {
 
       // Without a context, the consent request's is {}.
       const third = await start(browser, "openid");
+      // A context nested thousands of levels deep is a 400 that records nothing (JSON.stringify gave a 500).
+      const deep = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
+      const refused = await fetch(
+        `${portico.adminUrl}/admin/oauth2/auth/requests/login/accept?login_challenge=${encodeURIComponent(third.loginChallenge)}`,
+        {
+          method: "PUT",
+          headers: { "content-type": "application/json" },
+          body: `{"subject":"dora","context":${deep}}`,
+        },
+      );
+      assert.equal(refused.status, 400, await refused.clone().text());
+      assert.match(((await refused.json()) as { error_description: string }).error_description, /context/);
       const plain = await api.oauth2.acceptOAuth2LoginRequest({
         loginChallenge: third.loginChallenge,
         acceptOAuth2LoginRequest: { subject: "dora" },

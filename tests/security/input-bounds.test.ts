@@ -136,6 +136,36 @@ for (const backend of BACKENDS) {
       assert.equal(listed.status, 200);
     });
 
+    test("a consent decision's authTime before 1970 is a 400, not a server_error at the client", async () => {
+      // RFC 3339 allows year 0: it was accepted (204), then storing the grant failed on PostgreSQL
+      // and the browser was sent to the client with error=server_error.
+      const { id, browser } = await newConsent();
+      for (const authTime of ["0000-01-01T00:00:00Z", "0001-01-01T00:00:00+23:59", "1969-12-31T23:59:59Z"]) {
+        await assertApiError(
+          await consentApp.accept(id, { subject: "user-1", grantScopes: ["openid"], authTime }),
+          400,
+          /1970/,
+        );
+      }
+      const { redirectUrl } = await consentApp.request(id);
+      const authTime = "1970-01-01T00:00:00Z";
+      assert.equal(
+        (await consentApp.accept(id, { subject: "user-1", grantScopes: ["openid"], authTime })).status,
+        204,
+      );
+      const back = await browser.get(redirectUrl);
+      const code = responseParams(back, "query").get("code");
+      assert.ok(code, "the client gets a code");
+      const token = await postForm(
+        portico,
+        "/oauth2/token",
+        { grant_type: "authorization_code", code, redirect_uri: client.redirectUri },
+        credentialsOf(client),
+      );
+      assert.equal(token.status, 200, token.text);
+      assert.equal(decodeJwt(token.json.id_token as string).auth_time, 0);
+    });
+
     test("ending a subject's sessions refuses a subject holding U+0000", async () => {
       const end = (subject: string) =>
         portico.call(`/oauth2/auth/sessions/login?${new URLSearchParams({ subject })}`, {

@@ -87,9 +87,18 @@ function encodePageToken(id: string): string {
   return Buffer.from(id, "utf8").toString("base64url");
 }
 
+/**
+ * The id a page token names. Only a token this server could have issued is
+ * taken: one that decodes to no UTF-8 text (it would not encode back the
+ * same) or to U+0000 (PostgreSQL's text refuses it in the query, a 500
+ * there) is a 400, like any malformed token.
+ */
 function decodePageToken(token: string): string {
   if (!/^[A-Za-z0-9_-]{1,1400}$/.test(token)) throw AdminError.invalidRequest("page_token is not valid");
-  return Buffer.from(token, "base64url").toString("utf8");
+  const id = Buffer.from(token, "base64url").toString("utf8");
+  if (id.includes("\0") || encodePageToken(id) !== token)
+    throw AdminError.invalidRequest("page_token is not valid");
+  return id;
 }
 
 function readPageSize(c: Context): number {
