@@ -83,11 +83,21 @@ const variables = z.object({
   HYDRA_URL: baseUrl("HYDRA_URL"),
   // Ory Hydra 2.x's admin API (the name Ory's reference app uses): set, the app speaks Hydra 2.x.
   HYDRA_ADMIN_URL: baseUrl("HYDRA_ADMIN_URL"),
-  HYDRA_CLIENT_ID: z.string().max(255).optional(),
-  HYDRA_CLIENT_SECRET: z.string().max(255).optional(),
+  HYDRA_CLIENT_ID: z.string().max(255, "HYDRA_CLIENT_ID must be at most 255 characters").optional(),
+  HYDRA_CLIENT_SECRET: z.string().max(255, "HYDRA_CLIENT_SECRET must be at most 255 characters").optional(),
+  // Held to what the API takes of a client (a printable-ASCII id, a secret of 16 characters to 72 bytes):
+  // the root client may do everything, and its policy names its id.
   FORCE_ROOT_CLIENT_CREDENTIALS: z
     .string()
     .regex(/^[^:]+:.+$/, "FORCE_ROOT_CLIENT_CREDENTIALS must be id:secret")
+    .refine((value) => /^[\x20-\x39\x3b-\x7e]{1,255}:/.test(value), {
+      message: "FORCE_ROOT_CLIENT_CREDENTIALS: the id must be 1–255 printable ASCII characters",
+      abort: true,
+    })
+    .refine((value) => {
+      const secret = value.slice(value.indexOf(":") + 1);
+      return secret.length >= 16 && Buffer.byteLength(secret, "utf8") <= 72;
+    }, "FORCE_ROOT_CLIENT_CREDENTIALS: the secret must be 16 characters to 72 bytes (UTF-8)")
     .optional(),
   BCRYPT_COST: z
     .string()
@@ -150,7 +160,7 @@ const variables = z.object({
     .optional(),
   MAIL_FROM: z
     .string()
-    .max(320)
+    .max(320, "MAIL_FROM must be at most 320 characters")
     .refine((value) => !/[\r\n]/.test(value) && /@/.test(value), {
       message: 'MAIL_FROM must be an address, optionally with a name: "Portico <no-reply@example.com>"',
     })

@@ -41,6 +41,17 @@ const HISTORY_TABLE = {
 };
 
 /**
+ * Thrown when the migrations are not where they are read from (relative to the working directory):
+ * Portico was started from another folder, and would otherwise serve a database without tables.
+ */
+export class MigrationsNotFound extends Error {
+  readonly code = "MIGRATIONS_NOT_FOUND";
+  constructor(dir: string) {
+    super(`no migrations in ${dir}: start Portico from its own folder (npm start)`);
+  }
+}
+
+/**
  * Applies the pending migrations of DATABASE_URL's backend, each in its own
  * transaction, recording them in `_prisma_migrations` exactly as
  * `prisma migrate deploy` does, so Prisma's own engine accepts the history.
@@ -49,6 +60,8 @@ const HISTORY_TABLE = {
  */
 export async function migrate(databaseUrl: string, root = process.cwd()): Promise<string[]> {
   const provider = providerOf(databaseUrl);
+  const dir = migrationsDir(provider, root);
+  if (!existsSync(dir)) throw new MigrationsNotFound(dir);
   const migrations = readMigrations(provider, root);
   return provider === "sqlite"
     ? migrateSqlite(databaseUrl, migrations)

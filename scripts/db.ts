@@ -28,7 +28,8 @@ import { type ThrowawayDatabase, throwawaySqliteDatabase } from "@/db/throwaway.
 import { createMigration, diffDatabaseAgainstSchema, migrationTimestamp } from "@/scripts/schema-engine.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const databaseUrl = parseEnvironment().DATABASE_URL;
+/** DATABASE_URL, read when a command needs it: a bad value is then the one line of the catch below. */
+const databaseUrlOf = () => parseEnvironment().DATABASE_URL;
 const migrationsPostgresUrl =
   process.env.MIGRATIONS_POSTGRES_URL || "postgresql://app:app@127.0.0.1:5432/app_migrations";
 
@@ -47,6 +48,7 @@ async function ensurePostgresDatabase(databaseUrl: string): Promise<void> {
 }
 
 async function commandMigrate(): Promise<void> {
+  const databaseUrl = databaseUrlOf();
   if (providerOf(databaseUrl) === "sqlite") mkdirSync(dirname(sqlitePath(databaseUrl)), { recursive: true });
   const applied = await migrate(databaseUrl, root);
   for (const name of applied) console.log(`applied ${name}`);
@@ -97,6 +99,7 @@ async function commandCreate(name: string | undefined): Promise<void> {
 }
 
 async function commandDiff(fresh: boolean): Promise<void> {
+  const databaseUrl = databaseUrlOf();
   let target: ThrowawayDatabase = { url: databaseUrl, drop: async () => {} };
   if (fresh)
     target =

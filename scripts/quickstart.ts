@@ -1,8 +1,8 @@
 /**
  * `npm run quickstart`: try Portico on a fresh machine after `npm ci`.
  *
- * Builds the pages if needed, migrates the database, makes sure the demo user
- * exists (credentials printed), then starts the server with the demo relying
+ * Migrates the database, makes sure the demo user exists (credentials
+ * printed), builds the pages if needed, then starts the server with the demo relying
  * party (PORTICO_DEMO=1, which also registers its client) and prints the URL
  * to open. Without SYSTEM_SECRET it generates one, once, into
  * ./data/system-secret (mode 0600) and says so. `npm start` does none of this.
@@ -19,7 +19,8 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { ConfigError, issuerOf, parseEnvironment, type Settings } from "@/common/config.ts";
 import { createDatabase, prepareSqliteFile, providerOf, sqlitePath } from "@/db/client.ts";
-import { migrate } from "@/db/migrate.ts";
+import { MigrationsNotFound, migrate } from "@/db/migrate.ts";
+import { databaseUnavailable } from "@/db/unavailable.ts";
 import { UserStore } from "@/lib/users/store.ts";
 
 const DATA = join(process.cwd(), "data");
@@ -144,10 +145,11 @@ async function main(): Promise<void> {
       process.exit(1);
     }
   }
-  buildIfNeeded();
+  // The database first: one it cannot use is said at once, not after a build of some minutes.
   if (providerOf(databaseUrl) === "sqlite") prepareSqliteFile(sqlitePath(databaseUrl));
   await migrate(databaseUrl);
   const user = await demoUser(databaseUrl);
+  buildIfNeeded();
 
   const server = spawn(process.execPath, ["dist/server/main.js"], {
     stdio: "inherit",
@@ -192,6 +194,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
+  const outage = databaseUnavailable(error);
+  if (error instanceof ConfigError || error instanceof MigrationsNotFound) console.error(error.message);
+  // Down, unreachable, a wrong password: the operator's to fix, and the driver's stack says no more.
+  else if (outage) console.error(`The database at DATABASE_URL cannot be used (${outage})`);
+  else console.error(error);
   process.exit(1);
 });

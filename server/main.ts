@@ -12,7 +12,7 @@ import { availableParallelism } from "node:os";
 import { createLogger, describeError } from "@/common/log.ts";
 import { databaseUnavailable } from "@/db/unavailable.ts";
 import { type Config, ConfigError, loadConfig } from "./config/config.ts";
-import { HOUSEKEEPING, READY, SETUP_FLAG } from "./roles.ts";
+import { HOUSEKEEPING, READY, SETUP_FLAG, START_PROBLEM } from "./roles.ts";
 
 /**
  * How a worker's memory is kept small (each holds Next.js and the API):
@@ -91,6 +91,8 @@ function startProblem(error: unknown, config: Config | undefined): string | unde
     port?: number;
     hostname?: string;
   };
+  // db/migrate.ts's MigrationsNotFound (not imported: this process holds no database code).
+  if (code === "MIGRATIONS_NOT_FOUND") return `Portico could not start: ${error.message}`;
   if (syscall === "listen" || syscall === "bind") {
     const admin = port === config.adminPort;
     const host = admin ? config.adminHost : (config.host ?? "all interfaces");
@@ -143,6 +145,8 @@ async function main(): Promise<void> {
     return serve(config);
   }
   const listened = new Set<number>();
+  // Every worker meets the same port in use or unknown host: the first one's line is said, once.
+  let startProblemSaid = false;
   let housekeeper: number | undefined;
   const pickHousekeeper = () => {
     if (housekeeper !== undefined && cluster.workers?.[housekeeper]) return;
@@ -151,6 +155,11 @@ async function main(): Promise<void> {
     next?.send(HOUSEKEEPING);
   };
   cluster.on("message", (worker, message) => {
+    const problem = (message as { [START_PROBLEM]?: unknown } | null)?.[START_PROBLEM];
+    if (typeof problem === "string" && !startProblemSaid) {
+      startProblemSaid = true;
+      process.stderr.write(`${problem}\n`);
+    }
     if (message !== READY) return;
     listened.add(worker.id);
     pickHousekeeper();
@@ -161,8 +170,14 @@ async function main(): Promise<void> {
   cluster.on("exit", (worker, code, signal) => {
     if (signal === "SIGTERM" || signal === "SIGINT" || code === 0) return;
     if (!listened.has(worker.id)) {
-      // It failed while starting (e.g. a bad setting): another would fail the same way.
-      log.error("a worker could not start; stopping", { worker: worker.process.pid, code });
+      // It failed while starting (e.g. a bad setting): another would fail the same way. Its
+      // messages have all arrived once its channel is closed; a line it sent says why.
+      const report = () => {
+        if (!startProblemSaid)
+          log.error("a worker could not start; stopping", { worker: worker.process.pid, code });
+      };
+      if (worker.isConnected()) worker.once("disconnect", report);
+      else report();
       for (const other of Object.values(cluster.workers ?? {})) other?.kill("SIGTERM");
       process.exitCode = 1;
       setTimeout(() => process.exit(1), 5000).unref();
@@ -190,6 +205,11 @@ let settings: Config | undefined;
 
 main().catch((error: unknown) => {
   const problem = startProblem(error, settings);
+  if (problem && cluster.isWorker && process.send) {
+    // The primary says it, once for all its workers.
+    process.send({ [START_PROBLEM]: problem }, () => process.exit(1));
+    return;
+  }
   if (problem !== undefined) {
     if (problem) process.stderr.write(`${problem}\n`);
   } else createLogger("error").error("Portico could not start", describeError(error));

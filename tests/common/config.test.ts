@@ -22,6 +22,21 @@ describe("one configuration for both halves", () => {
     ["a bad DATABASE_URL", { DATABASE_URL: "mysql://x" }, /DATABASE_URL/],
     ["a bad PORT", { PORT: "70000" }, /PORT/],
     ["a bad FORCE_ROOT_CLIENT_CREDENTIALS", { FORCE_ROOT_CLIENT_CREDENTIALS: "no-colon" }, /FORCE_ROOT/],
+    [
+      "a FORCE_ROOT_CLIENT_CREDENTIALS secret shorter than the API allows",
+      { FORCE_ROOT_CLIENT_CREDENTIALS: "root:abc" },
+      /FORCE_ROOT_CLIENT_CREDENTIALS: the secret/,
+    ],
+    [
+      "a FORCE_ROOT_CLIENT_CREDENTIALS secret longer than bcrypt reads",
+      { FORCE_ROOT_CLIENT_CREDENTIALS: `root:${"s".repeat(73)}` },
+      /FORCE_ROOT_CLIENT_CREDENTIALS: the secret/,
+    ],
+    [
+      "a FORCE_ROOT_CLIENT_CREDENTIALS id that is not printable ASCII",
+      { FORCE_ROOT_CLIENT_CREDENTIALS: "r\u00f6\u00f6t:correct-horse-battery" },
+      /FORCE_ROOT_CLIENT_CREDENTIALS: the id/,
+    ],
     ["an unknown LOG_LEVEL", { LOG_LEVEL: "verbose" }, /LOG_LEVEL must be error, warn, info, debug/],
     ["WORKERS of zero", { WORKERS: "0" }, /WORKERS/],
     ["a bad TRUST_PROXY", { TRUST_PROXY: "maybe" }, /TRUST_PROXY/],
@@ -31,6 +46,9 @@ describe("one configuration for both halves", () => {
     ["a bad SIGNUP", { SIGNUP: "maybe" }, /SIGNUP/],
     ["an SMTP_URL that is not smtp", { SMTP_URL: "http://mail.example" }, /SMTP_URL/],
     ["a MAIL_FROM without an address", { MAIL_FROM: "nobody" }, /MAIL_FROM/],
+    ["a MAIL_FROM too long", { MAIL_FROM: `${"a".repeat(320)}@example.com` }, /MAIL_FROM/],
+    ["a HYDRA_CLIENT_ID too long", { HYDRA_CLIENT_ID: "a".repeat(256) }, /HYDRA_CLIENT_ID/],
+    ["a HYDRA_CLIENT_SECRET too long", { HYDRA_CLIENT_SECRET: "a".repeat(256) }, /HYDRA_CLIENT_SECRET/],
     ["an unparsable URLS_LOGIN", { URLS_LOGIN: "login" }, /URLS_LOGIN/],
     ["a URLS_LOGOUT that is not http(s)", { URLS_LOGOUT: "javascript:alert(1)" }, /URLS_LOGOUT/],
     [
@@ -113,7 +131,7 @@ describe("one configuration for both halves", () => {
       HYDRA_CLIENT_SECRET: "consent-secret",
       ACCESS_TOKEN_LIFESPAN: "1h30m",
       REFRESH_TOKEN_LIFESPAN: "45s",
-      FORCE_ROOT_CLIENT_CREDENTIALS: "root:se:cret",
+      FORCE_ROOT_CLIENT_CREDENTIALS: "root:a-long-se:cret-of-its-own",
       SQLITE_SYNCHRONOUS: "FULL",
       LOG_LEVEL: "debug",
       WORKERS: "3",
@@ -123,7 +141,7 @@ describe("one configuration for both halves", () => {
     const server = loadConfig(env);
     assert.equal(server.accessTokenLifespanMs, 5_400_000);
     assert.equal(server.refreshTokenLifespanMs, 45_000);
-    assert.deepEqual(server.forceRootClient, { id: "root", secret: "se:cret" });
+    assert.deepEqual(server.forceRootClient, { id: "root", secret: "a-long-se:cret-of-its-own" });
     assert.equal(server.sqliteSynchronous, "FULL");
     assert.equal(server.logLevel, "debug");
     assert.equal(server.workers, 3);

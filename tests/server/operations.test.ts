@@ -74,14 +74,13 @@ describe("a start that the machine or the settings prevent", () => {
             WORKERS: workers,
           });
           assert.equal(code, 1);
-          // (Before it, the setup child logs the migrations it applied; with two workers each says
-          // why and the primary that it stops.) The reason is one line.
-          const reasons = [
-            ...new Set(stderr.split("\n").filter((line) => line.startsWith("Portico could not"))),
-          ];
+          // (Before it, the setup child logs the migrations it applied.) The reason is one line,
+          // said once however many workers met it, and nothing more about the workers.
+          const reasons = stderr.split("\n").filter((line) => line.startsWith("Portico could not"));
           assert.deepEqual(reasons, [
             `Portico could not start: ${name} ${taken} on 127.0.0.1 is in use by another process`,
           ]);
+          assert.doesNotMatch(stderr, /a worker could not start/);
           assert.doesNotMatch(stderr, /\n\s+at |"stack"/);
         } finally {
           await new Promise((resolve) => squatter.close(resolve));
@@ -167,6 +166,72 @@ describe("a start that the machine or the settings prevent", () => {
     }
   });
 
+  test("started from another folder, it says so in one line instead of serving a database without tables", async () => {
+    const [port, adminPort] = (await freePorts(2)) as [number, number];
+    const dir = mkdtempSync(join(tmpdir(), "portico-test-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const child = spawn(
+      process.execPath,
+      ["--import", import.meta.resolve("tsx"), join(process.cwd(), "server", "main.ts")],
+      {
+        cwd: dir,
+        env: {
+          PATH: process.env.PATH,
+          TSX_TSCONFIG_PATH: join(process.cwd(), "tsconfig.json"),
+          SYSTEM_SECRET: SECRET,
+          BCRYPT_COST: "4",
+          WORKERS: "1",
+          PORT: String(port),
+          ADMIN_PORT: String(adminPort),
+          DATABASE_URL: `file:${join(dir, "portico.db")}`,
+        } as unknown as NodeJS.ProcessEnv,
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    assert.equal(code, 1, stderr);
+    assert.equal(
+      reasonOf(stderr),
+      `Portico could not start: no migrations in ${join(dir, "prisma", "migrations", "sqlite")}: start Portico from its own folder (npm start)`,
+    );
+  });
+
+  test("the quickstart with a database it cannot reach says so in one line, before any build", async () => {
+    const [port, adminPort, closed] = (await freePorts(3)) as [number, number, number];
+    // In the project's folder (its migrations are read from there); with SYSTEM_SECRET set and
+    // PostgreSQL, it writes nothing there.
+    const child = spawn(
+      process.execPath,
+      ["--import", import.meta.resolve("tsx"), join(process.cwd(), "scripts", "quickstart.ts")],
+      {
+        env: {
+          PATH: process.env.PATH,
+          TSX_TSCONFIG_PATH: join(process.cwd(), "tsconfig.json"),
+          SYSTEM_SECRET: SECRET,
+          PORT: String(port),
+          ADMIN_PORT: String(adminPort),
+          DATABASE_URL: `postgresql://app:app@127.0.0.1:${closed}/app`,
+        } as unknown as NodeJS.ProcessEnv,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    for (const stream of [child.stdout, child.stderr])
+      stream.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    assert.equal(code, 1, output);
+    assert.equal(
+      output.trim(),
+      `The database at DATABASE_URL cannot be used (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${closed})`,
+    );
+  });
+
   test("the users CLI with a database it cannot reach says so in one line", async () => {
     const [closed] = (await freePorts(1)) as [number];
     const child = spawn(process.execPath, ["--import", "tsx", "scripts/users.ts", "list"], {
@@ -186,6 +251,29 @@ describe("a start that the machine or the settings prevent", () => {
       reasonOf(stderr),
       `The database at DATABASE_URL cannot be used (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${closed})`,
     );
+  });
+
+  test("npm run db:migrate and db:diff with a bad DATABASE_URL say so in one line", async () => {
+    for (const command of ["migrate", "diff"]) {
+      const child = spawn(process.execPath, ["--import", "tsx", "scripts/db.ts", command], {
+        env: {
+          PATH: process.env.PATH,
+          DATABASE_URL: "mysql://localhost/portico",
+        } as unknown as NodeJS.ProcessEnv,
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+      assert.equal(code, 1, stderr);
+      assert.equal(
+        stderr.trim(),
+        "DATABASE_URL must start with file: (SQLite) or postgresql:// (PostgreSQL)",
+        command,
+      );
+    }
   });
 
   if (BACKENDS.includes("postgresql")) {
