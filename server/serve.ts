@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { getRequestListener } from "@hono/node-server";
 import { SOCKET_ADDRESS_HEADER } from "@/common/client-address.ts";
 import { createLogger, describeError, type Logger } from "@/common/log.ts";
+import { answeringPage } from "@/common/page-request.ts";
 import { sharedDatabase } from "@/db/client.ts";
 import { createApi, isApiPath } from "./app.ts";
 import type { Config } from "./config/config.ts";
@@ -77,9 +78,9 @@ async function loadPages(config: Config, log: Logger): Promise<Handler | undefin
         return false;
       });
       if (!goOn) return;
-    } else {
-      assetFront(res);
+      return answeringPage(req, () => nextHandler(req, res));
     }
+    assetFront(res);
     return nextHandler(req, res);
   };
 }

@@ -121,12 +121,15 @@ export async function rejectConsent(
 export function consentProblem(error: unknown, consentId: string): ConsentProblem {
   if (!(error instanceof HydraError)) throw error;
   const reference = randomBytes(4).toString("hex");
+  // The app's or the server's fault is an error; a Hydra 2.x challenge on an app not set up for it
+  // may be the operator's or anyone's who edits a URL: a warning. The request's own state: info.
   const level =
-    error.code === "unreachable" ||
-    error.code === "unauthorized" ||
-    error.code === "bad_response" ||
-    error.code === "unsupported";
-  log()[level ? "error" : "info"]("consent request could not be used", {
+    error.code === "unreachable" || error.code === "unauthorized" || error.code === "bad_response"
+      ? "error"
+      : error.code === "unsupported"
+        ? "warn"
+        : "info";
+  log()[level]("consent request could not be used", {
     reference,
     consent: consentId,
     code: error.code,

@@ -153,5 +153,12 @@ describe("Hydra 2.x challenges when the app is not set up for them (no HYDRA_ADM
       assert.equal(status, 200, path);
       assert.match(text, /cannot be used here/, path);
     }
+    // Anyone can edit such a URL: a warning, not an error an operator is paged for.
+    const lines = portico
+      .output()
+      .split("\n")
+      .filter((line) => line.includes("could not be used"));
+    assert.ok(lines.length > 0, portico.output());
+    for (const line of lines) assert.equal((JSON.parse(line) as { level: string }).level, "warn", line);
   });
 });
