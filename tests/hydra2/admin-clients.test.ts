@@ -289,6 +289,14 @@ for (const backend of BACKENDS) {
         }),
       );
       await assertError(badPath, 400, "invalid_request");
+      // A move into the value's own child (RFC 6902 §4.4 forbids it) says so, not a JavaScript engine's words.
+      const intoItself = await admin(portico, "/admin/clients/patch-me", {
+        method: "PATCH",
+        json: [{ op: "move", from: "/metadata", path: "/metadata/x" }],
+      });
+      assert.equal(intoItself.status, 400);
+      const described = ((await intoItself.json()) as { error_description: string }).error_description;
+      assert.doesNotMatch(described, /undefined|properties/, described);
       const pollute = await admin(portico, "/admin/clients/patch-me", {
         method: "PATCH",
         json: [{ op: "add", path: "/__proto__/polluted", value: true }],

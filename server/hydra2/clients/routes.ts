@@ -59,7 +59,12 @@ function patchedClient(
     if (invalid) throw invalid;
     patched = jsonPatch.applyPatch(current, operations, false, false, true).newDocument;
   } catch (error) {
-    const message = error instanceof Error ? error.message.split("\n")[0] : "invalid operation";
+    // The library's own errors say what is wrong; anything else (a TypeError from inside it, e.g. a
+    // move into the value's own child, which RFC 6902 §4.4 forbids) is no message for a caller.
+    const message =
+      error instanceof jsonPatch.JsonPatchError
+        ? error.message.split("\n")[0]
+        : "an operation cannot be applied to this client (RFC 6902)";
     throw AdminError.invalidRequest(`The JSON Patch cannot be applied: ${message}`);
   }
   const parsed = oAuth2ClientBody.safeParse(patched);
