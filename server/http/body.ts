@@ -69,30 +69,42 @@ export async function readBodyText(request: Request): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** A UTF-16 code unit of a surrogate pair with no partner: JSON's `"\ud800"`, which is no text. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
 /**
- * Whether a parsed JSON value holds U+0000 in any string or object key. No
- * input of the API may: PostgreSQL's text columns refuse it, so it would be a
- * 500 there and stored on SQLite; refusing it everywhere keeps both backends
- * alike without a rule per field (JSON-encoded columns could hold it, but a
- * value that is sometimes refused is harder to reason about). Walked without
+ * What no string or object key of a parsed JSON value may hold, if it does:
+ * U+0000 (PostgreSQL's text columns refuse it, so it would be a 500 there and
+ * stored on SQLite), or half of a surrogate pair (JSON can escape one, but
+ * it is no text: stored as UTF-8 it became U+FFFD, so what was read back
+ * differed from what was written and answered). Refusing both everywhere
+ * keeps both backends alike without a rule per field. Walked without
  * recursion: a 1 MiB body can nest deeper than the stack.
  */
-export function holdsNul(value: unknown): boolean {
+export function unstorableText(value: unknown): string | undefined {
+  const problem = (text: string) =>
+    text.includes("\0")
+      ? "a NUL character (U+0000)"
+      : LONE_SURROGATE.test(text)
+        ? "half of a UTF-16 surrogate pair (\\ud800–\\udfff on its own)"
+        : undefined;
   const pending: unknown[] = [value];
   while (pending.length > 0) {
     const next = pending.pop();
     if (typeof next === "string") {
-      if (next.includes("\0")) return true;
+      const found = problem(next);
+      if (found) return found;
     } else if (Array.isArray(next)) {
       for (const item of next) pending.push(item);
     } else if (next !== null && typeof next === "object") {
       for (const [key, item] of Object.entries(next)) {
-        if (key.includes("\0")) return true;
+        const found = problem(key);
+        if (found) return found;
         pending.push(item);
       }
     }
   }
-  return false;
+  return undefined;
 }
 
 /**
@@ -100,7 +112,7 @@ export function holdsNul(value: unknown): boolean {
  * levels deep (a scalar is 0 levels, `{}` and `[]` 1). JSON.parse reads a
  * 1 MiB body nested hundreds of thousands of levels deep, but JSON.stringify
  * runs out of stack on a value nested some thousands deep. Walked without
- * recursion, like holdsNul.
+ * recursion, like unstorableText.
  */
 export function nestsDeeperThan(value: unknown, max: number): boolean {
   const pending: Array<[unknown, number]> = [[value, 0]];
@@ -155,7 +167,7 @@ export interface BodyRefusal {
  * Reads a JSON request body and parses it with a zod schema, for both faces
  * (each turns a refusal into its own error format). A body over 1 MiB is a
  * 413; one that cannot be read, malformed JSON, a string or key holding
- * U+0000 (`holdsNul`) or a wrong type is a 400. An empty body parses as
+ * U+0000 or half a surrogate pair (`unstorableText`) or a wrong type is a 400. An empty body parses as
  * `emptyAs` when given, else it is a 400.
  */
 export async function parseJsonBody<S extends z.ZodType>(
@@ -186,9 +198,8 @@ export async function parseJsonBody<S extends z.ZodType>(
     } catch {
       return refuse(400, "The request body is not valid JSON");
     }
-    if (holdsNul(value)) {
-      return refuse(400, "The request body holds a NUL character (U+0000), which no field may hold");
-    }
+    const unstorable = unstorableText(value);
+    if (unstorable) return refuse(400, `The request body holds ${unstorable}, which no field may hold`);
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) return refuse(400, describeZodError(parsed.error), true);

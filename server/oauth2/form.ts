@@ -4,7 +4,7 @@ import { InvalidRequest, OAuthError } from "./errors.ts";
 
 /**
  * Refuses a parameter (name or value) holding U+0000, as the JSON body
- * reader does (`holdsNul`): PostgreSQL's text columns refuse it.
+ * reader does (`unstorableText`): PostgreSQL's text columns refuse it.
  */
 export function refuseNul(pairs: Iterable<[string, string]>): void {
   for (const [name, value] of pairs) {

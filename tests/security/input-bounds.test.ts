@@ -107,6 +107,38 @@ for (const backend of BACKENDS) {
       assert.equal(kept.owner, "", "the refused PUT changed nothing");
     });
 
+    test("half of a surrogate pair in a JSON string or key is a 400 that writes nothing; a whole pair is kept", async () => {
+      // JSON.stringify would write a lone surrogate as its escape: the bodies are written by hand.
+      const refused: Array<[string, string, string]> = [
+        ["POST", "/clients", '{"id":"lone-name","client_name":"a\\ud800b"}'],
+        ["POST", "/clients", '{"id":"lone-owner","owner":"\\udfff"}'],
+        [
+          "POST",
+          "/policies",
+          '{"id":"lone-key","effect":"allow","conditions":{"\\ud83d":{"type":"EqualsSubjectCondition"}}}',
+        ],
+      ];
+      for (const [method, path, body] of refused) {
+        await assertApiError(await rawJson(path, method, body), 400, /surrogate/);
+      }
+      for (const path of ["/clients/lone-name", "/clients/lone-owner", "/policies/lone-key"]) {
+        assert.equal((await portico.call(path, { token: root })).status, 404, path);
+      }
+      // A whole pair (an emoji, escaped or not) is text: what is answered is what is read back.
+      const created = await rawJson(
+        "/clients",
+        "POST",
+        '{"id":"pair-name","client_name":"a\\ud83d\\ude00b 😀"}',
+      );
+      assert.equal(created.status, 201, await created.clone().text());
+      const answered = ((await created.json()) as { client_name: string }).client_name;
+      const read = (
+        (await (await portico.call("/clients/pair-name", { token: root })).json()) as { client_name: string }
+      ).client_name;
+      assert.equal(answered, "a😀b 😀");
+      assert.equal(read, answered);
+    });
+
     test("a consent decision holding U+0000 is a 400, and the request can still be decided", async () => {
       const { id } = await newConsent();
       for (const body of [
