@@ -73,6 +73,8 @@ export function keyMaterial(jwk: Jwk) {
 
 const PRIVATE_RSA_MEMBERS = ["p", "q", "dp", "dq", "qi"] as const;
 const HMAC_MIN_BYTES: Record<string, number> = { HS256: 32, HS384: 48, HS512: 64 };
+/** JWA's public-key algorithms (RFC 7518 §3.1, §4.1; RFC 8037), none of which an oct key can serve. */
+const ASYMMETRIC_ALG = /^(?:RS|PS|ES)\d+$|^EdDSA$|^Ed(?:25519|448)$|^RSA|^ECDH-ES/;
 const CURVE_ALG: Record<string, string> = {
   "P-256": "ES256",
   "P-384": "ES384",
@@ -109,6 +111,9 @@ export async function checkJsonWebKey(jwk: Jwk): Promise<void> {
 
   if (jwk.kty === "oct") {
     if (!jwk.k) throw fail("an oct key needs k");
+    // jose checks the algorithm of RSA, EC and OKP keys on import; a secret naming a public-key
+    // algorithm is never used for it and would be taken for what it is not.
+    if (jwk.alg && ASYMMETRIC_ALG.test(jwk.alg)) throw fail(`${jwk.alg} is not an algorithm for an oct key`);
     const min = HMAC_MIN_BYTES[jwk.alg ?? ""] ?? 1;
     if (Buffer.from(jwk.k, "base64url").length < min)
       throw fail(`${jwk.alg} needs a secret of ${min} bytes or more`);

@@ -141,6 +141,10 @@ describe("key validation", () => {
     ["a private d that does not fit", () => ({ ...ec.privateJwk, d: "AAAA" })],
     ["an oct key without k", () => ({ kty: "oct", kid: "s" })],
     ["an HS256 secret shorter than 32 bytes", () => ({ kty: "oct", kid: "s", alg: "HS256", k: "c2hvcnQ" })],
+    ["an oct key naming RS256", () => ({ kty: "oct", kid: "s", alg: "RS256", k: "c2VjcmV0" })],
+    ["an oct key naming ES256", () => ({ kty: "oct", kid: "s", alg: "ES256", k: "c2VjcmV0" })],
+    ["an oct key naming EdDSA", () => ({ kty: "oct", kid: "s", alg: "EdDSA", k: "c2VjcmV0" })],
+    ["an oct key naming RSA-OAEP", () => ({ kty: "oct", kid: "s", alg: "RSA-OAEP", k: "c2VjcmV0" })],
     ["a public key whose kid starts with private", () => ({ ...ec.publicJwk, kid: "private:x" })],
     ["a private key whose kid starts with public", () => ({ ...ec.privateJwk, kid: "public" })],
     ["a secret whose kid starts with public", () => ({ kty: "oct", kid: "public:s", k: "c2VjcmV0" })],
@@ -161,6 +165,8 @@ describe("key validation", () => {
       jsonWebKey.parse({ ...(await exportJWK(ed.publicKey)), kid: "ed" }),
       jsonWebKey.parse({ ...(await exportJWK(ed.privateKey)), kid: "private:ed" }),
       { kty: "oct" as const, kid: "s", k: "c2VjcmV0" },
+      { kty: "oct" as const, kid: "kw", alg: "A256KW", k: "c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0" },
+      { kty: "oct" as const, kid: "dir", alg: "dir", k: "c2VjcmV0" },
     ]) {
       await checkJsonWebKey(key);
     }
