@@ -52,10 +52,34 @@ export class MigrationsNotFound extends Error {
 }
 
 /**
+ * Thrown when the database holds a migration this version does not know: a newer Portico migrated
+ * it. Serving it would write rows without what the newer version records (and read its new
+ * columns as missing); going back means restoring the backup taken before upgrading.
+ */
+export class DatabaseFromNewerVersion extends Error {
+  readonly code = "DATABASE_FROM_NEWER_VERSION";
+  constructor(migration: string) {
+    super(
+      `the database was migrated by a newer version of Portico (migration ${migration}): run that version, or restore the backup taken before upgrading`,
+    );
+  }
+}
+
+/** Refuses a database whose finished migrations include one this version does not have. */
+function refuseNewer(finished: string[], migrations: Migration[]): void {
+  const known = new Set(migrations.map((migration) => migration.name));
+  const unknown = finished.filter((name) => !known.has(name)).sort();
+  if (unknown.length > 0) throw new DatabaseFromNewerVersion(unknown.at(-1) as string);
+}
+
+const FINISHED = `SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL`;
+
+/**
  * Applies the pending migrations of DATABASE_URL's backend, each in its own
  * transaction, recording them in `_prisma_migrations` exactly as
  * `prisma migrate deploy` does, so Prisma's own engine accepts the history.
  * Needs no schema-engine binary. Safe to run from several processes at once.
+ * Refuses a database a newer version migrated (DatabaseFromNewerVersion).
  * Returns the names of the migrations it applied.
  */
 export async function migrate(databaseUrl: string, root = process.cwd()): Promise<string[]> {
@@ -101,6 +125,10 @@ function migrateSqlite(databaseUrl: string, migrations: Migration[]): string[] {
     // So they are off on this connection, and checked before each commit instead.
     db.pragma("foreign_keys = OFF");
     db.exec(HISTORY_TABLE.sqlite);
+    refuseNewer(
+      (db.prepare(FINISHED).all() as Array<{ migration_name: string }>).map((row) => row.migration_name),
+      migrations,
+    );
     const applied: string[] = [];
     for (const migration of migrations) {
       // BEGIN IMMEDIATE takes the write lock first, so two processes never apply the same migration.
@@ -135,6 +163,10 @@ async function migratePostgres(databaseUrl: string, migrations: Migration[]): Pr
     await client.query("SELECT pg_advisory_lock(72707369)");
     try {
       await client.query(HISTORY_TABLE.postgresql);
+      refuseNewer(
+        (await client.query<{ migration_name: string }>(FINISHED)).rows.map((row) => row.migration_name),
+        migrations,
+      );
       const applied: string[] = [];
       for (const migration of migrations) {
         const done = await client.query(

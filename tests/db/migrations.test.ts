@@ -10,7 +10,7 @@ import { describe, type TestContext, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import Sqlite from "better-sqlite3";
 import { type Provider, sqlitePath } from "@/db/client.ts";
-import { migrate, readMigrations } from "@/db/migrate.ts";
+import { DatabaseFromNewerVersion, migrate, readMigrations } from "@/db/migrate.ts";
 import { throwawayPostgresDatabase, withPostgresConnection } from "@/db/postgres-server.ts";
 import { diffDatabaseAgainstSchema } from "@/scripts/schema-engine.ts";
 
@@ -22,7 +22,12 @@ interface Backend {
   freshDatabase(t: TestContext): Promise<string>;
   /** Every migration name recorded in _prisma_migrations, duplicates included, sorted. */
   recordedMigrations(databaseUrl: string): Promise<string[]>;
+  /** Records a finished migration by name, as a newer version's migrator would. */
+  recordMigration(databaseUrl: string, name: string): Promise<void>;
 }
+
+const RECORD = `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+  VALUES ('newer', 'x', CURRENT_TIMESTAMP, $1, CURRENT_TIMESTAMP, 1)`;
 
 const sqlite: Backend = {
   provider: "sqlite",
@@ -36,6 +41,14 @@ const sqlite: Backend = {
     try {
       const rows = db.prepare(`SELECT migration_name FROM "_prisma_migrations" ORDER BY 1`).all();
       return (rows as { migration_name: string }[]).map((row) => row.migration_name);
+    } finally {
+      db.close();
+    }
+  },
+  async recordMigration(databaseUrl, name) {
+    const db = new Sqlite(sqlitePath(databaseUrl));
+    try {
+      db.prepare(RECORD.replace("$1", "?")).run(name);
     } finally {
       db.close();
     }
@@ -55,6 +68,9 @@ function postgres(serverUrl: string): Backend {
         const { rows } = await client.query(`SELECT migration_name FROM "_prisma_migrations" ORDER BY 1`);
         return rows.map((row: { migration_name: string }) => row.migration_name);
       });
+    },
+    async recordMigration(databaseUrl, name) {
+      await withPostgresConnection(databaseUrl, (client) => client.query(RECORD, [name]));
     },
   };
 }
@@ -123,6 +139,24 @@ function testBackend(backend: Backend): void {
       assert.equal(drift, "", `the migrations do not produce the schema; missing:\n${drift}`);
       assert.deepEqual(await migrate(databaseUrl, root), []);
       assert.deepEqual(await backend.recordedMigrations(databaseUrl), names);
+    });
+
+    test("a database a newer version migrated is refused in one line that names the migration", async (t) => {
+      const databaseUrl = await backend.freshDatabase(t);
+      await migrate(databaseUrl, root);
+      await backend.recordMigration(databaseUrl, "29991231000000_from_a_newer_version");
+      await assert.rejects(migrate(databaseUrl, root), (error: unknown) => {
+        assert.ok(error instanceof DatabaseFromNewerVersion);
+        assert.match(
+          error.message,
+          /newer version of Portico \(migration 29991231000000_from_a_newer_version\)/,
+        );
+        return true;
+      });
+      assert.deepEqual(
+        await backend.recordedMigrations(databaseUrl),
+        [...names, "29991231000000_from_a_newer_version"].sort(),
+      );
     });
 
     test("applied by two migrators at once, each exactly once", { timeout: 60_000 }, async (t) => {

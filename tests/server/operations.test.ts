@@ -166,6 +166,36 @@ describe("a start that the machine or the settings prevent", () => {
     }
   });
 
+  test("a database a newer version migrated: one line naming the migration, and no start", async () => {
+    const database = await freshDatabase("sqlite");
+    cleanups.push(database.drop);
+    const [port, adminPort] = (await freePorts(2)) as [number, number];
+    const env = {
+      DATABASE_URL: database.url,
+      PORT: String(port),
+      ADMIN_PORT: String(adminPort),
+      HOST: "127.0.0.1",
+    };
+    // A first start migrates the database; the test stops it at once by making it fail to listen.
+    const squatter = createServer().listen(port, "127.0.0.1");
+    await new Promise((resolve) => squatter.once("listening", resolve));
+    await start(env);
+    await new Promise((resolve) => squatter.close(resolve));
+    const db = new BetterSqlite3(sqlitePath(database.url));
+    db.prepare(
+      `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+       VALUES ('newer', 'x', 1, '29991231000000_from_a_newer_version', 1, 1)`,
+    ).run();
+    db.close();
+    const { code, stderr } = await start(env);
+    assert.equal(code, 1);
+    assert.equal(
+      stderr.split("\n").find((line) => line.startsWith("Portico could not")),
+      "Portico could not start: the database was migrated by a newer version of Portico (migration 29991231000000_from_a_newer_version): run that version, or restore the backup taken before upgrading",
+    );
+    assert.doesNotMatch(stderr, /\n\s+at |"stack"/);
+  });
+
   test("started from another folder, it says so in one line instead of serving a database without tables", async () => {
     const [port, adminPort] = (await freePorts(2)) as [number, number];
     const dir = mkdtempSync(join(tmpdir(), "portico-test-"));
