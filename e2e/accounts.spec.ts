@@ -252,6 +252,37 @@ test.describe("people manage their own accounts", () => {
   });
 });
 
+test.describe("a change of address tells nobody whether an address has an account", () => {
+  test("an earlier link for a new address stops working whether or not the next address asked for has an account", async ({
+    page,
+    loginPage,
+    user,
+    otherUser,
+    inbox,
+    baseURL,
+  }) => {
+    await loginPage.goto();
+    await loginPage.signIn(user.email, user.password);
+    await expect(page).toHaveURL(/\/account$/);
+    const settings = new AccountSettings(page);
+    // The person holds a link for an address of their own, then asks for another address: opening
+    // the first link (which changes nothing) must look the same whether that address is free or not.
+    for (const next of [inbox.address("free"), otherUser.email]) {
+      const mine = inbox.address("mine");
+      await page.goto("/account");
+      await settings.changeEmail(mine);
+      await expect(page.getByText("We sent a link to your new address.")).toBeVisible();
+      const earlier = linkIn(await inbox.receive(mine), `${baseURL}/verify-email?token=`);
+      await page.goto("/account");
+      await settings.changeEmail(next);
+      await expect(page.getByText("We sent a link to your new address.")).toBeVisible();
+      await inbox.receive(next);
+      await page.goto(earlier);
+      await expect(page.getByRole("heading", { name: "This link does not work" })).toBeVisible();
+    }
+  });
+});
+
 /** Registers a client of this test's own, redirecting to `redirectUri`, through the admin API. */
 async function registerClient(baseURL: string, redirectUri: string): Promise<string> {
   const token = await adminToken(baseURL);
@@ -375,6 +406,65 @@ test.describe("deleting an account, and the recent sign-in it needs", () => {
     await settings.changeName("Allowed Now");
     await expect(page.getByText("Your name was saved.")).toBeVisible();
     expect((await db.user.findUnique({ where: { id: user.id } }))?.name).toBe("Allowed Now");
+  });
+});
+
+test.describe("a field refused by the server", () => {
+  test("keeps what was typed, so the error is about the text shown (account page and sign-up)", async ({
+    page,
+    loginPage,
+    user,
+    inbox,
+  }) => {
+    await loginPage.goto();
+    await loginPage.signIn(user.email, user.password);
+    await expect(page).toHaveURL(/\/account$/);
+    const typed = "Tess \u202Egnp.exe";
+    await new AccountSettings(page).changeName(typed);
+    await expect(page.getByText("A name cannot hold line breaks or control characters")).toBeVisible();
+    // Not the saved name back under an error about another: the person's own text, to correct.
+    const name = page.getByLabel("Name", { exact: true });
+    await expect(name).toBeFocused();
+    await expect(name).toHaveValue(typed);
+
+    await page.getByRole("button", { name: "Sign out", exact: true }).click();
+    await expect(page.getByText("You have signed out.")).toBeVisible();
+    const signUp = new SignUpPage(page);
+    await signUp.goto();
+    const email = inbox.address("kept");
+    await signUp.signUp({ name: typed, email, password: STRONG });
+    await expect(page.getByText("A name cannot hold line breaks or control characters")).toBeVisible();
+    await expect(signUp.name).toHaveValue(typed);
+    await expect(signUp.email).toHaveValue(email);
+    await expect(signUp.password).toHaveValue("");
+  });
+});
+
+test.describe("a page open while the sign-in grows old", () => {
+  test("a change refused for want of a recent sign-in brings up Confirm it's you, without a reload", async ({
+    page,
+    loginPage,
+    user,
+    db,
+  }) => {
+    await loginPage.goto();
+    await loginPage.signIn(user.email, user.password);
+    await expect(page).toHaveURL(/\/account$/);
+    await expect(page.getByRole("heading", { name: "Confirm it’s you" })).toHaveCount(0);
+    // The page stays open while the sign-in passes ten minutes (fast-forwarded), then a change is sent.
+    await db.session.updateMany({
+      where: { userId: user.id },
+      data: { authTime: new Date(Date.now() - 11 * 60_000) },
+    });
+    const settings = new AccountSettings(page);
+    await settings.changeName("Not Allowed Yet");
+    await expect(page.getByText(/enter your password again before changing your account/)).toBeVisible();
+    // The message asks for the password: the page must offer where to enter it.
+    await expect(page.getByRole("heading", { name: "Confirm it’s you" })).toBeVisible();
+    await settings.confirmPassword(user.password);
+    await expect(page.getByText("You can change your account for the next 10 minutes.")).toBeVisible();
+    await settings.changeName("Allowed Now");
+    await expect(page.getByText("Your name was saved.")).toBeVisible();
   });
 });
 

@@ -487,4 +487,30 @@ test.describe("sessions that end, or go on, without a sign-out", () => {
     );
     await expectSignedOut(page);
   });
+
+  test("a password reset in a browser where someone else is signed in tells that person's apps", async ({
+    page,
+    baseURL,
+    loginPage,
+    consentPage,
+    user,
+    otherUser,
+    inbox,
+    receiver,
+    rp1,
+  }) => {
+    // Olly is signed in to an app in this browser; Tess opens her reset link here (a shared computer).
+    const olly = await signInTo(page, { loginPage, consentPage }, baseURL!, rp1, otherUser);
+    await page.goto("/forgot-password");
+    await new ForgotPasswordPage(page).request(user.email);
+    await page.goto(linkIn(await inbox.receive(user.email), `${baseURL}/reset-password?token=`));
+    await new ResetPasswordPage(page).reset(STRONG);
+    await expect(page.getByText("Your password was changed. Sign in with your new password.")).toBeVisible();
+
+    // Olly's session here ended with it, so the app he signed in to through it is told.
+    const [token] = await receiver.tokens(baseURL!, 1);
+    expect(token).toMatchObject({ client: rp1.id, sub: otherUser.id, sid: olly.sid });
+    await receiver.expectNoMoreThan(1);
+    await expectSignedOut(page);
+  });
 });

@@ -1,4 +1,6 @@
 import { expect, signInThroughDemo, test } from "./fixtures.ts";
+import { ConsentPage } from "./pages/consent.ts";
+import { LoginPage } from "./pages/login.ts";
 
 test.describe("server-side sessions", () => {
   test("a copy of the session cookie stops working when its session signs out", async ({
@@ -51,6 +53,93 @@ test.describe("server-side sessions", () => {
     await db.session.deleteMany({ where: { userId: user.id } });
     await accountPage.page.goto("/account");
     await loginPage.expectShown();
+  });
+
+  test("Sign out in a second tab after signing out in the first: the refusal is said, and trying again signs out", async ({
+    context,
+    loginPage,
+    accountPage,
+    user,
+  }) => {
+    await loginPage.goto();
+    await loginPage.signIn(user.email, user.password);
+    await expect(accountPage.page).toHaveURL(/\/account$/);
+    const otherTab = await context.newPage();
+    await otherTab.goto("/account");
+    await expect(otherTab.getByRole("heading", { name: "Your account" })).toBeVisible();
+
+    await accountPage.signOutButton.click();
+    await expect(loginPage.page.getByText("You have signed out.")).toBeVisible();
+
+    // The other tab's form carries the ended session's CSRF token: it used to be refused without a
+    // word, and every later click too (the form kept that token), so Sign out did nothing at all.
+    const signOut = otherTab.getByRole("button", { name: "Sign out", exact: true });
+    await signOut.click();
+    await expect(otherTab.getByRole("alert")).toHaveText(/your session changed\. Please try again\./);
+    await expect(otherTab.getByRole("alert")).toBeFocused();
+    await signOut.click();
+    await expect(otherTab.getByText("You have signed out.")).toBeVisible();
+  });
+});
+
+test.describe("signing out in one tab, then in another", () => {
+  test("the consent screen's Not you? says why it was refused, and works the second time", async ({
+    context,
+    demo,
+    loginPage,
+    consentPage,
+    accountPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password);
+    await consentPage.expectShown();
+    const otherTab = await context.newPage();
+    await otherTab.goto("/account");
+    await otherTab.getByRole("button", { name: "Sign out", exact: true }).click();
+    await expect(otherTab.getByText("You have signed out.")).toBeVisible();
+
+    const notYou = consentPage.page.getByRole("button", { name: "Not you?" });
+    await notYou.click();
+    await expect(consentPage.alert).toHaveText(/your session changed\. Please try again\./);
+    await expect(consentPage.alert).toBeFocused();
+    await notYou.click();
+    await new LoginPage(accountPage.page).expectShown();
+    await expect(accountPage.page).toHaveURL(/consent=/);
+  });
+
+  test("Use another account says why it was refused, and works the second time", async ({
+    context,
+    page,
+    baseURL,
+    demo,
+    loginPage,
+    consentPage,
+    user,
+  }) => {
+    await signInThroughDemo({ demo, loginPage, consentPage }, user);
+    await page.goto(
+      `/oauth2/auth?${new URLSearchParams({
+        response_type: "code",
+        client_id: "portico-demo",
+        redirect_uri: `${baseURL}/api/auth/callback/portico`,
+        scope: "openid profile",
+        state: "two-tabs-state",
+        prompt: "select_account",
+      })}`,
+    );
+    await expect(page.getByRole("heading", { name: "Choose an account" })).toBeVisible();
+    const otherTab = await context.newPage();
+    await otherTab.goto("/account");
+    await otherTab.getByRole("button", { name: "Sign out", exact: true }).click();
+    await expect(otherTab.getByText("You have signed out.")).toBeVisible();
+
+    await loginPage.useAnotherAccount.click();
+    await expect(loginPage.alert).toHaveText(/your session changed\. Please try again\./);
+    await loginPage.useAnotherAccount.click();
+    await loginPage.expectShown();
+    await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+    await expect(new ConsentPage(page).allowButton).toHaveCount(0);
   });
 });
 

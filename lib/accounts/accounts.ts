@@ -256,7 +256,11 @@ export class Accounts {
         if (count === 0) return null;
         if (!(await spendToken(tx, row.id))) throw new LinkAlreadyUsed();
         if (row.purpose === "change_email") {
-          await tx.accountToken.deleteMany({ where: { userId: row.userId, purpose: "verify_email" } });
+          // Links mailed to the old address go: a reset link would work again should the account
+          // move back to that address within its hour.
+          await tx.accountToken.deleteMany({
+            where: { userId: row.userId, purpose: { in: ["verify_email", "reset_password"] } },
+          });
         }
         return tx.user.findUnique({ where: { id: row.userId }, select: PUBLIC_FIELDS });
       });
@@ -273,7 +277,6 @@ export class Accounts {
         emailChangedMessage({
           name: greetingName(before),
           newEmail: user.email,
-          resetLink: this.link("/forgot-password"),
         }),
       );
     }
@@ -401,7 +404,15 @@ export class Accounts {
     const limited = await this.throttled(email, client);
     if (limited) return limited;
     const owner = await this.db.user.findUnique({ where: { email }, select: PUBLIC_FIELDS });
-    if (owner) return this.sendAlreadyRegistered(owner, "change_email");
+    if (owner) {
+      // The person's earlier link for a new address stops working as it does when a link goes out:
+      // else the requester, who holds that earlier link, could open it to learn whether this
+      // address has an account (still working: it has one).
+      const sent = await this.sendAlreadyRegistered(owner, "change_email");
+      if (sent.ok)
+        await this.db.accountToken.deleteMany({ where: { userId: user.id, purpose: "change_email" } });
+      return sent;
+    }
     const link = await this.issue({ userId: user.id, purpose: "change_email", email });
     // Deleted meanwhile (another tab): nobody to mail; the next page finds no one signed in.
     if (link === undefined) return { ok: true };

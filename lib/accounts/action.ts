@@ -1,4 +1,5 @@
 import "server-only";
+import { revalidatePath } from "next/cache";
 import type { z } from "zod";
 import { type ActionContext, type FormState, formAction } from "@/lib/actions/action.ts";
 import { navigate } from "@/lib/actions/navigation.ts";
@@ -24,6 +25,9 @@ export function accountAction<Schema extends z.ZodType<Record<string, unknown>>>
     const user = await currentUser();
     if (!user) return navigate("/login?next=/account");
     if (!signedInRecently(user.authTime)) {
+      // The page may have been drawn while the sign-in was recent, without "Confirm it's you":
+      // drawn again with this answer, it offers the password field the message asks for.
+      revalidatePath("/account");
       return { status: "error", code: "reauth", message: REAUTH_MESSAGE };
     }
     return handler(input, user, context);

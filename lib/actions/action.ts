@@ -32,6 +32,22 @@ function formObject(form: FormData): Record<string, string | string[]> {
   return result;
 }
 
+/**
+ * The fields a form refused by its schema shows again as they were typed, so the person corrects
+ * what they wrote rather than find it gone (or the saved value back under the error about theirs).
+ * Never a password: only these.
+ */
+const SHOWN_AGAIN = ["name", "email", "remember"] as const;
+
+function shownAgain(form: FormData): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const field of SHOWN_AGAIN) {
+    const value = form.get(field);
+    if (typeof value === "string") values[field] = value;
+  }
+  return values;
+}
+
 /** A checkbox or repeated field as an array, whether it was sent zero, one or many times. */
 export const repeated = z
   .union([z.string(), z.array(z.string())])
@@ -109,6 +125,7 @@ export function formAction<Schema extends z.ZodType<Record<string, unknown>>>(
         code: "invalid",
         message: "Please correct the highlighted fields.",
         fieldErrors,
+        values: shownAgain(form),
         csrf: session.csrf,
       };
     }

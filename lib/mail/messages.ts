@@ -154,17 +154,15 @@ export function confirmNewEmailMessage(input: { name?: string; link: string }): 
 }
 
 /** Sent to the old address once a change of address took effect. */
-export function emailChangedMessage(input: {
-  name?: string;
-  newEmail: string;
-  resetLink: string;
-}): MailMessage {
+export function emailChangedMessage(input: { name?: string; newEmail: string }): MailMessage {
   return compose({
     subject: `Your ${brand.name} email address was changed`,
     greeting: hello(input.name),
     paragraphs: [
       `The email address of your ${brand.name} account was changed to ${input.newEmail}. From now on, sign in with that address.`,
-      `If you did not do this, someone else may have your password: reset it at ${input.resetLink} and contact us.`,
+      // Not "reset your password": this address no longer names the account, so a reset asked from
+      // it finds nobody. Only the operator can give it back.
+      `If you did not do this, someone who knew your password has taken your account, and a password reset from this address will no longer reach it: contact the people who run ${brand.name} at once, with this message.`,
     ],
     footnote: "You receive this at your old address so that a change you did not make does not go unnoticed.",
   });

@@ -294,6 +294,48 @@ for (const backend of BACKENDS) {
       assert.equal((await users.findById(fay.id))?.email, next);
     });
 
+    test("asking to move to an address that has an account voids the earlier link, as asking for a free one does", async () => {
+      const hal = await users.create({
+        email: address("hal"),
+        password: "the original one",
+        emailVerified: true,
+      });
+      const taken = address("ivy");
+      await users.create({ email: taken, password: "the original one" });
+      // Hal holds a pending link for an address of his own; whether it still works after his next
+      // request must not tell him whether the address he asked for next has an account.
+      const outcomes: boolean[] = [];
+      for (const next of [address("hal-free"), taken]) {
+        const mine = address("hal-own");
+        assert.deepEqual(await accounts.requestEmailChange(hal, mine, undefined), { ok: true });
+        const token = tokenOf(linkIn(inbox(mine)[0]!, `${ISSUER}/verify-email?token=`));
+        assert.ok((await accounts.inspectEmailLink(token)).ok);
+        assert.deepEqual(await accounts.requestEmailChange(hal, next, undefined), { ok: true });
+        outcomes.push((await accounts.inspectEmailLink(token)).ok);
+      }
+      assert.deepEqual(outcomes, [false, false]);
+    });
+
+    test("a reset link sent to an old address stays void when the account moves back to it", async () => {
+      const first = address("jo");
+      const jo = await users.create({ email: first, password: "the original one", emailVerified: true });
+      assert.deepEqual(await accounts.requestPasswordReset(first, undefined), { ok: true });
+      const reset = tokenOf(linkIn(inbox(first)[0]!, `${ISSUER}/reset-password?token=`));
+      const move = async (to: string) => {
+        assert.deepEqual(await accounts.requestEmailChange((await users.findById(jo.id))!, to, undefined), {
+          ok: true,
+        });
+        const link = inbox(to).find((mail) => mail.text.includes("/verify-email?token="));
+        assert.ok((await accounts.confirmEmail(tokenOf(linkIn(link!, `${ISSUER}/verify-email?token=`)))).ok);
+      };
+      await move(address("jo-new"));
+      assert.equal((await accounts.inspectResetLink(reset)).ok, false);
+      await move(first);
+      assert.equal((await users.findById(jo.id))?.email, first);
+      assert.equal((await accounts.inspectResetLink(reset)).ok, false);
+      assert.equal((await accounts.resetPassword(reset, "a brand new passphrase")).ok, false);
+    });
+
     test("a mail server that is down: the request reports it, the log says why, and no account is left behind", async () => {
       const log = memoryLog();
       const down = createMailer({

@@ -88,6 +88,9 @@ for (const backend of BACKENDS) {
       const notice = inbox(victim)[4];
       assert.match(notice?.subject ?? "", /email address was changed/);
       assertNoLure(notice);
+      // It sends nobody to a reset from this address, which no longer names the account.
+      assert.doesNotMatch(notice?.text ?? "", /forgot-password/);
+      assert.match(notice?.text ?? "", /will no longer reach it/);
     });
 
     test("once the address is confirmed, its owner is greeted by name", async () => {

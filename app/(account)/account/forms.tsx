@@ -2,7 +2,7 @@
 
 import { signOutAction } from "@/app/(auth)/actions.ts";
 import { FormProblem, useFormAction } from "@/components/action-form.tsx";
-import { Button, CsrfField } from "@/components/ui.tsx";
+import { Button } from "@/components/ui.tsx";
 import { revokeAction } from "./actions.ts";
 
 export function RevokeForm({ csrf, client, appName }: { csrf: string; client: string; appName: string }) {
@@ -19,10 +19,10 @@ export function RevokeForm({ csrf, client, appName }: { csrf: string; client: st
 }
 
 export function SignOutForm({ csrf }: { csrf: string }) {
-  const { dispatch: action, pending } = useFormAction(signOutAction);
+  const { dispatch: action, pending, error } = useFormAction(signOutAction);
   return (
-    <form action={action}>
-      <CsrfField token={csrf} />
+    <form action={action} className="flex flex-col items-stretch gap-2 sm:items-end">
+      <FormProblem error={error} csrf={csrf} />
       <Button type="submit" variant="secondary" disabled={pending}>
         Sign out
       </Button>

@@ -6,7 +6,8 @@ import { accountService } from "@/lib/accounts/index.ts";
 import { passwordProblem } from "@/lib/accounts/messages.ts";
 import { type FormState, formAction } from "@/lib/actions/action.ts";
 import { log } from "@/lib/log/index.ts";
-import { signOut } from "@/lib/session/index.ts";
+import { reportSessionsEnded } from "@/lib/logout/index.ts";
+import { currentUser, signOut } from "@/lib/session/index.ts";
 import { assessPassword, NEW_PASSWORD_MAX_LENGTH } from "@/lib/users/password-policy.ts";
 
 const resetForm = z.object({
@@ -36,6 +37,10 @@ export const resetPasswordAction = formAction(
     }
     const outcome = await service.resetPassword(input.token, input.password);
     if (!outcome.ok) redirect(`/reset-password?problem=${outcome.problem}`);
+    // This browser signs in afresh with the new password. Someone else signed in here (the reset ended
+    // every session of the link's person, and told their apps) loses their session too: their apps are told.
+    const signedIn = await currentUser();
+    if (signedIn && signedIn.id !== outcome.user.id) reportSessionsEnded({ sid: signedIn.sid });
     await signOut();
     log().info("password reset", { user: outcome.user.id });
     redirect("/login?reset=1");

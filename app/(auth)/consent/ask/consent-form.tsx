@@ -33,6 +33,7 @@ export function ConsentForm({ csrf, consent, hydra2 = false, client, user, scope
   useNavigation(signOutState);
   const appName = client.client_name || client.id;
   const token = (state.status === "error" && state.csrf) || csrf;
+  const signOutError = signOutState.status === "error" ? signOutState : undefined;
 
   return (
     <Card>
@@ -50,7 +51,7 @@ export function ConsentForm({ csrf, consent, hydra2 = false, client, user, scope
         )}
       </div>
 
-      <div className="mt-6 flex items-center justify-between gap-3 rounded-lg bg-slate-50 px-4 py-3 text-sm dark:bg-slate-800/60">
+      <div className="mt-6 flex flex-wrap items-center justify-between gap-3 rounded-lg bg-slate-50 px-4 py-3 text-sm dark:bg-slate-800/60">
         <p className="min-w-0">
           <span className="block text-slate-600 dark:text-slate-400">Signed in as</span>
           <span className="block truncate font-medium" title={user.email}>
@@ -58,8 +59,10 @@ export function ConsentForm({ csrf, consent, hydra2 = false, client, user, scope
           </span>
         </p>
         {!hydra2 && (
-          <form action={signOut} className="shrink-0">
-            <CsrfField token={csrf} />
+          <form action={signOut} className={signOutError ? "w-full space-y-2" : "shrink-0"}>
+            {/* Refused (this page's session ended or changed in another tab): said, with a fresh token. */}
+            {signOutError && <RefusalAlert key={signOutError.id}>{signOutError.message}</RefusalAlert>}
+            <CsrfField token={signOutError?.csrf ?? csrf} />
             <input type="hidden" name="consent" value={consent} />
             <Button type="submit" variant="quiet" className="min-h-0 px-0 py-0 whitespace-nowrap">
               Not you?
