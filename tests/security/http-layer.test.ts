@@ -339,7 +339,7 @@ describe("every request target reaches the half, and the checks, of the path it 
     for (const [method, path, allow] of [
       ["PATCH", "/clients", "GET, HEAD, POST"],
       ["POST", "/clients/some-client", "DELETE, GET, HEAD, PUT"],
-      ["GET", "/oauth2/token", "POST"],
+      ["GET", "/oauth2/token", "OPTIONS, POST"],
       ["DELETE", "/health", "GET, HEAD"],
       ["POST", "/.well-known/jwks.json", "GET, HEAD"],
     ] as const) {
