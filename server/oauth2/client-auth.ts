@@ -134,8 +134,7 @@ export class ClientAuthenticator {
   ): Promise<string> {
     if (!basic) return form.get("client_id") ?? "";
     const ids = readings(basic.id);
-    for (const id of ids) if (await lookup(id)) return id;
-    return ids.at(-1) as string;
+    return (await this.firstKnown(ids, lookup))?.id ?? (ids.at(-1) as string);
   }
 
   /** True when the presented secret is one this process has verified for the client it names. */
@@ -146,12 +145,10 @@ export class ClientAuthenticator {
   ): Promise<boolean> {
     const ids = basic ? readings(basic.id) : [form.get("client_id") ?? ""];
     const secrets = basic ? readings(basic.secret) : [form.get("client_secret") ?? ""];
-    for (const id of ids) {
-      const client = await lookup(id);
-      if (!client?.secretHash) continue;
-      if (secrets.some((secret) => this.verified.has(this.memo(client, secret)))) return true;
-    }
-    return false;
+    // The client verifySecret would check: the first reading that names one.
+    const client = await this.firstKnown(ids, lookup);
+    if (!client?.secretHash) return false;
+    return secrets.some((secret) => this.verified.has(this.memo(client, secret)));
   }
 
   private async authenticateOnce(
@@ -195,6 +192,7 @@ export class ClientAuthenticator {
     return client;
   }
 
+  /** The client the first of `ids` that names one names (Basic ids have two readings). */
   private async firstKnown(
     ids: string[],
     lookup: (id: string) => Promise<Client | null>,
@@ -211,21 +209,15 @@ export class ClientAuthenticator {
     secrets: string[],
     lookup: (id: string) => Promise<Client | null>,
   ): Promise<Client> {
-    for (const id of ids) {
-      const client = await lookup(id);
-      if (!client) continue;
-      if (client.public || !client.secretHash) {
-        // A client without a secret costs what a wrong secret would, so that the answer's
-        // timing does not tell that the id exists.
-        await this.spendAsWrongSecret(secrets);
-        throw new InvalidClient();
-      }
+    const client = await this.firstKnown(ids, lookup);
+    if (client && !client.public && client.secretHash) {
       for (const secret of secrets) {
         if (await this.matches(client, secret)) return client;
       }
       throw new InvalidClient();
     }
-    // No such client: spend what a wrong secret would cost, so the answer's timing tells nothing.
+    // No such client, or one without a secret: spend what a wrong secret would cost, so that the
+    // answer's timing does not tell whether the id exists.
     await this.spendAsWrongSecret(secrets);
     throw new InvalidClient();
   }
