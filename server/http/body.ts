@@ -114,7 +114,7 @@ export function unstorableText(value: unknown): string | undefined {
  * runs out of stack on a value nested some thousands deep. Walked without
  * recursion, like unstorableText.
  */
-export function nestsDeeperThan(value: unknown, max: number): boolean {
+function nestsDeeperThan(value: unknown, max: number): boolean {
   const pending: Array<[unknown, number]> = [[value, 0]];
   while (pending.length > 0) {
     const [next, depth] = pending.pop() as [unknown, number];
@@ -123,6 +123,21 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
     for (const item of Array.isArray(next) ? next : Object.values(next)) pending.push([item, depth + 1]);
   }
   return false;
+}
+
+/** How deep a free-form JSON value an API stores as text may nest (the value itself is level 1). */
+const MAX_STORED_DEPTH = 512;
+
+/**
+ * A zod refinement's arguments for such a value (2.x client `metadata`, a
+ * login's `context`): deeper than MAX_STORED_DEPTH, JSON.stringify would run
+ * out of stack storing it (a 500).
+ */
+export function storableDepth(field: string) {
+  return [
+    (value: unknown) => !nestsDeeperThan(value, MAX_STORED_DEPTH),
+    `${field} may be nested at most ${MAX_STORED_DEPTH} levels deep`,
+  ] as const;
 }
 
 /** The one key a JSON object can hold that a plain object cannot keep as its own. */

@@ -1,8 +1,5 @@
 import { z } from "zod";
-import { nestsDeeperThan } from "@/server/http/body.ts";
-
-/** How deep a client's metadata may nest (the object itself is level 1). */
-const MAX_METADATA_DEPTH = 512;
+import { storableDepth } from "@/server/http/body.ts";
 
 /** Hydra's per-client token lifespans: Portico has one lifespan per token kind (the configuration). */
 const LIFESPANS = [
@@ -67,13 +64,9 @@ export const oAuth2ClientBody = z.object({
       "token_endpoint_auth_method must be client_secret_basic, client_secret_post or none",
     )
     .nullish(),
-  // Stored as JSON text: JSON.stringify ran out of stack on metadata nested some thousands of levels deep (a 500).
   metadata: z
     .record(z.string(), z.unknown(), "metadata must be a JSON object")
-    .refine(
-      (value) => !nestsDeeperThan(value, MAX_METADATA_DEPTH),
-      `metadata may be nested at most ${MAX_METADATA_DEPTH} levels deep`,
-    )
+    .refine(...storableDepth("metadata"))
     .nullish(),
   subject_type: unsupported(
     z.string(),

@@ -3,7 +3,7 @@ import { decodeJwt } from "jose";
 import { z } from "zod";
 import { tokenExtraClaims } from "@/server/consent/schemas.ts";
 import type { ConsentRequest } from "@/server/consent/store.ts";
-import { nestsDeeperThan } from "@/server/http/body.ts";
+import { storableDepth } from "@/server/http/body.ts";
 import { toV2Wire } from "@/server/hydra2/clients/model.ts";
 import { readAdminJson } from "@/server/hydra2/http/body.ts";
 import { AdminError } from "@/server/hydra2/http/errors.ts";
@@ -12,9 +12,6 @@ import type { Services } from "@/server/services.ts";
 import { MAX_REMEMBER_FOR_SECONDS } from "./login-sessions.ts";
 import { consentSkipped } from "./public.ts";
 import { returnUrl, type Step } from "./steps.ts";
-
-/** How deep a login step's `context` may nest (an object itself is level 1). */
-const MAX_CONTEXT_DEPTH = 512;
 
 /**
  * `remember_for`: seconds, a safe non-negative integer (anything else is a
@@ -41,13 +38,9 @@ const errorText = (field: string, max: number) =>
  */
 const acceptLogin = z.object({
   subject: z.string().min(1, "subject is required").max(255),
-  // Stored as JSON text with the sign-in: JSON.stringify runs out of stack some thousands of levels deep.
   context: z
     .unknown()
-    .refine(
-      (value) => !nestsDeeperThan(value, MAX_CONTEXT_DEPTH),
-      `context may be nested at most ${MAX_CONTEXT_DEPTH} levels deep`,
-    )
+    .refine(...storableDepth("context"))
     .optional(),
   remember: z.boolean().nullish(),
   remember_for: rememberFor,
