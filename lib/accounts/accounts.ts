@@ -14,7 +14,15 @@ import { normalizeEmail } from "@/lib/users/email.ts";
 import { hashPassword } from "@/lib/users/passwords.ts";
 import { PUBLIC_FIELDS, type User } from "@/lib/users/store.ts";
 import { MailThrottle } from "./throttle.ts";
-import { findToken, type LinkProblem, newToken, spendToken, storeToken, voidOlderTokens } from "./tokens.ts";
+import {
+  findToken,
+  type LinkProblem,
+  newToken,
+  spendToken,
+  storeToken,
+  voidOlderTokens,
+  voidTokens,
+} from "./tokens.ts";
 
 /** A link just stored: its token for the message, its row. */
 type NewLink = ReturnType<typeof newToken>;
@@ -48,7 +56,7 @@ interface AccountsOptions {
 }
 
 /** The links a password change or reset voids: whoever knew the old password may have asked for them. */
-const VOIDED_BY_NEW_PASSWORD = ["reset_password", "change_email"];
+const VOIDED_BY_NEW_PASSWORD = ["reset_password", "change_email"] as const;
 
 /**
  * The name to greet a person by in a message to their address: only once the
@@ -258,9 +266,7 @@ export class Accounts {
         if (row.purpose === "change_email") {
           // Links mailed to the old address go: a reset link would work again should the account
           // move back to that address within its hour.
-          await tx.accountToken.deleteMany({
-            where: { userId: row.userId, purpose: { in: ["verify_email", "reset_password"] } },
-          });
+          await voidTokens(tx, row.userId, ["verify_email", "reset_password"]);
         }
         return tx.user.findUnique({ where: { id: row.userId }, select: PUBLIC_FIELDS });
       });
@@ -348,9 +354,7 @@ export class Accounts {
           data: { passwordHash, emailVerifiedAt: new Date() },
         });
         if (!(await spendToken(tx, row.id))) throw new LinkAlreadyUsed();
-        await tx.accountToken.deleteMany({
-          where: { userId: row.userId, purpose: { in: VOIDED_BY_NEW_PASSWORD } },
-        });
+        await voidTokens(tx, row.userId, VOIDED_BY_NEW_PASSWORD);
         if (count === 0) return null;
         await tx.session.deleteMany({ where: { userId: row.userId } });
         await tx.rememberedGrant.deleteMany({ where: { userId: row.userId } });
@@ -383,7 +387,7 @@ export class Accounts {
     const now = new Date();
     const ended = await this.db.$transaction(async (tx) => {
       await tx.user.update({ where: { id: userId }, data: { passwordHash } });
-      await tx.accountToken.deleteMany({ where: { userId, purpose: { in: VOIDED_BY_NEW_PASSWORD } } });
+      await voidTokens(tx, userId, VOIDED_BY_NEW_PASSWORD);
       const live = await tx.session.findMany({
         where: { ...others, expiresAt: { gt: now } },
         select: { sid: true },
@@ -409,8 +413,7 @@ export class Accounts {
       // else the requester, who holds that earlier link, could open it to learn whether this
       // address has an account (still working: it has one).
       const sent = await this.sendAlreadyRegistered(owner, "change_email");
-      if (sent.ok)
-        await this.db.accountToken.deleteMany({ where: { userId: user.id, purpose: "change_email" } });
+      if (sent.ok) await voidTokens(this.db, user.id, ["change_email"]);
       return sent;
     }
     const link = await this.issue({ userId: user.id, purpose: "change_email", email });

@@ -77,6 +77,15 @@ export async function voidOlderTokens(tables: Tables, row: AccountTokenRow): Pro
   });
 }
 
+/** Every link of the person with one of these purposes stops working. */
+export async function voidTokens(
+  tables: Tables,
+  userId: string,
+  purposes: readonly TokenPurpose[],
+): Promise<void> {
+  await tables.accountToken.deleteMany({ where: { userId, purpose: { in: [...purposes] } } });
+}
+
 /**
  * The row a link's token stands for, if the token is well-formed, its secret
  * matches and it has one of the purposes; without using it up.
