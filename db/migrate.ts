@@ -41,11 +41,19 @@ const HISTORY_TABLE = {
 };
 
 /**
+ * Why `migrate` will not bring this database to this version: the operator's to fix, said in one
+ * line (its message) by every command that migrates. `code` tells it from other errors where this
+ * module is not imported (the primary process, server/main.ts).
+ */
+export class MigrationRefused extends Error {
+  readonly code = "MIGRATION_REFUSED";
+}
+
+/**
  * Thrown when the migrations are not where they are read from (relative to the working directory):
  * Portico was started from another folder, and would otherwise serve a database without tables.
  */
-export class MigrationsNotFound extends Error {
-  readonly code = "MIGRATIONS_NOT_FOUND";
+export class MigrationsNotFound extends MigrationRefused {
   constructor(dir: string) {
     super(`no migrations in ${dir}: start Portico from its own folder (npm start)`);
   }
@@ -56,8 +64,7 @@ export class MigrationsNotFound extends Error {
  * it. Serving it would write rows without what the newer version records (and read its new
  * columns as missing); going back means restoring the backup taken before upgrading.
  */
-export class DatabaseFromNewerVersion extends Error {
-  readonly code = "DATABASE_FROM_NEWER_VERSION";
+export class DatabaseFromNewerVersion extends MigrationRefused {
   constructor(migration: string) {
     super(
       `the database was migrated by a newer version of Portico (migration ${migration}): run that version, or restore the backup taken before upgrading`,

@@ -19,7 +19,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { ConfigError, issuerOf, parseEnvironment, type Settings } from "@/common/config.ts";
 import { createDatabase, prepareSqliteFile, providerOf, sqlitePath } from "@/db/client.ts";
-import { DatabaseFromNewerVersion, MigrationsNotFound, migrate } from "@/db/migrate.ts";
+import { MigrationRefused, migrate } from "@/db/migrate.ts";
 import { databaseUnavailable } from "@/db/unavailable.ts";
 import { UserStore } from "@/lib/users/store.ts";
 
@@ -195,12 +195,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const outage = databaseUnavailable(error);
-  if (
-    error instanceof ConfigError ||
-    error instanceof MigrationsNotFound ||
-    error instanceof DatabaseFromNewerVersion
-  )
-    console.error(error.message);
+  if (error instanceof ConfigError || error instanceof MigrationRefused) console.error(error.message);
   // Down, unreachable, a wrong password: the operator's to fix, and the driver's stack says no more.
   else if (outage) console.error(`The database at DATABASE_URL cannot be used (${outage})`);
   else console.error(error);

@@ -91,10 +91,8 @@ function startProblem(error: unknown, config: Config | undefined): string | unde
     port?: number;
     hostname?: string;
   };
-  // db/migrate.ts's MigrationsNotFound and DatabaseFromNewerVersion (not imported: this process
-  // holds no database code).
-  if (code === "MIGRATIONS_NOT_FOUND" || code === "DATABASE_FROM_NEWER_VERSION")
-    return `Portico could not start: ${error.message}`;
+  // db/migrate.ts's MigrationRefused (not imported: this process holds no database code).
+  if (code === "MIGRATION_REFUSED") return `Portico could not start: ${error.message}`;
   if (syscall === "listen" || syscall === "bind") {
     const admin = port === config.adminPort;
     const host = admin ? config.adminHost : (config.host ?? "all interfaces");
