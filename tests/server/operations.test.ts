@@ -17,24 +17,49 @@ import { BACKENDS, type Backend, freshDatabase, startPortico } from "@/tests/sup
 
 const SECRET = "test-system-secret-0123456789";
 
-/** Runs `npm start`'s entry from source until it exits; its exit code and stderr. */
-async function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    env: {
-      PATH: process.env.PATH,
-      SYSTEM_SECRET: SECRET,
-      BCRYPT_COST: "4",
-      WORKERS: "1",
-      ...env,
-    } as unknown as NodeJS.ProcessEnv,
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+/**
+ * Runs one of the project's scripts (and its arguments) from source until it exits, in `cwd` (the
+ * project's folder by default), with only PATH and `env` in its environment: its exit code, and
+ * what it wrote to stderr (with `stdout: true`, to stdout as well).
+ */
+async function run(
+  [script, ...args]: [string, ...string[]],
+  env: Record<string, string>,
+  options: { cwd?: string; stdout?: boolean } = {},
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(
+    process.execPath,
+    ["--import", import.meta.resolve("tsx"), join(process.cwd(), script), ...args],
+    {
+      cwd: options.cwd,
+      env: {
+        PATH: process.env.PATH,
+        TSX_TSCONFIG_PATH: join(process.cwd(), "tsconfig.json"),
+        ...env,
+      } as unknown as NodeJS.ProcessEnv,
+      stdio: ["ignore", options.stdout ? "pipe" : "ignore", "pipe"],
+    },
+  );
+  let output = "";
+  for (const stream of [child.stdout, child.stderr])
+    stream?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-  return { code, stderr };
+  return { code, output };
+}
+
+/** Runs `npm start`'s entry from source until it exits (in `cwd`, the project's folder by default); its exit code and stderr. */
+async function start(
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<{ code: number | null; stderr: string }> {
+  const { code, output } = await run(
+    ["server/main.ts"],
+    { SYSTEM_SECRET: SECRET, BCRYPT_COST: "4", WORKERS: "1", ...env },
+    { cwd },
+  );
+  return { code, stderr: output };
 }
 
 /** The lines of a failed start other than Next.js's own banner; exactly one expected. */
@@ -135,27 +160,11 @@ describe("a start that the machine or the settings prevent", () => {
     const dir = mkdtempSync(join(tmpdir(), "portico-test-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     try {
-      const child = spawn(
-        process.execPath,
-        ["--import", import.meta.resolve("tsx"), join(process.cwd(), "scripts", "quickstart.ts")],
-        {
-          cwd: dir,
-          env: {
-            PATH: process.env.PATH,
-            TSX_TSCONFIG_PATH: join(process.cwd(), "tsconfig.json"),
-            SYSTEM_SECRET: SECRET,
-            PORT: String(port),
-            ADMIN_PORT: String(adminPort),
-          } as unknown as NodeJS.ProcessEnv,
-          stdio: ["ignore", "pipe", "pipe"],
-        },
+      const { code, output } = await run(
+        ["scripts/quickstart.ts"],
+        { SYSTEM_SECRET: SECRET, PORT: String(port), ADMIN_PORT: String(adminPort) },
+        { cwd: dir, stdout: true },
       );
-      let output = "";
-      for (const stream of [child.stdout, child.stderr])
-        stream.on("data", (chunk: Buffer) => {
-          output += chunk.toString();
-        });
-      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
       assert.equal(code, 1, output);
       assert.equal(
         output.trim(),
@@ -200,29 +209,10 @@ describe("a start that the machine or the settings prevent", () => {
     const [port, adminPort] = (await freePorts(2)) as [number, number];
     const dir = mkdtempSync(join(tmpdir(), "portico-test-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const child = spawn(
-      process.execPath,
-      ["--import", import.meta.resolve("tsx"), join(process.cwd(), "server", "main.ts")],
-      {
-        cwd: dir,
-        env: {
-          PATH: process.env.PATH,
-          TSX_TSCONFIG_PATH: join(process.cwd(), "tsconfig.json"),
-          SYSTEM_SECRET: SECRET,
-          BCRYPT_COST: "4",
-          WORKERS: "1",
-          PORT: String(port),
-          ADMIN_PORT: String(adminPort),
-          DATABASE_URL: `file:${join(dir, "portico.db")}`,
-        } as unknown as NodeJS.ProcessEnv,
-        stdio: ["ignore", "ignore", "pipe"],
-      },
+    const { code, stderr } = await start(
+      { PORT: String(port), ADMIN_PORT: String(adminPort), DATABASE_URL: `file:${join(dir, "portico.db")}` },
+      dir,
     );
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     assert.equal(code, 1, stderr);
     assert.equal(
       reasonOf(stderr),
@@ -234,27 +224,16 @@ describe("a start that the machine or the settings prevent", () => {
     const [port, adminPort, closed] = (await freePorts(3)) as [number, number, number];
     // In the project's folder (its migrations are read from there); with SYSTEM_SECRET set and
     // PostgreSQL, it writes nothing there.
-    const child = spawn(
-      process.execPath,
-      ["--import", import.meta.resolve("tsx"), join(process.cwd(), "scripts", "quickstart.ts")],
+    const { code, output } = await run(
+      ["scripts/quickstart.ts"],
       {
-        env: {
-          PATH: process.env.PATH,
-          TSX_TSCONFIG_PATH: join(process.cwd(), "tsconfig.json"),
-          SYSTEM_SECRET: SECRET,
-          PORT: String(port),
-          ADMIN_PORT: String(adminPort),
-          DATABASE_URL: `postgresql://app:app@127.0.0.1:${closed}/app`,
-        } as unknown as NodeJS.ProcessEnv,
-        stdio: ["ignore", "pipe", "pipe"],
+        SYSTEM_SECRET: SECRET,
+        PORT: String(port),
+        ADMIN_PORT: String(adminPort),
+        DATABASE_URL: `postgresql://app:app@127.0.0.1:${closed}/app`,
       },
+      { stdout: true },
     );
-    let output = "";
-    for (const stream of [child.stdout, child.stderr])
-      stream.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     assert.equal(code, 1, output);
     assert.equal(
       output.trim(),
@@ -264,18 +243,9 @@ describe("a start that the machine or the settings prevent", () => {
 
   test("the users CLI with a database it cannot reach says so in one line", async () => {
     const [closed] = (await freePorts(1)) as [number];
-    const child = spawn(process.execPath, ["--import", "tsx", "scripts/users.ts", "list"], {
-      env: {
-        PATH: process.env.PATH,
-        DATABASE_URL: `postgresql://app:app@127.0.0.1:${closed}/app`,
-      } as unknown as NodeJS.ProcessEnv,
-      stdio: ["ignore", "ignore", "pipe"],
+    const { code, output: stderr } = await run(["scripts/users.ts", "list"], {
+      DATABASE_URL: `postgresql://app:app@127.0.0.1:${closed}/app`,
     });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     assert.equal(code, 1);
     assert.equal(
       reasonOf(stderr),
@@ -285,18 +255,9 @@ describe("a start that the machine or the settings prevent", () => {
 
   test("npm run db:migrate and db:diff with a bad DATABASE_URL say so in one line", async () => {
     for (const command of ["migrate", "diff"]) {
-      const child = spawn(process.execPath, ["--import", "tsx", "scripts/db.ts", command], {
-        env: {
-          PATH: process.env.PATH,
-          DATABASE_URL: "mysql://localhost/portico",
-        } as unknown as NodeJS.ProcessEnv,
-        stdio: ["ignore", "ignore", "pipe"],
+      const { code, output: stderr } = await run(["scripts/db.ts", command], {
+        DATABASE_URL: "mysql://localhost/portico",
       });
-      let stderr = "";
-      child.stderr.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
       assert.equal(code, 1, stderr);
       assert.equal(
         stderr.trim(),
