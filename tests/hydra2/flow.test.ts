@@ -79,19 +79,23 @@ for (const backend of BACKENDS) {
     }
 
     async function start(browser: Browser, scope = "openid offline profile") {
-      const verifier = oidc.randomPKCECodeVerifier();
-      const state = oidc.randomState();
-      const nonce = oidc.randomNonce();
-      const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: client.redirectUri,
-        scope,
-        state,
-        nonce,
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: "S256",
+      const flow = await authorizationUrl(scope);
+      const loginChallenge = challengeOf(await browser.get(flow.url.href), URLS_LOGIN, "login_challenge");
+      return { ...flow, loginChallenge };
+    }
+
+    /** The client's end of a flow: the code `redirectTo` brings, exchanged with the flow's verifier; state and nonce checked. */
+    async function exchange(
+      browser: Browser,
+      redirectTo: string,
+      flow: { verifier: string; state: string; nonce: string },
+    ) {
+      return oidc.authorizationCodeGrant(config, clientRedirect(await browser.get(redirectTo), client), {
+        pkceCodeVerifier: flow.verifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+        idTokenExpected: true,
       });
-      const loginChallenge = challengeOf(await browser.get(url.href), URLS_LOGIN, "login_challenge");
-      return { verifier, state, nonce, loginChallenge };
     }
 
     async function login(browser: Browser, loginChallenge: string) {
@@ -358,16 +362,7 @@ for (const backend of BACKENDS) {
           consentChallenge,
           acceptOAuth2ConsentRequest: { grant_scope: ["openid"] },
         });
-        const tokens = await oidc.authorizationCodeGrant(
-          config,
-          clientRedirect(await browser.get(done.redirect_to), client),
-          {
-            pkceCodeVerifier: flow.verifier,
-            expectedState: flow.state,
-            expectedNonce: flow.nonce,
-            idTokenExpected: true,
-          },
-        );
+        const tokens = await exchange(browser, done.redirect_to, flow);
         return { consentRequest, claims: tokens.claims() as oidc.IDToken };
       };
 
@@ -417,16 +412,7 @@ for (const backend of BACKENDS) {
           consentChallenge,
           acceptOAuth2ConsentRequest: { grant_scope: ["openid"] },
         });
-        const tokens = await oidc.authorizationCodeGrant(
-          config,
-          clientRedirect(await browser.get(done.redirect_to), client),
-          {
-            pkceCodeVerifier: flow.verifier,
-            expectedState: flow.state,
-            expectedNonce: flow.nonce,
-            idTokenExpected: true,
-          },
-        );
+        const tokens = await exchange(browser, done.redirect_to, flow);
         assert.equal(tokens.claims()?.sid, sessionId);
         // Each request starts a session of its own.
         const other = await authorizationUrl("openid");
@@ -484,16 +470,7 @@ for (const backend of BACKENDS) {
         consentChallenge,
         acceptOAuth2ConsentRequest: { grant_scope: ["openid", "offline"] },
       });
-      const tokens = await oidc.authorizationCodeGrant(
-        config,
-        clientRedirect(await browser.get(redirect_to), client),
-        {
-          pkceCodeVerifier: verifier,
-          expectedState: state,
-          expectedNonce: nonce,
-          idTokenExpected: true,
-        },
-      );
+      const tokens = await exchange(browser, redirect_to, { verifier, state, nonce });
 
       const listed = await api.oauth2.listOAuth2ConsentSessionsRaw({ subject: "bob" });
       const sessions = (await rawJson(listed)) as Array<Record<string, unknown>>;
@@ -556,16 +533,7 @@ for (const backend of BACKENDS) {
           remember_for: 3600,
         },
       });
-      const firstTokens = await oidc.authorizationCodeGrant(
-        config,
-        clientRedirect(await browser.get(redirect_to), client),
-        {
-          pkceCodeVerifier: first.verifier,
-          expectedState: first.state,
-          expectedNonce: first.nonce,
-          idTokenExpected: true,
-        },
-      );
+      const firstTokens = await exchange(browser, redirect_to, first);
       const firstAuthTime = firstTokens.claims()?.auth_time;
       await new Promise((resolve) => setTimeout(resolve, 1100));
 
@@ -600,16 +568,7 @@ for (const backend of BACKENDS) {
         consentChallenge: secondConsent,
         acceptOAuth2ConsentRequest: { grant_scope: consentRequest.requested_scope },
       });
-      const secondTokens = await oidc.authorizationCodeGrant(
-        config,
-        clientRedirect(await browser.get(secondDone), client),
-        {
-          pkceCodeVerifier: second.verifier,
-          expectedState: second.state,
-          expectedNonce: second.nonce,
-          idTokenExpected: true,
-        },
-      );
+      const secondTokens = await exchange(browser, secondDone, second);
       assert.equal(secondTokens.claims()?.sub, "carol");
       assert.equal(secondTokens.claims()?.auth_time, firstAuthTime, "auth_time is the remembered sign-in's");
 
