@@ -6,7 +6,7 @@ import type { IncomingMessage } from "node:http";
  * without being handed the request: the console's log lines (lib/log/console.ts)
  * tell a report about a form post Next.js could not decode — the request's
  * fault, answered with a 400 — from a failure of the app. The server
- * (server/serve.ts) runs Next.js's handler inside it. The server and Next.js
+ * (server/serve.ts) runs Next.js's handler inside it for a page's POST. The server and Next.js
  * bundle this module apart, so the store lives on `globalThis`.
  */
 const STORE = Symbol.for("portico.pageRequest");

@@ -78,7 +78,9 @@ async function loadPages(config: Config, log: Logger): Promise<Handler | undefin
         return false;
       });
       if (!goOn) return;
-      return answeringPage(req, () => nextHandler(req, res));
+      // Only a form post can be one Next.js fails to decode (common/page-request.ts).
+      if (req.method === "POST") return answeringPage(req, () => nextHandler(req, res));
+      return nextHandler(req, res);
     }
     assetFront(res);
     return nextHandler(req, res);
