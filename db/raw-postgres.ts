@@ -53,6 +53,7 @@ function pgTokenValues(t: AccessToken): unknown[] {
     pgDate(t.issuedAt),
     pgDate(t.expiresAt),
     pgDate(t.revokedAt),
+    t.audience,
   ];
 }
 
@@ -182,7 +183,7 @@ export class PostgresRawQueries implements RawQueries {
   });
 
   private async insertGroup(rows: AccessToken[], clientRevision: number): Promise<boolean> {
-    const columns: unknown[][] = Array.from({ length: 9 }, () => new Array(rows.length));
+    const columns: unknown[][] = Array.from({ length: 10 }, () => new Array(rows.length));
     rows.forEach((row, i) => {
       pgTokenValues(row).forEach((value, column) => {
         (columns[column] as unknown[])[i] = value;

@@ -79,6 +79,7 @@ function tokenValues(t: AccessToken) {
     sqliteDate(t.issuedAt),
     sqliteDate(t.expiresAt),
     sqliteDate(t.revokedAt),
+    t.audience,
   ];
 }
 

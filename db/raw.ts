@@ -194,7 +194,8 @@ const CLIENT_COLUMNS = `"id", "name", "secretHash", "redirectUris", "grantTypes"
   "owner", "policyUri", "tosUri", "clientUri", "logoUri", "contacts", "public", "skipConsent",
   "postLogoutRedirectUris", "backchannelLogoutUri", "backchannelLogoutSessionRequired", "createdAt", "updatedAt",
   "audience", "tokenEndpointAuthMethod", "metadata"`;
-const TOKEN_COLUMNS = `"hash", "grantId", "clientId", "subject", "scopes", "extra", "issuedAt", "expiresAt", "revokedAt"`;
+const TOKEN_COLUMNS = `"hash", "grantId", "clientId", "subject", "scopes", "extra", "issuedAt", "expiresAt", "revokedAt",
+  "audience"`;
 
 const prefixed = (alias: string, columns: string) =>
   columns
@@ -231,12 +232,12 @@ export const SQL = {
   // Many rows in one statement (one column array each), all or none: the condition does not depend on the row.
   insertAccessTokensAtClientRevision: `INSERT INTO "access_tokens" (${TOKEN_COLUMNS})
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-      $7::timestamp(3)[], $8::timestamp(3)[], $9::timestamp(3)[])
-    WHERE ${CLIENT_REVISION} = $10::integer`,
+      $7::timestamp(3)[], $8::timestamp(3)[], $9::timestamp(3)[], $10::text[])
+    WHERE ${CLIENT_REVISION} = $11::integer`,
   clientById: `SELECT ${CLIENT_COLUMNS} FROM "oauth2_clients" WHERE "id" = $1 LIMIT 1`,
   accessTokenByHash: `SELECT ${prefixed("t", TOKEN_COLUMNS)} FROM "access_tokens" t
     WHERE t."hash" = $1 AND ${usable("t")} LIMIT 1`,
-  insertAccessToken: `INSERT INTO "access_tokens" (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+  insertAccessToken: `INSERT INTO "access_tokens" (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
   policyRevision: `SELECT "revision" FROM "policy_revision" WHERE "id" = $1 LIMIT 1`,
   clientRevision: `SELECT "revision" FROM "client_revision" WHERE "id" = $1 LIMIT 1`,
 };
@@ -296,6 +297,7 @@ export function tokenRow(r: Record<string, Value>): AccessToken {
     issuedAt: toDate(r.issuedAt as Value),
     expiresAt: toDate(r.expiresAt as Value),
     revokedAt: toDateOrNull(r.revokedAt as Value),
+    audience: (r.audience ?? null) as string | null,
   };
 }
 

@@ -103,6 +103,7 @@ export const ACCESS_TOKEN_ROW: RowShape<AccessToken> = {
     issuedAt: "date",
     expiresAt: "date",
     revokedAt: "date",
+    audience: "text",
   },
 };
 

@@ -15,6 +15,11 @@ export interface AccessTokenRecord {
   extra: Record<string, unknown>;
   issuedAt: Date;
   expiresAt: Date;
+  /**
+   * The token's own access-token audience (a client_credentials token's, Hydra 2.x); undefined
+   * for a token whose audience is its grant's (authorization_grants: what the consent granted).
+   */
+  audience?: string[];
 }
 
 interface NewAccessToken {
@@ -23,6 +28,8 @@ interface NewAccessToken {
   subject: string;
   scopes: string[];
   extra?: Record<string, unknown>;
+  /** Stored with the token itself (client_credentials); without it, the grant's audience applies. */
+  audience?: string[];
 }
 
 /** A hash no token has (tokens hash to 43 base64url characters): for an invalid token's lookup. */
@@ -101,6 +108,7 @@ export class AccessTokens {
       issuedAt,
       expiresAt,
       revokedAt: null,
+      audience: input.audience ? input.audience.join(" ") : null,
     };
     return { token, row, record: { ...input, extra, issuedAt, expiresAt } };
   }
@@ -156,5 +164,6 @@ function active(row: AccessToken | null): AccessTokenRecord | null {
     extra: row.extra === "{}" ? {} : (JSON.parse(row.extra) as Record<string, unknown>),
     issuedAt: row.issuedAt,
     expiresAt: row.expiresAt,
+    ...(row.audience !== null ? { audience: splitScopes(row.audience) } : {}),
   };
 }

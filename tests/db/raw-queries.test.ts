@@ -178,6 +178,7 @@ for (const backend of BACKENDS) {
         issuedAt: new Date(Date.UTC(2030, 0, 2, 3, 4, 5)),
         expiresAt: new Date(Date.UTC(2030, 0, 2, 4, 4, 5, 123)),
         revokedAt: null,
+        audience: "https://api.example/a https://api.example/b",
       };
       await raw.insertAccessToken(row);
       assert.deepEqual(await db.accessToken.findUnique({ where: { hash: row.hash } }), row);
@@ -193,9 +194,10 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await raw.accessTokenByHash(row.hash), { ...row, revokedAt });
 
       const viaPrisma = await db.accessToken.create({
-        data: { ...row, hash: "raw-hash-2", extra: "{}", revokedAt: null },
+        data: { ...row, hash: "raw-hash-2", extra: "{}", revokedAt: null, audience: null },
       });
       assert.deepEqual(await raw.accessTokenByHash("raw-hash-2"), viaPrisma);
+      assert.equal(viaPrisma.audience, null);
       assert.equal(await raw.accessTokenByHash("missing"), null);
     });
 
@@ -235,9 +237,12 @@ for (const backend of BACKENDS) {
         issuedAt: new Date(Date.UTC(2030, 0, 1)),
         expiresAt: new Date(Date.UTC(2030, 0, 2)),
         revokedAt: null,
+        audience: i % 2 === 0 ? null : `https://api.example/${i}`,
       }));
       await Promise.all(rows.map((row) => raw.insertAccessToken(row)));
       assert.equal(await db.accessToken.count({ where: { hash: { startsWith: "batch-" } } }), 50);
+      assert.deepEqual(await raw.accessTokenByHash("batch-7"), rows[7]);
+      assert.deepEqual(await raw.accessTokenByHash("batch-8"), rows[8]);
       // A duplicate fails alone; the rows inserted with it are stored.
       const results = await Promise.allSettled([
         raw.insertAccessToken({ ...(rows[0] as (typeof rows)[0]) }),
@@ -261,6 +266,7 @@ for (const backend of BACKENDS) {
           issuedAt: new Date(Date.UTC(2030, 0, 1)),
           expiresAt: new Date(Date.UTC(2030, 0, 2)),
           revokedAt: null,
+          audience: null,
         };
         let inserted: Promise<void> | undefined;
         await assert.rejects(
@@ -301,7 +307,7 @@ for (const backend of BACKENDS) {
         }
       });
 
-    const token = (hash: string, clientId = "raw-client") => ({
+    const token = (hash: string, clientId = "raw-client", audience: string | null = null) => ({
       hash,
       grantId: `g-${hash}`,
       clientId,
@@ -311,6 +317,7 @@ for (const backend of BACKENDS) {
       issuedAt: new Date(Date.UTC(2030, 0, 1)),
       expiresAt: new Date(Date.UTC(2030, 0, 2)),
       revokedAt: null,
+      audience,
     });
 
     test("token lookups asked together each get their own row, with the revisions", async () => {
@@ -369,11 +376,18 @@ for (const backend of BACKENDS) {
         assert.ok(insert, "PostgreSQL has the conditional insert");
         assert.equal(await raw.clientRevision(), 0);
         assert.deepEqual(
-          await Promise.all([insert(token("at-1"), 0), insert(token("at-2"), 0), insert(token("moved"), 4)]),
+          await Promise.all([
+            insert(token("at-1"), 0),
+            insert(token("at-2", "raw-client", "https://api.example/a"), 0),
+            insert(token("moved"), 4),
+          ]),
           [true, true, false],
         );
-        assert.ok(await raw.accessTokenByHash("at-1"));
-        assert.ok(await raw.accessTokenByHash("at-2"));
+        assert.deepEqual(await raw.accessTokenByHash("at-1"), token("at-1"));
+        assert.deepEqual(
+          await raw.accessTokenByHash("at-2"),
+          token("at-2", "raw-client", "https://api.example/a"),
+        );
         assert.equal(await raw.accessTokenByHash("moved"), null);
         // A bad row (a hash that exists) fails alone; the row asked with it is written.
         const results = await Promise.allSettled([insert(token("at-1"), 0), insert(token("at-3"), 0)]);

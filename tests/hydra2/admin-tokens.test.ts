@@ -68,6 +68,31 @@ for (const backend of BACKENDS) {
       }
     });
 
+    test("without the 2.x flow, client_credentials ignores audience, as the 2017 API has none", async () => {
+      await api.oauth2.createOAuth2Client({
+        oAuth2Client: {
+          client_id: "machine-audience",
+          client_secret: "machine-secret-456",
+          grant_types: ["client_credentials"],
+          scope: "read",
+          audience: ["https://api.example/a"],
+        },
+      });
+      for (const audience of ["https://api.example/a", "https://unregistered.example"]) {
+        const response = await fetch(`${portico.url}/oauth2/token`, {
+          method: "POST",
+          headers: {
+            authorization: `Basic ${Buffer.from("machine-audience:machine-secret-456").toString("base64")}`,
+            "content-type": "application/x-www-form-urlencoded",
+          },
+          body: new URLSearchParams({ grant_type: "client_credentials", audience }),
+        });
+        assert.equal(response.status, 200);
+        const { access_token } = (await response.json()) as { access_token: string };
+        assert.deepEqual((await api.oauth2.introspectOAuth2Token({ token: access_token })).aud, []);
+      }
+    });
+
     test("introspection of a refresh token says refresh_token, and inactive once used", async () => {
       const web = await registerClient(portico, {
         grant_types: ["authorization_code", "refresh_token"],

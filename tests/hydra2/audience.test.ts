@@ -245,6 +245,70 @@ for (const backend of BACKENDS) {
       assert.deepEqual(introspected.aud, [API_A]);
     });
 
+    test("client_credentials: the requested audience is the token's aud in the 2.x introspection; the 2017 one is unchanged", async () => {
+      const created = await api.oauth2.createOAuth2Client({
+        oAuth2Client: {
+          client_id: "svc-audience",
+          grant_types: ["client_credentials"],
+          scope: "read",
+          audience: [API_A, API_B],
+        },
+      });
+      const secret = created.client_secret as string;
+      const token = (form: Record<string, string>) =>
+        fetch(`${portico.url}/oauth2/token`, {
+          method: "POST",
+          headers: {
+            authorization: `Basic ${Buffer.from(`svc-audience:${secret}`).toString("base64")}`,
+            "content-type": "application/x-www-form-urlencoded",
+          },
+          body: new URLSearchParams({ grant_type: "client_credentials", ...form }),
+        });
+      const audOf = async (form: Record<string, string>) => {
+        const response = await token(form);
+        assert.equal(response.status, 200, await response.clone().text());
+        const body = (await response.json()) as Record<string, unknown>;
+        assert.equal(body.refresh_token, undefined, "no refresh token for client_credentials");
+        const introspected = (await rawJson(
+          await api.oauth2.introspectOAuth2TokenRaw({ token: body.access_token as string }),
+        )) as Record<string, unknown>;
+        assertSchema("introspectedOAuth2Token", introspected);
+        assert.equal(introspected.active, true);
+        assert.equal(introspected.sub, "svc-audience");
+        // The 2017 introspection answers as ever: its aud is the client, whatever was requested.
+        const old = (await introspect(portico, body.access_token as string)) as Record<string, unknown>;
+        assert.deepEqual(Object.keys(old).sort(), [
+          "active",
+          "aud",
+          "client_id",
+          "exp",
+          "ext",
+          "iat",
+          "iss",
+          "scope",
+          "sub",
+        ]);
+        assert.equal(old.aud, "svc-audience");
+        return introspected.aud;
+      };
+
+      assert.deepEqual(await audOf({ scope: "read", audience: `${API_A} ${API_B}` }), [API_A, API_B]);
+      assert.deepEqual(await audOf({ audience: API_B }), [API_B]);
+      assert.deepEqual(await audOf({ audience: `${API_A}  ${API_A} ` }), [API_A]);
+      assert.deepEqual(await audOf({ scope: "read" }), []);
+
+      // An audience the client did not register (whole strings: a longer path is another one):
+      // invalid_request, and no token.
+      for (const audience of [`${API_A} https://other.example`, `${API_A}/more`]) {
+        const refused = await token({ audience });
+        assert.equal(refused.status, 400);
+        const body = (await refused.json()) as Record<string, unknown>;
+        assert.equal(body.error, "invalid_request");
+        assert.equal(body.access_token, undefined);
+        assert.match(body.error_description as string, /has not been whitelisted/);
+      }
+    });
+
     test("an audience the client did not register is invalid_request at the client, before any login", async () => {
       const { response, state } = await authorize(new Browser(), {
         audience: `${API_A} https://other.example`,

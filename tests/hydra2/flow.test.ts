@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as oidc from "openid-client";
+import { createDatabase } from "@/db/client.ts";
 import { assertError, assertSchema } from "@/tests/hydra2/openapi.ts";
 import { admin, failure, rawJson, sdk } from "@/tests/hydra2/support.ts";
 import {
@@ -610,6 +611,78 @@ for (const backend of BACKENDS) {
         (await api.oauth2.getOAuth2ConsentRequest({ consentChallenge: thirdConsent })).skip,
         false,
       );
+    });
+
+    test("extend_session_lifespan on a skipped login: the remembered login lives remember_for from now on", async () => {
+      const db = createDatabase(portico.databaseUrl);
+      try {
+        const browser = new Browser();
+        const expiryOf = async (id: string) =>
+          (await db.loginSession.findUniqueOrThrow({ where: { id } })).expiresAt.getTime();
+        const loginCookieOf = (response: Response) =>
+          response.headers.getSetCookie().find((line) => line.startsWith("portico_login_session="));
+        /** A new request in the browser, its login step accepted with `accept`; the browser's return. */
+        const skippedLogin = async (accept: Record<string, unknown>) => {
+          const { loginChallenge } = await start(browser, "openid");
+          const request = await api.oauth2.getOAuth2LoginRequest({ loginChallenge });
+          assert.equal(request.skip, true);
+          const { redirect_to } = await api.oauth2.acceptOAuth2LoginRequest({
+            loginChallenge,
+            acceptOAuth2LoginRequest: { subject: "erin", ...accept },
+          });
+          const back = await browser.get(redirect_to);
+          challengeOf(back, URLS_CONSENT, "consent_challenge");
+          return { back, sessionId: request.session_id as string };
+        };
+
+        const { loginChallenge } = await start(browser, "openid");
+        const { redirect_to } = await api.oauth2.acceptOAuth2LoginRequest({
+          loginChallenge,
+          acceptOAuth2LoginRequest: { subject: "erin", remember: true, remember_for: 60 },
+        });
+        const first = await browser.get(redirect_to);
+        const cookie = loginCookieOf(first);
+        assert.match(cookie ?? "", /Max-Age=60;/);
+        const value = cookie?.split(";")[0];
+
+        // Skipped without extend_session_lifespan: the remembered login keeps its expiry and cookie.
+        const kept = await skippedLogin({ remember: true, remember_for: 7200 });
+        const expiry = await expiryOf(kept.sessionId);
+        assert.ok(expiry <= Date.now() + 60_000, "remembered for 60 seconds");
+        assert.equal(loginCookieOf(kept.back), undefined);
+
+        // With it: remember_for from now, in the store and in the cookie (the same session, the same value).
+        const before = Date.now();
+        const extended = await skippedLogin({ extend_session_lifespan: true, remember_for: 7200 });
+        assert.equal(extended.sessionId, kept.sessionId);
+        const renewed = loginCookieOf(extended.back) ?? "";
+        assert.equal(renewed.split(";")[0], value);
+        assert.match(renewed, /Max-Age=7200;/);
+        assert.match(renewed, /HttpOnly/i);
+        const extendedExpiry = await expiryOf(kept.sessionId);
+        assert.ok(extendedExpiry >= before + 7_200_000 - 1000, "remembered for 7200 seconds from now");
+        assert.ok(extendedExpiry <= Date.now() + 7_200_000);
+
+        // remember_for 0 (or none): as long as the browser session, as a new login remembered so.
+        const session = await skippedLogin({ extend_session_lifespan: true });
+        const sessionCookie = loginCookieOf(session.back) ?? "";
+        assert.equal(sessionCookie.split(";")[0], value);
+        assert.doesNotMatch(sessionCookie, /Max-Age|Expires/i);
+        assert.ok((await expiryOf(kept.sessionId)) > Date.now() + 7 * 24 * 3_600_000);
+
+        // A login that is not skipped starts a session of its own: extend_session_lifespan changes nothing.
+        const fresh = await authorizationUrl("openid", { prompt: "login" });
+        const freshChallenge = challengeOf(await browser.get(fresh.url.href), URLS_LOGIN, "login_challenge");
+        const { redirect_to: freshDone } = await api.oauth2.acceptOAuth2LoginRequest({
+          loginChallenge: freshChallenge,
+          acceptOAuth2LoginRequest: { subject: "erin", extend_session_lifespan: true },
+        });
+        const freshBack = await browser.get(freshDone);
+        challengeOf(freshBack, URLS_CONSENT, "consent_challenge");
+        assert.match(loginCookieOf(freshBack) ?? "", /Max-Age=0/, "not remembered: the cookie is dropped");
+      } finally {
+        await db.$disconnect();
+      }
     });
 
     test("a trusted client (skip_consent) gets skip: true on its consent step", async () => {

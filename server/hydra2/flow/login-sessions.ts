@@ -34,6 +34,14 @@ const LOGIN_SESSION_ROW: RowShape<LoginSessionRow> = {
   },
 };
 
+/** How long a remembered login lives from now: `rememberFor` seconds, 0 for "this browser session". */
+function loginLifetimeMs(rememberFor: number): number {
+  return rememberFor > 0 ? Math.min(rememberFor, MAX_REMEMBER_FOR_SECONDS) * 1000 : BROWSER_SESSION_MAX_MS;
+}
+
+/** extend_session_lifespan: a live remembered login lives on from now (never one that has ended). */
+const EXTEND_LOGIN = `UPDATE "login_sessions" SET "expiresAt" = $1 WHERE "id" = $2 AND "expiresAt" > $3`;
+
 /** A remembered consent replaces the subject's earlier one for the client; `updatedAt` is the write's time. */
 const REMEMBER_CONSENT = `INSERT INTO "remembered_consents"
   ("subject", "clientId", "scopes", "expiresAt", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, $6)
@@ -124,9 +132,7 @@ export class Hydra2Sessions {
   ): { session: LoginSession; secret: string; insert: Write } {
     const secret = this.secretFor(requestId);
     const now = new Date();
-    const lifetimeMs =
-      rememberFor > 0 ? Math.min(rememberFor, MAX_REMEMBER_FOR_SECONDS) * 1000 : BROWSER_SESSION_MAX_MS;
-    const expiresAt = new Date(now.getTime() + lifetimeMs);
+    const expiresAt = new Date(now.getTime() + loginLifetimeMs(rememberFor));
     const id = hashToken(this.hashKey, secret);
     const insert = insertRow(LOGIN_SESSION_ROW, {
       id,
@@ -138,6 +144,25 @@ export class Hydra2Sessions {
       createdAt: now,
     });
     return { session: { id, subject, signIn, expiresAt }, secret, insert };
+  }
+
+  /**
+   * Hydra's extend_session_lifespan on a skipped login: the remembered login
+   * `sessionId`, when the browser's cookie (`secret`) names it and it is still
+   * live, lives `rememberFor` seconds from now (0: as long as a browser
+   * session), as Hydra sets its cookie's Max-Age anew. The update, for the
+   * transaction that verifies the login, and the cookie's secret to send again.
+   */
+  async extending(
+    secret: string | undefined,
+    sessionId: string,
+    rememberFor: number,
+  ): Promise<{ secret: string; update: Write } | undefined> {
+    if (!secret || hashToken(this.hashKey, secret) !== sessionId) return undefined;
+    if (!(await this.getLogin(sessionId))) return undefined;
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + loginLifetimeMs(rememberFor));
+    return { secret, update: { sql: EXTEND_LOGIN, values: [expiresAt, sessionId, now] } };
   }
 
   /** The live session a cookie's secret names. */

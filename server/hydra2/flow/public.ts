@@ -181,6 +181,16 @@ export async function continueHydra2Flow(
       !stored.loginSessionId && stored.subject && stored.signIn
         ? hydra2Sessions.newLogin(stored.id, stored.subject, stored.signIn, stored.loginRememberFor ?? 0)
         : undefined;
+    // A skipped login accepted with extend_session_lifespan (its remember_for recorded): the remembered
+    // login this browser's cookie names lives on from now, its update in the same transaction.
+    const extended =
+      stored.loginSessionId && stored.loginRememberFor !== null
+        ? await hydra2Sessions.extending(
+            readLoginSessionCookie(c),
+            stored.loginSessionId,
+            stored.loginRememberFor,
+          )
+        : undefined;
     const cookies: string[] = [];
     if (started) {
       cookies.push(
@@ -189,10 +199,16 @@ export async function continueHydra2Flow(
           : clearedLoginSessionCookie(secure),
       );
     }
+    if (extended)
+      cookies.push(loginSessionCookie(extended.secret, stored.loginRememberFor || undefined, secure));
     const consentRequired = request.oidc.prompt.includes("none") && !(await consentSkipped(stored, services));
     const verified = await consentRequests.verifyLogin(
       stored.id,
-      started ? { loginSessionId: started.session.id, alongside: [started.insert] } : undefined,
+      started
+        ? { loginSessionId: started.session.id, alongside: [started.insert] }
+        : extended && stored.loginSessionId
+          ? { loginSessionId: stored.loginSessionId, alongside: [extended.update] }
+          : undefined,
     );
     if (!verified) {
       throw new AccessDenied("The login verifier was already used, or the login was not accepted");

@@ -34,7 +34,9 @@ const errorText = (field: string, max: number) =>
 
 /**
  * acceptOAuth2LoginRequest. `context` (any JSON) is handed to the consent
- * step, as in Hydra. Fields Portico has no use for (force_subject_identifier …) are dropped.
+ * step, as in Hydra. `extend_session_lifespan` on a skipped login renews the
+ * remembered login for `remember_for`. Fields Portico has no use for
+ * (force_subject_identifier …) are dropped.
  */
 const acceptLogin = z.object({
   subject: z.string().min(1, "subject is required").max(255),
@@ -44,6 +46,7 @@ const acceptLogin = z.object({
     .optional(),
   remember: z.boolean().nullish(),
   remember_for: rememberFor,
+  extend_session_lifespan: z.boolean().nullish(),
   acr: z.string().max(255).nullish(),
   amr: z.array(z.string().max(64)).max(16).nullish(),
 });
@@ -179,7 +182,16 @@ export function flowRoutes(api: Hono, services: Services) {
           amr: body.amr ?? [],
           ...(body.acr ? { acr: body.acr } : {}),
         };
-    const rememberFor = body.remember && !remembered ? (body.remember_for ?? 0) : undefined;
+    // A new login is remembered when the app asks (`remember`). A skipped one is remembered already,
+    // as in Hydra (which takes `remember` as true then); with extend_session_lifespan its remembered
+    // login lives `remember_for` from the browser's return on, the cookie re-set to match.
+    const rememberFor = stored.loginSessionId
+      ? body.extend_session_lifespan
+        ? (body.remember_for ?? 0)
+        : undefined
+      : body.remember
+        ? (body.remember_for ?? 0)
+        : undefined;
     // The app's context goes to its consent step (`{}` without one), a skipped login's too.
     const context = body.context ?? {};
     if (!(await consentRequests.acceptLogin(stored.id, body.subject, signIn, rememberFor, context)))

@@ -12,7 +12,10 @@ export function oauth2AdminRoutes(
   api: Hono,
   { accessTokens, refreshTokens, authorizationGrants, config }: Services,
 ) {
-  /** The access-token audience the consent granted (grant_access_token_audience); empty when none. */
+  /**
+   * The access-token audience the consent granted (grant_access_token_audience); empty when none.
+   * A client_credentials token carries its own instead (AccessTokenRecord.audience).
+   */
   const audienceOf = async (grantId: string) => (await authorizationGrants.find(grantId))?.audience ?? [];
 
   // introspectOAuth2Token (RFC 7662): access and refresh tokens. A token lacking any scope the
@@ -36,7 +39,7 @@ export function oauth2AdminRoutes(
         iat: seconds(access.issuedAt),
         nbf: seconds(access.issuedAt),
         iss: config.issuer,
-        aud: await audienceOf(access.grantId),
+        aud: access.audience ?? (await audienceOf(access.grantId)),
         ext: access.extra,
         token_type: "Bearer",
         token_use: "access_token",
