@@ -6,6 +6,7 @@ import {
   expectCheckInbox,
   ForgotPasswordPage,
   ResetPasswordPage,
+  RestoreEmailPage,
   SignUpPage,
   VerifyEmailPage,
 } from "./pages/accounts.ts";
@@ -280,6 +281,107 @@ test.describe("a change of address tells nobody whether an address has an accoun
       await page.goto(earlier);
       await expect(page.getByRole("heading", { name: "This link does not work" })).toBeVisible();
     }
+  });
+});
+
+test.describe("a change of address the person did not make", () => {
+  test("the old inbox's link puts the address back, signs out everywhere (apps too), and the password is reset from it", async ({
+    page,
+    browser,
+    loginPage,
+    consentPage,
+    demo,
+    user,
+    inbox,
+    baseURL,
+    db,
+  }) => {
+    // Someone who knows the password signs in to an app and to the account page, and moves the
+    // account to an address of theirs.
+    await signInThroughDemo({ demo, loginPage, consentPage }, user, { rememberDecision: true });
+    await expect(demo.claim(demo.introspection, "active")).toHaveText("true");
+    const elsewhere = await signedInElsewhere(browser, baseURL, user);
+    await page.goto("/account");
+    const theirs = inbox.address("taker");
+    await new AccountSettings(page).changeEmail(theirs);
+    await expect(page.getByText("We sent a link to your new address.")).toBeVisible();
+    await page.goto(linkIn(await inbox.receive(theirs), `${baseURL}/verify-email?token=`));
+    await new VerifyEmailPage(page).confirm();
+
+    // The owner reads the notice at the old address and follows its link.
+    const notice = await inbox.receive(user.email);
+    expect(notice.text).toContain(`changed to ${theirs}`);
+    expect(notice.text).toContain("for 7 days");
+    expect(notice.html).toContain("This wasn&#39;t me — keep my old address");
+    const undo = linkIn(notice, `${baseURL}/restore-email?token=`);
+    await page.goto(undo);
+    await expect(page.getByText(`changed to ${theirs}`)).toBeVisible();
+    expect((await db.user.findUnique({ where: { id: user.id } }))?.email).toBe(theirs);
+    await new RestoreEmailPage(page).keepOldAddress(STRONG);
+    expect((await db.user.findUnique({ where: { id: user.id } }))?.email).toBe(user.email);
+
+    // Everyone is signed out: the other browser, this one, and the app's tokens are revoked.
+    await elsewhere.page.goto("/account");
+    await expect(elsewhere.page).toHaveURL(/\/login/);
+    await elsewhere.close();
+    await expect(async () => {
+      await demo.goto();
+      await expect(demo.claim(demo.introspection, "active")).toHaveText("false", { timeout: 1000 });
+    }).toPass();
+
+    // The link works once.
+    await page.goto(undo);
+    await expect(page.getByRole("heading", { name: "This link does not work" })).toBeVisible();
+
+    // The old address signs in with the password chosen on the page, and with nothing else.
+    await page.goto("/restore-email?done=1");
+    await page.getByRole("link", { name: "Sign in" }).click();
+    await expect(page).toHaveURL(/\/login/);
+    expect(await loginPage.signInExpectingError(user.email, user.password)).toContain("incorrect");
+    await loginPage.goto();
+    expect(await loginPage.signInExpectingError(theirs, user.password)).toContain("incorrect");
+    await loginPage.signIn(user.email, STRONG);
+    await expect(page).toHaveURL(/\/account$/);
+    await expect(new AccountSettings(page).emailStatus()).toHaveText("Your email address is confirmed.");
+  });
+
+  test("an old address another account took meanwhile: the page says so and nothing changes", async ({
+    page,
+    browser,
+    loginPage,
+    user,
+    inbox,
+    baseURL,
+    db,
+  }) => {
+    await loginPage.goto();
+    await loginPage.signIn(user.email, user.password);
+    await expect(page).toHaveURL(/\/account$/);
+    const next = inbox.address("next");
+    await new AccountSettings(page).changeEmail(next);
+    await expect(page.getByText("We sent a link to your new address.")).toBeVisible();
+    await page.goto(linkIn(await inbox.receive(next), `${baseURL}/verify-email?token=`));
+    await new VerifyEmailPage(page).confirm();
+    const undo = linkIn(await inbox.receive(user.email), `${baseURL}/restore-email?token=`);
+
+    await page.goto(undo);
+    await expect(page.getByRole("heading", { name: "Keep your old email address" })).toBeVisible();
+    // Someone signs up with the old address, in another browser, while the page is open.
+    const other = await browser.newContext({
+      baseURL,
+      extraHTTPHeaders: { "x-forwarded-for": "198.19.8.8" },
+    });
+    const signUp = new SignUpPage(await other.newPage());
+    await signUp.goto();
+    await signUp.signUp({ name: "Sam Squatter", email: user.email, password: STRONG });
+    await expectCheckInbox(signUp.page);
+    await other.close();
+    await page.getByLabel("New password", { exact: true }).fill(STRONG);
+    await page.getByRole("button", { name: "Keep my old address" }).click();
+    await expect(page.getByRole("heading", { name: "Your old address is in use" })).toBeVisible();
+    expect((await db.user.findUnique({ where: { id: user.id } }))?.email).toBe(next);
+    await page.goto("/account");
+    await expect(page).toHaveURL(/\/account$/);
   });
 });
 

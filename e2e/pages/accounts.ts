@@ -81,6 +81,21 @@ export class VerifyEmailPage {
   }
 }
 
+/**
+ * /restore-email?token=…: the undo link mailed to the old address; opening it changes nothing, the
+ * button does, with the new password typed beside it.
+ */
+export class RestoreEmailPage {
+  constructor(readonly page: Page) {}
+
+  async keepOldAddress(password: string): Promise<void> {
+    await expect(this.page.getByRole("heading", { name: "Keep your old email address" })).toBeVisible();
+    await this.page.getByLabel("New password", { exact: true }).fill(password);
+    await this.page.getByRole("button", { name: "Keep my old address" }).click();
+    await expect(this.page.getByRole("heading", { name: "Your old email address is back" })).toBeVisible();
+  }
+}
+
 /** The sections of /account that change the account. */
 export class AccountSettings {
   readonly alert: Locator;

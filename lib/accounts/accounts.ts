@@ -15,6 +15,7 @@ import { hashPassword } from "@/lib/users/passwords.ts";
 import { PUBLIC_FIELDS, type User } from "@/lib/users/store.ts";
 import { MailThrottle } from "./throttle.ts";
 import {
+  ALL_PURPOSES,
   findToken,
   type LinkProblem,
   newToken,
@@ -241,7 +242,8 @@ export class Accounts {
   /**
    * Follows a verification or new-address link: marks the address verified,
    * or makes the new address the account's, in one transaction that also
-   * uses the link up. After a change, the old address is told.
+   * uses the link up. After a change, the old address is told, with a link
+   * that puts it back (restoreEmail), stored in the same transaction.
    */
   async confirmEmail(token: unknown): Promise<LinkOutcome | { ok: false; problem: "taken" }> {
     const found = await findToken(this.db, token, ["verify_email", "change_email"]);
@@ -251,22 +253,33 @@ export class Accounts {
     if (!before) return { ok: false, problem: "invalid" };
     if (row.purpose === "verify_email" && row.email !== before.email)
       return { ok: false, problem: "invalid" };
+    // The link for the old address to undo the change: only when there is a change to undo.
+    const undo =
+      row.purpose === "change_email" && before.email !== row.email
+        ? newToken({ userId: row.userId, purpose: "restore_email", email: before.email })
+        : undefined;
     let user: User | null;
     try {
       user = await this.db.$transaction(async (tx) => {
         // The person's row is written first, as a deletion of the person takes it before the links
         // that hang on it: the other order deadlocks with a deletion on PostgreSQL. A verification
-        // only counts for the address it was sent to; a person deleted meanwhile matches nothing.
+        // only counts for the address it was sent to, a change only while the account still has the
+        // address the undo link goes to; a person deleted meanwhile matches nothing.
         const { count } = await tx.user.updateMany({
-          where: row.purpose === "verify_email" ? { id: row.userId, email: row.email } : { id: row.userId },
+          where:
+            row.purpose === "verify_email"
+              ? { id: row.userId, email: row.email }
+              : { id: row.userId, email: before.email },
           data: { email: row.email, emailVerifiedAt: new Date() },
         });
         if (count === 0) return null;
         if (!(await spendToken(tx, row.id))) throw new LinkAlreadyUsed();
         if (row.purpose === "change_email") {
           // Links mailed to the old address go: a reset link would work again should the account
-          // move back to that address within its hour.
-          await voidTokens(tx, row.userId, ["verify_email", "reset_password"]);
+          // move back to that address within its hour. So does the undo link of an earlier change:
+          // it would move the account to an address it left twice ago.
+          await voidTokens(tx, row.userId, ["verify_email", "reset_password", "restore_email"]);
+          if (undo) await storeToken(tx, undo.row);
         }
         return tx.user.findUnique({ where: { id: row.userId }, select: PUBLIC_FIELDS });
       });
@@ -277,15 +290,84 @@ export class Accounts {
       throw error;
     }
     if (!user) return { ok: false, problem: "invalid" };
-    if (row.purpose === "change_email" && before.email !== user.email) {
+    if (undo) {
       await this.send(
         before.email,
         emailChangedMessage({
           name: greetingName(before),
           newEmail: user.email,
+          undoLink: this.link("/restore-email", { token: undo.token }),
         }),
       );
     }
+    return { ok: true, user };
+  }
+
+  /**
+   * What an undo link (mailed to the old address after a change) would do,
+   * without using it: the account, its current address and the old one to
+   * put back; "taken" when another account has the old address by now.
+   */
+  async inspectRestoreLink(
+    token: unknown,
+  ): Promise<LinkOutcome<{ user: User; email: string }> | { ok: false; problem: "taken" }> {
+    const found = await findToken(this.db, token, ["restore_email"]);
+    if (!found.ok) return found;
+    const user = await this.db.user.findUnique({ where: { id: found.row.userId }, select: PUBLIC_FIELDS });
+    if (!user || user.email === found.row.email) return { ok: false, problem: "invalid" };
+    if (await this.db.user.findUnique({ where: { email: found.row.email }, select: { id: true } })) {
+      return { ok: false, problem: "taken" };
+    }
+    return { ok: true, user, email: found.row.email };
+  }
+
+  /**
+   * "This wasn't me": follows an undo link. In one transaction the old
+   * address becomes the account's again (verified: the link was read
+   * there) with the new password the person chose on the link's page (whoever
+   * changed the address may know the old one, and would otherwise sign in
+   * again with the address put back), every link of the person goes (this
+   * one, a pending change of address, resets mailed to the other address),
+   * every session ends and remembered decisions are forgotten. Then the
+   * server is told that every session of the person ended (back-channel
+   * logout, as "sign out everywhere") and every app's access is revoked. An
+   * old address another account uses by now is refused, and nothing changes.
+   */
+  async restoreEmail(
+    token: unknown,
+    password: string,
+  ): Promise<LinkOutcome | { ok: false; problem: "taken" }> {
+    const found = await findToken(this.db, token, ["restore_email"]);
+    if (!found.ok) return found;
+    const { row } = found;
+    const owner = await this.db.user.findUnique({ where: { email: row.email }, select: { id: true } });
+    if (owner) return { ok: false, problem: owner.id === row.userId ? "invalid" : "taken" };
+    const passwordHash = await hashPassword(password);
+    let user: User | null;
+    try {
+      user = await this.db.$transaction(async (tx) => {
+        // The person's row first, as a deletion of the person takes it before the rows that hang on
+        // it (the other order deadlocks with a deletion on PostgreSQL).
+        const { count } = await tx.user.updateMany({
+          where: { id: row.userId },
+          data: { email: row.email, emailVerifiedAt: new Date(), passwordHash },
+        });
+        if (count === 0) return null;
+        if (!(await spendToken(tx, row.id))) throw new LinkAlreadyUsed();
+        await voidTokens(tx, row.userId, ALL_PURPOSES);
+        await tx.session.deleteMany({ where: { userId: row.userId } });
+        await tx.rememberedGrant.deleteMany({ where: { userId: row.userId } });
+        return tx.user.findUnique({ where: { id: row.userId }, select: PUBLIC_FIELDS });
+      });
+    } catch (error) {
+      if (error instanceof LinkAlreadyUsed) return { ok: false, problem: "invalid" };
+      // Another account took the old address between the check and the change: nothing changed.
+      if (isUniqueViolation(error)) return { ok: false, problem: "taken" };
+      throw error;
+    }
+    if (!user) return { ok: false, problem: "invalid" };
+    this.sessionsEnded({ subject: user.id });
+    this.appAccessRevoked(user.id);
     return { ok: true, user };
   }
 

@@ -21,9 +21,12 @@ export function accountService(): Accounts {
       void accountHydra()
         .revokeSubjectGrants(subject)
         .catch((error: unknown) => {
-          log().error("could not revoke the apps' access after a password reset", {
-            ...(error instanceof HydraError ? error.details : { error: String(error) }),
-          });
+          log().error(
+            "could not revoke the apps' access after a password reset or an undone change of address",
+            {
+              ...(error instanceof HydraError ? error.details : { error: String(error) }),
+            },
+          );
         });
     },
   });

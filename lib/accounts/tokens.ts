@@ -1,8 +1,19 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Database } from "@/db/client.ts";
 
-/** What a mailed link lets its holder do. */
-type TokenPurpose = "verify_email" | "reset_password" | "change_email";
+/**
+ * What a mailed link lets its holder do. `restore_email` goes to the old
+ * address after a change of address: it puts that address back (the undo).
+ */
+type TokenPurpose = "verify_email" | "reset_password" | "change_email" | "restore_email";
+
+/** Every purpose: the links an undone change of address voids. */
+export const ALL_PURPOSES: readonly TokenPurpose[] = [
+  "verify_email",
+  "reset_password",
+  "change_email",
+  "restore_email",
+];
 
 const HOUR = 3600_000;
 
@@ -11,6 +22,9 @@ const TOKEN_LIFETIME_MS: Record<TokenPurpose, number> = {
   verify_email: 24 * HOUR,
   reset_password: 1 * HOUR,
   change_email: 24 * HOUR,
+  // A week: a notice about a change nobody expected may be read days later (a holiday), and until
+  // then the person whose account was taken has no other way back short of the operator.
+  restore_email: 7 * 24 * HOUR,
 };
 
 interface AccountTokenRow {

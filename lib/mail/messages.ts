@@ -153,17 +153,25 @@ export function confirmNewEmailMessage(input: { name?: string; link: string }): 
   });
 }
 
-/** Sent to the old address once a change of address took effect. */
-export function emailChangedMessage(input: { name?: string; newEmail: string }): MailMessage {
+/**
+ * Sent to the old address once a change of address took effect, with the
+ * link that puts the old address back (7 days, until the next change).
+ */
+export function emailChangedMessage(input: {
+  name?: string;
+  newEmail: string;
+  undoLink: string;
+}): MailMessage {
   return compose({
     subject: `Your ${brand.name} email address was changed`,
     greeting: hello(input.name),
     paragraphs: [
       `The email address of your ${brand.name} account was changed to ${input.newEmail}. From now on, sign in with that address.`,
-      // Not "reset your password": this address no longer names the account, so a reset asked from
-      // it finds nobody. Only the operator can give it back.
-      `If you did not do this, someone who knew your password has taken your account, and a password reset from this address will no longer reach it: contact the people who run ${brand.name} at once, with this message.`,
+      // A reset asked from this address finds nobody now: the link below is the way back.
+      `If you did not do this, someone who knew your password has taken your account, and a password reset from this address will no longer reach it. Use the link below: this address becomes your account's address again, with a new password you choose, and everyone signed in to your account is signed out everywhere.`,
     ],
-    footnote: "You receive this at your old address so that a change you did not make does not go unnoticed.",
+    action: { label: "This wasn't me — keep my old address", url: input.undoLink },
+    footnote:
+      "The link works once, for 7 days, and only until the address is changed again. You receive this at your old address so that a change you did not make does not go unnoticed.",
   });
 }

@@ -336,6 +336,185 @@ for (const backend of BACKENDS) {
       assert.equal((await accounts.resetPassword(reset, "a brand new passphrase")).ok, false);
     });
 
+    /** Moves the account to `to` through the link mailed there; answers the undo link mailed to the address it left. */
+    async function moveAndUndoLink(service: Accounts, userId: string, to: string): Promise<string> {
+      const user = (await users.findById(userId))!;
+      assert.deepEqual(await service.requestEmailChange(user, to, undefined), { ok: true });
+      const link = inbox(to).findLast((mail) => mail.text.includes("/verify-email?token="));
+      assert.ok((await service.confirmEmail(tokenOf(linkIn(link!, `${ISSUER}/verify-email?token=`)))).ok);
+      const notice = inbox(user.email).findLast((mail) => mail.text.includes("/restore-email?token="));
+      return tokenOf(linkIn(notice!, `${ISSUER}/restore-email?token=`));
+    }
+
+    test("the old address is mailed an undo link for 7 days: it puts the address back, verified, voids every link, ends every session and revokes every app", async () => {
+      const revoked: string[] = [];
+      const ended: unknown[] = [];
+      const hooked = new Accounts({
+        db,
+        mailer: createMailer({
+          smtpUrl: mailbox.smtpUrl,
+          from: "Portico <no-reply@example.test>",
+          log: memoryLog(),
+        }),
+        issuer: ISSUER,
+        signupOpen: true,
+        appAccessRevoked: (subject) => revoked.push(subject),
+        sessionsEnded: (what) => ended.push(what),
+      });
+      const old = address("uma");
+      const uma = await users.create({
+        email: old,
+        password: "the original one",
+        name: "Uma",
+        emailVerified: true,
+      });
+      const sessions = new SessionStore(db);
+      await sessions.create({ userId: uma.id, persistent: true });
+      await new GrantStore(db).remember(uma.id, "some-app", ["openid"]);
+
+      // Someone who knew the password moves the account to an address of theirs.
+      const theirs = address("uma-attacker");
+      const undo = await moveAndUndoLink(hooked, uma.id, theirs);
+      await sessions.create({ userId: uma.id, persistent: true });
+      const notice = inbox(old).at(-1)!;
+      assert.match(notice.subject, /email address was changed/);
+      assert.match(notice.text, /Hello Uma,/);
+      assert.match(notice.text, new RegExp(`changed to ${theirs.replaceAll(".", "\\.")}`));
+      assert.match(notice.text, /This wasn't me — keep my old address:/);
+      assert.match(
+        notice.text,
+        /The link works once, for 7 days, and only until the address is changed again\./,
+      );
+      assert.doesNotMatch(notice.text, /contact the people who run/);
+      const link = linkIn(notice, `${ISSUER}/restore-email?token=`);
+      assert.ok(notice.html.includes(link.replaceAll("&", "&amp;")), "the HTML part carries the same link");
+      const row = await db.accountToken.findFirst({ where: { userId: uma.id, purpose: "restore_email" } });
+      assert.equal(row?.email, old);
+      assert.match(row!.secretHash, /^[0-9a-f]{64}$/);
+      assert.ok(!link.includes(row!.secretHash), "only a hash of the secret is stored");
+      const lifetime = row!.expiresAt.getTime() - row!.createdAt.getTime();
+      assert.ok(Math.abs(lifetime - 7 * 24 * 3600_000) < 5000, `lifetime ${lifetime}`);
+
+      // They hold links of their own: a reset from their address, a move to yet another address.
+      assert.deepEqual(await hooked.requestPasswordReset(theirs, undefined), { ok: true });
+      const reset = tokenOf(linkIn(inbox(theirs).at(-1)!, `${ISSUER}/reset-password?token=`));
+      const further = address("uma-further");
+      assert.deepEqual(await hooked.requestEmailChange((await users.findById(uma.id))!, further, undefined), {
+        ok: true,
+      });
+      const change = tokenOf(linkIn(inbox(further).at(-1)!, `${ISSUER}/verify-email?token=`));
+
+      // Opening the link changes nothing.
+      const inspected = await hooked.inspectRestoreLink(undo);
+      assert.ok(inspected.ok);
+      assert.equal(inspected.email, old);
+      assert.equal(inspected.user.email, theirs);
+      assert.equal((await users.findById(uma.id))?.email, theirs);
+
+      const restored = await hooked.restoreEmail(undo, "the owner's new passphrase");
+      assert.ok(restored.ok);
+      assert.equal(restored.user.email, old);
+      assert.ok(restored.user.emailVerifiedAt instanceof Date);
+      assert.deepEqual(await sessions.list(uma.id), [], "every session ended");
+      assert.deepEqual(await new GrantStore(db).list(uma.id), [], "remembered decisions forgotten");
+      assert.equal(await db.accountToken.count({ where: { userId: uma.id } }), 0, "every link void");
+      assert.deepEqual(ended, [{ subject: uma.id }], "the server is told every session ended");
+      assert.deepEqual(revoked, [uma.id], "every app's access is revoked");
+      assert.deepEqual(await hooked.resetPassword(reset, "the attacker's new one"), {
+        ok: false,
+        problem: "invalid",
+      });
+      assert.deepEqual(await hooked.confirmEmail(change), { ok: false, problem: "invalid" });
+      assert.equal((await users.findById(uma.id))?.email, old);
+
+      // The password is the one chosen on the link's page: whoever moved the account may know the old one.
+      const credentials = await users.findCredentials(old);
+      assert.ok(await verifyPassword(credentials?.passwordHash, "the owner's new passphrase"));
+
+      // Single use.
+      assert.deepEqual(await hooked.restoreEmail(undo, "yet another passphrase"), {
+        ok: false,
+        problem: "invalid",
+      });
+      assert.deepEqual(await hooked.inspectRestoreLink(undo), { ok: false, problem: "invalid" });
+
+      // A reset from the old address reaches the account again.
+      assert.deepEqual(await hooked.requestPasswordReset(old, undefined), { ok: true });
+      const mine = tokenOf(linkIn(inbox(old).at(-1)!, `${ISSUER}/reset-password?token=`));
+      assert.ok((await hooked.resetPassword(mine, "a brand new passphrase")).ok);
+      assert.ok(
+        await verifyPassword((await users.findCredentials(old))?.passwordHash, "a brand new passphrase"),
+      );
+    });
+
+    test("an undo link whose old address another account took meanwhile is refused and changes nothing", async () => {
+      const old = address("vic");
+      const vic = await users.create({ email: old, password: "the original one", emailVerified: true });
+      const theirs = address("vic-new");
+      const undo = await moveAndUndoLink(accounts, vic.id, theirs);
+      const sessions = new SessionStore(db);
+      await sessions.create({ userId: vic.id, persistent: false });
+      const squatter = await users.create({ email: old, password: "someone else's" });
+
+      assert.deepEqual(await accounts.inspectRestoreLink(undo), { ok: false, problem: "taken" });
+      assert.deepEqual(await accounts.restoreEmail(undo, "vic's new passphrase"), {
+        ok: false,
+        problem: "taken",
+      });
+      assert.equal((await users.findById(vic.id))?.email, theirs);
+      assert.equal((await users.findById(squatter.id))?.email, old);
+      assert.equal((await sessions.list(vic.id)).length, 1, "nobody was signed out");
+      assert.equal(await db.accountToken.count({ where: { userId: vic.id, purpose: "restore_email" } }), 1);
+
+      // Once the address is free again, the same link still works.
+      await users.delete(old);
+      assert.ok((await accounts.restoreEmail(undo, "vic's new passphrase")).ok);
+      assert.equal((await users.findById(vic.id))?.email, old);
+    });
+
+    test("an undo link outlives a new password but not a later change of address; it expires after 7 days", async () => {
+      const first = address("wes");
+      const wes = await users.create({ email: first, password: "the original one", emailVerified: true });
+      const second = address("wes-2");
+      const undoFirst = await moveAndUndoLink(accounts, wes.id, second);
+      // Whoever moved the account cannot take the way back away by changing or resetting the password.
+      await accounts.setPassword(wes.id, "a new passphrase", "no-such-sid");
+      assert.deepEqual(await accounts.requestPasswordReset(second, undefined), { ok: true });
+      const reset = tokenOf(linkIn(inbox(second).at(-1)!, `${ISSUER}/reset-password?token=`));
+      assert.ok((await accounts.resetPassword(reset, "another new passphrase")).ok);
+      assert.ok((await accounts.inspectRestoreLink(undoFirst)).ok);
+
+      // A later change: only the newest undo link works, and it goes to the address just left.
+      const third = address("wes-3");
+      const undoSecond = await moveAndUndoLink(accounts, wes.id, third);
+      assert.deepEqual(await accounts.restoreEmail(undoFirst, "wes's new passphrase"), {
+        ok: false,
+        problem: "invalid",
+      });
+      assert.equal((await users.findById(wes.id))?.email, third);
+
+      const [id] = undoSecond.split(".") as [string];
+      await db.accountToken.update({ where: { id }, data: { expiresAt: new Date(Date.now() - 1000) } });
+      assert.deepEqual(await accounts.inspectRestoreLink(undoSecond), { ok: false, problem: "expired" });
+      assert.deepEqual(await accounts.restoreEmail(undoSecond, "wes's new passphrase"), {
+        ok: false,
+        problem: "expired",
+      });
+      assert.equal((await users.findById(wes.id))?.email, third);
+      // Forged and tampered undo links, and links of other purposes, change nothing.
+      const [, secret] = undoSecond.split(".") as [string, string];
+      const tampered = `${id}.${secret.slice(0, -1)}${secret.endsWith("A") ? "B" : "A"}`;
+      const verify = await issueToken(db, { userId: wes.id, purpose: "verify_email", email: third });
+      for (const bad of [tampered, "", "x.y", 42, undefined, verify]) {
+        assert.deepEqual(
+          await accounts.restoreEmail(bad, "wes's new passphrase"),
+          { ok: false, problem: "invalid" },
+          String(bad),
+        );
+      }
+      assert.equal((await users.findById(wes.id))?.email, third);
+    });
+
     test("a mail server that is down: the request reports it, the log says why, and no account is left behind", async () => {
       const log = memoryLog();
       const down = createMailer({

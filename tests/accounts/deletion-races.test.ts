@@ -117,7 +117,7 @@ for (const backend of BACKENDS) {
       }
     });
 
-    for (const purpose of ["verify_email", "change_email"] as const) {
+    for (const purpose of ["verify_email", "change_email", "restore_email"] as const) {
       test(`confirming a ${purpose} link and the deletion: one of them first, neither fails`, async () => {
         for (let round = 0; round < ROUNDS; round++) {
           const { id, email } = await person();
@@ -128,7 +128,11 @@ for (const backend of BACKENDS) {
               email: purpose === "verify_email" ? email : `new-${email}`,
             }),
           );
-          const { operation, deletion } = await race(id, () => accounts.confirmEmail(token), 12);
+          const follow = () =>
+            purpose === "restore_email"
+              ? accounts.restoreEmail(token, "a new passphrase 4711")
+              : accounts.confirmEmail(token);
+          const { operation, deletion } = await race(id, follow, 12);
           assert.ok("value" in operation && "value" in deletion, `${show(operation)} / ${show(deletion)}`);
           assert.equal(deletion.value, true);
           await assertGone(id);

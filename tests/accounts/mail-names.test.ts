@@ -91,6 +91,8 @@ for (const backend of BACKENDS) {
       // It sends nobody to a reset from this address, which no longer names the account.
       assert.doesNotMatch(notice?.text ?? "", /forgot-password/);
       assert.match(notice?.text ?? "", /will no longer reach it/);
+      // The way back is the undo link, which puts this address back first.
+      assert.ok(linkIn(notice!, `${ISSUER}/restore-email?token=`));
     });
 
     test("once the address is confirmed, its owner is greeted by name", async () => {

@@ -1,0 +1,234 @@
+/**
+ * The undo of a change of address, over HTTP against a started Portico
+ * (the production build: `npm run build` first) whose mail goes to a real
+ * SMTP server: the notice to the old address carries the link; opening it
+ * changes nothing; its page's form (a POST with the session's CSRF token)
+ * puts the old address back, ends every session of the person and uses the
+ * link up. Each form is sent as a browser without JavaScript sends it.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { createDatabase, type Database } from "@/db/client.ts";
+import { UserStore } from "@/lib/users/store.ts";
+import { issueToken } from "@/tests/accounts/links.ts";
+import { linkIn, type Mailbox, startMailbox, waitForMail } from "@/tests/support/mailbox.ts";
+import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
+
+function decodeEntities(value: string): string {
+  return value
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#x27;", "'")
+    .replaceAll("&#39;", "'")
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&amp;", "&");
+}
+
+/** A browser without JavaScript: keeps its cookies, sends forms as multipart posts, follows no redirect. */
+class Visitor {
+  private readonly cookies = new Map<string, string>();
+
+  constructor(private readonly base: string) {}
+
+  private async send(path: string, init: RequestInit = {}): Promise<Response> {
+    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
+    const response = await fetch(`${this.base}${path}`, {
+      ...init,
+      redirect: "manual",
+      headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) },
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ""] = line.split(";");
+      const eq = pair.indexOf("=");
+      if (/max-age=0/i.test(line) || pair.slice(eq + 1) === "") this.cookies.delete(pair.slice(0, eq));
+      else this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
+    }
+    return response;
+  }
+
+  async open(path: string): Promise<{ status: number; html: string; location: string | null }> {
+    const response = await this.send(path);
+    return {
+      status: response.status,
+      html: await response.text(),
+      location: response.headers.get("location"),
+    };
+  }
+
+  /** Sends the page's form (the one with a submit button that says `button`) with its hidden fields and `fields`. */
+  async submit(
+    path: string,
+    html: string,
+    button: string,
+    fields: Record<string, string> = {},
+  ): Promise<{ status: number; html: string; location: string | null }> {
+    const form = (html.match(/<form[\s\S]*?<\/form>/g) ?? []).find((text) =>
+      text.includes(`>${button}</button>`),
+    );
+    assert.ok(form, `a form with the button ${button}`);
+    const body = new FormData();
+    for (const [, name, value] of form.matchAll(
+      /<input type="hidden" name="([^"]*)"(?: value="([^"]*)")?\/>/g,
+    )) {
+      body.set(decodeEntities(name ?? ""), decodeEntities(value ?? ""));
+    }
+    for (const [name, value] of Object.entries(fields)) body.set(name, value);
+    const response = await this.send(path, { method: "POST", body, headers: { origin: this.base } });
+    return {
+      status: response.status,
+      html: await response.text(),
+      location: response.headers.get("location"),
+    };
+  }
+
+  async signIn(email: string, password: string): Promise<void> {
+    const page = await this.open("/login");
+    const answer = await this.submit("/login", page.html, "Sign in", { email, password });
+    assert.equal(answer.status, 303, answer.html.slice(0, 500));
+    assert.equal((await this.open("/account")).status, 200);
+  }
+}
+
+let tag = 0;
+const address = (name: string) => `${name}-${process.pid}-${++tag}@example.com`;
+
+for (const backend of BACKENDS) {
+  describe(`the undo link of a change of address, over HTTP (${backend})`, () => {
+    let mailbox: Mailbox;
+    let portico: Portico;
+    let db: Database;
+    let users: UserStore;
+
+    before(async () => {
+      mailbox = await startMailbox();
+      portico = await startPortico({ backend, compiled: true, env: { SMTP_URL: mailbox.smtpUrl } });
+      db = createDatabase(portico.databaseUrl);
+      users = new UserStore(db);
+    });
+    after(async () => {
+      await db?.$disconnect();
+      await portico?.stop();
+      await mailbox?.stop();
+    });
+
+    /** A verified person, moved to another address through the link mailed there; answers the undo link's path. */
+    async function moved(password: string): Promise<{ id: string; old: string; next: string; undo: string }> {
+      const old = address("pia");
+      const person = await users.create({ email: old, password, name: "Pia", emailVerified: true });
+      const next = address("pia-next");
+      const change = await issueToken(db, { userId: person.id, purpose: "change_email", email: next });
+      const visitor = new Visitor(portico.url);
+      const path = `/verify-email?token=${change}`;
+      const confirmed = await visitor.submit(path, (await visitor.open(path)).html, "Use this email address");
+      assert.equal(confirmed.location, "/verify-email?done=1");
+      const notice = await waitForMail(mailbox.httpUrl, old);
+      assert.match(notice.text, new RegExp(`changed to ${next.replaceAll(".", "\\.")}`));
+      assert.match(notice.text, /for 7 days/);
+      const link = new URL(linkIn(notice, `${portico.url}/restore-email?token=`));
+      return { id: person.id, old, next, undo: `${link.pathname}${link.search}` };
+    }
+
+    test("opening the link changes nothing; its form, with the CSRF token and a new password, puts the old address back, signs every browser out, and works once", async () => {
+      const password = "a long passphrase 4711";
+      const { id, old, next, undo } = await moved(password);
+      const here = new Visitor(portico.url);
+      const elsewhere = new Visitor(portico.url);
+      await here.signIn(next, password);
+      await elsewhere.signIn(next, password);
+      assert.equal(await db.session.count({ where: { userId: id } }), 2);
+
+      const page = await here.open(undo);
+      assert.equal(page.status, 200);
+      assert.match(page.html, /Keep your old email address/);
+      assert.ok(page.html.includes(old));
+      assert.equal((await users.findById(id))?.email, next, "opening the link changes nothing");
+
+      // A post without this session's CSRF token is refused, and nothing changes.
+      const chosen = "the owner's own passphrase 0815";
+      const forged = await here.submit(undo, page.html, "Keep my old address", {
+        csrf: "not-the-token",
+        password: chosen,
+      });
+      assert.equal(forged.status, 200);
+      assert.match(forged.html, /This page was open for too long or your session changed/);
+      assert.equal((await users.findById(id))?.email, next);
+      assert.equal(await db.session.count({ where: { userId: id } }), 2);
+
+      // A weak new password is refused on the page, and nothing changes.
+      const weak = await here.submit(undo, page.html, "Keep my old address", { password: "password" });
+      assert.equal(weak.status, 200);
+      assert.match(weak.html, /Please choose a stronger password/);
+      assert.equal((await users.findById(id))?.email, next);
+      assert.equal(await db.session.count({ where: { userId: id } }), 2);
+
+      const done = await here.submit(undo, page.html, "Keep my old address", { password: chosen });
+      assert.equal(done.status, 303);
+      assert.equal(done.location, "/restore-email?done=1");
+      const after = await users.findById(id);
+      assert.equal(after?.email, old);
+      assert.ok(after?.emailVerifiedAt instanceof Date);
+      assert.equal(await db.session.count({ where: { userId: id } }), 0, "every session ended");
+      assert.equal(await db.accountToken.count({ where: { userId: id } }), 0, "every link void");
+      const shown = await here.open("/restore-email?done=1");
+      assert.match(shown.html, /Your old email address is back/);
+      assert.match(shown.html, /href="\/login"/);
+      for (const visitor of [here, elsewhere]) {
+        const account = await visitor.open("/account");
+        assert.equal(account.status, 307, "signed out");
+        assert.match(account.location ?? "", /\/login/);
+      }
+
+      // Used up: the page says so, and posting its form again changes nothing.
+      const again = await here.open(undo);
+      assert.match(again.html, /This link does not work/);
+      const replay = await here.submit(undo, page.html, "Keep my old address", {
+        csrf: /name="csrf" value="([^"]*)"/.exec((await here.open("/login")).html)?.[1] ?? "",
+        password: "another passphrase 4242",
+      });
+      assert.equal(replay.location, "/restore-email?problem=invalid");
+      assert.equal((await users.findById(id))?.email, old);
+
+      // The old address signs in with the new password only: whoever moved the account knew the old one.
+      const intruder = new Visitor(portico.url);
+      const tried = await intruder.submit("/login", (await intruder.open("/login")).html, "Sign in", {
+        email: old,
+        password,
+      });
+      assert.notEqual(tried.status, 303, "the old password no longer signs in");
+      await new Visitor(portico.url).signIn(old, chosen);
+
+      // A reset from the old address reaches the account again.
+      const forgot = new Visitor(portico.url);
+      const asked = await forgot.submit(
+        "/forgot-password",
+        (await forgot.open("/forgot-password")).html,
+        "Send reset link",
+        { email: old },
+      );
+      assert.ok(asked.status === 303 || asked.status === 200, String(asked.status));
+      const reset = await waitForMail(mailbox.httpUrl, old, { count: 2 });
+      assert.ok(linkIn(reset, `${portico.url}/reset-password?token=`));
+    });
+
+    test("an old address another account took meanwhile: the page says so, and the form changes nothing", async () => {
+      const password = "a long passphrase 4712";
+      const { id, old, next, undo } = await moved(password);
+      const visitor = new Visitor(portico.url);
+      await visitor.signIn(next, password);
+      const page = await visitor.open(undo);
+      assert.match(page.html, /Keep your old email address/);
+      const other = await users.create({ email: old, password: "someone else's passphrase" });
+
+      const refused = await visitor.submit(undo, page.html, "Keep my old address", {
+        password: "the owner's own passphrase 0816",
+      });
+      assert.equal(refused.status, 303);
+      assert.equal(refused.location, "/restore-email?problem=taken");
+      assert.match((await visitor.open(refused.location)).html, /Your old address is in use/);
+      assert.equal((await users.findById(id))?.email, next);
+      assert.equal((await users.findById(other.id))?.email, old);
+      assert.equal((await visitor.open("/account")).status, 200, "nobody was signed out");
+      assert.match((await visitor.open(undo)).html, /Your old address is in use/);
+    });
+  });
+}
