@@ -11,6 +11,7 @@ import { sharedDatabase } from "@/db/client.ts";
 import { createApi, isApiPath } from "./app.ts";
 import type { Config } from "./config/config.ts";
 import { schedulePurge } from "./housekeeping.ts";
+import { answerClientError } from "./http/client-error.ts";
 import { createAdminApi } from "./hydra2/app.ts";
 import { anonymousJwks, JWKS_PATH } from "./keys/jwks.ts";
 import { HOUSEKEEPING, READY } from "./roles.ts";
@@ -182,6 +183,7 @@ export async function serve(config: Config): Promise<void> {
     res.end("The pages are not built. Run `npm run build`.\n");
   });
   server.keepAliveTimeout = 65_000;
+  server.on("clientError", answerClientError);
   // The Hydra 2.x admin API has no authentication, as Hydra's admin port: its own listener,
   // on the loopback interface unless ADMIN_HOST says otherwise.
   const admin = createServer(
@@ -190,6 +192,7 @@ export async function serve(config: Config): Promise<void> {
     }),
   );
   admin.keepAliveTimeout = 65_000;
+  admin.on("clientError", answerClientError);
   await listen(admin, config.adminPort, config.adminHost);
   await listen(server, config.port, config.host);
   if (cluster.isWorker) {

@@ -57,3 +57,64 @@ describe("a body over 1 MiB (finding 13)", () => {
     assert.equal((await fetch(`${portico.url}/health`)).status, 200, "the server goes on serving");
   });
 });
+
+describe("requests Node's HTTP parser refuses (no handler sees them)", () => {
+  let portico: Portico;
+  before(async () => {
+    portico = await startPortico();
+  });
+  after(() => portico.stop());
+
+  const host = () => new URL(portico.url).host;
+  const parts = (received: string) => {
+    const [head = "", body = ""] = received.split("\r\n\r\n");
+    return { status: head.split("\r\n")[0], head, body };
+  };
+
+  test("raw non-ASCII bytes in the target: 400 with a plain-text body saying why, then the connection closes", async () => {
+    const received = await exchange(portico.url, (socket) => {
+      socket.write(
+        Buffer.concat([
+          Buffer.from("GET /cl"),
+          Buffer.from([0xc3, 0xa9]),
+          Buffer.from(`ients HTTP/1.1\r\nHost: ${host()}\r\n\r\n`),
+        ]),
+      );
+    });
+    const { status, head, body } = parts(received);
+    assert.equal(status, "HTTP/1.1 400 Bad Request");
+    assert.match(head, /\r\ncontent-type: text\/plain; charset=utf-8/i);
+    assert.match(head, /\r\nconnection: close/i);
+    assert.match(body, /not valid HTTP\/1\.1/);
+    assert.equal((await fetch(`${portico.url}/health`)).status, 200, "the server goes on serving");
+  });
+
+  test("header fields over 16 KB: 431 with a body saying so", async () => {
+    const received = await exchange(portico.url, (socket) => {
+      socket.write(`GET /health HTTP/1.1\r\nHost: ${host()}\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`);
+    });
+    const { status, body } = parts(received);
+    assert.equal(status, "HTTP/1.1 431 Request Header Fields Too Large");
+    assert.match(body, /header fields are too large/);
+  });
+
+  test("a malformed second request on a kept-alive connection: the first is answered, the second gets 400", async () => {
+    const received = await exchange(portico.url, (socket) => {
+      socket.write(`GET /health HTTP/1.1\r\nHost: ${host()}\r\n\r\n`);
+      // The second request goes once the first is answered (sent together, the parser's error could
+      // come while the first answer is still being made, and Node then answers only the error).
+      let first = "";
+      socket.on("data", function whole(chunk: Buffer) {
+        first += chunk.toString("latin1");
+        const end = first.indexOf("\r\n\r\n");
+        const length = Number(/\r\ncontent-length: (\d+)/i.exec(first)?.[1] ?? Number.NaN);
+        if (end === -1 || !(first.length - end - 4 >= length)) return;
+        socket.off("data", whole);
+        socket.write("NOT HTTP AT ALL\r\n\r\n");
+      });
+    });
+    const answers = received.match(/HTTP\/1\.1 \d{3}/g) ?? [];
+    assert.deepEqual(answers, ["HTTP/1.1 200", "HTTP/1.1 400"]);
+    assert.match(received, /not valid HTTP\/1\.1/);
+  });
+});
