@@ -49,6 +49,23 @@ const duration = (name: string) =>
       return ms;
     });
 
+/** A Go-style duration from 100ms to `max` (a time limit), in milliseconds; `fallback` when unset. */
+const timeLimit = (name: string, fallback: string, max: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined || ms < 100 || ms > (parseDuration(max) as number)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${name} must be a duration from 100ms to ${max}, such as 5s`,
+        });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
 const variables = z.object({
   DATABASE_URL: z
     .string()
@@ -85,6 +102,8 @@ const variables = z.object({
   HYDRA_ADMIN_URL: baseUrl("HYDRA_ADMIN_URL"),
   HYDRA_CLIENT_ID: z.string().max(255, "HYDRA_CLIENT_ID must be at most 255 characters").optional(),
   HYDRA_CLIENT_SECRET: z.string().max(255, "HYDRA_CLIENT_SECRET must be at most 255 characters").optional(),
+  // How long the consent app waits for one call to HYDRA_URL or HYDRA_ADMIN_URL (its token included).
+  HYDRA_TIMEOUT: timeLimit("HYDRA_TIMEOUT", "5s", "60s"),
   // Held to what the API takes of a client (a printable-ASCII id, a secret of 16 characters to 72 bytes):
   // the root client may do everything, and its policy names its id.
   FORCE_ROOT_CLIENT_CREDENTIALS: z
@@ -158,6 +177,8 @@ const variables = z.object({
       message: "SMTP_URL must be an smtp:// or smtps:// URL (smtp://user:pass@host:587)",
     })
     .optional(),
+  // The most one email may take, from connecting to the server's last answer.
+  SMTP_TIMEOUT: timeLimit("SMTP_TIMEOUT", "30s", "5m"),
   MAIL_FROM: z
     .string()
     .max(320, "MAIL_FROM must be at most 320 characters")

@@ -1,3 +1,6 @@
+import { createServer, type Server, type Socket } from "node:net";
+import { createDatabase } from "@/db/client.ts";
+import { UserStore } from "@/lib/users/store.ts";
 import { freePort } from "@/tests/support/ports.ts";
 import { type Portico, startPortico } from "@/tests/support/server.ts";
 import { expect, test } from "./fixtures.ts";
@@ -78,5 +81,59 @@ test.describe("sign-up closed, mail server down", () => {
         .split("\n")
         .some((line) => line.includes("could not send an email") && line.includes("ECONNREFUSED"));
     await expect.poll(reasonLogged).toBe(true);
+  });
+});
+
+/**
+ * A mail server that greets, then answers EHLO a line at a time and never
+ * finishes: never silent long enough for a phase timeout. SMTP_TIMEOUT ends
+ * each email: the person hears the same as for a server that is down,
+ * whether or not the address has an account.
+ */
+test.describe("a mail server that trickles", () => {
+  let portico: Portico;
+  let smtp: Server;
+  const sockets = new Set<Socket>();
+  const person = { email: "trickled@example.com", password: "trickled-password-0123", name: "Trickled" };
+
+  test.beforeAll(async () => {
+    smtp = createServer((socket) => {
+      sockets.add(socket);
+      socket.on("error", () => {});
+      let timer: NodeJS.Timeout | undefined;
+      socket.on("close", () => {
+        clearInterval(timer);
+        sockets.delete(socket);
+      });
+      socket.write("220 trickle.example.test ESMTP\r\n");
+      socket.once("data", () => {
+        timer = setInterval(() => socket.write("250-trickle.example.test\r\n"), 200);
+      });
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, "127.0.0.1", resolve));
+    const port = (smtp.address() as { port: number }).port;
+    portico = await startPortico({
+      compiled: true,
+      env: { SMTP_URL: `smtp://127.0.0.1:${port}`, SMTP_TIMEOUT: "2s" },
+    });
+    const db = createDatabase(portico.databaseUrl);
+    await new UserStore(db).create(person);
+    await db.$disconnect();
+  });
+  test.afterAll(async () => {
+    await portico?.stop();
+    for (const socket of sockets) socket.destroy();
+    smtp?.close();
+  });
+
+  test("forgot password: the page answers, the same for an account and for none", async ({ page }) => {
+    const forgot = new ForgotPasswordPage(page);
+    for (const email of [person.email, "no-account-here@example.com"]) {
+      await page.goto(`${portico.url}/forgot-password`);
+      await forgot.request(email);
+      await expect(forgot.alert).toHaveText("We could not send the email. Please try again in a moment.");
+      await expect(page).toHaveURL(/\/forgot-password$/);
+    }
+    expect(portico.output()).toContain("the message took longer than 2000 ms");
   });
 });

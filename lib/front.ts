@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse, serialize } from "hono/utils/cookie";
 import { ACTION_CALL_HEADER, actionStarted, closeFormPost, openFormPost } from "@/lib/actions/calls.ts";
+import { PAGE_LOAD_HEADER, takePageStatus } from "@/lib/actions/page-status.ts";
 import { appConfig } from "@/lib/config/index.ts";
 import { log } from "@/lib/log/index.ts";
 import { securityHeaders } from "@/lib/security/headers.ts";
@@ -103,6 +104,22 @@ function refuseUndecodableActions(req: IncomingMessage, res: ServerResponse): vo
 }
 
 /**
+ * A page load's status as the page chose it (lib/actions/page-status.ts): a
+ * page that shows a failure notes a 5xx, sent here in place of Next.js's 200.
+ * Node decides a status written without writeHead through writeHead too.
+ */
+function answerNotedStatus(req: IncomingMessage, res: ServerResponse): void {
+  const id = crypto.randomUUID();
+  req.headers[PAGE_LOAD_HEADER] = id;
+  res.once("close", () => takePageStatus(id));
+  const writeHead = res.writeHead;
+  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
+    const noted = takePageStatus(id);
+    return writeHead.call(this, status === 200 && noted !== undefined ? noted : status, ...(rest as []));
+  } as ServerResponse["writeHead"];
+}
+
+/**
  * What every request for a page, a server action or a NextAuth route gets
  * before Next.js sees it. The server (server/serve.ts) runs it in front of
  * Next.js rather than as a Next.js proxy (middleware), which costs a few
@@ -124,6 +141,9 @@ function refuseUndecodableActions(req: IncomingMessage, res: ServerResponse): vo
  *   can make a browser ask many times and watch the sizes (BREACH). Without
  *   Accept-Encoding Next.js sends it as it is; build assets, which hold no
  *   secret, do not pass here and stay compressed.
+ *
+ * A page load (GET) may answer another status than Next.js's 200: a page that
+ * shows a failure of the API it depends on notes a 5xx (answerNotedStatus).
  *
  * A form post must say its length and stay within Next.js's limit for a
  * server action (411 and 413 here, where Next.js would answer a 500).
@@ -168,6 +188,8 @@ export async function pageFront(req: IncomingMessage, res: ServerResponse, path:
     req.headers.cookie = [...others, `${cookieName}=${seal}`].join("; ");
   }
 
+  if (req.method === "GET" || req.method === "HEAD") answerNotedStatus(req, res);
+  else delete req.headers[PAGE_LOAD_HEADER];
   delete req.headers["accept-encoding"];
   req.headers["x-nonce"] = nonce;
   req.headers["content-security-policy"] = headers["content-security-policy"];

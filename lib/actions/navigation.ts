@@ -1,6 +1,7 @@
 import "server-only";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { notePageStatus, PAGE_LOAD_HEADER } from "./page-status.ts";
 import type { FormState } from "./state.ts";
 
 /**
@@ -29,4 +30,15 @@ export async function navigate(url: string): Promise<FormState> {
 export async function isDocumentRequest(): Promise<boolean> {
   const h = await headers();
   return !h.has("rsc") && !h.has("next-action");
+}
+
+/**
+ * Makes this page load answer `status` (a 5xx: the page shows a failure of
+ * what it depends on) instead of 200; see lib/actions/page-status.ts. Only a
+ * browser's own page load: a client-side transition's payload stays a 200,
+ * which Next.js's router needs to show it.
+ */
+export async function answerWithStatus(status: number): Promise<void> {
+  const h = await headers();
+  if (!h.has("rsc") && !h.has("next-action")) notePageStatus(h.get(PAGE_LOAD_HEADER), status);
 }

@@ -16,6 +16,8 @@ export interface AppConfig {
   /** Origins the browser may be sent to after a decision: ISSUER's and HYDRA_URL's. */
   redirectOrigins: string[];
   hydra: { url: string; clientId: string; clientSecret: string };
+  /** The time limit of one call to the API (HYDRA_TIMEOUT), its token included, in milliseconds. */
+  hydraTimeoutMs: number;
   /**
    * Ory Hydra 2.x's admin API (HYDRA_ADMIN_URL), or undefined. Set, the pages
    * answer Hydra 2.x's challenges (`login_challenge`, `consent_challenge`,
@@ -35,7 +37,7 @@ export interface AppConfig {
    * Outgoing email: the SMTP server (undefined: messages go to the log
    * instead, for the quickstart) and the From address.
    */
-  mail: { smtpUrl: string | undefined; from: string };
+  mail: { smtpUrl: string | undefined; from: string; timeoutMs: number };
   /** Whether people may create their own accounts at /signup. */
   signup: "open" | "closed";
 }
@@ -87,6 +89,7 @@ export function loadAppConfig(env?: Environment): AppConfig {
           ? ""
           : derive("HYDRA_CLIENT_SECRET", embeddedConsentClientSecret)),
     },
+    hydraTimeoutMs: e.HYDRA_TIMEOUT,
     hydraAdminUrl: e.HYDRA_ADMIN_URL,
     cookieSecret: e.COOKIE_SECRET ?? derive("COOKIE_SECRET", deriveCookieSecret),
     databaseUrl: e.DATABASE_URL,
@@ -96,6 +99,7 @@ export function loadAppConfig(env?: Environment): AppConfig {
     demo,
     mail: {
       smtpUrl: e.SMTP_URL,
+      timeoutMs: e.SMTP_TIMEOUT,
       from: e.MAIL_FROM ?? `"${brand.name}" <no-reply@${new URL(issuer).hostname}>`,
     },
     signup: e.SIGNUP,

@@ -1,7 +1,13 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
 import { appConfig } from "@/lib/config/index.ts";
-import { HydraError, hydra, type OAuth2Client, type OAuth2ConsentRequest } from "@/lib/hydra/index.ts";
+import {
+  failureStatus,
+  HydraError,
+  hydra,
+  type OAuth2Client,
+  type OAuth2ConsentRequest,
+} from "@/lib/hydra/index.ts";
 import { describeError, log } from "@/lib/log/index.ts";
 import { isAllowedRedirect } from "@/lib/security/redirects.ts";
 import type { SignedInUser } from "@/lib/session/index.ts";
@@ -17,6 +23,8 @@ export interface ConsentProblem {
   code: HydraError["code"] | "missing";
   /** Quoted on the error page and in the log line, to find one from the other. */
   reference: string;
+  /** The page's HTTP status when the API failed (502, 503, 504); none for the request's own state. */
+  status?: 502 | 503 | 504;
 }
 
 /**
@@ -135,5 +143,31 @@ export function consentProblem(error: unknown, consentId: string): ConsentProble
     code: error.code,
     ...error.details,
   });
-  return { code: error.code, reference };
+  const status = failureStatus(error);
+  return { code: error.code, reference, ...(status ? { status } : {}) };
+}
+
+/**
+ * GET /consent decides and redirects; when the API failed it sends the
+ * browser on to the consent screen with the failure in `?failed=` (code,
+ * status, reference), so that the screen shows it at once instead of asking
+ * the API again (a silent server would hold the person a second time).
+ * Undefined for a problem that is no failure of the API: the screen decides
+ * again.
+ */
+export function failedParam(problem: ConsentProblem): string | undefined {
+  return problem.status ? `${problem.code}.${problem.status}.${problem.reference}` : undefined;
+}
+
+const FAILED = /^(unreachable|unauthorized|bad_response)\.(502|503|504)\.([0-9a-f]{8})$/;
+
+/** The failure a `?failed=` value names, or undefined when there is none or it is malformed. */
+export function parseFailed(value: unknown): ConsentProblem | undefined {
+  const match = typeof value === "string" ? FAILED.exec(value) : null;
+  if (!match) return undefined;
+  return {
+    code: match[1] as ConsentProblem["code"],
+    status: Number(match[2]) as 502 | 503 | 504,
+    reference: match[3] as string,
+  };
 }

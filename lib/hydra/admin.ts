@@ -13,7 +13,7 @@ import {
   redirectTo,
   v2Client,
 } from "./admin-schemas.ts";
-import { HydraError } from "./errors.ts";
+import { HydraError, isTimeout } from "./errors.ts";
 import { AnswerTooLarge, answerTooLarge, boundedText, safeJson } from "./http.ts";
 import { MAX_SUBJECT_GRANTS, type OAuth2Client, type SubjectGrant } from "./schemas.ts";
 
@@ -21,7 +21,7 @@ interface HydraAdminOptions {
   /** The admin API's base URL (HYDRA_ADMIN_URL), without a trailing slash. */
   url: string;
   fetch?: typeof fetch;
-  /** Time limit of one call, reading the answer included (default 10 s). */
+  /** Time limit of one call, reading the answer included (default 5 s). */
   timeoutMs?: number;
 }
 
@@ -45,7 +45,7 @@ export class HydraAdminClient {
   private readonly timeoutMs: number;
 
   constructor(private readonly options: HydraAdminOptions) {
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? 5_000;
     this.api = new OAuth2Api(
       new Configuration({
         basePath: options.url,
@@ -242,6 +242,7 @@ export class HydraAdminClient {
       operation,
       url: this.options.url,
       reason: error instanceof Error ? error.message : String(error),
+      ...(isTimeout(error) ? { timedOut: true } : {}),
     });
   }
 
@@ -252,6 +253,7 @@ export class HydraAdminClient {
         operation,
         url: this.options.url,
         reason: (cause?.cause as Error | undefined)?.message ?? cause?.message ?? error.message,
+        ...(isTimeout(error) ? { timedOut: true } : {}),
       });
     }
     if (!(error instanceof ResponseError)) {

@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { withDeadline } from "@/common/deadline.ts";
-import { HydraError } from "./errors.ts";
+import { HydraError, isTimeout } from "./errors.ts";
 import { AnswerTooLarge, type ApiAnswer, answerTooLarge, type Fetch, httpFetch, safeJson } from "./http.ts";
 import {
   apiErrorEnvelope,
@@ -30,7 +30,7 @@ interface HydraClientOptions {
   clientSecret: string;
   /** The HTTP client (default: node:http, see httpFetch). */
   fetch?: Fetch;
-  /** Time limit of one call: its requests and reading the answer (default 10 s). */
+  /** Time limit of one call: waiting for the token, its requests and reading the answer (default 5 s). */
   timeoutMs?: number;
   now?: () => number;
 }
@@ -56,7 +56,7 @@ export class HydraClient {
 
   constructor(private readonly options: HydraClientOptions) {
     this.fetch = options.fetch ?? httpFetch;
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? 5_000;
     this.now = options.now ?? Date.now;
   }
 
@@ -168,8 +168,8 @@ export class HydraClient {
   }
 
   /**
-   * One call, its time limit (timeoutMs) covering every request it makes (a second one after a
-   * refused token) and reading the answer.
+   * One call, its time limit (timeoutMs) covering every request it makes (the token's, a second one
+   * after a refused token) and reading the answer.
    */
   private call<T>(
     operation: string,
@@ -179,7 +179,7 @@ export class HydraClient {
   ): Promise<T> {
     return withDeadline(this.timeoutMs, async (signal) => {
       const send = async () =>
-        this.send(operation, method, path, request.body, await this.accessToken(), signal);
+        this.send(operation, method, path, request.body, await this.accessToken(operation, signal), signal);
       let response = await send();
       if (response.status === 401) {
         // The cached token may have been revoked or the server restarted with new keys: one fresh try.
@@ -255,13 +255,25 @@ export class HydraClient {
     return parsed.data;
   }
 
-  private accessToken(): Promise<string> {
+  /**
+   * The cached token, or the one being fetched. The token request has a time
+   * limit of its own, but a call waits for it only until the call's own limit
+   * (`signal`): a call that started late in another call's token request, or
+   * needs a second token after a refusal, must not wait longer than it may.
+   */
+  private accessToken(operation: string, signal: AbortSignal): Promise<string> {
     if (this.token && this.now() < this.token.renewAt) return Promise.resolve(this.token.value);
     // One token request at a time, however many pages need it at once.
     this.pendingToken ??= this.requestToken().finally(() => {
       this.pendingToken = undefined;
     });
-    return this.pendingToken;
+    const pending = this.pendingToken;
+    if (signal.aborted) return Promise.reject(sendFailure(operation, this.options.url, signal.reason));
+    return new Promise((resolve, reject) => {
+      const abort = () => reject(sendFailure(operation, this.options.url, signal.reason));
+      signal.addEventListener("abort", abort, { once: true });
+      pending.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+    });
   }
 
   private requestToken(): Promise<string> {
@@ -325,7 +337,12 @@ function sendFailure(operation: string, url: string, error: unknown): HydraError
   if (error instanceof AnswerTooLarge) return answerTooLarge(operation, error, { url });
   const reason =
     error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-  return new HydraError("unreachable", `${operation}: ${url} did not answer`, { operation, url, reason });
+  return new HydraError("unreachable", `${operation}: ${url} did not answer`, {
+    operation,
+    url,
+    reason,
+    ...(isTimeout(error) ? { timedOut: true } : {}),
+  });
 }
 
 function isOk(response: ApiAnswer): boolean {

@@ -41,3 +41,32 @@ export class HydraError extends Error {
     super(message);
   }
 }
+
+/** Whether `error`, or an error it was caused by, is a time limit's abort (withDeadline's TimeoutError). */
+export function isTimeout(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth++) {
+    if ((current as { name?: unknown }).name === "TimeoutError") return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * The HTTP status of a page that could not go on because of the API, as a
+ * gateway answers for the server behind it: 502 for an answer the app cannot
+ * use (or a refusal of the app's own client), 504 when the time limit
+ * (HYDRA_TIMEOUT) passed, 503 when no answer came at all. Undefined for the
+ * request's own state (unknown, expired, answered), which is no failure.
+ */
+export function failureStatus(error: HydraError): 502 | 503 | 504 | undefined {
+  switch (error.code) {
+    case "unreachable":
+      return error.details.timedOut === true ? 504 : 503;
+    case "unauthorized":
+    case "bad_response":
+      return 502;
+    default:
+      return undefined;
+  }
+}

@@ -24,16 +24,19 @@ function plainFetch(): typeof fetch {
 
 /** The process's one Hydra API client, so its token cache is shared by every request. */
 export function hydra(): HydraClient {
-  const { url, clientId, clientSecret } = appConfig().hydra;
-  holder.porticoHydra ??= new HydraClient({ url, clientId, clientSecret });
+  const {
+    hydra: { url, clientId, clientSecret },
+    hydraTimeoutMs,
+  } = appConfig();
+  holder.porticoHydra ??= new HydraClient({ url, clientId, clientSecret, timeoutMs: hydraTimeoutMs });
   return holder.porticoHydra;
 }
 
 /** Hydra 2.x's admin API (HYDRA_ADMIN_URL), or undefined when the app does not speak Hydra 2.x. */
 export function hydraAdmin(): HydraAdminClient | undefined {
-  const url = appConfig().hydraAdminUrl;
+  const { hydraAdminUrl: url, hydraTimeoutMs } = appConfig();
   if (!url) return undefined;
-  holder.porticoHydraAdmin ??= new HydraAdminClient({ url, fetch: plainFetch() });
+  holder.porticoHydraAdmin ??= new HydraAdminClient({ url, fetch: plainFetch(), timeoutMs: hydraTimeoutMs });
   return holder.porticoHydraAdmin;
 }
 
@@ -52,5 +55,5 @@ export function accountHydra(): AccountHydra {
 }
 
 export type { ConsentRequest, LoginRequest, LogoutRequest as HydraLogoutRequest } from "./admin-schemas.ts";
-export { HydraError } from "./errors.ts";
+export { failureStatus, HydraError } from "./errors.ts";
 export type { LogoutRequest, OAuth2Client, OAuth2ConsentRequest, SubjectGrant } from "./schemas.ts";

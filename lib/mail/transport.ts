@@ -1,3 +1,4 @@
+import { connect, type Socket } from "node:net";
 import nodemailer from "nodemailer";
 import SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import type { Logger } from "@/common/log.ts";
@@ -13,16 +14,74 @@ export interface Mailer {
   send(to: string, message: MailMessage): Promise<MailResult>;
 }
 
-/** How long a slow or silent mail server may hold a request before it counts as down. */
+/** How long a silent mail server may hold a request, in any one phase, before it counts as down. */
 const TIMEOUT_MS = 10_000;
+
+/** What nodemailer's transport hands getSocket: the server from SMTP_URL. */
+interface SocketOptions {
+  host?: string;
+  port?: number | string;
+  secure?: boolean;
+}
+type GetSocket = (
+  options: SocketOptions,
+  callback: (error: Error | null, socket?: { connection: Socket } | false) => void,
+) => void;
+
+/** An error a socket is destroyed with, named and coded like nodemailer's own. */
+function socketError(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/**
+ * Opens the connection to the mail server itself (nodemailer's getSocket
+ * hook, which it offers for proxies), so the caller holds the socket and
+ * can cut it: nodemailer's send has no way to be stopped. TLS (smtps, or
+ * STARTTLS) is still nodemailer's, over this socket. A proxy configured in
+ * SMTP_URL (`?proxy=`) keeps working: its socket is the one held.
+ */
+function heldSocket(proxied: GetSocket | undefined, hold: (socket: Socket) => void): GetSocket {
+  return (options, callback) => {
+    if (proxied) {
+      return proxied(options, (error, socket) => {
+        if (socket) hold(socket.connection);
+        callback(error, socket);
+      });
+    }
+    const port = Number(options.port) || (options.secure ? 465 : 587);
+    const socket = connect({ host: options.host || "localhost", port });
+    hold(socket);
+    socket.setTimeout(TIMEOUT_MS, () => socket.destroy(socketError("Connection timeout", "ETIMEDOUT")));
+    const failed = (error: Error) => callback(error);
+    socket.once("error", failed);
+    socket.once("connect", () => {
+      socket.setTimeout(0);
+      socket.off("error", failed);
+      callback(null, { connection: socket });
+    });
+  };
+}
 
 /**
  * Email over SMTP (`smtpUrl`, e.g. smtp://user:pass@host:587 or smtps://…),
  * or, without one, into the log: each message's recipient, subject and links,
  * so that the quickstart works without a mail server.
  */
-export function createMailer(options: { smtpUrl: string | undefined; from: string; log: Logger }): Mailer {
+export function createMailer(options: {
+  smtpUrl: string | undefined;
+  from: string;
+  log: Logger;
+  /**
+   * The most one message may take, start to end (SMTP_TIMEOUT): the phase
+   * timeouts below bound each wait, but a server that trickles a byte now
+   * and then resets them and could hold the send, and the person's request
+   * with it, for ever. Past it the connection is cut and the message counts
+   * as not sent.
+   */
+  timeoutMs?: number;
+}): Mailer {
   const { smtpUrl, from, log } = options;
+  const deadlineMs = options.timeoutMs ?? 30_000;
   if (!smtpUrl) {
     return {
       async send(to, message) {
@@ -38,19 +97,37 @@ export function createMailer(options: { smtpUrl: string | undefined; from: strin
   // The SMTP transport is made here, not by createTransport(smtpUrl, …): createTransport's second
   // argument is the messages' defaults, so timeouts given there never reached the connection, which
   // then waited nodemailer's own (30 s for a greeting, 10 minutes of silence mid-conversation).
-  // Options in the URL's query still win over these.
-  const transport = nodemailer.createTransport(
-    new SMTPTransport({
-      url: smtpUrl,
-      connectionTimeout: TIMEOUT_MS,
-      greetingTimeout: TIMEOUT_MS,
-      socketTimeout: TIMEOUT_MS,
-      dnsTimeout: TIMEOUT_MS,
-    }),
-  );
+  // Options in the URL's query still win over these. One transport per message: its socket is the
+  // message's own, to cut at the deadline.
+  const phaseMs = Math.min(TIMEOUT_MS, deadlineMs);
+  const transportFor = (hold: (socket: Socket) => void) => {
+    const transport = nodemailer.createTransport(
+      new SMTPTransport({
+        url: smtpUrl,
+        connectionTimeout: phaseMs,
+        greetingTimeout: phaseMs,
+        socketTimeout: phaseMs,
+        dnsTimeout: phaseMs,
+      }),
+    );
+    const hooked = transport as unknown as { getSocket?: GetSocket | false };
+    hooked.getSocket = heldSocket(hooked.getSocket || undefined, hold);
+    return transport;
+  };
   const server = new URL(smtpUrl).host;
   return {
     async send(to, message) {
+      // Every socket of this message, cut when the deadline passes (one opened later at once).
+      const sockets: Socket[] = [];
+      let expired: Error | undefined;
+      const transport = transportFor((socket) => {
+        if (expired) socket.destroy(expired);
+        else sockets.push(socket);
+      });
+      const timer = setTimeout(() => {
+        expired = socketError(`the message took longer than ${deadlineMs} ms`, "ETIMEDOUT");
+        for (const socket of sockets) socket.destroy(expired);
+      }, deadlineMs);
       try {
         await transport.sendMail({
           from,
@@ -68,6 +145,8 @@ export function createMailer(options: { smtpUrl: string | undefined; from: strin
         const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
         log.error("could not send an email", { server, subject: message.subject, code, reason });
         return { sent: false };
+      } finally {
+        clearTimeout(timer);
       }
     },
   };

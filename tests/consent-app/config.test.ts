@@ -20,7 +20,12 @@ describe("consent app configuration", () => {
     assert.deepEqual(config.redirectOrigins, ["http://localhost:3000"]);
     assert.equal(config.demo, undefined);
     assert.equal(config.databaseUrl, "file:./data/portico.db");
-    assert.deepEqual(config.mail, { smtpUrl: undefined, from: '"Portico" <no-reply@localhost>' });
+    assert.deepEqual(config.mail, {
+      smtpUrl: undefined,
+      from: '"Portico" <no-reply@localhost>',
+      timeoutMs: 30_000,
+    });
+    assert.equal(config.hydraTimeoutMs, 5_000);
     assert.equal(config.signup, "open");
   });
 
@@ -30,10 +35,12 @@ describe("consent app configuration", () => {
       SMTP_URL: "smtps://user:pass@mail.example.com:465",
       MAIL_FROM: "Example <no-reply@example.com>",
       SIGNUP: "closed",
+      SMTP_TIMEOUT: "1m",
     });
     assert.deepEqual(config.mail, {
       smtpUrl: "smtps://user:pass@mail.example.com:465",
       from: "Example <no-reply@example.com>",
+      timeoutMs: 60_000,
     });
     assert.equal(config.signup, "closed");
   });
@@ -44,8 +51,10 @@ describe("consent app configuration", () => {
       HYDRA_URL: "https://hydra.example.com",
       HYDRA_CLIENT_ID: "consent",
       HYDRA_CLIENT_SECRET: "its-secret",
+      HYDRA_TIMEOUT: "2.5s",
       COOKIE_SECRET: "c".repeat(32),
     });
+    assert.equal(config.hydraTimeoutMs, 2_500);
     assert.equal(config.issuer, "https://login.example.com");
     assert.equal(config.secureCookies, true);
     assert.deepEqual(config.hydra, {

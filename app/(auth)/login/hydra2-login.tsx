@@ -42,7 +42,12 @@ export async function Hydra2Login({ value }: { value: string | string[] | undefi
   // The re-render that follows the sign-in finds the request answered: the form stays, so its state
   // can take the browser on (see navigate()).
   if ((problem && document) || (!request && !problem))
-    return <ConsentError problem={problem ?? { code: "bad_response", reference: "" }} />;
+    return (
+      <ConsentError
+        problem={problem ?? { code: "bad_response", reference: "", status: 502 }}
+        retry={`/login?login_challenge=${encodeURIComponent(challenge)}`}
+      />
+    );
 
   const session = await currentSession();
   const appName = request ? request.client.client_name || request.client.id : undefined;

@@ -1,6 +1,7 @@
 import { appConfig } from "@/lib/config/index.ts";
+import { consentProblem, failedParam } from "@/lib/consent/decisions.ts";
 import { consentId } from "@/lib/consent/ids.ts";
-import { HydraError, hydra } from "@/lib/hydra/index.ts";
+import { failureStatus, HydraError, hydra } from "@/lib/hydra/index.ts";
 import { confirmationNeeded, finishLogout } from "@/lib/logout/index.ts";
 import { currentUser } from "@/lib/session/index.ts";
 
@@ -41,7 +42,9 @@ export async function GET(request: Request): Promise<Response> {
     if (confirmationNeeded(logout, user)) return seeOther(confirm);
     return seeOther(await finishLogout(logout, user));
   } catch (error) {
-    if (error instanceof HydraError) return seeOther(confirm);
-    throw error;
+    if (!(error instanceof HydraError)) throw error;
+    // A failure of the API goes on to the page with it (`failed`), so the page does not wait again.
+    const failed = failureStatus(error) && failedParam(consentProblem(error, id));
+    return seeOther(failed ? `${confirm}&failed=${failed}` : confirm);
   }
 }

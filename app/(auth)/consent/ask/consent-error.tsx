@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { Shell } from "@/components/shell.tsx";
 import { ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
+import { answerWithStatus } from "@/lib/actions/navigation.ts";
 import type { ConsentProblem } from "@/lib/consent/decisions.ts";
 
 const START_AGAIN = "Go back to the app you were signing in to and start again.";
@@ -43,9 +44,20 @@ const COPY: Record<ConsentProblem["code"], { title: string; body: string; retry?
   },
 };
 
-/** A clear error page for a consent request that cannot be used, with a way back. */
-export function ConsentError({ problem }: { problem: ConsentProblem }): ReactNode {
+/**
+ * A clear error page for a consent request that cannot be used, with a way
+ * back. A failure of the API answers its 5xx (problem.status); "Try again"
+ * goes to `retry` (default: this page again).
+ */
+export async function ConsentError({
+  problem,
+  retry = "",
+}: {
+  problem: ConsentProblem;
+  retry?: string;
+}): Promise<ReactNode> {
   const copy = COPY[problem.code];
+  if (problem.status) await answerWithStatus(problem.status);
   return (
     <Shell>
       <Card>
@@ -60,7 +72,7 @@ export function ConsentError({ problem }: { problem: ConsentProblem }): ReactNod
         )}
         <div className="mt-6 flex flex-col gap-3 sm:flex-row">
           {copy.retry && (
-            <ButtonLink href="" variant="primary">
+            <ButtonLink href={retry} variant="primary">
               Try again
             </ButtonLink>
           )}

@@ -21,9 +21,18 @@ import { ConsentForm } from "./consent-form.tsx";
  * never shown: every requested scope and audience is granted on the
  * browser's own page load.
  */
-export async function Hydra2Consent({ value }: { value: string | string[] | undefined }) {
+export async function Hydra2Consent({
+  value,
+  failed,
+}: {
+  value: string | string[] | undefined;
+  /** A failure of the API that GET /consent met already (`?failed=`). */
+  failed?: ConsentProblem;
+}) {
   const challenge = parseChallenge(value);
   if (!challenge) return <ConsentError problem={{ code: "missing", reference: "" }} />;
+  const retry = `/consent?consent_challenge=${encodeURIComponent(challenge)}`;
+  if (failed) return <ConsentError problem={failed} retry={retry} />;
 
   let pending: PendingHydraConsent | undefined;
   let problem: ConsentProblem | undefined;
@@ -36,7 +45,9 @@ export async function Hydra2Consent({ value }: { value: string | string[] | unde
   }
   if (goTo) redirect(goTo);
   if (problem || !pending)
-    return <ConsentError problem={problem ?? { code: "bad_response", reference: "" }} />;
+    return (
+      <ConsentError problem={problem ?? { code: "bad_response", reference: "", status: 502 }} retry={retry} />
+    );
 
   const { request, user } = pending;
   const session = await currentSession();

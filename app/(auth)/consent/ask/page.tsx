@@ -3,6 +3,7 @@ import { redirect } from "next/navigation";
 import { Shell } from "@/components/shell.tsx";
 import { isDocumentRequest } from "@/lib/actions/navigation.ts";
 import { decideConsent } from "@/lib/consent/decide.ts";
+import { parseFailed } from "@/lib/consent/decisions.ts";
 import { parseConsentId } from "@/lib/consent/ids.ts";
 import { describeScope } from "@/lib/consent/scopes.ts";
 import { currentSession, currentUser } from "@/lib/session/index.ts";
@@ -23,9 +24,14 @@ export default async function ConsentPage({
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
   const params = await searchParams;
-  if (params.consent_challenge !== undefined) return <Hydra2Consent value={params.consent_challenge} />;
+  // A failure of the API that GET /consent met already (lib/consent/step.ts): shown, not met again.
+  const failed = parseFailed(params.failed);
+  if (params.consent_challenge !== undefined)
+    return <Hydra2Consent value={params.consent_challenge} failed={failed} />;
   const id = parseConsentId(params.consent);
   if (!id) return <ConsentError problem={{ code: "missing", reference: "" }} />;
+  const retry = `/consent?consent=${encodeURIComponent(id)}`;
+  if (failed) return <ConsentError problem={failed} retry={retry} />;
 
   const outcome = await decideConsent(id, await currentUser(), {
     // "Continue as …" on the sign-in page chose the signed-in account for this request (prompt=select_account).
@@ -34,7 +40,7 @@ export default async function ConsentPage({
     act: await isDocumentRequest(),
   });
   if (outcome.kind === "redirect") redirect(outcome.to);
-  if (outcome.kind === "problem") return <ConsentError problem={outcome.problem} />;
+  if (outcome.kind === "problem") return <ConsentError problem={outcome.problem} retry={retry} />;
 
   const { pending, user } = outcome;
   const session = await currentSession();

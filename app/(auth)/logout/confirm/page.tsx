@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
 import { Shell } from "@/components/shell.tsx";
 import { Alert, ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
-import { isDocumentRequest } from "@/lib/actions/navigation.ts";
+import { answerWithStatus, isDocumentRequest } from "@/lib/actions/navigation.ts";
 import { brand } from "@/lib/brand/brand.ts";
-import { type ConsentProblem, consentProblem } from "@/lib/consent/decisions.ts";
+import { type ConsentProblem, consentProblem, parseFailed } from "@/lib/consent/decisions.ts";
 import { loadHydraLogout, stepProblem } from "@/lib/consent/hydra2.ts";
 import { parseChallenge, parseConsentId } from "@/lib/consent/ids.ts";
 import { HydraError, type HydraLogoutRequest, hydra, type LogoutRequest } from "@/lib/hydra/index.ts";
@@ -46,7 +46,9 @@ function problemMessage({ code, reference }: ConsentProblem): string {
   }
 }
 
-function Problem({ message }: { message: string }) {
+/** The page for a sign-out that cannot go on; a failure of the API answers its 5xx (`status`). */
+async function Problem({ message, status }: { message: string; status?: number }) {
+  if (status) await answerWithStatus(status);
   return (
     <Shell>
       <Card>
@@ -79,6 +81,9 @@ export default async function ConfirmSignOutPage({
   if (params.logout_challenge !== undefined) return <Hydra2ConfirmSignOut value={params.logout_challenge} />;
   const id = parseConsentId(params.logout);
   if (!id) return <Problem message="This sign-out link is incomplete. Go back to the app and start again." />;
+  // A failure of the API that GET /logout met already: shown, not met again.
+  const failed = parseFailed(params.failed);
+  if (failed) return <Problem message={problemMessage(failed)} status={failed.status} />;
   let request: LogoutRequest;
   try {
     request = await hydra().getLogoutRequest(id);
@@ -87,7 +92,10 @@ export default async function ConfirmSignOutPage({
     // The re-render that follows the Sign out action finds the request used: the form stays, so its
     // state can take the browser on (see navigate()).
     if (!(await isDocumentRequest())) request = { id };
-    else return <Problem message={problemMessage(consentProblem(error, id))} />;
+    else {
+      const problem = consentProblem(error, id);
+      return <Problem message={problemMessage(problem)} status={problem.status} />;
+    }
   }
   const [user, session, app] = await Promise.all([currentUser(), currentSession(), appName(request)]);
   return (
@@ -124,7 +132,8 @@ async function Hydra2ConfirmSignOut({ value }: { value: string | string[] | unde
   } catch (error) {
     const problem = stepProblem(error, challenge);
     // The re-render that follows Sign out finds the request used: the form stays (see navigate()).
-    if (await isDocumentRequest()) return <Problem message={problemMessage(problem)} />;
+    if (await isDocumentRequest())
+      return <Problem message={problemMessage(problem)} status={problem.status} />;
   }
   const session = await currentSession();
   const app = request?.client ? request.client.client_name || request.client.id : undefined;
