@@ -86,6 +86,7 @@ export const AUTHORIZATION_GRANT_ROW: RowShape<AuthorizationGrant> = {
     claims: "text",
     createdAt: "date",
     audience: "text",
+    consentRequestId: "text",
   },
 };
 

@@ -1,7 +1,7 @@
 import type { Database } from "@/db/client.ts";
 import { findsNoRow, type Write } from "@/db/raw.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
-import { markSubjectGrantsRevoked } from "@/server/tokens/revoked-grants.ts";
+import { markGrantRevoked, markSubjectGrantsRevoked } from "@/server/tokens/revoked-grants.ts";
 
 /** One client a subject let in and that still holds something usable for them. */
 export interface SubjectGrant {
@@ -12,11 +12,19 @@ export interface SubjectGrant {
   audience: string[];
   /** When the oldest of those grants was given. */
   grantedAt: Date;
+  /** The consent requests those grants came from (none known for grants issued before they were kept). */
+  consentRequestIds: string[];
 }
 
 type Db = Pick<
   Database,
-  "accessToken" | "refreshToken" | "authorizationCode" | "consentRequest" | "$executeRaw"
+  | "accessToken"
+  | "refreshToken"
+  | "authorizationCode"
+  | "consentRequest"
+  | "authorizationGrant"
+  | "rememberedConsent"
+  | "$executeRaw"
 >;
 
 function addNew(list: string[], values: string[]): void {
@@ -37,13 +45,30 @@ export class SubjectGrants {
     private readonly refreshTokenLifespanMs: number,
   ) {}
 
-  /** Every client with an unexpired, unrevoked token or an unused code for the subject. */
-  async list(subject: string, now = new Date()): Promise<SubjectGrant[]> {
+  /**
+   * Every client with an unexpired, unrevoked token or an unused code for the subject; with `sid`,
+   * only the grants made in that login session (their sign-in's `sid`, Hydra 2.x's login_session_id).
+   */
+  async list(subject: string, filter: { sid?: string } = {}, now = new Date()): Promise<SubjectGrant[]> {
     const refreshIssuedAfter =
       this.refreshTokenLifespanMs > 0 ? new Date(now.getTime() - this.refreshTokenLifespanMs) : undefined;
+    // The login session's grants, found by their authorization grant (a token records no session).
+    const inSession =
+      filter.sid === undefined
+        ? {}
+        : {
+            grantId: {
+              in: (
+                await this.db.authorizationGrant.findMany({
+                  where: { subject, sid: filter.sid },
+                  select: { grantId: true },
+                })
+              ).map((row) => row.grantId),
+            },
+          };
     const [access, refresh, codes] = await Promise.all([
       this.db.accessToken.findMany({
-        where: { subject, revokedAt: null, expiresAt: { gt: now } },
+        where: { subject, revokedAt: null, expiresAt: { gt: now }, ...inSession },
         select: { grantId: true, clientId: true, scopes: true, issuedAt: true },
       }),
       this.db.refreshToken.findMany({
@@ -52,11 +77,12 @@ export class SubjectGrants {
           revokedAt: null,
           usedAt: null,
           ...(refreshIssuedAfter ? { issuedAt: { gt: refreshIssuedAfter } } : {}),
+          ...inSession,
         },
         select: { grantId: true, clientId: true, scopes: true, authTime: true },
       }),
       this.db.authorizationCode.findMany({
-        where: { subject, usedAt: null, expiresAt: { gt: now } },
+        where: { subject, usedAt: null, expiresAt: { gt: now }, ...inSession },
         select: { grantId: true, clientId: true, scopes: true, authTime: true },
       }),
     ]);
@@ -65,16 +91,13 @@ export class SubjectGrants {
       ...refresh.map((row) => ({ ...row, at: row.authTime })),
       ...codes.map((row) => ({ ...row, at: row.authTime })),
     ].sort((a, b) => a.at.getTime() - b.at.getTime());
-    const audiences = new Map(
+    const recorded = new Map(
       (
         await this.db.authorizationGrant.findMany({
-          where: {
-            grantId: { in: [...new Set(grants.map((grant) => grant.grantId))] },
-            audience: { not: "" },
-          },
-          select: { grantId: true, audience: true },
+          where: { grantId: { in: [...new Set(grants.map((grant) => grant.grantId))] } },
+          select: { grantId: true, audience: true, consentRequestId: true },
         })
-      ).map((row) => [row.grantId, splitScopes(row.audience)]),
+      ).map((row) => [row.grantId, row]),
     );
     const byClient = new Map<string, SubjectGrant>();
     for (const grant of grants) {
@@ -83,9 +106,12 @@ export class SubjectGrants {
         scopes: [],
         audience: [],
         grantedAt: grant.at,
+        consentRequestIds: [],
       };
+      const row = recorded.get(grant.grantId);
       addNew(entry.scopes, splitScopes(grant.scopes));
-      addNew(entry.audience, audiences.get(grant.grantId) ?? []);
+      addNew(entry.audience, splitScopes(row?.audience ?? ""));
+      if (row?.consentRequestId) addNew(entry.consentRequestIds, [row.consentRequestId]);
       byClient.set(grant.clientId, entry);
     }
     return [...byClient.values()].sort((a, b) => a.clientId.localeCompare(b.clientId));
@@ -98,6 +124,41 @@ export class SubjectGrants {
    */
   async revoke(subject: string, clientId?: string): Promise<void> {
     await this.db.$transaction((tx) => revokeIn(tx, subject, clientId));
+  }
+
+  /**
+   * Revokes what one consent request granted (Hydra 2.x's consent_request_id): the grants it
+   * issued, every access and refresh token of them (refreshed ones too: they share the grant) and
+   * their unused codes; the request itself if accepted but not yet turned into tokens; and the
+   * remembered consent its acceptance wrote, if no later one replaced it. One transaction.
+   * Answers whether there was such a request.
+   */
+  async revokeConsentRequest(consentRequestId: string): Promise<boolean> {
+    return await this.db.$transaction(async (tx) => {
+      const now = new Date();
+      // First, as revokeIn does: an authorization response using the request at the same time either
+      // committed its grant before this reads the grants, or finds the request used.
+      const used = await tx.consentRequest.updateMany({
+        where: { id: consentRequestId, status: "accepted", usedAt: null },
+        data: { usedAt: now },
+      });
+      const grantIds = (
+        await tx.authorizationGrant.findMany({
+          where: { consentRequestId },
+          select: { grantId: true },
+          orderBy: { grantId: "asc" },
+        })
+      ).map((row) => row.grantId);
+      for (const grantId of grantIds) await markGrantRevoked(tx, grantId, now);
+      if (grantIds.length > 0) {
+        const of = { grantId: { in: grantIds } };
+        await tx.accessToken.updateMany({ where: { ...of, revokedAt: null }, data: { revokedAt: now } });
+        await tx.refreshToken.updateMany({ where: { ...of, revokedAt: null }, data: { revokedAt: now } });
+        await tx.authorizationCode.deleteMany({ where: { ...of, usedAt: null } });
+      }
+      const forgotten = await tx.rememberedConsent.deleteMany({ where: { consentRequestId } });
+      return used.count > 0 || grantIds.length > 0 || forgotten.count > 0;
+    });
   }
 
   /**

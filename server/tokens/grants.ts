@@ -15,6 +15,8 @@ interface AuthorizationGrantRecord {
   claims: Record<string, unknown>;
   /** The access-token audience granted (Hydra 2.x's grant_access_token_audience); empty otherwise. */
   audience: string[];
+  /** The consent request it came from (Hydra 2.x's consent_request_id); null on grants issued before it was kept. */
+  consentRequestId: string | null;
   createdAt: Date;
 }
 
@@ -30,7 +32,12 @@ export class AuthorizationGrants {
   constructor(private readonly db: Database) {}
 
   /** Storing a grant, as a write of the transaction that answers the authorization request. */
-  insert(grant: Omit<AuthorizationGrantRecord, "createdAt" | "audience"> & { audience?: string[] }): Write {
+  insert(
+    grant: Omit<AuthorizationGrantRecord, "createdAt" | "audience" | "consentRequestId"> & {
+      audience?: string[];
+      consentRequestId?: string;
+    },
+  ): Write {
     return insertRow(AUTHORIZATION_GRANT_ROW, {
       grantId: grant.grantId,
       clientId: grant.clientId,
@@ -43,6 +50,7 @@ export class AuthorizationGrants {
       claims: JSON.stringify(grant.claims),
       createdAt: new Date(),
       audience: (grant.audience ?? []).join(" "),
+      consentRequestId: grant.consentRequestId ?? null,
     });
   }
 
@@ -62,6 +70,7 @@ export class AuthorizationGrants {
       },
       claims: JSON.parse(row.claims) as Record<string, unknown>,
       audience: splitScopes(row.audience),
+      consentRequestId: row.consentRequestId,
       createdAt: row.createdAt,
     };
   }

@@ -644,6 +644,7 @@ for (const backend of BACKENDS) {
           scopes: ["openid"],
           signIn: { authTime, amr: ["pwd", "otp"] },
           claims: { email: "ü@example.com" },
+          consentRequestId: "flow-consent",
         }),
         code.insert,
         access.insert,
@@ -666,6 +667,7 @@ for (const backend of BACKENDS) {
         signIn: { authTime, amr: ["pwd", "otp"] },
         claims: { email: "ü@example.com" },
         audience: [],
+        consentRequestId: "flow-consent",
         createdAt: grant.createdAt,
       });
       const codeHash = stores.codes.hash(code.code);
@@ -1176,6 +1178,7 @@ for (const backend of BACKENDS) {
             claims: "{}",
             createdAt: new Date(Date.UTC(2030, 0, 1)),
             audience: "",
+            consentRequestId: null,
           });
         let written: Promise<string | undefined> | undefined;
         await assert.rejects(

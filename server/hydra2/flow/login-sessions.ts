@@ -44,9 +44,11 @@ const EXTEND_LOGIN = `UPDATE "login_sessions" SET "expiresAt" = $1 WHERE "id" = 
 
 /** A remembered consent replaces the subject's earlier one for the client; `updatedAt` is the write's time. */
 const REMEMBER_CONSENT = `INSERT INTO "remembered_consents"
-  ("subject", "clientId", "scopes", "expiresAt", "createdAt", "updatedAt") VALUES ($1, $2, $3, $4, $5, $6)
+  ("subject", "clientId", "scopes", "expiresAt", "consentRequestId", "createdAt", "updatedAt")
+  VALUES ($1, $2, $3, $4, $5, $6, $7)
   ON CONFLICT ("subject", "clientId") DO UPDATE SET "scopes" = excluded."scopes",
-  "expiresAt" = excluded."expiresAt", "updatedAt" = excluded."updatedAt"`;
+  "expiresAt" = excluded."expiresAt", "consentRequestId" = excluded."consentRequestId",
+  "updatedAt" = excluded."updatedAt"`;
 
 interface LoginSession {
   id: string;
@@ -204,12 +206,23 @@ export class Hydra2Sessions {
    * Remembering a consent, as a write of the transaction that records it;
    * `rememberFor` 0: until revoked. Its expiry and `updatedAt` come from one
    * clock reading, so `rememberedConsents` reads `remember_for` back exactly.
+   * The consent request is kept with it: revoking that request's consent
+   * session (by consent_request_id) forgets it too.
    */
-  remembering(subject: string, clientId: string, scopes: string[], rememberFor: number): Write {
+  remembering(
+    subject: string,
+    clientId: string,
+    scopes: string[],
+    rememberFor: number,
+    consentRequestId: string,
+  ): Write {
     const now = new Date();
     const seconds = Math.min(rememberFor, MAX_REMEMBER_FOR_SECONDS);
     const expiresAt = seconds > 0 ? new Date(now.getTime() + seconds * 1000) : null;
-    return { sql: REMEMBER_CONSENT, values: [subject, clientId, scopes.join(" "), expiresAt, now, now] };
+    return {
+      sql: REMEMBER_CONSENT,
+      values: [subject, clientId, scopes.join(" "), expiresAt, consentRequestId, now, now],
+    };
   }
 
   /** The subject's live remembered consents, by client: for how long each was given (0: until revoked). */

@@ -219,6 +219,8 @@ export function flowRoutes(api: Hono, services: Services) {
       subject: stored.subject ?? "",
       skip: await consentSkipped(stored, services),
       login_challenge: stored.id,
+      // The id revokeOAuth2ConsentSessions takes as consent_request_id (this server's challenge).
+      consent_request_id: stored.id,
       login_session_id: stored.loginSessionId ?? hydra2Sessions.sessionIdFor(stored.id),
       amr: stored.signIn?.amr ?? [],
       ...(stored.signIn?.acr ? { acr: stored.signIn.acr } : {}),
@@ -246,7 +248,15 @@ export function flowRoutes(api: Hono, services: Services) {
     // The remembered consent is written with the decision, in one transaction: both or neither.
     const remember =
       body.remember && stored.subject
-        ? [hydra2Sessions.remembering(stored.subject, stored.clientId, grantScopes, body.remember_for ?? 0)]
+        ? [
+            hydra2Sessions.remembering(
+              stored.subject,
+              stored.clientId,
+              grantScopes,
+              body.remember_for ?? 0,
+              stored.id,
+            ),
+          ]
         : [];
     const accepted = await consentRequests.accept(
       stored.id,

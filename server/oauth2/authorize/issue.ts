@@ -83,6 +83,7 @@ export async function issueAuthorizationResponse(
       signIn,
       claims: consent.idTokenExtra,
       audience: consent.grantAudience,
+      consentRequestId: consent.id,
     }),
     ...(code ? [code.insert] : []),
     ...(access ? [access.insert] : []),
