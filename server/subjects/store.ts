@@ -120,10 +120,21 @@ export class SubjectGrants {
   /**
    * Revokes what the subject granted — to one client, or to every client:
    * every access and refresh token, unused codes, and consent requests that
-   * were accepted but have not yet been turned into tokens. One transaction.
+   * were accepted but have not yet been turned into tokens; with
+   * `forgetRemembered` (Hydra 2.x's consent sessions), the subject's
+   * remembered consents to those clients too, so that no later request
+   * skips the consent step. One transaction.
    */
-  async revoke(subject: string, clientId?: string): Promise<void> {
-    await this.db.$transaction((tx) => revokeIn(tx, subject, clientId));
+  async revoke(
+    subject: string,
+    clientId?: string,
+    options: { forgetRemembered?: boolean } = {},
+  ): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      await revokeIn(tx, subject, clientId);
+      if (options.forgetRemembered)
+        await tx.rememberedConsent.deleteMany({ where: clientId ? { subject, clientId } : { subject } });
+    });
   }
 
   /**

@@ -259,8 +259,4 @@ export class Hydra2Sessions {
     const granted = splitScopes(row.scopes);
     return scopes.every((scope) => granted.includes(scope));
   }
-
-  async forgetConsents(subject: string, clientId?: string): Promise<void> {
-    await this.db.rememberedConsent.deleteMany({ where: clientId ? { subject, clientId } : { subject } });
-  }
 }

@@ -112,8 +112,8 @@ export function consentSessionRoutes(
     if (!subject) throw AdminError.invalidRequest("subject (or consent_request_id) is required");
     if (client && all === "true") throw AdminError.invalidRequest("Send client or all=true, not both");
     if (!client && all !== "true") throw AdminError.invalidRequest("Send client or all=true");
-    await subjectGrants.revoke(subject, client || undefined);
-    await hydra2Sessions.forgetConsents(subject, client || undefined);
+    // The tokens and the remembered consents go together: both or neither.
+    await subjectGrants.revoke(subject, client || undefined, { forgetRemembered: true });
     return c.body(null, 204);
   });
 
