@@ -179,6 +179,8 @@ const variables = z.object({
     .optional(),
   // The most one email may take, from connecting to the server's last answer.
   SMTP_TIMEOUT: timeLimit("SMTP_TIMEOUT", "30s", "5m"),
+  // How long a stop (SIGTERM, SIGINT) lets the requests in flight finish before the process exits anyway.
+  SHUTDOWN_TIMEOUT: timeLimit("SHUTDOWN_TIMEOUT", "5s", "5m"),
   MAIL_FROM: z
     .string()
     .max(320, "MAIL_FROM must be at most 320 characters")

@@ -191,6 +191,13 @@ export async function pageFront(req: IncomingMessage, res: ServerResponse, path:
   if (req.method === "GET" || req.method === "HEAD") answerNotedStatus(req, res);
   else delete req.headers[PAGE_LOAD_HEADER];
   delete req.headers["accept-encoding"];
+  // Next.js takes the site's host from X-Forwarded-Host, else Host, and refuses a server action whose
+  // Origin names another. Behind a reverse proxy that passes on its own upstream address as Host (nginx's
+  // default) every form post failed so, though its Origin is ISSUER's, checked above. The site is
+  // ISSUER's, whatever a client or a proxy wrote into these headers.
+  const issuerUrl = new URL(issuer);
+  req.headers["x-forwarded-host"] = issuerUrl.host;
+  req.headers["x-forwarded-proto"] = issuerUrl.protocol.slice(0, -1);
   req.headers["x-nonce"] = nonce;
   req.headers["content-security-policy"] = headers["content-security-policy"];
   // Under `Referrer-Policy: no-referrer` browsers send `Origin: null` even on a page's own form

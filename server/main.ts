@@ -53,14 +53,31 @@ function workerExecArgv(): string[] {
   return [...process.execArgv, ...WORKER_V8_FLAGS.filter((flag) => !own.has(named(flag)))];
 }
 
-/** Runs this entry again as the setup child and waits for it; its output is ours. */
+/**
+ * Runs this entry again as the setup child and waits for it; its output is ours. A stop asked for
+ * meanwhile (SIGTERM, SIGINT) is passed on to it: migrations are transactional, so one cut short is
+ * applied again by the next start, and the process exits 0 once the child is gone. Without it the
+ * primary died at once and left the child to finish migrations and the bootstrap on its own — and to
+ * print the new root client's secret, shown once, after whatever read the output had stopped.
+ */
 function runSetup(): Promise<void> {
   const entry = process.argv[1];
   if (!entry) return Promise.reject(new Error("cannot tell this program's entry point"));
   return new Promise((resolve, reject) => {
+    let stopped = false;
+    // Listening before the fork: a signal the moment the child exists must not kill this process.
+    const stop = (signal: NodeJS.Signals) => {
+      stopped = true;
+      child.kill(signal);
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
     const child = fork(entry, [SETUP_FLAG], { stdio: "inherit" });
     child.once("error", reject);
     child.once("exit", (code, signal) => {
+      process.off("SIGTERM", stop);
+      process.off("SIGINT", stop);
+      if (stopped) process.exit(0);
       if (code === 0) resolve();
       // Exit 1 is the child's own main().catch, which wrote why; anything else (a signal) it could not.
       else
@@ -189,15 +206,21 @@ async function main(): Promise<void> {
     pickHousekeeper();
     forkWorker();
   });
+  // One stop, whatever number of signals ask for it (a second one used to kill this process at once,
+  // and with it, through their channel, the workers and their requests in flight).
+  let stopping = false;
   const stop = () => {
+    if (stopping) return;
+    stopping = true;
     for (const worker of Object.values(cluster.workers ?? {})) worker?.kill("SIGTERM");
-    setTimeout(() => process.exit(0), 5000).unref();
+    // The workers exit by themselves at SHUTDOWN_TIMEOUT; this is for one that does not.
+    setTimeout(() => process.exit(0), config.shutdownTimeoutMs + 1000).unref();
     cluster.on("exit", () => {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
     });
   };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
 }
 
 /** This process's settings, once they parsed: what a failed start is explained against. */

@@ -155,6 +155,20 @@ function hostForUrl(host: string): string {
  */
 export async function serve(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
+  // Until both ports listen nothing is served: a stop asked for meanwhile (Next.js takes a moment to
+  // load) ends the process at once, and as a stop, not as a signal's victim.
+  let stop: () => void = () => process.exit(0);
+  // One stop, whatever number of signals ask for it. A worker often gets two: a service manager or a
+  // terminal signals the whole process group, and the primary passes its own on to every worker at
+  // once. A second signal with no listener left is deadly: it cut the requests in flight.
+  let stopping = false;
+  const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    stop();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
   // The app in this process (Next.js, dist/app) uses the same database when its DATABASE_URL is ours.
   const db = sharedDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous });
   const services = createServices(config, db, log);
@@ -165,7 +179,10 @@ export async function serve(config: Config): Promise<void> {
   const pages = await loadPages(config, log);
   if (!pages) log.warn("the pages are not built (run `npm run build`); serving the API only");
 
+  /** Set once a stop began: every answer from then on closes its connection. */
+  let closing = false;
   const server = createServer((req, res) => {
+    if (closing) res.setHeader("connection", "close");
     const path = targetPath(req);
     if (path === undefined) return void refuseTarget(req, res);
     // Both halves throttle by client address (sign-ins, /oauth2/auth, client authentication);
@@ -186,11 +203,13 @@ export async function serve(config: Config): Promise<void> {
   server.on("clientError", answerClientError);
   // The Hydra 2.x admin API has no authentication, as Hydra's admin port: its own listener,
   // on the loopback interface unless ADMIN_HOST says otherwise.
-  const admin = createServer(
-    getRequestListener(createAdminApi(services).fetch, {
-      hostname: `${hostForUrl(config.adminHost)}:${config.adminPort}`,
-    }),
-  );
+  const adminApi = getRequestListener(createAdminApi(services).fetch, {
+    hostname: `${hostForUrl(config.adminHost)}:${config.adminPort}`,
+  });
+  const admin = createServer((req, res) => {
+    if (closing) res.setHeader("connection", "close");
+    return adminApi(req, res);
+  });
   admin.keepAliveTimeout = 65_000;
   admin.on("clientError", answerClientError);
   await listen(admin, config.adminPort, config.adminHost);
@@ -213,11 +232,21 @@ export async function serve(config: Config): Promise<void> {
   log.info(`Portico is listening on ${config.issuer}`);
   log.info(`The admin API is listening on http://${hostForUrl(config.adminHost)}:${config.adminPort}`);
 
-  const stop = () => {
-    admin.close();
-    server.close(() => void db.$disconnect().finally(() => process.exit(0)));
-    setTimeout(() => process.exit(0), 5000).unref();
+  // A stop lets the requests in flight finish, then exits; at most SHUTDOWN_TIMEOUT (5 s by default). Node's close() ends only the
+  // connections idle at that moment: one kept alive (a reverse proxy's pool keeps them) would still
+  // carry new requests until the time was up, and cut whatever was in flight then. So from now on
+  // every answer closes its connection, and a connection that has gone idle is closed.
+  stop = () => {
+    closing = true;
+    const closed = [server, admin].map(
+      (listener) => new Promise((resolve) => listener.close(() => resolve(undefined))),
+    );
+    const idle = setInterval(() => {
+      server.closeIdleConnections();
+      admin.closeIdleConnections();
+    }, 100);
+    idle.unref();
+    void Promise.all(closed).then(() => db.$disconnect().finally(() => process.exit(0)));
+    setTimeout(() => process.exit(0), config.shutdownTimeoutMs).unref();
   };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
 }

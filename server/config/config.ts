@@ -55,6 +55,8 @@ export interface Config {
   workers: number | undefined;
   /** SQLite's `synchronous`: NORMAL (a power loss may lose the last commits) or FULL. */
   sqliteSynchronous: "NORMAL" | "FULL";
+  /** How long a stop lets the requests in flight finish (SHUTDOWN_TIMEOUT), in milliseconds. */
+  shutdownTimeoutMs: number;
   /** The server the consent app talks to, without a trailing slash. */
   hydraUrl: string;
   /** The consent app's own client: HYDRA_CLIENT_ID/SECRET, or the embedded one. */
@@ -117,6 +119,7 @@ export function loadConfig(env?: Environment): Config {
     logLevel: e.LOG_LEVEL,
     workers: e.WORKERS,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     hydraUrl: e.HYDRA_URL ?? issuer,
     consentClient: {
       id: e.HYDRA_CLIENT_ID ?? EMBEDDED_CONSENT_CLIENT_ID,

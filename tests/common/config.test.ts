@@ -42,6 +42,12 @@ describe("one configuration for both halves", () => {
     ["a HYDRA_TIMEOUT over a minute", { HYDRA_TIMEOUT: "2m" }, /HYDRA_TIMEOUT/],
     ["an SMTP_TIMEOUT that is no duration", { SMTP_TIMEOUT: "30" }, /SMTP_TIMEOUT must be a duration/],
     ["an SMTP_TIMEOUT over five minutes", { SMTP_TIMEOUT: "1h" }, /SMTP_TIMEOUT/],
+    [
+      "a SHUTDOWN_TIMEOUT that is no duration",
+      { SHUTDOWN_TIMEOUT: "5" },
+      /SHUTDOWN_TIMEOUT must be a duration/,
+    ],
+    ["a SHUTDOWN_TIMEOUT over five minutes", { SHUTDOWN_TIMEOUT: "10m" }, /SHUTDOWN_TIMEOUT/],
     ["an unknown LOG_LEVEL", { LOG_LEVEL: "verbose" }, /LOG_LEVEL must be error, warn, info, debug/],
     ["WORKERS of zero", { WORKERS: "0" }, /WORKERS/],
     ["a bad TRUST_PROXY", { TRUST_PROXY: "maybe" }, /TRUST_PROXY/],

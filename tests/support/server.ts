@@ -33,6 +33,8 @@ export interface Portico {
   root: { id: string; secret: string };
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
+  /** Settles when the process has exited, with its exit code or the signal that ended it. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** A client_credentials access token for the given client (Basic authentication). */
   tokenFor(id: string, secret: string, scope?: string): Promise<string>;
   rootToken(scope?: string): Promise<string>;
@@ -141,6 +143,9 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
     env: env as NodeJS.ProcessEnv,
     stdio: ["ignore", "pipe", "pipe"],
   });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   let log = "";
   child.stdout?.on("data", (chunk: Buffer) => {
     log += chunk.toString();
@@ -189,6 +194,7 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
     databaseUrl: database.url,
     root,
     output,
+    exited,
     tokenFor,
     rootToken: (scope?: string) => tokenFor(root.id, root.secret, scope),
     call: (path, init = {}) =>
