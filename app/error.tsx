@@ -1,12 +1,14 @@
 "use client";
 
 import { Shell } from "@/components/shell.tsx";
-import { ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
+import { ButtonLink, Card, Heading, Lead, PageTitle } from "@/components/ui.tsx";
 
 /** Any unexpected failure while rendering a page: a calm page with a way on; the details are in the server log. */
 export default function ErrorPage({ error }: { error: Error & { digest?: string } }) {
   return (
     <Shell>
+      {/* The pages titled by what they show (metadata title null) have no other title when they fail. */}
+      <PageTitle>Something went wrong on our side</PageTitle>
       <Card>
         <div role="alert">
           <Heading>Something went wrong on our side</Heading>

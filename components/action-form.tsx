@@ -1,6 +1,13 @@
 "use client";
 
-import { type ComponentProps, type ReactNode, useActionState, useEffect, useRef } from "react";
+import {
+  type ComponentProps,
+  type ReactNode,
+  useActionState,
+  useEffect,
+  useRef,
+  useSyncExternalStore,
+} from "react";
 import { Alert, CsrfField, TextField } from "@/components/ui.tsx";
 import { useNavigation } from "@/components/use-navigation.ts";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
@@ -22,9 +29,19 @@ export function useFormAction(action: Action) {
  * this, a keyboard user heard the error and then had to find the way back to the form from the
  * page's first link. The focus is left alone when the person has moved on elsewhere meanwhile.
  * Render it with the refusal's id as its key, so that every refusal takes the focus again.
+ *
+ * Without JavaScript the refusal comes as a new page, drawn by the server: there the message carries
+ * `autofocus`, so that the browser puts the focus on it as the page loads (nothing else would, and a
+ * screen reader would start from the top of the page, past a message it is not told about). Only
+ * the server's drawing has it: once the page's script runs, the effect above decides.
  */
 export function RefusalAlert({ id, children }: { id?: string; children: ReactNode }) {
   const ref = useRef<HTMLDivElement>(null);
+  const drawnByServer = useSyncExternalStore(
+    noSubscription,
+    () => false,
+    () => true,
+  );
   useEffect(() => {
     const alert = ref.current;
     if (!alert) return;
@@ -34,11 +51,13 @@ export function RefusalAlert({ id, children }: { id?: string; children: ReactNod
     (form?.querySelector<HTMLElement>('[aria-invalid="true"]') ?? alert).focus();
   }, []);
   return (
-    <Alert ref={ref} id={id} tabIndex={-1}>
+    <Alert ref={ref} id={id} tabIndex={-1} autoFocus={drawnByServer}>
       {children}
     </Alert>
   );
 }
+
+const noSubscription = () => () => {};
 
 /**
  * What every form starts with: the refusal, if the last post was refused, and the CSRF field —

@@ -1,7 +1,10 @@
 import { Shell } from "@/components/shell.tsx";
-import { ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
+import { ButtonLink, Card, Heading, Lead, PageTitle } from "@/components/ui.tsx";
 
-/** The page for a mailed link that is forged, used, superseded or expired: nothing was changed. */
+/**
+ * The page for a mailed link that is forged, used, superseded or expired: nothing was changed. Its
+ * title says so (WCAG 2.4.2), not what the link would have done ("Choose a new password").
+ */
 export function LinkProblemPage({
   problem,
   retry,
@@ -25,6 +28,7 @@ export function LinkProblemPage({
   }[problem];
   return (
     <Shell>
+      <PageTitle>{copy.title}</PageTitle>
       <Card>
         <Heading>{copy.title}</Heading>
         <Lead>{copy.body}</Lead>

@@ -1,5 +1,6 @@
 import type { ComponentProps, ReactNode, Ref } from "react";
 import { CSRF_FIELD } from "@/lib/actions/state.ts";
+import { brand } from "@/lib/brand/brand.ts";
 
 /**
  * The building blocks of every page. Plain elements styled with Tailwind,
@@ -21,6 +22,15 @@ export function Card({ children, className }: { children: ReactNode; className?:
       {children}
     </div>
   );
+}
+
+/**
+ * The page's title, for a page whose title depends on what it shows (the form, or why it cannot be
+ * used): WCAG 2.4.2 wants the tab to say what the page says. Such a page's metadata sets
+ * `title: null`, so that this is the document's only <title> (React puts it in the head).
+ */
+export function PageTitle({ children }: { children: string }) {
+  return <title>{`${children} · ${brand.name}`}</title>;
 }
 
 export function Heading({ children, id }: { children: ReactNode; id?: string }) {
@@ -70,7 +80,10 @@ export function TextLink({ className, ...props }: ComponentProps<"a">) {
   );
 }
 
-/** A labelled input; its error is tied to it with aria-describedby and aria-invalid. */
+/**
+ * A labelled input; its error is tied to it with aria-describedby and aria-invalid. Its edge is all that
+ * shows where to type, so it keeps 3:1 against the field and the card, light and dark (WCAG 1.4.11).
+ */
 export function TextField({
   label,
   name,
@@ -93,7 +106,7 @@ export function TextField({
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy || undefined}
         className={cx(
-          "block min-h-11 w-full rounded-lg border-0 bg-white px-3 py-2 text-base shadow-sm ring-1 ring-slate-300 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-brand focus:outline-none sm:text-sm dark:bg-slate-950 dark:ring-slate-700",
+          "block min-h-11 w-full rounded-lg border-0 bg-white px-3 py-2 text-base shadow-sm ring-1 ring-slate-500 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-brand focus:outline-none sm:text-sm dark:bg-slate-950 dark:ring-slate-500",
           error && "ring-red-600 dark:ring-red-400",
         )}
         {...input}
@@ -150,18 +163,22 @@ export function Alert({
   id,
   ref,
   tabIndex,
+  autoFocus,
 }: {
   children: ReactNode;
   tone?: "error" | "info";
   id?: string;
   ref?: Ref<HTMLDivElement>;
   tabIndex?: number;
+  autoFocus?: boolean;
 }) {
   return (
     <div
       id={id}
       ref={ref}
       tabIndex={tabIndex}
+      // biome-ignore lint/a11y/noAutofocus: only a refusal drawn by the server has it (RefusalAlert)
+      autoFocus={autoFocus}
       role="alert"
       className={cx(
         "rounded-lg px-4 py-3 text-sm ring-1 ring-inset",
@@ -173,6 +190,15 @@ export function Alert({
       {children}
     </div>
   );
+}
+
+/**
+ * The account a password form is about, for password managers only: a form with a password field and
+ * no username field leaves them guessing which saved login to fill or update (Chromium warns "Password
+ * forms should have (optionally hidden) username fields"). Hidden, and without a name: never posted.
+ */
+export function AccountUsername({ email }: { email: string }) {
+  return <input type="email" autoComplete="username" value={email} readOnly hidden />;
 }
 
 /** The session's CSRF token, which every form posts back. */

@@ -316,6 +316,8 @@ test.describe("a change of address the person did not make", () => {
     const undo = linkIn(notice, `${baseURL}/restore-email?token=`);
     await page.goto(undo);
     await expect(page.getByText(`changed to ${theirs}`)).toBeVisible();
+    // Password managers save the new password for the address the account gets back.
+    await expect(page.locator('form input[autocomplete="username"]')).toHaveValue(user.email);
     expect((await db.user.findUnique({ where: { id: user.id } }))?.email).toBe(theirs);
     await new RestoreEmailPage(page).keepOldAddress(STRONG);
     expect((await db.user.findUnique({ where: { id: user.id } }))?.email).toBe(user.email);

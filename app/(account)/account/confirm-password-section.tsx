@@ -19,7 +19,7 @@ export function ConfirmPasswordSection({ account: { user, session, done } }: { a
       <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
         You signed in more than 10 minutes ago. Enter your password again to change your account.
       </p>
-      <ConfirmPasswordForm csrf={session.csrf} />
+      <ConfirmPasswordForm csrf={session.csrf} email={user.email} />
     </Card>
   );
 }

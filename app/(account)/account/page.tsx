@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { Shell } from "@/components/shell.tsx";
 import { currentSession, currentUser } from "@/lib/session/index.ts";
@@ -26,10 +27,18 @@ export default async function AccountPage({
   const user = await currentUser();
   if (!user) redirect("/login?next=/account");
   const { done } = await searchParams;
+  // A form posted without JavaScript and refused is answered at the address it was sent from: an
+  // earlier change's notice there (?done=name) would be said again, as if it answered this post.
+  // Next.js's own posts (an action, and the render of the page an action redirects to) are not that.
+  const request = await headers();
+  const plainPost =
+    request.has("content-type") &&
+    !request.has("next-action") &&
+    !(request.get("accept") ?? "").includes("text/x-component");
   const account: AccountContext = {
     user,
     session: await currentSession(),
-    done: typeof done === "string" ? done : undefined,
+    done: typeof done === "string" && !plainPost ? done : undefined,
   };
 
   return (

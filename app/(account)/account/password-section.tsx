@@ -3,7 +3,7 @@ import type { AccountContext } from "./context.ts";
 import { ChangePasswordForm } from "./profile-forms.tsx";
 
 /** Changing the password, with the current one. */
-export function PasswordSection({ account: { session, done } }: { account: AccountContext }) {
+export function PasswordSection({ account: { user, session, done } }: { account: AccountContext }) {
   return (
     <Card>
       <h2 className="text-lg font-semibold tracking-tight">Password</h2>
@@ -13,7 +13,7 @@ export function PasswordSection({ account: { session, done } }: { account: Accou
         </div>
       )}
       <div className="mt-4 max-w-sm">
-        <ChangePasswordForm csrf={session.csrf} />
+        <ChangePasswordForm csrf={session.csrf} email={user.email} />
       </div>
     </Card>
   );

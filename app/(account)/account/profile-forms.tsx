@@ -2,7 +2,7 @@
 
 import { EmailField, FormProblem, useFormAction } from "@/components/action-form.tsx";
 import { NewPasswordField } from "@/components/password-field.tsx";
-import { Button, TextField } from "@/components/ui.tsx";
+import { AccountUsername, Button, TextField } from "@/components/ui.tsx";
 import {
   changeEmailAction,
   changeNameAction,
@@ -11,11 +11,12 @@ import {
   resendVerificationAction,
 } from "./profile-actions.ts";
 
-export function ConfirmPasswordForm({ csrf }: { csrf: string }) {
+export function ConfirmPasswordForm({ csrf, email }: { csrf: string; email: string }) {
   const { dispatch, pending, error } = useFormAction(confirmPasswordAction);
   return (
     <form action={dispatch} className="mt-4 space-y-4" aria-label="Confirm your password">
       <FormProblem error={error} csrf={csrf} />
+      <AccountUsername email={email} />
       <TextField
         label="Current password"
         name="password"
@@ -86,11 +87,12 @@ export function ResendVerificationForm({ csrf }: { csrf: string }) {
   );
 }
 
-export function ChangePasswordForm({ csrf }: { csrf: string }) {
+export function ChangePasswordForm({ csrf, email }: { csrf: string; email: string }) {
   const { dispatch, pending, error } = useFormAction(changePasswordAction);
   return (
     <form action={dispatch} className="space-y-4" aria-label="Change your password">
       <FormProblem error={error} csrf={csrf} />
+      <AccountUsername email={email} />
       <TextField
         label="Current password"
         name="current"

@@ -1,7 +1,7 @@
 import { redirect } from "next/navigation";
 import { ConsentError } from "@/app/(auth)/consent/ask/consent-error.tsx";
 import { Shell } from "@/components/shell.tsx";
-import { ButtonLink, Card, Heading, Lead, TextLink } from "@/components/ui.tsx";
+import { ButtonLink, Card, Heading, Lead, PageTitle, TextLink } from "@/components/ui.tsx";
 import { isDocumentRequest } from "@/lib/actions/navigation.ts";
 import { appConfig } from "@/lib/config/index.ts";
 import type { ConsentProblem } from "@/lib/consent/decisions.ts";
@@ -54,6 +54,7 @@ export async function Hydra2Login({ value }: { value: string | string[] | undefi
   const here = `/login?login_challenge=${encodeURIComponent(challenge)}`;
   return (
     <Shell>
+      <PageTitle>Sign in</PageTitle>
       <Card>
         <Heading>Sign in</Heading>
         <Lead>{appName ? <>to continue to {appName}</> : <>to continue</>}</Lead>

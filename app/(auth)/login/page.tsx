@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { Shell } from "@/components/shell.tsx";
-import { Alert, ButtonLink, Card, Heading, Lead, TextLink } from "@/components/ui.tsx";
+import { Alert, ButtonLink, Card, Heading, Lead, PageTitle, TextLink } from "@/components/ui.tsx";
 import { isDocumentRequest } from "@/lib/actions/navigation.ts";
 import { brand } from "@/lib/brand/brand.ts";
 import { appConfig } from "@/lib/config/index.ts";
@@ -14,7 +14,8 @@ import { Hydra2Login } from "./hydra2-login.tsx";
 import { LoginForm } from "./login-form.tsx";
 import { SignOutForm } from "./sign-out-form.tsx";
 
-export const metadata: Metadata = { title: "Sign in" };
+/** Titled by what it shows: the sign-in form, or (Hydra 2.x) why the request cannot be answered. */
+export const metadata: Metadata = { title: null };
 
 /** The consent request and its app's name ("to continue to …"); none if they cannot be read. */
 async function requestingApp(
@@ -53,11 +54,13 @@ export default async function LoginPage({
     redirect(consent ? `/consent?consent=${encodeURIComponent(consent)}` : (next ?? "/account"));
   }
   const notice = reason ? NOTICES[reason] : undefined;
+  const title = reason === "select_account" ? "Choose an account" : "Sign in";
 
   return (
     <Shell>
+      <PageTitle>{title}</PageTitle>
       <Card>
-        <Heading>{reason === "select_account" ? "Choose an account" : "Sign in"}</Heading>
+        <Heading>{title}</Heading>
         <Lead>{app ? <>to continue to {app.name}</> : <>with your {brand.name} account</>}</Lead>
         {params.signed_out !== undefined && !consent && (
           <div className="mt-6">

@@ -1,12 +1,13 @@
 import type { Metadata } from "next";
 import { LinkProblemPage } from "@/components/link-problem.tsx";
 import { Shell } from "@/components/shell.tsx";
-import { Card, Heading, Lead } from "@/components/ui.tsx";
+import { Card, Heading, Lead, PageTitle } from "@/components/ui.tsx";
 import { accountService } from "@/lib/accounts/index.ts";
 import { currentSession } from "@/lib/session/index.ts";
 import { ResetPasswordForm } from "./reset-form.tsx";
 
-export const metadata: Metadata = { title: "Choose a new password" };
+/** Titled by what it shows: the form, or why the link does not work (LinkProblemPage). */
+export const metadata: Metadata = { title: null };
 
 const RETRY = { href: "/forgot-password", label: "Ask for a new link" };
 
@@ -27,10 +28,11 @@ export default async function ResetPasswordPage({
   const session = await currentSession();
   return (
     <Shell>
+      <PageTitle>Choose a new password</PageTitle>
       <Card>
         <Heading>Choose a new password</Heading>
         <Lead>For {link.user.email}. Setting it signs you out everywhere you are signed in.</Lead>
-        <ResetPasswordForm csrf={session.csrf} token={token} />
+        <ResetPasswordForm csrf={session.csrf} token={token} email={link.user.email} />
       </Card>
     </Shell>
   );

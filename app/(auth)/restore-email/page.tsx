@@ -1,13 +1,14 @@
 import type { Metadata } from "next";
 import { LinkProblemPage } from "@/components/link-problem.tsx";
 import { Shell } from "@/components/shell.tsx";
-import { ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
+import { ButtonLink, Card, Heading, Lead, PageTitle } from "@/components/ui.tsx";
 import { accountService } from "@/lib/accounts/index.ts";
 import { brand } from "@/lib/brand/brand.ts";
 import { currentSession } from "@/lib/session/index.ts";
 import { RestoreEmailForm } from "./restore-form.tsx";
 
-export const metadata: Metadata = { title: "Keep your old email address" };
+/** Titled by what it shows: the form, its outcome, or why the link does not work (LinkProblemPage). */
+export const metadata: Metadata = { title: null };
 
 const RETRY = { href: "/login", label: "Go to sign in" };
 
@@ -15,6 +16,7 @@ const RETRY = { href: "/login", label: "Go to sign in" };
 function TakenPage() {
   return (
     <Shell>
+      <PageTitle>Your old address is in use</PageTitle>
       <Card>
         <Heading>Your old address is in use</Heading>
         <Lead>
@@ -41,6 +43,7 @@ export default async function RestoreEmailPage({
   if (params.done !== undefined) {
     return (
       <Shell>
+        <PageTitle>Your old email address is back</PageTitle>
         <Card>
           <Heading>Your old email address is back</Heading>
           <Lead>
@@ -66,6 +69,7 @@ export default async function RestoreEmailPage({
   const session = await currentSession();
   return (
     <Shell>
+      <PageTitle>Keep your old email address</PageTitle>
       <Card>
         <Heading>Keep your old email address</Heading>
         <Lead>
@@ -73,7 +77,7 @@ export default async function RestoreEmailPage({
           {link.email} its address again. Whoever changed it may know your password, so choose a new one:
           everyone signed in to your account is then signed out everywhere.
         </Lead>
-        <RestoreEmailForm csrf={session.csrf} token={token} />
+        <RestoreEmailForm csrf={session.csrf} token={token} email={link.email} />
       </Card>
     </Shell>
   );

@@ -3,11 +3,12 @@
 import { useActionState } from "react";
 import { RefusalAlert } from "@/components/action-form.tsx";
 import { NewPasswordField } from "@/components/password-field.tsx";
-import { Button, CsrfField } from "@/components/ui.tsx";
+import { AccountUsername, Button, CsrfField } from "@/components/ui.tsx";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 import { restoreEmailAction } from "./actions.ts";
 
-export function RestoreEmailForm({ csrf, token }: { csrf: string; token: string }) {
+/** `email` is the address the account gets back, which the new password signs in with. */
+export function RestoreEmailForm({ csrf, token, email }: { csrf: string; token: string; email: string }) {
   const [state, action, pending] = useActionState<FormState, FormData>(restoreEmailAction, IDLE);
   const error = state.status === "error" ? state : undefined;
   return (
@@ -15,6 +16,7 @@ export function RestoreEmailForm({ csrf, token }: { csrf: string; token: string 
       {error && <RefusalAlert key={error.id}>{error.message}</RefusalAlert>}
       <CsrfField token={error?.csrf ?? csrf} />
       <input type="hidden" name="token" value={token} />
+      <AccountUsername email={email} />
       <NewPasswordField label="New password" name="password" error={error?.fieldErrors?.password} />
       <Button type="submit" className="w-full" disabled={pending} aria-busy={pending}>
         Keep my old address

@@ -1,12 +1,13 @@
 import type { Metadata } from "next";
 import { LinkProblemPage } from "@/components/link-problem.tsx";
 import { Shell } from "@/components/shell.tsx";
-import { ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
+import { ButtonLink, Card, Heading, Lead, PageTitle } from "@/components/ui.tsx";
 import { accountService } from "@/lib/accounts/index.ts";
 import { currentSession, currentUser } from "@/lib/session/index.ts";
 import { ConfirmEmailForm } from "./confirm-form.tsx";
 
-export const metadata: Metadata = { title: "Confirm your email address" };
+/** Titled by what it shows: the form, its outcome, or why the link does not work (LinkProblemPage). */
+export const metadata: Metadata = { title: null };
 
 /**
  * The page a verification (or new-address) link opens. Opening it changes
@@ -26,6 +27,7 @@ export default async function VerifyEmailPage({
   if (params.done !== undefined) {
     return (
       <Shell>
+        <PageTitle>Your email address is confirmed</PageTitle>
         <Card>
           <Heading>Your email address is confirmed</Heading>
           <Lead>Thank you. Apps you sign in to now see it as verified.</Lead>
@@ -46,6 +48,7 @@ export default async function VerifyEmailPage({
   const session = await currentSession();
   return (
     <Shell>
+      <PageTitle>{link.change ? "Use your new email address" : "Confirm your email address"}</PageTitle>
       <Card>
         <Heading>{link.change ? "Use your new email address" : "Confirm your email address"}</Heading>
         <Lead>

@@ -1,6 +1,6 @@
 import type { ReactNode } from "react";
 import { Shell } from "@/components/shell.tsx";
-import { ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
+import { ButtonLink, Card, Heading, Lead, PageTitle } from "@/components/ui.tsx";
 import { answerWithStatus } from "@/lib/actions/navigation.ts";
 import type { ConsentProblem } from "@/lib/consent/decisions.ts";
 
@@ -47,7 +47,9 @@ const COPY: Record<ConsentProblem["code"], { title: string; body: string; retry?
 /**
  * A clear error page for a consent request that cannot be used, with a way
  * back. A failure of the API answers its 5xx (problem.status); "Try again"
- * goes to `retry` (default: this page again).
+ * goes to `retry` (default: this page again). Its title says what happened
+ * (WCAG 2.4.2), not what the page that shows it would have asked ("Allow
+ * access?", "Sign in").
  */
 export async function ConsentError({
   problem,
@@ -60,6 +62,7 @@ export async function ConsentError({
   if (problem.status) await answerWithStatus(problem.status);
   return (
     <Shell>
+      <PageTitle>{copy.title}</PageTitle>
       <Card>
         <div role="alert">
           <Heading>{copy.title}</Heading>

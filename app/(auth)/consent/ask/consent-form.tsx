@@ -4,7 +4,7 @@ import { useActionState } from "react";
 import { signOutAction } from "@/app/(auth)/actions.ts";
 import { RefusalAlert } from "@/components/action-form.tsx";
 import { ClientLogo } from "@/components/client-logo.tsx";
-import { Button, Card, Checkbox, CsrfField, TextLink } from "@/components/ui.tsx";
+import { Button, Card, Checkbox, CsrfField, PageTitle, TextLink } from "@/components/ui.tsx";
 import { useNavigation } from "@/components/use-navigation.ts";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 import type { ScopeDescription } from "@/lib/consent/scopes.ts";
@@ -37,6 +37,7 @@ export function ConsentForm({ csrf, consent, hydra2 = false, client, user, scope
 
   return (
     <Card>
+      <PageTitle>Allow access?</PageTitle>
       <div className="flex flex-col items-center text-center">
         <ClientLogo logoUri={client.logo_uri} name={appName} alt={`${appName} logo`} size="large" />
         <h1 className="mt-4 text-xl font-semibold tracking-tight text-balance sm:text-2xl">
@@ -54,9 +55,8 @@ export function ConsentForm({ csrf, consent, hydra2 = false, client, user, scope
       <div className="mt-6 flex flex-wrap items-center justify-between gap-3 rounded-lg bg-slate-50 px-4 py-3 text-sm dark:bg-slate-800/60">
         <p className="min-w-0">
           <span className="block text-slate-600 dark:text-slate-400">Signed in as</span>
-          <span className="block truncate font-medium" title={user.email}>
-            {user.email}
-          </span>
+          {/* In full, wrapped if need be: cut short, two accounts that begin alike look the same. */}
+          <span className="block font-medium">{user.email}</span>
         </p>
         {!hydra2 && (
           <form action={signOut} className={signOutError ? "w-full space-y-2" : "shrink-0"}>

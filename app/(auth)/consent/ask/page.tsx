@@ -11,7 +11,8 @@ import { ConsentError } from "./consent-error.tsx";
 import { ConsentForm } from "./consent-form.tsx";
 import { Hydra2Consent } from "./hydra2-consent.tsx";
 
-export const metadata: Metadata = { title: "Allow access?" };
+/** Titled by what it shows: the consent form ("Allow access?"), or why the request cannot be answered. */
+export const metadata: Metadata = { title: null };
 
 /**
  * The consent screen. Browsers come here from GET /consent (route.ts) when the

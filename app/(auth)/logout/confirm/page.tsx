@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { Shell } from "@/components/shell.tsx";
-import { Alert, ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
+import { Alert, ButtonLink, Card, Heading, Lead, PageTitle } from "@/components/ui.tsx";
 import { answerWithStatus, isDocumentRequest } from "@/lib/actions/navigation.ts";
 import { brand } from "@/lib/brand/brand.ts";
 import { type ConsentProblem, consentProblem, parseFailed } from "@/lib/consent/decisions.ts";
@@ -11,7 +11,8 @@ import { currentSession, currentUser } from "@/lib/session/index.ts";
 import { ConfirmSignOutForm } from "./confirm-form.tsx";
 import { Hydra2ConfirmSignOutForm } from "./hydra2-confirm-form.tsx";
 
-export const metadata: Metadata = { title: "Sign out?" };
+/** Titled by what it shows: the question, or why sign-out could not continue. */
+export const metadata: Metadata = { title: null };
 
 /** The app's name for "… asks you to sign out"; none when unknown or unreadable. */
 async function appName(request: LogoutRequest): Promise<string | undefined> {
@@ -51,6 +52,7 @@ async function Problem({ message, status }: { message: string; status?: number }
   if (status) await answerWithStatus(status);
   return (
     <Shell>
+      <PageTitle>Sign-out could not continue</PageTitle>
       <Card>
         <Heading>Sign-out could not continue</Heading>
         <div className="mt-6">
@@ -100,6 +102,7 @@ export default async function ConfirmSignOutPage({
   const [user, session, app] = await Promise.all([currentUser(), currentSession(), appName(request)]);
   return (
     <Shell>
+      <PageTitle>Sign out?</PageTitle>
       <Card>
         <Heading>Sign out of {brand.name}?</Heading>
         <Lead>
@@ -139,6 +142,7 @@ async function Hydra2ConfirmSignOut({ value }: { value: string | string[] | unde
   const app = request?.client ? request.client.client_name || request.client.id : undefined;
   return (
     <Shell>
+      <PageTitle>Sign out?</PageTitle>
       <Card>
         <Heading>Sign out of {brand.name}?</Heading>
         <Lead>{app ? <>{app} asks you to sign out.</> : <>You are about to sign out.</>}</Lead>
