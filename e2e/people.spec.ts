@@ -318,6 +318,17 @@ test.describe("without JavaScript, a refused form", () => {
     await expect(page.getByRole("alert")).toBeFocused();
   });
 
+  test('a refused sign-in after signing out says only why it was refused, not "You have signed out." again', async ({
+    page,
+    loginPage,
+  }) => {
+    await page.goto("/login?signed_out=1");
+    await expect(page.getByText("You have signed out.")).toBeVisible();
+    await loginPage.signIn("nobody@example.com", "not-the-password");
+    await expect(loginPage.alert).toHaveText("The email or password is incorrect.");
+    await expect(page.getByText("You have signed out.")).toHaveCount(0);
+  });
+
   test("a refused sign-in puts the focus on its message, as with JavaScript; Tab goes on to the email field", async ({
     page,
     loginPage,

@@ -42,3 +42,19 @@ export async function answerWithStatus(status: number): Promise<void> {
   const h = await headers();
   if (!h.has("rsc") && !h.has("next-action")) notePageStatus(h.get(PAGE_LOAD_HEADER), status);
 }
+
+/**
+ * Whether this render answers a form posted without JavaScript (a plain
+ * multipart or urlencoded post to the page's own address, which Next.js
+ * answers with the page drawn again). Next.js's own posts (an action call,
+ * and the render of the page an action redirects to) are not that. Such a
+ * render is a refusal at the address the form was sent from: a notice that
+ * address carries (`?done=name`, `?signed_out`) belongs to what came before,
+ * not to this post.
+ */
+export async function isPlainFormPost(): Promise<boolean> {
+  const h = await headers();
+  return (
+    h.has("content-type") && !h.has("next-action") && !(h.get("accept") ?? "").includes("text/x-component")
+  );
+}

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
-import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { Shell } from "@/components/shell.tsx";
+import { isPlainFormPost } from "@/lib/actions/navigation.ts";
 import { currentSession, currentUser } from "@/lib/session/index.ts";
 import { AppsSection } from "./apps-section.tsx";
 import { ConfirmPasswordSection } from "./confirm-password-section.tsx";
@@ -29,12 +29,7 @@ export default async function AccountPage({
   const { done } = await searchParams;
   // A form posted without JavaScript and refused is answered at the address it was sent from: an
   // earlier change's notice there (?done=name) would be said again, as if it answered this post.
-  // Next.js's own posts (an action, and the render of the page an action redirects to) are not that.
-  const request = await headers();
-  const plainPost =
-    request.has("content-type") &&
-    !request.has("next-action") &&
-    !(request.get("accept") ?? "").includes("text/x-component");
+  const plainPost = await isPlainFormPost();
   const account: AccountContext = {
     user,
     session: await currentSession(),

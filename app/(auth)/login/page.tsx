@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { Shell } from "@/components/shell.tsx";
 import { Alert, ButtonLink, Card, Heading, Lead, PageTitle, TextLink } from "@/components/ui.tsx";
-import { isDocumentRequest } from "@/lib/actions/navigation.ts";
+import { isDocumentRequest, isPlainFormPost } from "@/lib/actions/navigation.ts";
 import { brand } from "@/lib/brand/brand.ts";
 import { appConfig } from "@/lib/config/index.ts";
 import { parseConsentId } from "@/lib/consent/ids.ts";
@@ -54,6 +54,9 @@ export default async function LoginPage({
     redirect(consent ? `/consent?consent=${encodeURIComponent(consent)}` : (next ?? "/account"));
   }
   const notice = reason ? NOTICES[reason] : undefined;
+  // A refused sign-in posted without JavaScript comes back at this address: its notice (signed out,
+  // deleted, password changed) told of what came before, and the refusal is what this page says now.
+  const earlier = !(await isPlainFormPost());
   const title = reason === "select_account" ? "Choose an account" : "Sign in";
 
   return (
@@ -62,17 +65,17 @@ export default async function LoginPage({
       <Card>
         <Heading>{title}</Heading>
         <Lead>{app ? <>to continue to {app.name}</> : <>with your {brand.name} account</>}</Lead>
-        {params.signed_out !== undefined && !consent && (
+        {earlier && params.signed_out !== undefined && !consent && (
           <div className="mt-6">
             <Alert tone="info">You have signed out.</Alert>
           </div>
         )}
-        {params.deleted !== undefined && !consent && (
+        {earlier && params.deleted !== undefined && !consent && (
           <div className="mt-6">
             <Alert tone="info">Your account was deleted.</Alert>
           </div>
         )}
-        {params.reset !== undefined && (
+        {earlier && params.reset !== undefined && (
           <div className="mt-6">
             <Alert tone="info">Your password was changed. Sign in with your new password.</Alert>
           </div>
