@@ -1,10 +1,11 @@
 import type { Metadata } from "next";
 import { LinkProblemPage } from "@/components/link-problem.tsx";
+import { NewPasswordLinkForm } from "@/components/new-password-link-form.tsx";
 import { Shell } from "@/components/shell.tsx";
 import { Card, Heading, Lead, PageTitle } from "@/components/ui.tsx";
 import { accountService } from "@/lib/accounts/index.ts";
 import { currentSession } from "@/lib/session/index.ts";
-import { ResetPasswordForm } from "./reset-form.tsx";
+import { resetPasswordAction } from "./actions.ts";
 
 /** Titled by what it shows: the form, or why the link does not work (LinkProblemPage). */
 export const metadata: Metadata = { title: null };
@@ -32,7 +33,13 @@ export default async function ResetPasswordPage({
       <Card>
         <Heading>Choose a new password</Heading>
         <Lead>For {link.user.email}. Setting it signs you out everywhere you are signed in.</Lead>
-        <ResetPasswordForm csrf={session.csrf} token={token} email={link.user.email} />
+        <NewPasswordLinkForm
+          action={resetPasswordAction}
+          csrf={session.csrf}
+          token={token}
+          email={link.user.email}
+          button="Set new password"
+        />
       </Card>
     </Shell>
   );

@@ -1,11 +1,12 @@
 import type { Metadata } from "next";
 import { LinkProblemPage } from "@/components/link-problem.tsx";
+import { NewPasswordLinkForm } from "@/components/new-password-link-form.tsx";
 import { Shell } from "@/components/shell.tsx";
 import { ButtonLink, Card, Heading, Lead, PageTitle } from "@/components/ui.tsx";
 import { accountService } from "@/lib/accounts/index.ts";
 import { brand } from "@/lib/brand/brand.ts";
 import { currentSession } from "@/lib/session/index.ts";
-import { RestoreEmailForm } from "./restore-form.tsx";
+import { restoreEmailAction } from "./actions.ts";
 
 /** Titled by what it shows: the form, its outcome, or why the link does not work (LinkProblemPage). */
 export const metadata: Metadata = { title: null };
@@ -77,7 +78,13 @@ export default async function RestoreEmailPage({
           {link.email} its address again. Whoever changed it may know your password, so choose a new one:
           everyone signed in to your account is then signed out everywhere.
         </Lead>
-        <RestoreEmailForm csrf={session.csrf} token={token} email={link.email} />
+        <NewPasswordLinkForm
+          action={restoreEmailAction}
+          csrf={session.csrf}
+          token={token}
+          email={link.email}
+          button="Keep my old address"
+        />
       </Card>
     </Shell>
   );
