@@ -15,12 +15,6 @@ export interface AppConfig {
   secureCookies: boolean;
   /** Origins the browser may be sent to after a decision: ISSUER's and HYDRA_URL's. */
   redirectOrigins: string[];
-  /**
-   * The server the app talks to (HYDRA_URL, by default ISSUER) and its client. `url` is where the
-   * calls go: for the embedded server (no HYDRA_URL) this process's own listener on the loopback
-   * interface (ownListenerUrl), never ISSUER, which behind a reverse proxy the server may be unable to
-   * reach (split DNS, container networks, a load balancer without hairpin).
-   */
   hydra: { url: string; clientId: string; clientSecret: string };
   /** The time limit of one call to the API (HYDRA_TIMEOUT), its token included, in milliseconds. */
   hydraTimeoutMs: number;
@@ -59,18 +53,6 @@ export function databaseUrlFrom(env?: Environment): string {
 }
 
 /**
- * The embedded server as this process reaches it: its own listener (PORT), on
- * the loopback interface when it listens on every interface (HOST unset,
- * `0.0.0.0` or `::`), else on HOST. Plain HTTP: Portico itself never speaks
- * TLS (a proxy in front does). Only the app's own calls go there; every URL a
- * browser or a client sees is still built from ISSUER.
- */
-function ownListenerUrl(host: string | undefined, port: number): string {
-  const address = !host || host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
-  return `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
-}
-
-/**
  * The consent app's view of the configuration (common/config.ts parses it).
  * SYSTEM_SECRET is needed only for what is derived from it: the cookie
  * secret and the embedded consent and demo client secrets.
@@ -98,7 +80,7 @@ export function loadAppConfig(env?: Environment): AppConfig {
     secureCookies: issuer.startsWith("https:"),
     redirectOrigins: [...new Set([new URL(issuer).origin, new URL(hydraUrl).origin])],
     hydra: {
-      url: e.HYDRA_URL ?? ownListenerUrl(e.HOST, e.PORT),
+      url: hydraUrl,
       clientId: e.HYDRA_CLIENT_ID ?? EMBEDDED_CONSENT_CLIENT_ID,
       clientSecret:
         e.HYDRA_CLIENT_SECRET ??

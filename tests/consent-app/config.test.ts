@@ -8,21 +8,10 @@ import { ConfigError, databaseUrlFrom, loadAppConfig } from "@/lib/config/env.ts
 const SYSTEM_SECRET = "a-system-secret-0123456789";
 
 describe("consent app configuration", () => {
-  test("the embedded server is called on this process's own listener: loopback, or HOST when it names one", () => {
-    const url = (env: Record<string, string>) => loadAppConfig({ SYSTEM_SECRET, ...env }).hydra.url;
-    assert.equal(url({ ISSUER: "https://login.example.com", PORT: "8080" }), "http://127.0.0.1:8080");
-    assert.equal(url({ HOST: "0.0.0.0" }), "http://127.0.0.1:3000");
-    assert.equal(url({ HOST: "::" }), "http://127.0.0.1:3000");
-    assert.equal(url({ HOST: "10.1.2.3", PORT: "4000" }), "http://10.1.2.3:4000");
-    assert.equal(url({ HOST: "::1" }), "http://[::1]:3000");
-    assert.equal(url({ HYDRA_URL: "https://hydra.example.com" }), "https://hydra.example.com");
-  });
-
   test("embedded defaults: everything derived from SYSTEM_SECRET and ISSUER", () => {
     const config = loadAppConfig({ SYSTEM_SECRET });
     assert.equal(config.issuer, "http://localhost:3000");
-    // The embedded server is reached on its own listener, not through ISSUER (which may be a proxy's).
-    assert.equal(config.hydra.url, "http://127.0.0.1:3000");
+    assert.equal(config.hydra.url, "http://localhost:3000");
     assert.equal(config.hydra.clientId, EMBEDDED_CONSENT_CLIENT_ID);
     assert.equal(config.hydra.clientSecret, embeddedConsentClientSecret(SYSTEM_SECRET));
     assert.equal(config.cookieSecret, deriveCookieSecret(SYSTEM_SECRET));
