@@ -56,6 +56,34 @@ test.describe("consent requests that cannot be used", () => {
     ).toBeVisible();
   });
 
+  test("Back after consent: the page says it was answered and offers the way back to the app", async ({
+    demo,
+    loginPage,
+    consentPage,
+    user,
+    baseURL,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password);
+    await consentPage.expectShown();
+    await consentPage.allow();
+    await demo.expectSignedIn(user.email);
+
+    // The browser's Back from the app lands on the consent screen again.
+    const page = consentPage.page;
+    await page.goBack();
+    await expect(page).toHaveURL(/\/consent\/ask\?consent=/);
+    await expect(
+      page.getByRole("heading", { name: "This sign-in request was already answered" }),
+    ).toBeVisible();
+    // The demo app registered its own address (client_uri) and name: the way back to it.
+    const back = page.getByRole("link", { name: "Back to Portico Demo App" });
+    await expect(back).toHaveAttribute("href", `${baseURL}/`);
+    await expect(page.getByRole("link", { name: "Go to your account" })).toBeVisible();
+    await back.click();
+    await demo.expectSignedIn(user.email);
+  });
+
   test.describe("without JavaScript", () => {
     test.use({ javaScriptEnabled: false });
 

@@ -1,11 +1,13 @@
 import cluster from "node:cluster";
 import { existsSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { getRequestListener } from "@hono/node-server";
 import { SOCKET_ADDRESS_HEADER } from "@/common/client-address.ts";
 import { createLogger, describeError, type Logger } from "@/common/log.ts";
+import { listenerUrl, setOwnListener } from "@/common/own-listener.ts";
 import { answeringPage } from "@/common/page-request.ts";
 import { sharedDatabase } from "@/db/client.ts";
 import { createApi, isApiPath } from "./app.ts";
@@ -214,6 +216,10 @@ export async function serve(config: Config): Promise<void> {
   admin.on("clientError", answerClientError);
   await listen(admin, config.adminPort, config.adminHost);
   await listen(server, config.port, config.host);
+  // The pages in this process call the API here, not at ISSUER (common/own-listener.ts): the server
+  // need not reach its own public URL. Set before the first request, in each worker (all share the
+  // port); a process value, so neither the setup child nor any other process inherits it.
+  setOwnListener(listenerUrl(server.address() as AddressInfo));
   if (cluster.isWorker) {
     let purging = false;
     process.on("message", (message) => {

@@ -4,6 +4,7 @@ import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "@/commo
 import { deriveCookieSecret } from "@/common/cookie-secret.ts";
 import { DEMO_CLIENT_ID, demoClientSecret } from "@/common/demo-client.ts";
 import type { LogLevel } from "@/common/log.ts";
+import { ownListener } from "@/common/own-listener.ts";
 import { brand } from "@/lib/brand/brand.ts";
 
 export { ConfigError };
@@ -13,8 +14,17 @@ export interface AppConfig {
   issuer: string;
   /** Cookies are `Secure` (and `__Host-`) when ISSUER is https. */
   secureCookies: boolean;
-  /** Origins the browser may be sent to after a decision: ISSUER's and HYDRA_URL's. */
+  /**
+   * Origins the browser may be sent to after a decision: ISSUER's and HYDRA_URL's (never the
+   * embedded server's own listener, which is no address for a browser).
+   */
   redirectOrigins: string[];
+  /**
+   * The server the app talks to and its client. `url` is HYDRA_URL when it is set; else the
+   * embedded server: in the process that serves, its own listener (common/own-listener.ts, set by
+   * the server once it listens), never ISSUER, which behind a reverse proxy the server may be
+   * unable to reach; in any other process (the operators' CLI, scripts) ISSUER.
+   */
   hydra: { url: string; clientId: string; clientSecret: string };
   /** The time limit of one call to the API (HYDRA_TIMEOUT), its token included, in milliseconds. */
   hydraTimeoutMs: number;
@@ -80,7 +90,7 @@ export function loadAppConfig(env?: Environment): AppConfig {
     secureCookies: issuer.startsWith("https:"),
     redirectOrigins: [...new Set([new URL(issuer).origin, new URL(hydraUrl).origin])],
     hydra: {
-      url: hydraUrl,
+      url: e.HYDRA_URL ?? ownListener() ?? issuer,
       clientId: e.HYDRA_CLIENT_ID ?? EMBEDDED_CONSENT_CLIENT_ID,
       clientSecret:
         e.HYDRA_CLIENT_SECRET ??

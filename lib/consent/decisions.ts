@@ -25,6 +25,18 @@ export interface ConsentProblem {
   reference: string;
   /** The page's HTTP status when the API failed (502, 503, 504); none for the request's own state. */
   status?: 502 | 503 | 504;
+  /**
+   * A request answered already: the app it was for, when the server named it (Portico does) and the
+   * app registered a `client_uri` — its name and that http(s) address, the way back to it.
+   */
+  backTo?: { name: string; url: string };
+}
+
+/** The way back to an app: its `client_uri`, only an http(s) one, with its name (else the address's host). */
+export function wayBackTo(client: OAuth2Client | undefined): ConsentProblem["backTo"] {
+  const url = client?.client_uri;
+  if (!client || !url || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) return undefined;
+  return { name: client.client_name || new URL(url).host, url };
 }
 
 /**
@@ -144,7 +156,8 @@ export function consentProblem(error: unknown, consentId: string): ConsentProble
     ...error.details,
   });
   const status = failureStatus(error);
-  return { code: error.code, reference, ...(status ? { status } : {}) };
+  const backTo = error.code === "already_handled" ? wayBackTo(error.client) : undefined;
+  return { code: error.code, reference, ...(status ? { status } : {}), ...(backTo ? { backTo } : {}) };
 }
 
 /**

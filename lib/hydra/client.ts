@@ -3,6 +3,7 @@ import { withDeadline } from "@/common/deadline.ts";
 import { HydraError, isTimeout } from "./errors.ts";
 import { AnswerTooLarge, type ApiAnswer, answerTooLarge, type Fetch, httpFetch, safeJson } from "./http.ts";
 import {
+  answeredClient,
   apiErrorEnvelope,
   type ConsentDecision,
   type ConsentRequestAcceptance,
@@ -233,8 +234,16 @@ export class HydraClient {
         return new HydraError("not_found", `${operation}: not found`, details);
       case 410:
         return new HydraError("expired", `${operation}: expired`, details);
-      case 409:
-        return new HydraError("already_handled", `${operation}: already handled`, details);
+      case 409: {
+        // Portico's addition for an answered consent request read with ?include=client.
+        const answered = answeredClient.safeParse(safeJson(text));
+        return new HydraError(
+          "already_handled",
+          `${operation}: already handled`,
+          details,
+          answered.success ? answered.data.client : undefined,
+        );
+      }
       case 401:
       case 403:
         return new HydraError("unauthorized", `${operation}: refused (${response.status})`, details);

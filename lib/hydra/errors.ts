@@ -1,3 +1,5 @@
+import type { OAuth2Client } from "./schemas.ts";
+
 /**
  * Why a call to the Hydra API failed, in the terms the pages need:
  * - `not_found`, `expired`, `already_handled`: the consent request's own state (404, 410, 409);
@@ -37,6 +39,12 @@ export class HydraError extends Error {
     message: string,
     /** For the log: the operation, the HTTP status and the server's own message. */
     readonly details: Record<string, unknown> = {},
+    /**
+     * `already_handled` of a consent request read with `?include=client`: the client it was for,
+     * as Portico sends it beside the 409 (parsed as every client: only http(s) links), so that the
+     * page can offer the way back to that app. Undefined from any other server.
+     */
+    readonly client?: OAuth2Client,
   ) {
     super(message);
   }

@@ -159,6 +159,12 @@ export const apiErrorEnvelope = z.object({
   }),
 });
 
+/**
+ * Portico's addition to the 409 of `GET /oauth2/consent/requests/{id}?include=client`: the client
+ * the answered request was for, beside the error.
+ */
+export const answeredClient = z.object({ client: oAuth2Client });
+
 /** RFC 6749 §5.2 error body from the token endpoint. */
 export const oauthError = z.object({ error: z.string(), error_description: z.string().optional() });
 

@@ -24,13 +24,25 @@ const resource = (id: string) => `rn:hydra:oauth2:consent:requests:${id}`;
  */
 const requestId = (c: Context) => resourceId("The consent request id", c.req.param("id") as string, 64);
 
-/** The request if the consent app may still read or decide it: else 404, 410 or 409. */
-async function decidable(consentRequests: ConsentRequests, id: string): Promise<ConsentRequest> {
+/**
+ * The request if the consent app may still read or decide it: else 404, 410 or 409. `answered` adds
+ * members to the 409's body (an addition the caller documents).
+ */
+async function decidable(
+  consentRequests: ConsentRequests,
+  id: string,
+  answered?: (request: ConsentRequest) => Promise<Record<string, unknown> | undefined>,
+): Promise<ConsentRequest> {
   const request = await consentRequests.get(id);
   if (!request) throw ApiError.notFound(`No consent request with id ${id}`);
   const reason = consentRequests.undecidable(request);
   if (reason === "expired") throw new ApiError(410, "The consent request has expired");
-  if (reason === "decided") throw ApiError.conflict("The consent request was already accepted or rejected");
+  if (reason === "decided")
+    throw new ApiError(
+      409,
+      "The consent request was already accepted or rejected",
+      await answered?.(request),
+    );
   return request;
 }
 
@@ -70,7 +82,14 @@ export function consentRoutes(api: Hono, { guard, consentRequests, clients }: Se
   api.get("/oauth2/consent/requests/:id", async (c: Context) => {
     const id = requestId(c);
     await guard(c, { scope: "hydra.consent", resource: resource(id), action: "get" });
-    const request = await decidable(consentRequests, id);
+    const includeClient = c.req.query("include") === "client";
+    const request = await decidable(consentRequests, id, async (answered) => {
+      // Addition, with ?include=client only: whose request was answered, beside the 409's error, so
+      // that the consent app can offer a person who comes back to it (Back, a reload) a way to that app.
+      if (!includeClient) return undefined;
+      const client = await clients.get(answered.clientId, c.var.snapshot);
+      return client ? { client: consentScreenFields(client) } : undefined;
+    });
     // With ?include=client (an addition to the 2017 API) the client comes along as its consent
     // screen shows it, so the consent app needs no second call; without it the body is the 2017
     // model. The rest of the client stays behind GET /clients/{id}.
@@ -79,7 +98,7 @@ export function consentRoutes(api: Hono, { guard, consentRequests, clients }: Se
     c.header("cache-control", "no-store");
     return c.json({
       ...consentRequests.toWire(request),
-      ...(client && c.req.query("include") === "client" ? { client: consentScreenFields(client) } : {}),
+      ...(client && includeClient ? { client: consentScreenFields(client) } : {}),
       // Addition, only when it holds: a remembered decision must not answer for the person.
       ...(client && interactionRequired(request, client) ? { interactionRequired: true } : {}),
     });

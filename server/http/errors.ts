@@ -3,12 +3,15 @@ import { STATUS_CODES } from "node:http";
 /**
  * An error of the admin API. Written as `{"error": {code, status, message}}`
  * (Hydra's error envelope; `status` is the HTTP reason phrase) by
- * `apiErrorResponse`, the only writer.
+ * `apiErrorResponse`, the only writer. `extra`: members beside `error`, for
+ * a documented addition only (e.g. the client of an answered consent request
+ * asked for with `?include=client`); none in the 2017 API's own answers.
  */
 export class ApiError extends Error {
   constructor(
     readonly code: number,
     message: string,
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -36,6 +39,7 @@ export class ApiError extends Error {
 export function apiErrorResponse(error: ApiError): Response {
   const body = {
     error: { code: error.code, status: STATUS_CODES[error.code] ?? "Error", message: error.message },
+    ...error.extra,
   };
   const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
   if (error.code === 401) headers["www-authenticate"] = 'Bearer realm="portico"';

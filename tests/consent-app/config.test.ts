@@ -3,11 +3,60 @@ import { describe, test } from "node:test";
 import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "@/common/consent-client.ts";
 import { deriveCookieSecret } from "@/common/cookie-secret.ts";
 import { demoClientSecret } from "@/common/demo-client.ts";
+import { listenerUrl, ownListener, setOwnListener } from "@/common/own-listener.ts";
 import { ConfigError, databaseUrlFrom, loadAppConfig } from "@/lib/config/env.ts";
 
 const SYSTEM_SECRET = "a-system-secret-0123456789";
 
 describe("consent app configuration", () => {
+  test("the embedded server's own listener: the address it is bound to, loopback when it listens on all of them", () => {
+    assert.equal(listenerUrl({ address: "127.0.0.1", port: 8080 }), "http://127.0.0.1:8080");
+    assert.equal(listenerUrl({ address: "0.0.0.0", port: 3000 }), "http://127.0.0.1:3000");
+    // Node binds `::` dual-stack: IPv4's loopback reaches it.
+    assert.equal(listenerUrl({ address: "::", port: 3000 }), "http://127.0.0.1:3000");
+    assert.equal(listenerUrl({ address: "10.1.2.3", port: 4000 }), "http://10.1.2.3:4000");
+    assert.equal(listenerUrl({ address: "::1", port: 3000 }), "http://[::1]:3000");
+    assert.equal(listenerUrl({ address: "2001:db8::7", port: 443 }), "http://[2001:db8::7]:443");
+    // A zone cannot be written in a URL: the app then keeps ISSUER.
+    assert.equal(listenerUrl({ address: "fe80::1%eth0", port: 3000 }), undefined);
+  });
+
+  test("the app calls its embedded server on the listener the server set in this process, only there; HYDRA_URL wins", () => {
+    const before = ownListener();
+    assert.equal(before, undefined, "nothing in the test process (as in the CLI) has set it");
+    assert.equal(
+      loadAppConfig({ SYSTEM_SECRET, ISSUER: "https://login.example.com" }).hydra.url,
+      "https://login.example.com",
+    );
+    try {
+      setOwnListener("http://127.0.0.1:8080");
+      const embedded = loadAppConfig({ SYSTEM_SECRET, ISSUER: "https://login.example.com" });
+      assert.equal(embedded.hydra.url, "http://127.0.0.1:8080");
+      // The listener is no place for a browser: redirects still go to ISSUER only.
+      assert.deepEqual(embedded.redirectOrigins, ["https://login.example.com"]);
+      const external = loadAppConfig({
+        SYSTEM_SECRET,
+        ISSUER: "https://login.example.com",
+        HYDRA_URL: "https://hydra.example.com",
+        HYDRA_CLIENT_SECRET: "s",
+      });
+      assert.equal(external.hydra.url, "https://hydra.example.com");
+      assert.deepEqual(external.redirectOrigins, ["https://login.example.com", "https://hydra.example.com"]);
+      assert.equal(
+        loadAppConfig({
+          SYSTEM_SECRET,
+          ISSUER: "https://login.example.com",
+          HYDRA_URL: "https://login.example.com",
+        }).hydra.url,
+        "https://login.example.com",
+        "HYDRA_URL set to ISSUER is obeyed",
+      );
+    } finally {
+      setOwnListener(undefined);
+    }
+    assert.equal(loadAppConfig({ SYSTEM_SECRET }).hydra.url, "http://localhost:3000");
+  });
+
   test("embedded defaults: everything derived from SYSTEM_SECRET and ISSUER", () => {
     const config = loadAppConfig({ SYSTEM_SECRET });
     assert.equal(config.issuer, "http://localhost:3000");

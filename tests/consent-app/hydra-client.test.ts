@@ -51,6 +51,47 @@ const apiError = (code: number, message: string) => () =>
   json({ error: { code, status: "x", message } }, code);
 
 describe("the consent app's Hydra API client", () => {
+  test("an answered consent request: the client Portico names beside the 409, its links http(s) only", async () => {
+    const answered = (client: Record<string, unknown> | undefined) => () =>
+      json(
+        {
+          error: { code: 409, status: "Conflict", message: "already" },
+          ...(client ? { client } : {}),
+        },
+        409,
+      );
+    const server = fakeServer({
+      "/oauth2/token": [token("t")],
+      "/oauth2/consent/requests/c1": [
+        answered({ id: "app", client_name: "App", client_uri: "https://app.example/home" }),
+        answered({ id: "app", client_name: "App", client_uri: "javascript:alert(1)" }),
+        answered(undefined),
+        answered({ client_name: 7 }),
+      ],
+    });
+    const client = new HydraClient({
+      url: "http://hydra",
+      clientId: "a",
+      clientSecret: "b",
+      fetch: server.fetch,
+    });
+    const clientOf = async () => {
+      const error = await client.getConsentRequest("c1").then(
+        () => assert.fail("answered"),
+        (error: unknown) => error,
+      );
+      assert.ok(error instanceof HydraError);
+      assert.equal(error.code, "already_handled");
+      return error.client;
+    };
+    assert.equal((await clientOf())?.client_uri, "https://app.example/home");
+    const hostile = await clientOf();
+    assert.equal(hostile?.client_name, "App");
+    assert.equal(hostile?.client_uri, "", "no javascript: link");
+    assert.equal(await clientOf(), undefined, "a server that names none (any other than Portico)");
+    assert.equal(await clientOf(), undefined, "one that names a client this app cannot read");
+  });
+
   test("fetches a client-credentials token once and reuses it until shortly before it expires", async () => {
     let now = 0;
     const server = fakeServer({

@@ -99,7 +99,7 @@ for (const backend of BACKENDS) {
       proxies.upstreamHost = await startProxy(tls, () => portico.url, false);
       proxies.clientHost = await startProxy(tls, () => portico.url, true);
       ISSUER = proxies.upstreamHost.url;
-      // The consent app reaches the server at ISSUER (HYDRA_URL's default), through the proxy.
+      // The consent app reaches its server on the server's own listener (HYDRA_URL unset), not through the proxy.
       portico = await startPortico({
         backend,
         compiled: true,
@@ -257,4 +257,123 @@ for (const backend of BACKENDS) {
       assert.ok(!`${mail.text}${mail.html}`.includes(FORGED), "the mail names no forged host");
     });
   });
+}
+
+/** Over a connection of its own (no keep-alive): with WORKERS > 1 each lands on the next worker. */
+function freshGet(url: string): Promise<{ status: number; location: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { agent: false }, (response) => {
+      response.resume();
+      response.on("end", () =>
+        resolve({ status: response.statusCode ?? 0, location: response.headers.location }),
+      );
+    });
+    outgoing.on("error", reject);
+    outgoing.end();
+  });
+}
+
+const UNREACHABLE_ISSUER = "https://auth.portico.invalid";
+const LISTENERS = [
+  { name: "HOST one address, one process", env: { HOST: "127.0.0.1", WORKERS: "1" } },
+  { name: "HOST every interface (::), two workers", env: { HOST: "::", WORKERS: "2" } },
+];
+
+for (const backend of BACKENDS) {
+  for (const listener of LISTENERS) {
+    describe(`a server that cannot reach its own public URL, ${listener.name} (${backend})`, {
+      timeout: 180_000,
+    }, () => {
+      let portico: Portico;
+      let db: Database;
+      let clientId: string;
+
+      before(async () => {
+        // `.invalid` never resolves (RFC 6761): as behind a proxy the server's own network cannot see
+        // (split DNS, a container network, a load balancer without hairpin).
+        portico = await startPortico({
+          backend,
+          compiled: true,
+          env: { ISSUER: UNREACHABLE_ISSUER, ...listener.env },
+        });
+        db = createDatabase(portico.databaseUrl);
+        const created = await portico.call("/clients", {
+          token: await portico.rootToken("hydra.clients"),
+          json: {
+            client_name: "Unreachable-issuer RP",
+            redirect_uris: ["https://rp.example.test/cb"],
+            response_types: ["code"],
+            scope: "openid",
+          },
+        });
+        assert.equal(created.status, 201, await created.clone().text());
+        clientId = ((await created.json()) as { id: string }).id;
+      });
+      after(async () => {
+        await db?.$disconnect();
+        await portico?.stop();
+      });
+
+      const authorize = (state: string) =>
+        new URLSearchParams({
+          response_type: "code",
+          client_id: clientId,
+          redirect_uri: "https://rp.example.test/cb",
+          scope: "openid",
+          state,
+          nonce: "a-nonce-of-16-chars",
+        });
+
+      test("the embedded consent app reaches its server on its own listener, not ISSUER, in every worker", async () => {
+        for (let round = 0; round < 4; round++) {
+          const started = await freshGet(
+            `${portico.url}/oauth2/auth?${authorize(`a-state-of-16-chars-${round}`)}`,
+          );
+          assert.equal(started.status, 302);
+          const toConsent = new URL(started.location ?? "");
+          assert.equal(toConsent.origin, UNREACHABLE_ISSUER, "the browser is sent to ISSUER's URLs");
+          const consent = toConsent.searchParams.get("consent") ?? "";
+          const step = await freshGet(`${portico.url}/consent?consent=${encodeURIComponent(consent)}`);
+          // Through ISSUER the app's call fails, and the step hands the screen a failure instead.
+          assert.equal(step.status, 303, `round ${round}`);
+          assert.equal(step.location, `/login?consent=${encodeURIComponent(consent)}`, `round ${round}`);
+        }
+      });
+
+      test("sign-in and consent complete; every URL the browser and the client see is ISSUER's", async () => {
+        const email = `ann-${listener.env.WORKERS}@example.com`;
+        const password = "a long passphrase for the hairpin";
+        await new UserStore(db).create({ email, password, name: "Ann Hairpin" });
+        const browser = new PageClient(portico.url, UNREACHABLE_ISSUER);
+        const started = await browser.get(`/oauth2/auth?${authorize("state-of-the-rp-1")}`);
+        assert.equal(started.status, 302, started.body);
+        assert.ok(started.location?.startsWith(`${UNREACHABLE_ISSUER}/consent?`), `${started.location}`);
+        const login = await browser.follow(started);
+        assert.equal(login.status, 200, `the sign-in page (${login.url}): ${login.body.slice(0, 500)}`);
+        assert.ok(login.body.includes('name="password"'), `a sign-in form (${login.url})`);
+        const signedIn = await browser.submit(login.url as string, login.body, { email, password });
+        assert.equal(signedIn.status, 303, `${signedIn.status} ${signedIn.body.slice(0, 500)}`);
+        const ask = await browser.follow(signedIn);
+        assert.equal(ask.status, 200, `the consent screen (${ask.url}): ${ask.body.slice(0, 500)}`);
+        assert.ok(!ask.body.includes(portico.url), "the page names no listener of the server");
+        const allowed = await browser.submit(ask.url as string, ask.body, {
+          decision: "allow",
+          scope: ["openid"],
+        });
+        assert.equal(allowed.status, 303, `${allowed.status} ${allowed.body.slice(0, 500)}`);
+        const back = await browser.follow(allowed);
+        for (const hop of [started.location, signedIn.location, allowed.location])
+          assert.ok(
+            hop?.startsWith("/") ||
+              hop?.startsWith(`${UNREACHABLE_ISSUER}/`) ||
+              hop?.startsWith("https://rp.example.test/"),
+            `a redirect to ISSUER's URLs: ${hop}`,
+          );
+        assert.ok(back.url?.startsWith("https://rp.example.test/cb?"), `back at the client: ${back.url}`);
+        const callback = new URL(back.url as string);
+        assert.ok(callback.searchParams.get("code"), `a code: ${back.url}`);
+        assert.equal(callback.searchParams.get("iss"), UNREACHABLE_ISSUER);
+      });
+    });
+  }
 }

@@ -68,6 +68,11 @@ export async function ConsentError({
           <Heading>{copy.title}</Heading>
           <Lead>{copy.body}</Lead>
         </div>
+        {problem.backTo && (
+          <p className="mt-4 text-sm text-slate-600 dark:text-slate-400">
+            {problem.backTo.name} is at {new URL(problem.backTo.url).host}.
+          </p>
+        )}
         {problem.reference && (
           <p className="mt-4 text-xs text-slate-500 dark:text-slate-400">
             If you contact support, quote reference <span className="font-mono">{problem.reference}</span>.
@@ -79,7 +84,14 @@ export async function ConsentError({
               Try again
             </ButtonLink>
           )}
-          <ButtonLink href="/account" variant={copy.retry ? "secondary" : "primary"}>
+          {problem.backTo && (
+            // The app's own address (client_uri, http(s) only): where a person who came back here
+            // (Back, a reload) after answering expects to go.
+            <ButtonLink href={problem.backTo.url} rel="noopener noreferrer" variant="primary">
+              Back to {problem.backTo.name}
+            </ButtonLink>
+          )}
+          <ButtonLink href="/account" variant={copy.retry || problem.backTo ? "secondary" : "primary"}>
             Go to your account
           </ButtonLink>
         </div>
