@@ -1,9 +1,9 @@
 "use client";
 
 import { useActionState } from "react";
-import { RefusalAlert } from "@/components/action-form.tsx";
+import { FormProblem } from "@/components/action-form.tsx";
 import { NewPasswordField } from "@/components/password-field.tsx";
-import { AccountUsername, Button, CsrfField } from "@/components/ui.tsx";
+import { AccountUsername, Button } from "@/components/ui.tsx";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 
 /**
@@ -29,8 +29,7 @@ export function NewPasswordLinkForm({
   const error = state.status === "error" ? state : undefined;
   return (
     <form action={action} className="mt-6 space-y-5">
-      {error && <RefusalAlert key={error.id}>{error.message}</RefusalAlert>}
-      <CsrfField token={error?.csrf ?? csrf} />
+      <FormProblem error={error} csrf={csrf} />
       <input type="hidden" name="token" value={token} />
       <AccountUsername email={email} />
       <NewPasswordField label="New password" name="password" error={error?.fieldErrors?.password} />

@@ -1,6 +1,13 @@
 import type { Browser, Page } from "@playwright/test";
 import { linkIn } from "@/tests/support/mailbox.ts";
-import { adminToken, expect, signInThroughDemo, type TestUser, test } from "./fixtures.ts";
+import {
+  authorizePath,
+  expect,
+  registerAppClient,
+  signInThroughDemo,
+  type TestUser,
+  test,
+} from "./fixtures.ts";
 import {
   AccountSettings,
   expectCheckInbox,
@@ -176,9 +183,7 @@ test.describe("people manage their own accounts", () => {
     baseURL,
   }) => {
     const elsewhere = await signedInElsewhere(browser, baseURL, user);
-    await loginPage.goto();
-    await loginPage.signIn(user.email, user.password);
-    await expect(page).toHaveURL(/\/account$/);
+    await loginPage.signInToAccount(user.email, user.password);
     const sessions = page.getByRole("list", { name: "Sessions" }).getByRole("listitem");
     await expect(sessions).toHaveCount(2);
     await expect(sessions.filter({ hasText: "This browser" })).toHaveCount(1);
@@ -218,9 +223,7 @@ test.describe("people manage their own accounts", () => {
     inbox,
     baseURL,
   }) => {
-    await loginPage.goto();
-    await loginPage.signIn(user.email, user.password);
-    await expect(page).toHaveURL(/\/account$/);
+    await loginPage.signInToAccount(user.email, user.password);
     const settings = new AccountSettings(page);
 
     // A name that would reorder the text around it (a bidi override) is refused; nothing is saved.
@@ -262,9 +265,7 @@ test.describe("a change of address tells nobody whether an address has an accoun
     inbox,
     baseURL,
   }) => {
-    await loginPage.goto();
-    await loginPage.signIn(user.email, user.password);
-    await expect(page).toHaveURL(/\/account$/);
+    await loginPage.signInToAccount(user.email, user.password);
     const settings = new AccountSettings(page);
     // The person holds a link for an address of their own, then asks for another address: opening
     // the first link (which changes nothing) must look the same whether that address is free or not.
@@ -356,9 +357,7 @@ test.describe("a change of address the person did not make", () => {
     baseURL,
     db,
   }) => {
-    await loginPage.goto();
-    await loginPage.signIn(user.email, user.password);
-    await expect(page).toHaveURL(/\/account$/);
+    await loginPage.signInToAccount(user.email, user.password);
     const next = inbox.address("next");
     await new AccountSettings(page).changeEmail(next);
     await expect(page.getByText("We sent a link to your new address.")).toBeVisible();
@@ -387,27 +386,6 @@ test.describe("a change of address the person did not make", () => {
   });
 });
 
-/** Registers a client of this test's own, redirecting to `redirectUri`, through the admin API. */
-async function registerClient(baseURL: string, redirectUri: string): Promise<string> {
-  const token = await adminToken(baseURL);
-  const clientId = `prompt-create-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  const created = await fetch(`${baseURL}/clients`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      id: clientId,
-      client_name: "Prompt Create App",
-      redirect_uris: [redirectUri],
-      grant_types: ["authorization_code"],
-      response_types: ["code"],
-      scope: "openid email",
-      public: true,
-    }),
-  });
-  expect(created.status).toBe(201);
-  return clientId;
-}
-
 test.describe("prompt=create", () => {
   test("lands on sign-up and, after sign-up and sign-in, continues the authorization request", async ({
     page,
@@ -417,24 +395,23 @@ test.describe("prompt=create", () => {
     otherSite,
     baseURL,
   }) => {
-    otherSite.serve("<!doctype html><title>callback</title><p>back at the app</p>");
-    const redirectUri = `${otherSite.url}callback`;
-    const clientId = await registerClient(baseURL!, redirectUri);
-    const auth = new URL(`${baseURL}/oauth2/auth`);
-    for (const [name, value] of Object.entries({
-      response_type: "code",
-      client_id: clientId,
-      redirect_uri: redirectUri,
+    const clientId = `prompt-create-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+    const redirectUri = await registerAppClient(baseURL!, otherSite, {
+      id: clientId,
+      client_name: "Prompt Create App",
       scope: "openid email",
-      state: "state-of-the-app-123",
-      nonce: "nonce-of-the-app-123",
-      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-      code_challenge_method: "S256",
-      prompt: "create",
-    })) {
-      auth.searchParams.set(name, value);
-    }
-    await page.goto(auth.toString());
+      public: true,
+    });
+    await page.goto(
+      authorizePath({
+        client_id: clientId,
+        redirect_uri: redirectUri,
+        scope: "openid email",
+        state: "state-of-the-app-123",
+        nonce: "nonce-of-the-app-123",
+        prompt: "create",
+      }),
+    );
     await expect(page).toHaveURL(/\/signup\?consent=/);
     const email = inbox.address("created");
     await new SignUpPage(page).signUp({ name: "Cleo Created", email, password: STRONG });
@@ -487,9 +464,7 @@ test.describe("deleting an account, and the recent sign-in it needs", () => {
     user,
     db,
   }) => {
-    await loginPage.goto();
-    await loginPage.signIn(user.email, user.password);
-    await expect(page).toHaveURL(/\/account$/);
+    await loginPage.signInToAccount(user.email, user.password);
     // Fast-forward: this sign-in happened eleven minutes ago.
     await db.session.updateMany({
       where: { userId: user.id },
@@ -520,9 +495,7 @@ test.describe("a field refused by the server", () => {
     user,
     inbox,
   }) => {
-    await loginPage.goto();
-    await loginPage.signIn(user.email, user.password);
-    await expect(page).toHaveURL(/\/account$/);
+    await loginPage.signInToAccount(user.email, user.password);
     const typed = "Tess \u202Egnp.exe";
     await new AccountSettings(page).changeName(typed);
     await expect(page.getByText("A name cannot hold line breaks or control characters")).toBeVisible();
@@ -551,9 +524,7 @@ test.describe("a page open while the sign-in grows old", () => {
     user,
     db,
   }) => {
-    await loginPage.goto();
-    await loginPage.signIn(user.email, user.password);
-    await expect(page).toHaveURL(/\/account$/);
+    await loginPage.signInToAccount(user.email, user.password);
     await expect(page.getByRole("heading", { name: "Confirm it’s you" })).toHaveCount(0);
     // The page stays open while the sign-in passes ten minutes (fast-forwarded), then a change is sent.
     await db.session.updateMany({
@@ -594,9 +565,7 @@ test.describe("without JavaScript", () => {
 
     await page.goto(linkIn(await inbox.receive(email), `${baseURL}/verify-email?token=`));
     await new VerifyEmailPage(page).confirm();
-    await loginPage.goto();
-    await loginPage.signIn(email, STRONG);
-    await expect(page).toHaveURL(/\/account$/);
+    await loginPage.signInToAccount(email, STRONG);
     await expect(new AccountSettings(page).emailStatus()).toHaveText("Your email address is confirmed.");
   });
 

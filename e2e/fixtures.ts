@@ -156,6 +156,48 @@ export async function adminToken(baseURL: string): Promise<string> {
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
+/** The page the other site shows at /callback, where the tests' own clients return. */
+const CALLBACK_PAGE = "<!doctype html><title>callback</title><p>back at the app</p>";
+
+/**
+ * Registers a client of this test's own through the 2017 API (POST /clients with the root client's
+ * token) for the code flow, returning to the other site's /callback (which then shows a plain page);
+ * `fields` add to the registration or replace its defaults. Answers its redirect URI.
+ */
+export async function registerAppClient(
+  baseURL: string,
+  otherSite: OtherSite,
+  fields: { id: string } & Record<string, unknown>,
+): Promise<string> {
+  otherSite.serve(CALLBACK_PAGE);
+  const redirectUri = `${otherSite.url}callback`;
+  const created = await fetch(`${baseURL}/clients`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${await adminToken(baseURL)}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      redirect_uris: [redirectUri],
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      ...fields,
+    }),
+  });
+  expect(created.status).toBe(201);
+  return redirectUri;
+}
+
+/**
+ * An authorization request of the code flow with PKCE, by default with RFC 7636's example challenge
+ * (for a test that does not exchange the code); `params` add to it or replace the defaults.
+ */
+export function authorizePath(params: Record<string, string>): string {
+  return `/oauth2/auth?${new URLSearchParams({
+    response_type: "code",
+    code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+    code_challenge_method: "S256",
+    ...params,
+  })}`;
+}
+
 /**
  * The Content-Security-Policy violations `page` reports from now on (Chromium logs each as a console
  * error), except those `expected` matches. The cspGuard fixture fails a test on any of them.

@@ -194,9 +194,7 @@ test.describe("Hydra 2.x mode", () => {
     await expect(demo.claim(demo.introspection, "active")).toHaveText("true");
 
     // The account page has its own sign-in (Hydra's login is not this app's session).
-    await loginPage.goto();
-    await loginPage.signIn(user.email, user.password);
-    await expect(page).toHaveURL(/\/account$/);
+    await loginPage.signInToAccount(user.email, user.password);
     await new AccountSettings(page).deleteAccount(user.email);
     await expect(page.getByText("Your account was deleted.")).toBeVisible();
 
@@ -222,9 +220,7 @@ test.describe("Hydra 2.x mode", () => {
     await demo.expectSignedIn(user.email);
     await expect(demo.claim(demo.introspection, "active")).toHaveText("true");
 
-    await loginPage.goto();
-    await loginPage.signIn(user.email, user.password);
-    await expect(page).toHaveURL(/\/account$/);
+    await loginPage.signInToAccount(user.email, user.password);
     const row = accountPage.app("Portico Demo App");
     await expect(row).toHaveCount(1);
     await expect(row).toContainText("Your email address");

@@ -1,7 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
 import { decodeJwt } from "jose";
-import { adminToken, expect, type OtherSite, test } from "./fixtures.ts";
+import {
+  authorizePath,
+  expect,
+  type OtherSite,
+  recordNavigations,
+  registerAppClient,
+  test,
+} from "./fixtures.ts";
 import type { ConsentPage } from "./pages/consent.ts";
 import type { LoginPage } from "./pages/login.ts";
 
@@ -27,51 +34,28 @@ async function registerClient(
   otherSite: OtherSite,
   options: { skipConsent?: boolean } = {},
 ): Promise<TestClient> {
-  otherSite.serve("<!doctype html><title>callback</title><p>back at the app</p>");
-  const client = {
-    id: `oidc-e2e-${randomBytes(6).toString("hex")}`,
-    secret: randomBytes(24).toString("base64url"),
-    redirectUri: `${otherSite.url}callback`,
-  };
-  const created = await fetch(`${baseURL}/clients`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${await adminToken(baseURL)}`, "content-type": "application/json" },
-    body: JSON.stringify({
-      id: client.id,
-      client_secret: client.secret,
-      client_name: options.skipConsent ? "Trusted First Party" : "Relying Party",
-      redirect_uris: [client.redirectUri],
-      grant_types: ["authorization_code"],
-      response_types: ["code"],
-      scope: "openid profile email",
-      ...(options.skipConsent ? { skip_consent: true } : {}),
-    }),
+  const id = `oidc-e2e-${randomBytes(6).toString("hex")}`;
+  const secret = randomBytes(24).toString("base64url");
+  const redirectUri = await registerAppClient(baseURL, otherSite, {
+    id,
+    client_secret: secret,
+    client_name: options.skipConsent ? "Trusted First Party" : "Relying Party",
+    scope: "openid profile email",
+    ...(options.skipConsent ? { skip_consent: true } : {}),
   });
-  expect(created.status).toBe(201);
-  return client;
+  return { id, secret, redirectUri };
 }
 
 function authorizeUrl(client: TestClient, params: Record<string, string> = {}): string {
-  return `/oauth2/auth?${new URLSearchParams({
-    response_type: "code",
+  return authorizePath({
     client_id: client.id,
     redirect_uri: client.redirectUri,
     scope: "openid profile email",
     state: `state-${randomBytes(6).toString("hex")}`,
     nonce: `nonce-${randomBytes(6).toString("hex")}`,
     code_challenge: CHALLENGE,
-    code_challenge_method: "S256",
     ...params,
-  })}`;
-}
-
-/** Every page the browser showed (navigations of the tab), redirects left out. */
-function shownPages(page: Page): string[] {
-  const shown: string[] = [];
-  page.on("framenavigated", (frame) => {
-    if (frame === page.mainFrame()) shown.push(new URL(frame.url()).pathname);
   });
-  return shown;
 }
 
 /** Since `shown` was emptied, no page of Portico's showed, only the client's callback. */
@@ -155,7 +139,7 @@ test.describe("OpenID Connect sign-in parameters", () => {
     user,
   }) => {
     const client = await registerClient(baseURL!, otherSite);
-    const shown = shownPages(page);
+    const shown = recordNavigations(page);
 
     await page.goto(authorizeUrl(client, { prompt: "none", state: "silent-1" }));
     let back = await callback(page);
@@ -164,9 +148,7 @@ test.describe("OpenID Connect sign-in parameters", () => {
     expectNoPage(shown);
 
     // Signed in (for another app) but no decision for this one.
-    await loginPage.goto();
-    await loginPage.signIn(user.email, user.password);
-    await expect(page).toHaveURL(/\/account$/);
+    await loginPage.signInToAccount(user.email, user.password);
     shown.length = 0;
     await page.goto(authorizeUrl(client, { prompt: "none", state: "silent-2" }));
     back = await callback(page);
@@ -233,7 +215,7 @@ test.describe("OpenID Connect sign-in parameters", () => {
     const twoMinutesAgo = new Date(Date.now() - 120_000);
     await db.session.updateMany({ where: { userId: user.id }, data: { authTime: twoMinutesAgo } });
 
-    const shown = shownPages(page);
+    const shown = recordNavigations(page);
     await page.goto(authorizeUrl(client, { max_age: "3600" }));
     let claims = await exchange(baseURL!, client, (await callback(page)).get("code")!);
     expect(claims.auth_time).toBe(Math.floor(twoMinutesAgo.getTime() / 1000));
@@ -258,7 +240,7 @@ test.describe("OpenID Connect sign-in parameters", () => {
     user,
   }) => {
     const client = await registerClient(baseURL!, otherSite, { skipConsent: true });
-    const shown = shownPages(page);
+    const shown = recordNavigations(page);
     await page.goto(authorizeUrl(client));
     await loginPage.expectShown();
     await expect(page.getByText("to continue to Trusted First Party")).toBeVisible();

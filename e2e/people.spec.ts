@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Page } from "@playwright/test";
 import { UserStore } from "@/lib/users/store.ts";
 import { linkIn } from "@/tests/support/mailbox.ts";
-import { adminToken, expect, signInThroughDemo, test } from "./fixtures.ts";
+import { authorizePath, expect, registerAppClient, signInThroughDemo, test } from "./fixtures.ts";
 import { AccountSettings, ForgotPasswordPage, ResetPasswordPage } from "./pages/accounts.ts";
 import { SignOutPages } from "./pages/sign-out.ts";
 
@@ -28,42 +28,27 @@ test.describe("a client's long name, address and scopes on a 320 px wide screen"
     consentPage,
     user,
   }) => {
-    otherSite.serve("<!doctype html><title>callback</title><p>back at the app</p>");
     const id = `long-name-${randomBytes(4).toString("hex")}`;
     const name = `Verylongappname${"x".repeat(60)}End`;
     const scopes = Array.from(
       { length: 3 },
       (_, i) => `https://api.example.com/resources/${i}/read.write.all`,
     );
-    const created = await fetch(`${baseURL}/clients`, {
-      method: "POST",
-      headers: {
-        authorization: `Bearer ${await adminToken(baseURL ?? "")}`,
-        "content-type": "application/json",
-      },
-      body: JSON.stringify({
-        id,
-        client_name: name,
-        redirect_uris: [`${otherSite.url}callback`],
-        grant_types: ["authorization_code"],
-        response_types: ["code"],
-        scope: `openid ${scopes.join(" ")}`,
-        public: true,
-        client_uri: `https://${"subdomain".repeat(6)}.example.com/`,
-        policy_uri: "https://example.com/privacy",
-      }),
+    const redirectUri = await registerAppClient(baseURL!, otherSite, {
+      id,
+      client_name: name,
+      scope: `openid ${scopes.join(" ")}`,
+      public: true,
+      client_uri: `https://${"subdomain".repeat(6)}.example.com/`,
+      policy_uri: "https://example.com/privacy",
     });
-    expect(created.status).toBe(201);
     await page.goto(
-      `/oauth2/auth?${new URLSearchParams({
-        response_type: "code",
+      authorizePath({
         client_id: id,
-        redirect_uri: `${otherSite.url}callback`,
+        redirect_uri: redirectUri,
         scope: `openid ${scopes.join(" ")}`,
         state: "state-of-the-app-123",
-        code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-        code_challenge_method: "S256",
-      })}`,
+      }),
     );
     await loginPage.expectShown();
     await expect(page.getByText(`to continue to ${name}`)).toBeVisible();
@@ -146,9 +131,7 @@ test.describe("page titles say what the page says", () => {
     loginPage,
     user,
   }) => {
-    await loginPage.goto();
-    await loginPage.signIn(user.email, user.password);
-    await expect(page).toHaveURL(/\/account$/);
+    await loginPage.signInToAccount(user.email, user.password);
     const signOut = new SignOutPages(page);
     await signOut.startAtEndSession({ client_id: "portico-demo" });
     await signOut.expectConfirmation();
@@ -272,9 +255,7 @@ test.describe("password managers know which account a new password is for", () =
     db,
   }) => {
     const warnings = passwordFormWarnings(page);
-    await loginPage.goto();
-    await loginPage.signIn(user.email, user.password);
-    await expect(page).toHaveURL(/\/account$/);
+    await loginPage.signInToAccount(user.email, user.password);
     const change = page.getByRole("form", { name: "Change your password" });
     await expect(change.locator('input[autocomplete="username"]')).toHaveValue(user.email);
     // Only for password managers: nobody sees, reaches or hears it.
@@ -303,9 +284,7 @@ test.describe("without JavaScript, a refused form", () => {
     loginPage,
     user,
   }) => {
-    await loginPage.goto();
-    await loginPage.signIn(user.email, user.password);
-    await expect(page).toHaveURL(/\/account$/);
+    await loginPage.signInToAccount(user.email, user.password);
     const settings = new AccountSettings(page);
     await settings.changeName("Nina Noscript");
     await expect(page).toHaveURL(/\/account\?done=name$/);

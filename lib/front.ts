@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse, serialize } from "hono/utils/cookie";
 import { ACTION_CALL_HEADER, actionStarted, closeFormPost, openFormPost } from "@/lib/actions/calls.ts";
-import { PAGE_LOAD_HEADER, takePageStatus } from "@/lib/actions/page-status.ts";
 import { appConfig } from "@/lib/config/index.ts";
 import { log } from "@/lib/log/index.ts";
 import { securityHeaders } from "@/lib/security/headers.ts";
@@ -104,22 +103,6 @@ function refuseUndecodableActions(req: IncomingMessage, res: ServerResponse): vo
 }
 
 /**
- * A page load's status as the page chose it (lib/actions/page-status.ts): a
- * page that shows a failure notes a 5xx, sent here in place of Next.js's 200.
- * Node decides a status written without writeHead through writeHead too.
- */
-function answerNotedStatus(req: IncomingMessage, res: ServerResponse): void {
-  const id = crypto.randomUUID();
-  req.headers[PAGE_LOAD_HEADER] = id;
-  res.once("close", () => takePageStatus(id));
-  const writeHead = res.writeHead;
-  res.writeHead = function (this: ServerResponse, status: number, ...rest: unknown[]) {
-    const noted = takePageStatus(id);
-    return writeHead.call(this, status === 200 && noted !== undefined ? noted : status, ...(rest as []));
-  } as ServerResponse["writeHead"];
-}
-
-/**
  * What every request for a page, a server action or a NextAuth route gets
  * before Next.js sees it. The server (server/serve.ts) runs it in front of
  * Next.js rather than as a Next.js proxy (middleware), which costs a few
@@ -143,7 +126,8 @@ function answerNotedStatus(req: IncomingMessage, res: ServerResponse): void {
  *   secret, do not pass here and stay compressed.
  *
  * A page load (GET) may answer another status than Next.js's 200: a page that
- * shows a failure of the API it depends on notes a 5xx (answerNotedStatus).
+ * shows a failure of the API it depends on notes a 5xx on its response
+ * (lib/actions/page-status.ts), which the server hands it (server/serve.ts).
  *
  * A form post must say its length and stay within Next.js's limit for a
  * server action (411 and 413 here, where Next.js would answer a 500).
@@ -188,8 +172,6 @@ export async function pageFront(req: IncomingMessage, res: ServerResponse, path:
     req.headers.cookie = [...others, `${cookieName}=${seal}`].join("; ");
   }
 
-  if (req.method === "GET" || req.method === "HEAD") answerNotedStatus(req, res);
-  else delete req.headers[PAGE_LOAD_HEADER];
   delete req.headers["accept-encoding"];
   // Next.js takes the site's host from X-Forwarded-Host, else Host, and refuses a server action whose
   // Origin names another. Behind a reverse proxy that passes on its own upstream address as Host (nginx's

@@ -81,9 +81,8 @@ async function loadPages(config: Config, log: Logger): Promise<Handler | undefin
         return false;
       });
       if (!goOn) return;
-      // Only a form post can be one Next.js fails to decode (common/page-request.ts).
-      if (req.method === "POST") return answeringPage(req, () => nextHandler(req, res));
-      return nextHandler(req, res);
+      // A form post Next.js fails to decode, a page's own status: common/page-request.ts.
+      return answeringPage(req, res, () => nextHandler(req, res));
     }
     assetFront(res);
     return nextHandler(req, res);

@@ -39,6 +39,13 @@ export class LoginPage {
     await this.signInButton.click();
   }
 
+  /** Signs in at /login itself, which leads on to the account page. */
+  async signInToAccount(email: string, password: string): Promise<void> {
+    await this.goto();
+    await this.signIn(email, password);
+    await expect(this.page).toHaveURL(/\/account$/);
+  }
+
   /** Submits and waits for the one alert that answers a refused sign-in (a new one each time). */
   async signInExpectingError(email: string, password: string): Promise<string> {
     const previous = (await this.alert.count()) > 0 ? await this.alert.elementHandle() : null;

@@ -1,7 +1,7 @@
 import "server-only";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { notePageStatus, PAGE_LOAD_HEADER } from "./page-status.ts";
+import { notePageStatus } from "./page-status.ts";
 import type { FormState } from "./state.ts";
 
 /**
@@ -40,7 +40,7 @@ export async function isDocumentRequest(): Promise<boolean> {
  */
 export async function answerWithStatus(status: number): Promise<void> {
   const h = await headers();
-  if (!h.has("rsc") && !h.has("next-action")) notePageStatus(h.get(PAGE_LOAD_HEADER), status);
+  if (!h.has("rsc") && !h.has("next-action")) notePageStatus(status);
 }
 
 /**

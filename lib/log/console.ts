@@ -43,6 +43,8 @@ export function routeConsoleToLog(log: Logger): void {
 
 /** Whether the page request being answered is a form post whose server action never started. */
 function refusedFormPost(): boolean {
-  const id = pageRequest()?.headers[ACTION_CALL_HEADER];
+  const req = pageRequest();
+  // Only a form post carries the front's id (a page load's header is the client's own).
+  const id = req?.method === "POST" ? req.headers[ACTION_CALL_HEADER] : undefined;
   return typeof id === "string" && !actionStarted(id);
 }

@@ -43,6 +43,25 @@ for (const backend of BACKENDS) {
     let users: UserStore;
     const inbox = (to: string) => mailbox.messages().filter((mail) => mail.to.includes(to));
 
+    /** Accounts on the same database and mailbox, with a mailer of their own, noting what their hooks are told. */
+    const hookedAccounts = () => {
+      const revoked: string[] = [];
+      const ended: unknown[] = [];
+      const hooked = new Accounts({
+        db,
+        mailer: createMailer({
+          smtpUrl: mailbox.smtpUrl,
+          from: "Portico <no-reply@example.test>",
+          log: memoryLog(),
+        }),
+        issuer: ISSUER,
+        signupOpen: true,
+        appAccessRevoked: (subject) => revoked.push(subject),
+        sessionsEnded: (what) => ended.push(what),
+      });
+      return { hooked, revoked, ended };
+    };
+
     before(async () => {
       const fresh = await freshDatabase(backend);
       drop = fresh.drop;
@@ -193,20 +212,7 @@ for (const backend of BACKENDS) {
     });
 
     test("a new password voids pending links for a reset or a new address; a reset also forgets decisions and revokes apps", async () => {
-      const revoked: string[] = [];
-      const ended: unknown[] = [];
-      const hooked = new Accounts({
-        db,
-        mailer: createMailer({
-          smtpUrl: mailbox.smtpUrl,
-          from: "Portico <no-reply@example.test>",
-          log: memoryLog(),
-        }),
-        issuer: ISSUER,
-        signupOpen: true,
-        appAccessRevoked: (subject) => revoked.push(subject),
-        sessionsEnded: (what) => ended.push(what),
-      });
+      const { hooked, revoked, ended } = hookedAccounts();
       const pendingLinks = async (email: string, to: string) => {
         const user = (await users.findByEmail(email))!;
         await hooked.requestEmailChange(user, to, undefined);
@@ -347,20 +353,7 @@ for (const backend of BACKENDS) {
     }
 
     test("the old address is mailed an undo link for 7 days: it puts the address back, verified, voids every link, ends every session and revokes every app", async () => {
-      const revoked: string[] = [];
-      const ended: unknown[] = [];
-      const hooked = new Accounts({
-        db,
-        mailer: createMailer({
-          smtpUrl: mailbox.smtpUrl,
-          from: "Portico <no-reply@example.test>",
-          log: memoryLog(),
-        }),
-        issuer: ISSUER,
-        signupOpen: true,
-        appAccessRevoked: (subject) => revoked.push(subject),
-        sessionsEnded: (what) => ended.push(what),
-      });
+      const { hooked, revoked, ended } = hookedAccounts();
       const old = address("uma");
       const uma = await users.create({
         email: old,

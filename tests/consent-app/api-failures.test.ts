@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
-import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
+import { BACKENDS, type Backend, type Portico, startPortico } from "@/tests/support/server.ts";
 
 /** What the fake API server does with the token endpoint. */
 type TokenMode = "ok" | "silent" | "refused";
@@ -154,25 +154,45 @@ function assertExplained(body: string, words: RegExp): void {
  */
 const TIME_LIMIT = "3s";
 
+/**
+ * The fake API server and a Portico whose pages call it (HYDRA_URL; with `hydra2`, HYDRA_ADMIN_URL
+ * too), with the pages' time limit above.
+ */
+async function startBehindFakeApi(
+  backend: Backend,
+  { hydra2 = false } = {},
+): Promise<{ fake: FakeApi; portico: Portico }> {
+  const fake = await startFakeApi();
+  let portico: Portico | undefined;
+  try {
+    portico = await startPortico({
+      backend,
+      compiled: true,
+      env: {
+        HYDRA_URL: fake.url,
+        ...(hydra2 ? { HYDRA_ADMIN_URL: fake.url } : {}),
+        HYDRA_CLIENT_ID: "consent-app",
+        HYDRA_CLIENT_SECRET: "consent-app-secret",
+        HYDRA_TIMEOUT: TIME_LIMIT,
+      },
+    });
+    // The first call of a fresh server loads the code it runs: not a test's time limit to pay.
+    await page(portico, `/consent?consent=${id("ok")}`);
+    return { fake, portico };
+  } catch (error) {
+    await portico?.stop();
+    await fake.stop();
+    throw error;
+  }
+}
+
 for (const backend of BACKENDS) {
   describe(`the pages when the API server fails (${backend})`, { timeout: 120_000 }, () => {
     let fake: FakeApi;
     let portico: Portico;
 
     before(async () => {
-      fake = await startFakeApi();
-      portico = await startPortico({
-        backend,
-        compiled: true,
-        env: {
-          HYDRA_URL: fake.url,
-          HYDRA_CLIENT_ID: "consent-app",
-          HYDRA_CLIENT_SECRET: "consent-app-secret",
-          HYDRA_TIMEOUT: TIME_LIMIT,
-        },
-      });
-      // The first call of a fresh server loads the code it runs: not a test's time limit to pay.
-      await page(portico, `/consent?consent=${id("ok")}`);
+      ({ fake, portico } = await startBehindFakeApi(backend));
     });
     after(async () => {
       await portico?.stop();
@@ -234,6 +254,19 @@ for (const backend of BACKENDS) {
       const screen = await page(portico, `/consent/ask?consent=${id("cut")}`);
       assert.equal(screen.status, 503);
       assertExplained(screen.body, /We cannot reach the sign-in service/);
+    });
+
+    test("pages answered side by side each keep their own status: a noted 5xx goes to no other page", async () => {
+      const asked = [
+        ...Array.from({ length: 6 }, () => ({ path: `/consent/ask?consent=${id("fail")}`, status: 502 })),
+        ...Array.from({ length: 6 }, () => ({ path: `/consent/ask?consent=${id("cut")}`, status: 503 })),
+        ...Array.from({ length: 6 }, () => ({ path: `/logout/confirm?logout=${id("ok")}`, status: 200 })),
+        ...Array.from({ length: 6 }, () => ({ path: "/login", status: 200 })),
+      ].sort(() => Math.random() - 0.5);
+      const answers = await Promise.all(asked.map(({ path }) => page(portico, path)));
+      for (const [i, { path, status }] of asked.entries()) assert.equal(answers[i]?.status, status, path);
+      // And after them, a page that notes nothing is a 200 still.
+      assert.equal((await page(portico, "/login")).status, 200);
     });
 
     test("a sign-out request the server does not answer: 504, in words", async () => {
@@ -312,18 +345,7 @@ for (const backend of BACKENDS) {
     let portico: Portico;
 
     before(async () => {
-      fake = await startFakeApi();
-      portico = await startPortico({
-        backend,
-        compiled: true,
-        env: {
-          HYDRA_URL: fake.url,
-          HYDRA_ADMIN_URL: fake.url,
-          HYDRA_CLIENT_ID: "consent-app",
-          HYDRA_CLIENT_SECRET: "consent-app-secret",
-          HYDRA_TIMEOUT: TIME_LIMIT,
-        },
-      });
+      ({ fake, portico } = await startBehindFakeApi(backend, { hydra2: true }));
     });
     after(async () => {
       await portico?.stop();

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import * as oidc from "openid-client";
 import { createDatabase } from "@/db/client.ts";
 import { assertError, assertSchema } from "@/tests/hydra2/openapi.ts";
-import { admin, failure, rawJson, sdk } from "@/tests/hydra2/support.ts";
+import { admin, challengeOf, failure, rawJson, sdk } from "@/tests/hydra2/support.ts";
 import {
   Browser,
   relyingParty,
@@ -20,15 +20,6 @@ import { BACKENDS, type Portico } from "@/tests/support/server.ts";
 
 const URLS_LOGIN = "https://login.example/login";
 const URLS_CONSENT = "https://login.example/consent";
-
-function challengeOf(response: Response, url: string, name: string): string {
-  assert.equal(response.status, 302, `expected a redirect to ${url}, got ${response.status}`);
-  const location = new URL(response.headers.get("location") ?? "");
-  assert.equal(`${location.origin}${location.pathname}`, url);
-  const challenge = location.searchParams.get(name);
-  assert.ok(challenge, `${name} is in the redirect`);
-  return challenge;
-}
 
 function clientRedirect(response: Response, client: TestClient): URL {
   assert.equal(response.status, 302);

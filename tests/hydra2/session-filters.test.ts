@@ -9,22 +9,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as oidc from "openid-client";
 import { assertError, assertSchema } from "@/tests/hydra2/openapi.ts";
-import { admin, rawJson, sdk } from "@/tests/hydra2/support.ts";
+import { admin, challengeOf, rawJson, sdk } from "@/tests/hydra2/support.ts";
 import { Browser, relyingParty, startOAuth2Portico, type TestClient } from "@/tests/oauth2/support.ts";
 import { BACKENDS, type Portico } from "@/tests/support/server.ts";
 
 const URLS_LOGIN = "https://login.example/login";
 const URLS_CONSENT = "https://login.example/consent";
 const SESSIONS = "/admin/oauth2/auth/sessions/consent";
-
-function challengeOf(response: Response, url: string, name: string): string {
-  assert.equal(response.status, 302, `expected a redirect to ${url}, got ${response.status}`);
-  const location = new URL(response.headers.get("location") ?? "");
-  assert.equal(`${location.origin}${location.pathname}`, url);
-  const challenge = location.searchParams.get(name);
-  assert.ok(challenge, `${name} is in the redirect`);
-  return challenge;
-}
 
 type Session = Record<string, unknown> & { consent_request: { client: { client_id: string } } };
 

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { Configuration, JwkApi, MetadataApi, OAuth2Api, ResponseError } from "@ory/hydra-client-fetch";
 import type { Portico } from "@/tests/support/server.ts";
@@ -26,6 +27,16 @@ export async function failure(call: Promise<unknown>): Promise<Response> {
     throw error;
   }
   throw new Error("the call succeeded");
+}
+
+/** The challenge `name` of a 302 to `url` (the login or consent app's URLS_LOGIN or URLS_CONSENT). */
+export function challengeOf(response: Response, url: string, name: string): string {
+  assert.equal(response.status, 302, `expected a redirect to ${url}, got ${response.status}`);
+  const location = new URL(response.headers.get("location") ?? "");
+  assert.equal(`${location.origin}${location.pathname}`, url);
+  const challenge = location.searchParams.get(name);
+  assert.ok(challenge, `${name} is in the redirect`);
+  return challenge;
 }
 
 /** fetch against the admin listener with an optional JSON (or raw string) body. */

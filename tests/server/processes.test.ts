@@ -1,25 +1,12 @@
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
+import { childrenOf } from "@/tests/support/processes.ts";
 import { type Portico, startPortico } from "@/tests/support/server.ts";
 
 /** The shared objects a process has mapped (Linux /proc), e.g. native add-ons it loaded. */
 function mappedFiles(pid: number): string {
   return readFileSync(`/proc/${pid}/maps`, "utf8");
-}
-
-function childrenOf(pid: number): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 // The primary forks the workers and supervises them; migrations and the bootstrap run in a short-lived

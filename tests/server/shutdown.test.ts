@@ -7,11 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { after, describe, test } from "node:test";
 import { freePorts } from "@/tests/support/ports.ts";
-import { BACKENDS, freshDatabase, type Portico, startPortico } from "@/tests/support/server.ts";
+import { childrenOf } from "@/tests/support/processes.ts";
+import { BACKENDS, basicAuth, freshDatabase, type Portico, startPortico } from "@/tests/support/server.ts";
 
 interface RawAnswer {
   status: number;
@@ -93,25 +94,6 @@ async function stoppedListening(port: number): Promise<void> {
   throw new Error(`port ${port} still accepts connections`);
 }
 
-function basic(id: string, secret: string): string {
-  return `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`;
-}
-
-/** The processes whose parent is `pid` (Linux /proc). */
-function childrenOf(pid: number): number[] {
-  return readdirSync("/proc")
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
 function commandLine(pid: number): string {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, "utf8");
@@ -164,7 +146,7 @@ for (const backend of BACKENDS) {
         const tokenRequest = [
           "POST /oauth2/token HTTP/1.1",
           "Host: portico.test",
-          `Authorization: ${basic(portico.root.id, portico.root.secret)}`,
+          `Authorization: ${basicAuth(portico.root.id, portico.root.secret)}`,
           "Content-Type: application/x-www-form-urlencoded",
           `Content-Length: ${form.length}`,
           "",

@@ -1,8 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { basicAuth } from "@/bench/lib/flow.ts";
 import { throwawayPostgresDatabase } from "@/db/postgres-server.ts";
 import { type ThrowawayDatabase, throwawaySqliteDatabase } from "@/db/throwaway.ts";
 import { freePorts } from "./ports.ts";
+
+/** An `Authorization: Basic` value for a client (id and secret form-encoded, RFC 6749 §2.3.1). */
+export { basicAuth };
 
 export type Backend = "sqlite" | "postgresql";
 
@@ -178,7 +182,7 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
     const response = await fetch(`${url}/oauth2/token`, {
       method: "POST",
       headers: {
-        authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`,
+        authorization: basicAuth(id, secret),
         "content-type": "application/x-www-form-urlencoded",
       },
       body,
@@ -221,7 +225,7 @@ export async function introspect(
   const response = await fetch(`${portico.url}/oauth2/introspect`, {
     method: "POST",
     headers: {
-      authorization: `Basic ${Buffer.from(`${encodeURIComponent(asking.id)}:${encodeURIComponent(asking.secret)}`).toString("base64")}`,
+      authorization: basicAuth(asking.id, asking.secret),
       "content-type": "application/x-www-form-urlencoded",
     },
     body: new URLSearchParams({ token }),

@@ -1,8 +1,8 @@
 "use client";
 
 import { useActionState } from "react";
-import { RefusalAlert } from "@/components/action-form.tsx";
-import { Button, CsrfField } from "@/components/ui.tsx";
+import { FormProblem } from "@/components/action-form.tsx";
+import { Button } from "@/components/ui.tsx";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 import { confirmEmailAction } from "./actions.ts";
 
@@ -11,8 +11,7 @@ export function ConfirmEmailForm({ csrf, token, label }: { csrf: string; token: 
   const error = state.status === "error" ? state : undefined;
   return (
     <form action={action} className="mt-6 space-y-5">
-      {error && <RefusalAlert key={error.id}>{error.message}</RefusalAlert>}
-      <CsrfField token={error?.csrf ?? csrf} />
+      <FormProblem error={error} csrf={csrf} />
       <input type="hidden" name="token" value={token} />
       <Button type="submit" className="w-full" disabled={pending} aria-busy={pending}>
         {label}
