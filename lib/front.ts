@@ -144,6 +144,8 @@ export async function pageFront(req: IncomingMessage, res: ServerResponse, path:
   const issuerOrigin = new URL(issuer).origin;
   const origin = req.headers.origin;
   const site = req.headers["sec-fetch-site"];
+  // The form-post id is the front's own (refuseUndecodableActions): never one a client sent.
+  delete req.headers[ACTION_CALL_HEADER];
   if (req.method === "POST" && !acceptableFormLength(req, res)) return false;
   if (req.method === "POST" && !path.startsWith("/api/auth/")) {
     refuseUndecodableActions(req, res);
