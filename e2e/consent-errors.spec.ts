@@ -1,4 +1,5 @@
 import { expect, test } from "./fixtures.ts";
+import { DemoApp } from "./pages/demo.ts";
 
 test.describe("consent requests that cannot be used", () => {
   test("an expired request shows a clear error page with a way back", async ({
@@ -80,6 +81,34 @@ test.describe("consent requests that cannot be used", () => {
     const back = page.getByRole("link", { name: "Back to Portico Demo App" });
     await expect(back).toHaveAttribute("href", `${baseURL}/`);
     await expect(page.getByRole("link", { name: "Go to your account" })).toBeVisible();
+    await back.click();
+    await demo.expectSignedIn(user.email);
+  });
+
+  test("answered in another tab meanwhile: the refusal on the open screen offers the way back to the app", async ({
+    context,
+    demo,
+    loginPage,
+    consentPage,
+    user,
+    baseURL,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password);
+    await consentPage.expectShown();
+
+    // The same request, opened in a second tab and allowed there.
+    const otherTab = await context.newPage();
+    await otherTab.goto(consentPage.page.url());
+    await otherTab.getByRole("button", { name: "Allow access" }).click();
+    await new DemoApp(otherTab).expectSignedIn(user.email);
+
+    // The first tab still shows the form: another answer is refused in place, with the way back.
+    await consentPage.deny();
+    await expect(consentPage.alert).toContainText("This sign-in request was already answered");
+    const back = consentPage.alert.getByRole("link", { name: "Back to Portico Demo App" });
+    await expect(back).toHaveAttribute("href", `${baseURL}/`);
+    await expect(back).toHaveAttribute("rel", "noopener noreferrer");
     await back.click();
     await demo.expectSignedIn(user.email);
   });

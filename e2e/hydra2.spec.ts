@@ -3,6 +3,7 @@ import { createDatabase, type Database } from "@/db/client.ts";
 import { UserStore } from "@/lib/users/store.ts";
 import { test as base, expect, recordNavigations } from "./fixtures.ts";
 import { AccountSettings } from "./pages/accounts.ts";
+import { DemoApp } from "./pages/demo.ts";
 import { SignOutPages } from "./pages/sign-out.ts";
 
 /**
@@ -286,6 +287,63 @@ test.describe("Hydra 2.x mode", () => {
 
     await expect(page).toHaveURL(/\/\?error=access_denied$/);
     await expect(demo.alert).toContainText("error=access_denied");
+  });
+
+  test("Back after consent: the consent and sign-in pages say they were answered and offer the way back to the app", async ({
+    page,
+    demo,
+    loginPage,
+    consentPage,
+    user,
+    baseURL,
+  }) => {
+    await demo.startSignIn();
+    await expect(page).toHaveURL(LOGIN);
+    await loginPage.signIn(user.email, user.password);
+    await expect(page).toHaveURL(CONSENT);
+    await consentPage.allow();
+    await demo.expectSignedIn(user.email);
+
+    // Back from the app: the consent screen's challenge is used (Hydra's 410); then the sign-in's.
+    for (const step of [CONSENT, LOGIN]) {
+      await page.goBack();
+      await expect(page).toHaveURL(step);
+      await expect(
+        page.getByRole("heading", { name: "This sign-in request was already answered" }),
+      ).toBeVisible();
+      // The demo app registered its own address (client_uri) and name: the way back to it.
+      const back = page.getByRole("link", { name: "Back to Portico Demo App" });
+      await expect(back).toHaveAttribute("href", `${baseURL}/`);
+      await expect(page.getByRole("link", { name: "Go to your account" })).toBeVisible();
+    }
+    await page.getByRole("link", { name: "Back to Portico Demo App" }).click();
+    await demo.expectSignedIn(user.email);
+  });
+
+  test("answered in another tab meanwhile: the refusal on the open consent screen offers the way back to the app", async ({
+    page,
+    context,
+    demo,
+    loginPage,
+    consentPage,
+    user,
+    baseURL,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password);
+    await expect(page).toHaveURL(CONSENT);
+
+    const otherTab = await context.newPage();
+    await otherTab.goto(page.url());
+    await otherTab.getByRole("button", { name: "Allow access" }).click();
+    await new DemoApp(otherTab).expectSignedIn(user.email);
+
+    await consentPage.deny();
+    await expect(consentPage.alert).toContainText("This sign-in request was already answered");
+    const back = consentPage.alert.getByRole("link", { name: "Back to Portico Demo App" });
+    await expect(back).toHaveAttribute("href", `${baseURL}/`);
+    await back.click();
+    await demo.expectSignedIn(user.email);
   });
 
   test("Cancel on the sign-in page: the client is told access_denied", async ({ page, demo }) => {

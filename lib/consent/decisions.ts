@@ -12,6 +12,7 @@ import { describeError, log } from "@/lib/log/index.ts";
 import { isAllowedRedirect } from "@/lib/security/redirects.ts";
 import type { SignedInUser } from "@/lib/session/index.ts";
 import { idTokenClaims } from "@/lib/users/claims.ts";
+import { type WayBack, wayBackTo } from "./way-back.ts";
 
 export interface PendingConsent {
   request: OAuth2ConsentRequest;
@@ -26,17 +27,10 @@ export interface ConsentProblem {
   /** The page's HTTP status when the API failed (502, 503, 504); none for the request's own state. */
   status?: 502 | 503 | 504;
   /**
-   * A request answered already: the app it was for, when the server named it (Portico does) and the
-   * app registered a `client_uri` — its name and that http(s) address, the way back to it.
+   * A request answered already: the app it was for, when the server named it (Portico does, on both
+   * faces) and the app registered a `client_uri` — its name and that http(s) address, the way back to it.
    */
-  backTo?: { name: string; url: string };
-}
-
-/** The way back to an app: its `client_uri`, only an http(s) one, with its name (else the address's host). */
-export function wayBackTo(client: OAuth2Client | undefined): ConsentProblem["backTo"] {
-  const url = client?.client_uri;
-  if (!client || !url || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) return undefined;
-  return { name: client.client_name || new URL(url).host, url };
+  backTo?: WayBack;
 }
 
 /**

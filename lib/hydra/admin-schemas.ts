@@ -101,6 +101,12 @@ export type LogoutRequest = z.output<typeof logoutRequest>;
 /** `oAuth2RedirectTo`: where the browser goes once a step is answered. */
 export const redirectTo = z.object({ redirect_to: z.url() });
 
+/**
+ * Portico's addition to the 410 (`oAuth2RedirectTo`) of getOAuth2LoginRequest and
+ * getOAuth2ConsentRequest for an answered request: the client it was for. Ory Hydra sends none.
+ */
+export const goneClient = z.object({ client: v2Client });
+
 /** Hydra's error body (`errorOAuth2`), read only to log what went wrong. */
 export const errorBody = z.object({
   error: z.string().optional(),

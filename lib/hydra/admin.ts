@@ -6,6 +6,7 @@ import {
   consentRequest,
   consentSession,
   errorBody,
+  goneClient,
   type LoginRequest,
   type LogoutRequest,
   loginRequest,
@@ -263,7 +264,8 @@ export class HydraAdminClient {
       });
     }
     const { status } = error.response;
-    const body = errorBody.safeParse(safeJson(await boundedText(error.response).catch(() => "")));
+    const json = safeJson(await boundedText(error.response).catch(() => ""));
+    const body = errorBody.safeParse(json);
     const details = {
       operation,
       status,
@@ -273,8 +275,17 @@ export class HydraAdminClient {
       case 404:
         return new HydraError("not_found", `${operation}: not found`, details);
       case 409:
-      case 410:
         return new HydraError("already_handled", `${operation}: already handled`, details);
+      case 410: {
+        // Portico names the client of the answered request beside redirect_to; Ory Hydra does not.
+        const gone = goneClient.safeParse(json);
+        return new HydraError(
+          "already_handled",
+          `${operation}: already handled`,
+          details,
+          gone.success ? gone.data.client : undefined,
+        );
+      }
       case 401:
       case 403:
         return new HydraError("unauthorized", `${operation}: refused (${status})`, details);

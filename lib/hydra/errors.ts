@@ -40,9 +40,10 @@ export class HydraError extends Error {
     /** For the log: the operation, the HTTP status and the server's own message. */
     readonly details: Record<string, unknown> = {},
     /**
-     * `already_handled` of a consent request read with `?include=client`: the client it was for,
-     * as Portico sends it beside the 409 (parsed as every client: only http(s) links), so that the
-     * page can offer the way back to that app. Undefined from any other server.
+     * `already_handled` of a consent request read with `?include=client` (the 2017 API's 409), or of
+     * a Hydra 2.x login or consent request read again (the 410): the client it was for, as Portico
+     * sends it beside the error (parsed as every client: only http(s) links), so that the page can
+     * offer the way back to that app. Undefined from any other server (Ory Hydra's 410 names none).
      */
     readonly client?: OAuth2Client,
   ) {

@@ -108,6 +108,37 @@ describe("the Hydra 2.x admin client", () => {
     assert.equal((await failure(again)).code, "already_handled");
   });
 
+  test("an answered request's 410: Portico names its client (the way back to it), Ory Hydra's names none", async () => {
+    const challenge = await loginChallenge();
+    await client.acceptLoginRequest(challenge, { subject: "u", remember: false, rememberFor: 0, amr: [] });
+    const gone = await failure(client.getLoginRequest(challenge));
+    assert.equal(gone.code, "already_handled");
+    assert.equal(gone.client?.id, "admin-client-rp");
+    assert.equal(gone.client?.client_name, "Admin Client RP");
+
+    const answers: Array<() => Response> = [
+      // Ory Hydra: only where the browser goes.
+      () => Response.json({ redirect_to: "https://hydra.example/oauth2/auth?client_id=x" }, { status: 410 }),
+      // A client whose link is no web address: parsed as every client, the link dropped.
+      () =>
+        Response.json(
+          {
+            redirect_to: "https://hydra.example/oauth2/auth?client_id=x",
+            client: { client_id: "x", client_name: "X", client_uri: "javascript:alert(1)" },
+          },
+          { status: 410 },
+        ),
+    ];
+    const scripted = (async () => (answers.shift() as () => Response)()) as typeof fetch;
+    const hydra = new HydraAdminClient({ url: "http://hydra-admin.invalid", fetch: scripted });
+    const plain = await failure(hydra.getConsentRequest("c"));
+    assert.equal(plain.code, "already_handled");
+    assert.equal(plain.client, undefined);
+    const odd = await failure(hydra.getLoginRequest("c"));
+    assert.equal(odd.code, "already_handled");
+    assert.equal(odd.client?.client_uri, "");
+  });
+
   test("an admin API that does not answer is unreachable", async () => {
     const nobody = new HydraAdminClient({ url: `http://127.0.0.1:${await freePort()}`, timeoutMs: 2000 });
     assert.equal((await failure(nobody.getConsentRequest("x"))).code, "unreachable");

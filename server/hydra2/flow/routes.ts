@@ -115,6 +115,16 @@ export function flowRoutes(api: Hono, services: Services) {
     redirect_to: returnUrl(authorizationEndpoint, consentRequests, stored, step),
   });
 
+  /**
+   * GET of an answered request: 410 with where the browser goes, and (an addition to Hydra's
+   * `oAuth2RedirectTo`) the client it was for, as the 200 gives it, so that the login & consent app
+   * can offer a person who comes back to the step (Back, a reload) the way to that app.
+   */
+  const gone = async (c: Context, stored: ConsentRequest, step: Step) => {
+    const client = await clients.get(stored.clientId);
+    return c.json({ ...redirectTo(stored, step), ...(client ? { client: toV2Wire(client) } : {}) }, 410);
+  };
+
   /** The request's own parameter, as the client sent it (the checks refused repeats). */
   const parameter = (stored: ConsentRequest, name: string) =>
     stored.parameters.find(([key, value]) => key === name && value !== "")?.[1];
@@ -151,7 +161,7 @@ export function flowRoutes(api: Hono, services: Services) {
   // getOAuth2LoginRequest
   api.get("/admin/oauth2/auth/requests/login", async (c) => {
     const { stored, handled } = await load(c, "login");
-    if (handled) return c.json(redirectTo(stored, "login"), 410);
+    if (handled) return gone(c, stored, "login");
     // A remembered login covers the request: the app is told to skip its screen, for that subject.
     const skip = stored.loginSessionId !== null;
     return c.json({ ...(await common(stored)), skip, subject: skip ? (stored.subject ?? "") : "" });
@@ -213,7 +223,7 @@ export function flowRoutes(api: Hono, services: Services) {
   // getOAuth2ConsentRequest
   api.get("/admin/oauth2/auth/requests/consent", async (c) => {
     const { stored, handled } = await load(c, "consent");
-    if (handled) return c.json(redirectTo(stored, "consent"), 410);
+    if (handled) return gone(c, stored, "consent");
     return c.json({
       ...(await common(stored)),
       subject: stored.subject ?? "",

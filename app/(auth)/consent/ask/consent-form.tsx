@@ -4,10 +4,11 @@ import { useActionState } from "react";
 import { signOutAction } from "@/app/(auth)/actions.ts";
 import { RefusalAlert } from "@/components/action-form.tsx";
 import { ClientLogo } from "@/components/client-logo.tsx";
-import { Button, Card, Checkbox, CsrfField, PageTitle, TextLink } from "@/components/ui.tsx";
+import { Button, ButtonLink, Card, Checkbox, CsrfField, PageTitle, TextLink } from "@/components/ui.tsx";
 import { useNavigation } from "@/components/use-navigation.ts";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 import type { ScopeDescription } from "@/lib/consent/scopes.ts";
+import { wayBackTo } from "@/lib/consent/way-back.ts";
 import type { OAuth2Client } from "@/lib/hydra/schemas.ts";
 import { decideAction } from "./actions.ts";
 import { decideHydra2Action } from "./hydra2-actions.ts";
@@ -34,6 +35,9 @@ export function ConsentForm({ csrf, consent, hydra2 = false, client, user, scope
   const appName = client.client_name || client.id;
   const token = (state.status === "error" && state.csrf) || csrf;
   const signOutError = signOutState.status === "error" ? signOutState : undefined;
+  // Answered meanwhile (another tab, a second post with another answer): the way back to this app,
+  // as the answered-request page offers it.
+  const backTo = state.status === "error" && state.code === "already_handled" ? wayBackTo(client) : undefined;
 
   return (
     <Card>
@@ -80,6 +84,13 @@ export function ConsentForm({ csrf, consent, hydra2 = false, client, user, scope
           <div className="mb-4">
             <RefusalAlert key={state.id} id="consent-error">
               {state.message}
+              {backTo && (
+                <div className="mt-3 flex">
+                  <ButtonLink href={backTo.url} rel="noopener noreferrer" variant="primary">
+                    Back to {backTo.name}
+                  </ButtonLink>
+                </div>
+              )}
             </RefusalAlert>
           </div>
         )}
