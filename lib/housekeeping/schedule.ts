@@ -1,4 +1,5 @@
 import "server-only";
+import { repeatWithoutOverlap } from "@/common/repeat.ts";
 import { db } from "@/lib/db/index.ts";
 import { describeError, log } from "@/lib/log/index.ts";
 import { sendQueuedDeletions } from "@/lib/users/index.ts";
@@ -9,6 +10,7 @@ const INTERVAL_MS = 10 * 60_000;
 /**
  * Runs purgeAppState now and every ten minutes in this process, logging what
  * it removed, and sends the server the deletions it has not confirmed yet.
+ * A run that outlasts the interval is not joined by another.
  */
 export function scheduleAppPurge(): void {
   const run = () =>
@@ -21,6 +23,6 @@ export function scheduleAppPurge(): void {
       })
       .catch((error: unknown) => log().warn("purging expired app state failed", describeError(error)));
   // Shortly after start rather than at once: the server this app talks to may not be listening yet.
-  setTimeout(run, 5_000).unref();
-  setInterval(run, INTERVAL_MS).unref();
+  // Never two runs at once: one that outlasts the interval (a backlog, a slow server) is not joined.
+  repeatWithoutOverlap(run, INTERVAL_MS, 5_000);
 }

@@ -3,7 +3,7 @@ import { after, before, describe, test } from "node:test";
 import { createDatabase, type Database } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
 import { loadConfig } from "@/server/config/config.ts";
-import { purgeExpired } from "@/server/housekeeping.ts";
+import { purgeExpired, schedulePurge } from "@/server/housekeeping.ts";
 import { BACKENDS, freshDatabase } from "@/tests/support/server.ts";
 
 const DAY = 86_400_000;
@@ -85,7 +85,8 @@ for (const backend of BACKENDS) {
           subject: "s",
           scopes: "",
           authTime: new Date(now),
-          issuedAt: new Date(now),
+          // Those used 40 days ago were issued then (past the default 30-day lifespan and a day).
+          issuedAt: new Date(i % 3 === 0 ? now - 40 * DAY : now),
           // Some match both conditions: each is counted once.
           revokedAt: i % 2 === 0 ? new Date(now - 2 * DAY) : null,
           usedAt: i % 3 === 0 ? new Date(now - 40 * DAY) : null,
@@ -109,6 +110,116 @@ for (const backend of BACKENDS) {
         loginSessions: 0,
         rememberedConsents: 0,
       });
+    });
+
+    test("each purge looks at a bounded number of old grants, the next one going on from there", async () => {
+      const now = Date.now();
+      await db.authorizationGrant.deleteMany({});
+      // Seven grants older than a month: six of apps still refreshing, the last one with nothing left.
+      const grantIds = Array.from({ length: 7 }, (_, i) => `walk-${i}`);
+      await db.authorizationGrant.createMany({
+        data: grantIds.map((grantId) => ({
+          grantId,
+          clientId: "c",
+          subject: "s",
+          scopes: "offline",
+          authTime: new Date(now - 40 * DAY),
+          createdAt: new Date(now - 40 * DAY),
+        })),
+      });
+      await db.refreshToken.createMany({
+        data: grantIds.slice(0, 6).map((grantId) => ({
+          hash: `walk-refresh-${grantId}`,
+          grantId,
+          clientId: "c",
+          subject: "s",
+          scopes: "offline",
+          authTime: new Date(now - 40 * DAY),
+          issuedAt: new Date(now),
+        })),
+      });
+      let reads = 0;
+      const grants = new Proxy(db.authorizationGrant, {
+        get(target, property) {
+          if (property === "findMany")
+            return (args: Parameters<Database["authorizationGrant"]["findMany"]>[0]) => {
+              reads++;
+              return target.findMany(args);
+            };
+          const value: unknown = Reflect.get(target, property);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      const counted = new Proxy(db, {
+        get: (target, property) =>
+          property === "authorizationGrant" ? grants : Reflect.get(target, property),
+      });
+      const config = loadConfig({ SYSTEM_SECRET: "test-system-secret-0123456789" });
+      const left = async () =>
+        (await db.authorizationGrant.findMany({ select: { grantId: true } }))
+          .map((row) => row.grantId)
+          .sort();
+
+      // Batches of two, two batches a purge: the first looks at walk-0 … walk-3 only.
+      assert.equal((await purgeExpired(counted, config, now, 2, 2)).grants, 0);
+      assert.equal(reads, 2);
+      assert.deepEqual(await left(), grantIds);
+      reads = 0;
+      assert.equal((await purgeExpired(counted, config, now, 2, 2)).grants, 1);
+      assert.equal(reads, 2);
+      assert.deepEqual(await left(), grantIds.slice(0, 6));
+      // That walk ended: the next starts again from the first grant.
+      reads = 0;
+      await purgeExpired(counted, config, now, 2, 2);
+      assert.equal(reads, 2);
+      assert.deepEqual(await left(), grantIds.slice(0, 6));
+      await db.refreshToken.deleteMany({ where: { hash: { startsWith: "walk-refresh-" } } });
+    });
+
+    test("a purge that outlasts its interval is not joined by another run", async () => {
+      // The first run's first read waits for the test, so the run outlasts many ticks of a 1 ms
+      // interval; a second run stops at its first read (nothing of it runs on beside later tests).
+      let started = 0;
+      let release = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const consentRequests = new Proxy(db.consentRequest, {
+        get(target, property) {
+          if (property === "findMany")
+            return async (args: Parameters<Database["consentRequest"]["findMany"]>[0]) => {
+              started++;
+              if (started > 1) throw new Error("the next run");
+              await gate;
+              return target.findMany(args);
+            };
+          const value: unknown = Reflect.get(target, property);
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+      const slow = new Proxy(db, {
+        get: (target, property) =>
+          property === "consentRequest" ? consentRequests : Reflect.get(target, property),
+      });
+      const lines: string[] = [];
+      const note = (message: string) => void lines.push(message);
+      const log = { error: note, warn: note, info: note, debug: note };
+      const config = loadConfig({ SYSTEM_SECRET: "test-system-secret-0123456789" });
+      const timer = schedulePurge(slow, config, log, 1);
+      try {
+        for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 5));
+        assert.equal(started, 1, "one run at a time");
+        release();
+        // The first run goes on to its end; only then does a tick start the next.
+        while (started < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+      } finally {
+        clearInterval(timer);
+        release();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      // Only the later runs' refusals: the first run ended without a failure.
+      assert.ok(lines.length > 0);
+      assert.deepEqual(new Set(lines), new Set(["purging expired flow state failed"]));
     });
 
     test("a grant's revocation mark goes after a day, once what is left of the grant is revoked row by row", async () => {
