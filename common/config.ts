@@ -15,6 +15,9 @@ export class ConfigError extends Error {}
 
 export type Environment = Record<string, string | undefined>;
 
+/** SMTP_URL's value for no mail server: every message, with its link, is written to the log. */
+export const MAIL_TO_LOG = "log";
+
 const port = (name: string, fallback: string) =>
   z
     .string()
@@ -171,11 +174,13 @@ const variables = z.object({
     .regex(/^(\d{1,2}|true|false)$/, "TRUST_PROXY must be false, true or a number of proxies (0–99)")
     .default("false")
     .transform((value) => (value === "true" ? 1 : value === "false" ? 0 : Number(value))),
+  // `log`: no mail server, each message (and its link) goes to the log; what unset means under an http ISSUER.
   SMTP_URL: z
     .string()
-    .refine((value) => URL.canParse(value) && /^smtps?:$/.test(new URL(value).protocol), {
-      message: "SMTP_URL must be an smtp:// or smtps:// URL (smtp://user:pass@host:587)",
-    })
+    .refine(
+      (value) => value === MAIL_TO_LOG || (URL.canParse(value) && /^smtps?:$/.test(new URL(value).protocol)),
+      { message: "SMTP_URL must be an smtp:// or smtps:// URL (smtp://user:pass@host:587), or log" },
+    )
     .optional(),
   // The most one email may take, from connecting to the server's last answer.
   SMTP_TIMEOUT: timeLimit("SMTP_TIMEOUT", "30s", "5m"),
@@ -198,10 +203,20 @@ const variables = z.object({
 
 export type Settings = z.output<typeof variables>;
 
-/** What no single variable can say: the two listeners need ports of their own. */
-const settings = variables.refine((parsed) => parsed.PORT !== parsed.ADMIN_PORT, {
-  message: "ADMIN_PORT must differ from PORT: the admin API has a listener of its own",
-});
+/**
+ * What no single variable can say: the two listeners need ports of their own;
+ * and a public (https) ISSUER sends its email for real unless the operator
+ * chose otherwise, since without a mail server every message — password-reset
+ * links included — is written to the log, where a link is a secret in plain sight.
+ */
+const settings = variables
+  .refine((parsed) => parsed.PORT !== parsed.ADMIN_PORT, {
+    message: "ADMIN_PORT must differ from PORT: the admin API has a listener of its own",
+  })
+  .refine((parsed) => parsed.SMTP_URL !== undefined || !parsed.ISSUER?.startsWith("https:"), {
+    message:
+      "SMTP_URL is required when ISSUER is https: without a mail server every email, password-reset links included, is written to the log. Set SMTP_URL=log to choose that",
+  });
 
 /** A PostgreSQL URL the driver can take apart: a host, and user, password and database percent-encoded correctly. */
 function isPostgresUrl(value: string): boolean {

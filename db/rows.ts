@@ -58,6 +58,7 @@ export const AUTHORIZATION_CODE_ROW: RowShape<AuthorizationCode> = {
     subject: "text",
     scopes: "text",
     redirectUri: "text",
+    redirectUriGiven: "bool",
     codeChallenge: "text",
     challengeMethod: "text",
     nonce: "text",

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { ConfigError, type Environment, issuerOf, parseEnvironment } from "@/common/config.ts";
+import { ConfigError, type Environment, issuerOf, MAIL_TO_LOG, parseEnvironment } from "@/common/config.ts";
 import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "@/common/consent-client.ts";
 import { deriveCookieSecret } from "@/common/cookie-secret.ts";
 import { DEMO_CLIENT_ID, demoClientSecret } from "@/common/demo-client.ts";
@@ -45,7 +45,8 @@ export interface AppConfig {
   demo: { clientId: string; clientSecret: string; authSecret: string } | undefined;
   /**
    * Outgoing email: the SMTP server (undefined: messages go to the log
-   * instead, for the quickstart) and the From address.
+   * instead — SMTP_URL=log, or unset under an http ISSUER, as for the
+   * quickstart) and the From address.
    */
   mail: { smtpUrl: string | undefined; from: string; timeoutMs: number };
   /** Whether people may create their own accounts at /signup. */
@@ -108,7 +109,7 @@ export function loadAppConfig(env?: Environment): AppConfig {
     logLevel: e.LOG_LEVEL,
     demo,
     mail: {
-      smtpUrl: e.SMTP_URL,
+      smtpUrl: e.SMTP_URL === MAIL_TO_LOG ? undefined : e.SMTP_URL,
       timeoutMs: e.SMTP_TIMEOUT,
       from: e.MAIL_FROM ?? `"${brand.name}" <no-reply@${new URL(issuer).hostname}>`,
     },

@@ -85,7 +85,7 @@ export function createMailer(options: {
   if (!smtpUrl) {
     return {
       async send(to, message) {
-        log.info("email not sent (SMTP_URL is not set); its content follows", {
+        log.info("email not sent (no SMTP_URL, or SMTP_URL=log); its content follows", {
           to,
           subject: message.subject,
           links: message.links,

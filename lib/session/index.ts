@@ -55,9 +55,10 @@ async function save(session: SessionData): Promise<void> {
  * browser's session was the same person's, it goes on under its public
  * `sid` (re-authentication, "Confirm password"), so the apps it signed in to
  * keep their sessions; another person's session ends, and the server hears
- * of it (back-channel logout). `forRequest` names the consent request the
- * person signed in for, so that request knows this sign-in as its own.
- * Server actions only.
+ * of it (back-channel logout), as it does of the person's least recently
+ * used sessions a new one ends past MAX_SESSIONS_PER_PERSON. `forRequest`
+ * names the consent request the person signed in for, so that request knows
+ * this sign-in as its own. Server actions only.
  */
 export async function signIn(
   userId: string,
@@ -67,14 +68,14 @@ export async function signIn(
 ): Promise<AppSession> {
   const previous = (await currentSession()).session;
   const requestHeaders = await headers();
-  const { secretId, session, ended } = await sessions().signIn(previous?.id, {
+  const { secretId, session, ended, trimmed } = await sessions().signIn(previous?.id, {
     userId,
     persistent,
     amr,
     userAgent: requestHeaders.get("user-agent") ?? "",
     ipAddress: clientAddress(requestHeaders, appConfig().trustedProxies) ?? "",
   });
-  if (ended) reportSessionsEnded({ sid: ended.sid });
+  for (const gone of ended ? [ended, ...trimmed] : trimmed) reportSessionsEnded({ sid: gone.sid });
   await save(signedInSession(secretId, persistent, forRequest));
   return session;
 }

@@ -36,6 +36,13 @@ export const BROWSER_SESSION_SECONDS = 12 * 3600;
 const TOUCH_EVERY_MS = 60_000;
 /** Free text from the browser is cut to this length before it is stored. */
 const USER_AGENT_MAX = 512;
+/**
+ * The most sessions one person keeps: a sign-in past it ends their least
+ * recently used ones, so that signing in again and again (a script, a browser
+ * that drops its cookies) cannot grow the table, the account page's list, or
+ * what "sign out everywhere" must end, without bound.
+ */
+export const MAX_SESSIONS_PER_PERSON = 50;
 
 /** The table keeps only a hash of the secret session id: a copy of the table signs no one in. */
 export function sessionIdHash(secretId: string): string {
@@ -107,12 +114,32 @@ export class SessionStore {
 
   /**
    * A new session; `secretId` goes into the sealed cookie and nowhere else.
-   * Every sign-in writes one: a prepared statement, not Prisma's create.
+   * Every sign-in writes one: a prepared statement, not Prisma's create. In
+   * the same transaction, the person's least recently used sessions past
+   * MAX_SESSIONS_PER_PERSON end; `trimmed` are those that were still live
+   * (the apps they signed in to are to be told), each one this call ended:
+   * should one end meanwhile elsewhere, the transaction is tried again.
    */
-  async create(input: NewSession, now = new Date()): Promise<{ secretId: string; session: AppSession }> {
+  async create(
+    input: NewSession,
+    now = new Date(),
+  ): Promise<{ secretId: string; session: AppSession; trimmed: AppSession[] }> {
     const { secretId, id, row } = newSession(input, now);
-    await rawQueries(this.db).transaction([insertRow(SESSION_ROW, { id, ...row })]);
-    return { secretId, session: fromRow(row) };
+    for (;;) {
+      const excess = await this.db.session.findMany({
+        where: { userId: input.userId },
+        orderBy: [{ lastSeenAt: "desc" }, { createdAt: "desc" }, { id: "desc" }],
+        skip: MAX_SESSIONS_PER_PERSON - 1,
+        select: { id: true, ...FIELDS },
+      });
+      const refused = await rawQueries(this.db).transaction([
+        insertRow(SESSION_ROW, { id, ...row }),
+        ...excess.map((old) => changesOneRow(`DELETE FROM "sessions" WHERE "id" = $1`, [old.id], "ended")),
+      ]);
+      if (refused) continue;
+      const trimmed = excess.filter((old) => old.expiresAt > now).map(({ id: _, ...old }) => fromRow(old));
+      return { secretId, session: fromRow(row), trimmed };
+    }
   }
 
   /**
@@ -123,13 +150,14 @@ export class SessionStore {
    * to keep their sessions, and a later sign-out reaches them all. Any other
    * session of the browser ends; `ended` is the live one of another person
    * this sign-in ended (the apps it signed in to are to be told), never one
-   * that had expired or that ended meanwhile elsewhere.
+   * that had expired or that ended meanwhile elsewhere; `trimmed`, the
+   * person's own live sessions a new one ended (see create).
    */
   async signIn(
     previousSecretId: string | undefined,
     input: NewSession,
     now = new Date(),
-  ): Promise<{ secretId: string; session: AppSession; ended?: AppSession }> {
+  ): Promise<{ secretId: string; session: AppSession; ended?: AppSession; trimmed: AppSession[] }> {
     const previousId = previousSecretId === undefined ? undefined : sessionIdHash(previousSecretId);
     const previous = previousId ? await rawQueries(this.db).rowByKey(SESSION_ROW, previousId) : null;
     if (!previous || !previousId) return this.create(input, now);
@@ -157,7 +185,7 @@ export class SessionStore {
           "ended",
         ),
       ]);
-      if (!refused) return { secretId, session: fromRow(continued) };
+      if (!refused) return { secretId, session: fromRow(continued), trimmed: [] };
       return this.create(input, now);
     }
     const { count } = await this.db.session.deleteMany({ where: { id: previousId } });

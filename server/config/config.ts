@@ -63,6 +63,11 @@ export interface Config {
   consentClient: { id: string; secret: string };
   /** Whether the demo relying party's client is registered (PORTICO_DEMO=1). */
   demo: boolean;
+  /**
+   * SIGNUP: whether the pages take sign-ups, so whether the 2017 flow honours
+   * prompt=create (discovery lists it only then).
+   */
+  signupOpen: boolean;
 }
 
 const HOUR = 3_600_000;
@@ -126,5 +131,6 @@ export function loadConfig(env?: Environment): Config {
       secret: e.HYDRA_CLIENT_SECRET ?? embeddedConsentClientSecret(e.SYSTEM_SECRET),
     },
     demo: e.PORTICO_DEMO,
+    signupOpen: e.SIGNUP === "open",
   };
 }

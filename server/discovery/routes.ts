@@ -1,5 +1,5 @@
 import type { Hono } from "hono";
-import { PROMPT_VALUES } from "@/server/flow/model.ts";
+import { PROMPT_VALUES, type Prompt } from "@/server/flow/model.ts";
 import { PUBLIC_CORS } from "@/server/http/cors.ts";
 import { HYDRA2_PROMPT_VALUES } from "@/server/hydra2/flow/public.ts";
 import { TOKEN_ENDPOINT_AUTH_METHODS } from "@/server/oauth2/client-auth.ts";
@@ -16,7 +16,7 @@ import { ID_TOKEN_CLAIMS, ID_TOKEN_SIGNING_ALGS } from "@/server/tokens/id-token
  * what they do not do. `hydra2Flow`: /oauth2/auth runs Hydra 2.x's login and
  * consent steps (URLS_LOGIN), which honour fewer prompt values.
  */
-export function wellKnown(issuer: string, hydra2Flow = false) {
+export function wellKnown(issuer: string, { hydra2Flow = false, signupOpen = true } = {}) {
   const implicit = RESPONSE_TYPES_SUPPORTED.some((type) => type !== "code") ? ["implicit"] : [];
   return {
     issuer,
@@ -45,7 +45,7 @@ export function wellKnown(issuer: string, hydra2Flow = false) {
     introspection_endpoint_auth_methods_supported: ["client_secret_basic"],
     revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
-    prompt_values_supported: [...(hydra2Flow ? HYDRA2_PROMPT_VALUES : PROMPT_VALUES)],
+    prompt_values_supported: [...promptValuesSupported(hydra2Flow, signupOpen)],
     authorization_response_iss_parameter_supported: true,
     backchannel_logout_supported: true,
     backchannel_logout_session_supported: true,
@@ -56,8 +56,20 @@ export function wellKnown(issuer: string, hydra2Flow = false) {
   };
 }
 
+/**
+ * Initiating User Registration via OpenID Connect 1.0 §4.2: an OP lists
+ * `create` only when it supports it, so not with sign-up closed (SIGNUP=closed);
+ * such a request is then the sign-in step as usual, as in Hydra 2.x mode.
+ */
+function promptValuesSupported(hydra2Flow: boolean, signupOpen: boolean): readonly Prompt[] {
+  if (hydra2Flow) return HYDRA2_PROMPT_VALUES;
+  return signupOpen ? PROMPT_VALUES : PROMPT_VALUES.filter((value) => value !== "create");
+}
+
 export function discoveryRoutes(api: Hono, { config }: Services) {
-  const document = JSON.stringify(wellKnown(config.issuer, config.hydra2Flow !== undefined));
+  const document = JSON.stringify(
+    wellKnown(config.issuer, { hydra2Flow: config.hydra2Flow !== undefined, signupOpen: config.signupOpen }),
+  );
   // public · CORS from any origin
   api.get(
     "/.well-known/openid-configuration",

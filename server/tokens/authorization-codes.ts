@@ -11,8 +11,13 @@ interface AuthorizationCodeRecord {
   clientId: string;
   subject: string;
   scopes: string[];
-  /** The redirect_uri the authorization request named, or "" when it relied on the only registered one. */
+  /**
+   * The redirect URI the code went to. `redirectUriGiven`: the authorization request named it, so
+   * the token request must too (RFC 6749 §4.1.3); false: it was the client's only one then (or ""
+   * on a row from before this was recorded).
+   */
   redirectUri: string;
+  redirectUriGiven: boolean;
   codeChallenge: string | null;
   challengeMethod: string | null;
   nonce: string | null;
@@ -54,6 +59,7 @@ export class AuthorizationCodes {
       subject: input.subject,
       scopes: input.scopes.join(" "),
       redirectUri: input.redirectUri,
+      redirectUriGiven: input.redirectUriGiven,
       codeChallenge: input.codeChallenge,
       challengeMethod: input.challengeMethod,
       nonce: input.nonce,

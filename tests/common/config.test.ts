@@ -56,6 +56,11 @@ describe("one configuration for both halves", () => {
     ["a grace period over 5m", { REFRESH_TOKEN_ROTATION_GRACE_PERIOD: "10m" }, /ROTATION_GRACE_PERIOD/],
     ["a bad SIGNUP", { SIGNUP: "maybe" }, /SIGNUP/],
     ["an SMTP_URL that is not smtp", { SMTP_URL: "http://mail.example" }, /SMTP_URL/],
+    [
+      "an https ISSUER without SMTP_URL (every reset link would go to the log)",
+      { ISSUER: "https://auth.example.com" },
+      /^SMTP_URL is required when ISSUER is https: .* Set SMTP_URL=log to choose that$/,
+    ],
     ["a MAIL_FROM without an address", { MAIL_FROM: "nobody" }, /MAIL_FROM/],
     ["a MAIL_FROM too long", { MAIL_FROM: `${"a".repeat(320)}@example.com` }, /MAIL_FROM/],
     ["a HYDRA_CLIENT_ID too long", { HYDRA_CLIENT_ID: "a".repeat(256) }, /HYDRA_CLIENT_ID/],
@@ -97,10 +102,22 @@ describe("one configuration for both halves", () => {
     assert.equal(loadConfig({ SYSTEM_SECRET, ISSUER: "", PORT: "" }).issuer, "http://localhost:3000");
   });
 
+  test("email to the log: unset under an http ISSUER, or SMTP_URL=log said outright under an https one", () => {
+    assert.equal(loadAppConfig({ SYSTEM_SECRET }).mail.smtpUrl, undefined);
+    assert.equal(loadAppConfig({ SYSTEM_SECRET, ISSUER: "http://auth.example.com" }).mail.smtpUrl, undefined);
+    const https = { SYSTEM_SECRET, ISSUER: "https://auth.example.com" };
+    assert.equal(loadAppConfig({ ...https, SMTP_URL: "log" }).mail.smtpUrl, undefined);
+    assert.equal(loadConfig({ ...https, SMTP_URL: "log" }).issuer, "https://auth.example.com");
+    assert.equal(
+      loadAppConfig({ ...https, SMTP_URL: "smtp://mail.example.com:587" }).mail.smtpUrl,
+      "smtp://mail.example.com:587",
+    );
+  });
+
   test("one issuer rule: ISSUER without its trailing slash, else localhost on PORT, the same in both halves", () => {
     for (const [env, issuer] of [
-      [{ ISSUER: "https://auth.example.com/" }, "https://auth.example.com"],
-      [{ ISSUER: "https://auth.example.com/base" }, "https://auth.example.com/base"],
+      [{ ISSUER: "https://auth.example.com/", SMTP_URL: "log" }, "https://auth.example.com"],
+      [{ ISSUER: "https://auth.example.com/base", SMTP_URL: "log" }, "https://auth.example.com/base"],
       [{ PORT: "4000" }, "http://localhost:4000"],
     ] as const) {
       assert.equal(issuerOf(parseEnvironment(env)), issuer);
@@ -148,8 +165,11 @@ describe("one configuration for both halves", () => {
       WORKERS: "3",
       TRUST_PROXY: "2",
       PORTICO_DEMO: "1",
+      SMTP_URL: "smtp://mail.example.com:587",
+      SIGNUP: "closed",
     };
     const server = loadConfig(env);
+    assert.equal(server.signupOpen, false);
     assert.equal(server.accessTokenLifespanMs, 5_400_000);
     assert.equal(server.refreshTokenLifespanMs, 45_000);
     assert.deepEqual(server.forceRootClient, { id: "root", secret: "a-long-se:cret-of-its-own" });

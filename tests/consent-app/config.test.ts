@@ -25,18 +25,19 @@ describe("consent app configuration", () => {
     const before = ownListener();
     assert.equal(before, undefined, "nothing in the test process (as in the CLI) has set it");
     assert.equal(
-      loadAppConfig({ SYSTEM_SECRET, ISSUER: "https://login.example.com" }).hydra.url,
+      loadAppConfig({ SYSTEM_SECRET, ISSUER: "https://login.example.com", SMTP_URL: "log" }).hydra.url,
       "https://login.example.com",
     );
     try {
       setOwnListener("http://127.0.0.1:8080");
-      const embedded = loadAppConfig({ SYSTEM_SECRET, ISSUER: "https://login.example.com" });
+      const embedded = loadAppConfig({ SYSTEM_SECRET, ISSUER: "https://login.example.com", SMTP_URL: "log" });
       assert.equal(embedded.hydra.url, "http://127.0.0.1:8080");
       // The listener is no place for a browser: redirects still go to ISSUER only.
       assert.deepEqual(embedded.redirectOrigins, ["https://login.example.com"]);
       const external = loadAppConfig({
         SYSTEM_SECRET,
         ISSUER: "https://login.example.com",
+        SMTP_URL: "log",
         HYDRA_URL: "https://hydra.example.com",
         HYDRA_CLIENT_SECRET: "s",
       });
@@ -46,6 +47,7 @@ describe("consent app configuration", () => {
         loadAppConfig({
           SYSTEM_SECRET,
           ISSUER: "https://login.example.com",
+          SMTP_URL: "log",
           HYDRA_URL: "https://login.example.com",
         }).hydra.url,
         "https://login.example.com",
@@ -97,6 +99,7 @@ describe("consent app configuration", () => {
   test("an external server: HYDRA_URL and the app's own client; its origin is a valid redirect target", () => {
     const config = loadAppConfig({
       ISSUER: "https://login.example.com/",
+      SMTP_URL: "log",
       HYDRA_URL: "https://hydra.example.com",
       HYDRA_CLIENT_ID: "consent",
       HYDRA_CLIENT_SECRET: "its-secret",

@@ -64,7 +64,7 @@ const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secr
 
 for (const backend of BACKENDS) {
   describe(`${backend}: tokens a release before authorization grants issued`, () => {
-    test("still answer UserInfo after the upgrade, as do the tokens their refresh tokens and codes issue", async (t) => {
+    test("still answer UserInfo after the upgrade, as do the tokens their refresh tokens and codes issue; a code stays redeemable as issued", async (t) => {
       const database = await freshDatabase(backend);
       let portico: Portico | undefined;
       // One hook, so that the server stops before its database goes.
@@ -83,6 +83,7 @@ for (const backend of BACKENDS) {
       const refreshToken = randomToken();
       const clientToken = randomToken();
       const code = randomToken();
+      const codeWithoutUri = randomToken();
       const grantId = randomUUID();
       const now = new Date();
       const signedIn = new Date(now.getTime() - 60_000);
@@ -151,6 +152,24 @@ for (const backend of BACKENDS) {
             now,
           ],
         ],
+        // One whose authorization request left redirect_uri out: that release stored "".
+        [
+          `INSERT INTO "authorization_codes" ("hash", "grantId", "clientId", "subject", "scopes", "redirectUri",
+            "authTime", "accessTokenExtra", "idTokenExtra", "expiresAt", "createdAt") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            hashToken(tokenKey, codeWithoutUri),
+            randomUUID(),
+            "old-app",
+            "cat",
+            "openid",
+            "",
+            signedIn,
+            "{}",
+            "{}",
+            new Date(now.getTime() + 600_000),
+            now,
+          ],
+        ],
         // The client's own token (client_credentials): no person behind it, before or after.
         [
           `INSERT INTO "access_tokens" ("hash", "grantId", "clientId", "subject", "scopes", "extra", "issuedAt",
@@ -200,6 +219,14 @@ for (const backend of BACKENDS) {
       assert.equal(fromCode.status, 200, await fromCode.clone().text());
       // nickname is a profile claim: a grant of openid alone does not release it.
       assert.deepEqual(await fromCode.json(), { sub: "bob" });
+
+      // RFC 6749 §4.1.3: it may be left out at the exchange, as the authorization request did.
+      const withoutUri = await fetch(`${url}/oauth2/token`, {
+        method: "POST",
+        headers: { authorization: basic("old-app", "old-app-secret-0123456789") },
+        body: form({ grant_type: "authorization_code", code: codeWithoutUri }),
+      });
+      assert.equal(withoutUri.status, 200, await withoutUri.clone().text());
 
       const client = await userinfo(clientToken);
       assert.equal(client.status, 401);

@@ -233,6 +233,57 @@ for (const backend of BACKENDS) {
       assert.equal(clientRedirect(await browser.get(forged.href), client).searchParams.get("code"), null);
     });
 
+    test("a request without redirect_uri: its code redeems at the URI it went to after the client registers another", async () => {
+      const first = "https://single.example/cb";
+      const created = await api.oauth2.createOAuth2Client({
+        oAuth2Client: {
+          client_id: "rp-single",
+          redirect_uris: [first],
+          grant_types: ["authorization_code"],
+          response_types: ["code"],
+          scope: "openid",
+        },
+      });
+      const browser = new Browser();
+      const params = new URLSearchParams({
+        response_type: "code",
+        client_id: "rp-single",
+        scope: "openid",
+        state: "single-state",
+      });
+      const loginChallenge = challengeOf(
+        await browser.get(`${portico.url}/oauth2/auth?${params}`),
+        URLS_LOGIN,
+        "login_challenge",
+      );
+      const { consentChallenge } = await login(browser, loginChallenge);
+      const { redirect_to } = await api.oauth2.acceptOAuth2ConsentRequest({
+        consentChallenge,
+        acceptOAuth2ConsentRequest: { grant_scope: ["openid"] },
+      });
+      const back = clientRedirect(await browser.get(redirect_to), { id: "rp-single", redirectUri: first });
+      const code = back.searchParams.get("code") as string;
+
+      await api.oauth2.patchOAuth2Client({
+        id: "rp-single",
+        jsonPatch: [{ op: "add", path: "/redirect_uris/-", value: "https://single.example/other" }],
+      });
+      const redeem = (redirectUri: string) =>
+        fetch(`${portico.url}/oauth2/token`, {
+          method: "POST",
+          headers: {
+            authorization: `Basic ${Buffer.from(`rp-single:${encodeURIComponent(created.client_secret as string)}`).toString("base64")}`,
+            "content-type": "application/x-www-form-urlencoded",
+          },
+          body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: redirectUri }),
+        });
+      const other = await redeem("https://single.example/other");
+      assert.equal(other.status, 400);
+      assert.equal(((await other.json()) as { error: string }).error, "invalid_grant");
+      const same = await redeem(first);
+      assert.equal(same.status, 200, await same.clone().text());
+    });
+
     test("rejections reach the client: consent → access_denied, login → login_required", async () => {
       const browser = new Browser();
       const first = await start(browser);

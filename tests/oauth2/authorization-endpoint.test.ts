@@ -269,7 +269,7 @@ describe("GET /oauth2/auth checks", () => {
   });
 
   test("an https ISSUER makes the binding cookie Secure", async () => {
-    const https = await startOAuth2Portico({ env: { ISSUER: "https://portico.example" } });
+    const https = await startOAuth2Portico({ env: { ISSUER: "https://portico.example", SMTP_URL: "log" } });
     try {
       const client = await registerClient(https, {
         grant_types: ["authorization_code"],

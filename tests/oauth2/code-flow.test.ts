@@ -473,6 +473,87 @@ for (const backend of BACKENDS) {
       assert.equal(ok.status, 200, ok.text);
     });
 
+    test("a request without redirect_uri: the code is redeemed at the URI it went to, whatever the client registers meanwhile", async () => {
+      const first = "https://rp.example/first/cb";
+      const single = await registerClient(portico, {
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+        scope: "openid",
+        redirect_uris: [first],
+      });
+      const admin = await portico.rootToken("hydra.clients");
+      const registered = (await (
+        await portico.call(`/clients/${single.id}`, { token: admin })
+      ).json()) as Record<string, unknown>;
+      const register = async (redirectUris: string[]) => {
+        const response = await portico.call(`/clients/${single.id}`, {
+          method: "PUT",
+          token: admin,
+          json: { ...registered, redirect_uris: redirectUris },
+        });
+        assert.equal(response.status, 200, await response.clone().text());
+      };
+      const codeWithout = async () => {
+        const { response } = await authorizeThrough(portico, consentApp, new Browser(), {
+          response_type: "code",
+          client_id: single.id,
+          scope: "openid",
+          state: "no-redirect-uri",
+        });
+        const location = new URL(response.headers.get("location") ?? "");
+        assert.equal(location.origin + location.pathname, first);
+        return location.searchParams.get("code") as string;
+      };
+      const redeem = (code: string, redirectUri?: string) =>
+        postForm(
+          portico,
+          "/oauth2/token",
+          { grant_type: "authorization_code", code, ...(redirectUri ? { redirect_uri: redirectUri } : {}) },
+          credentialsOf(single),
+        );
+
+      // A second URI registered before the exchange: the one the code went to still redeems it.
+      const repeated = await codeWithout();
+      const omitted = await codeWithout();
+      await register([first, "https://rp.example/second/cb"]);
+      const other = await redeem(repeated, "https://rp.example/second/cb");
+      assert.equal(other.status, 400);
+      assert.equal(other.json.error, "invalid_grant", "not the URI the code went to");
+      assert.equal((await redeem(repeated, first)).status, 200, "RFC 6749 §4.1.3: the same URI, repeated");
+      assert.equal((await redeem(omitted)).status, 200, "left out, as the authorization request did");
+
+      // Its only URI replaced: the new one is not where the code went.
+      await register([first]);
+      const replaced = await codeWithout();
+      await register(["https://rp.example/third/cb"]);
+      const third = await redeem(replaced, "https://rp.example/third/cb");
+      assert.equal(third.json.error, "invalid_grant");
+      assert.equal((await redeem(replaced, first)).status, 200, third.text);
+    });
+
+    test("a request that named redirect_uri: the token request must repeat it exactly", async () => {
+      const { response } = await authorizeThrough(portico, consentApp, new Browser(), {
+        response_type: "code",
+        client_id: other.id,
+        redirect_uri: other.redirectUri,
+        scope: "openid",
+        state: "named",
+      });
+      const code = new URL(response.headers.get("location") ?? "").searchParams.get("code") as string;
+      const redeem = (form: Record<string, string>) =>
+        postForm(
+          portico,
+          "/oauth2/token",
+          { grant_type: "authorization_code", code, ...form },
+          credentialsOf(other),
+        );
+      const left = await redeem({});
+      assert.equal(left.json.error, "invalid_grant");
+      assert.match(String(left.json.error_description), /redirect_uri is required/);
+      assert.equal((await redeem({ redirect_uri: `${other.redirectUri}/` })).json.error, "invalid_grant");
+      assert.equal((await redeem({ redirect_uri: other.redirectUri })).status, 200);
+    });
+
     test("introspection: scope field, refresh tokens, unknown tokens, authentication", async () => {
       const { tokens } = await codeFlow(web, { scope: "openid offline api.read" });
       const introspect = (form: Record<string, string>, credentials = credentialsOf(web)) =>

@@ -1,14 +1,22 @@
 /**
  * What discovery promises, held against what the endpoints do, over real
  * HTTP on every backend: the introspection endpoint's one authentication
- * method works for every confidential client; and in Hydra 2.x mode
+ * method works for every confidential client; with SIGNUP=closed
+ * `prompt_values_supported` leaves out `create`; and in Hydra 2.x mode
  * (URLS_LOGIN) `prompt_values_supported` names only what that flow honours,
  * and a remembered login never answers prompt=login, max_age=0 or select_account.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { admin } from "@/tests/hydra2/support.ts";
-import { Browser, postForm, startOAuth2Portico } from "@/tests/oauth2/support.ts";
+import {
+  Browser,
+  ConsentApp,
+  consentIdOf,
+  postForm,
+  registerClient,
+  startOAuth2Portico,
+} from "@/tests/oauth2/support.ts";
 import { BACKENDS, type Portico } from "@/tests/support/server.ts";
 
 const URLS_LOGIN = "https://login.example/login";
@@ -76,6 +84,48 @@ for (const backend of BACKENDS) {
       const byBasic = await postForm(portico, "/oauth2/token", { grant_type: "client_credentials" }, poster);
       assert.equal(byBasic.status, 401);
       assert.equal(byBasic.json.error, "invalid_client");
+    });
+
+    test("prompt_values_supported lists create while sign-up is open (the default)", async () => {
+      assert.deepEqual((await discovery(portico)).prompt_values_supported, [
+        "none",
+        "login",
+        "consent",
+        "select_account",
+        "create",
+      ]);
+    });
+  });
+
+  describe(`discovery with sign-up closed, SIGNUP=closed (${backend})`, () => {
+    let portico: Portico;
+
+    before(async () => {
+      portico = await startOAuth2Portico({ backend, env: { SIGNUP: "closed" } });
+    });
+    after(() => portico.stop());
+
+    test("prompt_values_supported leaves out create; prompt=create is the sign-in step as usual", async () => {
+      assert.deepEqual((await discovery(portico)).prompt_values_supported, [
+        "none",
+        "login",
+        "consent",
+        "select_account",
+      ]);
+      const consentApp = await ConsentApp.for(portico);
+      const client = await registerClient(portico, { grant_types: ["authorization_code"], scope: "openid" });
+      const params = new URLSearchParams({
+        response_type: "code",
+        client_id: client.id,
+        redirect_uri: client.redirectUri,
+        scope: "openid",
+        state: "state-value",
+        nonce: "nonce-value",
+        prompt: "create",
+      });
+      const started = await new Browser().get(`${portico.url}/oauth2/auth?${params}`);
+      const request = await consentApp.request(consentIdOf(started));
+      assert.deepEqual((request as unknown as { prompt: string[] }).prompt, ["create"]);
     });
   });
 

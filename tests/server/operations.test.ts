@@ -134,6 +134,21 @@ describe("a start that the machine or the settings prevent", () => {
     );
   });
 
+  test("an https ISSUER without SMTP_URL is a configuration error: reset links would go to the log", async () => {
+    const [port, adminPort] = (await freePorts(2)) as [number, number];
+    const result = await start({
+      DATABASE_URL: "file:./data/never-created.db",
+      PORT: String(port),
+      ADMIN_PORT: String(adminPort),
+      ISSUER: "https://auth.example.com",
+    });
+    assert.equal(result.code, 1);
+    assert.equal(
+      reasonOf(result.stderr),
+      "Configuration error: SMTP_URL is required when ISSUER is https: without a mail server every email, password-reset links included, is written to the log. Set SMTP_URL=log to choose that",
+    );
+  });
+
   test("a SQLite file that cannot be created names DATABASE_URL", async () => {
     const dir = mkdtempSync(join(tmpdir(), "portico-test-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));

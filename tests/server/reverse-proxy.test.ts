@@ -294,7 +294,7 @@ for (const backend of BACKENDS) {
         portico = await startPortico({
           backend,
           compiled: true,
-          env: { ISSUER: UNREACHABLE_ISSUER, ...listener.env },
+          env: { ISSUER: UNREACHABLE_ISSUER, SMTP_URL: "log", ...listener.env },
         });
         db = createDatabase(portico.databaseUrl);
         const created = await portico.call("/clients", {

@@ -24,13 +24,15 @@ export const authorizationCode: GrantHandler = async ({ client, form, services }
   }
   if (code.expiresAt.getTime() <= Date.now()) throw new InvalidGrant("The authorization code has expired");
 
+  // §4.1.3: repeated exactly when the authorization request named it; else optional, and then the
+  // URI the code went to — recorded with the code, since the client may register others meanwhile.
   const redirectUri = form.get("redirect_uri");
-  const expected =
-    code.redirectUri || (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
-  if (code.redirectUri && redirectUri === undefined) {
+  if (code.redirectUriGiven && redirectUri === undefined) {
     throw new InvalidGrant("redirect_uri is required: the authorization request named one");
   }
-  if (redirectUri !== undefined && redirectUri !== expected) {
+  const issuedTo =
+    code.redirectUri || (client.redirectUris.length === 1 ? client.redirectUris[0] : undefined);
+  if (redirectUri !== undefined && redirectUri !== issuedTo) {
     throw new InvalidGrant("redirect_uri does not match the authorization request");
   }
 
