@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { childrenOf } from "@/tests/support/processes.ts";
+import { workersOf } from "@/tests/support/processes.ts";
 import { type Portico, startPortico } from "@/tests/support/server.ts";
 
 /** The shared objects a process has mapped (Linux /proc), e.g. native add-ons it loaded. */
@@ -22,7 +22,7 @@ describe("processes of a multi-worker start", () => {
     // The bootstrap ran before the workers started: the root client exists.
     for (let i = 0; i < 4; i++) assert.match(await portico.rootToken("hydra.clients"), /^\S{20,}$/);
     assert.doesNotMatch(mappedFiles(portico.pid), /better_sqlite3\.node/);
-    const workers = childrenOf(portico.pid);
+    const workers = workersOf(portico.pid);
     assert.equal(workers.length, 2, "the setup child has exited; two workers remain");
     assert.ok(
       workers.some((worker) => /better_sqlite3\.node/.test(mappedFiles(worker))),
@@ -31,7 +31,7 @@ describe("processes of a multi-worker start", () => {
   });
 
   test("workers run with the memory settings that keep them small", () => {
-    const workers = childrenOf(portico.pid);
+    const workers = workersOf(portico.pid);
     assert.equal(workers.length, 2);
     for (const worker of workers) {
       const cmdline = readFileSync(`/proc/${worker}/cmdline`, "utf8");

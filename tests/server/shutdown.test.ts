@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { after, describe, test } from "node:test";
 import { freePorts } from "@/tests/support/ports.ts";
-import { childrenOf } from "@/tests/support/processes.ts";
+import { childrenOf, commandLine, workersOf } from "@/tests/support/processes.ts";
 import { BACKENDS, basicAuth, freshDatabase, type Portico, startPortico } from "@/tests/support/server.ts";
 
 interface RawAnswer {
@@ -94,14 +94,6 @@ async function stoppedListening(port: number): Promise<void> {
   throw new Error(`port ${port} still accepts connections`);
 }
 
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
-  } catch {
-    return "";
-  }
-}
-
 /** Whether a process runs (a zombie does not). */
 function running(pid: number): boolean {
   try {
@@ -172,7 +164,7 @@ for (const backend of BACKENDS) {
         // Both requests have reached the server (their bodies are what is missing) before the stop.
         await new Promise((resolve) => setTimeout(resolve, 300));
 
-        const workerPids = childrenOf(portico.pid).filter((pid) => !commandLine(pid).includes("esbuild"));
+        const workerPids = workersOf(portico.pid);
         process.kill(portico.pid, "SIGTERM");
         if (group) for (const pid of workerPids) process.kill(pid, "SIGTERM");
         if (twice) process.kill(portico.pid, "SIGTERM");

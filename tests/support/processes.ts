@@ -14,3 +14,21 @@ export function childrenOf(pid: number): number[] {
     })
     .map(Number);
 }
+
+/** A process's command line, NUL-separated (empty once it has exited). */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * The workers a primary started from TypeScript has forked: its children but
+ * the esbuild service tsx may start under it while it transforms a file it
+ * has not cached yet.
+ */
+export function workersOf(pid: number): number[] {
+  return childrenOf(pid).filter((child) => !commandLine(child).includes("esbuild"));
+}
