@@ -5,51 +5,18 @@ import { loadConfig } from "@/server/config/config.ts";
 import { purgeExpired } from "@/server/housekeeping.ts";
 import { BACKENDS, type Portico } from "@/tests/support/server.ts";
 import {
-  authorizeThrough,
-  Browser,
-  ConsentApp,
-  credentialsOf,
-  postForm,
-  randomValue,
+  isActive,
+  offlineTokens,
+  REFRESHING_CLIENT,
+  refreshWith,
   registerClient,
-  responseParams,
   SYSTEM_SECRET,
   startOAuth2Portico,
   type TestClient,
 } from "./support.ts";
 
 const DAY = 86_400_000;
-const fields = { grant_types: ["authorization_code", "refresh_token"], response_types: ["code"] };
-
-async function offlineTokens(portico: Portico, client: TestClient) {
-  const consentApp = await ConsentApp.for(portico);
-  const { response } = await authorizeThrough(portico, consentApp, new Browser(), {
-    response_type: "code",
-    client_id: client.id,
-    redirect_uri: client.redirectUri,
-    scope: "openid offline",
-    state: randomValue(),
-  });
-  const code = responseParams(response, "query").get("code") ?? "";
-  const tokens = await postForm(
-    portico,
-    "/oauth2/token",
-    { grant_type: "authorization_code", code, redirect_uri: client.redirectUri },
-    credentialsOf(client),
-  );
-  return tokens.json as { access_token: string; refresh_token: string };
-}
-
-const refresh = (portico: Portico, client: TestClient, token: string) =>
-  postForm(
-    portico,
-    "/oauth2/token",
-    { grant_type: "refresh_token", refresh_token: token },
-    credentialsOf(client),
-  );
-
-const introspect = async (portico: Portico, client: TestClient, token: string) =>
-  (await postForm(portico, "/oauth2/introspect", { token }, credentialsOf(client))).json.active;
+const fields = REFRESHING_CLIENT;
 
 /** The client's rotated (used) refresh tokens, issued and used `days` ago. */
 async function ageRotated(db: Database, client: TestClient, days: number): Promise<void> {
@@ -79,16 +46,16 @@ for (const backend of BACKENDS) {
       const client = await registerClient(portico, fields);
       const stolen = await offlineTokens(portico, client);
       // Whoever stole the token refreshes first; the app comes back with it 45 days later.
-      const theirs = await refresh(portico, client, stolen.refresh_token);
+      const theirs = await refreshWith(portico, client, stolen.refresh_token);
       assert.equal(theirs.status, 200, theirs.text);
       await ageRotated(db, client, 45);
       await purgeExpired(db, loadConfig({ SYSTEM_SECRET, REFRESH_TOKEN_LIFESPAN: lifespan }));
 
-      const reused = await refresh(portico, client, stolen.refresh_token);
+      const reused = await refreshWith(portico, client, stolen.refresh_token);
       assert.equal(reused.json.error, "invalid_grant");
-      assert.equal(await introspect(portico, client, theirs.json.access_token as string), false);
+      assert.equal(await isActive(portico, client, theirs.json.access_token as string), false);
       assert.equal(
-        (await refresh(portico, client, theirs.json.refresh_token as string)).json.error,
+        (await refreshWith(portico, client, theirs.json.refresh_token as string)).json.error,
         "invalid_grant",
       );
     });
@@ -96,7 +63,7 @@ for (const backend of BACKENDS) {
     test("once past its lifespan (and a day), a rotated token is purged", async () => {
       const client = await registerClient(portico, fields);
       const first = await offlineTokens(portico, client);
-      assert.equal((await refresh(portico, client, first.refresh_token)).status, 200);
+      assert.equal((await refreshWith(portico, client, first.refresh_token)).status, 200);
       await ageRotated(db, client, 92);
       await purgeExpired(db, loadConfig({ SYSTEM_SECRET, REFRESH_TOKEN_LIFESPAN: lifespan }));
       assert.equal(await db.refreshToken.count({ where: { clientId: client.id, usedAt: { not: null } } }), 0);

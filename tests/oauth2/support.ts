@@ -316,3 +316,45 @@ export function credentialsOf(client: TestClient): { id: string; secret: string 
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Grant types and response type of a client that refreshes (code flow with offline access). */
+export const REFRESHING_CLIENT = {
+  grant_types: ["authorization_code", "refresh_token"],
+  response_types: ["code"],
+};
+
+/** A code flow with `openid offline` through the consent app: the client's first access and refresh tokens. */
+export async function offlineTokens(
+  portico: Portico,
+  client: TestClient,
+): Promise<{ access_token: string; refresh_token: string }> {
+  const consentApp = await ConsentApp.for(portico);
+  const { response } = await authorizeThrough(portico, consentApp, new Browser(), {
+    response_type: "code",
+    client_id: client.id,
+    redirect_uri: client.redirectUri,
+    scope: "openid offline",
+    state: randomValue(),
+  });
+  const code = responseParams(response, "query").get("code") ?? "";
+  const tokens = await postForm(
+    portico,
+    "/oauth2/token",
+    { grant_type: "authorization_code", code, redirect_uri: client.redirectUri },
+    credentialsOf(client),
+  );
+  return tokens.json as { access_token: string; refresh_token: string };
+}
+
+/** The refresh_token grant, authenticated as the client. */
+export const refreshWith = (portico: Portico, client: TestClient, token: string) =>
+  postForm(
+    portico,
+    "/oauth2/token",
+    { grant_type: "refresh_token", refresh_token: token },
+    credentialsOf(client),
+  );
+
+/** Whether introspection, asked by the client, calls the token active. */
+export const isActive = async (portico: Portico, client: TestClient, token: string) =>
+  (await postForm(portico, "/oauth2/introspect", { token }, credentialsOf(client))).json.active;
