@@ -16,7 +16,7 @@ export class ConfigError extends Error {}
 export type Environment = Record<string, string | undefined>;
 
 /** SMTP_URL's value for no mail server: every message, with its link, is written to the log. */
-export const MAIL_TO_LOG = "log";
+const MAIL_TO_LOG = "log";
 
 const port = (name: string, fallback: string) =>
   z
@@ -201,8 +201,6 @@ const variables = z.object({
     .transform((value) => value === "1"),
 });
 
-export type Settings = z.output<typeof variables>;
-
 /**
  * What no single variable can say: the two listeners need ports of their own;
  * and a public (https) ISSUER sends its email for real unless the operator
@@ -216,7 +214,14 @@ const settings = variables
   .refine((parsed) => parsed.SMTP_URL !== undefined || !parsed.ISSUER?.startsWith("https:"), {
     message:
       "SMTP_URL is required when ISSUER is https: without a mail server every email, password-reset links included, is written to the log. Set SMTP_URL=log to choose that",
-  });
+  })
+  // What the rest of Portico reads: the mail server, or none (SMTP_URL=log, or unset).
+  .transform((parsed) => ({
+    ...parsed,
+    mailServer: parsed.SMTP_URL === MAIL_TO_LOG ? undefined : parsed.SMTP_URL,
+  }));
+
+export type Settings = z.output<typeof settings>;
 
 /** A PostgreSQL URL the driver can take apart: a host, and user, password and database percent-encoded correctly. */
 function isPostgresUrl(value: string): boolean {

@@ -17,7 +17,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { ConfigError, issuerOf, MAIL_TO_LOG, parseEnvironment, type Settings } from "@/common/config.ts";
+import { ConfigError, issuerOf, parseEnvironment, type Settings } from "@/common/config.ts";
 import { createDatabase, prepareSqliteFile, providerOf, sqlitePath } from "@/db/client.ts";
 import { MigrationRefused, migrate } from "@/db/migrate.ts";
 import { databaseUnavailable } from "@/db/unavailable.ts";
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
       `  Password  ${user.password}`,
       "",
       `Add people with: npm run users:create -- --email you@example.com --password '…' --name 'Your Name'`,
-      ...(settings.SMTP_URL && settings.SMTP_URL !== MAIL_TO_LOG
+      ...(settings.mailServer
         ? []
         : [
             "Without a mail server (SMTP_URL) the emails Portico sends (sign-up confirmation, password reset) are written",

@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { ConfigError, type Environment, issuerOf, MAIL_TO_LOG, parseEnvironment } from "@/common/config.ts";
+import { ConfigError, type Environment, issuerOf, parseEnvironment } from "@/common/config.ts";
 import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "@/common/consent-client.ts";
 import { deriveCookieSecret } from "@/common/cookie-secret.ts";
 import { DEMO_CLIENT_ID, demoClientSecret } from "@/common/demo-client.ts";
@@ -91,7 +91,11 @@ export function loadAppConfig(env?: Environment): AppConfig {
     secureCookies: issuer.startsWith("https:"),
     redirectOrigins: [...new Set([new URL(issuer).origin, new URL(hydraUrl).origin])],
     hydra: {
-      url: e.HYDRA_URL ?? ownListener() ?? issuer,
+      // Read when asked, not when parsed: the configuration may be read before the server in this
+      // process has said where it listens.
+      get url() {
+        return e.HYDRA_URL ?? ownListener() ?? issuer;
+      },
       clientId: e.HYDRA_CLIENT_ID ?? EMBEDDED_CONSENT_CLIENT_ID,
       clientSecret:
         e.HYDRA_CLIENT_SECRET ??
@@ -109,7 +113,7 @@ export function loadAppConfig(env?: Environment): AppConfig {
     logLevel: e.LOG_LEVEL,
     demo,
     mail: {
-      smtpUrl: e.SMTP_URL === MAIL_TO_LOG ? undefined : e.SMTP_URL,
+      smtpUrl: e.mailServer,
       timeoutMs: e.SMTP_TIMEOUT,
       from: e.MAIL_FROM ?? `"${brand.name}" <no-reply@${new URL(issuer).hostname}>`,
     },
