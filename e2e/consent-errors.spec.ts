@@ -3,15 +3,9 @@ import { DemoApp } from "./pages/demo.ts";
 
 test.describe("consent requests that cannot be used", () => {
   test("an expired request shows a clear error page with a way back", async ({
-    demo,
-    loginPage,
-    consentPage,
-    user,
+    consentShown: consentPage,
     db,
   }) => {
-    await demo.startSignIn();
-    await loginPage.signIn(user.email, user.password);
-    await consentPage.expectShown();
     const id = consentPage.consentId();
 
     // Let the request expire without waiting for it.
@@ -40,13 +34,9 @@ test.describe("consent requests that cannot be used", () => {
 
   test("a request answered already cannot be answered again", async ({
     demo,
-    loginPage,
-    consentPage,
+    consentShown: consentPage,
     user,
   }) => {
-    await demo.startSignIn();
-    await loginPage.signIn(user.email, user.password);
-    await consentPage.expectShown();
     const url = consentPage.page.url();
     await consentPage.allow();
     await demo.expectSignedIn(user.email);
@@ -59,14 +49,10 @@ test.describe("consent requests that cannot be used", () => {
 
   test("Back after consent: the page says it was answered and offers the way back to the app", async ({
     demo,
-    loginPage,
-    consentPage,
+    consentShown: consentPage,
     user,
     baseURL,
   }) => {
-    await demo.startSignIn();
-    await loginPage.signIn(user.email, user.password);
-    await consentPage.expectShown();
     await consentPage.allow();
     await demo.expectSignedIn(user.email);
 
@@ -74,13 +60,8 @@ test.describe("consent requests that cannot be used", () => {
     const page = consentPage.page;
     await page.goBack();
     await expect(page).toHaveURL(/\/consent\/ask\?consent=/);
-    await expect(
-      page.getByRole("heading", { name: "This sign-in request was already answered" }),
-    ).toBeVisible();
     // The demo app registered its own address (client_uri) and name: the way back to it.
-    const back = page.getByRole("link", { name: "Back to Portico Demo App" });
-    await expect(back).toHaveAttribute("href", `${baseURL}/`);
-    await expect(page.getByRole("link", { name: "Go to your account" })).toBeVisible();
+    const back = await consentPage.expectAnsweredAlready(demo.link(baseURL!));
     await back.click();
     await demo.expectSignedIn(user.email);
   });
@@ -88,15 +69,10 @@ test.describe("consent requests that cannot be used", () => {
   test("answered in another tab meanwhile: the refusal on the open screen offers the way back to the app", async ({
     context,
     demo,
-    loginPage,
-    consentPage,
+    consentShown: consentPage,
     user,
     baseURL,
   }) => {
-    await demo.startSignIn();
-    await loginPage.signIn(user.email, user.password);
-    await consentPage.expectShown();
-
     // The same request, opened in a second tab and allowed there.
     const otherTab = await context.newPage();
     await otherTab.goto(consentPage.page.url());
@@ -105,10 +81,7 @@ test.describe("consent requests that cannot be used", () => {
 
     // The first tab still shows the form: another answer is refused in place, with the way back.
     await consentPage.deny();
-    await expect(consentPage.alert).toContainText("This sign-in request was already answered");
-    const back = consentPage.alert.getByRole("link", { name: "Back to Portico Demo App" });
-    await expect(back).toHaveAttribute("href", `${baseURL}/`);
-    await expect(back).toHaveAttribute("rel", "noopener noreferrer");
+    const back = await consentPage.expectAnsweredMeanwhile(demo.link(baseURL!));
     await back.click();
     await demo.expectSignedIn(user.email);
   });
@@ -118,13 +91,9 @@ test.describe("consent requests that cannot be used", () => {
 
     test("a form submitted twice leads on to the app both times; once used, it is answered already", async ({
       demo,
-      loginPage,
-      consentPage,
+      consentShown: consentPage,
       user,
     }) => {
-      await demo.startSignIn();
-      await loginPage.signIn(user.email, user.password);
-      await consentPage.expectShown();
       const page = consentPage.page;
       const url = page.url();
       // What the browser posts for Allow access, sent twice before it follows either answer.

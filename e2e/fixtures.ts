@@ -45,6 +45,8 @@ interface Fixtures {
   consentPage: ConsentPage;
   accountPage: AccountPage;
   demo: DemoApp;
+  /** The opening of most consent tests: the demo's "Sign in with Portico", `user` signs in, the consent screen is shown. */
+  consentShown: ConsentPage;
   /** Fails the test if the page logs a Content-Security-Policy violation… */
   cspGuard: undefined;
   /** …other than those this option matches (a test that provokes one on purpose). */
@@ -128,6 +130,12 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
   consentPage: async ({ page }, use) => use(new ConsentPage(page)),
   accountPage: async ({ page }, use) => use(new AccountPage(page)),
   demo: async ({ page }, use) => use(new DemoApp(page)),
+  consentShown: async ({ demo, loginPage, consentPage, user }, use) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password);
+    await consentPage.expectShown();
+    await use(consentPage);
+  },
   expectedCspViolations: [undefined, { option: true }],
   cspGuard: [
     async ({ page, expectedCspViolations }, use) => {

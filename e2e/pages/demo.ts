@@ -1,4 +1,5 @@
 import { expect, type Locator, type Page } from "@playwright/test";
+import type { AppLink } from "./consent.ts";
 
 /** The demo relying party at `/`: a next-auth client of Portico like any third-party app. */
 export class DemoApp {
@@ -16,6 +17,11 @@ export class DemoApp {
     this.introspection = page.getByRole("table", { name: "Access token introspection" });
     this.userinfo = page.getByRole("table", { name: "UserInfo claims" });
     this.alert = page.getByRole("alert");
+  }
+
+  /** The demo as the pages lead back to it: the name and client_uri it registered (the site's root). */
+  link(baseURL: string): AppLink {
+    return { name: "Portico Demo App", uri: new URL("/", baseURL).href };
   }
 
   async goto(): Promise<void> {
