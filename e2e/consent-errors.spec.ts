@@ -1,4 +1,5 @@
 import { expect, test } from "./fixtures.ts";
+import { expectAnsweredAlready, expectAnsweredMeanwhile } from "./pages/answered.ts";
 import { DemoApp } from "./pages/demo.ts";
 
 test.describe("consent requests that cannot be used", () => {
@@ -61,7 +62,7 @@ test.describe("consent requests that cannot be used", () => {
     await page.goBack();
     await expect(page).toHaveURL(/\/consent\/ask\?consent=/);
     // The demo app registered its own address (client_uri) and name: the way back to it.
-    const back = await consentPage.expectAnsweredAlready(demo.link(baseURL!));
+    const back = await expectAnsweredAlready(page, demo.link(baseURL!));
     await back.click();
     await demo.expectSignedIn(user.email);
   });
@@ -81,7 +82,7 @@ test.describe("consent requests that cannot be used", () => {
 
     // The first tab still shows the form: another answer is refused in place, with the way back.
     await consentPage.deny();
-    const back = await consentPage.expectAnsweredMeanwhile(demo.link(baseURL!));
+    const back = await expectAnsweredMeanwhile(consentPage.alert, demo.link(baseURL!));
     await back.click();
     await demo.expectSignedIn(user.email);
   });

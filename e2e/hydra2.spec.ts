@@ -3,7 +3,9 @@ import { createDatabase, type Database } from "@/db/client.ts";
 import { UserStore } from "@/lib/users/store.ts";
 import { test as base, expect, recordNavigations } from "./fixtures.ts";
 import { AccountSettings } from "./pages/accounts.ts";
+import { expectAnsweredAlready, expectAnsweredMeanwhile } from "./pages/answered.ts";
 import { DemoApp } from "./pages/demo.ts";
+import { LoginPage } from "./pages/login.ts";
 import { SignOutPages } from "./pages/sign-out.ts";
 
 /**
@@ -309,7 +311,7 @@ test.describe("Hydra 2.x mode", () => {
       await page.goBack();
       await expect(page).toHaveURL(step);
       // The demo app registered its own address (client_uri) and name: the way back to it.
-      await consentPage.expectAnsweredAlready(demo.link(baseURL!));
+      await expectAnsweredAlready(page, demo.link(baseURL!));
     }
     await page.getByRole("link", { name: "Back to Portico Demo App" }).click();
     await demo.expectSignedIn(user.email);
@@ -334,9 +336,73 @@ test.describe("Hydra 2.x mode", () => {
     await new DemoApp(otherTab).expectSignedIn(user.email);
 
     await consentPage.deny();
-    const back = await consentPage.expectAnsweredMeanwhile(demo.link(baseURL!));
+    const back = await expectAnsweredMeanwhile(consentPage.alert, demo.link(baseURL!));
     await back.click();
     await demo.expectSignedIn(user.email);
+  });
+
+  test("signed in meanwhile in another tab: the sign-in form's refusal offers the way back to the app", async ({
+    page,
+    context,
+    demo,
+    loginPage,
+    user,
+    baseURL,
+  }) => {
+    await demo.startSignIn();
+    await expect(page).toHaveURL(LOGIN);
+
+    // The same sign-in page in another tab answers the login request first.
+    const otherTab = await context.newPage();
+    await otherTab.goto(page.url());
+    await new LoginPage(otherTab).signIn(user.email, user.password);
+    await expect(otherTab).toHaveURL(CONSENT);
+
+    await loginPage.signIn(user.email, user.password);
+    const back = await expectAnsweredMeanwhile(loginPage.alert, demo.link(baseURL!));
+    await back.click();
+    await expect(demo.signInButton).toBeVisible();
+  });
+
+  test("signed in meanwhile in another tab, for an app without client_uri: the refusal links nowhere", async ({
+    page,
+    context,
+    loginPage,
+    otherSite,
+    user,
+  }) => {
+    const id = `no-home-${randomBytes(4).toString("hex")}`;
+    const registered = await fetch(`${process.env.PORTICO_E2E_V2_ADMIN_URL}/admin/clients`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        client_id: id,
+        client_secret: randomBytes(18).toString("base64url"),
+        client_name: "No-home App",
+        redirect_uris: [otherSite.url],
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+        scope: "openid",
+      }),
+    });
+    expect(registered.status).toBe(201);
+    const query = new URLSearchParams({
+      response_type: "code",
+      client_id: id,
+      redirect_uri: otherSite.url,
+      scope: "openid",
+      state: "no-home-state-0123",
+    });
+    await page.goto(`/oauth2/auth?${query}`);
+    await expect(page).toHaveURL(LOGIN);
+    const otherTab = await context.newPage();
+    await otherTab.goto(page.url());
+    await new LoginPage(otherTab).signIn(user.email, user.password);
+    await expect(otherTab).toHaveURL(CONSENT);
+
+    await loginPage.signIn(user.email, user.password);
+    await expect(loginPage.alert).toContainText("This sign-in request was already answered");
+    await expect(loginPage.alert.getByRole("link")).toHaveCount(0);
   });
 
   test("Cancel on the sign-in page: the client is told access_denied", async ({ page, demo }) => {

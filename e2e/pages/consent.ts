@@ -42,40 +42,4 @@ export class ConsentPage {
   async deny(): Promise<void> {
     await this.denyButton.click();
   }
-
-  /**
-   * The page of a request answered already (reached by Back or a reload, on
-   * either the consent screen or the sign-in page): it says so, and offers the
-   * way back to the app (its client_uri) and to the account. Returns the way back.
-   */
-  async expectAnsweredAlready(app: AppLink): Promise<Locator> {
-    await expect(this.page.getByRole("heading", { name: ANSWERED_ALREADY })).toBeVisible();
-    const back = this.backTo(app, this.page);
-    await expect(this.page.getByRole("link", { name: "Go to your account" })).toBeVisible();
-    return back;
-  }
-
-  /**
-   * The open form's refusal when the request was answered meanwhile (in
-   * another tab): said in place, with the way back to the app. Returns it.
-   */
-  async expectAnsweredMeanwhile(app: AppLink): Promise<Locator> {
-    await expect(this.alert).toContainText(ANSWERED_ALREADY);
-    return this.backTo(app, this.alert);
-  }
-
-  private async backTo(app: AppLink, within: Page | Locator): Promise<Locator> {
-    const back = within.getByRole("link", { name: `Back to ${app.name}` });
-    await expect(back).toHaveAttribute("href", app.uri);
-    await expect(back).toHaveAttribute("rel", "noopener noreferrer");
-    return back;
-  }
-}
-
-const ANSWERED_ALREADY = "This sign-in request was already answered";
-
-/** An app as the pages lead back to it: its name and its own address (client_uri). */
-export interface AppLink {
-  name: string;
-  uri: string;
 }

@@ -1,5 +1,5 @@
 import { expect, type Locator, type Page } from "@playwright/test";
-import type { AppLink } from "./consent.ts";
+import type { AppLink } from "./answered.ts";
 
 /** The demo relying party at `/`: a next-auth client of Portico like any third-party app. */
 export class DemoApp {

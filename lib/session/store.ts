@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { MAX_SESSIONS_PER_PERSON } from "@/common/session-cap.ts";
 import { type Database, rawQueries } from "@/db/client.ts";
 import { changesOneRow, insertRow } from "@/db/raw.ts";
 import { SESSION_ROW } from "@/lib/db/rows.ts";
@@ -36,13 +37,9 @@ export const BROWSER_SESSION_SECONDS = 12 * 3600;
 const TOUCH_EVERY_MS = 60_000;
 /** Free text from the browser is cut to this length before it is stored. */
 const USER_AGENT_MAX = 512;
-/**
- * The most sessions one person keeps: a sign-in past it ends their least
- * recently used ones, so that signing in again and again (a script, a browser
- * that drops its cookies) cannot grow the table, the account page's list, or
- * what "sign out everywhere" must end, without bound.
- */
-export const MAX_SESSIONS_PER_PERSON = 50;
+
+/** A sign-in past the cap ends the person's least recently used sessions (see create). */
+export { MAX_SESSIONS_PER_PERSON };
 
 /** The table keeps only a hash of the secret session id: a copy of the table signs no one in. */
 export function sessionIdHash(secretId: string): string {

@@ -342,17 +342,19 @@ export class ConsentRequests {
    * consent step may start. A login that starts a login session records it
    * here, its insert among `alongside`, in the same transaction: of two
    * returns with one verifier, only the one that verifies writes anything.
+   * False when the login was verified (or the request decided, used or
+   * expired) already; a refusal of `alongside` is answered as it is.
    */
-  async verifyLogin(
+  async verifyLogin<Refusal extends string = never>(
     id: string,
-    started?: { loginSessionId: string; alongside: readonly Write[] },
-  ): Promise<boolean> {
+    started?: { loginSessionId: string; alongside: readonly Write<Refusal>[] },
+  ): Promise<boolean | Refusal> {
     const now = new Date();
-    return this.recorded(
-      WRITES.verifyLogin,
-      [now, started?.loginSessionId ?? null, id, now],
-      started?.alongside,
-    );
+    const refused = await this.raw.transaction<"unchanged" | Refusal>([
+      changesOneRow(WRITES.verifyLogin, [now, started?.loginSessionId ?? null, id, now], "unchanged"),
+      ...(started?.alongside ?? []),
+    ]);
+    return refused === undefined ? true : refused === "unchanged" ? false : refused;
   }
 
   /** The verifier of one step (Hydra 2.x's login_verifier, consent_verifier), derived like the 2017 one. */

@@ -550,6 +550,14 @@ for (const backend of BACKENDS) {
       const signIn = { authTime, amr: ["pwd"], acr: "1", sid: "sid-1" };
       assert.equal(await stores.consent.acceptLogin(request.id, "person — ü", signIn, 3600), true);
       assert.equal(await stores.consent.acceptLogin(request.id, "someone else", signIn), false);
+      // A write beside it refused (a login session the cap ends, ended meanwhile): nothing is verified,
+      // and the refusal is answered so that the caller reads again and retries.
+      const endedMeanwhile = changesOneRow(`DELETE FROM "login_sessions" WHERE "id" = $1`, ["gone"], "ended");
+      assert.equal(
+        await stores.consent.verifyLogin(request.id, { loginSessionId: "s", alongside: [endedMeanwhile] }),
+        "ended",
+      );
+      assert.equal((await consentRow(request.id)).loginVerifiedAt, null);
       assert.equal(await stores.consent.verifyLogin(request.id), true);
       assert.equal(await stores.consent.verifyLogin(request.id), false);
       await stores.consent.setLoginSession(request.id, "login-session-1");

@@ -7,6 +7,7 @@ import { appConfig } from "@/lib/config/index.ts";
 import type { ConsentProblem } from "@/lib/consent/decisions.ts";
 import { acceptRememberedLogin, loadLogin, stepProblem } from "@/lib/consent/hydra2.ts";
 import { parseChallenge } from "@/lib/consent/ids.ts";
+import { wayBackTo } from "@/lib/consent/way-back.ts";
 import type { LoginRequest } from "@/lib/hydra/index.ts";
 import { log } from "@/lib/log/index.ts";
 import { currentSession } from "@/lib/session/index.ts";
@@ -71,6 +72,9 @@ export async function Hydra2Login({ value }: { value: string | string[] | undefi
               csrf={session.csrf}
               loginChallenge={challenge}
               email={request?.oidc_context.loginHint}
+              // The page's re-render after a post that found the request answered has only the 410's
+              // client (Portico names it; Ory Hydra does not): the link stays when it can.
+              backTo={request ? wayBackTo(request.client) : problem?.backTo}
             />
             <CancelSignInForm csrf={session.csrf} loginChallenge={challenge} />
           </>

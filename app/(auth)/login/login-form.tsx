@@ -4,13 +4,15 @@ import { useActionState } from "react";
 import { signInAction } from "@/app/(auth)/actions.ts";
 import { signInHydra2Action } from "@/app/(auth)/login/hydra2-actions.ts";
 import { RefusalAlert } from "@/components/action-form.tsx";
-import { Button, Checkbox, CsrfField, TextField } from "@/components/ui.tsx";
+import { Button, ButtonLink, Checkbox, CsrfField, TextField } from "@/components/ui.tsx";
 import { useNavigation } from "@/components/use-navigation.ts";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
+import type { WayBack } from "@/lib/consent/way-back.ts";
 
 /**
  * `email` prefills the field (login_hint, or the person who must sign in again); it proves nothing.
- * With `loginChallenge` the form answers a Hydra 2.x login request instead of signing in here.
+ * With `loginChallenge` the form answers a Hydra 2.x login request instead of signing in here;
+ * `backTo` (the app that asked, see wayBackTo) is offered when the request was answered meanwhile.
  */
 export function LoginForm({
   csrf,
@@ -18,12 +20,14 @@ export function LoginForm({
   loginChallenge,
   next,
   email,
+  backTo,
 }: {
   csrf: string;
   consent?: string;
   loginChallenge?: string;
   next?: string;
   email?: string;
+  backTo?: WayBack;
 }) {
   const [state, action, pending] = useActionState<FormState, FormData>(
     loginChallenge ? signInHydra2Action : signInAction,
@@ -32,12 +36,22 @@ export function LoginForm({
   useNavigation(state);
   const error = state.status === "error" ? state : undefined;
   const formError = error?.message;
+  // Answered meanwhile (another tab): the way back to the app, as the answered-request page and the
+  // consent form's refusal offer it.
+  const wayBack = error?.code === "already_handled" ? backTo : undefined;
 
   return (
     <form action={action} className="mt-6 space-y-5" aria-describedby={formError ? "login-error" : undefined}>
       {formError && (
         <RefusalAlert key={error?.id} id="login-error">
           {formError}
+          {wayBack && (
+            <div className="mt-3 flex">
+              <ButtonLink href={wayBack.url} rel="noopener noreferrer" variant="primary">
+                Back to {wayBack.name}
+              </ButtonLink>
+            </div>
+          )}
         </RefusalAlert>
       )}
       <CsrfField token={error?.csrf ?? csrf} />

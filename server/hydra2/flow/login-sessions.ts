@@ -1,7 +1,8 @@
 import type { Context } from "hono";
 import { generateCookie, getCookie } from "hono/cookie";
+import { MAX_SESSIONS_PER_PERSON } from "@/common/session-cap.ts";
 import type { Database } from "@/db/client.ts";
-import { insertRow, type RowShape, type Write } from "@/db/raw.ts";
+import { changesOneRow, insertRow, type RowShape, type Write } from "@/db/raw.ts";
 import type { LoginSession as LoginSessionRow } from "@/generated/prisma/sqlite/client.ts";
 import type { SignIn } from "@/server/flow/model.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
@@ -41,6 +42,9 @@ function loginLifetimeMs(rememberFor: number): number {
 
 /** extend_session_lifespan: a live remembered login lives on from now (never one that has ended). */
 const EXTEND_LOGIN = `UPDATE "login_sessions" SET "expiresAt" = $1 WHERE "id" = $2 AND "expiresAt" > $3`;
+
+/** One login session ended by the cap, as a write that must change its row. */
+const END_LOGIN = `DELETE FROM "login_sessions" WHERE "id" = $1`;
 
 /** A remembered consent replaces the subject's earlier one for the client; `updatedAt` is the write's time. */
 const REMEMBER_CONSENT = `INSERT INTO "remembered_consents"
@@ -146,6 +150,28 @@ export class Hydra2Sessions {
       createdAt: now,
     });
     return { session: { id, subject, signIn, expiresAt }, secret, insert };
+  }
+
+  /**
+   * The cap on a subject's login sessions (MAX_SESSIONS_PER_PERSON, as the app's own sign-in sessions
+   * have), for the transaction that stores a new one: the deletes of the subject's oldest ones past
+   * the cap, counting the new one (a login session records no later use, so the oldest begun goes
+   * first), each of which must end its row, else the transaction is refused (`ended`: one ended
+   * meanwhile elsewhere; read again and retry). `ended` are the ids of those still live, whose apps
+   * are to be told (back-channel logout); an expired one goes without a word.
+   */
+  async trimming(subject: string): Promise<{ deletes: Write<"ended">[]; ended: string[] }> {
+    const excess = await this.db.loginSession.findMany({
+      where: { subject },
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      skip: MAX_SESSIONS_PER_PERSON - 1,
+      select: { id: true, expiresAt: true },
+    });
+    const now = Date.now();
+    return {
+      deletes: excess.map((old) => changesOneRow(END_LOGIN, [old.id], "ended")),
+      ended: excess.filter((old) => old.expiresAt.getTime() > now).map((old) => old.id),
+    };
   }
 
   /**

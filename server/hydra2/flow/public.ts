@@ -202,17 +202,27 @@ export async function continueHydra2Flow(
     if (extended)
       cookies.push(loginSessionCookie(extended.secret, stored.loginRememberFor || undefined, secure));
     const consentRequired = request.oidc.prompt.includes("none") && !(await consentSkipped(stored, services));
-    const verified = await consentRequests.verifyLogin(
-      stored.id,
-      started
-        ? { loginSessionId: started.session.id, alongside: [started.insert] }
-        : extended && stored.loginSessionId
-          ? { loginSessionId: stored.loginSessionId, alongside: [extended.update] }
-          : undefined,
-    );
+    // A new login session counts against its subject's cap (MAX_SESSIONS_PER_PERSON): the oldest past
+    // it end in the same transaction (read again when one of them ended meanwhile), their apps told.
+    let verified: boolean | "ended";
+    let trimmed: string[];
+    do {
+      const trim = started ? await hydra2Sessions.trimming(started.session.subject) : undefined;
+      trimmed = trim?.ended ?? [];
+      verified = await consentRequests.verifyLogin(
+        stored.id,
+        started
+          ? { loginSessionId: started.session.id, alongside: [started.insert, ...(trim?.deletes ?? [])] }
+          : extended && stored.loginSessionId
+            ? { loginSessionId: stored.loginSessionId, alongside: [extended.update] }
+            : undefined,
+      );
+    } while (verified === "ended");
     if (!verified) {
       throw new AccessDenied("The login verifier was already used, or the login was not accepted");
     }
+    for (const sid of trimmed)
+      void services.backchannel.sessionsEnded({ sid, subject: stored.subject ?? undefined });
     if (consentRequired) throw new ConsentRequired();
     const location = new URL(urls.consent);
     location.searchParams.set("consent_challenge", stored.id);

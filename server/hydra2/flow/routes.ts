@@ -11,7 +11,7 @@ import { requestedAudience } from "@/server/oauth2/authorize/checks/audience.ts"
 import type { Services } from "@/server/services.ts";
 import { MAX_REMEMBER_FOR_SECONDS } from "./login-sessions.ts";
 import { consentSkipped } from "./public.ts";
-import { returnUrl, type Step } from "./steps.ts";
+import { goneUrl, requestUrl, returnUrl, type Step } from "./steps.ts";
 
 /**
  * `remember_for`: seconds, a safe non-negative integer (anything else is a
@@ -116,13 +116,19 @@ export function flowRoutes(api: Hono, services: Services) {
   });
 
   /**
-   * GET of an answered request: 410 with where the browser goes, and (an addition to Hydra's
+   * GET of an answered request: 410 with where the browser goes (see goneUrl), and (an addition to Hydra's
    * `oAuth2RedirectTo`) the client it was for, as the 200 gives it, so that the login & consent app
    * can offer a person who comes back to the step (Back, a reload) the way to that app.
    */
   const gone = async (c: Context, stored: ConsentRequest, step: Step) => {
     const client = await clients.get(stored.clientId);
-    return c.json({ ...redirectTo(stored, step), ...(client ? { client: toV2Wire(client) } : {}) }, 410);
+    return c.json(
+      {
+        redirect_to: goneUrl(authorizationEndpoint, consentRequests, stored, step),
+        ...(client ? { client: toV2Wire(client) } : {}),
+      },
+      410,
+    );
   };
 
   /** The request's own parameter, as the client sent it (the checks refused repeats). */
@@ -148,7 +154,7 @@ export function flowRoutes(api: Hono, services: Services) {
     return {
       challenge: stored.id,
       client: toV2Wire(client),
-      request_url: `${authorizationEndpoint}?${new URLSearchParams(stored.parameters)}`,
+      request_url: requestUrl(authorizationEndpoint, stored),
       requested_scope: stored.requestedScopes,
       requested_access_token_audience: requestedAudience(parameter(stored, "audience")),
       oidc_context: oidcContext(stored),

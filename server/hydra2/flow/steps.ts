@@ -19,6 +19,37 @@ export function idOfVerifier(verifier: string): string | undefined {
   return match?.[1];
 }
 
+/** The authorization request as the client sent it (Hydra's `request_url`). */
+export function requestUrl(authorizationEndpoint: string, request: ConsentRequest): string {
+  return `${authorizationEndpoint}?${new URLSearchParams(request.parameters)}`;
+}
+
+/**
+ * Whether the answer of a step the request went past or answered can still be used: its verifier was
+ * not presented yet (a login's: the consent step has not started; a consent's, or a rejected login's:
+ * the client has not had its answer).
+ */
+function answerUnused(request: ConsentRequest, step: Step): boolean {
+  return request.usedAt === null && (step === "consent" || request.loginVerifiedAt === null);
+}
+
+/**
+ * Where the 410 of an answered step sends the browser: while its answer is unused, the step's
+ * verifier, as accept and reject said (the flow can still finish); once it was used, the authorization
+ * request itself, as Ory Hydra 2.x answers — following it starts the flow over, where a used verifier
+ * would only bring the client access_denied.
+ */
+export function goneUrl(
+  authorizationEndpoint: string,
+  requests: ConsentRequests,
+  request: ConsentRequest,
+  step: Step,
+): string {
+  return answerUnused(request, step)
+    ? returnUrl(authorizationEndpoint, requests, request, step)
+    : requestUrl(authorizationEndpoint, request);
+}
+
 /** Where the browser goes once a step is answered: back to /oauth2/auth with the step's verifier. */
 export function returnUrl(
   authorizationEndpoint: string,
