@@ -162,6 +162,9 @@ const WRITES = {
   setLoginSession:
     numbered(`UPDATE "consent_requests" SET "loginSessionId" = $_, "subject" = COALESCE($_, "subject")
     WHERE "id" = $_`),
+  // A remembered login that ended before the login step was accepted no longer covers the request.
+  forgetLoginSession: numbered(`UPDATE "consent_requests" SET "loginSessionId" = NULL, "subject" = NULL
+    WHERE ${UNDECIDED} AND "loginAcceptedAt" IS NULL AND "loginSessionId" = $_`),
   use: numbered(`UPDATE "consent_requests" SET "usedAt" = $_
     WHERE "id" = $_ AND "usedAt" IS NULL AND "status" IN ('accepted', 'rejected') AND "expiresAt" > $_`),
 };
@@ -335,6 +338,15 @@ export class ConsentRequests {
     if (!(await this.recorded(WRITES.setLoginSession, [sessionId, subject ?? null, id]))) {
       throw new Error(`The consent request ${id} does not exist`);
     }
+  }
+
+  /**
+   * The remembered login `sessionId` that covered the request ended before its login step was
+   * accepted (signed out everywhere, on any instance): the request is no longer covered — no
+   * `skip`, no subject — as if it had started without it. Answers whether it changed the request.
+   */
+  async forgetLoginSession(id: string, sessionId: string): Promise<boolean> {
+    return this.recorded(WRITES.forgetLoginSession, [id, new Date(), sessionId]);
   }
 
   /**

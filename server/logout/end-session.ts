@@ -7,6 +7,7 @@ import { errorAnswer, redirect } from "@/server/oauth2/authorize/respond.ts";
 import { InvalidRequest, OAuthError } from "@/server/oauth2/errors.ts";
 import type { Services } from "@/server/services.ts";
 import type { IdTokenHint } from "@/server/tokens/id-tokens.ts";
+import type { LogoutRequest } from "./store.ts";
 
 const MAX_STATE = 1024;
 
@@ -136,6 +137,22 @@ export async function endSession(c: Context, services: Services): Promise<Respon
   }
 }
 
+/**
+ * The request's post-logout URI while its client still registers it, else null. A sign-out
+ * request waits at the app for up to CHALLENGE_TOKEN_LIFESPAN; meanwhile, through any process
+ * of any instance, the client may give the URI up or be deleted: the browser goes only where the
+ * client says now, as a code goes only to a redirect URI the client still registers.
+ */
+export async function registeredPostLogoutUri(
+  request: Pick<LogoutRequest, "clientId" | "postLogoutRedirectUri">,
+  services: Pick<Services, "clients">,
+): Promise<string | null> {
+  const uri = request.postLogoutRedirectUri;
+  if (uri === null || request.clientId === null) return null;
+  const client = await services.clients.get(request.clientId);
+  return client?.postLogoutRedirectUris.includes(uri) ? uri : null;
+}
+
 /** The browser's return after the app accepted: once, to the verified post-logout URI with state. */
 async function afterLogout(id: string, services: Services): Promise<Response> {
   const request = await services.logoutRequests.get(id);
@@ -143,7 +160,9 @@ async function afterLogout(id: string, services: Services): Promise<Response> {
   if (!(await services.logoutRequests.consume(id))) {
     throw new InvalidRequest("The sign-out request was not confirmed, or was used already");
   }
-  const target = new URL(request.postLogoutRedirectUri);
+  const uri = await registeredPostLogoutUri(request, services);
+  if (uri === null) throw new InvalidRequest("The client no longer registers this post-logout URI");
+  const target = new URL(uri);
   if (request.state !== null) target.searchParams.append("state", request.state);
   return redirect(target.toString());
 }

@@ -5,7 +5,7 @@ import { ApiError } from "@/server/http/errors.ts";
 import { resourceId } from "@/server/http/ids.ts";
 import { rateLimited } from "@/server/oauth2/authorize/endpoint.ts";
 import type { Services } from "@/server/services.ts";
-import { endSession } from "./end-session.ts";
+import { endSession, registeredPostLogoutUri } from "./end-session.ts";
 import type { LogoutRequest, LogoutRequests } from "./store.ts";
 
 const resource = (id: string) => `rn:hydra:oauth2:logout:requests:${id}`;
@@ -81,7 +81,8 @@ export function logoutRoutes(api: Hono, services: Services) {
     const request = await decidable(logoutRequests, id);
     if (!(await logoutRequests.decide(id, "accepted"))) await decidable(logoutRequests, id);
     if (ended.sid) void backchannel.sessionsEnded({ sid: ended.sid, subject: ended.subject });
-    const redirectTo = request.postLogoutRedirectUri
+    // Only to a URI the client registers now: it may have given it up since the request was made.
+    const redirectTo = (await registeredPostLogoutUri(request, services))
       ? `${config.issuer}/oauth2/sessions/logout?${new URLSearchParams({ logout: id })}`
       : undefined;
     return c.json(redirectTo ? { redirectTo } : {});

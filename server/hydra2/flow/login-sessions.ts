@@ -213,6 +213,14 @@ export class Hydra2Sessions {
     };
   }
 
+  /**
+   * Whether the login session `id` was ended (signed out, or every login of its subject ended): its
+   * row is gone. Running out is not ending it: a flow it covered when it started may finish.
+   */
+  async ended(id: string): Promise<boolean> {
+    return (await this.db.loginSession.count({ where: { id } })) === 0;
+  }
+
   /** Ends remembered logins: every one of a subject, or one by its id. */
   async endLogins(where: { subject: string } | { id: string }): Promise<number> {
     const { count } = await this.db.loginSession.deleteMany({ where });

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { generateCookie, getCookie } from "hono/cookie";
-import { checkEndSession } from "@/server/logout/end-session.ts";
+import { checkEndSession, registeredPostLogoutUri } from "@/server/logout/end-session.ts";
 import type { LogoutRequest } from "@/server/logout/store.ts";
 import type { AuthorizationParameters } from "@/server/oauth2/authorize/parameters.ts";
 import { redirect } from "@/server/oauth2/authorize/respond.ts";
@@ -130,11 +130,13 @@ async function completeLogout(
       maxAge: 0,
     }),
   ];
+  // The client may have given its post-logout URI up (or been deleted) since: then URLS_POST_LOGOUT_REDIRECT.
+  const target = { ...request, postLogoutRedirectUri: await registeredPostLogoutUri(request, services) };
   const session = await hydra2Sessions.findLogin(readLoginSessionCookie(c));
   // Started by the person, not a client: if this browser's login changed meanwhile (another person signed
   // in, or the sign-out already happened), nobody else is signed out — as Hydra does.
   if (!request.rpInitiated && session?.subject !== request.subject) {
-    return redirect(finalTarget(request, urls), cookies);
+    return redirect(finalTarget(target, urls), cookies);
   }
   const sid = request.sid ?? (session && session.subject === request.subject ? session.id : null);
   if (sid !== null) {
@@ -142,5 +144,5 @@ async function completeLogout(
     void backchannel.sessionsEnded({ sid, subject: ended?.subject ?? request.subject ?? undefined });
   }
   cookies.push(clearedLoginSessionCookie(secure));
-  return redirect(finalTarget(request, urls), cookies);
+  return redirect(finalTarget(target, urls), cookies);
 }

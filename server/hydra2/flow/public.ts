@@ -110,6 +110,17 @@ function appRejection(stored: ConsentRequest): OAuthError {
   return rejection(stored.rejectError ?? "access_denied");
 }
 
+/**
+ * The login session a returning browser's request rests on — the remembered login that covered it
+ * (skip), or the one its login step started — must not have been ended: the person may have ended
+ * it meanwhile (signed out everywhere, on any instance), and nothing is then issued on its strength.
+ */
+async function loginLivesOn(stored: ConsentRequest, services: Services): Promise<void> {
+  if (stored.loginSessionId !== null && (await services.hydra2Sessions.ended(stored.loginSessionId))) {
+    throw new LoginRequired("The login session ended before the sign-in was complete; sign in again");
+  }
+}
+
 /** A rejected step reaches the client as its error, once. */
 async function rejected(stored: ConsentRequest, services: Services): Promise<never> {
   if (!(await services.consentRequests.consume(stored.id))) {
@@ -172,6 +183,7 @@ export async function continueHydra2Flow(
   if (loginVerifier !== undefined) {
     const stored = await returning(c, request, loginVerifier, "login", services);
     if (stored.status === "rejected" && !stored.loginVerifiedAt) return rejected(stored, services);
+    await loginLivesOn(stored, services);
     // Everything that can fail comes before the verifier is used: the login session a new login starts
     // (every one does, as in Hydra: its id is the ID token's `sid`, which logout and back-channel logout
     // name), its cookie, the consent step's skip. The use and the session's insert are one transaction.
@@ -235,6 +247,7 @@ export async function continueHydra2Flow(
   }
   const cookies = [clearedBindingCookie(stored.id, secure)];
   if (stored.status === "rejected") return rejected(stored, services);
+  await loginLivesOn(stored, services);
   if (responseParts(request.responseType).idToken && !stored.grantScopes.includes(OPENID_SCOPE)) {
     throw new AccessDenied("The openid scope, needed for the ID token, was not granted");
   }

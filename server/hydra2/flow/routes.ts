@@ -164,10 +164,24 @@ export function flowRoutes(api: Hono, services: Services) {
     };
   };
 
+  /**
+   * The request as the remembered login that covered it stands now: one that has ended since (the
+   * person signed out everywhere, through any process of any instance) covers it no longer, and the
+   * app is asked to sign the person in.
+   */
+  const coveredNow = async (stored: ConsentRequest): Promise<ConsentRequest> => {
+    const covering = stored.loginSessionId;
+    if (covering === null || stored.loginAcceptedAt !== null) return stored;
+    if (!(await hydra2Sessions.ended(covering))) return stored;
+    await consentRequests.forgetLoginSession(stored.id, covering);
+    return { ...stored, loginSessionId: null, subject: null };
+  };
+
   // getOAuth2LoginRequest
   api.get("/admin/oauth2/auth/requests/login", async (c) => {
-    const { stored, handled } = await load(c, "login");
-    if (handled) return gone(c, stored, "login");
+    const loaded = await load(c, "login");
+    if (loaded.handled) return gone(c, loaded.stored, "login");
+    const stored = await coveredNow(loaded.stored);
     // A remembered login covers the request: the app is told to skip its screen, for that subject.
     const skip = stored.loginSessionId !== null;
     return c.json({ ...(await common(stored)), skip, subject: skip ? (stored.subject ?? "") : "" });
@@ -179,6 +193,14 @@ export function flowRoutes(api: Hono, services: Services) {
     const body = await readAdminJson(c, acceptLogin);
     if (handled) throw AdminError.conflict("The login request was already handled");
     const remembered = stored.loginSessionId ? await hydra2Sessions.getLogin(stored.loginSessionId) : null;
+    // Shown with skip, but that remembered login has ended since: accepting it would sign the browser
+    // in on a login the person ended. Read again, the request asks for a sign-in.
+    if (stored.loginSessionId && !remembered && (await hydra2Sessions.ended(stored.loginSessionId))) {
+      await consentRequests.forgetLoginSession(stored.id, stored.loginSessionId);
+      throw AdminError.invalidRequest(
+        "The remembered login of this request (skip) has ended: the person must sign in again",
+      );
+    }
     if (stored.loginSessionId && stored.subject !== body.subject) {
       throw AdminError.invalidRequest(
         "The subject differs from the one of the remembered login (skip is true)",
