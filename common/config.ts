@@ -25,12 +25,21 @@ const port = (name: string, fallback: string) =>
     .refine((value) => /^\d+$/.test(value) && Number(value) < 65536, `${name} must be a port number`)
     .transform(Number);
 
-/** An optional absolute http(s) URL, used as given. */
+/**
+ * An optional absolute http(s) URL, used as given; never with a user name or
+ * password in it: fetch refuses such a URL with an error that repeats it
+ * (password and all) into the log, and a redirect would hand it to every
+ * browser. The message never repeats the value.
+ */
 const httpUrl = (name: string) =>
   z
     .string()
     .refine((value) => URL.canParse(value) && /^https?:$/.test(new URL(value).protocol), {
       message: `${name} must be an absolute http(s) URL`,
+      abort: true,
+    })
+    .refine((value) => new URL(value).username === "" && new URL(value).password === "", {
+      message: `${name} must not hold a user name or password (user:password@host)`,
     })
     .optional();
 

@@ -131,6 +131,15 @@ export async function rejectConsent(
   await hydra().rejectConsentRequest(request.id, { reason, error });
 }
 
+/**
+ * A consent, login or logout request's id (a 2017 `consent`/`logout` id, a 2.x challenge) as the log
+ * shows it: its start, enough to find the request, never the whole of it (anyone who read the log
+ * could otherwise open the request as it was sent).
+ */
+export function loggedRequestId(id: string): string {
+  return id.length > 12 ? `${id.slice(0, 12)}…` : id;
+}
+
 /** Logs a failed consent step and returns what the error page shows. Unexpected errors are rethrown. */
 export function consentProblem(error: unknown, consentId: string): ConsentProblem {
   if (!(error instanceof HydraError)) throw error;
@@ -145,7 +154,7 @@ export function consentProblem(error: unknown, consentId: string): ConsentProble
         : "info";
   log()[level]("consent request could not be used", {
     reference,
-    consent: consentId,
+    consent: loggedRequestId(consentId),
     code: error.code,
     ...error.details,
   });

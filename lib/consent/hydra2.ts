@@ -169,5 +169,5 @@ export async function rejectHydraLogout(challenge: string): Promise<void> {
 
 /** Logs a failed step and returns what the page shows; only the challenge's start goes to the log. */
 export function stepProblem(error: unknown, challenge: string): ConsentProblem {
-  return consentProblem(error, `${challenge.slice(0, 12)}…`);
+  return consentProblem(error, challenge);
 }

@@ -74,6 +74,18 @@ describe("one configuration for both halves", () => {
     ],
     ["an unparsable URLS_ERROR", { URLS_ERROR: "error" }, /URLS_ERROR/],
     ["a HYDRA_ADMIN_URL that is not http(s)", { HYDRA_ADMIN_URL: "hydra-admin:4445" }, /HYDRA_ADMIN_URL/],
+    // fetch refuses such a URL in an error that repeats it, password and all, into the log.
+    [
+      "a HYDRA_ADMIN_URL with a user and password",
+      { HYDRA_ADMIN_URL: "http://admin:pw-4711@hydra-admin:4445" },
+      /^HYDRA_ADMIN_URL must not hold a user name or password \(user:password@host\)$/,
+    ],
+    [
+      "a HYDRA_URL with a user name",
+      { HYDRA_URL: "https://admin@hydra.example.com" },
+      /HYDRA_URL must not hold/,
+    ],
+    ["an ISSUER with a password", { ISSUER: "http://a:b@localhost:3000" }, /ISSUER must not hold/],
   ];
   for (const [name, env, variable] of refused) {
     test(`${name} is refused by both halves with a message naming the variable`, () => {

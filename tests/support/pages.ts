@@ -51,6 +51,11 @@ export class PageClient {
     return this.jar.get(name);
   }
 
+  /** Every cookie the client holds, by name. */
+  cookies(): Map<string, string> {
+    return new Map(this.jar);
+  }
+
   get(target: string, headers: Record<string, string> = {}): Promise<PageAnswer> {
     return this.send("GET", target, undefined, headers);
   }

@@ -7,6 +7,7 @@ import {
   acceptConsent,
   consentProblem,
   loadConsent,
+  loggedRequestId,
   rejectConsent,
   sameAnswerGiven,
 } from "@/lib/consent/decisions.ts";
@@ -65,7 +66,9 @@ export const decideAction = formAction("consent", decisionForm, async (input): P
           : { decision: "deny" as const };
       const onward = await sameAnswerGiven(input.consent, user, answer);
       if (onward) {
-        log().info("the same consent answer was given again; leading on", { consent: input.consent });
+        log().info("the same consent answer was given again; leading on", {
+          consent: loggedRequestId(input.consent),
+        });
         return navigate(onward);
       }
     }
