@@ -1,3 +1,4 @@
+import addressparser from "nodemailer/lib/addressparser/index.js";
 import { z } from "zod";
 import { parseDuration } from "@/common/duration.ts";
 import { LOG_LEVELS } from "@/common/log.ts";
@@ -186,10 +187,10 @@ const variables = z.object({
   // `log`: no mail server, each message (and its link) goes to the log; what unset means under an http ISSUER.
   SMTP_URL: z
     .string()
-    .refine(
-      (value) => value === MAIL_TO_LOG || (URL.canParse(value) && /^smtps?:$/.test(new URL(value).protocol)),
-      { message: "SMTP_URL must be an smtp:// or smtps:// URL (smtp://user:pass@host:587), or log" },
-    )
+    .refine((value) => value === MAIL_TO_LOG || isSmtpUrl(value), {
+      message:
+        "SMTP_URL must be an smtp:// or smtps:// URL with a host (smtp://user:pass@host:587; a user name or password with @ : / ? # or % in it percent-encoded, %40 for @), or log",
+    })
     .optional(),
   // The most one email may take, from connecting to the server's last answer.
   SMTP_TIMEOUT: timeLimit("SMTP_TIMEOUT", "30s", "5m"),
@@ -198,8 +199,9 @@ const variables = z.object({
   MAIL_FROM: z
     .string()
     .max(320, "MAIL_FROM must be at most 320 characters")
-    .refine((value) => !/[\r\n]/.test(value) && /@/.test(value), {
-      message: 'MAIL_FROM must be an address, optionally with a name: "Portico <no-reply@example.com>"',
+    .refine((value) => !/[\r\n]/.test(value) && isOneAddress(value), {
+      message:
+        'MAIL_FROM must be one address, optionally with a name: Portico <no-reply@example.com>, or "Acme, Inc." <no-reply@example.com> for a name with a comma in it',
     })
     .optional(),
   SIGNUP: z.enum(["open", "closed"], "SIGNUP must be open or closed").default("open"),
@@ -242,6 +244,30 @@ function isPostgresUrl(value: string): boolean {
     return false;
   }
   return url.hostname !== "";
+}
+
+/**
+ * One mailbox, as mail headers read it: a name with a comma unquoted
+ * (`Acme, Inc. <no-reply@…>`) is two, and the message went out "From: Inc."
+ */
+function isOneAddress(value: string): boolean {
+  const parsed = addressparser(value);
+  const [only] = parsed;
+  return (
+    parsed.length === 1 && only !== undefined && "address" in only && /^[^@\s]+@[^@\s]+$/.test(only.address)
+  );
+}
+
+/** An SMTP URL whose user name and password percent-decode (the mailer decodes them for the server). */
+function isSmtpUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  try {
+    for (const part of [url.username, url.password]) decodeURIComponent(part);
+  } catch {
+    return false;
+  }
+  return /^smtps?:$/.test(url.protocol) && url.hostname !== "";
 }
 
 function withoutTrailingSlash(url: string): string {

@@ -62,6 +62,47 @@ function heldSocket(proxied: GetSocket | undefined, hold: (socket: Socket) => vo
   };
 }
 
+/** A host whose traffic never leaves this machine: no one between Portico and it to read or strip anything. */
+function isLoopback(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * What nodemailer is given for SMTP_URL: the URL without its credentials, and
+ * the credentials themselves, each percent-decoded on its own. nodemailer's
+ * own reading decodes user and password together and then splits them at the
+ * first ":", so a user name holding a ":" (written %3A) lost its end to the
+ * password; and a stray "%" (not %XX) made it throw on every message.
+ *
+ * With credentials, `smtp://` to a server off this machine requires STARTTLS
+ * (nodemailer's requireTLS): by default nodemailer upgrades only when the
+ * server offers STARTTLS, so a server without it, or anyone on the path who
+ * strips the offer from the EHLO answer, got the password in the clear (and
+ * every reset link after it). `?requireTLS=false` (or `?ignoreTLS=true`) in
+ * SMTP_URL still says plain on purpose; smtps:// is TLS from the start.
+ */
+function smtpOptions(smtpUrl: string): {
+  url: string;
+  auth?: { user: string; pass: string };
+  requireTLS?: boolean;
+} {
+  const url = new URL(smtpUrl);
+  const user = decodeURIComponent(url.username);
+  const pass = decodeURIComponent(url.password);
+  const credentials = user !== "" || pass !== "";
+  url.username = "";
+  url.password = "";
+  const chosen = url.searchParams.has("requireTLS") || url.searchParams.has("ignoreTLS");
+  const requireTLS =
+    credentials && url.protocol === "smtp:" && !chosen && !isLoopback(url.hostname) ? true : undefined;
+  return {
+    url: url.toString(),
+    ...(credentials ? { auth: { user, pass } } : {}),
+    ...(requireTLS ? { requireTLS } : {}),
+  };
+}
+
 /**
  * Email over SMTP (`smtpUrl`, e.g. smtp://user:pass@host:587 or smtps://…),
  * or, without one, into the log: each message's recipient, subject and links,
@@ -99,11 +140,13 @@ export function createMailer(options: {
   // then waited nodemailer's own (30 s for a greeting, 10 minutes of silence mid-conversation).
   // Options in the URL's query still win over these. One transport per message: its socket is the
   // message's own, to cut at the deadline.
+  const server = smtpOptions(smtpUrl);
+  const host = new URL(smtpUrl).host;
   const phaseMs = Math.min(TIMEOUT_MS, deadlineMs);
   const transportFor = (hold: (socket: Socket) => void) => {
     const transport = nodemailer.createTransport(
       new SMTPTransport({
-        url: smtpUrl,
+        ...server,
         connectionTimeout: phaseMs,
         greetingTimeout: phaseMs,
         socketTimeout: phaseMs,
@@ -114,7 +157,6 @@ export function createMailer(options: {
     hooked.getSocket = heldSocket(hooked.getSocket || undefined, hold);
     return transport;
   };
-  const server = new URL(smtpUrl).host;
   return {
     async send(to, message) {
       // Every socket of this message, cut when the deadline passes (one opened later at once).
@@ -143,7 +185,18 @@ export function createMailer(options: {
         // neither carries the message's links nor the SMTP password.
         const code = error instanceof Error && "code" in error ? String(error.code) : undefined;
         const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
-        log.error("could not send an email", { server, subject: message.subject, code, reason });
+        // TLS Portico required (a password to a server off this machine) and the server did not offer.
+        const hint =
+          server.requireTLS && code === "ETLS"
+            ? "SMTP_URL has a password, so smtp:// needs STARTTLS: use smtps://, or add ?requireTLS=false to send the password in the clear"
+            : undefined;
+        log.error("could not send an email", {
+          server: host,
+          subject: message.subject,
+          code,
+          reason,
+          ...(hint ? { hint } : {}),
+        });
         return { sent: false };
       } finally {
         clearTimeout(timer);

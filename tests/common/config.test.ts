@@ -62,6 +62,20 @@ describe("one configuration for both halves", () => {
       /^SMTP_URL is required when ISSUER is https: .* Set SMTP_URL=log to choose that$/,
     ],
     ["a MAIL_FROM without an address", { MAIL_FROM: "nobody" }, /MAIL_FROM/],
+    // Unquoted, the comma parts two addresses: the email went out "From: Inc." <no-reply@…>.
+    [
+      "a MAIL_FROM whose name has a comma, unquoted",
+      { MAIL_FROM: "Acme, Inc. <no-reply@example.com>" },
+      /^MAIL_FROM must be one address/,
+    ],
+    ["a MAIL_FROM of two addresses", { MAIL_FROM: "a@example.com, b@example.com" }, /MAIL_FROM/],
+    // Accepted, then every email threw: the mailer could not decode the password.
+    [
+      "an SMTP_URL whose password has a % that is no %XX",
+      { SMTP_URL: "smtp://user:100%sure@mail.example.com:587" },
+      /SMTP_URL must be .* percent-encoded/,
+    ],
+    ["an SMTP_URL without a host", { SMTP_URL: "smtp://:587" }, /SMTP_URL/],
     ["a MAIL_FROM too long", { MAIL_FROM: `${"a".repeat(320)}@example.com` }, /MAIL_FROM/],
     ["a HYDRA_CLIENT_ID too long", { HYDRA_CLIENT_ID: "a".repeat(256) }, /HYDRA_CLIENT_ID/],
     ["a HYDRA_CLIENT_SECRET too long", { HYDRA_CLIENT_SECRET: "a".repeat(256) }, /HYDRA_CLIENT_SECRET/],
@@ -124,6 +138,16 @@ describe("one configuration for both halves", () => {
       loadAppConfig({ ...https, SMTP_URL: "smtp://mail.example.com:587" }).mail.smtpUrl,
       "smtp://mail.example.com:587",
     );
+  });
+
+  test("MAIL_FROM: a name with a comma in double quotes, and a password with @ : % percent-encoded, are taken", () => {
+    const mail = loadAppConfig({
+      SYSTEM_SECRET,
+      MAIL_FROM: '"Acme, Inc." <no-reply@example.com>',
+      SMTP_URL: "smtp://me%40example.com:p%40ss%3Aw%25rd@mail.example.com:587",
+    }).mail;
+    assert.equal(mail.from, '"Acme, Inc." <no-reply@example.com>');
+    assert.equal(mail.smtpUrl, "smtp://me%40example.com:p%40ss%3Aw%25rd@mail.example.com:587");
   });
 
   test("one issuer rule: ISSUER without its trailing slash, else localhost on PORT, the same in both halves", () => {

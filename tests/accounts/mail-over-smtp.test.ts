@@ -1,0 +1,182 @@
+/**
+ * A started Portico (the production build: `npm run build` first) sending a
+ * password-reset email, over HTTP, to a real SMTP server that asks for a
+ * password: what the server receives (the login from SMTP_URL, the envelope,
+ * the raw message's headers and parts) and the link, opened over HTTP. And
+ * a MAIL_FROM the mail headers would read as two addresses: refused at start.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { SMTPServer } from "smtp-server";
+import { createDatabase, type Database } from "@/db/client.ts";
+import { UserStore } from "@/lib/users/store.ts";
+import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
+
+interface Received {
+  login: { username: string; password: string } | undefined;
+  mailFrom: string;
+  rcptTo: string[];
+  raw: string;
+}
+
+/** A mail server that wants a password and keeps each message as it came, raw. */
+async function rawMailServer(): Promise<{ port: number; received: Received[]; stop(): Promise<void> }> {
+  const received: Received[] = [];
+  const logins = new Map<string, { username: string; password: string }>();
+  const server = new SMTPServer({
+    logger: false,
+    allowInsecureAuth: true,
+    disabledCommands: ["STARTTLS"],
+    onAuth(auth, session, callback) {
+      logins.set(session.id, { username: auth.username ?? "", password: auth.password ?? "" });
+      callback(null, { user: auth.username });
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", () => {
+        received.push({
+          login: logins.get(session.id),
+          mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+          rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+          raw: Buffer.concat(chunks).toString("utf8"),
+        });
+        callback();
+      });
+    },
+  });
+  const port = await new Promise<number>((resolve) => {
+    const listening = server.listen(0, "127.0.0.1", () => {
+      const address = listening.address();
+      resolve(typeof address === "object" && address ? address.port : 0);
+    });
+  });
+  return { port, received, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+/** The header block of a raw message (folded lines unfolded), by lower-cased name. */
+function headersOf(raw: string): Map<string, string> {
+  const head = raw.slice(0, raw.search(/\r?\n\r?\n/));
+  const headers = new Map<string, string>();
+  for (const line of head.replace(/\r?\n[ \t]+/g, " ").split(/\r?\n/)) {
+    const colon = line.indexOf(":");
+    headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  }
+  return headers;
+}
+
+/** Quoted-printable, undone. */
+function unQuote(value: string): string {
+  return Buffer.from(
+    value
+      .replace(/=\r?\n/g, "")
+      .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))),
+    "latin1",
+  ).toString("utf8");
+}
+
+function decodeEntities(value: string): string {
+  return value
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#x27;", "'")
+    .replaceAll("&#39;", "'")
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&amp;", "&");
+}
+
+/** The page's form with `button`, sent as a browser without JavaScript sends it. */
+async function submit(base: string, path: string, button: string, fields: Record<string, string>) {
+  const page = await fetch(`${base}${path}`);
+  const cookie = page.headers
+    .getSetCookie()
+    .map((line) => line.split(";")[0])
+    .join("; ");
+  const html = await page.text();
+  const form = (html.match(/<form[\s\S]*?<\/form>/g) ?? []).find((text) =>
+    text.includes(`>${button}</button>`),
+  );
+  assert.ok(form, `a form with the button ${button}`);
+  const body = new FormData();
+  for (const [, name, value] of form.matchAll(
+    /<input type="hidden" name="([^"]*)"(?: value="([^"]*)")?\/>/g,
+  )) {
+    body.set(decodeEntities(name ?? ""), decodeEntities(value ?? ""));
+  }
+  for (const [name, value] of Object.entries(fields)) body.set(name, value);
+  return fetch(`${base}${path}`, {
+    method: "POST",
+    body,
+    redirect: "manual",
+    headers: { origin: base, ...(cookie ? { cookie } : {}) },
+  });
+}
+
+for (const backend of BACKENDS) {
+  describe(`a reset email as the mail server receives it, over HTTP and SMTP (${backend})`, () => {
+    let mail: Awaited<ReturnType<typeof rawMailServer>>;
+    let portico: Portico;
+    let db: Database;
+
+    before(async () => {
+      mail = await rawMailServer();
+      portico = await startPortico({
+        backend,
+        compiled: true,
+        // User "relay:eu@example.com", password "p@ss:w%rd", percent-encoded as the README says.
+        env: { SMTP_URL: `smtp://relay%3Aeu%40example.com:p%40ss%3Aw%25rd@127.0.0.1:${mail.port}` },
+      });
+      db = createDatabase(portico.databaseUrl);
+    });
+    after(async () => {
+      await db?.$disconnect();
+      await portico?.stop();
+      await mail?.stop();
+    });
+
+    test("the login from SMTP_URL, each part decoded; From, Date, Message-ID and both parts; the link opens the reset page", async () => {
+      const email = `reset-${process.pid}@example.com`;
+      await new UserStore(db).create({ email, password: "an old long passphrase", name: "Zoë" });
+      const asked = await submit(portico.url, "/forgot-password", "Send reset link", { email });
+      assert.equal(asked.status, 303, await asked.text());
+      const deadline = Date.now() + 10_000;
+      while (mail.received.length === 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      const [message] = mail.received;
+      assert.ok(message, `the reset email arrived:\n${portico.output().slice(-2000)}`);
+
+      assert.deepEqual(message.login, { username: "relay:eu@example.com", password: "p@ss:w%rd" });
+      // The envelope and From: MAIL_FROM's default, from ISSUER's host.
+      const host = new URL(portico.url).hostname;
+      assert.equal(message.mailFrom, `no-reply@${host}`);
+      assert.deepEqual(message.rcptTo, [email]);
+      const headers = headersOf(message.raw);
+      assert.equal(headers.get("from"), `Portico <no-reply@${host}>`);
+      assert.equal(headers.get("to"), email);
+      assert.equal(headers.get("subject"), "Reset your Portico password");
+      assert.ok(!Number.isNaN(Date.parse(headers.get("date") ?? "")), `Date: ${headers.get("date")}`);
+      assert.match(headers.get("message-id") ?? "", /^<[^@<>\s]+@[^@<>\s]+>$/);
+      assert.equal(headers.get("mime-version"), "1.0");
+      assert.match(headers.get("content-type") ?? "", /^multipart\/alternative;/);
+      assert.match(message.raw, /Content-Type: text\/plain; charset=utf-8/);
+      assert.match(message.raw, /Content-Type: text\/html; charset=utf-8/);
+
+      const text = unQuote(message.raw);
+      const links = [...text.matchAll(/https?:\/\/[^\s"<>]+/g)].map(([link]) => decodeEntities(link));
+      assert.ok(links.length > 0, text);
+      for (const link of links) assert.ok(link.startsWith(`${portico.url}/reset-password?token=`), link);
+      const page = await fetch(links[0] as string);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /new password/i);
+    });
+  });
+}
+
+describe("a MAIL_FROM whose name has a comma, unquoted", () => {
+  test("the process refuses to start and says how to write it (it sent From: Inc.)", async () => {
+    await assert.rejects(
+      startPortico({ compiled: true, env: { MAIL_FROM: "Acme, Inc. <no-reply@example.com>" } }),
+      /MAIL_FROM must be one address, optionally with a name/,
+    );
+  });
+});
