@@ -9,6 +9,7 @@ import { reportSessionsEnded } from "@/lib/logout/index.ts";
 import { localReturnPath } from "@/lib/security/redirects.ts";
 import { currentUser, signIn, signOut } from "@/lib/session/index.ts";
 import { checkCredentials, credentialFields } from "./credentials.ts";
+import { WRONG_CREDENTIALS } from "./messages.ts";
 
 /** Where to go once signed in (or out): back to the consent request, a local page, or the account. */
 const destination = {
@@ -32,7 +33,15 @@ export const signInAction = formAction(
   async (input, { headers }): Promise<FormState> => {
     const checked = await checkCredentials(input, headers);
     if ("refused" in checked) return checked.refused;
-    await signIn(checked.userId, input.remember, ["pwd"], input.consent);
+    // The password changed since it was checked: it is no longer the account's.
+    if (!(await signIn(checked.userId, input.remember, ["pwd"], input.consent, checked.passwordHash))) {
+      return {
+        status: "error",
+        code: "invalid_credentials",
+        message: WRONG_CREDENTIALS,
+        values: { email: input.email, remember: input.remember ? "on" : "" },
+      };
+    }
     return navigate(destinationUrl(input, "/account"));
   },
 );

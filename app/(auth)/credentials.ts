@@ -25,10 +25,10 @@ type Credentials = z.output<z.ZodObject<typeof credentialFields>>;
 export async function checkCredentials(
   input: Credentials,
   headers: Headers,
-): Promise<{ userId: string } | { refused: FormState }> {
+): Promise<{ userId: string; passwordHash: string } | { refused: FormState }> {
   const address = clientAddress(headers, appConfig().trustedProxies);
   const outcome = await authenticate(input.email, input.password, address);
-  if (outcome.ok) return { userId: outcome.user.id };
+  if (outcome.ok) return { userId: outcome.user.id, passwordHash: outcome.passwordHash };
   return {
     refused: {
       status: "error",

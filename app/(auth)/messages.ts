@@ -1,6 +1,6 @@
 import type { SignInOutcome } from "@/lib/users/authenticate.ts";
 
-const WRONG_CREDENTIALS = "The email or password is incorrect.";
+export const WRONG_CREDENTIALS = "The email or password is incorrect.";
 
 /** What a lock holds back (only a pair or an address is ever locked; an account alone only slows down). */
 const WHAT = {

@@ -14,7 +14,7 @@ import {
   unsealSession,
 } from "./seal.ts";
 import { type SignedInUser, sessions, signedInUser } from "./signed-in.ts";
-import type { AppSession } from "./store.ts";
+import { type AppSession, PasswordChanged } from "./store.ts";
 
 export type { SignedInUser } from "./signed-in.ts";
 export type { AppSession } from "./store.ts";
@@ -58,23 +58,35 @@ async function save(session: SessionData): Promise<void> {
  * of it (back-channel logout), as it does of the person's least recently
  * used sessions a new one ends past MAX_SESSIONS_PER_PERSON. `forRequest`
  * names the consent request the person signed in for, so that request knows
- * this sign-in as its own. Server actions only.
+ * this sign-in as its own. `passwordHash`, the hash the password was checked
+ * against: undefined, nothing stored and this browser's session as it was,
+ * when the password changed since (the password given is no longer the
+ * account's). Server actions only.
  */
 export async function signIn(
   userId: string,
   persistent: boolean,
   amr: string[] = ["pwd"],
   forRequest?: string,
-): Promise<AppSession> {
+  passwordHash?: string,
+): Promise<AppSession | undefined> {
   const previous = (await currentSession()).session;
   const requestHeaders = await headers();
-  const { secretId, session, ended, trimmed } = await sessions().signIn(previous?.id, {
-    userId,
-    persistent,
-    amr,
-    userAgent: requestHeaders.get("user-agent") ?? "",
-    ipAddress: clientAddress(requestHeaders, appConfig().trustedProxies) ?? "",
-  });
+  let started: Awaited<ReturnType<ReturnType<typeof sessions>["signIn"]>>;
+  try {
+    started = await sessions().signIn(previous?.id, {
+      userId,
+      persistent,
+      amr,
+      userAgent: requestHeaders.get("user-agent") ?? "",
+      ipAddress: clientAddress(requestHeaders, appConfig().trustedProxies) ?? "",
+      passwordHash,
+    });
+  } catch (error) {
+    if (error instanceof PasswordChanged) return undefined;
+    throw error;
+  }
+  const { secretId, session, ended, trimmed } = started;
   for (const gone of ended ? [ended, ...trimmed] : trimmed) reportSessionsEnded({ sid: gone.sid });
   await save(signedInSession(secretId, persistent, forRequest));
   return session;

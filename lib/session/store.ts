@@ -24,6 +24,11 @@ export interface AppSession {
 
 interface NewSession {
   userId: string;
+  /**
+   * The password hash the sign-in checked the password against: the session is stored only while
+   * the account still has it (see PasswordChanged). Without it (a sign-in by other means), none.
+   */
+  passwordHash?: string;
   persistent: boolean;
   userAgent?: string;
   ipAddress?: string;
@@ -40,6 +45,17 @@ const USER_AGENT_MAX = 512;
 
 /** A sign-in past the cap ends the person's least recently used sessions (see create). */
 export { MAX_SESSIONS_PER_PERSON };
+
+/**
+ * A sign-in whose password the account no longer has: it was changed (or reset) between the
+ * check and the session's write. Nothing is stored: a change of password ends every other
+ * session, and one started on the old password must not outlive it by committing after it.
+ */
+export class PasswordChanged extends Error {
+  constructor() {
+    super("The password was changed during the sign-in");
+  }
+}
 
 /** The table keeps only a hash of the secret session id: a copy of the table signs no one in. */
 export function sessionIdHash(secretId: string): string {
@@ -116,6 +132,8 @@ export class SessionStore {
    * MAX_SESSIONS_PER_PERSON end; `trimmed` are those that were still live
    * (the apps they signed in to are to be told), each one this call ended:
    * should one end meanwhile elsewhere, the transaction is tried again.
+   * Throws PasswordChanged, storing nothing, when `passwordHash` is given
+   * and the account no longer has it (or no longer exists).
    */
   async create(
     input: NewSession,
@@ -129,10 +147,24 @@ export class SessionStore {
         skip: MAX_SESSIONS_PER_PERSON - 1,
         select: { id: true, ...FIELDS },
       });
-      const refused = await rawQueries(this.db).transaction([
+      const refused = await rawQueries(this.db).transaction<"ended" | "password changed">([
+        // First, the person's row, as every write of their password and their deletion take it
+        // first: on PostgreSQL it waits for a change of password under way, and then finds the
+        // new hash; on SQLite the transaction holds the write lock. So either this session is
+        // stored before the change, which ends it, or not at all.
+        ...(input.passwordHash === undefined
+          ? []
+          : [
+              changesOneRow(
+                `UPDATE "users" SET "passwordHash" = $1 WHERE "id" = $2 AND "passwordHash" = $3`,
+                [input.passwordHash, input.userId, input.passwordHash],
+                "password changed",
+              ),
+            ]),
         insertRow(SESSION_ROW, { id, ...row }),
         ...excess.map((old) => changesOneRow(`DELETE FROM "sessions" WHERE "id" = $1`, [old.id], "ended")),
       ]);
+      if (refused === "password changed") throw new PasswordChanged();
       if (refused) continue;
       const trimmed = excess.filter((old) => old.expiresAt > now).map(({ id: _, ...old }) => fromRow(old));
       return { secretId, session: fromRow(row), trimmed };

@@ -7,7 +7,11 @@ import { verifyPassword } from "./passwords.ts";
 import type { User } from "./store.ts";
 
 export type SignInOutcome =
-  | { ok: true; user: User }
+  /**
+   * `passwordHash`: the hash the password was checked against. A session started on this sign-in is
+   * stored only while it is still the account's (SessionStore): a password changed meanwhile wins.
+   */
+  | { ok: true; user: User; passwordHash: string }
   /** `throttle` says whether the next attempt must now wait, or the key is locked. */
   | { ok: false; code: "invalid_credentials"; throttle: ScopedVerdict }
   | { ok: false; code: "throttled"; throttle: Exclude<ScopedVerdict, { allowed: true }> };
@@ -48,6 +52,6 @@ export async function authenticate(
   // The account's keys start over; the address's count gets this attempt back.
   await throttles.clear(keys.filter((key) => key.scope !== "address"));
   await throttles.release(keys.filter((key) => key.scope === "address"));
-  const { passwordHash: _, ...user } = found;
-  return { ok: true, user };
+  const { passwordHash, ...user } = found;
+  return { ok: true, user, passwordHash };
 }

@@ -134,13 +134,16 @@ export class UserStore {
     return (await this.remove({ id })) !== undefined;
   }
 
-  private remove(where: { email: string } | { id: string }): Promise<string | undefined> {
+  private async remove(where: { email: string } | { id: string }): Promise<string | undefined> {
+    // The person's id is read before the transaction, whose first statement is the write: on SQLite
+    // a transaction that reads first fails busy when another process writes before its own write
+    // (two tabs deleting the account at once answered 500), whereas a write first waits for the lock.
+    const user = await this.db.user.findUnique({ where, select: { id: true } });
+    if (!user) return undefined;
     return this.db.$transaction(async (tx) => {
-      const user = await tx.user.findUnique({ where, select: { id: true } });
-      if (!user) return undefined;
       // Not `delete`: another deletion of the same person may commit between the read and this
       // write, and then this one finds nobody (on PostgreSQL, once that one's row lock is released).
-      const { count } = await tx.user.deleteMany({ where: { id: user.id } });
+      const { count } = await tx.user.deleteMany({ where: { ...where, id: user.id } });
       if (count === 0) return undefined;
       await tx.subjectDeletion.upsert({
         where: { subject: user.id },

@@ -5,6 +5,7 @@ import { purgeAppState } from "@/lib/housekeeping/index.ts";
 import { ThrottleStore, throttleKeys } from "@/lib/security/throttle.ts";
 import {
   BROWSER_SESSION_SECONDS,
+  PasswordChanged,
   REMEMBER_ME_SECONDS,
   SessionStore,
   sessionIdHash,
@@ -134,6 +135,32 @@ for (const backend of BACKENDS) {
       for (const { key } of staleKeys) assert.ok(!keys.includes(key), `${key} purged`);
       for (const { key } of freshKeys) assert.ok(keys.includes(key), `${key} kept`);
       assert.ok(keys.includes(lockedKey[0]!.key), "a lock in force is kept");
+    });
+
+    test("a sign-in is stored only while the account has the password it checked; else nothing", async () => {
+      const kit = await newUser("kit");
+      const checked = (await users.findCredentials(kit.email))?.passwordHash as string;
+      const { session } = await sessions.create({ userId: kit.id, persistent: false, passwordHash: checked });
+      assert.equal(session.userId, kit.id);
+      // The password changes between a sign-in's check and its session's write.
+      await users.setPassword(kit.email, "a-new-password-2");
+      await assert.rejects(
+        sessions.create({ userId: kit.id, persistent: false, passwordHash: checked }),
+        PasswordChanged,
+      );
+      await assert.rejects(
+        sessions.signIn(undefined, { userId: kit.id, persistent: true, passwordHash: checked }),
+        PasswordChanged,
+      );
+      assert.deepEqual(
+        (await sessions.list(kit.id)).map((one) => one.sid),
+        [session.sid],
+        "nothing was stored",
+      );
+      const now = (await users.findCredentials(kit.email))?.passwordHash as string;
+      assert.notEqual(now, checked);
+      await sessions.create({ userId: kit.id, persistent: false, passwordHash: now });
+      assert.equal((await sessions.list(kit.id)).length, 2);
     });
   });
 }

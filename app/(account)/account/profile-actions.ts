@@ -2,7 +2,7 @@
 
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { signInFailureMessage } from "@/app/(auth)/messages.ts";
+import { signInFailureMessage, WRONG_CREDENTIALS } from "@/app/(auth)/messages.ts";
 import { accountAction } from "@/lib/accounts/action.ts";
 import { accountService } from "@/lib/accounts/index.ts";
 import { mailFailureMessage, passwordProblem } from "@/lib/accounts/messages.ts";
@@ -42,8 +42,11 @@ export const confirmPasswordAction = formAction(
     if (!outcome.ok) {
       return { status: "error", code: outcome.code, message: signInFailureMessage(outcome) };
     }
-    // A new session record with a new sign-in time; this browser's old one ends.
-    await signIn(user.id, user.persistent);
+    // A new session record with a new sign-in time; this browser's old one ends. Refused when the
+    // password changed since it was checked (elsewhere, meanwhile), as a wrong password is.
+    if (!(await signIn(user.id, user.persistent, ["pwd"], undefined, outcome.passwordHash))) {
+      return { status: "error", code: "invalid_credentials", message: WRONG_CREDENTIALS };
+    }
     log().info("password confirmed for account changes", { user: user.id });
     redirect("/account?done=confirmed");
   },
