@@ -47,7 +47,17 @@ const httpUrl = (name: string) =>
 /** An optional base URL (ISSUER, HYDRA_URL): an absolute http(s) URL, without its trailing slash. */
 const baseUrl = (name: string) => httpUrl(name).transform((value) => value && withoutTrailingSlash(value));
 
-/** A Go-style duration (1h, 30m, 45s) in milliseconds. */
+/**
+ * The longest a token, code or request may live: 1000 years (of 365 days).
+ * Every expiry is stored, and both backends must be able to hold it: on
+ * PostgreSQL a time past the year 9999 could not be written (ISO 8601's
+ * "+010000-…" is no timestamp PostgreSQL reads, so every token request was a
+ * 500 there) while SQLite stored it, so "never expires" spelt as 100000000h
+ * worked on one backend only.
+ */
+export const MAX_LIFESPAN = "8760000h";
+
+/** A Go-style duration (1h, 30m, 45s) of at most MAX_LIFESPAN, in milliseconds. */
 const duration = (name: string) =>
   z
     .string()
@@ -57,6 +67,10 @@ const duration = (name: string) =>
       if (value === undefined) return undefined;
       if (ms === undefined || ms <= 0) {
         ctx.addIssue({ code: "custom", message: `${name} must be a duration such as 1h, 30m or 45s` });
+        return z.NEVER;
+      }
+      if (ms > (parseDuration(MAX_LIFESPAN) as number)) {
+        ctx.addIssue({ code: "custom", message: `${name} must be at most ${MAX_LIFESPAN} (1000 years)` });
         return z.NEVER;
       }
       return ms;

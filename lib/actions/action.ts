@@ -33,6 +33,19 @@ function formObject(form: FormData): Record<string, string | string[]> {
 }
 
 /**
+ * The first field holding U+0000, which no field may hold whatever its schema:
+ * PostgreSQL's text refuses the character while SQLite stores and compares it,
+ * so a query with it was a 500 on one backend and an answer on the other (as
+ * the APIs refuse it in any parameter or JSON string).
+ */
+function nulField(fields: Record<string, string | string[]>): string | undefined {
+  for (const [key, value] of Object.entries(fields)) {
+    if ([value].flat().some((text) => text.includes("\0"))) return key;
+  }
+  return undefined;
+}
+
+/**
  * The fields a form refused by its schema shows again as they were typed, so the person corrects
  * what they wrote rather than find it gone (or the saved value back under the error about theirs).
  * Never a password: only these.
@@ -112,10 +125,13 @@ export function formAction<Schema extends z.ZodType<Record<string, unknown>>>(
         csrf: session.csrf,
       };
     }
-    const parsed = schema.safeParse(formObject(form));
-    if (!parsed.success) {
+    const fields = formObject(form);
+    const withNul = nulField(fields);
+    const parsed = schema.safeParse(fields);
+    if (withNul !== undefined || !parsed.success) {
       const fieldErrors: Record<string, string> = {};
-      for (const issue of parsed.error.issues) {
+      if (withNul !== undefined) fieldErrors[withNul] = "This field cannot hold a NUL character (U+0000)";
+      for (const issue of parsed.error?.issues ?? []) {
         const field = String(issue.path[0] ?? "form");
         fieldErrors[field] ??= issue.message;
       }

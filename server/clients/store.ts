@@ -179,9 +179,15 @@ export class ClientStore {
     return read;
   }
 
+  /**
+   * A page of clients in creation order. The id breaks ties: clients made in
+   * the same millisecond had no order of their own, and PostgreSQL's sort
+   * under LIMIT/OFFSET could then put one of them on two pages and none on
+   * another.
+   */
   async list(offset = 0, limit = 500): Promise<Client[]> {
     const rows = await this.db.oAuth2Client.findMany({
-      orderBy: { createdAt: "asc" },
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
       skip: offset,
       take: limit,
     });

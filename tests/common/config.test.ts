@@ -15,6 +15,11 @@ describe("one configuration for both halves", () => {
     ["a non-numeric BCRYPT_COST", { BCRYPT_COST: "ten" }, /BCRYPT_COST/],
     ["an unparsable duration", { ACCESS_TOKEN_LIFESPAN: "an hour" }, /ACCESS_TOKEN_LIFESPAN/],
     ["a zero duration", { AUTH_CODE_LIFESPAN: "0s" }, /AUTH_CODE_LIFESPAN/],
+    [
+      "a lifespan past 1000 years (PostgreSQL cannot store the expiry)",
+      { REFRESH_TOKEN_LIFESPAN: "100000000h" },
+      /REFRESH_TOKEN_LIFESPAN must be at most 8760000h/,
+    ],
     ["an unparsable ISSUER", { ISSUER: "not a url" }, /ISSUER/],
     ["an ISSUER that is not http(s)", { ISSUER: "ftp://auth.example" }, /ISSUER/],
     ["an unparsable HYDRA_URL", { HYDRA_URL: "not a url" }, /HYDRA_URL/],
