@@ -2,12 +2,14 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { headers } from "next/headers";
 import { z } from "zod";
+import { databaseUnavailable } from "@/db/unavailable.ts";
 import { appConfig } from "@/lib/config/index.ts";
 import { log } from "@/lib/log/index.ts";
 import { csrfTokenMatches } from "@/lib/security/csrf.ts";
 import { currentSession } from "@/lib/session/index.ts";
 import type { SessionData } from "@/lib/session/seal.ts";
 import { ACTION_CALL_HEADER, noteActionStarted } from "./calls.ts";
+import { answerFormPostWithStatus } from "./navigation.ts";
 import { CSRF_FIELD, type FormState } from "./state.ts";
 
 export type { FormState } from "./state.ts";
@@ -86,6 +88,38 @@ export function formAction<Schema extends z.ZodType<Record<string, unknown>>>(
   schema: Schema,
   handler: (input: z.output<Schema>, context: ActionContext) => Promise<FormState>,
 ): (previous: FormState, form: FormData) => Promise<FormState> {
+  const checked = checkedAction(name, schema, handler);
+  return async (previous, form: unknown) => {
+    try {
+      return await checked(previous, form);
+    } catch (error) {
+      // The database is down, unreachable or locked: an outage that heals without us, as the API
+      // answers it (503, one line without a stack), not Next.js's 500 and "something went wrong".
+      const outage = databaseUnavailable(error);
+      if (!outage) throw error;
+      log().warn("form action failed: the database is unavailable", { action: name, reason: outage });
+      // A form posted without JavaScript gets its page drawn again with the alert, as a 503; Next.js's
+      // own action call keeps its 200 (its client shows the error page for any other answer).
+      await answerFormPostWithStatus(503);
+      return {
+        status: "error",
+        id: randomUUID(),
+        code: "unavailable",
+        message: FORM_UNAVAILABLE,
+      };
+    }
+  };
+}
+
+/** What a form answers while the database is unavailable. */
+export const FORM_UNAVAILABLE =
+  "This service is temporarily unavailable. Nothing was changed: please try again in a moment.";
+
+function checkedAction<Schema extends z.ZodType<Record<string, unknown>>>(
+  name: string,
+  schema: Schema,
+  handler: (input: z.output<Schema>, context: ActionContext) => Promise<FormState>,
+): (previous: FormState, form: unknown) => Promise<FormState> {
   return async (_previous, form: unknown) => {
     const requestHeaders = await headers();
     noteActionStarted(requestHeaders.get(ACTION_CALL_HEADER));

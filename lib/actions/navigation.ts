@@ -58,3 +58,13 @@ export async function isPlainFormPost(): Promise<boolean> {
     h.has("content-type") && !h.has("next-action") && !(h.get("accept") ?? "").includes("text/x-component")
   );
 }
+
+/**
+ * Makes a form posted without JavaScript answer `status` (a 5xx: the form
+ * could not be handled because of what it depends on) rather than 200, with
+ * its page drawn again and the alert on it. Next.js's own action call stays a
+ * 200: its client takes no other answer for a form's state.
+ */
+export async function answerFormPostWithStatus(status: number): Promise<void> {
+  if (await isPlainFormPost()) notePageStatus(status, { formPost: true });
+}

@@ -21,11 +21,14 @@ type Noted = ServerResponse & { [NOTED]?: number };
  * Called by a page load (GET or HEAD) that shows a failure: answer `status`
  * instead of 200. Node decides a status written without writeHead through
  * writeHead too. Too late once the response started (the page stays a 200).
+ * `formPost`: a form posted without JavaScript (a POST answered with its page
+ * drawn again) may note one too; never Next.js's own action call.
  */
-export function notePageStatus(status: number): void {
+export function notePageStatus(status: number, options: { formPost?: boolean } = {}): void {
   const method = pageRequest()?.method;
   const res = pageResponse() as Noted | undefined;
-  if (!res || (method !== "GET" && method !== "HEAD") || res.headersSent) return;
+  const page = method === "GET" || method === "HEAD" || (options.formPost === true && method === "POST");
+  if (!res || !page || res.headersSent) return;
   if (res[NOTED] === undefined) {
     const writeHead = res.writeHead;
     res.writeHead = function (this: Noted, code: number, ...rest: unknown[]) {

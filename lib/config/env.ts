@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { isIPv4 } from "node:net";
 import { ConfigError, type Environment, issuerOf, parseEnvironment } from "@/common/config.ts";
 import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "@/common/consent-client.ts";
 import { deriveCookieSecret } from "@/common/cookie-secret.ts";
@@ -115,8 +116,19 @@ export function loadAppConfig(env?: Environment): AppConfig {
     mail: {
       smtpUrl: e.mailServer,
       timeoutMs: e.SMTP_TIMEOUT,
-      from: e.MAIL_FROM ?? `"${brand.name}" <no-reply@${new URL(issuer).hostname}>`,
+      from: e.MAIL_FROM ?? `"${brand.name}" <no-reply@${mailDomain(issuer)}>`,
     },
     signup: e.SIGNUP,
   };
+}
+
+/**
+ * ISSUER's host as the domain of an email address: a name as it is, an IP
+ * address as an address literal (RFC 5321 4.1.3: `[127.0.0.1]`,
+ * `[IPv6:::1]`), since `no-reply@127.0.0.1` is no valid address.
+ */
+export function mailDomain(issuer: string): string {
+  const host = new URL(issuer).hostname;
+  if (host.startsWith("[")) return `[IPv6:${host.slice(1, -1)}]`;
+  return isIPv4(host) ? `[${host}]` : host;
 }

@@ -39,7 +39,7 @@ interface Rejection {
  * never be reachable from the internet). Every answer is checked with the
  * schemas before use, and every failure becomes a HydraError the pages
  * explain: 404 not_found (unknown or expired), 409 and 410 already_handled,
- * no answer unreachable, anything else bad_response.
+ * no answer or a 503 unreachable, anything else bad_response.
  */
 export class HydraAdminClient {
   private readonly api: OAuth2Api;
@@ -289,6 +289,9 @@ export class HydraAdminClient {
       case 401:
       case 403:
         return new HydraError("unauthorized", `${operation}: refused (${status})`, details);
+      case 503:
+        // The server says it cannot serve at the moment (its database is down): try again later.
+        return new HydraError("unreachable", `${operation}: temporarily unavailable`, details);
       default:
         return new HydraError("bad_response", `${operation}: unexpected status ${status}`, details);
     }

@@ -247,6 +247,9 @@ export class HydraClient {
       case 401:
       case 403:
         return new HydraError("unauthorized", `${operation}: refused (${response.status})`, details);
+      case 503:
+        // The server says it cannot serve at the moment (its database is down): try again later.
+        return new HydraError("unreachable", `${operation}: temporarily unavailable`, details);
       default:
         return new HydraError("bad_response", `${operation}: unexpected status ${response.status}`, details);
     }
@@ -315,7 +318,11 @@ export class HydraClient {
     if (!isOk(response)) {
       const error = oauthError.safeParse(body);
       throw new HydraError(
-        response.status === 400 || response.status === 401 ? "unauthorized" : "bad_response",
+        response.status === 400 || response.status === 401
+          ? "unauthorized"
+          : response.status === 503
+            ? "unreachable"
+            : "bad_response",
         `${operation}: refused (${response.status})`,
         {
           operation,

@@ -3,7 +3,7 @@ import type { OAuth2Client } from "./schemas.ts";
 /**
  * Why a call to the Hydra API failed, in the terms the pages need:
  * - `not_found`, `expired`, `already_handled`: the consent request's own state (404, 410, 409);
- * - `unreachable`: no answer (connection refused, DNS, timeout);
+ * - `unreachable`: no answer (connection refused, DNS, timeout), or a 503 (the server cannot serve now);
  * - `unauthorized`: the app's client or its permissions are wrong (401/403, token refused);
  * - `bad_response`: an answer this app cannot read (unexpected status or shape);
  * - `unsupported`: a Hydra 2.x challenge while the app is not set up for it (no HYDRA_ADMIN_URL).
@@ -65,7 +65,7 @@ export function isTimeout(error: unknown): boolean {
  * The HTTP status of a page that could not go on because of the API, as a
  * gateway answers for the server behind it: 502 for an answer the app cannot
  * use (or a refusal of the app's own client), 504 when the time limit
- * (HYDRA_TIMEOUT) passed, 503 when no answer came at all. Undefined for the
+ * (HYDRA_TIMEOUT) passed, 503 when no answer came at all (or the server said 503). Undefined for the
  * request's own state (unknown, expired, answered), which is no failure.
  */
 export function failureStatus(error: HydraError): 502 | 503 | 504 | undefined {

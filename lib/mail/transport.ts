@@ -177,6 +177,8 @@ export function createMailer(options: {
           subject: message.subject,
           text: message.text,
           html: message.html,
+          // RFC 3834: an automatic message, so vacation responders and list software do not answer it.
+          headers: { "Auto-Submitted": "auto-generated" },
         });
         log.info("email sent", { subject: message.subject });
         return { sent: true };

@@ -9,6 +9,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { SMTPServer } from "smtp-server";
 import { createDatabase, type Database } from "@/db/client.ts";
+import { loadAppConfig } from "@/lib/config/env.ts";
+import { createMailer } from "@/lib/mail/transport.ts";
 import { UserStore } from "@/lib/users/store.ts";
 import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
 
@@ -146,12 +148,16 @@ for (const backend of BACKENDS) {
       assert.ok(message, `the reset email arrived:\n${portico.output().slice(-2000)}`);
 
       assert.deepEqual(message.login, { username: "relay:eu@example.com", password: "p@ss:w%rd" });
-      // The envelope and From: MAIL_FROM's default, from ISSUER's host.
+      // The envelope and From: MAIL_FROM's default, from ISSUER's host — an IP address, so an
+      // address literal in brackets (RFC 5321 4.1.3): `no-reply@127.0.0.1` is no address.
       const host = new URL(portico.url).hostname;
-      assert.equal(message.mailFrom, `no-reply@${host}`);
+      assert.equal(host, "127.0.0.1");
+      assert.equal(message.mailFrom, `no-reply@[${host}]`);
       assert.deepEqual(message.rcptTo, [email]);
       const headers = headersOf(message.raw);
-      assert.equal(headers.get("from"), `Portico <no-reply@${host}>`);
+      assert.equal(headers.get("from"), `Portico <no-reply@[${host}]>`);
+      // RFC 3834: an automatic message, which vacation responders and mailing lists leave unanswered.
+      assert.equal(headers.get("auto-submitted"), "auto-generated");
       assert.equal(headers.get("to"), email);
       assert.equal(headers.get("subject"), "Reset your Portico password");
       assert.ok(!Number.isNaN(Date.parse(headers.get("date") ?? "")), `Date: ${headers.get("date")}`);
@@ -171,6 +177,56 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe("MAIL_FROM's default for an ISSUER whose host is an IP address, sent over SMTP", () => {
+  let mail: Awaited<ReturnType<typeof rawMailServer>>;
+  before(async () => {
+    mail = await rawMailServer();
+  });
+  after(async () => {
+    await mail?.stop();
+  });
+
+  for (const [issuer, domain] of [
+    ["http://127.0.0.1:4444", "[127.0.0.1]"],
+    ["http://[::1]:4444", "[IPv6:::1]"],
+    ["https://[2001:db8::1]", "[IPv6:2001:db8::1]"],
+    ["https://auth.example.com", "auth.example.com"],
+  ] as const) {
+    test(`${issuer}: no-reply@${domain}, accepted by nodemailer and the server, with Auto-Submitted`, async () => {
+      const config = loadAppConfig({
+        SYSTEM_SECRET: "test-system-secret-0123456789",
+        ISSUER: issuer,
+        SMTP_URL: `smtp://sender:a-password@127.0.0.1:${mail.port}`,
+      });
+      assert.equal(config.mail.from, `"Portico" <no-reply@${domain}>`);
+      const lines: string[] = [];
+      const write = (message: string, fields?: Record<string, unknown>) => {
+        lines.push(`${message} ${JSON.stringify(fields ?? {})}`);
+      };
+      const mailer = createMailer({
+        smtpUrl: config.mail.smtpUrl,
+        from: config.mail.from,
+        log: { error: write, warn: write, info: write, debug: write },
+      });
+      const before = mail.received.length;
+      const result = await mailer.send("someone@example.com", {
+        subject: "Hello",
+        text: "text",
+        html: "<p>html</p>",
+        links: [],
+      });
+      assert.deepEqual(result, { sent: true }, lines.join("\n"));
+      const message = mail.received[before];
+      assert.ok(message);
+      assert.equal(message.mailFrom.toLowerCase(), `no-reply@${domain}`.toLowerCase());
+      const headers = headersOf(message.raw);
+      // nodemailer writes the domain in lower case (`[ipv6:…]`): the tag is case-insensitive.
+      assert.equal(headers.get("from")?.toLowerCase(), `Portico <no-reply@${domain}>`.toLowerCase());
+      assert.equal(headers.get("auto-submitted"), "auto-generated");
+    });
+  }
+});
 
 describe("a MAIL_FROM whose name has a comma, unquoted", () => {
   test("the process refuses to start and says how to write it (it sent From: Inc.)", async () => {

@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import BetterSqlite3 from "better-sqlite3";
 import { sqlitePath } from "@/db/client.ts";
+import { outage, Relay } from "@/tests/support/outage.ts";
 import { freePorts } from "@/tests/support/ports.ts";
-import { BACKENDS, type Backend, freshDatabase, startPortico } from "@/tests/support/server.ts";
+import { BACKENDS, freshDatabase, startPortico } from "@/tests/support/server.ts";
 
 // What an operator sees when the machine or the database is in the way: at start, one line
 // naming the variable to look at (no stack trace, no password); while serving, a 503 that says
@@ -315,70 +316,6 @@ describe("a start that the machine or the settings prevent", () => {
     });
   }
 });
-
-/**
- * A TCP relay to the PostgreSQL server that the test can pull out (every
- * connection cut, the port closed: the database is down) and put back.
- */
-class Relay {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  constructor(
-    readonly port: number,
-    private readonly target: { host: string; port: number },
-  ) {}
-
-  async up(): Promise<void> {
-    this.server = createServer((client) => {
-      const upstream = tcpConnect(this.target.port, this.target.host);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on("close", () => this.sockets.delete(socket));
-        socket.on("error", () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
-    const server = this.server;
-    await new Promise<void>((resolve) => server.listen(this.port, "127.0.0.1", resolve));
-  }
-
-  async down(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise((resolve) => server.close(resolve));
-  }
-}
-
-/** The database made unavailable for as long as `during` runs: the relay pulled, or the SQLite file locked. */
-async function outage(
-  backend: Backend,
-  relay: Relay | undefined,
-  databaseUrl: string,
-  during: () => Promise<void>,
-) {
-  if (backend === "postgresql") {
-    await relay?.down();
-    try {
-      await during();
-    } finally {
-      await relay?.up();
-    }
-    return;
-  }
-  // Another process (as a backup tool would) holds SQLite's write lock past the busy timeout.
-  const holder = new BetterSqlite3(sqlitePath(databaseUrl));
-  holder.exec("BEGIN EXCLUSIVE");
-  try {
-    await during();
-  } finally {
-    holder.exec("COMMIT");
-    holder.close();
-  }
-}
 
 /** Tries until the answer is `status` (a pool may hand out a connection cut before it notices). */
 async function eventually(status: number, request: () => Promise<Response>): Promise<Response> {

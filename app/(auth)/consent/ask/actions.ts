@@ -2,7 +2,7 @@
 
 import { z } from "zod";
 import { checkbox, type FormState, formAction, repeated } from "@/lib/actions/action.ts";
-import { navigate } from "@/lib/actions/navigation.ts";
+import { answerFormPostWithStatus, navigate } from "@/lib/actions/navigation.ts";
 import {
   acceptConsent,
   consentProblem,
@@ -73,6 +73,8 @@ export const decideAction = formAction("consent", decisionForm, async (input): P
       }
     }
     const problem = consentProblem(error, input.consent);
+    // The API failed (its database down: 503): a form posted without JavaScript says so in its status.
+    if (problem.status) await answerFormPostWithStatus(problem.status);
     return { status: "error", code: problem.code, message: problemMessage(problem.code, problem.reference) };
   }
   return navigate(redirectUrl);
