@@ -12,9 +12,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { createDatabase } from "@/db/client.ts";
 import { UserStore } from "@/lib/users/store.ts";
-import { outage, Relay } from "@/tests/support/outage.ts";
+import { outage, relayedDatabase } from "@/tests/support/outage.ts";
 import { type PageAnswer, PageClient } from "@/tests/support/pages.ts";
-import { freePorts } from "@/tests/support/ports.ts";
 import { BACKENDS, freshDatabase, startPortico } from "@/tests/support/server.ts";
 
 const REDIRECT_URI = "https://rp.example.test/cb";
@@ -39,16 +38,7 @@ for (const backend of BACKENDS.filter((one) => one === "postgresql")) {
   describe(`the app's forms while the database is unavailable (${backend})`, { timeout: 300_000 }, () => {
     test("sign-in, sign-up and reset request posted without JavaScript: the alert with a 503, a log line without a stack; back without a restart", async () => {
       const database = await freshDatabase(backend);
-      let relay: Relay | undefined;
-      let databaseUrl = database.url;
-      if (backend === "postgresql") {
-        const url = new URL(database.url);
-        const [port] = (await freePorts(1)) as [number];
-        relay = new Relay(port, { host: url.hostname, port: Number(url.port || 5432) });
-        await relay.up();
-        url.host = `127.0.0.1:${port}`;
-        databaseUrl = url.href;
-      }
+      const { databaseUrl, relay } = await relayedDatabase(backend, database.url);
       const portico = await startPortico({ backend, databaseUrl, compiled: true });
       const db = createDatabase(database.url);
       try {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import BetterSqlite3 from "better-sqlite3";
 import { sqlitePath } from "@/db/client.ts";
-import { outage, Relay } from "@/tests/support/outage.ts";
+import { outage, relayedDatabase } from "@/tests/support/outage.ts";
 import { freePorts } from "@/tests/support/ports.ts";
 import { BACKENDS, freshDatabase, startPortico } from "@/tests/support/server.ts";
 
@@ -331,16 +331,7 @@ for (const backend of BACKENDS) {
   describe(`the database becomes unavailable while serving (${backend})`, () => {
     test("503 without a stack or the driver's words; the log holds a line without secrets; back without a restart", async () => {
       const database = await freshDatabase(backend);
-      let relay: Relay | undefined;
-      let databaseUrl = database.url;
-      if (backend === "postgresql") {
-        const url = new URL(database.url);
-        const [port] = (await freePorts(1)) as [number];
-        relay = new Relay(port, { host: url.hostname, port: Number(url.port || 5432) });
-        await relay.up();
-        url.host = `127.0.0.1:${port}`;
-        databaseUrl = url.href;
-      }
+      const { databaseUrl, relay } = await relayedDatabase(backend, database.url);
       const portico = await startPortico({ backend, databaseUrl });
       const clientSecret = "a-client-secret-for-the-outage-test";
       try {

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket, connect as tcpConnect } from "node:net";
 import BetterSqlite3 from "better-sqlite3";
 import { sqlitePath } from "@/db/client.ts";
+import { freePorts } from "@/tests/support/ports.ts";
 import type { Backend } from "@/tests/support/server.ts";
 
 /**
@@ -38,6 +39,23 @@ export class Relay {
     for (const socket of this.sockets) socket.destroy();
     if (server) await new Promise((resolve) => server.close(resolve));
   }
+}
+
+/**
+ * The URL a server under test uses for `databaseUrl`, and the relay that can make it unavailable:
+ * on PostgreSQL through a relay the test can pull; on SQLite the file itself (see outage).
+ */
+export async function relayedDatabase(
+  backend: Backend,
+  databaseUrl: string,
+): Promise<{ databaseUrl: string; relay: Relay | undefined }> {
+  if (backend !== "postgresql") return { databaseUrl, relay: undefined };
+  const url = new URL(databaseUrl);
+  const [port] = (await freePorts(1)) as [number];
+  const relay = new Relay(port, { host: url.hostname, port: Number(url.port || 5432) });
+  await relay.up();
+  url.host = `127.0.0.1:${port}`;
+  return { databaseUrl: url.href, relay };
 }
 
 /** The database made unavailable for as long as `during` runs: the relay pulled, or the SQLite file locked. */

@@ -4,8 +4,9 @@ import { useActionState } from "react";
 import { signInAction } from "@/app/(auth)/actions.ts";
 import { signInHydra2Action } from "@/app/(auth)/login/hydra2-actions.ts";
 import { RefusalAlert } from "@/components/action-form.tsx";
-import { Button, ButtonLink, Checkbox, CsrfField, TextField } from "@/components/ui.tsx";
+import { Button, Checkbox, CsrfField, TextField } from "@/components/ui.tsx";
 import { useNavigation } from "@/components/use-navigation.ts";
+import { WayBackLink } from "@/components/way-back-link.tsx";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 import type { WayBack } from "@/lib/consent/way-back.ts";
 
@@ -47,9 +48,7 @@ export function LoginForm({
           {formError}
           {wayBack && (
             <div className="mt-3 flex">
-              <ButtonLink href={wayBack.url} rel="noopener noreferrer" variant="primary">
-                Back to {wayBack.name}
-              </ButtonLink>
+              <WayBackLink to={wayBack} />
             </div>
           )}
         </RefusalAlert>

@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { Shell } from "@/components/shell.tsx";
 import { ButtonLink, Card, Heading, Lead, PageTitle } from "@/components/ui.tsx";
+import { WayBackLink } from "@/components/way-back-link.tsx";
 import { answerWithStatus } from "@/lib/actions/navigation.ts";
 import type { ConsentProblem } from "@/lib/consent/decisions.ts";
 
@@ -84,13 +85,7 @@ export async function ConsentError({
               Try again
             </ButtonLink>
           )}
-          {problem.backTo && (
-            // The app's own address (client_uri, http(s) only): where a person who came back here
-            // (Back, a reload) after answering expects to go.
-            <ButtonLink href={problem.backTo.url} rel="noopener noreferrer" variant="primary">
-              Back to {problem.backTo.name}
-            </ButtonLink>
-          )}
+          {problem.backTo && <WayBackLink to={problem.backTo} />}
           <ButtonLink href="/account" variant={copy.retry || problem.backTo ? "secondary" : "primary"}>
             Go to your account
           </ButtonLink>

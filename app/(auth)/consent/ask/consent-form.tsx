@@ -4,8 +4,9 @@ import { useActionState } from "react";
 import { signOutAction } from "@/app/(auth)/actions.ts";
 import { RefusalAlert } from "@/components/action-form.tsx";
 import { ClientLogo } from "@/components/client-logo.tsx";
-import { Button, ButtonLink, Card, Checkbox, CsrfField, PageTitle, TextLink } from "@/components/ui.tsx";
+import { Button, Card, Checkbox, CsrfField, PageTitle, TextLink } from "@/components/ui.tsx";
 import { useNavigation } from "@/components/use-navigation.ts";
+import { WayBackLink } from "@/components/way-back-link.tsx";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 import type { ScopeDescription } from "@/lib/consent/scopes.ts";
 import { wayBackTo } from "@/lib/consent/way-back.ts";
@@ -86,9 +87,7 @@ export function ConsentForm({ csrf, consent, hydra2 = false, client, user, scope
               {state.message}
               {backTo && (
                 <div className="mt-3 flex">
-                  <ButtonLink href={backTo.url} rel="noopener noreferrer" variant="primary">
-                    Back to {backTo.name}
-                  </ButtonLink>
+                  <WayBackLink to={backTo} />
                 </div>
               )}
             </RefusalAlert>
