@@ -1,5 +1,6 @@
 import "server-only";
 import { repeatWithoutOverlap } from "@/common/repeat.ts";
+import { databaseUnavailable } from "@/db/unavailable.ts";
 import { db } from "@/lib/db/index.ts";
 import { describeError, log } from "@/lib/log/index.ts";
 import { sendQueuedDeletions } from "@/lib/users/index.ts";
@@ -15,14 +16,27 @@ const INTERVAL_MS = 10 * 60_000;
 export function scheduleAppPurge(): void {
   const run = () =>
     sendQueuedDeletions()
-      .catch((error: unknown) => log().warn("sending queued deletions failed", describeError(error)))
+      .catch(failed("sending queued deletions"))
       .then(() => purgeAppState(db()))
       .then((removed) => {
         if (Object.values(removed).some((count) => count > 0))
           log().info("purged expired app state", removed);
       })
-      .catch((error: unknown) => log().warn("purging expired app state failed", describeError(error)));
+      .catch(failed("purging expired app state"));
   // Shortly after start rather than at once: the server this app talks to may not be listening yet.
   // Never two runs at once: one that outlasts the interval (a backlog, a slow server) is not joined.
   repeatWithoutOverlap(run, INTERVAL_MS, 5_000);
+}
+
+/**
+ * Logs a failed run: while the database is unavailable (down, or the SQLite file locked by another
+ * process) one line with the reason and no stack, as the API and the forms log an outage; it heals
+ * on its own and the next run catches up. Anything else with its error.
+ */
+function failed(what: string): (error: unknown) => void {
+  return (error) => {
+    const outage = databaseUnavailable(error);
+    if (outage) log().warn(`${what} failed: the database is unavailable`, { reason: outage });
+    else log().warn(`${what} failed`, describeError(error));
+  };
 }

@@ -123,7 +123,10 @@ interface ThrottleKey {
   policy: ThrottlePolicy;
 }
 
-/** Attempts to reserve before giving up (and refusing, rather than letting an attempt through). */
+/**
+ * Attempts to reserve while concurrent attempts change the rows in between, before giving up (and
+ * refusing, rather than letting an attempt through).
+ */
 const RESERVE_TRIES = 8;
 
 function worstVerdict(keys: ThrottleKey[], rows: LoginThrottle[], now: Date): ScopedVerdict {
@@ -208,11 +211,13 @@ export class ThrottleStore {
         const read = rows.find((row) => row.key === key) ?? null;
         return countFailure(key, read, afterFailure(policy, read, now));
       });
-      try {
-        if ((await rawQueries(this.db).transaction(writes)) === undefined) return { allowed: true };
-      } catch (error) {
-        if (!isBusy(error)) throw error;
-      }
+      // A refusal ("contended": another attempt changed a row since it was read) is tried again. An
+      // error is not: on SQLite a busy error comes only after the write lock stayed with another
+      // process for the whole busy timeout (db/raw-sqlite.ts waits for it), which is no contention
+      // between sign-ins (each holds it for one commit) but a database that cannot be written — the
+      // caller answers "temporarily unavailable" (db/unavailable.ts), not "too many attempts" after
+      // RESERVE_TRIES busy timeouts.
+      if ((await rawQueries(this.db).transaction(writes)) === undefined) return { allowed: true };
       if (attempt >= RESERVE_TRIES) {
         // Never let an attempt through unchecked: under that much contention, ask for a moment.
         const scope = keys[0]?.scope ?? "account";
@@ -274,10 +279,4 @@ export function throttleKeys(email: string, address: string | undefined): Thrott
         ]
       : []),
   ];
-}
-
-/** SQLite's write lock stayed with another process for the whole busy timeout: try again. */
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code.startsWith("SQLITE_BUSY");
 }

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { Shell } from "@/components/shell.tsx";
+import { unlessDatabaseUnavailable } from "@/components/unavailable-page.tsx";
 import { isPlainFormPost } from "@/lib/actions/navigation.ts";
 import { currentSession, currentUser } from "@/lib/session/index.ts";
 import { AppsSection } from "./apps-section.tsx";
@@ -24,30 +25,36 @@ export default async function AccountPage({
 }: {
   searchParams: Promise<Record<string, string | string[] | undefined>>;
 }) {
-  const user = await currentUser();
-  if (!user) redirect("/login?next=/account");
-  const { done } = await searchParams;
-  // A form posted without JavaScript and refused is answered at the address it was sent from: an
-  // earlier change's notice there (?done=name) would be said again, as if it answered this post.
-  const plainPost = await isPlainFormPost();
-  const account: AccountContext = {
-    user,
-    session: await currentSession(),
-    done: typeof done === "string" && !plainPost ? done : undefined,
-  };
+  // The database down (the person or their sessions cannot be read): said with a 503, not Next.js's 500.
+  return unlessDatabaseUnavailable("account", "/account", async () => {
+    const user = await currentUser();
+    if (!user) redirect("/login?next=/account");
+    const { done } = await searchParams;
+    // A form posted without JavaScript and refused is answered at the address it was sent from: an
+    // earlier change's notice there (?done=name) would be said again, as if it answered this post.
+    const plainPost = await isPlainFormPost();
+    const account: AccountContext = {
+      user,
+      session: await currentSession(),
+      done: typeof done === "string" && !plainPost ? done : undefined,
+    };
 
-  return (
-    <Shell width="wide">
-      <div className="space-y-6">
-        <OverviewSection account={account} />
-        <ConfirmPasswordSection account={account} />
-        <ProfileSection account={account} />
-        <PasswordSection account={account} />
-        <SessionsSection account={account} />
-        <SignOutEverywhereSection account={account} />
-        <AppsSection account={account} />
-        <DeleteSection account={account} />
-      </div>
-    </Shell>
-  );
+    // The sections that read the database are awaited here, within the outage check, not left to React.
+    const sessions = await SessionsSection({ account });
+    const apps = await AppsSection({ account });
+    return (
+      <Shell width="wide">
+        <div className="space-y-6">
+          <OverviewSection account={account} />
+          <ConfirmPasswordSection account={account} />
+          <ProfileSection account={account} />
+          <PasswordSection account={account} />
+          {sessions}
+          <SignOutEverywhereSection account={account} />
+          {apps}
+          <DeleteSection account={account} />
+        </div>
+      </Shell>
+    );
+  });
 }

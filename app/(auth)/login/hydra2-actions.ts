@@ -4,7 +4,7 @@ import { z } from "zod";
 import { checkCredentials, credentialFields } from "@/app/(auth)/credentials.ts";
 import { stepProblemMessage } from "@/app/(auth)/messages.ts";
 import { type FormState, formAction } from "@/lib/actions/action.ts";
-import { navigate } from "@/lib/actions/navigation.ts";
+import { answerFormPostWithStatus, navigate } from "@/lib/actions/navigation.ts";
 import { acceptLogin, cancelLogin, stepProblem } from "@/lib/consent/hydra2.ts";
 import { challenge } from "@/lib/consent/ids.ts";
 import { log } from "@/lib/log/index.ts";
@@ -28,6 +28,8 @@ export const signInHydra2Action = formAction(
       next = await acceptLogin(input.login_challenge, checked.userId, input.remember);
     } catch (error) {
       const problem = stepProblem(error, input.login_challenge);
+      // The API failed (its database down: 503): a form posted without JavaScript says so in its status.
+      if (problem.status) await answerFormPostWithStatus(problem.status);
       return {
         status: "error",
         code: problem.code,
@@ -49,6 +51,8 @@ export const cancelSignInHydra2Action = formAction(
       next = await cancelLogin(input.login_challenge);
     } catch (error) {
       const problem = stepProblem(error, input.login_challenge);
+      // The API failed (its database down: 503): a form posted without JavaScript says so in its status.
+      if (problem.status) await answerFormPostWithStatus(problem.status);
       return {
         status: "error",
         code: problem.code,

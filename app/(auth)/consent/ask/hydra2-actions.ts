@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { stepProblemMessage } from "@/app/(auth)/messages.ts";
 import { checkbox, type FormState, formAction, repeated } from "@/lib/actions/action.ts";
-import { navigate } from "@/lib/actions/navigation.ts";
+import { answerFormPostWithStatus, navigate } from "@/lib/actions/navigation.ts";
 import { acceptHydraConsent, denyHydraConsent, loadHydraConsent, stepProblem } from "@/lib/consent/hydra2.ts";
 import { challenge } from "@/lib/consent/ids.ts";
 import { log } from "@/lib/log/index.ts";
@@ -39,6 +39,8 @@ export const decideHydra2Action = formAction(
       }
     } catch (error) {
       const problem = stepProblem(error, input.consent_challenge);
+      // The API failed (its database down: 503): a form posted without JavaScript says so in its status.
+      if (problem.status) await answerFormPostWithStatus(problem.status);
       return {
         status: "error",
         code: problem.code,

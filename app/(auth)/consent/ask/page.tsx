@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { Shell } from "@/components/shell.tsx";
+import { unlessDatabaseUnavailable } from "@/components/unavailable-page.tsx";
 import { isDocumentRequest } from "@/lib/actions/navigation.ts";
 import { decideConsent } from "@/lib/consent/decide.ts";
 import { parseFailed } from "@/lib/consent/decisions.ts";
@@ -34,26 +35,29 @@ export default async function ConsentPage({
   const retry = `/consent?consent=${encodeURIComponent(id)}`;
   if (failed) return <ConsentError problem={failed} retry={retry} />;
 
-  const outcome = await decideConsent(id, await currentUser(), {
-    // "Continue as …" on the sign-in page chose the signed-in account for this request (prompt=select_account).
-    accountChosen: params.account === "current",
-    // Answering for the person happens only on the browser's own page load (see isDocumentRequest).
-    act: await isDocumentRequest(),
-  });
-  if (outcome.kind === "redirect") redirect(outcome.to);
-  if (outcome.kind === "problem") return <ConsentError problem={outcome.problem} retry={retry} />;
+  // The database down (the session's user cannot be read): said with a 503, not Next.js's 500.
+  return unlessDatabaseUnavailable("consent", retry, async () => {
+    const outcome = await decideConsent(id, await currentUser(), {
+      // "Continue as …" on the sign-in page chose the signed-in account for this request (prompt=select_account).
+      accountChosen: params.account === "current",
+      // Answering for the person happens only on the browser's own page load (see isDocumentRequest).
+      act: await isDocumentRequest(),
+    });
+    if (outcome.kind === "redirect") redirect(outcome.to);
+    if (outcome.kind === "problem") return <ConsentError problem={outcome.problem} retry={retry} />;
 
-  const { pending, user } = outcome;
-  const session = await currentSession();
-  return (
-    <Shell>
-      <ConsentForm
-        csrf={session.csrf}
-        consent={pending.request.id}
-        client={pending.client}
-        user={{ email: user.email, name: user.name }}
-        scopes={pending.request.requestedScopes.map(describeScope)}
-      />
-    </Shell>
-  );
+    const { pending, user } = outcome;
+    const session = await currentSession();
+    return (
+      <Shell>
+        <ConsentForm
+          csrf={session.csrf}
+          consent={pending.request.id}
+          client={pending.client}
+          user={{ email: user.email, name: user.name }}
+          scopes={pending.request.requestedScopes.map(describeScope)}
+        />
+      </Shell>
+    );
+  });
 }
