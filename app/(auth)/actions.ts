@@ -33,8 +33,13 @@ export const signInAction = formAction(
   async (input, { headers }): Promise<FormState> => {
     const checked = await checkCredentials(input, headers);
     if ("refused" in checked) return checked.refused;
+    const signedIn = await signIn(checked.userId, {
+      persistent: input.remember,
+      forRequest: input.consent,
+      passwordHash: checked.passwordHash,
+    });
     // The password changed since it was checked: it is no longer the account's.
-    if (!(await signIn(checked.userId, input.remember, ["pwd"], input.consent, checked.passwordHash))) {
+    if (!signedIn) {
       return {
         status: "error",
         code: "invalid_credentials",

@@ -48,6 +48,22 @@ async function save(session: SessionData): Promise<void> {
   );
 }
 
+/** How a person signed in (see signIn). */
+export interface SignInOptions {
+  /** "Remember me": a cookie (and session) that outlives the browser. */
+  persistent: boolean;
+  /** How the person authenticated (RFC 8176 values); `["pwd"]` when not given. */
+  amr?: string[];
+  /** The consent request the person signed in for, so that request knows this sign-in as its own. */
+  forRequest?: string;
+  /**
+   * The hash the password was checked against: when the password changed since (the password given
+   * is no longer the account's), nothing is stored, this browser's session stays as it was, and
+   * signIn answers undefined. Without it (a sign-in by other means), no such check.
+   */
+  passwordHash?: string;
+}
+
 /**
  * Signs the person in: a new cookie with a new secret session id and a new
  * CSRF token (no session fixation), and a session record with this browser's
@@ -56,19 +72,13 @@ async function save(session: SessionData): Promise<void> {
  * `sid` (re-authentication, "Confirm password"), so the apps it signed in to
  * keep their sessions; another person's session ends, and the server hears
  * of it (back-channel logout), as it does of the person's least recently
- * used sessions a new one ends past MAX_SESSIONS_PER_PERSON. `forRequest`
- * names the consent request the person signed in for, so that request knows
- * this sign-in as its own. `passwordHash`, the hash the password was checked
- * against: undefined, nothing stored and this browser's session as it was,
- * when the password changed since (the password given is no longer the
- * account's). Server actions only.
+ * used sessions a new one ends past MAX_SESSIONS_PER_PERSON. Answers
+ * undefined, storing nothing, when the password changed since it was checked
+ * (see SignInOptions.passwordHash). Server actions only.
  */
 export async function signIn(
   userId: string,
-  persistent: boolean,
-  amr: string[] = ["pwd"],
-  forRequest?: string,
-  passwordHash?: string,
+  { persistent, amr = ["pwd"], forRequest, passwordHash }: SignInOptions,
 ): Promise<AppSession | undefined> {
   const previous = (await currentSession()).session;
   const requestHeaders = await headers();

@@ -12,6 +12,7 @@ import { createDatabase, type Database } from "@/db/client.ts";
 import { loadAppConfig } from "@/lib/config/env.ts";
 import { createMailer } from "@/lib/mail/transport.ts";
 import { UserStore } from "@/lib/users/store.ts";
+import { PageClient } from "@/tests/support/pages.ts";
 import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
 
 interface Received {
@@ -87,33 +88,6 @@ function decodeEntities(value: string): string {
     .replaceAll("&amp;", "&");
 }
 
-/** The page's form with `button`, sent as a browser without JavaScript sends it. */
-async function submit(base: string, path: string, button: string, fields: Record<string, string>) {
-  const page = await fetch(`${base}${path}`);
-  const cookie = page.headers
-    .getSetCookie()
-    .map((line) => line.split(";")[0])
-    .join("; ");
-  const html = await page.text();
-  const form = (html.match(/<form[\s\S]*?<\/form>/g) ?? []).find((text) =>
-    text.includes(`>${button}</button>`),
-  );
-  assert.ok(form, `a form with the button ${button}`);
-  const body = new FormData();
-  for (const [, name, value] of form.matchAll(
-    /<input type="hidden" name="([^"]*)"(?: value="([^"]*)")?\/>/g,
-  )) {
-    body.set(decodeEntities(name ?? ""), decodeEntities(value ?? ""));
-  }
-  for (const [name, value] of Object.entries(fields)) body.set(name, value);
-  return fetch(`${base}${path}`, {
-    method: "POST",
-    body,
-    redirect: "manual",
-    headers: { origin: base, ...(cookie ? { cookie } : {}) },
-  });
-}
-
 for (const backend of BACKENDS) {
   describe(`a reset email as the mail server receives it, over HTTP and SMTP (${backend})`, () => {
     let mail: Awaited<ReturnType<typeof rawMailServer>>;
@@ -139,8 +113,15 @@ for (const backend of BACKENDS) {
     test("the login from SMTP_URL, each part decoded; From, Date, Message-ID and both parts; the link opens the reset page", async () => {
       const email = `reset-${process.pid}@example.com`;
       await new UserStore(db).create({ email, password: "an old long passphrase", name: "Zoë" });
-      const asked = await submit(portico.url, "/forgot-password", "Send reset link", { email });
-      assert.equal(asked.status, 303, await asked.text());
+      const browser = new PageClient(portico.url, portico.url);
+      const forgot = await browser.get("/forgot-password");
+      const asked = await browser.submit(
+        "/forgot-password",
+        forgot.body,
+        { email },
+        ">Send reset link</button>",
+      );
+      assert.equal(asked.status, 303, asked.body);
       const deadline = Date.now() + 10_000;
       while (mail.received.length === 0 && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 100));

@@ -33,6 +33,23 @@ async function eventually(status: number, post: () => Promise<PageAnswer>): Prom
 /** A page's text without its scripts (the RSC payload repeats every string). */
 const shown = (body: string) => body.replace(/<script[\s\S]*?<\/script>/g, "");
 
+/**
+ * Each post (retried until it does) answers `status` with a page that says the service is
+ * unavailable (`text`), never Next.js's "Something went wrong".
+ */
+async function expectUnavailable(
+  posts: Array<[string, () => Promise<PageAnswer>]>,
+  status = 503,
+  text: RegExp = UNAVAILABLE,
+): Promise<void> {
+  for (const [form, post] of posts) {
+    const answer = await eventually(status, post);
+    assert.equal(answer.status, status, `${form}: ${answer.status} ${shown(answer.body).slice(0, 1500)}`);
+    assert.match(shown(answer.body), text, form);
+    assert.doesNotMatch(shown(answer.body), /Something went wrong/, form);
+  }
+}
+
 // On SQLite the outage is a lock held by another process: each write waits the busy timeout (10 s)
 // before it gives up, so a post answers after that.
 for (const backend of BACKENDS) {
@@ -96,16 +113,7 @@ for (const backend of BACKENDS) {
             ],
             ["reset request", () => visitor.submit("/forgot-password", forgotPage.body, { email })],
           ];
-          for (const [form, post] of posts) {
-            const answer = await eventually(503, post);
-            assert.equal(
-              answer.status,
-              503,
-              `${form}: ${answer.status} ${shown(answer.body).slice(0, 1500)}`,
-            );
-            assert.match(shown(answer.body), UNAVAILABLE, form);
-            assert.doesNotMatch(shown(answer.body), /Something went wrong/, form);
-          }
+          await expectUnavailable(posts);
 
           // Forms on pages that read the database to be drawn again (the signed-in person): the consent
           // screen's Allow, the account page's password change. The page says so with a 503 too.
@@ -131,16 +139,7 @@ for (const backend of BACKENDS) {
               ["account page load", () => owner.get("/account")],
             );
           }
-          for (const [form, post] of pagePosts) {
-            const answer = await eventually(503, post);
-            assert.equal(
-              answer.status,
-              503,
-              `${form}: ${answer.status} ${shown(answer.body).slice(0, 1500)}`,
-            );
-            assert.match(shown(answer.body), UNAVAILABLE, form);
-            assert.doesNotMatch(shown(answer.body), /Something went wrong/, form);
-          }
+          await expectUnavailable(pagePosts);
         });
 
         const log = portico.output().slice(output);
@@ -217,20 +216,7 @@ for (const backend of BACKENDS) {
           // PostgreSQL down: the admin API answers 503 at once. SQLite locked: the API waits the busy
           // timeout (10 s), longer than the app waits for it (HYDRA_TIMEOUT, 5 s): the gateway's 504.
           const failure = backend === "postgresql" ? 503 : 504;
-          for (const [form, post] of posts) {
-            const answer = await eventually(failure, post);
-            assert.equal(
-              answer.status,
-              failure,
-              `${form}: ${answer.status} ${shown(answer.body).slice(0, 1500)}`,
-            );
-            assert.match(
-              shown(answer.body),
-              /temporarily unavailable|cannot reach the sign-in service/,
-              form,
-            );
-            assert.doesNotMatch(shown(answer.body), /Something went wrong/, form);
-          }
+          await expectUnavailable(posts, failure, /temporarily unavailable|cannot reach the sign-in service/);
         });
 
         // Back: the same process answers the Deny again. On SQLite the API's write the app stopped

@@ -7,11 +7,13 @@
  * started before must then not sign the browser in on the strength of the
  * ended login: the app is asked to sign the person in, an acceptance made on
  * the old `skip` is refused, and a browser already on its way back gets
- * login_required instead of a code. Two workers: the steps need not meet one
- * process.
+ * login_required instead of a code. A login that merely ran out has not
+ * ended: an acceptance made on its `skip` goes on. Two workers: the steps
+ * need not meet one process.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
+import { createDatabase } from "@/db/client.ts";
 import { rawJson, sdk } from "@/tests/hydra2/support.ts";
 import { Browser, startOAuth2Portico } from "@/tests/oauth2/support.ts";
 import { BACKENDS, type Portico } from "@/tests/support/server.ts";
@@ -152,6 +154,26 @@ for (const backend of BACKENDS) {
       assert.equal(accepted.status, 400, await accepted.clone().text());
       const body = (await accepted.json()) as { error: string };
       assert.equal(body.error, "invalid_request");
+    });
+
+    test("ran out (not ended) after the app read it with skip, before it accepted: the acceptance goes on, a code", async () => {
+      const browser = await signedIn("cal");
+      const challenge = await authorize(browser);
+      const request = await loginRequest(challenge);
+      assert.equal(request.skip, true);
+      const db = createDatabase(portico.databaseUrl);
+      try {
+        await db.loginSession.update({
+          where: { id: request.session_id },
+          data: { expiresAt: new Date(Date.now() - 1000) },
+        });
+      } finally {
+        await db.$disconnect();
+      }
+      const accepted = await acceptLogin(challenge, "cal");
+      assert.equal(accepted.status, 200, await accepted.clone().text());
+      const { redirect_to } = (await accepted.json()) as { redirect_to: string };
+      assert.ok((await consentAndBack(browser, redirect_to)).searchParams.get("code"));
     });
 
     test("ended after the app accepted, before the browser came back: login_required, no code", async () => {

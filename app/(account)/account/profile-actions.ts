@@ -44,7 +44,7 @@ export const confirmPasswordAction = formAction(
     }
     // A new session record with a new sign-in time; this browser's old one ends. Refused when the
     // password changed since it was checked (elsewhere, meanwhile), as a wrong password is.
-    if (!(await signIn(user.id, user.persistent, ["pwd"], undefined, outcome.passwordHash))) {
+    if (!(await signIn(user.id, { persistent: user.persistent, passwordHash: outcome.passwordHash }))) {
       return { status: "error", code: "invalid_credentials", message: WRONG_CREDENTIALS };
     }
     log().info("password confirmed for account changes", { user: user.id });

@@ -62,6 +62,12 @@ interface LoginSession {
 }
 
 /**
+ * A remembered login as it stands: live; run out (`expired`: not ended, so a flow it covered when it
+ * started may finish); or `ended` (its row is gone: signed out, or every login of its subject ended).
+ */
+type RememberedLogin = { state: "live"; login: LoginSession } | { state: "expired" } | { state: "ended" };
+
+/**
  * The cookie of a remembered login: only /oauth2/auth and the end-session
  * endpoint (/oauth2/sessions/logout) read it; Lax, so the return from the
  * apps carries it.
@@ -198,18 +204,29 @@ export class Hydra2Sessions {
     return secret ? this.getLogin(hashToken(this.hashKey, secret)) : null;
   }
 
+  /** The live remembered login `id` (null: it ended or ran out). */
   async getLogin(id: string): Promise<LoginSession | null> {
+    const found = await this.rememberedLogin(id);
+    return found.state === "live" ? found.login : null;
+  }
+
+  /** The remembered login `id` as it stands (see RememberedLogin), in one read. */
+  async rememberedLogin(id: string): Promise<RememberedLogin> {
     const row = await this.db.loginSession.findUnique({ where: { id } });
-    if (!row || row.expiresAt.getTime() <= Date.now()) return null;
+    if (!row) return { state: "ended" };
+    if (row.expiresAt.getTime() <= Date.now()) return { state: "expired" };
     return {
-      id: row.id,
-      subject: row.subject,
-      signIn: {
-        authTime: row.authTime,
-        amr: JSON.parse(row.amr) as string[],
-        ...(row.acr ? { acr: row.acr } : {}),
+      state: "live",
+      login: {
+        id: row.id,
+        subject: row.subject,
+        signIn: {
+          authTime: row.authTime,
+          amr: JSON.parse(row.amr) as string[],
+          ...(row.acr ? { acr: row.acr } : {}),
+        },
+        expiresAt: row.expiresAt,
       },
-      expiresAt: row.expiresAt,
     };
   }
 

@@ -192,15 +192,19 @@ export function flowRoutes(api: Hono, services: Services) {
     const { stored, handled } = await load(c, "login");
     const body = await readAdminJson(c, acceptLogin);
     if (handled) throw AdminError.conflict("The login request was already handled");
-    const remembered = stored.loginSessionId ? await hydra2Sessions.getLogin(stored.loginSessionId) : null;
+    const covering = stored.loginSessionId
+      ? await hydra2Sessions.rememberedLogin(stored.loginSessionId)
+      : null;
     // Shown with skip, but that remembered login has ended since: accepting it would sign the browser
-    // in on a login the person ended. Read again, the request asks for a sign-in.
-    if (stored.loginSessionId && !remembered && (await hydra2Sessions.ended(stored.loginSessionId))) {
+    // in on a login the person ended. Read again, the request asks for a sign-in. (One that ran out
+    // has not ended: the acceptance goes on as a new sign-in's.)
+    if (stored.loginSessionId && covering?.state === "ended") {
       await consentRequests.forgetLoginSession(stored.id, stored.loginSessionId);
       throw AdminError.invalidRequest(
         "The remembered login of this request (skip) has ended: the person must sign in again",
       );
     }
+    const remembered = covering?.state === "live" ? covering.login : null;
     if (stored.loginSessionId && stored.subject !== body.subject) {
       throw AdminError.invalidRequest(
         "The subject differs from the one of the remembered login (skip is true)",
