@@ -57,7 +57,7 @@ const baseUrl = (name: string) => httpUrl(name).transform((value) => value && wi
  */
 export const MAX_LIFESPAN = "8760000h";
 
-/** A Go-style duration (1h, 30m, 45s) of at most MAX_LIFESPAN, in milliseconds. */
+/** A Go-style duration (1h, 30m, 45s) from 1s to MAX_LIFESPAN, in milliseconds of whole seconds. */
 const duration = (name: string) =>
   z
     .string()
@@ -69,11 +69,18 @@ const duration = (name: string) =>
         ctx.addIssue({ code: "custom", message: `${name} must be a duration such as 1h, 30m or 45s` });
         return z.NEVER;
       }
+      // Expiries reach clients in whole seconds (expires_in, exp, a cookie's Max-Age): under a second,
+      // tokens went out already expired (expires_in 0, an ID token's exp equal to its iat).
+      if (ms < 1000) {
+        ctx.addIssue({ code: "custom", message: `${name} must be at least 1s` });
+        return z.NEVER;
+      }
       if (ms > (parseDuration(MAX_LIFESPAN) as number)) {
         ctx.addIssue({ code: "custom", message: `${name} must be at most ${MAX_LIFESPAN} (1000 years)` });
         return z.NEVER;
       }
-      return ms;
+      // Counted in whole seconds (a fraction is dropped), as every expiry is told.
+      return Math.floor(ms / 1000) * 1000;
     });
 
 /** A Go-style duration from 100ms to `max` (a time limit), in milliseconds; `fallback` when unset. */

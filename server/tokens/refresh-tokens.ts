@@ -71,7 +71,9 @@ export class RefreshTokens {
       accessTokenExtra: JSON.stringify(input.accessTokenExtra),
       idTokenExtra: JSON.stringify(input.idTokenExtra),
       authTime: input.authTime,
-      issuedAt: new Date(),
+      // Whole seconds, as `iat` and `exp` say them: stored to the millisecond, a token stayed usable
+      // up to a second past the `exp` the 2.x introspection gave it.
+      issuedAt: new Date(Math.floor(Date.now() / 1000) * 1000),
       usedAt: null,
       revokedAt: null,
     });

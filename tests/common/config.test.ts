@@ -16,6 +16,11 @@ describe("one configuration for both halves", () => {
     ["an unparsable duration", { ACCESS_TOKEN_LIFESPAN: "an hour" }, /ACCESS_TOKEN_LIFESPAN/],
     ["a zero duration", { AUTH_CODE_LIFESPAN: "0s" }, /AUTH_CODE_LIFESPAN/],
     [
+      "a lifespan under a second (tokens went out expired)",
+      { ID_TOKEN_LIFESPAN: "500ms" },
+      /ID_TOKEN_LIFESPAN must be at least 1s/,
+    ],
+    [
       "a lifespan past 1000 years (PostgreSQL cannot store the expiry)",
       { REFRESH_TOKEN_LIFESPAN: "100000000h" },
       /REFRESH_TOKEN_LIFESPAN must be at most 8760000h/,

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import { generateCookie, getCookie } from "hono/cookie";
 import { checkEndSession, registeredPostLogoutUri } from "@/server/logout/end-session.ts";
 import type { LogoutRequest } from "@/server/logout/store.ts";
+import { MAX_COOKIE_AGE_SECONDS } from "@/server/oauth2/authorize/binding.ts";
 import type { AuthorizationParameters } from "@/server/oauth2/authorize/parameters.ts";
 import { redirect } from "@/server/oauth2/authorize/respond.ts";
 import { AccessDenied, InvalidRequest } from "@/server/oauth2/errors.ts";
@@ -87,7 +88,7 @@ export async function hydra2EndSession(
       httpOnly: true,
       sameSite: "Lax",
       secure,
-      maxAge: logoutRequests.lifespanSeconds,
+      maxAge: Math.min(logoutRequests.lifespanSeconds, MAX_COOKIE_AGE_SECONDS),
     }),
   ]);
 }

@@ -9,6 +9,14 @@ import { generateCookie, getCookie } from "hono/cookie";
  */
 const PREFIX = "portico_consent_";
 
+/**
+ * The longest Max-Age a cookie may carry: 400 days, the most a browser keeps one (RFC 6265bis), and
+ * the most Hono writes (it throws beyond). A CHALLENGE_TOKEN_LIFESPAN may be longer (up to
+ * MAX_LIFESPAN): its binding cookie then lives 400 days, where it made every authorization request
+ * a server_error.
+ */
+export const MAX_COOKIE_AGE_SECONDS = 400 * 24 * 3600;
+
 /** Consent ids are base64url; anything else is not one (and never becomes a cookie name). */
 export function isConsentId(value: string): boolean {
   return /^[A-Za-z0-9_-]{1,64}$/.test(value);
@@ -25,7 +33,7 @@ function cookie(id: string, value: string, maxAge: number, secure: boolean): str
 }
 
 export function bindingCookie(id: string, value: string, maxAgeSeconds: number, secure: boolean): string {
-  return cookie(id, value, maxAgeSeconds, secure);
+  return cookie(id, value, Math.min(maxAgeSeconds, MAX_COOKIE_AGE_SECONDS), secure);
 }
 
 export function clearedBindingCookie(id: string, secure: boolean): string {
