@@ -12,81 +12,15 @@ import { createDatabase, type Database } from "@/db/client.ts";
 import { UserStore } from "@/lib/users/store.ts";
 import { issueToken } from "@/tests/accounts/links.ts";
 import { linkIn, type Mailbox, startMailbox, waitForMail } from "@/tests/support/mailbox.ts";
+import { PageClient } from "@/tests/support/pages.ts";
 import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
 
-function decodeEntities(value: string): string {
-  return value
-    .replaceAll("&quot;", '"')
-    .replaceAll("&#x27;", "'")
-    .replaceAll("&#39;", "'")
-    .replaceAll("&lt;", "<")
-    .replaceAll("&gt;", ">")
-    .replaceAll("&amp;", "&");
-}
-
-/** A browser without JavaScript: keeps its cookies, sends forms as multipart posts, follows no redirect. */
-class Visitor {
-  private readonly cookies = new Map<string, string>();
-
-  constructor(private readonly base: string) {}
-
-  private async send(path: string, init: RequestInit = {}): Promise<Response> {
-    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join("; ");
-    const response = await fetch(`${this.base}${path}`, {
-      ...init,
-      redirect: "manual",
-      headers: { ...(init.headers as Record<string, string>), ...(cookie ? { cookie } : {}) },
-    });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair = ""] = line.split(";");
-      const eq = pair.indexOf("=");
-      if (/max-age=0/i.test(line) || pair.slice(eq + 1) === "") this.cookies.delete(pair.slice(0, eq));
-      else this.cookies.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    return response;
-  }
-
-  async open(path: string): Promise<{ status: number; html: string; location: string | null }> {
-    const response = await this.send(path);
-    return {
-      status: response.status,
-      html: await response.text(),
-      location: response.headers.get("location"),
-    };
-  }
-
-  /** Sends the page's form (the one with a submit button that says `button`) with its hidden fields and `fields`. */
-  async submit(
-    path: string,
-    html: string,
-    button: string,
-    fields: Record<string, string> = {},
-  ): Promise<{ status: number; html: string; location: string | null }> {
-    const form = (html.match(/<form[\s\S]*?<\/form>/g) ?? []).find((text) =>
-      text.includes(`>${button}</button>`),
-    );
-    assert.ok(form, `a form with the button ${button}`);
-    const body = new FormData();
-    for (const [, name, value] of form.matchAll(
-      /<input type="hidden" name="([^"]*)"(?: value="([^"]*)")?\/>/g,
-    )) {
-      body.set(decodeEntities(name ?? ""), decodeEntities(value ?? ""));
-    }
-    for (const [name, value] of Object.entries(fields)) body.set(name, value);
-    const response = await this.send(path, { method: "POST", body, headers: { origin: this.base } });
-    return {
-      status: response.status,
-      html: await response.text(),
-      location: response.headers.get("location"),
-    };
-  }
-
-  async signIn(email: string, password: string): Promise<void> {
-    const page = await this.open("/login");
-    const answer = await this.submit("/login", page.html, "Sign in", { email, password });
-    assert.equal(answer.status, 303, answer.html.slice(0, 500));
-    assert.equal((await this.open("/account")).status, 200);
-  }
+/** Signs `browser` in through the sign-in page; it then holds a session that opens the account page. */
+async function signIn(browser: PageClient, email: string, password: string): Promise<void> {
+  const page = await browser.get("/login");
+  const answer = await browser.submit("/login", page.body, { email, password }, ">Sign in</button>");
+  assert.equal(answer.status, 303, answer.body.slice(0, 500));
+  assert.equal((await browser.get("/account")).status, 200);
 }
 
 let tag = 0;
@@ -117,9 +51,14 @@ for (const backend of BACKENDS) {
       const person = await users.create({ email: old, password, name: "Pia", emailVerified: true });
       const next = address("pia-next");
       const change = await issueToken(db, { userId: person.id, purpose: "change_email", email: next });
-      const visitor = new Visitor(portico.url);
+      const visitor = new PageClient(portico.url, portico.url);
       const path = `/verify-email?token=${change}`;
-      const confirmed = await visitor.submit(path, (await visitor.open(path)).html, "Use this email address");
+      const confirmed = await visitor.submit(
+        path,
+        (await visitor.get(path)).body,
+        {},
+        ">Use this email address</button>",
+      );
       assert.equal(confirmed.location, "/verify-email?done=1");
       const notice = await waitForMail(mailbox.httpUrl, old);
       assert.match(notice.text, new RegExp(`changed to ${next.replaceAll(".", "\\.")}`));
@@ -131,37 +70,44 @@ for (const backend of BACKENDS) {
     test("opening the link changes nothing; its form, with the CSRF token and a new password, puts the old address back, signs every browser out, and works once", async () => {
       const password = "a long passphrase 4711";
       const { id, old, next, undo } = await moved(password);
-      const here = new Visitor(portico.url);
-      const elsewhere = new Visitor(portico.url);
-      await here.signIn(next, password);
-      await elsewhere.signIn(next, password);
+      const here = new PageClient(portico.url, portico.url);
+      const elsewhere = new PageClient(portico.url, portico.url);
+      await signIn(here, next, password);
+      await signIn(elsewhere, next, password);
       assert.equal(await db.session.count({ where: { userId: id } }), 2);
 
-      const page = await here.open(undo);
+      const page = await here.get(undo);
       assert.equal(page.status, 200);
-      assert.match(page.html, /Keep your old email address/);
-      assert.ok(page.html.includes(old));
+      assert.match(page.body, /Keep your old email address/);
+      assert.ok(page.body.includes(old));
       assert.equal((await users.findById(id))?.email, next, "opening the link changes nothing");
 
       // A post without this session's CSRF token is refused, and nothing changes.
       const chosen = "the owner's own passphrase 0815";
-      const forged = await here.submit(undo, page.html, "Keep my old address", {
-        csrf: "not-the-token",
-        password: chosen,
-      });
+      const forged = await here.submit(
+        undo,
+        page.body,
+        { csrf: "not-the-token", password: chosen },
+        ">Keep my old address</button>",
+      );
       assert.equal(forged.status, 200);
-      assert.match(forged.html, /This page was open for too long or your session changed/);
+      assert.match(forged.body, /This page was open for too long or your session changed/);
       assert.equal((await users.findById(id))?.email, next);
       assert.equal(await db.session.count({ where: { userId: id } }), 2);
 
       // A weak new password is refused on the page, and nothing changes.
-      const weak = await here.submit(undo, page.html, "Keep my old address", { password: "password" });
+      const weak = await here.submit(
+        undo,
+        page.body,
+        { password: "password" },
+        ">Keep my old address</button>",
+      );
       assert.equal(weak.status, 200);
-      assert.match(weak.html, /Please choose a stronger password/);
+      assert.match(weak.body, /Please choose a stronger password/);
       assert.equal((await users.findById(id))?.email, next);
       assert.equal(await db.session.count({ where: { userId: id } }), 2);
 
-      const done = await here.submit(undo, page.html, "Keep my old address", { password: chosen });
+      const done = await here.submit(undo, page.body, { password: chosen }, ">Keep my old address</button>");
       assert.equal(done.status, 303);
       assert.equal(done.location, "/restore-email?done=1");
       const after = await users.findById(id);
@@ -169,41 +115,48 @@ for (const backend of BACKENDS) {
       assert.ok(after?.emailVerifiedAt instanceof Date);
       assert.equal(await db.session.count({ where: { userId: id } }), 0, "every session ended");
       assert.equal(await db.accountToken.count({ where: { userId: id } }), 0, "every link void");
-      const shown = await here.open("/restore-email?done=1");
-      assert.match(shown.html, /Your old email address is back/);
-      assert.match(shown.html, /href="\/login"/);
+      const shown = await here.get("/restore-email?done=1");
+      assert.match(shown.body, /Your old email address is back/);
+      assert.match(shown.body, /href="\/login"/);
       for (const visitor of [here, elsewhere]) {
-        const account = await visitor.open("/account");
+        const account = await visitor.get("/account");
         assert.equal(account.status, 307, "signed out");
         assert.match(account.location ?? "", /\/login/);
       }
 
       // Used up: the page says so, and posting its form again changes nothing.
-      const again = await here.open(undo);
-      assert.match(again.html, /This link does not work/);
-      const replay = await here.submit(undo, page.html, "Keep my old address", {
-        csrf: /name="csrf" value="([^"]*)"/.exec((await here.open("/login")).html)?.[1] ?? "",
-        password: "another passphrase 4242",
-      });
+      const again = await here.get(undo);
+      assert.match(again.body, /This link does not work/);
+      const replay = await here.submit(
+        undo,
+        page.body,
+        {
+          csrf: /name="csrf" value="([^"]*)"/.exec((await here.get("/login")).body)?.[1] ?? "",
+          password: "another passphrase 4242",
+        },
+        ">Keep my old address</button>",
+      );
       assert.equal(replay.location, "/restore-email?problem=invalid");
       assert.equal((await users.findById(id))?.email, old);
 
       // The old address signs in with the new password only: whoever moved the account knew the old one.
-      const intruder = new Visitor(portico.url);
-      const tried = await intruder.submit("/login", (await intruder.open("/login")).html, "Sign in", {
-        email: old,
-        password,
-      });
+      const intruder = new PageClient(portico.url, portico.url);
+      const tried = await intruder.submit(
+        "/login",
+        (await intruder.get("/login")).body,
+        { email: old, password },
+        ">Sign in</button>",
+      );
       assert.notEqual(tried.status, 303, "the old password no longer signs in");
-      await new Visitor(portico.url).signIn(old, chosen);
+      await signIn(new PageClient(portico.url, portico.url), old, chosen);
 
       // A reset from the old address reaches the account again.
-      const forgot = new Visitor(portico.url);
+      const forgot = new PageClient(portico.url, portico.url);
       const asked = await forgot.submit(
         "/forgot-password",
-        (await forgot.open("/forgot-password")).html,
-        "Send reset link",
+        (await forgot.get("/forgot-password")).body,
         { email: old },
+        ">Send reset link</button>",
       );
       assert.ok(asked.status === 303 || asked.status === 200, String(asked.status));
       const reset = await waitForMail(mailbox.httpUrl, old, { count: 2 });
@@ -213,22 +166,25 @@ for (const backend of BACKENDS) {
     test("an old address another account took meanwhile: the page says so, and the form changes nothing", async () => {
       const password = "a long passphrase 4712";
       const { id, old, next, undo } = await moved(password);
-      const visitor = new Visitor(portico.url);
-      await visitor.signIn(next, password);
-      const page = await visitor.open(undo);
-      assert.match(page.html, /Keep your old email address/);
+      const visitor = new PageClient(portico.url, portico.url);
+      await signIn(visitor, next, password);
+      const page = await visitor.get(undo);
+      assert.match(page.body, /Keep your old email address/);
       const other = await users.create({ email: old, password: "someone else's passphrase" });
 
-      const refused = await visitor.submit(undo, page.html, "Keep my old address", {
-        password: "the owner's own passphrase 0816",
-      });
+      const refused = await visitor.submit(
+        undo,
+        page.body,
+        { password: "the owner's own passphrase 0816" },
+        ">Keep my old address</button>",
+      );
       assert.equal(refused.status, 303);
       assert.equal(refused.location, "/restore-email?problem=taken");
-      assert.match((await visitor.open(refused.location)).html, /Your old address is in use/);
+      assert.match((await visitor.get(refused.location as string)).body, /Your old address is in use/);
       assert.equal((await users.findById(id))?.email, next);
       assert.equal((await users.findById(other.id))?.email, old);
-      assert.equal((await visitor.open("/account")).status, 200, "nobody was signed out");
-      assert.match((await visitor.open(undo)).html, /Your old address is in use/);
+      assert.equal((await visitor.get("/account")).status, 200, "nobody was signed out");
+      assert.match((await visitor.get(undo)).body, /Your old address is in use/);
     });
   });
 }
