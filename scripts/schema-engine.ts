@@ -88,7 +88,11 @@ interface AdapterFactory {
 /** Wraps an adapter so that disposing it twice (the engine and our cleanup) is harmless. */
 function delegate(
   adapter: SqlDriverAdapter,
-  overrides: { executeRaw?: (query: SqlQuery) => Promise<number>; dispose?: () => Promise<void> } = {},
+  overrides: {
+    executeRaw?: (query: SqlQuery) => Promise<number>;
+    executeScript?: (script: string) => Promise<void>;
+    dispose?: () => Promise<void>;
+  } = {},
 ): SqlDriverAdapter {
   let disposed: Promise<void> | undefined;
   const dispose = overrides.dispose ?? (() => adapter.dispose());
@@ -97,7 +101,7 @@ function delegate(
     adapterName: adapter.adapterName,
     queryRaw: (query) => adapter.queryRaw(query),
     executeRaw: overrides.executeRaw ?? ((query) => adapter.executeRaw(query)),
-    executeScript: (script) => adapter.executeScript(script),
+    executeScript: overrides.executeScript ?? ((script) => adapter.executeScript(script)),
     startTransaction: (isolationLevel) => adapter.startTransaction(isolationLevel),
     ...(adapter.getConnectionInfo ? { getConnectionInfo: () => adapter.getConnectionInfo!() } : {}),
     dispose: () => {
@@ -186,6 +190,26 @@ function charAsTextPool(config: pg.PoolConfig): pg.Pool {
   return pool;
 }
 
+/**
+ * adapter-pg runs a script statement by statement, cut at every ";" — also one in a comment or a
+ * string literal, so a migration whose comment holds one (20261207130112_code_redirect_uri_given)
+ * failed to replay on the scratch and shadow databases ("syntax error at or near …") and
+ * `npm run db:migration` wrote nothing. PostgreSQL takes a whole script as one simple query (a
+ * query without parameters), as Prisma's native engine sends it; executeRaw without arguments is
+ * one, with the adapter's own error mapping.
+ */
+function wholePostgresScripts(
+  adapter: SqlDriverAdapter,
+  overrides: { dispose?: () => Promise<void> } = {},
+): SqlDriverAdapter {
+  return delegate(adapter, {
+    ...overrides,
+    executeScript: async (script) => {
+      await adapter.executeRaw({ sql: script, args: [], argTypes: [] });
+    },
+  });
+}
+
 function postgresAdapters(databaseUrl: string): AdapterFactory {
   // Discrete settings, not a connection string: pg lets a connection string
   // override `database`, which would point the shadow adapter at the main database.
@@ -208,7 +232,7 @@ function postgresAdapters(databaseUrl: string): AdapterFactory {
     factory: {
       provider: "postgres",
       adapterName: "@prisma/adapter-pg",
-      connect: async () => adapters.add(delegate(await open(settings))),
+      connect: async () => adapters.add(wholePostgresScripts(await open(settings))),
       // adapter-pg's own shadow database is dropped while its pool is still
       // connected, so the drop fails and the database leaks: manage it here.
       connectToShadowDb: async () => {
@@ -218,7 +242,7 @@ function postgresAdapters(databaseUrl: string): AdapterFactory {
         try {
           const adapter = await open({ ...settings, database: name });
           return adapters.add(
-            delegate(adapter, {
+            wholePostgresScripts(adapter, {
               dispose: async () => {
                 await adapter.dispose();
                 await dropShadow(name);

@@ -14,9 +14,10 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createDatabase, prepareSqliteFile, providerOf, sqlitePath } from "@/db/client.ts";
-import { migrate } from "@/db/migrate.ts";
+import { MigrationRefused, migrate } from "@/db/migrate.ts";
 import { databaseUnavailable } from "@/db/unavailable.ts";
 import { ConfigError, databaseUrlFrom, loadAppConfig } from "@/lib/config/env.ts";
+import { HydraAdminClient } from "@/lib/hydra/admin.ts";
 import { HydraClient } from "@/lib/hydra/client.ts";
 import { tellServerOfDeletions } from "@/lib/users/deletions.ts";
 import { emailAddress } from "@/lib/users/email.ts";
@@ -110,20 +111,25 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
 }
 
 /**
- * Tells the authorization server (HYDRA_URL, through the admin API) about the
- * deletion, so it revokes every token and grant of the person. When it cannot
- * be reached, the deletion stays queued and Portico sends it once it runs.
+ * Tells the authorization server about the deletion, as the app does
+ * (lib/users/index.ts), so it revokes every token and grant of the person:
+ * the 2017 API's subject deletion at HYDRA_URL, or with HYDRA_ADMIN_URL (an
+ * Ory Hydra 2.x, which has no 2017 API) Hydra 2.x's admin API, forgetting the
+ * subject's consent sessions and remembered logins. When it cannot be
+ * reached, the deletion stays queued and Portico sends it once it runs.
  */
 async function tellServer(db: ReturnType<typeof createDatabase>): Promise<string> {
-  let client: HydraClient;
+  let server: { deleteSubject(subject: string): Promise<void> };
   try {
-    const { url, clientId, clientSecret } = loadAppConfig().hydra;
-    client = new HydraClient({ url, clientId, clientSecret, timeoutMs: 5_000 });
+    const { hydraAdminUrl, hydra } = loadAppConfig();
+    server = hydraAdminUrl
+      ? new HydraAdminClient({ url: hydraAdminUrl, timeoutMs: 5_000 })
+      : new HydraClient({ ...hydra, timeoutMs: 5_000 });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     return `The server was not told yet (${error.message}); Portico tells it when it next runs.`;
   }
-  const { failed } = await tellServerOfDeletions(db, (subject) => client.deleteSubject(subject));
+  const { failed } = await tellServerOfDeletions(db, (subject) => server.deleteSubject(subject));
   return failed === 0
     ? "The server revoked every token and grant of theirs."
     : "The server could not be reached: their tokens keep working until Portico tells it, which it does as soon as it runs.";
@@ -132,7 +138,13 @@ async function tellServer(db: ReturnType<typeof createDatabase>): Promise<string
 const [command, ...args] = process.argv.slice(2);
 run(command, args).catch((error: unknown) => {
   const outage = databaseUnavailable(error);
-  if (error instanceof UsageError || error instanceof UserError || error instanceof ConfigError) {
+  if (
+    error instanceof UsageError ||
+    error instanceof UserError ||
+    error instanceof ConfigError ||
+    // A database a newer version migrated: the one line npm start and the quickstart say too.
+    error instanceof MigrationRefused
+  ) {
     console.error(error.message);
   } else if (
     error instanceof TypeError &&

@@ -172,6 +172,15 @@ export class HydraAdminClient {
     );
   }
 
+  /**
+   * A deleted person, as Hydra 2.x hears of it (it has no subject deletion as the 2017 API does): their
+   * consent sessions end, and with them their tokens, and so do the logins Hydra remembers of them.
+   */
+  async deleteSubject(subject: string): Promise<void> {
+    await this.revokeSubjectGrants(subject);
+    await this.revokeLoginSessions(subject);
+  }
+
   /** Forgets the subject's consent to one app, or to every app, which revokes the tokens they gave. */
   async revokeSubjectGrants(subject: string, clientId?: string): Promise<void> {
     await this.call("revoke consent sessions", undefined, (init) =>

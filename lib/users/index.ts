@@ -30,11 +30,8 @@ export async function deleteUserEverywhere(userId: string): Promise<boolean> {
  * none, so its consent sessions (and with them the tokens) and remembered
  * logins of the subject end instead.
  */
-async function tellServer(subject: string): Promise<void> {
-  const admin = hydraAdmin();
-  if (!admin) return hydra().deleteSubject(subject);
-  await admin.revokeSubjectGrants(subject);
-  await admin.revokeLoginSessions(subject);
+function tellServer(subject: string): Promise<void> {
+  return (hydraAdmin() ?? hydra()).deleteSubject(subject);
 }
 
 /** Sends the queued deletions to the server; what fails stays queued. */

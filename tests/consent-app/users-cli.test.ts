@@ -199,3 +199,119 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+for (const backend of BACKENDS) {
+  // Against an Ory Hydra 2.x (HYDRA_ADMIN_URL), which has no 2017 API at HYDRA_URL: the CLI tells it
+  // through the admin API, as the app does, instead of failing at HYDRA_URL and leaving the person's
+  // tokens and remembered logins alive until the app's next housekeeping round.
+  describe(`users:delete tells a Hydra 2.x admin API (${backend})`, () => {
+    const URLS = {
+      URLS_LOGIN: "https://login.example/login",
+      URLS_CONSENT: "https://login.example/consent",
+      URLS_LOGOUT: "https://login.example/logout",
+    };
+    const REDIRECT_URI = "https://rp.example/cb";
+    const CLIENT = "rp-users-cli";
+    let portico: Portico;
+    before(async () => {
+      portico = await startOAuth2Portico({ backend, env: URLS });
+      const created = await fetch(`${portico.adminUrl}/admin/clients`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          client_id: CLIENT,
+          client_secret: "rp-users-cli-secret-0123456789",
+          redirect_uris: [REDIRECT_URI],
+          grant_types: ["authorization_code"],
+          response_types: ["code"],
+          scope: "openid",
+        }),
+      });
+      assert.equal(created.status, 201);
+    });
+    after(() => portico.stop());
+
+    const cli = (args: string[], env: Record<string, string>) =>
+      spawnSync(process.execPath, ["--import", "tsx", "scripts/users.ts", ...args], {
+        env: { ...process.env, DATABASE_URL: portico.databaseUrl, SYSTEM_SECRET, ...env },
+        encoding: "utf8",
+      });
+
+    const redirected = (response: Response) => {
+      assert.equal(response.status, 302, `expected a redirect, got ${response.status}`);
+      return new URL(response.headers.get("location") ?? "");
+    };
+    const admin = (method: string, path: string, body?: unknown) =>
+      fetch(`${portico.adminUrl}${path}`, {
+        method,
+        headers: { "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    /** A new authorization request in `browser`: the login request the admin API shows. */
+    const loginRequest = async (browser: Browser) => {
+      const query = new URLSearchParams({
+        client_id: CLIENT,
+        response_type: "code",
+        redirect_uri: REDIRECT_URI,
+        scope: "openid",
+        state: randomValue(),
+      });
+      const login = redirected(await browser.get(`${portico.url}/oauth2/auth?${query}`));
+      const challenge = login.searchParams.get("login_challenge") ?? "";
+      const read = await admin("GET", `/admin/oauth2/auth/requests/login?login_challenge=${challenge}`);
+      return { challenge, ...((await read.json()) as { skip: boolean }) };
+    };
+
+    test("the deleted person's consent sessions and remembered logins end at once", async () => {
+      const tag = randomValue()
+        .toLowerCase()
+        .replace(/[^a-z0-9]/g, "");
+      const created = cli(["create", "--email", `dee-${tag}@example.com`, "--password", "correct horse"], {});
+      assert.equal(created.status, 0, created.stderr);
+      const subject = /subject ([0-9a-f-]{36})/.exec(created.stdout)![1]!;
+
+      // Dee signs in with "remember me" and consents, remembered: a login session and a consent session.
+      const browser = new Browser();
+      const { challenge } = await loginRequest(browser);
+      const login = await admin(
+        "PUT",
+        `/admin/oauth2/auth/requests/login/accept?login_challenge=${challenge}`,
+        {
+          subject,
+          remember: true,
+          remember_for: 3600,
+        },
+      );
+      const consentAt = redirected(
+        await browser.get(((await login.json()) as { redirect_to: string }).redirect_to),
+      );
+      const consentChallenge = consentAt.searchParams.get("consent_challenge") ?? "";
+      const consent = await admin(
+        "PUT",
+        `/admin/oauth2/auth/requests/consent/accept?consent_challenge=${consentChallenge}`,
+        { grant_scope: ["openid"], remember: true },
+      );
+      const back = redirected(
+        await browser.get(((await consent.json()) as { redirect_to: string }).redirect_to),
+      );
+      assert.ok(back.searchParams.get("code"), back.href);
+      const sessions = async () =>
+        (await (
+          await admin("GET", `/admin/oauth2/auth/sessions/consent?subject=${subject}`)
+        ).json()) as unknown[];
+      assert.equal((await sessions()).length, 1);
+      assert.equal((await loginRequest(browser)).skip, true, "the login is remembered");
+
+      // Ory Hydra has no 2017 API: HYDRA_URL answers nothing the CLI could use.
+      const noApi = `http://127.0.0.1:${await freePort()}`;
+      const deleted = cli(["delete", "--email", `dee-${tag}@example.com`], {
+        HYDRA_URL: noApi,
+        HYDRA_ADMIN_URL: portico.adminUrl,
+      });
+      assert.equal(deleted.status, 0, deleted.stderr);
+      assert.match(deleted.stdout, /The server revoked every token and grant of theirs/);
+      assert.deepEqual(await sessions(), []);
+      assert.equal((await loginRequest(browser)).skip, false, "the remembered login ended");
+    });
+  });
+}

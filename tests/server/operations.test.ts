@@ -269,6 +269,26 @@ describe("a start that the machine or the settings prevent", () => {
     );
   });
 
+  test("the users CLI on a database a newer version migrated says so in one line", async () => {
+    const database = await freshDatabase("sqlite");
+    cleanups.push(database.drop);
+    const env = { DATABASE_URL: database.url };
+    const first = await run(["scripts/users.ts", "list"], env);
+    assert.equal(first.code, 0, first.output);
+    const db = new BetterSqlite3(sqlitePath(database.url));
+    db.prepare(
+      `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+       VALUES ('newer', 'x', 1, '29991231000000_from_a_newer_version', 1, 1)`,
+    ).run();
+    db.close();
+    const { code, output: stderr } = await run(["scripts/users.ts", "list"], env);
+    assert.equal(code, 1);
+    assert.equal(
+      reasonOf(stderr),
+      "the database was migrated by a newer version of Portico (migration 29991231000000_from_a_newer_version): run that version, or restore the backup taken before upgrading",
+    );
+  });
+
   test("npm run db:migrate and db:diff with a bad DATABASE_URL say so in one line", async () => {
     for (const command of ["migrate", "diff"]) {
       const { code, output: stderr } = await run(["scripts/db.ts", command], {
