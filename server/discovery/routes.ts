@@ -1,6 +1,6 @@
 import type { Hono } from "hono";
 import { PROMPT_VALUES, type Prompt } from "@/server/flow/model.ts";
-import { PUBLIC_CORS } from "@/server/http/cors.ts";
+import { corsPreflight, PUBLIC_CORS } from "@/server/http/cors.ts";
 import { HYDRA2_PROMPT_VALUES } from "@/server/hydra2/flow/public.ts";
 import { TOKEN_ENDPOINT_AUTH_METHODS } from "@/server/oauth2/client-auth.ts";
 import { CODE_CHALLENGE_METHODS } from "@/server/oauth2/pkce.ts";
@@ -82,4 +82,6 @@ export function discoveryRoutes(api: Hono, { config }: Services) {
         },
       }),
   );
+  // A browser preflights the GET when the app adds a header (an HTTP interceptor's Authorization).
+  api.options("/.well-known/openid-configuration", () => corsPreflight("GET"));
 }

@@ -1,6 +1,6 @@
 import type { Context, Hono } from "hono";
 import { readJson } from "@/server/http/body.ts";
-import { publicCors } from "@/server/http/cors.ts";
+import { corsPreflight, publicCors } from "@/server/http/cors.ts";
 import { ApiError } from "@/server/http/errors.ts";
 import type { Requirement } from "@/server/http/guard.ts";
 import { resourceId } from "@/server/http/ids.ts";
@@ -117,6 +117,8 @@ export function keyRoutes(api: Hono, { keys, guard, publicGuard }: Services) {
   // scope hydra.keys.get · rn:hydra:keys:hydra.openid.id-token:public · get, with the anonymous fallback
   // (without a token, the server answers it before the router: keys/jwks.ts) · CORS from any origin
   api.use("/.well-known/jwks.json", publicCors);
+  // A browser preflights the GET when the app adds a header (an HTTP interceptor's Authorization).
+  api.options("/.well-known/jwks.json", () => corsPreflight("GET"));
   api.get("/.well-known/jwks.json", async (c) => {
     await allowRead(c, READ_PUBLIC_KEYS);
     return c.body((await jwksDocument(keys)).body, 200, { "content-type": "application/json" });

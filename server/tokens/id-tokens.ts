@@ -152,6 +152,9 @@ export class IdTokens {
    * Core §3.1.2.1, RP-Initiated Logout 1.0 §2): the signature must verify
    * with a published ID-token key and `iss` must be ours; expiry does not
    * matter, because a hint only names whom the client believes signed in.
+   * The same key signs logout tokens, which are no ID tokens (Back-Channel
+   * Logout 1.0 §2.4): a token typed other than `JWT` (ours are), or with a
+   * logout token's `events`, is refused.
    * Undefined for anything else.
    */
   async readHint(token: string): Promise<IdTokenHint | undefined> {
@@ -159,12 +162,14 @@ export class IdTokens {
     try {
       const header = decodeProtectedHeader(token);
       if (!header.alg || !ID_TOKEN_SIGNING_ALGS.includes(header.alg)) return undefined;
+      if (header.typ !== undefined && !/^(application\/)?jwt$/i.test(header.typ)) return undefined;
       const keys = createLocalJWKSet(
         (await this.keys.publicIdTokenJwks()) as Parameters<typeof createLocalJWKSet>[0],
       );
       const { payload } = await compactVerify(token, keys, { algorithms: ID_TOKEN_SIGNING_ALGS });
       const claims = JSON.parse(new TextDecoder().decode(payload)) as Record<string, unknown>;
       if (claims.iss !== this.issuer || typeof claims.sub !== "string" || claims.sub === "") return undefined;
+      if (claims.events !== undefined) return undefined;
       const audience = typeof claims.aud === "string" ? [claims.aud] : claims.aud;
       if (!Array.isArray(audience) || !audience.every((aud) => typeof aud === "string")) return undefined;
       return {

@@ -172,6 +172,20 @@ for (const backend of BACKENDS) {
       assert.match(challenge.challenge ?? "", /^Basic/);
     });
 
+    test("discovery and the JWK set read through a preflight (an interceptor's Authorization header)", async () => {
+      // An app whose HTTP client adds the person's token to every request (an Angular interceptor):
+      // the browser preflights these GETs, and the preflight must be answered as the GET is.
+      const headers = { authorization: "Bearer the-apps-own-token", accept: "application/json" };
+      const discovery = await fetchFromPage(page, `${portico.url}/.well-known/openid-configuration`, {
+        headers,
+      });
+      assert.equal(discovery.status, 200, JSON.stringify(discovery));
+      const { jwks_uri } = discovery.body as Record<string, string>;
+      const jwks = await fetchFromPage(page, jwks_uri as string, { headers });
+      assert.equal(jwks.status, 200, JSON.stringify(jwks));
+      assert.ok(((jwks.body as { keys: unknown[] }).keys ?? []).length > 0);
+    });
+
     test("admin endpoints, the authorization endpoint and introspection cannot be read from another origin", async () => {
       const admin = await portico.rootToken("hydra.clients");
       for (const [url, init] of [

@@ -341,7 +341,7 @@ describe("every request target reaches the half, and the checks, of the path it 
       ["POST", "/clients/some-client", "DELETE, GET, HEAD, PUT"],
       ["GET", "/oauth2/token", "OPTIONS, POST"],
       ["DELETE", "/health", "GET, HEAD"],
-      ["POST", "/.well-known/jwks.json", "GET, HEAD"],
+      ["POST", "/.well-known/jwks.json", "GET, HEAD, OPTIONS"],
     ] as const) {
       const answer = await send(portico.url, path, { method });
       assert.equal(answer.status, 405, `${method} ${path}: ${answer.body}`);
