@@ -74,6 +74,16 @@ function reasonOf(stderr: string): string {
   return lines[0] as string;
 }
 
+/** Records in a SQLite database a migration of a newer Portico than this one. */
+function markMigratedByNewerVersion(url: string): void {
+  const db = new BetterSqlite3(sqlitePath(url));
+  db.prepare(
+    `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
+     VALUES ('newer', 'x', 1, '29991231000000_from_a_newer_version', 1, 1)`,
+  ).run();
+  db.close();
+}
+
 describe("a start that the machine or the settings prevent", () => {
   const cleanups: Array<() => unknown> = [];
   after(async () => {
@@ -206,12 +216,7 @@ describe("a start that the machine or the settings prevent", () => {
     await new Promise((resolve) => squatter.once("listening", resolve));
     await start(env);
     await new Promise((resolve) => squatter.close(resolve));
-    const db = new BetterSqlite3(sqlitePath(database.url));
-    db.prepare(
-      `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
-       VALUES ('newer', 'x', 1, '29991231000000_from_a_newer_version', 1, 1)`,
-    ).run();
-    db.close();
+    markMigratedByNewerVersion(database.url);
     const { code, stderr } = await start(env);
     assert.equal(code, 1);
     assert.equal(
@@ -275,12 +280,7 @@ describe("a start that the machine or the settings prevent", () => {
     const env = { DATABASE_URL: database.url };
     const first = await run(["scripts/users.ts", "list"], env);
     assert.equal(first.code, 0, first.output);
-    const db = new BetterSqlite3(sqlitePath(database.url));
-    db.prepare(
-      `INSERT INTO "_prisma_migrations" (id, checksum, finished_at, migration_name, started_at, applied_steps_count)
-       VALUES ('newer', 'x', 1, '29991231000000_from_a_newer_version', 1, 1)`,
-    ).run();
-    db.close();
+    markMigratedByNewerVersion(database.url);
     const { code, output: stderr } = await run(["scripts/users.ts", "list"], env);
     assert.equal(code, 1);
     assert.equal(
