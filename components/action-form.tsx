@@ -60,6 +60,33 @@ export function RefusalAlert({ id, children }: { id?: string; children: ReactNod
 const noSubscription = () => () => {};
 
 /**
+ * What the change the person just made did (`/account?done=name`, after the form's redirect): said at
+ * once (role="alert"), and where the keyboard focus goes, as a refusal's message takes it. The submit
+ * button is disabled while the form is sent, which drops the focus to the top of the page, and a form
+ * posted without JavaScript comes back as a new page, focused at its top: without this, a keyboard
+ * user was left at the page's first link, sections away from the form and the message. Drawn by the
+ * server it carries `autofocus` (for the page load); on the client, the effect moves the focus, unless
+ * the person is typing in a field meanwhile.
+ */
+export function Notice({ children }: { children: ReactNode }) {
+  const ref = useRef<HTMLDivElement>(null);
+  const drawnByServer = useSyncExternalStore(
+    noSubscription,
+    () => false,
+    () => true,
+  );
+  useEffect(() => {
+    if (document.activeElement?.matches("input, select, textarea")) return;
+    ref.current?.focus();
+  }, []);
+  return (
+    <Alert ref={ref} tone="info" tabIndex={-1} autoFocus={drawnByServer}>
+      {children}
+    </Alert>
+  );
+}
+
+/**
  * What every form starts with: the refusal, if the last post was refused, and the CSRF field —
  * with the token the refusal brought, which replaces the page's when the session was just made.
  */

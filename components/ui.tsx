@@ -45,8 +45,10 @@ export function Lead({ children }: { children: ReactNode }) {
   return <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">{children}</p>;
 }
 
+// The transparent border is drawn in forced colours (Windows High Contrast), which drop backgrounds and
+// shadows: without it a button there is a word on the page with nothing to show it can be pressed.
 const buttonBase =
-  "inline-flex min-h-11 items-center justify-center gap-2 rounded-lg px-4 py-2.5 text-sm font-semibold transition-colors disabled:cursor-not-allowed disabled:opacity-60";
+  "inline-flex min-h-11 items-center justify-center gap-2 rounded-lg border border-transparent px-4 py-2.5 text-sm font-semibold transition-colors disabled:cursor-not-allowed disabled:opacity-60";
 
 const buttonVariants = {
   primary: "bg-brand text-on-brand shadow-sm hover:bg-brand-hover",
@@ -83,6 +85,8 @@ export function TextLink({ className, ...props }: ComponentProps<"a">) {
 /**
  * A labelled input; its error is tied to it with aria-describedby and aria-invalid. Its edge is all that
  * shows where to type, so it keeps 3:1 against the field and the card, light and dark (WCAG 1.4.11).
+ * Forced colours (Windows High Contrast) drop the ring, a shadow: there the transparent border is what
+ * shows the field, and the transparent outline (outline-hidden, not outline-none) its focus.
  */
 export function TextField({
   label,
@@ -106,7 +110,7 @@ export function TextField({
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy || undefined}
         className={cx(
-          "block min-h-11 w-full rounded-lg border-0 bg-white px-3 py-2 text-base shadow-sm ring-1 ring-slate-500 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-brand focus:outline-none sm:text-sm dark:bg-slate-950 dark:ring-slate-500",
+          "block min-h-11 w-full rounded-lg border border-transparent bg-white px-3 py-2 text-base shadow-sm ring-1 ring-slate-500 ring-inset placeholder:text-slate-400 focus:ring-2 focus:ring-brand focus:outline-hidden sm:text-sm dark:bg-slate-950 dark:ring-slate-500",
           error && "ring-red-600 dark:ring-red-400",
         )}
         {...input}
@@ -177,7 +181,7 @@ export function Alert({
       id={id}
       ref={ref}
       tabIndex={tabIndex}
-      // biome-ignore lint/a11y/noAutofocus: only a refusal drawn by the server has it (RefusalAlert)
+      // biome-ignore lint/a11y/noAutofocus: only a refusal or a notice drawn by the server has it (RefusalAlert, Notice)
       autoFocus={autoFocus}
       role="alert"
       className={cx(

@@ -31,6 +31,8 @@ test.describe("sign-up closed, mail server down", () => {
     await expect(page.getByRole("link", { name: "Create an account" })).toHaveCount(0);
     await page.goto(`${portico.url}/signup`);
     await expect(page.getByRole("heading", { name: "Sign-up is closed" })).toBeVisible();
+    // The tab, which a screen reader says first, says so too (WCAG 2.4.2), not "Create an account".
+    await expect(page).toHaveTitle("Sign-up is closed · Portico");
     await expect(page.getByRole("button", { name: "Create account" })).toHaveCount(0);
   });
 

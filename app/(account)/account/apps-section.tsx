@@ -131,10 +131,14 @@ export async function AppsSection({ account: { user, session } }: { account: Acc
                   <div className="min-w-0">
                     <p className="font-medium">
                       {name}
+                      {/* A space, not only a margin: read out, the two ran together ("Demo AppRemembered"). */}
                       {app.remembered && (
-                        <span className="ml-2 rounded bg-brand-tint px-1.5 py-0.5 text-xs font-semibold">
-                          Remembered
-                        </span>
+                        <>
+                          {" "}
+                          <span className="ml-1 rounded bg-brand-tint px-1.5 py-0.5 text-xs font-semibold">
+                            Remembered
+                          </span>
+                        </>
                       )}
                     </p>
                     <p className="text-sm text-slate-600 dark:text-slate-400">

@@ -1,4 +1,5 @@
-import { Alert, Card } from "@/components/ui.tsx";
+import { Notice } from "@/components/action-form.tsx";
+import { Card } from "@/components/ui.tsx";
 import { signedInRecently } from "@/lib/accounts/recent.ts";
 import type { AccountContext } from "./context.ts";
 import { ConfirmPasswordForm } from "./profile-forms.tsx";
@@ -10,7 +11,7 @@ import { ConfirmPasswordForm } from "./profile-forms.tsx";
 export function ConfirmPasswordSection({ account: { user, session, done } }: { account: AccountContext }) {
   if (signedInRecently(user.authTime)) {
     return done === "confirmed" ? (
-      <Alert tone="info">Thank you. You can change your account for the next 10 minutes.</Alert>
+      <Notice>Thank you. You can change your account for the next 10 minutes.</Notice>
     ) : null;
   }
   return (

@@ -1,4 +1,5 @@
-import { Alert, Card } from "@/components/ui.tsx";
+import { Notice } from "@/components/action-form.tsx";
+import { Card } from "@/components/ui.tsx";
 import type { AccountContext } from "./context.ts";
 import { ChangePasswordForm } from "./profile-forms.tsx";
 
@@ -9,7 +10,7 @@ export function PasswordSection({ account: { user, session, done } }: { account:
       <h2 className="text-lg font-semibold tracking-tight">Password</h2>
       {done === "password" && (
         <div className="mt-4">
-          <Alert tone="info">Your password was changed.</Alert>
+          <Notice>Your password was changed.</Notice>
         </div>
       )}
       <div className="mt-4 max-w-sm">

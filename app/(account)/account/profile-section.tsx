@@ -1,4 +1,5 @@
-import { Alert, Card } from "@/components/ui.tsx";
+import { Notice } from "@/components/action-form.tsx";
+import { Card } from "@/components/ui.tsx";
 import type { AccountContext } from "./context.ts";
 import { ChangeEmailForm, ChangeNameForm, ResendVerificationForm } from "./profile-forms.tsx";
 
@@ -16,7 +17,7 @@ export function ProfileSection({ account: { user, session, done } }: { account: 
       <h2 className="text-lg font-semibold tracking-tight">Name and email address</h2>
       {notice && (
         <div className="mt-4">
-          <Alert tone="info">{notice}</Alert>
+          <Notice>{notice}</Notice>
         </div>
       )}
       <div className="mt-4 rounded-lg bg-slate-50 px-4 py-3 text-sm dark:bg-slate-800/60">

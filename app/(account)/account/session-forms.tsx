@@ -4,13 +4,34 @@ import { FormProblem, useFormAction } from "@/components/action-form.tsx";
 import { Button } from "@/components/ui.tsx";
 import { endOtherSessionsAction, endSessionAction, signOutEverywhereAction } from "./session-actions.ts";
 
-export function EndSessionForm({ csrf, sid, device }: { csrf: string; sid: string; device: string }) {
+/**
+ * "End" for one session, named by its browser and system. Two sessions in the same browser are told
+ * apart by what is beside the button, their address and times (`details`, the id of that text): a
+ * screen reader says it with the name, where it heard two identical "End session: Chrome on Linux".
+ */
+export function EndSessionForm({
+  csrf,
+  sid,
+  device,
+  details,
+}: {
+  csrf: string;
+  sid: string;
+  device: string;
+  details: string;
+}) {
   const { dispatch: action, pending, error } = useFormAction(endSessionAction);
   return (
     <form action={action} className="flex flex-col items-stretch gap-2 sm:items-end">
       <FormProblem error={error} csrf={csrf} />
       <input type="hidden" name="sid" value={sid} />
-      <Button type="submit" variant="secondary" disabled={pending} aria-label={`End session: ${device}`}>
+      <Button
+        type="submit"
+        variant="secondary"
+        disabled={pending}
+        aria-label={`End session: ${device}`}
+        aria-describedby={details}
+      >
         End
       </Button>
     </form>

@@ -1,4 +1,5 @@
-import { Alert, Card } from "@/components/ui.tsx";
+import { Notice } from "@/components/action-form.tsx";
+import { Card } from "@/components/ui.tsx";
 import { describeDevice } from "@/lib/accounts/device.ts";
 import { listSessions } from "@/lib/session/index.ts";
 import type { AccountContext } from "./context.ts";
@@ -22,11 +23,11 @@ export async function SessionsSection({ account: { user, session, done } }: { ac
       </p>
       {notice && (
         <div className="mt-4">
-          <Alert tone="info">{notice}</Alert>
+          <Notice>{notice}</Notice>
         </div>
       )}
       <ul className="mt-4 divide-y divide-slate-200 dark:divide-slate-700" aria-label="Sessions">
-        {all.map((entry) => {
+        {all.map((entry, index) => {
           const device = describeDevice(entry.userAgent);
           const current = entry.sid === user.sid;
           return (
@@ -34,18 +35,29 @@ export async function SessionsSection({ account: { user, session, done } }: { ac
               <div className="min-w-0 flex-1 text-sm">
                 <p className="font-medium">
                   {device}
+                  {/* A space, not only a margin: read out, the two ran together ("Chrome on LinuxThis browser"). */}
                   {current && (
-                    <span className="ml-2 rounded bg-brand-tint px-1.5 py-0.5 text-xs font-semibold">
-                      This browser
-                    </span>
+                    <>
+                      {" "}
+                      <span className="ml-1 rounded bg-brand-tint px-1.5 py-0.5 text-xs font-semibold">
+                        This browser
+                      </span>
+                    </>
                   )}
                 </p>
-                <p className="text-slate-600 dark:text-slate-400">
+                <p id={`session-${index}-details`} className="text-slate-600 dark:text-slate-400">
                   {entry.ipAddress || "Unknown address"} · signed in {dateFormat.format(entry.authTime)} UTC ·
                   last active {dateFormat.format(entry.lastSeenAt)} UTC
                 </p>
               </div>
-              {!current && <EndSessionForm csrf={session.csrf} sid={entry.sid} device={device} />}
+              {!current && (
+                <EndSessionForm
+                  csrf={session.csrf}
+                  sid={entry.sid}
+                  device={device}
+                  details={`session-${index}-details`}
+                />
+              )}
             </li>
           );
         })}

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { Shell } from "@/components/shell.tsx";
-import { ButtonLink, Card, Heading, Lead, TextLink } from "@/components/ui.tsx";
+import { ButtonLink, Card, Heading, Lead, PageTitle, TextLink } from "@/components/ui.tsx";
 import { isDocumentRequest } from "@/lib/actions/navigation.ts";
 import { brand } from "@/lib/brand/brand.ts";
 import { appConfig } from "@/lib/config/index.ts";
@@ -9,7 +9,8 @@ import { parseConsentId } from "@/lib/consent/ids.ts";
 import { currentSession, currentUser } from "@/lib/session/index.ts";
 import { SignUpForm } from "./signup-form.tsx";
 
-export const metadata: Metadata = { title: "Create an account" };
+/** Titled by what it shows: the form, or that sign-up is closed. */
+export const metadata: Metadata = { title: null };
 
 export default async function SignUpPage({
   searchParams,
@@ -25,6 +26,7 @@ export default async function SignUpPage({
   if (appConfig().signup !== "open") {
     return (
       <Shell>
+        <PageTitle>Sign-up is closed</PageTitle>
         <Card>
           <Heading>Sign-up is closed</Heading>
           <Lead>
@@ -41,6 +43,7 @@ export default async function SignUpPage({
   const session = await currentSession();
   return (
     <Shell>
+      <PageTitle>Create an account</PageTitle>
       <Card>
         <Heading>Create your {brand.name} account</Heading>
         <Lead>We will send you an email to confirm your address.</Lead>
