@@ -24,10 +24,12 @@ async function guardSkipConsent(
 
 export function clientRoutes(api: Hono, { clients, guard }: Services) {
   // scope hydra.clients · rn:hydra:clients · get
+  // The 2017 operation has no paging: it lists every client. `offset` and `limit` (at most 500) are
+  // an addition that pages the same list; without `limit` nothing is left out.
   api.get("/clients", async (c) => {
     await guard(c, { scope: "hydra.clients", resource: "rn:hydra:clients", action: "get" });
     const offset = readIntegerQuery(c, "offset", 0);
-    const limit = readIntegerQuery(c, "limit", 500, 500);
+    const limit = c.req.query("limit") ? readIntegerQuery(c, "limit", 500, 500) : undefined;
     return c.json((await clients.list(offset, limit)).map(toWire));
   });
 

@@ -62,8 +62,8 @@ const webUrl = (field: string) =>
 const absentWhenNull = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === null ? undefined : value), schema.optional());
 
-/** The oAuth2Client model as a request body (POST and PUT). Unknown fields are dropped. */
-export const oAuth2ClientInput = z.object({
+/** The oAuth2Client model's fields as a request body (POST and PUT). Unknown fields are dropped. */
+const oAuth2ClientFields = z.object({
   id: z.string().regex(CLIENT_ID, "id may use only A-Z a-z 0-9 - . _ ~ (1 to 255 characters)").optional(),
   client_name: z
     .string()
@@ -138,11 +138,29 @@ export const oAuth2ClientInput = z.object({
 });
 
 /**
+ * A field sent as JSON null, and an empty `client_secret`, read as absent:
+ * Hydra's Go structs read null as the field's zero value and took an empty
+ * secret as none (POST generates one, PUT keeps the stored one), and Go
+ * callers send nil slices as null. The defaults above then apply.
+ */
+function nullAsAbsent(body: unknown): unknown {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return body;
+  return Object.fromEntries(
+    Object.entries(body).filter(
+      ([key, value]) => value !== null && !(key === "client_secret" && value === ""),
+    ),
+  );
+}
+
+/** The oAuth2Client model as the 2017 API reads a request body (POST and PUT). */
+export const oAuth2ClientInput = z.preprocess(nullAsAbsent, oAuth2ClientFields);
+
+/**
  * The same client as the Hydra 2.x API writes it: a response type may also be
  * a combination. The 2017 model keeps its three single values (`code`,
  * `token`, `id_token`), whose combinations a client gets by registering each.
  */
-export const hydra2ClientInput = oAuth2ClientInput.extend({
+export const hydra2ClientInput = oAuth2ClientFields.extend({
   response_types: z
     .array(
       z

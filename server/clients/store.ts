@@ -183,9 +183,9 @@ export class ClientStore {
    * A page of clients in creation order. The id breaks ties: clients made in
    * the same millisecond had no order of their own, and PostgreSQL's sort
    * under LIMIT/OFFSET could then put one of them on two pages and none on
-   * another.
+   * another. `limit` undefined: every client from `offset` on.
    */
-  async list(offset = 0, limit = 500): Promise<Client[]> {
+  async list(offset = 0, limit?: number): Promise<Client[]> {
     const rows = await this.db.oAuth2Client.findMany({
       orderBy: [{ createdAt: "asc" }, { id: "asc" }],
       skip: offset,

@@ -200,5 +200,73 @@ for (const backend of BACKENDS) {
       assert.ok(!portico.output().includes(portico.root.secret));
       assert.ok(!portico.output().includes(token));
     });
+
+    test("fields sent as null and an empty client_secret read as absent, as Hydra's Go structs read them", async () => {
+      // What a Go caller of the 2017 API sends: zero values, nil slices as null.
+      const goClient = {
+        id: "go-nulls",
+        client_name: "",
+        client_secret: "",
+        redirect_uris: null,
+        grant_types: ["client_credentials"],
+        response_types: null,
+        scope: "hydra.clients",
+        owner: null,
+        policy_uri: null,
+        tos_uri: "",
+        client_uri: null,
+        logo_uri: null,
+        contacts: null,
+        public: null,
+      };
+      const created = await portico.call("/clients", { token, json: goClient });
+      assert.equal(created.status, 201, "POST without a secret generates one");
+      const body = await json(created);
+      const secret = body.client_secret as string;
+      assert.ok(secret.length >= 26);
+      const { client_secret: _, ...rest } = body;
+      assert.deepEqual(rest, {
+        id: "go-nulls",
+        client_name: "",
+        redirect_uris: [],
+        grant_types: ["client_credentials"],
+        response_types: ["code"],
+        scope: "hydra.clients",
+        owner: "",
+        policy_uri: "",
+        tos_uri: "",
+        client_uri: "",
+        logo_uri: "",
+        contacts: [],
+        public: false,
+      });
+      const updated = await portico.call("/clients/go-nulls", {
+        method: "PUT",
+        token,
+        json: { ...goClient, client_name: "Go" },
+      });
+      assert.equal(updated.status, 200, "PUT with an empty secret keeps the stored one");
+      assert.equal((await json(updated)).client_name, "Go");
+      assert.ok(
+        await portico.tokenFor("go-nulls", secret, "hydra.clients"),
+        "the generated secret still works",
+      );
+    });
+
+    test("GET /clients lists every client, however many (the 2017 operation has no paging)", async () => {
+      const before = (await (await portico.call("/clients", { token })).json()) as { id: string }[];
+      const ids = Array.from({ length: 501 }, (_, i) => `many-${String(i).padStart(3, "0")}`);
+      for (const id of ids) {
+        const created = await portico.call("/clients", { token, json: { id, public: true } });
+        assert.equal(created.status, 201, await created.text());
+      }
+      const listed = await portico.call("/clients", { token });
+      assert.equal(listed.status, 200);
+      const all = ((await listed.json()) as { id: string }[]).map((client) => client.id);
+      assert.equal(all.length, before.length + ids.length, "no client is left out of the list");
+      for (const id of ids) assert.ok(all.includes(id), `${id} is listed`);
+      for (const id of ids)
+        assert.equal((await portico.call(`/clients/${id}`, { method: "DELETE", token })).status, 204);
+    });
   });
 }
