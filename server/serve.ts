@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { getRequestListener } from "@hono/node-server";
 import { SOCKET_ADDRESS_HEADER } from "@/common/client-address.ts";
+import { awaitHousekeeperRole, becomeHousekeeper } from "@/common/housekeeper.ts";
 import { createLogger, describeError, type Logger } from "@/common/log.ts";
 import { listenerUrl, setOwnListener } from "@/common/own-listener.ts";
 import { answeringPage } from "@/common/page-request.ts";
@@ -177,6 +178,8 @@ export async function serve(config: Config): Promise<void> {
   // router needs one to build the request's URL, so it reads as for the issuer, as the pages take it.
   const api = getRequestListener(createApi(services).fetch, { hostname: new URL(config.issuer).host });
   const jwks = anonymousJwks(services);
+  // The app's housekeeping (started as Next.js loads) waits for the primary's pick, as the server's does.
+  if (cluster.isWorker) awaitHousekeeperRole();
   const pages = await loadPages(config, log);
   if (!pages) log.warn("the pages are not built (run `npm run build`); serving the API only");
 
@@ -226,6 +229,7 @@ export async function serve(config: Config): Promise<void> {
       purging = true;
       schedulePurge(db, config, log);
       services.backchannel.scheduleRetries();
+      becomeHousekeeper();
     });
     // Tells the primary this worker started: both ports are bound.
     process.send?.(READY);

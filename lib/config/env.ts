@@ -47,9 +47,9 @@ export interface AppConfig {
   /**
    * Outgoing email: the SMTP server (undefined: messages go to the log
    * instead — SMTP_URL=log, or unset under an http ISSUER, as for the
-   * quickstart) and the From address.
+   * quickstart), the From address and the EHLO name (undefined: nodemailer's own).
    */
-  mail: { smtpUrl: string | undefined; from: string; timeoutMs: number };
+  mail: { smtpUrl: string | undefined; from: string; timeoutMs: number; ehloName: string | undefined };
   /** Whether people may create their own accounts at /signup. */
   signup: "open" | "closed";
 }
@@ -117,6 +117,7 @@ export function loadAppConfig(env?: Environment): AppConfig {
       smtpUrl: e.mailServer,
       timeoutMs: e.SMTP_TIMEOUT,
       from: e.MAIL_FROM ?? `"${brand.name}" <no-reply@${mailDomain(issuer)}>`,
+      ehloName: ehloName(issuer),
     },
     signup: e.SIGNUP,
   };
@@ -131,4 +132,18 @@ export function mailDomain(issuer: string): string {
   const host = new URL(issuer).hostname;
   if (host.startsWith("[")) return `[IPv6:${host.slice(1, -1)}]`;
   return isIPv4(host) ? `[${host}]` : host;
+}
+
+/**
+ * The name Portico greets the mail server with (EHLO/HELO) when SMTP_URL has
+ * no `?name=`: ISSUER's host when it is a DNS name with a dot (not an IP
+ * address, not localhost or a `.localhost` name); otherwise undefined, and
+ * nodemailer's own choice stands (the machine's hostname if it has a dot,
+ * else `[127.0.0.1]`, which some servers refuse).
+ */
+export function ehloName(issuer: string): string | undefined {
+  const host = new URL(issuer).hostname.toLowerCase().replace(/\.$/, "");
+  if (host.startsWith("[") || isIPv4(host) || !host.includes(".")) return undefined;
+  if (host === "localhost" || host.endsWith(".localhost")) return undefined;
+  return host;
 }

@@ -6,7 +6,8 @@ import { SessionStore } from "@/lib/session/store.ts";
 /**
  * Deletes the login & consent app's state that nothing can use any more:
  * expired sessions, expired links mailed to people, and throttle rows whose
- * failures are forgotten and whose lock is over. Idempotent, so every process may run it.
+ * failures are forgotten and whose lock is over. Idempotent (one process runs it:
+ * lib/housekeeping/schedule.ts), so instances on one database may each run it.
  */
 export async function purgeAppState(db: Database, now = new Date()): Promise<Record<string, number>> {
   return {

@@ -1,4 +1,5 @@
 import "server-only";
+import { whenHousekeeper } from "@/common/housekeeper.ts";
 import { repeatWithoutOverlap } from "@/common/repeat.ts";
 import { databaseUnavailable } from "@/db/unavailable.ts";
 import { db } from "@/lib/db/index.ts";
@@ -9,9 +10,11 @@ import { purgeAppState } from "./index.ts";
 const INTERVAL_MS = 10 * 60_000;
 
 /**
- * Runs purgeAppState now and every ten minutes in this process, logging what
+ * Runs purgeAppState shortly and every ten minutes in this process, logging what
  * it removed, and sends the server the deletions it has not confirmed yet.
- * A run that outlasts the interval is not joined by another.
+ * A run that outlasts the interval is not joined by another. With several
+ * workers only the one the primary picks for housekeeping runs it
+ * (common/housekeeper.ts), from when it is picked.
  */
 export function scheduleAppPurge(): void {
   const run = () =>
@@ -19,13 +22,15 @@ export function scheduleAppPurge(): void {
       .catch(failed("sending queued deletions"))
       .then(() => purgeAppState(db()))
       .then((removed) => {
+        // Every round says so at debug level; one that removed something at info.
         if (Object.values(removed).some((count) => count > 0))
           log().info("purged expired app state", removed);
+        else log().debug("purged expired app state", removed);
       })
       .catch(failed("purging expired app state"));
   // Shortly after start rather than at once: the server this app talks to may not be listening yet.
   // Never two runs at once: one that outlasts the interval (a backlog, a slow server) is not joined.
-  repeatWithoutOverlap(run, INTERVAL_MS, 5_000);
+  whenHousekeeper(() => repeatWithoutOverlap(run, INTERVAL_MS, 5_000));
 }
 
 /**

@@ -7,8 +7,8 @@ let mailer: Mailer | undefined;
 
 /** The app's one mailer, configured by SMTP_URL and MAIL_FROM. */
 export function mail(): Mailer {
-  const { smtpUrl, from, timeoutMs } = appConfig().mail;
-  mailer ??= createMailer({ smtpUrl, from, timeoutMs, log: log() });
+  const { smtpUrl, from, timeoutMs, ehloName } = appConfig().mail;
+  mailer ??= createMailer({ smtpUrl, from, timeoutMs, ehloName, log: log() });
   return mailer;
 }
 

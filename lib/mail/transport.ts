@@ -120,6 +120,12 @@ export function createMailer(options: {
    * as not sent.
    */
   timeoutMs?: number;
+  /**
+   * The name to greet the server with (EHLO/HELO), from ISSUER's host
+   * (lib/config/env.ts `ehloName`); `?name=` in SMTP_URL wins. Undefined:
+   * nodemailer's own (the machine's hostname if it has a dot, else `[127.0.0.1]`).
+   */
+  ehloName?: string;
 }): Mailer {
   const { smtpUrl, from, log } = options;
   const deadlineMs = options.timeoutMs ?? 30_000;
@@ -138,7 +144,7 @@ export function createMailer(options: {
   // The SMTP transport is made here, not by createTransport(smtpUrl, …): createTransport's second
   // argument is the messages' defaults, so timeouts given there never reached the connection, which
   // then waited nodemailer's own (30 s for a greeting, 10 minutes of silence mid-conversation).
-  // Options in the URL's query still win over these. One transport per message: its socket is the
+  // Options in the URL's query still win over these (`?name=` over ISSUER's host as the EHLO name). One transport per message: its socket is the
   // message's own, to cut at the deadline.
   const server = smtpOptions(smtpUrl);
   const host = new URL(smtpUrl).host;
@@ -147,6 +153,7 @@ export function createMailer(options: {
     const transport = nodemailer.createTransport(
       new SMTPTransport({
         ...server,
+        ...(options.ehloName ? { name: options.ehloName } : {}),
         connectionTimeout: phaseMs,
         greetingTimeout: phaseMs,
         socketTimeout: phaseMs,

@@ -6,6 +6,7 @@
  * a MAIL_FROM the mail headers would read as two addresses: refused at start.
  */
 import assert from "node:assert/strict";
+import { hostname } from "node:os";
 import { after, before, describe, test } from "node:test";
 import { SMTPServer } from "smtp-server";
 import { createDatabase, type Database } from "@/db/client.ts";
@@ -20,6 +21,8 @@ interface Received {
   mailFrom: string;
   rcptTo: string[];
   raw: string;
+  /** The name the client greeted the server with (EHLO/HELO). */
+  greeting: string;
 }
 
 /** A mail server that wants a password and keeps each message as it came, raw. */
@@ -43,6 +46,7 @@ async function rawMailServer(): Promise<{ port: number; received: Received[]; st
           mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
           rcptTo: session.envelope.rcptTo.map((rcpt) => rcpt.address),
           raw: Buffer.concat(chunks).toString("utf8"),
+          greeting: session.hostNameAppearsAs,
         });
         callback();
       });
@@ -88,6 +92,9 @@ function decodeEntities(value: string): string {
     .replaceAll("&amp;", "&");
 }
 
+/** nodemailer's own EHLO name: the machine's hostname if it has a dot, else `[127.0.0.1]`. */
+const NODEMAILER_DEFAULT_NAME = hostname().includes(".") ? hostname() : "[127.0.0.1]";
+
 for (const backend of BACKENDS) {
   describe(`a reset email as the mail server receives it, over HTTP and SMTP (${backend})`, () => {
     let mail: Awaited<ReturnType<typeof rawMailServer>>;
@@ -129,6 +136,8 @@ for (const backend of BACKENDS) {
       assert.ok(message, `the reset email arrived:\n${portico.output().slice(-2000)}`);
 
       assert.deepEqual(message.login, { username: "relay:eu@example.com", password: "p@ss:w%rd" });
+      // ISSUER's host is an IP address: the EHLO name stays nodemailer's.
+      assert.equal(message.greeting, NODEMAILER_DEFAULT_NAME);
       // The envelope and From: MAIL_FROM's default, from ISSUER's host — an IP address, so an
       // address literal in brackets (RFC 5321 4.1.3): `no-reply@127.0.0.1` is no address.
       const host = new URL(portico.url).hostname;
@@ -158,6 +167,101 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+for (const backend of BACKENDS) {
+  describe(`the EHLO name of a started Portico whose ISSUER is a DNS name (${backend})`, () => {
+    const ISSUER = "http://login.portico.test";
+    let mail: Awaited<ReturnType<typeof rawMailServer>>;
+    let portico: Portico;
+    let db: Database;
+
+    before(async () => {
+      mail = await rawMailServer();
+      portico = await startPortico({
+        backend,
+        compiled: true,
+        env: { ISSUER, SMTP_URL: `smtp://sender:a-password@127.0.0.1:${mail.port}` },
+      });
+      db = createDatabase(portico.databaseUrl);
+    });
+    after(async () => {
+      await db?.$disconnect();
+      await portico?.stop();
+      await mail?.stop();
+    });
+
+    test("a reset email: the server is greeted as ISSUER's host, not the machine's name or [127.0.0.1]", async () => {
+      const email = `ehlo-${process.pid}@example.com`;
+      await new UserStore(db).create({ email, password: "an old long passphrase" });
+      // A browser at ISSUER's pages (its Origin is ISSUER's), reaching the server directly.
+      const browser = new PageClient(portico.url, ISSUER);
+      const forgot = await browser.get("/forgot-password");
+      const asked = await browser.submit(
+        "/forgot-password",
+        forgot.body,
+        { email },
+        ">Send reset link</button>",
+      );
+      assert.equal(asked.status, 303, asked.body);
+      const deadline = Date.now() + 30_000;
+      while (mail.received.length === 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      const [message] = mail.received;
+      assert.ok(message, `the reset email arrived:\n${portico.output().slice(-2000)}`);
+      assert.equal(message.greeting, "login.portico.test");
+      assert.deepEqual(message.rcptTo, [email]);
+    });
+  });
+}
+
+describe("the EHLO name, from ISSUER and SMTP_URL, as the mail server receives it", () => {
+  let mail: Awaited<ReturnType<typeof rawMailServer>>;
+  before(async () => {
+    mail = await rawMailServer();
+  });
+  after(async () => {
+    await mail?.stop();
+  });
+
+  for (const [issuer, query, expected] of [
+    ["https://auth.example.com", "", "auth.example.com"],
+    ["https://Auth.Example.com", "", "auth.example.com"],
+    ["https://auth.example.com", "?name=mx-out.example.net", "mx-out.example.net"],
+    ["http://127.0.0.1:4444", "?name=mx-out.example.net", "mx-out.example.net"],
+    ["http://127.0.0.1:4444", "", NODEMAILER_DEFAULT_NAME],
+    ["http://[::1]:4444", "", NODEMAILER_DEFAULT_NAME],
+    ["http://localhost:3000", "", NODEMAILER_DEFAULT_NAME],
+    ["http://portico.localhost:3000", "", NODEMAILER_DEFAULT_NAME],
+    ["http://portico:3000", "", NODEMAILER_DEFAULT_NAME],
+  ] as const) {
+    test(`ISSUER ${issuer}${query ? `, SMTP_URL ${query}` : ""}: EHLO ${expected}`, async () => {
+      const config = loadAppConfig({
+        SYSTEM_SECRET: "test-system-secret-0123456789",
+        ISSUER: issuer,
+        SMTP_URL: `smtp://sender:a-password@127.0.0.1:${mail.port}${query}`,
+      });
+      const lines: string[] = [];
+      const write = (message: string, fields?: Record<string, unknown>) => {
+        lines.push(`${message} ${JSON.stringify(fields ?? {})}`);
+      };
+      const mailer = createMailer({
+        smtpUrl: config.mail.smtpUrl,
+        from: config.mail.from,
+        ehloName: config.mail.ehloName,
+        log: { error: write, warn: write, info: write, debug: write },
+      });
+      const before = mail.received.length;
+      const result = await mailer.send("someone@example.com", {
+        subject: "Hello",
+        text: "text",
+        html: "<p>html</p>",
+        links: [],
+      });
+      assert.deepEqual(result, { sent: true }, lines.join("\n"));
+      assert.equal(mail.received[before]?.greeting, expected);
+    });
+  }
+});
 
 describe("MAIL_FROM's default for an ISSUER whose host is an IP address, sent over SMTP", () => {
   let mail: Awaited<ReturnType<typeof rawMailServer>>;

@@ -75,6 +75,7 @@ describe("consent app configuration", () => {
       smtpUrl: undefined,
       from: '"Portico" <no-reply@localhost>',
       timeoutMs: 30_000,
+      ehloName: undefined,
     });
     assert.equal(config.hydraTimeoutMs, 5_000);
     assert.equal(config.signup, "open");
@@ -92,6 +93,7 @@ describe("consent app configuration", () => {
       smtpUrl: "smtps://user:pass@mail.example.com:465",
       from: "Example <no-reply@example.com>",
       timeoutMs: 60_000,
+      ehloName: undefined,
     });
     assert.equal(config.signup, "closed");
   });

@@ -245,6 +245,96 @@ for (const backend of BACKENDS) {
       assert.deepEqual(introspected.aud, [API_A]);
     });
 
+    test("a code whose grant holds an audience or scope taken from the client after the authorization is refused as a refresh; nothing is used", async () => {
+      const created = await api.oauth2.createOAuth2Client({
+        oAuth2Client: {
+          client_id: "rp-audience-code",
+          redirect_uris: ["https://rp.example/cb"],
+          grant_types: ["authorization_code", "refresh_token"],
+          response_types: ["code"],
+          scope: "openid offline email",
+          audience: [API_A, API_B],
+        },
+      });
+      const narrowed = {
+        id: "rp-audience-code",
+        secret: created.client_secret,
+        redirectUri: "https://rp.example/cb",
+      };
+      const rp = await relyingParty(portico, narrowed);
+      const verifier = oidc.randomPKCECodeVerifier();
+      const browser = new Browser();
+      const url = oidc.buildAuthorizationUrl(rp, {
+        redirect_uri: narrowed.redirectUri,
+        scope: "openid offline email",
+        state: oidc.randomState(),
+        audience: API_A,
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: "S256",
+      });
+      const loginChallenge = challengeOf(await browser.get(url.href), "login_challenge");
+      const { redirect_to: loginDone } = await api.oauth2.acceptOAuth2LoginRequest({
+        loginChallenge,
+        acceptOAuth2LoginRequest: { subject: "alice" },
+      });
+      const consentChallenge = challengeOf(await browser.get(loginDone), "consent_challenge");
+      const { redirect_to } = await api.oauth2.acceptOAuth2ConsentRequest({
+        consentChallenge,
+        acceptOAuth2ConsentRequest: {
+          grant_scope: ["openid", "offline", "email"],
+          grant_access_token_audience: [API_A],
+        },
+      });
+      const code = locationOf(await browser.get(redirect_to)).searchParams.get("code") ?? "";
+      assert.ok(code, "the authorization gave a code");
+      const patch = (path: string, value: string | string[]) =>
+        api.oauth2.patchOAuth2Client({ id: narrowed.id, jsonPatch: [{ op: "replace", path, value }] });
+      const exchange = async () => {
+        const response = await fetch(`${portico.url}/oauth2/token`, {
+          method: "POST",
+          headers: {
+            authorization: `Basic ${Buffer.from(`${narrowed.id}:${narrowed.secret}`).toString("base64")}`,
+            "content-type": "application/x-www-form-urlencoded",
+          },
+          body: new URLSearchParams({
+            grant_type: "authorization_code",
+            code,
+            redirect_uri: narrowed.redirectUri,
+            code_verifier: verifier,
+          }),
+        });
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      };
+
+      // The admin takes the audience away between the authorization and the exchange.
+      await patch("/audience", [API_B]);
+      const noAudience = await exchange();
+      assert.equal(noAudience.status, 400, JSON.stringify(noAudience.body));
+      assert.equal(noAudience.body.error, "invalid_request");
+      assert.match(String(noAudience.body.error_description), /api\.example\/a/);
+
+      // Then a scope, with the audience given back.
+      await patch("/audience", [API_A, API_B]);
+      await patch("/scope", "openid offline");
+      const noScope = await exchange();
+      assert.equal(noScope.status, 400, JSON.stringify(noScope.body));
+      assert.equal(noScope.body.error, "invalid_scope");
+      assert.match(String(noScope.body.error_description), /email/);
+
+      // Both allowed again: the refusals used nothing; the tokens carry the grant's scope and audience.
+      await patch("/scope", "openid offline email");
+      const allowed = await exchange();
+      assert.equal(allowed.status, 200, JSON.stringify(allowed.body));
+      assert.equal(allowed.body.scope, "openid offline email");
+      assert.ok(allowed.body.id_token, "an ID token: openid was granted");
+      const introspected = await api.oauth2.introspectOAuth2Token({
+        token: allowed.body.access_token as string,
+      });
+      assert.equal(introspected.active, true);
+      assert.equal(introspected.scope, "openid offline email");
+      assert.deepEqual(introspected.aud, [API_A]);
+    });
+
     test("client_credentials: the requested audience is the token's aud in the 2.x introspection; the 2017 one is unchanged", async () => {
       const created = await api.oauth2.createOAuth2Client({
         oAuth2Client: {

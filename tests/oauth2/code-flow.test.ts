@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as oidc from "openid-client";
-import { BACKENDS, type Portico } from "@/tests/support/server.ts";
+import { BACKENDS, introspect, type Portico } from "@/tests/support/server.ts";
 import {
   authorizeThrough,
   Browser,
@@ -16,6 +16,7 @@ import {
   postForm,
   registerClient,
   relyingParty,
+  responseParams,
   startOAuth2Portico,
   type TestClient,
   verifyIdToken,
@@ -301,6 +302,76 @@ for (const backend of BACKENDS) {
       const allowed = await refresh();
       assert.equal(allowed.status, 200, allowed.text);
       assert.equal(allowed.json.scope, "openid offline api.read");
+    });
+
+    test("code: a scope taken from the client's registration after the authorization is invalid_scope, as a refresh; nothing is used", async () => {
+      const narrowing = await registerClient(portico, {
+        grant_types: ["authorization_code", "refresh_token"],
+        response_types: ["code"],
+        scope: "openid offline api.read",
+      });
+      const { response } = await authorizeThrough(
+        portico,
+        consentApp,
+        new Browser(),
+        {
+          response_type: "code",
+          client_id: narrowing.id,
+          redirect_uri: narrowing.redirectUri,
+          scope: "openid offline api.read",
+          state: "state-of-the-narrowed-code",
+          nonce: "nonce-of-the-narrowed-code",
+        },
+        { subject: "alice" },
+      );
+      const code = responseParams(response, "query").get("code") ?? "";
+      assert.ok(code, "the authorization gave a code");
+      const admin = await portico.rootToken("hydra.clients");
+      const registered = (await (
+        await portico.call(`/clients/${narrowing.id}`, { token: admin })
+      ).json()) as Record<string, unknown>;
+      const put = async (scope: string) => {
+        const answer = await portico.call(`/clients/${narrowing.id}`, {
+          method: "PUT",
+          token: admin,
+          json: { ...registered, scope },
+        });
+        assert.equal(answer.status, 200, await answer.clone().text());
+      };
+      const exchange = () =>
+        postForm(
+          portico,
+          "/oauth2/token",
+          { grant_type: "authorization_code", code, redirect_uri: narrowing.redirectUri },
+          credentialsOf(narrowing),
+        );
+
+      // The operator withdraws api.read between the authorization and the exchange.
+      await put("openid offline");
+      const refused = await exchange();
+      assert.equal(refused.status, 400, refused.text);
+      assert.equal(refused.json.error, "invalid_scope");
+      assert.match(String(refused.json.error_description), /api\.read/);
+      assert.equal(refused.json.access_token, undefined);
+
+      // Allowed again (a wildcard covers it): the refusal used nothing, the code still redeems once.
+      await put("openid offline api.*");
+      const allowed = await exchange();
+      assert.equal(allowed.status, 200, allowed.text);
+      assert.equal(allowed.json.scope, "openid offline api.read");
+      const claims = await verifyIdToken(portico, allowed.json.id_token as string, {
+        clientId: narrowing.id,
+        subject: "alice",
+        nonce: "nonce-of-the-narrowed-code",
+        accessToken: allowed.json.access_token as string,
+      });
+      assert.equal(claims.sub, "alice");
+      const introspected = (await introspect(portico, allowed.json.access_token as string)) as Record<
+        string,
+        unknown
+      >;
+      assert.equal(introspected.active, true);
+      assert.equal(introspected.scope, "openid offline api.read");
     });
 
     test("code replay: invalid_grant, and the tokens the first redemption issued are revoked", async () => {

@@ -3,6 +3,7 @@ import { verifierMatches } from "@/server/oauth2/pkce.ts";
 import { revokeGrant } from "@/server/tokens/refresh-tokens.ts";
 import type { GrantHandler } from "./grant.ts";
 import { issueTokens } from "./issue-tokens.ts";
+import { refuseWithdrawn } from "./withdrawn.ts";
 
 /**
  * RFC 6749 §4.1.3 with RFC 7636 §4.6. The code must be this client's,
@@ -10,7 +11,9 @@ import { issueTokens } from "./issue-tokens.ts";
  * the first use issued (§4.1.2, §10.5). Using the code and storing the new
  * tokens are one transaction; a replay found there revokes the grant after it.
  * A code of a deleted subject is refused by that transaction too (nothing is
- * used then), so it needs no read of its own before.
+ * used then), so it needs no read of its own before. A scope or audience the
+ * client lost since the authorization refuses the code as it refuses a
+ * refresh (`refuseWithdrawn`), using nothing.
  */
 export const authorizationCode: GrantHandler = async ({ client, form, services }) => {
   const { authorizationCodes, db } = services;
@@ -43,6 +46,8 @@ export const authorizationCode: GrantHandler = async ({ client, form, services }
   } else if (verifier !== undefined) {
     throw new InvalidGrant("code_verifier was sent for a code issued without code_challenge");
   }
+
+  await refuseWithdrawn(services, client, code);
 
   return issueTokens(services, client, {
     grantId: code.grantId,

@@ -1,8 +1,9 @@
 import { InvalidGrant, InvalidRequest, InvalidScope } from "@/server/oauth2/errors.ts";
-import { scopeAllowedToClient, splitScopes } from "@/server/oauth2/scopes.ts";
+import { splitScopes } from "@/server/oauth2/scopes.ts";
 import { revokeGrant } from "@/server/tokens/refresh-tokens.ts";
 import type { GrantHandler } from "./grant.ts";
 import { issueTokens } from "./issue-tokens.ts";
+import { refuseWithdrawn } from "./withdrawn.ts";
 
 const REUSED = "The refresh token was already used; every token of its grant is revoked";
 
@@ -14,10 +15,8 @@ const REUSED = "The refresh token was already used; every token of its grant is 
  * it is most likely the same app refreshing twice at once (two tabs): then
  * it gets a sibling of the new token and nothing is revoked.
  * `scope` may narrow the new access token, never widen it. What the grant
- * holds must still be the client's to ask for: a scope taken from the
- * client's registration since is invalid_scope, an access-token audience
- * (Hydra 2.x mode) invalid_request, and either uses nothing, as Hydra
- * (fosite) does — otherwise the refresh token would keep issuing it. A token of a
+ * holds must still be the client's to ask for (`refuseWithdrawn`), as Hydra
+ * (fosite) checks — otherwise the refresh token would keep issuing it. A token of a
  * deleted subject is refused by the rotation's transaction (nothing is used).
  */
 export const refreshToken: GrantHandler = async ({ client, form, services }) => {
@@ -37,17 +36,7 @@ export const refreshToken: GrantHandler = async ({ client, form, services }) => 
   }
   if (refreshTokens.isExpired(token)) throw new InvalidGrant("The refresh token has expired");
 
-  const withdrawn = token.scopes.filter((scope) => !scopeAllowedToClient(client.scopes, scope));
-  if (withdrawn.length > 0) {
-    throw new InvalidScope(`The client may no longer request ${withdrawn.join(" ")}`);
-  }
-  if (services.config.hydra2Flow) {
-    const granted = (await services.authorizationGrants.find(token.grantId))?.audience ?? [];
-    const refused = granted.filter((audience) => !client.audience.includes(audience));
-    if (refused.length > 0) {
-      throw new InvalidRequest(`The client may no longer use the audience ${refused.join(" ")}`);
-    }
-  }
+  await refuseWithdrawn(services, client, token);
 
   const requested = splitScopes(form.get("scope"));
   const widened = requested.filter((scope) => !token.scopes.includes(scope));
