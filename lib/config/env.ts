@@ -124,12 +124,13 @@ export function loadAppConfig(env?: Environment): AppConfig {
 }
 
 /**
- * ISSUER's host as the domain of an email address: a name as it is, an IP
- * address as an address literal (RFC 5321 4.1.3: `[127.0.0.1]`,
- * `[IPv6:::1]`), since `no-reply@127.0.0.1` is no valid address.
+ * ISSUER's host as the domain of an email address: a name as it is (without
+ * the trailing dot of a fully qualified `auth.example.com.`, which no address
+ * may end in), an IP address as an address literal (RFC 5321 4.1.3:
+ * `[127.0.0.1]`, `[IPv6:::1]`), since `no-reply@127.0.0.1` is no valid address.
  */
 export function mailDomain(issuer: string): string {
-  const host = new URL(issuer).hostname;
+  const host = new URL(issuer).hostname.replace(/\.$/, "");
   if (host.startsWith("[")) return `[IPv6:${host.slice(1, -1)}]`;
   return isIPv4(host) ? `[${host}]` : host;
 }

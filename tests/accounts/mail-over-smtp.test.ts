@@ -263,7 +263,7 @@ describe("the EHLO name, from ISSUER and SMTP_URL, as the mail server receives i
   }
 });
 
-describe("MAIL_FROM's default for an ISSUER whose host is an IP address, sent over SMTP", () => {
+describe("MAIL_FROM's default for an ISSUER whose host is an IP address (or ends in a dot), sent over SMTP", () => {
   let mail: Awaited<ReturnType<typeof rawMailServer>>;
   before(async () => {
     mail = await rawMailServer();
@@ -277,6 +277,7 @@ describe("MAIL_FROM's default for an ISSUER whose host is an IP address, sent ov
     ["http://[::1]:4444", "[IPv6:::1]"],
     ["https://[2001:db8::1]", "[IPv6:2001:db8::1]"],
     ["https://auth.example.com", "auth.example.com"],
+    ["https://auth.example.com.", "auth.example.com"],
   ] as const) {
     test(`${issuer}: no-reply@${domain}, accepted by nodemailer and the server, with Auto-Submitted`, async () => {
       const config = loadAppConfig({
