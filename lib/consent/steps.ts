@@ -1,3 +1,4 @@
+import { provesClientIdentity } from "@/common/client-identity.ts";
 import type { OAuth2Client, OAuth2ConsentRequest } from "@/lib/hydra/schemas.ts";
 import { coveredBy } from "./scopes.ts";
 
@@ -58,6 +59,23 @@ type ConsentStep =
   | { kind: "ask" };
 
 /**
+ * Whether a remembered decision must not answer for the person: Portico says
+ * so (`interactionRequired`); another server (Hydra 1.0.0-alpha1) does not,
+ * so the app asks the same of the client it read there: a public client
+ * whose redirect URI — the one the request named, or its only registered
+ * one — any app could claim (RFC 6749 §10.2, RFC 8252 §8.6).
+ */
+function interactionRequired(request: OAuth2ConsentRequest, client: OAuth2Client): boolean {
+  if (request.interactionRequired) return true;
+  if (client.public !== true) return false;
+  const named = URL.canParse(request.redirectUrl)
+    ? new URL(request.redirectUrl).searchParams.get("redirect_uri") || undefined
+    : undefined;
+  const registered = client.redirect_uris ?? [];
+  return !provesClientIdentity(named ?? (registered.length === 1 ? registered[0] : undefined));
+}
+
+/**
  * The order of the login and consent steps. prompt=none never shows a page:
  * a missing sign-in is login_required, a missing decision consent_required.
  * prompt=consent always asks, even a trusted client and over a remembered
@@ -79,7 +97,7 @@ export function consentStep(input: {
   if (reason) return none ? { kind: "reject", error: "login_required" } : { kind: "sign_in", reason };
   if (!request.prompt.includes("consent")) {
     if (client.skip_consent) return { kind: "accept", because: "trusted" };
-    if (remembered && !request.interactionRequired && coveredBy(request.requestedScopes, remembered))
+    if (remembered && !interactionRequired(request, client) && coveredBy(request.requestedScopes, remembered))
       return { kind: "accept", because: "remembered" };
   }
   return none ? { kind: "reject", error: "consent_required" } : { kind: "ask" };

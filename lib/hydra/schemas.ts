@@ -39,6 +39,12 @@ export const oAuth2Client = z.object({
     .boolean()
     .nullish()
     .transform((value) => value ?? false),
+  /**
+   * What another server's `GET /clients/{id}` says (Portico's consent request sends neither, and
+   * `interactionRequired` instead): whether a remembered decision may answer for this client.
+   */
+  public: z.boolean().nullish(),
+  redirect_uris: z.array(z.string()).max(100).nullish(),
 });
 export type OAuth2Client = z.output<typeof oAuth2Client>;
 

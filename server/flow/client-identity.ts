@@ -1,26 +1,6 @@
+import { provesClientIdentity } from "@/common/client-identity.ts";
 import type { Client } from "@/server/clients/model.ts";
 import type { ConsentRequest } from "@/server/consent/store.ts";
-
-/** fosite's IsLocalhost: a loopback address, `localhost` or a name under `.localhost`. */
-function isLoopbackHost(hostname: string): boolean {
-  return (
-    hostname === "localhost" ||
-    hostname.endsWith(".localhost") ||
-    hostname === "[::1]" ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
-  );
-}
-
-/**
- * Whether a redirect URI proves which client it is: https, or http on a
- * loopback host. A custom scheme (com.example.app:/cb) proves nothing, as
- * any app on the device may claim it.
- */
-function provesClientIdentity(redirectUri: string | undefined): boolean {
-  if (!redirectUri || !URL.canParse(redirectUri)) return false;
-  const { protocol, hostname } = new URL(redirectUri);
-  return protocol === "https:" || (protocol === "http:" && isLoopbackHost(hostname));
-}
 
 /** The request's redirect URI: the one it named, or the client's only one (which /oauth2/auth then used). */
 function redirectUriOf(stored: ConsentRequest, client: Client): string | undefined {
