@@ -2,6 +2,7 @@ import addressparser from "nodemailer/lib/addressparser/index.js";
 import { z } from "zod";
 import { parseDuration } from "@/common/duration.ts";
 import { LOG_LEVELS } from "@/common/log.ts";
+import { postgresUrlProblem } from "@/db/postgres-url.ts";
 
 /**
  * Every environment variable Portico reads, for both halves, parsed in one
@@ -112,6 +113,10 @@ const variables = z.object({
       message:
         "DATABASE_URL must be a URL such as postgresql://user:password@host:5432/database (percent-encode special characters)",
       abort: true,
+    })
+    .superRefine((value, context) => {
+      const problem = value.startsWith("file:") ? undefined : postgresUrlProblem(value);
+      if (problem) context.addIssue({ code: "custom", message: problem });
     }),
   SQLITE_SYNCHRONOUS: z
     .enum(["NORMAL", "FULL"], "SQLITE_SYNCHRONOUS must be NORMAL or FULL")

@@ -6,7 +6,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import { PrismaClient as PostgresClient } from "@/generated/prisma/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "@/generated/prisma/sqlite/client.ts";
-import { postgresSettings } from "./postgres-server.ts";
+import { postgresSchema, postgresSettings } from "./postgres-server.ts";
 import type { RawQueries } from "./raw.ts";
 import { PostgresRawQueries } from "./raw-postgres.ts";
 import { SqliteRawQueries } from "./raw-sqlite.ts";
@@ -105,8 +105,9 @@ export function createDatabase(databaseUrl: string, options: DatabaseOptions = {
     );
     return db;
   }
-  const pool = new pg.Pool({ ...postgresSettings(databaseUrl), max: 10 });
-  const adapter = new PrismaPg(pool, { disposeExternalPool: true });
+  // `?connection_limit=` overrides the pool's 10; `?schema=` names the schema of Prisma's queries.
+  const pool = new pg.Pool({ max: 10, ...postgresSettings(databaseUrl) });
+  const adapter = new PrismaPg(pool, { disposeExternalPool: true, schema: postgresSchema(databaseUrl) });
   const db = new PostgresClient({ adapter }) as unknown as Database;
   raw.set(db, new PostgresRawQueries(pool));
   return db;

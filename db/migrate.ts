@@ -2,8 +2,9 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Sqlite from "better-sqlite3";
+import type pg from "pg";
 import { type Provider, prepareSqliteFile, providerOf, sqlitePath } from "./client.ts";
-import { withPostgresConnection } from "./postgres-server.ts";
+import { postgresSchema, quoteIdent, withPostgresConnection } from "./postgres-server.ts";
 
 /** Where each backend's migrations live: prisma/migrations/<provider>/<name>/migration.sql. */
 export function migrationsDir(provider: Provider, root = process.cwd()): string {
@@ -164,11 +165,38 @@ function migrateSqlite(databaseUrl: string, migrations: Migration[]): string[] {
   }
 }
 
+/**
+ * Versions before `?schema=` was applied ignored it and kept every table in
+ * `public`: an upgrade would start on an empty new schema, every client, key
+ * and person left behind. So a schema that does not exist yet, with Portico's
+ * tables in `public`, is refused; one an operator made first (a new instance
+ * beside the one in `public`) is used.
+ */
+async function refuseSchemaLeftInPublic(client: pg.ClientBase, schema: string): Promise<void> {
+  const { rows } = await client.query<{ named: boolean; inPublic: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS named,
+            to_regclass('public._prisma_migrations') IS NOT NULL AS "inPublic"`,
+    [schema],
+  );
+  const [found] = rows;
+  if (schema !== "public" && found && !found.named && found.inPublic) {
+    throw new MigrationRefused(
+      `DATABASE_URL names the schema ${schema}, which does not exist, and Portico's tables are in public (versions before this one ignored ?schema=): remove ?schema= to go on with them, move them first (ALTER TABLE … SET SCHEMA ${schema}), or, for a new instance beside the one in public, create the schema first (CREATE SCHEMA ${schema})`,
+    );
+  }
+}
+
 async function migratePostgres(databaseUrl: string, migrations: Migration[]): Promise<string[]> {
   return withPostgresConnection(databaseUrl, async (client) => {
     // One migrator at a time across every instance sharing this database.
     await client.query("SELECT pg_advisory_lock(72707369)");
     try {
+      // `?schema=`: the connection's search_path names it; made here, as `prisma migrate deploy` does.
+      const schema = postgresSchema(databaseUrl);
+      if (schema) {
+        await refuseSchemaLeftInPublic(client, schema);
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+      }
       await client.query(HISTORY_TABLE.postgresql);
       refuseNewer(
         (await client.query<{ migration_name: string }>(FINISHED)).rows.map((row) => row.migration_name),

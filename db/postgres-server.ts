@@ -1,22 +1,12 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { postgresSettings } from "./postgres-url.ts";
 import type { ThrowawayDatabase } from "./throwaway.ts";
+
+export { postgresSchema, postgresSettings, postgresUrlProblem } from "./postgres-url.ts";
 
 // Connections to a PostgreSQL server for work on whole databases (create,
 // drop), as `npm run db`, the schema engine, the tests and the bench do it.
-
-/** Discrete connection settings for pg: a connection string would override the database name. */
-export function postgresSettings(databaseUrl: string) {
-  const url = new URL(databaseUrl);
-  return {
-    host: url.hostname,
-    port: Number(url.port || 5432),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    database: decodeURIComponent(url.pathname.slice(1)),
-    ssl: url.searchParams.get("sslmode") === "require" ? { rejectUnauthorized: false } : undefined,
-  };
-}
 
 /** The URL of another database on the same server, with the same credentials and options. */
 export function postgresDatabaseUrl(serverUrl: string, name: string): string {

@@ -56,4 +56,4 @@ const UNAVAILABLE_CODES = new Set([
 
 /** pg's own errors when a connection ends or cannot be had; they carry no code. */
 const UNAVAILABLE_MESSAGES =
-  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|database is locked)/;
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|database is locked|The server does not support SSL connections)/;
