@@ -60,3 +60,16 @@ export function createLogger(level: LogLevel, label?: string, destination?: Dest
 export function describeError(error: unknown): { err: unknown } {
   return { err: error };
 }
+
+/** The most of a value a request chose (a header, a path) that one log field holds. */
+export const LOGGED_REQUEST_TEXT = 256;
+
+/**
+ * A value a request chose, for a log field: at most LOGGED_REQUEST_TEXT
+ * characters and a note of how long it was. Logged whole, a request's 15 KB
+ * `Origin` made a 15 KB line, as often as anyone cared to send it.
+ */
+export function clipped(value: string | undefined | null): string | undefined | null {
+  if (typeof value !== "string" || value.length <= LOGGED_REQUEST_TEXT) return value;
+  return `${value.slice(0, LOGGED_REQUEST_TEXT)}… (${value.length} characters)`;
+}

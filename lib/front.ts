@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { parse, serialize } from "hono/utils/cookie";
+import { clipped } from "@/common/log.ts";
 import { ACTION_CALL_HEADER, actionStarted, closeFormPost, openFormPost } from "@/lib/actions/calls.ts";
 import { appConfig } from "@/lib/config/index.ts";
 import { log } from "@/lib/log/index.ts";
@@ -153,7 +154,12 @@ export async function pageFront(req: IncomingMessage, res: ServerResponse, path:
     const crossSite = site !== undefined && site !== "same-origin";
     if ((origin !== undefined && origin !== issuerOrigin && !ownPage) || crossSite) {
       // Also what a site reached under another host than ISSUER's sees on every form: say so.
-      log().warn("refused a form post from another site", { path, origin, site, expected: issuerOrigin });
+      log().warn("refused a form post from another site", {
+        path: clipped(path),
+        origin: clipped(origin),
+        site: clipped(site),
+        expected: issuerOrigin,
+      });
       res.writeHead(403, { "content-type": "text/plain; charset=utf-8" });
       res.end("This form must be sent from this site.\n");
       return false;

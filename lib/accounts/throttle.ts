@@ -30,6 +30,17 @@ const MAIL_CLIENT_POLICY: ThrottlePolicy = {
 
 type MailThrottleVerdict = { allowed: true } | { allowed: false; retryAt: Date };
 
+/**
+ * The inbox an address reaches, for its count: a subaddress (`ann+anything@example.com`, RFC 5233,
+ * which most mail services deliver to `ann@example.com`) counts as its mailbox. Counted apart, each
+ * tag got three free messages, so anyone could fill one inbox by varying the tag.
+ */
+export function inboxOf(recipient: string): string {
+  const at = recipient.lastIndexOf("@");
+  const plus = recipient.indexOf("+");
+  return plus > 0 && plus < at ? `${recipient.slice(0, plus)}${recipient.slice(at)}` : recipient;
+}
+
 export class MailThrottle {
   private readonly store: ThrottleStore;
 
@@ -44,7 +55,7 @@ export class MailThrottle {
     now = new Date(),
   ): Promise<MailThrottleVerdict> {
     const keys = [
-      { key: `mail:to:${recipient}`, scope: "account" as const, policy: MAIL_RECIPIENT_POLICY },
+      { key: `mail:to:${inboxOf(recipient)}`, scope: "account" as const, policy: MAIL_RECIPIENT_POLICY },
       ...(client
         ? [{ key: `mail:from:${client}`, scope: "address" as const, policy: MAIL_CLIENT_POLICY }]
         : []),

@@ -2,6 +2,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { headers } from "next/headers";
 import { z } from "zod";
+import { clipped } from "@/common/log.ts";
 import { databaseUnavailable } from "@/db/unavailable.ts";
 import { appConfig } from "@/lib/config/index.ts";
 import { log } from "@/lib/log/index.ts";
@@ -140,7 +141,11 @@ function checkedAction<Schema extends z.ZodType<Record<string, unknown>>>(
     const site = requestHeaders.get("sec-fetch-site");
     const expectedOrigin = new URL(appConfig().issuer).origin;
     if ((origin !== null && origin !== expectedOrigin) || (site !== null && site !== "same-origin")) {
-      log().warn("refused a form post from another site", { action: name, origin, site });
+      log().warn("refused a form post from another site", {
+        action: name,
+        origin: clipped(origin),
+        site: clipped(site),
+      });
       return {
         status: "error",
         id: randomUUID(),

@@ -44,4 +44,10 @@ export class TokenBuckets {
     this.buckets.set(key, { tokens: bucket.tokens - 1, at: now });
     return { ok: true };
   }
+
+  /** Returns a token `take` spent (the work it held a place for turned out to cost nothing). */
+  giveBack(key: string, now = Date.now()): void {
+    const bucket = this.refilled(key, now);
+    this.buckets.set(key, { tokens: Math.min(this.burst, bucket.tokens + 1), at: now });
+  }
 }

@@ -58,17 +58,31 @@ export const TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secre
  *
  * Guessing is slowed down: failed attempts spend tokens of the claimed
  * client's bucket (however its id is spelled) and of the calling
- * address's (kept per process); when either is empty, attempts are refused
+ * address's (kept per process), taken before the secret is checked and
+ * handed back when it was right, so that concurrent guesses get no more
+ * checks than the buckets hold; when either is empty, attempts are refused
  * with 429 before any secret is checked — but for credentials this
- * process verified before, which pass the client's bucket without a check,
+ * process verified before (or is verifying), which pass the client's bucket without a check,
  * so that a client's own servers are not locked out by someone else's
  * guesses (its id is public). An unknown client id is checked
  * against a dummy hash of the same cost, so it answers no faster than a
  * wrong secret.
  */
+function tooMany(retryAfterSeconds: number): TooManyAttempts {
+  return new TooManyAttempts(
+    retryAfterSeconds,
+    `Too many failed client authentications; try again in ${retryAfterSeconds} s`,
+  );
+}
+
 export class ClientAuthenticator {
   // Bounded: the least recently used verification goes first.
   private readonly verified = boundedCache<string, true>(10_000);
+  /**
+   * Checks under way, by the same key: an attempt the client's empty bucket refuses waits for one
+   * of its own credentials instead (a burst of a client's first requests right after a start).
+   */
+  private readonly pending = new Map<string, Promise<boolean>>();
   /** 20 failures at once per client id, then one more every 3 s. */
   private readonly perClient = new TokenBuckets(20, 1 / 3);
   /** 100 failures at once per address, then one more a second. */
@@ -101,22 +115,49 @@ export class ClientAuthenticator {
       ...(address ? [{ buckets: this.perAddress, key: address }] : []),
       { buckets: this.perClient, key: await this.claimedId(basic, form, lookup) },
     ];
-    for (const { buckets, key } of keys) {
-      const state = buckets.peek(key);
-      // Anyone can empty a client's bucket (its id is public), so credentials this process has
-      // verified before still pass: no bcrypt check is spent on them, and the client's own
-      // servers (a resource server introspecting) are not locked out by someone else's guesses.
-      if (!state.ok && !(buckets === this.perClient && (await this.verifiedBefore(basic, form, lookup)))) {
-        throw new TooManyAttempts(
-          state.retryAfterSeconds,
-          `Too many failed client authentications; try again in ${state.retryAfterSeconds} s`,
-        );
+    // A public client's bare client_id, and credentials this process has verified (or is verifying),
+    // cost no bcrypt check. Anyone can empty a client's bucket (its id is public), so verified ones
+    // pass it: the client's own servers (a resource server introspecting) are not locked out by
+    // someone else's guesses. The address's bucket must still hold a token.
+    const noSecret = !basic && form.get("client_secret") === undefined;
+    if (noSecret || (await this.verifiedBefore(basic, form, lookup))) {
+      for (const { buckets, key } of keys) {
+        const state = buckets.peek(key);
+        if (!state.ok && (noSecret || buckets !== this.perClient)) throw tooMany(state.retryAfterSeconds);
+      }
+      try {
+        return await this.authenticateOnce(basic, form, lookup, registeredMethod);
+      } catch (error) {
+        if (error instanceof InvalidClient) for (const { buckets, key } of keys) buckets.take(key);
+        throw error;
       }
     }
+    // Any other attempt spends its tokens before its secret is checked, and a right secret (or a
+    // request refused for another reason) hands them back. Spending them only once the check had
+    // failed let a burst of concurrent guesses all find the buckets full: 200 at once cost 200
+    // bcrypt checks, where the limit is 20 per client.
+    const reserved: typeof keys = [];
+    const handBack = () => {
+      for (const { buckets, key } of reserved) buckets.giveBack(key);
+    };
+    for (const entry of keys) {
+      const state = entry.buckets.take(entry.key);
+      // The client's own first requests after a start, all at once, wait for the one of them
+      // checking their secret, rather than be refused by their own reservations.
+      if (!state.ok && entry.buckets === this.perClient && (await this.verifiedBefore(basic, form, lookup)))
+        continue;
+      if (!state.ok) {
+        handBack();
+        throw tooMany(state.retryAfterSeconds);
+      }
+      reserved.push(entry);
+    }
     try {
-      return await this.authenticateOnce(basic, form, lookup, registeredMethod);
+      const client = await this.authenticateOnce(basic, form, lookup, registeredMethod);
+      handBack();
+      return client;
     } catch (error) {
-      if (error instanceof InvalidClient) for (const { buckets, key } of keys) buckets.take(key);
+      if (!(error instanceof InvalidClient)) handBack();
       throw error;
     }
   }
@@ -148,7 +189,11 @@ export class ClientAuthenticator {
     // The client verifySecret would check: the first reading that names one.
     const client = await this.firstKnown(ids, lookup);
     if (!client?.secretHash) return false;
-    return secrets.some((secret) => this.verified.has(this.memo(client, secret)));
+    for (const secret of secrets) {
+      const memo = this.memo(client, secret);
+      if (this.verified.has(memo) || (await this.pending.get(memo))) return true;
+    }
+    return false;
   }
 
   private async authenticateOnce(
@@ -251,8 +296,14 @@ export class ClientAuthenticator {
     const memo = this.memo(client, secret);
     if (this.verified.has(memo)) return true;
     if (Buffer.byteLength(secret, "utf8") > BCRYPT_MAX_BYTES) return false;
-    if (!(await this.verifyHash(secret, hash).catch(() => false))) return false;
-    this.verified.set(memo, true);
-    return true;
+    const check = this.verifyHash(secret, hash).catch(() => false);
+    this.pending.set(memo, check);
+    try {
+      if (!(await check)) return false;
+      this.verified.set(memo, true);
+      return true;
+    } finally {
+      if (this.pending.get(memo) === check) this.pending.delete(memo);
+    }
   }
 }

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { type Portico, startPortico } from "@/tests/support/server.ts";
+import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
 
 describe("Next.js's own error reports are JSON log lines", () => {
   let portico: Portico;
@@ -59,3 +59,25 @@ describe("Next.js's own error reports are JSON log lines", () => {
     }
   });
 });
+
+for (const backend of BACKENDS) {
+  describe(`Next.js's image optimizer, which no page uses, is off (${backend})`, () => {
+    let portico: Portico;
+
+    before(async () => {
+      portico = await startPortico({ backend, compiled: true });
+    });
+    after(() => portico.stop());
+
+    test("/_next/image is a 404 that renders no page for it and writes no error line", async () => {
+      for (const url of ["/login", "/brand/logo.svg", "/consent?consent=x"]) {
+        const answer = await fetch(`${portico.url}/_next/image?url=${encodeURIComponent(url)}&w=64&q=75`);
+        await answer.arrayBuffer();
+        // Before: a 400 after rendering the page for the optimizer, and an error line each time.
+        assert.equal(answer.status, 404, url);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.ok(!portico.output().includes('"level":"error"'), portico.output().slice(-2000));
+    });
+  });
+}

@@ -215,6 +215,47 @@ describe("failed client authentication is throttled (finding 7)", () => {
   });
 });
 
+for (const backend of BACKENDS) {
+  describe(`concurrent client authentications get no more checks than the buckets hold (${backend})`, () => {
+    let portico: Portico;
+    before(async () => {
+      // A real bcrypt cost: the checks of a burst overlap, as they do in production.
+      portico = await startPortico({ backend, env: { BCRYPT_COST: "10" } });
+    });
+    after(() => portico.stop());
+
+    test("200 wrong secrets at once: the bucket's 20 are checked (401), the rest are 429 before any check", async () => {
+      const root = await portico.rootToken();
+      const secret = "the-right-secret-0123456789";
+      for (const id of ["guessed", "busy"]) {
+        const created = await portico.call("/clients", {
+          token: root,
+          json: { id, client_secret: secret, grant_types: ["client_credentials"] },
+        });
+        assert.equal(created.status, 201);
+      }
+      const statuses = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          clientCredentials(portico, "guessed", `wrong-${i}-secret-value`).then(
+            (response) => response.status,
+          ),
+        ),
+      );
+      // 20, and one more for every 3 s the burst takes to answer on a loaded machine (before: all 200).
+      const checked = statuses.filter((status) => status === 401).length;
+      assert.ok(checked >= 20 && checked <= 30, `${checked} secrets were checked`);
+      assert.equal(statuses.filter((status) => status === 429).length, 200 - checked);
+      // A client's own first requests, all at once, are not refused by each other's reservations.
+      const own = await Promise.all(
+        Array.from({ length: 60 }, () =>
+          clientCredentials(portico, "busy", secret).then((response) => response.status),
+        ),
+      );
+      assert.deepEqual(own, Array<number>(60).fill(200));
+    });
+  });
+}
+
 describe("unknown client ids cost a full bcrypt verification (finding 7)", () => {
   test("the authenticator checks the presented secret against a dummy hash", async () => {
     const fresh = await freshDatabase("sqlite");

@@ -205,6 +205,40 @@ for (const backend of BACKENDS) {
   });
 }
 
+for (const backend of BACKENDS) {
+  describe(`what a refused form post writes to the log (${backend})`, () => {
+    let portico: Portico;
+    before(async () => {
+      portico = await startPortico({ backend });
+    });
+    after(() => portico.stop());
+
+    test("a cross-site post with a 15 KB Origin and path is a 403 whose log line stays short", async () => {
+      const origin = `https://${"e".repeat(15_000)}.example`;
+      const answer = await send(portico.url, `/login?${"q".repeat(500)}`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          origin,
+          "sec-fetch-site": "cross-site",
+        },
+        body: "email=a%40example.com&password=x",
+      });
+      assert.equal(answer.status, 403);
+      const refusal = portico
+        .output()
+        .split("\n")
+        .find((line) => line.includes("refused a form post from another site"));
+      assert.ok(refusal, portico.output().slice(-2000));
+      // Before: the whole Origin, a 15 KB line for every such request.
+      assert.ok(refusal.length < 1024, `a ${refusal.length}-byte log line`);
+      const fields = JSON.parse(refusal) as { origin: string };
+      assert.ok(fields.origin.startsWith("https://eeee"));
+      assert.match(fields.origin, /… \(15016 characters\)$/);
+    });
+  });
+}
+
 describe("every request target reaches the half, and the checks, of the path it names", () => {
   let portico: Portico;
 
