@@ -37,11 +37,7 @@ export function useFormAction(action: Action) {
  */
 export function RefusalAlert({ id, children }: { id?: string; children: ReactNode }) {
   const ref = useRef<HTMLDivElement>(null);
-  const drawnByServer = useSyncExternalStore(
-    noSubscription,
-    () => false,
-    () => true,
-  );
+  const drawnByServer = useDrawnByServer();
   useEffect(() => {
     const alert = ref.current;
     if (!alert) return;
@@ -59,6 +55,15 @@ export function RefusalAlert({ id, children }: { id?: string; children: ReactNod
 
 const noSubscription = () => () => {};
 
+/** True while the server draws the component (and for hydration), false once the page's script runs. */
+function useDrawnByServer(): boolean {
+  return useSyncExternalStore(
+    noSubscription,
+    () => false,
+    () => true,
+  );
+}
+
 /**
  * What the change the person just made did (`/account?done=name`, after the form's redirect): said at
  * once (role="alert"), and where the keyboard focus goes, as a refusal's message takes it. The submit
@@ -70,11 +75,7 @@ const noSubscription = () => () => {};
  */
 export function Notice({ children }: { children: ReactNode }) {
   const ref = useRef<HTMLDivElement>(null);
-  const drawnByServer = useSyncExternalStore(
-    noSubscription,
-    () => false,
-    () => true,
-  );
+  const drawnByServer = useDrawnByServer();
   useEffect(() => {
     if (document.activeElement?.matches("input, select, textarea")) return;
     ref.current?.focus();

@@ -25,6 +25,35 @@ interface Received {
   greeting: string;
 }
 
+/**
+ * Sends one short message with the mail settings of `config` (as the app's mailer is made: From,
+ * EHLO name) and answers what the server received of it; fails with the mailer's log if it failed.
+ */
+async function sendHello(config: ReturnType<typeof loadAppConfig>, received: Received[]): Promise<Received> {
+  const lines: string[] = [];
+  const write = (message: string, fields?: Record<string, unknown>) => {
+    lines.push(`${message} ${JSON.stringify(fields ?? {})}`);
+  };
+  const { smtpUrl, from, ehloName } = config.mail;
+  const mailer = createMailer({
+    smtpUrl,
+    from,
+    ehloName,
+    log: { error: write, warn: write, info: write, debug: write },
+  });
+  const before = received.length;
+  const result = await mailer.send("someone@example.com", {
+    subject: "Hello",
+    text: "text",
+    html: "<p>html</p>",
+    links: [],
+  });
+  assert.deepEqual(result, { sent: true }, lines.join("\n"));
+  const message = received[before];
+  assert.ok(message, "the server received the message");
+  return message;
+}
+
 /** A mail server that wants a password and keeps each message as it came, raw. */
 async function rawMailServer(): Promise<{ port: number; received: Received[]; stop(): Promise<void> }> {
   const received: Received[] = [];
@@ -240,25 +269,8 @@ describe("the EHLO name, from ISSUER and SMTP_URL, as the mail server receives i
         ISSUER: issuer,
         SMTP_URL: `smtp://sender:a-password@127.0.0.1:${mail.port}${query}`,
       });
-      const lines: string[] = [];
-      const write = (message: string, fields?: Record<string, unknown>) => {
-        lines.push(`${message} ${JSON.stringify(fields ?? {})}`);
-      };
-      const mailer = createMailer({
-        smtpUrl: config.mail.smtpUrl,
-        from: config.mail.from,
-        ehloName: config.mail.ehloName,
-        log: { error: write, warn: write, info: write, debug: write },
-      });
-      const before = mail.received.length;
-      const result = await mailer.send("someone@example.com", {
-        subject: "Hello",
-        text: "text",
-        html: "<p>html</p>",
-        links: [],
-      });
-      assert.deepEqual(result, { sent: true }, lines.join("\n"));
-      assert.equal(mail.received[before]?.greeting, expected);
+      const message = await sendHello(config, mail.received);
+      assert.equal(message.greeting, expected);
     });
   }
 });
@@ -286,25 +298,7 @@ describe("MAIL_FROM's default for an ISSUER whose host is an IP address (or ends
         SMTP_URL: `smtp://sender:a-password@127.0.0.1:${mail.port}`,
       });
       assert.equal(config.mail.from, `"Portico" <no-reply@${domain}>`);
-      const lines: string[] = [];
-      const write = (message: string, fields?: Record<string, unknown>) => {
-        lines.push(`${message} ${JSON.stringify(fields ?? {})}`);
-      };
-      const mailer = createMailer({
-        smtpUrl: config.mail.smtpUrl,
-        from: config.mail.from,
-        log: { error: write, warn: write, info: write, debug: write },
-      });
-      const before = mail.received.length;
-      const result = await mailer.send("someone@example.com", {
-        subject: "Hello",
-        text: "text",
-        html: "<p>html</p>",
-        links: [],
-      });
-      assert.deepEqual(result, { sent: true }, lines.join("\n"));
-      const message = mail.received[before];
-      assert.ok(message);
+      const message = await sendHello(config, mail.received);
       assert.equal(message.mailFrom.toLowerCase(), `no-reply@${domain}`.toLowerCase());
       const headers = headersOf(message.raw);
       // nodemailer writes the domain in lower case (`[ipv6:…]`): the tag is case-insensitive.
