@@ -4,6 +4,15 @@ const SIZES = {
   large: { px: 64, img: "size-16 rounded-xl", initial: "size-16 rounded-xl text-2xl" },
 } as const;
 
+/**
+ * The name's first character, whole: a code point (not half of an emoji's
+ * surrogate pair, which shows as "\uFFFD") with the marks that go with it (an
+ * accent typed apart, an emoji's variation selector).
+ */
+function initialOf(name: string): string {
+  return (name.match(/^.\p{M}*/su)?.[0] ?? "").toUpperCase();
+}
+
 export function ClientLogo({
   logoUri,
   name,
@@ -34,7 +43,7 @@ export function ClientLogo({
       aria-hidden="true"
       className={`flex ${initial} items-center justify-center bg-brand-tint font-semibold text-brand`}
     >
-      {name.slice(0, 1).toUpperCase()}
+      {initialOf(name)}
     </div>
   );
 }

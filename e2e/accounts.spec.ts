@@ -1,4 +1,5 @@
 import type { Browser, Page } from "@playwright/test";
+import { UserStore } from "@/lib/users/store.ts";
 import { linkIn } from "@/tests/support/mailbox.ts";
 import {
   authorizePath,
@@ -456,6 +457,28 @@ test.describe("deleting an account, and the recent sign-in it needs", () => {
     await expect(demo.claim(demo.introspection, "active")).toHaveText("false");
     await loginPage.goto();
     expect(await loginPage.signInExpectingError(user.email, user.password)).toContain("incorrect");
+  });
+
+  test("an address at an internationalised domain: signed in and deletion confirmed typed in Unicode", async ({
+    page,
+    loginPage,
+    db,
+  }) => {
+    // Chromium sends an email field's "…@bücher.example" as "…@xn--bcher-kva.example": that is the account.
+    const local = `idn-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+    const person = await new UserStore(db).create({
+      email: `${local}@xn--bcher-kva.example`,
+      password: STRONG,
+      name: "Anna Bücher",
+    });
+    await loginPage.goto();
+    await loginPage.signIn(`${local}@bücher.example`, STRONG);
+    await expect(page).toHaveURL(/\/account$/);
+
+    // The confirmation is a text field, which no browser converts.
+    await new AccountSettings(page).deleteAccount(`${local}@BÜCHER.example`);
+    await expect(page.getByText("Your account was deleted.")).toBeVisible();
+    expect(await db.user.count({ where: { id: person.id } })).toBe(0);
   });
 
   test("after 10 minutes, changing the account needs the password again", async ({

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { clientName } from "./schemas.ts";
 
 /**
  * The Hydra 2.x admin API's answers this app reads (Hydra's OpenAPI
@@ -30,7 +31,7 @@ const webUrl = z
 export const v2Client = z
   .object({
     client_id: z.string().min(1),
-    client_name: text,
+    client_name: clientName,
     client_uri: webUrl,
     logo_uri: webUrl,
     policy_uri: webUrl,

@@ -12,10 +12,20 @@ const stringList = z
   .nullish()
   .transform((values) => values ?? []);
 
-const optionalText = z
+/**
+ * A client's name as the pages show it, without control characters and the
+ * bidirectional controls (RLO, LRI, …): those make the name, and the text
+ * around it, read in another order than it is written ("\u202Egnp.exe" shows
+ * as "exe.png"); a tab or a line break reads as a space. Portico refuses
+ * such names when a client is registered; Ory Hydra, another server of the
+ * API, or a client registered before that rule may still hold one.
+ */
+export const clientName = z
   .string()
   .nullish()
-  .transform((value) => value ?? "");
+  .transform((value) =>
+    (value ?? "").replace(/[\t\n\v\f\r]+/g, " ").replace(/[\p{Bidi_Control}\p{Cc}]/gu, ""),
+  );
 
 /** An http(s) link or nothing: a client's links end up in href and src attributes. */
 const optionalWebUrl = z
@@ -29,7 +39,7 @@ const optionalWebUrl = z
 /** `oAuth2Client`: the fields the consent screen shows. */
 export const oAuth2Client = z.object({
   id: z.string().min(1),
-  client_name: optionalText,
+  client_name: clientName,
   client_uri: optionalWebUrl,
   logo_uri: optionalWebUrl,
   policy_uri: optionalWebUrl,

@@ -33,10 +33,13 @@ function estimator(): ZxcvbnFactory {
 }
 
 /**
- * Assesses a new password. `context` holds what the person typed elsewhere
- * (their email, their name), which makes a password easier to guess.
+ * Assesses a new password, in the NFKC form it is hashed in. `context` holds
+ * what the person typed elsewhere (their email, their name), which makes a
+ * password easier to guess.
  */
-export async function assessPassword(password: string, context: string[] = []): Promise<PasswordAssessment> {
+export async function assessPassword(typed: string, context: string[] = []): Promise<PasswordAssessment> {
+  // The form that is hashed (passwords.ts): a full-width "ｐａｓｓｗｏｒｄ１２３" is "password123".
+  const password = typed.normalize("NFKC");
   if (password.length < NEW_PASSWORD_MIN_LENGTH) {
     return {
       score: 0,

@@ -15,8 +15,19 @@ const ARGON2ID = {
  */
 export const PASSWORD_MAX_LENGTH = 1024;
 
+/**
+ * One password however the keyboard composed it, normalised with NFKC as
+ * NIST SP 800-63B §5.1.1.2 asks: "é" typed as one code point or as "e" and a
+ * combining accent (as some keyboards and systems send it), and a full-width
+ * "Ａ" (an input method's) or "A", hash alike. The new-password rules judge
+ * this form too (password-policy.ts).
+ */
+function normalizePassword(password: string): string {
+  return password.normalize("NFKC");
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2ID);
+  return hash(normalizePassword(password), ARGON2ID);
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -24,13 +35,20 @@ let dummyHash: Promise<string> | undefined;
 /**
  * Checks a password against a user's hash. Without a user it checks against
  * a dummy hash with the same parameters and answers false, so an unknown
- * email costs as much time as a wrong password.
+ * email costs as much time as a wrong password. The password is checked in
+ * its normalised form, then (when that differs) as typed: a hash made before
+ * passwords were normalised was made from the password as typed.
  */
 export async function verifyPassword(passwordHash: string | undefined, password: string): Promise<boolean> {
+  const normalized = normalizePassword(password);
+  const forms = normalized === password ? [password] : [normalized, password];
   if (passwordHash === undefined) {
     dummyHash ??= hashPassword("portico: no such user");
-    await verify(await dummyHash, password).catch(() => false);
+    for (const form of forms) await verify(await dummyHash, form).catch(() => false);
     return false;
   }
-  return verify(passwordHash, password).catch(() => false);
+  for (const form of forms) {
+    if (await verify(passwordHash, form).catch(() => false)) return true;
+  }
+  return false;
 }
