@@ -108,8 +108,18 @@ export class ClientAuthenticator {
     address?: string,
     registeredMethod = true,
   ): Promise<Client> {
-    // A reading holding U+0000 names no client (and PostgreSQL would refuse to look it up).
-    const lookup = async (id: string) => (id.includes("\0") ? null : this.clients.get(id, snapshot));
+    // A reading holding U+0000 names no client (and PostgreSQL would refuse to look it up). Each id
+    // is looked up once per request: the buckets' key, the verified-before check and the
+    // authentication itself all ask for the same client.
+    const found = new Map<string, Promise<Client | null>>();
+    const lookup = (id: string): Promise<Client | null> => {
+      let client = found.get(id);
+      if (!client) {
+        client = id.includes("\0") ? Promise.resolve(null) : this.clients.get(id, snapshot);
+        found.set(id, client);
+      }
+      return client;
+    };
     const basic = parseBasic(authorization);
     const keys = [
       ...(address ? [{ buckets: this.perAddress, key: address }] : []),
