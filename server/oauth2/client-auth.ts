@@ -46,6 +46,59 @@ function readings(value: string): string[] {
 /** The methods `authenticate` accepts at the token endpoint; discovery publishes them. */
 export const TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"] as const;
 
+function tooMany(retryAfterSeconds: number): TooManyAttempts {
+  return new TooManyAttempts(
+    retryAfterSeconds,
+    `Too many failed client authentications; try again in ${retryAfterSeconds} s`,
+  );
+}
+
+/**
+ * What one request's authentication looks up and computes, each once: the buckets' key, the
+ * verified-before check and the check itself all ask for the same client, and the last two for the
+ * same memo of its secret.
+ */
+class Attempt {
+  private readonly found = new Map<string, Promise<Client | null>>();
+  private readonly memos = new Map<string, string>();
+
+  constructor(
+    private readonly clients: ClientStore,
+    private readonly cacheKey: Buffer,
+    private readonly snapshot: Snapshot | undefined,
+  ) {}
+
+  /** A reading holding U+0000 names no client (and PostgreSQL would refuse to look it up). */
+  lookup(id: string): Promise<Client | null> {
+    let client = this.found.get(id);
+    if (!client) {
+      client = id.includes("\0") ? Promise.resolve(null) : this.clients.get(id, this.snapshot);
+      this.found.set(id, client);
+    }
+    return client;
+  }
+
+  /** The key a verified secret is remembered under: no secret in it, and the stored hash, so it lapses with a new secret. */
+  memo(client: Client, secret: string): string {
+    const input = `${client.id}\0${secret}\0${client.secretHash}`;
+    let memo = this.memos.get(input);
+    if (memo === undefined) {
+      memo = createHmac("sha256", this.cacheKey).update(input).digest("base64url");
+      this.memos.set(input, memo);
+    }
+    return memo;
+  }
+
+  /** The client the first of `ids` that names one names (Basic ids have two readings). */
+  async firstKnown(ids: string[]): Promise<Client | null> {
+    for (const id of ids) {
+      const client = await this.lookup(id);
+      if (client) return client;
+    }
+    return null;
+  }
+}
+
 /**
  * Authenticates the calling client: `client_secret_basic`, `client_secret_post`,
  * or, for public clients, `client_id` alone (`none`) — in the form, or as
@@ -68,13 +121,6 @@ export const TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secre
  * against a dummy hash of the same cost, so it answers no faster than a
  * wrong secret.
  */
-function tooMany(retryAfterSeconds: number): TooManyAttempts {
-  return new TooManyAttempts(
-    retryAfterSeconds,
-    `Too many failed client authentications; try again in ${retryAfterSeconds} s`,
-  );
-}
-
 export class ClientAuthenticator {
   // Bounded: the least recently used verification goes first.
   private readonly verified = boundedCache<string, true>(10_000);
@@ -108,35 +154,24 @@ export class ClientAuthenticator {
     address?: string,
     registeredMethod = true,
   ): Promise<Client> {
-    // A reading holding U+0000 names no client (and PostgreSQL would refuse to look it up). Each id
-    // is looked up once per request: the buckets' key, the verified-before check and the
-    // authentication itself all ask for the same client.
-    const found = new Map<string, Promise<Client | null>>();
-    const lookup = (id: string): Promise<Client | null> => {
-      let client = found.get(id);
-      if (!client) {
-        client = id.includes("\0") ? Promise.resolve(null) : this.clients.get(id, snapshot);
-        found.set(id, client);
-      }
-      return client;
-    };
+    const attempt = new Attempt(this.clients, this.cacheKey, snapshot);
     const basic = parseBasic(authorization);
     const keys = [
       ...(address ? [{ buckets: this.perAddress, key: address }] : []),
-      { buckets: this.perClient, key: await this.claimedId(basic, form, lookup) },
+      { buckets: this.perClient, key: await this.claimedId(basic, form, attempt) },
     ];
     // A public client's bare client_id, and credentials this process has verified (or is verifying),
     // cost no bcrypt check. Anyone can empty a client's bucket (its id is public), so verified ones
     // pass it: the client's own servers (a resource server introspecting) are not locked out by
     // someone else's guesses. The address's bucket must still hold a token.
     const noSecret = !basic && form.get("client_secret") === undefined;
-    if (noSecret || (await this.verifiedBefore(basic, form, lookup))) {
+    if (noSecret || (await this.verifiedBefore(basic, form, attempt))) {
       for (const { buckets, key } of keys) {
         const state = buckets.peek(key);
         if (!state.ok && (noSecret || buckets !== this.perClient)) throw tooMany(state.retryAfterSeconds);
       }
       try {
-        return await this.authenticateOnce(basic, form, lookup, registeredMethod);
+        return await this.authenticateOnce(basic, form, attempt, registeredMethod);
       } catch (error) {
         if (error instanceof InvalidClient) for (const { buckets, key } of keys) buckets.take(key);
         throw error;
@@ -154,7 +189,7 @@ export class ClientAuthenticator {
       const state = entry.buckets.take(entry.key);
       // The client's own first requests after a start, all at once, wait for the one of them
       // checking their secret, rather than be refused by their own reservations.
-      if (!state.ok && entry.buckets === this.perClient && (await this.verifiedBefore(basic, form, lookup)))
+      if (!state.ok && entry.buckets === this.perClient && (await this.verifiedBefore(basic, form, attempt)))
         continue;
       if (!state.ok) {
         handBack();
@@ -163,7 +198,7 @@ export class ClientAuthenticator {
       reserved.push(entry);
     }
     try {
-      const client = await this.authenticateOnce(basic, form, lookup, registeredMethod);
+      const client = await this.authenticateOnce(basic, form, attempt, registeredMethod);
       handBack();
       return client;
     } catch (error) {
@@ -181,26 +216,26 @@ export class ClientAuthenticator {
   private async claimedId(
     basic: BasicCredentials | undefined,
     form: Map<string, string>,
-    lookup: (id: string) => Promise<Client | null>,
+    attempt: Attempt,
   ): Promise<string> {
     if (!basic) return form.get("client_id") ?? "";
     const ids = readings(basic.id);
-    return (await this.firstKnown(ids, lookup))?.id ?? (ids.at(-1) as string);
+    return (await attempt.firstKnown(ids))?.id ?? (ids.at(-1) as string);
   }
 
   /** True when the presented secret is one this process has verified for the client it names. */
   private async verifiedBefore(
     basic: BasicCredentials | undefined,
     form: Map<string, string>,
-    lookup: (id: string) => Promise<Client | null>,
+    attempt: Attempt,
   ): Promise<boolean> {
     const ids = basic ? readings(basic.id) : [form.get("client_id") ?? ""];
     const secrets = basic ? readings(basic.secret) : [form.get("client_secret") ?? ""];
     // The client verifySecret would check: the first reading that names one.
-    const client = await this.firstKnown(ids, lookup);
+    const client = await attempt.firstKnown(ids);
     if (!client?.secretHash) return false;
     for (const secret of secrets) {
-      const memo = this.memo(client, secret);
+      const memo = attempt.memo(client, secret);
       if (this.verified.has(memo) || (await this.pending.get(memo))) return true;
     }
     return false;
@@ -209,7 +244,7 @@ export class ClientAuthenticator {
   private async authenticateOnce(
     basic: BasicCredentials | undefined,
     form: Map<string, string>,
-    lookup: (id: string) => Promise<Client | null>,
+    attempt: Attempt,
     registeredMethod: boolean,
   ): Promise<Client> {
     const postedSecret = form.get("client_secret");
@@ -226,10 +261,10 @@ export class ClientAuthenticator {
         // alone would (golang.org/x/oauth2, by default, tries this first from every process, and
         // Hydra accepted it). Failing, each such try spent the client's bucket, until its
         // client_id-alone requests too were answered 429.
-        const named = await this.firstKnown(readings(basic.id), lookup);
+        const named = await attempt.firstKnown(readings(basic.id));
         if (named?.public) return named;
       }
-      const client = await this.verifySecret(readings(basic.id), readings(basic.secret), lookup);
+      const client = await this.verifySecret(readings(basic.id), readings(basic.secret), attempt);
       // A client registered for client_secret_post (Hydra 2.x) may not use Basic, and the reverse.
       if (registeredMethod && client.tokenEndpointAuthMethod === "client_secret_post") {
         throw new InvalidClient();
@@ -238,36 +273,20 @@ export class ClientAuthenticator {
     }
     if (postedId === undefined) throw new InvalidClient("Client authentication is required");
     if (postedSecret !== undefined) {
-      const client = await this.verifySecret([postedId], [postedSecret], lookup);
+      const client = await this.verifySecret([postedId], [postedSecret], attempt);
       if (client.tokenEndpointAuthMethod === "client_secret_basic") throw new InvalidClient();
       return client;
     }
-    const client = await lookup(postedId);
+    const client = await attempt.lookup(postedId);
     if (!client?.public) throw new InvalidClient();
     return client;
   }
 
-  /** The client the first of `ids` that names one names (Basic ids have two readings). */
-  private async firstKnown(
-    ids: string[],
-    lookup: (id: string) => Promise<Client | null>,
-  ): Promise<Client | null> {
-    for (const id of ids) {
-      const client = await lookup(id);
-      if (client) return client;
-    }
-    return null;
-  }
-
-  private async verifySecret(
-    ids: string[],
-    secrets: string[],
-    lookup: (id: string) => Promise<Client | null>,
-  ): Promise<Client> {
-    const client = await this.firstKnown(ids, lookup);
+  private async verifySecret(ids: string[], secrets: string[], attempt: Attempt): Promise<Client> {
+    const client = await attempt.firstKnown(ids);
     if (client && !client.public && client.secretHash) {
       for (const secret of secrets) {
-        if (await this.matches(client, secret)) return client;
+        if (await this.matches(client, secret, attempt)) return client;
       }
       throw new InvalidClient();
     }
@@ -295,15 +314,9 @@ export class ClientAuthenticator {
     return this.dummyHash;
   }
 
-  private memo(client: Client, secret: string): string {
-    return createHmac("sha256", this.cacheKey)
-      .update(`${client.id}\0${secret}\0${client.secretHash}`)
-      .digest("base64url");
-  }
-
-  private async matches(client: Client, secret: string): Promise<boolean> {
+  private async matches(client: Client, secret: string, attempt: Attempt): Promise<boolean> {
     const hash = client.secretHash as string;
-    const memo = this.memo(client, secret);
+    const memo = attempt.memo(client, secret);
     if (this.verified.has(memo)) return true;
     if (Buffer.byteLength(secret, "utf8") > BCRYPT_MAX_BYTES) return false;
     const check = this.verifyHash(secret, hash).catch(() => false);
