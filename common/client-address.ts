@@ -24,7 +24,19 @@ export function clientAddress(headers: Headers, trustedProxies: number): string 
     .filter(Boolean);
   const chain = [...forwarded, peer];
   const client = chain[Math.max(chain.length - 1 - trustedProxies, 0)];
-  return client && normalizeAddress(client);
+  return client && normalizeAddress(withoutPort(client));
+}
+
+/**
+ * Some proxies (Azure's front ends, some load balancers) write the client's
+ * source port too: `203.0.113.9:50001`, `[2001:db8::1]:443`. The port changes
+ * with every connection, so the address alone is the client's.
+ */
+function withoutPort(entry: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(entry);
+  if (bracketed) return bracketed[1] as string;
+  const ipv4 = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(entry);
+  return ipv4 ? (ipv4[1] as string) : entry;
 }
 
 /**

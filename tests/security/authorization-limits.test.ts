@@ -97,6 +97,33 @@ describe("AUTH_RATE_LIMIT (finding 3)", () => {
     assert.equal((await fetch(authUrl(portico, client), { redirect: "manual" })).status, 302, "refilled");
   });
 
+  test("behind TRUST_PROXY, an X-Forwarded-For entry with a port is its address: a new source port is no new bucket", async () => {
+    const proxied = await startOAuth2Portico({ env: { AUTH_RATE_LIMIT: "3,0.01", TRUST_PROXY: "1" } });
+    try {
+      const proxiedClient = await registerClient(proxied, {
+        grant_types: ["authorization_code"],
+        response_types: ["code"],
+      });
+      // Azure's front ends and some load balancers write the client's address with its source port.
+      const ask = (forwardedFor: string) =>
+        fetch(authUrl(proxied, proxiedClient), {
+          redirect: "manual",
+          headers: { "x-forwarded-for": forwardedFor },
+        }).then((answer) => answer.status);
+      for (const [spellings, what] of [
+        [["203.0.113.9:50001", "203.0.113.9:50002", "203.0.113.9", "203.0.113.9:50003"], "IPv4"],
+        [["[2001:db8:5::1]:443", "[2001:db8:5::1]:444", "2001:db8:5::2", "[2001:db8:5::1]"], "IPv6"],
+      ] as const) {
+        const statuses = [];
+        for (const spelling of spellings) statuses.push(await ask(spelling));
+        assert.deepEqual(statuses, [302, 302, 302, 429], what);
+      }
+      assert.equal(await ask("198.51.100.4:50001"), 302, "another address has its own bucket");
+    } finally {
+      await proxied.stop();
+    }
+  });
+
   test("unset, the default (a burst of 100, then 10 per second) answers a flood with 429 and Retry-After", async () => {
     const byDefault = await startOAuth2Portico({ unset: ["AUTH_RATE_LIMIT"] });
     try {
