@@ -83,6 +83,21 @@ export function TextLink({ className, ...props }: ComponentProps<"a">) {
 }
 
 /**
+ * A link to another site's page (a client's home page, privacy policy, terms), opened in a new tab so
+ * the consent screen stays, and saying so (WCAG 3.2.5, technique G201): a screen reader hears it, and a
+ * sighted person sees the arrow. It gets neither the opener nor a referrer.
+ */
+export function ExternalLink({ children, ...props }: Omit<ComponentProps<"a">, "target" | "rel">) {
+  return (
+    <TextLink {...props} target="_blank" rel="noopener noreferrer">
+      {children}
+      <span aria-hidden="true"> ↗</span>
+      <span className="sr-only"> (opens in a new tab)</span>
+    </TextLink>
+  );
+}
+
+/**
  * A labelled input; its error is tied to it with aria-describedby and aria-invalid. Its edge is all that
  * shows where to type, so it keeps 3:1 against the field and the card, light and dark (WCAG 1.4.11).
  * Forced colours (Windows High Contrast) drop the ring, a shadow: there the transparent border is what

@@ -153,3 +153,26 @@ test.describe("ending a session on /account", () => {
     for (const context of elsewhere) await context.close();
   });
 });
+
+test.describe("the consent screen", () => {
+  test("its links to the app's pages say they open a new tab; Not you? is a target of 24 px at least", async ({
+    demo,
+    loginPage,
+    consentPage,
+    user,
+  }) => {
+    await demo.startSignIn();
+    await loginPage.signIn(user.email, user.password);
+    await consentPage.expectShown();
+    for (const name of ["privacy policy", "terms of service"]) {
+      const link = consentPage.page.getByRole("link", { name });
+      await expect(link).toHaveAccessibleName(`${name} (opens in a new tab)`);
+      await expect(link).toHaveAttribute("target", "_blank");
+      await expect(link).toHaveAttribute("rel", "noopener noreferrer");
+    }
+    // WCAG 2.5.8 (Target Size, Minimum): 24 by 24 CSS pixels.
+    const notYou = await consentPage.page.getByRole("button", { name: "Not you?" }).boundingBox();
+    expect(notYou?.height).toBeGreaterThanOrEqual(24);
+    expect(notYou?.width).toBeGreaterThanOrEqual(24);
+  });
+});

@@ -4,7 +4,7 @@ import { useActionState } from "react";
 import { signOutAction } from "@/app/(auth)/actions.ts";
 import { RefusalAlert } from "@/components/action-form.tsx";
 import { ClientLogo } from "@/components/client-logo.tsx";
-import { Button, Card, Checkbox, CsrfField, PageTitle, TextLink } from "@/components/ui.tsx";
+import { Button, Card, Checkbox, CsrfField, ExternalLink, PageTitle } from "@/components/ui.tsx";
 import { useNavigation } from "@/components/use-navigation.ts";
 import { WayBackLink } from "@/components/way-back-link.tsx";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
@@ -50,9 +50,7 @@ export function ConsentForm({ csrf, consent, hydra2 = false, client, user, scope
         </h1>
         {client.client_uri && (
           <p className="mt-1 text-sm text-slate-600 dark:text-slate-400">
-            <TextLink href={client.client_uri} rel="noopener noreferrer" target="_blank">
-              {new URL(client.client_uri).host}
-            </TextLink>
+            <ExternalLink href={client.client_uri}>{new URL(client.client_uri).host}</ExternalLink>
           </p>
         )}
       </div>
@@ -69,7 +67,7 @@ export function ConsentForm({ csrf, consent, hydra2 = false, client, user, scope
             {signOutError && <RefusalAlert key={signOutError.id}>{signOutError.message}</RefusalAlert>}
             <CsrfField token={signOutError?.csrf ?? csrf} />
             <input type="hidden" name="consent" value={consent} />
-            <Button type="submit" variant="quiet" className="min-h-0 px-0 py-0 whitespace-nowrap">
+            <Button type="submit" variant="quiet" className="min-h-6 px-0 py-0 whitespace-nowrap">
               Not you?
             </Button>
           </form>
@@ -155,18 +153,9 @@ export function ConsentForm({ csrf, consent, hydra2 = false, client, user, scope
         {(client.policy_uri || client.tos_uri) && (
           <p className="mt-5 text-xs text-slate-600 dark:text-slate-400">
             Before you allow access, read {appName}'s{" "}
-            {client.policy_uri && (
-              <TextLink href={client.policy_uri} rel="noopener noreferrer" target="_blank">
-                privacy policy
-              </TextLink>
-            )}
+            {client.policy_uri && <ExternalLink href={client.policy_uri}>privacy policy</ExternalLink>}
             {client.policy_uri && client.tos_uri && " and "}
-            {client.tos_uri && (
-              <TextLink href={client.tos_uri} rel="noopener noreferrer" target="_blank">
-                terms of service
-              </TextLink>
-            )}
-            .
+            {client.tos_uri && <ExternalLink href={client.tos_uri}>terms of service</ExternalLink>}.
           </p>
         )}
 
