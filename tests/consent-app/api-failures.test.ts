@@ -10,118 +10,99 @@
  * silent server a second time.
  */
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { after, before, describe, test } from "node:test";
+import {
+  type FakeAnswer,
+  type FakeCall,
+  type FakeHydraApi,
+  startFakeHydraApi,
+} from "@/tests/support/fake-hydra-api.ts";
 import { BACKENDS, type Backend, type Portico, startPortico } from "@/tests/support/server.ts";
 
 /** What the fake API server does with the token endpoint. */
 type TokenMode = "ok" | "silent" | "refused";
 
-interface FakeApi {
-  url: string;
+interface FakeApi extends FakeHydraApi {
   tokenMode: TokenMode;
   /** Lifetime of the tokens it gives: short makes the app ask for a new one soon. */
   tokenLifetime: number;
-  /** Every request it received, as `METHOD path`. */
-  requests: string[];
   /** Tokens given so far are refused from now on (401), as after a revocation or a key rotation. */
   revokeAll(): void;
-  stop(): Promise<void>;
 }
 
 /**
- * A server of the 2017 API's shape on a random port. The consent or logout
- * request id says how it answers: `ok-…` a valid request, `silent-…` never
- * (the connection stays open), `garbage-…` a 200 that is not JSON, `shape-…`
- * JSON of another shape, `fail-…` a 500, `cut-…` the start of an answer and
- * then a reset connection.
+ * How the request of this id fails: `silent-…` never answers (the connection stays open),
+ * `garbage-…` a 200 that is not JSON, `shape-…` JSON of another shape, `fail-…` a 500, `cut-…` the
+ * start of an answer and then a reset connection; any other id is answered by the route.
+ */
+function failureOf({ id, request, response }: FakeCall): FakeAnswer | undefined {
+  const how = id.split("-")[0];
+  if (how === "silent") return "silent";
+  if (how === "garbage") return { status: 200, text: "<html><body>Welcome to nginx!</body></html>" };
+  if (how === "shape") return { status: 200, body: { consent: { id } } };
+  if (how === "fail") return { status: 500, body: { error: { code: 500, message: "database is down" } } };
+  if (how === "cut") {
+    response.writeHead(200, { "content-type": "application/json", "content-length": "400" });
+    response.write('{"id":"cut","audience":');
+    setTimeout(() => request.socket.resetAndDestroy(), 20);
+    return "handled";
+  }
+  return undefined;
+}
+
+/**
+ * A server of the 2017 API's shape on a random port, whose consent and logout requests answer or
+ * fail as their ids say (`ok-…` a valid request), and whose Hydra 2.x admin API answers as the
+ * challenge says (`silent-…`, `garbage-…`, otherwise an unknown challenge).
  */
 async function startFakeApi(): Promise<FakeApi> {
-  const sockets = new Set<Socket>();
   const revoked = new Set<string>();
   const given: string[] = [];
   let issued = 0;
-  const fake = {
-    url: "",
-    tokenMode: "ok" as TokenMode,
-    tokenLifetime: 3600,
-    requests: [] as string[],
-    revokeAll() {
-      for (const token of given) revoked.add(token);
+  const fake: FakeApi = Object.assign(
+    await startFakeHydraApi({
+      token: () => {
+        if (fake.tokenMode === "silent") return "silent";
+        if (fake.tokenMode === "refused") return { status: 401, body: { error: "invalid_client" } };
+        const token = `token-${++issued}`;
+        given.push(token);
+        return {
+          status: 200,
+          body: { access_token: token, token_type: "bearer", expires_in: fake.tokenLifetime },
+        };
+      },
+      admin: ({ url }) => {
+        const challenge = [...url.searchParams.values()][0] ?? "";
+        const how = challenge.split("-")[0];
+        if (how === "silent") return "silent";
+        if (how === "garbage") return { status: 200, text: "<html>" };
+        return { status: 404, body: { error: "not_found", error_description: "unknown challenge" } };
+      },
+      guard: ({ bearer }) =>
+        !given.includes(bearer) || revoked.has(bearer)
+          ? { status: 401, body: { error: { code: 401, status: "Unauthorized", message: "token refused" } } }
+          : undefined,
+      logoutRequest: (call) => failureOf(call) ?? { status: 200, body: { id: call.id } },
+      consentRequest: (call) =>
+        failureOf(call) ?? {
+          status: 200,
+          body: {
+            id: call.id,
+            audience: "external-app",
+            requestedScopes: ["openid"],
+            redirectUrl: `${call.origin}/oauth2/auth?consent=${call.id}`,
+            client: { id: "external-app", client_name: "External App" },
+          },
+        },
+    }),
+    {
+      tokenMode: "ok" as TokenMode,
+      tokenLifetime: 3600,
+      revokeAll() {
+        for (const token of given) revoked.add(token);
+      },
     },
-    stop: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  const json = (response: ServerResponse, status: number, body: unknown) => {
-    response.writeHead(status, { "content-type": "application/json" });
-    response.end(JSON.stringify(body));
-  };
-  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? "/", "http://fake");
-    fake.requests.push(`${request.method} ${url.pathname}`);
-    request.resume();
-    if (url.pathname === "/oauth2/token") {
-      if (fake.tokenMode === "silent") return;
-      if (fake.tokenMode === "refused") return json(response, 401, { error: "invalid_client" });
-      const token = `token-${++issued}`;
-      given.push(token);
-      return json(response, 200, {
-        access_token: token,
-        token_type: "bearer",
-        expires_in: fake.tokenLifetime,
-      });
-    }
-    if (url.pathname.startsWith("/admin/")) {
-      // Hydra 2.x's admin API (no token): the challenge says how it answers.
-      const challenge = [...url.searchParams.values()][0] ?? "";
-      const how = challenge.split("-")[0];
-      if (how === "silent") return;
-      if (how === "garbage") {
-        response.writeHead(200, { "content-type": "application/json" });
-        return void response.end("<html>");
-      }
-      return json(response, 404, { error: "not_found", error_description: "unknown challenge" });
-    }
-    const bearer = request.headers.authorization?.replace(/^Bearer /, "") ?? "";
-    if (!given.includes(bearer) || revoked.has(bearer)) {
-      return json(response, 401, { error: { code: 401, status: "Unauthorized", message: "token refused" } });
-    }
-    const id = decodeURIComponent(url.pathname.split("/")[4] ?? "");
-    const how = id.split("-")[0];
-    if (how === "silent") return;
-    if (how === "garbage") {
-      response.writeHead(200, { "content-type": "application/json" });
-      return void response.end("<html><body>Welcome to nginx!</body></html>");
-    }
-    if (how === "shape") return json(response, 200, { consent: { id } });
-    if (how === "fail") return json(response, 500, { error: { code: 500, message: "database is down" } });
-    if (how === "cut") {
-      response.writeHead(200, { "content-type": "application/json", "content-length": "400" });
-      response.write('{"id":"cut","audience":');
-      setTimeout(() => request.socket.resetAndDestroy(), 20);
-      return;
-    }
-    if (url.pathname.startsWith("/oauth2/logout/requests/")) return json(response, 200, { id });
-    if (url.pathname.startsWith("/oauth2/consent/requests/")) {
-      return json(response, 200, {
-        id,
-        audience: "external-app",
-        requestedScopes: ["openid"],
-        redirectUrl: `${fake.url}/oauth2/auth?consent=${id}`,
-        client: { id: "external-app", client_name: "External App" },
-      });
-    }
-    json(response, 404, { error: { code: 404, message: "not found" } });
-  });
-  server.on("connection", (socket: Socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  );
   return fake;
 }
 

@@ -13,11 +13,10 @@
  * not half of an emoji.
  */
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { createDatabase, type Database } from "@/db/client.ts";
 import { UserStore } from "@/lib/users/store.ts";
+import { type FakeHydraApi, startFakeHydraApi } from "@/tests/support/fake-hydra-api.ts";
 import { PageClient } from "@/tests/support/pages.ts";
 import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
 
@@ -27,49 +26,35 @@ const SHOWN = "gnp.exe Bank of Zürich 東京 ☕";
 const BIDI_OR_CONTROL = /[\p{Bidi_Control}\p{Cc}]/u;
 
 /** A server of the 2017 API's and Hydra 2.x admin API's shape that names every client SPOOFED. */
-async function startFakeApi(): Promise<{ url: string; stop(): Promise<void> }> {
+function startFakeApi(): Promise<FakeHydraApi> {
   const client = { id: "spoofing-app", client_name: SPOOFED };
-  const json = (response: ServerResponse, body: unknown) => {
-    response.writeHead(200, { "content-type": "application/json" });
-    response.end(JSON.stringify(body));
-  };
-  const server: Server = createServer((request: IncomingMessage, response: ServerResponse) => {
-    const url = new URL(request.url ?? "/", "http://fake");
-    request.resume();
-    if (url.pathname === "/oauth2/token") {
-      return json(response, { access_token: "fake-token", token_type: "bearer", expires_in: 3600 });
-    }
-    if (url.pathname === "/admin/oauth2/auth/requests/login") {
-      return json(response, {
-        challenge: url.searchParams.get("login_challenge"),
-        skip: false,
-        subject: "",
-        client: { client_id: client.id, client_name: client.client_name },
-        requested_scope: ["openid"],
-        requested_access_token_audience: [],
-        request_url: "https://rp.example/oauth2/auth",
-      });
-    }
-    if (url.pathname.startsWith("/oauth2/consent/requests/")) {
-      return json(response, {
-        id: decodeURIComponent(url.pathname.split("/")[4] ?? ""),
+  return startFakeHydraApi({
+    admin: ({ url }) =>
+      url.pathname === "/admin/oauth2/auth/requests/login"
+        ? {
+            status: 200,
+            body: {
+              challenge: url.searchParams.get("login_challenge"),
+              skip: false,
+              subject: "",
+              client: { client_id: client.id, client_name: client.client_name },
+              requested_scope: ["openid"],
+              requested_access_token_audience: [],
+              request_url: "https://rp.example/oauth2/auth",
+            },
+          }
+        : undefined,
+    consentRequest: ({ id }) => ({
+      status: 200,
+      body: {
+        id,
         audience: client.id,
         requestedScopes: ["openid"],
         redirectUrl: "https://rp.example/oauth2/auth?consent=x",
         client,
-      });
-    }
-    response.writeHead(404, { "content-type": "application/json" });
-    response.end(JSON.stringify({ error: { code: 404, message: "not found" } }));
+      },
+    }),
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 /** The text of a page's "to continue to …" line. */
@@ -83,7 +68,7 @@ for (const backend of BACKENDS) {
   describe(`a client name with bidirectional controls from the API server (${backend})`, {
     timeout: 180_000,
   }, () => {
-    let fake: Awaited<ReturnType<typeof startFakeApi>>;
+    let fake: FakeHydraApi;
     let portico: Portico;
 
     before(async () => {

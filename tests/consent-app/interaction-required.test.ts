@@ -9,12 +9,11 @@
  * Portico's own server makes it do.
  */
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { createDatabase, type Database } from "@/db/client.ts";
 import { GrantStore } from "@/lib/consent/grants.ts";
 import { UserStore } from "@/lib/users/store.ts";
+import { type FakeHydraApi, startFakeHydraApi } from "@/tests/support/fake-hydra-api.ts";
 import { PageClient } from "@/tests/support/pages.ts";
 import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
 
@@ -22,36 +21,29 @@ const CLIENT = "native-app";
 const REDIRECTS = ["com.example.app:/cb", "https://native.example/cb", "http://127.0.0.1:8123/cb"];
 
 /** The fake server: each consent id `n-<index>` names the redirect URI its request went with. */
-async function startFakeApi(): Promise<{ url: string; accepted: string[]; server: Server }> {
-  const fake = { url: "", accepted: [] as string[], server: undefined as unknown as Server };
-  fake.server = createServer((request, response) => {
-    const url = new URL(request.url ?? "/", "http://fake");
-    request.resume();
-    const json = (status: number, body?: unknown) => {
-      response.writeHead(status, body === undefined ? {} : { "content-type": "application/json" });
-      response.end(body === undefined ? undefined : JSON.stringify(body));
-    };
-    if (url.pathname === "/oauth2/token") {
-      return json(200, { access_token: "token", token_type: "bearer", expires_in: 3600 });
-    }
-    if (url.pathname === `/clients/${CLIENT}`) {
-      return json(200, {
-        id: CLIENT,
-        client_name: "Native App",
-        public: true,
-        redirect_uris: REDIRECTS,
-        grant_types: ["authorization_code"],
-        response_types: ["code"],
-        scope: "openid",
-      });
-    }
-    const consent = /^\/oauth2\/consent\/requests\/([^/]+)(\/accept)?$/.exec(url.pathname);
-    if (consent?.[1]) {
-      const id = decodeURIComponent(consent[1]);
-      if (consent[2]) {
-        fake.accepted.push(id);
-        return json(204);
-      }
+async function startFakeApi(): Promise<FakeHydraApi & { accepted: string[] }> {
+  const accepted: string[] = [];
+  const fake = await startFakeHydraApi({
+    client: ({ id }) =>
+      id === CLIENT
+        ? {
+            status: 200,
+            body: {
+              id: CLIENT,
+              client_name: "Native App",
+              public: true,
+              redirect_uris: REDIRECTS,
+              grant_types: ["authorization_code"],
+              response_types: ["code"],
+              scope: "openid",
+            },
+          }
+        : undefined,
+    acceptConsent: ({ id }) => {
+      accepted.push(id);
+      return { status: 204 };
+    },
+    consentRequest: ({ id, origin }) => {
       const redirectUri = REDIRECTS[Number(id.split("-")[1])] ?? "";
       const query = new URLSearchParams({
         response_type: "code",
@@ -61,19 +53,19 @@ async function startFakeApi(): Promise<{ url: string; accepted: string[]; server
         state: "state-of-the-app",
         consent: id,
       });
-      return json(200, {
-        id,
-        audience: CLIENT,
-        requestedScopes: ["openid"],
-        redirectUrl: `${fake.url}/oauth2/auth?${query}`,
-        expiresAt: new Date(Date.now() + 600_000).toISOString(),
-      });
-    }
-    json(404, { error: { code: 404, message: "not found" } });
+      return {
+        status: 200,
+        body: {
+          id,
+          audience: CLIENT,
+          requestedScopes: ["openid"],
+          redirectUrl: `${origin}/oauth2/auth?${query}`,
+          expiresAt: new Date(Date.now() + 600_000).toISOString(),
+        },
+      };
+    },
   });
-  await new Promise<void>((resolve) => fake.server.listen(0, "127.0.0.1", resolve));
-  fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
-  return fake;
+  return { ...fake, accepted };
 }
 
 for (const backend of BACKENDS) {
@@ -109,7 +101,7 @@ for (const backend of BACKENDS) {
     after(async () => {
       await db?.$disconnect();
       await portico?.stop();
-      await new Promise<void>((resolve) => (fake ? fake.server.close(() => resolve()) : resolve()));
+      await fake?.stop();
     });
 
     test("a private-use scheme any app could claim: the person is asked, nothing is accepted", async () => {

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as oidc from "openid-client";
 import { assertError, assertSchema } from "@/tests/hydra2/openapi.ts";
-import { failure, rawJson, sdk } from "@/tests/hydra2/support.ts";
+import { clientWithCode, failure, rawJson, sdk } from "@/tests/hydra2/support.ts";
 import { Browser, relyingParty, startOAuth2Portico, type TestClient } from "@/tests/oauth2/support.ts";
 import { BACKENDS, introspect, type Portico } from "@/tests/support/server.ts";
 
@@ -167,8 +167,15 @@ for (const backend of BACKENDS) {
     });
 
     test("a refresh whose grant holds an audience since taken from the client is invalid_request; nothing is used", async () => {
-      const created = await api.oauth2.createOAuth2Client({
-        oAuth2Client: {
+      const {
+        client: withdrawn,
+        config: rp,
+        back,
+        verifier,
+        state,
+      } = await clientWithCode(
+        portico,
+        {
           client_id: "rp-audience-withdrawn",
           redirect_uris: ["https://rp.example/cb"],
           grant_types: ["authorization_code", "refresh_token"],
@@ -176,38 +183,13 @@ for (const backend of BACKENDS) {
           scope: "openid offline",
           audience: [API_A, API_B],
         },
-      });
-      const withdrawn = {
-        id: "rp-audience-withdrawn",
-        secret: created.client_secret,
-        redirectUri: "https://rp.example/cb",
-      };
-      const rp = await relyingParty(portico, withdrawn);
-      const verifier = oidc.randomPKCECodeVerifier();
-      const state = oidc.randomState();
-      const browser = new Browser();
-      const url = oidc.buildAuthorizationUrl(rp, {
-        redirect_uri: withdrawn.redirectUri,
-        scope: "openid offline",
-        state,
-        audience: API_A,
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: "S256",
-      });
-      const loginChallenge = challengeOf(await browser.get(url.href), "login_challenge");
-      const { redirect_to: loginDone } = await api.oauth2.acceptOAuth2LoginRequest({
-        loginChallenge,
-        acceptOAuth2LoginRequest: { subject: "alice" },
-      });
-      const consentChallenge = challengeOf(await browser.get(loginDone), "consent_challenge");
-      const { redirect_to } = await api.oauth2.acceptOAuth2ConsentRequest({
-        consentChallenge,
-        acceptOAuth2ConsentRequest: {
-          grant_scope: ["openid", "offline"],
-          grant_access_token_audience: [API_A],
+        {
+          params: { audience: API_A },
+          login: { subject: "alice" },
+          consent: { grant_scope: ["openid", "offline"], grant_access_token_audience: [API_A] },
         },
-      });
-      const tokens = await oidc.authorizationCodeGrant(rp, locationOf(await browser.get(redirect_to)), {
+      );
+      const tokens = await oidc.authorizationCodeGrant(rp, locationOf(back), {
         pkceCodeVerifier: verifier,
         expectedState: state,
         idTokenExpected: true,
@@ -246,8 +228,13 @@ for (const backend of BACKENDS) {
     });
 
     test("a code whose grant holds an audience or scope taken from the client after the authorization is refused as a refresh; nothing is used", async () => {
-      const created = await api.oauth2.createOAuth2Client({
-        oAuth2Client: {
+      const {
+        client: narrowed,
+        back,
+        verifier,
+      } = await clientWithCode(
+        portico,
+        {
           client_id: "rp-audience-code",
           redirect_uris: ["https://rp.example/cb"],
           grant_types: ["authorization_code", "refresh_token"],
@@ -255,37 +242,13 @@ for (const backend of BACKENDS) {
           scope: "openid offline email",
           audience: [API_A, API_B],
         },
-      });
-      const narrowed = {
-        id: "rp-audience-code",
-        secret: created.client_secret,
-        redirectUri: "https://rp.example/cb",
-      };
-      const rp = await relyingParty(portico, narrowed);
-      const verifier = oidc.randomPKCECodeVerifier();
-      const browser = new Browser();
-      const url = oidc.buildAuthorizationUrl(rp, {
-        redirect_uri: narrowed.redirectUri,
-        scope: "openid offline email",
-        state: oidc.randomState(),
-        audience: API_A,
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: "S256",
-      });
-      const loginChallenge = challengeOf(await browser.get(url.href), "login_challenge");
-      const { redirect_to: loginDone } = await api.oauth2.acceptOAuth2LoginRequest({
-        loginChallenge,
-        acceptOAuth2LoginRequest: { subject: "alice" },
-      });
-      const consentChallenge = challengeOf(await browser.get(loginDone), "consent_challenge");
-      const { redirect_to } = await api.oauth2.acceptOAuth2ConsentRequest({
-        consentChallenge,
-        acceptOAuth2ConsentRequest: {
-          grant_scope: ["openid", "offline", "email"],
-          grant_access_token_audience: [API_A],
+        {
+          params: { audience: API_A },
+          login: { subject: "alice" },
+          consent: { grant_scope: ["openid", "offline", "email"], grant_access_token_audience: [API_A] },
         },
-      });
-      const code = locationOf(await browser.get(redirect_to)).searchParams.get("code") ?? "";
+      );
+      const code = locationOf(back).searchParams.get("code") ?? "";
       assert.ok(code, "the authorization gave a code");
       const patch = (path: string, value: string | string[]) =>
         api.oauth2.patchOAuth2Client({ id: narrowed.id, jsonPatch: [{ op: "replace", path, value }] });

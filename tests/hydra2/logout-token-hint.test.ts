@@ -11,8 +11,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { decodeProtectedHeader } from "jose";
 import * as oidc from "openid-client";
-import { challengeOf, LogoutReceiver, sdk } from "@/tests/hydra2/support.ts";
-import { Browser, relyingParty, startOAuth2Portico, type TestClient } from "@/tests/oauth2/support.ts";
+import { challengeOf, clientWithCode, LogoutReceiver, sdk } from "@/tests/hydra2/support.ts";
+import { Browser, startOAuth2Portico, type TestClient } from "@/tests/oauth2/support.ts";
 import { BACKENDS, type Portico } from "@/tests/support/server.ts";
 
 const URLS_LOGIN = "https://login.example/login";
@@ -33,8 +33,11 @@ for (const backend of BACKENDS) {
       receiver = await new LogoutReceiver().start();
       portico = await startOAuth2Portico({ backend, env: { URLS_LOGIN, URLS_CONSENT, URLS_LOGOUT } });
       api = sdk(portico);
-      const created = await api.oauth2.createOAuth2Client({
-        oAuth2Client: {
+      // A sign-in through openid-client, then its session ended on the admin API: the client
+      // holds the sign-in's ID token and the logout token that announced its end.
+      const flow = await clientWithCode(
+        portico,
+        {
           client_id: "rp-hint",
           redirect_uris: ["https://rp.example/cb"],
           grant_types: ["authorization_code"],
@@ -44,38 +47,22 @@ for (const backend of BACKENDS) {
           backchannel_logout_uri: receiver.url,
           backchannel_logout_session_required: true,
         },
-      });
-      client = { id: "rp-hint", secret: created.client_secret, redirectUri: "https://rp.example/cb" };
-      config = await relyingParty(portico, client);
-
-      // A sign-in through openid-client, then its session ended on the admin API: the client
-      // holds the sign-in's ID token and the logout token that announced its end.
-      const browser = new Browser();
-      const verifier = oidc.randomPKCECodeVerifier();
-      const state = oidc.randomState();
-      const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: client.redirectUri,
-        scope: "openid",
-        state,
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: "S256",
-      });
-      const loginChallenge = challengeOf(await browser.get(url.href), URLS_LOGIN, "login_challenge");
-      const { redirect_to: loginDone } = await api.oauth2.acceptOAuth2LoginRequest({
-        loginChallenge,
-        acceptOAuth2LoginRequest: { subject: "hanna", remember: true, remember_for: 3600 },
-      });
-      const consentChallenge = challengeOf(await browser.get(loginDone), URLS_CONSENT, "consent_challenge");
-      const { redirect_to } = await api.oauth2.acceptOAuth2ConsentRequest({
-        consentChallenge,
-        acceptOAuth2ConsentRequest: { grant_scope: ["openid"] },
-      });
-      const back = await browser.get(redirect_to);
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(back.headers.get("location") ?? ""), {
-        pkceCodeVerifier: verifier,
-        expectedState: state,
-        idTokenExpected: true,
-      });
+        {
+          urls: { login: URLS_LOGIN, consent: URLS_CONSENT },
+          login: { subject: "hanna", remember: true, remember_for: 3600 },
+          consent: { grant_scope: ["openid"] },
+        },
+      );
+      ({ client, config } = flow);
+      const tokens = await oidc.authorizationCodeGrant(
+        config,
+        new URL(flow.back.headers.get("location") ?? ""),
+        {
+          pkceCodeVerifier: flow.verifier,
+          expectedState: flow.state,
+          idTokenExpected: true,
+        },
+      );
       idToken = tokens.id_token as string;
       const sid = tokens.claims()?.sid as string;
       await api.oauth2.revokeOAuth2LoginSessions({ sid });

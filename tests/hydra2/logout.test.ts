@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { createRemoteJWKSet, jwtVerify } from "jose";
 import * as oidc from "openid-client";
 import { assertError, assertSchema } from "@/tests/hydra2/openapi.ts";
-import { admin, failure, LogoutReceiver, rawJson, sdk } from "@/tests/hydra2/support.ts";
+import { admin, codeFlow, failure, LogoutReceiver, rawJson, sdk } from "@/tests/hydra2/support.ts";
 import { Browser, relyingParty, sleep, startOAuth2Portico, type TestClient } from "@/tests/oauth2/support.ts";
 import { BACKENDS, type Portico } from "@/tests/support/server.ts";
 
@@ -80,36 +80,29 @@ for (const backend of BACKENDS) {
 
     /** The code flow in `browser`, played by a scripted login & consent app; answers the ID token's claims. */
     async function signIn(browser: Browser, subject: string, remember: boolean) {
-      const verifier = oidc.randomPKCECodeVerifier();
-      const state = oidc.randomState();
-      const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: client.redirectUri,
+      let skipped = false;
+      const { back, verifier, state } = await codeFlow(portico, {
+        config,
+        redirectUri: client.redirectUri,
+        browser,
         scope: "openid",
-        state,
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: "S256",
+        urls: { login: URLS_LOGIN, consent: URLS_CONSENT },
+        login: (loginRequest) => {
+          skipped = loginRequest.skip;
+          return loginRequest.skip
+            ? { subject: loginRequest.subject }
+            : { subject, remember, remember_for: 3600 };
+        },
+        consent: { grant_scope: ["openid"] },
       });
-      const loginChallenge = challengeOf(await browser.get(url.href), URLS_LOGIN, "login_challenge");
-      const loginRequest = await api.oauth2.getOAuth2LoginRequest({ loginChallenge });
-      const { redirect_to: loginDone } = await api.oauth2.acceptOAuth2LoginRequest({
-        loginChallenge,
-        acceptOAuth2LoginRequest: loginRequest.skip
-          ? { subject: loginRequest.subject }
-          : { subject, remember, remember_for: 3600 },
-      });
-      const consentChallenge = challengeOf(await browser.get(loginDone), URLS_CONSENT, "consent_challenge");
-      const { redirect_to } = await api.oauth2.acceptOAuth2ConsentRequest({
-        consentChallenge,
-        acceptOAuth2ConsentRequest: { grant_scope: ["openid"] },
-      });
-      const tokens = await oidc.authorizationCodeGrant(config, locationOf(await browser.get(redirect_to)), {
+      const tokens = await oidc.authorizationCodeGrant(config, locationOf(back), {
         pkceCodeVerifier: verifier,
         expectedState: state,
         idTokenExpected: true,
       });
       const claims = tokens.claims() as oidc.IDToken;
       assert.equal(typeof claims.sid, "string", "every 2.x ID token names its login session");
-      return { idToken: tokens.id_token as string, sid: claims.sid as string, skipped: loginRequest.skip };
+      return { idToken: tokens.id_token as string, sid: claims.sid as string, skipped };
     }
 
     /** Whether this browser's next authorization request is covered by a remembered login (skip). */
