@@ -2,6 +2,7 @@
 
 import { type ChangeEvent, useEffect, useRef, useState } from "react";
 import { TextField } from "@/components/ui.tsx";
+import { NEW_PASSWORD_MAX_LENGTH, NEW_PASSWORD_MIN_LENGTH } from "@/lib/users/password-length.ts";
 import type { PasswordAssessment } from "@/lib/users/password-policy.ts";
 
 /**
@@ -60,9 +61,9 @@ export function NewPasswordField({
         type="password"
         autoComplete="new-password"
         required
-        minLength={8}
-        maxLength={128}
-        hint="At least 8 characters. A few unrelated words make a strong password."
+        minLength={NEW_PASSWORD_MIN_LENGTH}
+        maxLength={NEW_PASSWORD_MAX_LENGTH}
+        hint={`At least ${NEW_PASSWORD_MIN_LENGTH} characters. A few unrelated words make a strong password.`}
         error={error}
         onChange={(event: ChangeEvent<HTMLInputElement>) => setValue(event.target.value)}
       />

@@ -16,7 +16,7 @@ export const newPasswordLinkForm = z.object({
   password: z
     .string()
     .min(1, "Choose a password")
-    .max(NEW_PASSWORD_MAX_LENGTH, "Use at most 128 characters."),
+    .max(NEW_PASSWORD_MAX_LENGTH, `Use at most ${NEW_PASSWORD_MAX_LENGTH} characters.`),
 });
 
 /** The form's answer when the new password is too weak for the account (`context`: its email, name); none when it will do. */

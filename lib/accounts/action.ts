@@ -3,13 +3,13 @@ import { revalidatePath } from "next/cache";
 import type { z } from "zod";
 import { type ActionContext, type FormState, formAction } from "@/lib/actions/action.ts";
 import { navigate } from "@/lib/actions/navigation.ts";
+import { durationInWords } from "@/lib/format/duration.ts";
 import { currentUser } from "@/lib/session/index.ts";
-import { signedInRecently } from "./recent.ts";
+import { RECENT_SIGN_IN_SECONDS, signedInRecently } from "./recent.ts";
 
 type AccountUser = NonNullable<Awaited<ReturnType<typeof currentUser>>>;
 
-const REAUTH_MESSAGE =
-  "For your security, enter your password again before changing your account: you signed in more than 10 minutes ago.";
+const REAUTH_MESSAGE = `For your security, enter your password again before changing your account: you signed in more than ${durationInWords(RECENT_SIGN_IN_SECONDS)} ago.`;
 
 /**
  * A server action of /account: formAction's checks, then the signed-in

@@ -17,8 +17,8 @@ export const ALL_PURPOSES: readonly TokenPurpose[] = [
 
 const HOUR = 3600_000;
 
-/** How long each kind of link works. */
-const TOKEN_LIFETIME_MS: Record<TokenPurpose, number> = {
+/** How long each kind of link works: what the emails and the pages that mention a link say too. */
+export const TOKEN_LIFETIME_MS: Record<TokenPurpose, number> = {
   verify_email: 24 * HOUR,
   reset_password: 1 * HOUR,
   change_email: 24 * HOUR,

@@ -1,7 +1,9 @@
 /**
- * The look of every page, in one place. To rebrand Portico, change this file
- * and put your logo at the path `logo.src` names (under `public/`); nothing
- * else refers to a name, a logo or a colour. Colours are CSS colours; each
+ * The look of every page and email, in one place. To rebrand Portico, change
+ * this file and put your logo at the path `logo.src` names (under
+ * `public/brand/`, served as an asset); nothing else of the app refers to a
+ * name, a logo or a colour (tests/consent-app/customizing.test.ts checks the
+ * name). Colours are CSS colours; each
  * scheme follows the visitor's system setting (light or dark).
  */
 export const brand = {

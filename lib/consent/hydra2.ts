@@ -4,6 +4,7 @@ import type { HydraAdminClient } from "@/lib/hydra/admin.ts";
 import { type ConsentRequest, HydraError, hydraAdmin, type LoginRequest } from "@/lib/hydra/index.ts";
 import { log } from "@/lib/log/index.ts";
 import { isAllowedRedirect } from "@/lib/security/redirects.ts";
+import { REMEMBER_ME_SECONDS } from "@/lib/session/lifetimes.ts";
 import { idTokenClaims } from "@/lib/users/claims.ts";
 import { findUser } from "@/lib/users/find.ts";
 import type { User } from "@/lib/users/store.ts";
@@ -19,8 +20,8 @@ import { scopesToGrant } from "./scopes.ts";
  * for these steps.
  */
 
-/** "Remember me": Hydra keeps the sign-in this long, as the sign-in page promises (30 days). */
-export const REMEMBER_LOGIN_SECONDS = 30 * 24 * 60 * 60;
+/** "Remember me": Hydra keeps the sign-in this long, as the sign-in page promises (lib/session/lifetimes.ts). */
+export const REMEMBER_LOGIN_SECONDS = REMEMBER_ME_SECONDS;
 /** "Remember my decision": until the person revokes it (Hydra's 0 is "no expiry"). */
 const REMEMBER_CONSENT_FOREVER = 0;
 /** How the app signs people in (RFC 8176): a password. */

@@ -1,3 +1,5 @@
+import { brand } from "@/lib/brand/brand.ts";
+
 /** A requested scope as the consent screen shows it. */
 export interface ScopeDescription {
   scope: string;
@@ -8,7 +10,7 @@ export interface ScopeDescription {
 const KNOWN: Record<string, Omit<ScopeDescription, "scope">> = {
   openid: {
     title: "Sign you in",
-    description: "Confirm who you are with your Portico account.",
+    description: `Confirm who you are with your ${brand.name} account.`,
   },
   offline: {
     title: "Stay connected",

@@ -1,4 +1,10 @@
+import { TOKEN_LIFETIME_MS } from "@/lib/accounts/tokens.ts";
 import { brand } from "@/lib/brand/brand.ts";
+import { durationInWords } from "@/lib/format/duration.ts";
+
+/** How long a link of this purpose works, in words. */
+const lifetime = (purpose: keyof typeof TOKEN_LIFETIME_MS) =>
+  durationInWords(TOKEN_LIFETIME_MS[purpose] / 1000);
 
 /** One email, in both forms every client can show: HTML and plain text. */
 export interface MailMessage {
@@ -78,7 +84,7 @@ export function verifyEmailMessage(input: { name?: string; link: string }): Mail
       `Please confirm that this is your email address, so that the apps you sign in to with ${brand.name} can rely on it.`,
     ],
     action: { label: "Confirm my email address", url: input.link },
-    footnote: `The link works once, for 24 hours. ${NOT_YOU}`,
+    footnote: `The link works once, for ${lifetime("verify_email")}. ${NOT_YOU}`,
   });
 }
 
@@ -120,7 +126,7 @@ export function resetPasswordMessage(input: { name?: string; link: string }): Ma
       "Resetting signs you out everywhere you are signed in.",
     ],
     action: { label: "Choose a new password", url: input.link },
-    footnote: `The link works once, for 1 hour, and only the newest link you asked for works. ${NOT_YOU}`,
+    footnote: `The link works once, for ${lifetime("reset_password")}, and only the newest link you asked for works. ${NOT_YOU}`,
   });
 }
 
@@ -149,7 +155,7 @@ export function confirmNewEmailMessage(input: { name?: string; link: string }): 
       `You asked to use this address for your ${brand.name} account. Confirm it, and it replaces your old address.`,
     ],
     action: { label: "Use this email address", url: input.link },
-    footnote: `The link works once, for 24 hours. ${NOT_YOU}`,
+    footnote: `The link works once, for ${lifetime("change_email")}. ${NOT_YOU}`,
   });
 }
 
@@ -171,7 +177,6 @@ export function emailChangedMessage(input: {
       `If you did not do this, someone who knew your password has taken your account, and a password reset from this address will no longer reach it. Use the link below: this address becomes your account's address again, with a new password you choose, and everyone signed in to your account is signed out everywhere.`,
     ],
     action: { label: "This wasn't me — keep my old address", url: input.undoLink },
-    footnote:
-      "The link works once, for 7 days, and only until the address is changed again. You receive this at your old address so that a change you did not make does not go unnoticed.",
+    footnote: `The link works once, for ${lifetime("restore_email")}, and only until the address is changed again. You receive this at your old address so that a change you did not make does not go unnoticed.`,
   });
 }

@@ -3,6 +3,7 @@ import { MAX_SESSIONS_PER_PERSON } from "@/common/session-cap.ts";
 import { type Database, rawQueries } from "@/db/client.ts";
 import { changesOneRow, insertRow } from "@/db/raw.ts";
 import { SESSION_ROW } from "@/lib/db/rows.ts";
+import { BROWSER_SESSION_SECONDS, REMEMBER_ME_SECONDS } from "./lifetimes.ts";
 
 /** One signed-in browser, as the app and its pages see it (never the secret session id). */
 export interface AppSession {
@@ -35,9 +36,8 @@ interface NewSession {
   amr?: string[];
 }
 
-export const REMEMBER_ME_SECONDS = 30 * 24 * 3600;
-/** A browser-session cookie has no expiry of its own, so its record lapses after this. */
-export const BROWSER_SESSION_SECONDS = 12 * 3600;
+export { BROWSER_SESSION_SECONDS, REMEMBER_ME_SECONDS };
+
 /** lastSeenAt is written at most this often, so reading pages does not turn into a write each. */
 const TOUCH_EVERY_MS = 60_000;
 /** Free text from the browser is cut to this length before it is stored. */

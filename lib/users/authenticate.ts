@@ -3,7 +3,7 @@ import { db } from "@/lib/db/index.ts";
 import { log } from "@/lib/log/index.ts";
 import { type ScopedVerdict, ThrottleStore, throttleKeys } from "@/lib/security/throttle.ts";
 import { users } from "./index.ts";
-import { verifyPassword } from "./passwords.ts";
+import { needsRehash, verifyPassword } from "./passwords.ts";
 import type { User } from "./store.ts";
 
 export type SignInOutcome =
@@ -52,6 +52,10 @@ export async function authenticate(
   // The account's keys start over; the address's count gets this attempt back.
   await throttles.clear(keys.filter((key) => key.scope !== "address"));
   await throttles.release(keys.filter((key) => key.scope === "address"));
-  const { passwordHash, ...user } = found;
+  const { passwordHash: checked, ...user } = found;
+  // A hash of earlier parameters (a lower cost) is made again now, while the password is at hand.
+  const passwordHash = needsRehash(checked)
+    ? await users().rehashPassword(user.id, checked, password)
+    : checked;
   return { ok: true, user, passwordHash };
 }

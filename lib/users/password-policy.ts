@@ -1,5 +1,6 @@
 import { ZxcvbnFactory } from "@zxcvbn-ts/core";
 import { adjacencyGraphs, dictionary } from "@zxcvbn-ts/language-common";
+import { NEW_PASSWORD_MAX_LENGTH, NEW_PASSWORD_MIN_LENGTH } from "./password-length.ts";
 
 /**
  * The rules for a new password, the same in the browser's strength meter and
@@ -7,8 +8,7 @@ import { adjacencyGraphs, dictionary } from "@zxcvbn-ts/language-common";
  * passwords of zxcvbn's shipped list (or a variant of one), and not too easy
  * to guess by zxcvbn's estimate. Nothing here calls the network.
  */
-export const NEW_PASSWORD_MIN_LENGTH = 8;
-export const NEW_PASSWORD_MAX_LENGTH = 128;
+export { NEW_PASSWORD_MAX_LENGTH, NEW_PASSWORD_MIN_LENGTH };
 
 type StrengthScore = 0 | 1 | 2 | 3 | 4;
 

@@ -1,6 +1,11 @@
 import { type Algorithm, hash, verify } from "@node-rs/argon2";
 
-/** Argon2id at OWASP's recommended minimum: 19 MiB, two passes, one lane; a random salt per hash. */
+/**
+ * Argon2id at OWASP's recommended minimum: 19 MiB, two passes, one lane; a random salt per hash.
+ * Raise them here: a hash made with other parameters is made again with these at the person's
+ * next sign-in (needsRehash), so an unknown email — checked against a dummy hash of these — takes
+ * no longer than a known one for long.
+ */
 const ARGON2ID = {
   algorithm: 2 as Algorithm.Argon2id,
   memoryCost: 19_456,
@@ -28,6 +33,23 @@ function normalizePassword(password: string): string {
 
 export function hashPassword(password: string): Promise<string> {
   return hash(normalizePassword(password), ARGON2ID);
+}
+
+/**
+ * Whether a stored hash was made with other parameters than ARGON2ID's (an earlier cost, another
+ * variant): the sign-in that proves the password then stores a new hash (UserStore.rehashPassword).
+ */
+export function needsRehash(passwordHash: string): boolean {
+  const parts = /^\$(argon2(?:id|i|d))\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(passwordHash);
+  if (!parts) return true;
+  const [, variant, version, memory, time, lanes] = parts;
+  return (
+    variant !== "argon2id" ||
+    Number(version) !== 19 ||
+    Number(memory) !== ARGON2ID.memoryCost ||
+    Number(time) !== ARGON2ID.timeCost ||
+    Number(lanes) !== ARGON2ID.parallelism
+  );
 }
 
 let dummyHash: Promise<string> | undefined;

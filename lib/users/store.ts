@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { type Database, rawQueries } from "@/db/client.ts";
 import { isUniqueViolation } from "@/db/errors.ts";
+import { changesOneRow } from "@/db/raw.ts";
 import { USER_CREDENTIALS_ROW, USER_ROW } from "@/lib/db/rows.ts";
 import { normalizeEmail } from "./email.ts";
 import { NEW_PASSWORD_MAX_LENGTH, NEW_PASSWORD_MIN_LENGTH } from "./password-policy.ts";
-import { hashPassword } from "./passwords.ts";
+import { hashPassword, verifyPassword } from "./passwords.ts";
 
 /** A person who signs in here. `id` is their stable, opaque subject (`sub`); the email may change. */
 export interface User {
@@ -87,6 +88,29 @@ export class UserStore {
       data: { passwordHash: await hashPassword(password) },
     });
     if (count === 0) throw new UserError("not_found", `No user has the email ${normalizeEmail(email)}`);
+  }
+
+  /**
+   * Stores a new hash of `password`, just proved against `passwordHash`, made with the current
+   * parameters (passwords.ts). Only while the account still has that hash — a change of password
+   * meanwhile wins — and without touching `updatedAt` (the `updated_at` claim: the profile did not
+   * change). Answers the hash the account has now if the password proves it: two sign-ins at
+   * once both rehash, the second finds the first's hash, and its session must not be refused as
+   * if the password had changed; a real change meanwhile answers the old hash, which the session
+   * store then refuses.
+   */
+  async rehashPassword(id: string, passwordHash: string, password: string): Promise<string> {
+    const rehashed = await hashPassword(password);
+    const refused = await rawQueries(this.db).transaction<"password changed">([
+      changesOneRow(
+        `UPDATE "users" SET "passwordHash" = $1 WHERE "id" = $2 AND "passwordHash" = $3`,
+        [rehashed, id, passwordHash],
+        "password changed",
+      ),
+    ]);
+    if (!refused) return rehashed;
+    const now = await this.db.user.findUnique({ where: { id }, select: { passwordHash: true } });
+    return now && (await verifyPassword(now.passwordHash, password)) ? now.passwordHash : passwordHash;
   }
 
   /** Marks the address as verified by an operator (users:verify-email). */

@@ -110,7 +110,7 @@ export const changePasswordAction = accountAction(
     password: z
       .string()
       .min(1, "Choose a new password")
-      .max(NEW_PASSWORD_MAX_LENGTH, "Use at most 128 characters."),
+      .max(NEW_PASSWORD_MAX_LENGTH, `Use at most ${NEW_PASSWORD_MAX_LENGTH} characters.`),
   }),
   async (input, user, { headers }): Promise<FormState> => {
     const address = clientAddress(headers, appConfig().trustedProxies);

@@ -1,13 +1,15 @@
 import type { Metadata } from "next";
 import { Shell } from "@/components/shell.tsx";
 import { ButtonLink, Card, Heading, Lead } from "@/components/ui.tsx";
+import { TOKEN_LIFETIME_MS } from "@/lib/accounts/tokens.ts";
 import { parseConsentId } from "@/lib/consent/ids.ts";
+import { durationInWords } from "@/lib/format/duration.ts";
 
 export const metadata: Metadata = { title: "Check your inbox" };
 
 const COPY = {
   signup: "We sent an email to the address you entered. Follow its link to confirm your address.",
-  reset: "We sent an email to the address you entered with what to do next. Its link works for 1 hour.",
+  reset: `We sent an email to the address you entered with what to do next. Its link works for ${durationInWords(TOKEN_LIFETIME_MS.reset_password / 1000)}.`,
 } as const;
 
 /**

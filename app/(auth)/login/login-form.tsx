@@ -9,6 +9,8 @@ import { useNavigation } from "@/components/use-navigation.ts";
 import { WayBackLink } from "@/components/way-back-link.tsx";
 import { type FormState, IDLE } from "@/lib/actions/state.ts";
 import type { WayBack } from "@/lib/consent/way-back.ts";
+import { durationInWords } from "@/lib/format/duration.ts";
+import { REMEMBER_ME_SECONDS } from "@/lib/session/lifetimes.ts";
 
 /**
  * `email` prefills the field (login_hint, or the person who must sign in again); it proves nothing.
@@ -79,7 +81,7 @@ export function LoginForm({
       <Checkbox
         label="Remember me"
         name="remember"
-        description="Stay signed in on this device for 30 days."
+        description={`Stay signed in on this device for ${durationInWords(REMEMBER_ME_SECONDS)}.`}
         defaultChecked={error?.values?.remember === "on"}
       />
       <Button type="submit" className="w-full" disabled={pending} aria-busy={pending}>

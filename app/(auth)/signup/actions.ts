@@ -19,7 +19,7 @@ const signUpForm = z.object({
   password: z
     .string()
     .min(1, "Choose a password")
-    .max(NEW_PASSWORD_MAX_LENGTH, "Use at most 128 characters."),
+    .max(NEW_PASSWORD_MAX_LENGTH, `Use at most ${NEW_PASSWORD_MAX_LENGTH} characters.`),
   consent: consentId.optional(),
 });
 
