@@ -22,7 +22,7 @@ import { HydraClient } from "@/lib/hydra/client.ts";
 import { tellServerOfDeletions } from "@/lib/users/deletions.ts";
 import { emailAddress } from "@/lib/users/email.ts";
 import { personName } from "@/lib/users/names.ts";
-import { UserError, UserStore } from "@/lib/users/store.ts";
+import { type User, UserError, UserStore } from "@/lib/users/store.ts";
 
 const USAGE = `Usage:
   npm run users:create -- --email <email> --password <password> [--name <name>]
@@ -55,6 +55,31 @@ function passwordFromStdin(): string {
   return readFileSync(0, "utf8").replace(/\r?\n$/, "");
 }
 
+/** People listed per read: `users:list` never holds them all. */
+const LIST_PAGE = 1_000;
+
+/** Every person, in the order they signed up, a page at a time. */
+async function* pagesOf(users: UserStore): AsyncGenerator<User[]> {
+  let after: User | undefined;
+  for (;;) {
+    const page = await users.listPage(after, LIST_PAGE);
+    if (page.length > 0) yield page;
+    if (page.length < LIST_PAGE) return;
+    after = page[page.length - 1];
+  }
+}
+
+function cells(user: User): string[] {
+  return [user.email, user.name || "—", user.id, user.createdAt.toISOString()];
+}
+
+/** Writes to standard output, waiting while its buffer is full (a pipe to `less` reads slowly). */
+function write(text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(text, (error) => (error ? reject(error) : resolve()));
+  });
+}
+
 async function run(command: string | undefined, args: string[]): Promise<void> {
   const { values } = parseArgs({
     args,
@@ -78,19 +103,28 @@ async function run(command: string | undefined, args: string[]): Promise<void> {
       });
       console.log(`Created ${user.email}${user.name ? ` (${user.name})` : ""}; subject ${user.id}`);
     } else if (command === "list") {
-      const all = await users.list();
-      if (all.length === 0) return console.log("No users yet. Add one with npm run users:create.");
-      const rows = all.map((user) => [user.email, user.name || "—", user.id, user.createdAt.toISOString()]);
+      // Two walks, a page at a time: the widths, then the lines. Read whole (and each width found by
+      // spreading every row into Math.max), some 125,000 people overflowed the stack.
       const header = ["EMAIL", "NAME", "SUBJECT", "CREATED"];
-      const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-      for (const row of [header, ...rows]) {
-        console.log(
-          row
-            .map((cell, i) => cell.padEnd(widths[i]!))
-            .join("  ")
-            .trimEnd(),
-        );
+      const widths = header.map((title) => title.length);
+      let listed = 0;
+      for await (const page of pagesOf(users)) {
+        listed += page.length;
+        for (const row of page.map(cells)) {
+          row.forEach((cell, i) => {
+            widths[i] = Math.max(widths[i]!, cell.length);
+          });
+        }
       }
+      if (listed === 0) return console.log("No users yet. Add one with npm run users:create.");
+      const line = (row: string[]) =>
+        row
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join("  ")
+          .trimEnd();
+      console.log(line(header));
+      for await (const page of pagesOf(users))
+        await write(`${page.map((user) => line(cells(user))).join("\n")}\n`);
     } else if (command === "set-password") {
       const address = email(values.email);
       await users.setPassword(address, values.password ?? passwordFromStdin());

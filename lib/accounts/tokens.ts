@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Database } from "@/db/client.ts";
+import { deleteInBatches, PURGE_BATCH } from "@/lib/housekeeping/batches.ts";
 
 /**
  * What a mailed link lets its holder do. `restore_email` goes to the old
@@ -131,7 +132,23 @@ export async function spendToken(tables: Tables, id: string): Promise<boolean> {
 }
 
 /** Deletes the links that can no longer be used (housekeeping). */
-export async function purgeExpiredTokens(tables: Tables, now = new Date()): Promise<number> {
-  const { count } = await tables.accountToken.deleteMany({ where: { expiresAt: { lte: now } } });
-  return count;
+export async function purgeExpiredTokens(
+  tables: Tables,
+  now = new Date(),
+  batch = PURGE_BATCH,
+): Promise<number> {
+  const expired = { expiresAt: { lte: now } };
+  return deleteInBatches(
+    async (take) =>
+      (
+        await tables.accountToken.findMany({
+          where: expired,
+          select: { id: true },
+          orderBy: { expiresAt: "asc" },
+          take,
+        })
+      ).map((row) => row.id),
+    async (ids) => (await tables.accountToken.deleteMany({ where: { id: { in: ids }, ...expired } })).count,
+    batch,
+  );
 }

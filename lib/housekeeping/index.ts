@@ -1,5 +1,6 @@
 import type { Database } from "@/db/client.ts";
 import { purgeExpiredTokens } from "@/lib/accounts/tokens.ts";
+import { PURGE_BATCH } from "@/lib/housekeeping/batches.ts";
 import { ThrottleStore } from "@/lib/security/throttle.ts";
 import { SessionStore } from "@/lib/session/store.ts";
 
@@ -8,11 +9,16 @@ import { SessionStore } from "@/lib/session/store.ts";
  * expired sessions, expired links mailed to people, and throttle rows whose
  * failures are forgotten and whose lock is over. Idempotent (one process runs it:
  * lib/housekeeping/schedule.ts), so instances on one database may each run it.
+ * Each kind goes `batch` rows a statement (./batches.ts).
  */
-export async function purgeAppState(db: Database, now = new Date()): Promise<Record<string, number>> {
+export async function purgeAppState(
+  db: Database,
+  now = new Date(),
+  batch = PURGE_BATCH,
+): Promise<Record<string, number>> {
   return {
-    sessions: await new SessionStore(db).purgeExpired(now),
-    loginThrottles: await new ThrottleStore(db).purgeStale(now),
-    accountTokens: await purgeExpiredTokens(db, now),
+    sessions: await new SessionStore(db).purgeExpired(now, batch),
+    loginThrottles: await new ThrottleStore(db).purgeStale(now, batch),
+    accountTokens: await purgeExpiredTokens(db, now, batch),
   };
 }

@@ -2,6 +2,7 @@ import { type Database, rawQueries } from "@/db/client.ts";
 import { changesOneRow, type Param, type Write } from "@/db/raw.ts";
 import type { LoginThrottle } from "@/generated/prisma/sqlite/client.ts";
 import { LOGIN_THROTTLE_ROW } from "@/lib/db/rows.ts";
+import { deleteInBatches, PURGE_BATCH } from "@/lib/housekeeping/batches.ts";
 
 /**
  * Sign-in throttling. Every sign-in attempt counts against three keys: the
@@ -250,17 +251,29 @@ export class ThrottleStore {
    * failure recent enough to count (the longest forget time of any policy).
    * Housekeeping; returns how many.
    */
-  async purgeStale(now = new Date()): Promise<number> {
+  async purgeStale(now = new Date(), batch = PURGE_BATCH): Promise<number> {
     const forgetBefore = new Date(now.getTime() - Math.max(...POLICIES.map((p) => p.forgetAfterMs)));
-    const { count } = await this.db.loginThrottle.deleteMany({
-      where: {
-        AND: [
-          { OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
-          { OR: [{ lastFailedAt: null }, { lastFailedAt: { lt: forgetBefore } }] },
-        ],
-      },
-    });
-    return count;
+    const stale = {
+      AND: [
+        { OR: [{ lockedUntil: null }, { lockedUntil: { lte: now } }] },
+        { OR: [{ lastFailedAt: null }, { lastFailedAt: { lt: forgetBefore } }] },
+      ],
+    };
+    // No index serves the condition: a walk by key reads each row once per purge, however many batches.
+    return deleteInBatches<string>(
+      async (take, after) =>
+        (
+          await this.db.loginThrottle.findMany({
+            where: after === undefined ? stale : { ...stale, key: { gt: after } },
+            select: { key: true },
+            orderBy: { key: "asc" },
+            take,
+          })
+        ).map((row) => row.key),
+      async (keys) =>
+        (await this.db.loginThrottle.deleteMany({ where: { key: { in: keys }, ...stale } })).count,
+      batch,
+    );
   }
 }
 

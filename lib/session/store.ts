@@ -3,6 +3,7 @@ import { MAX_SESSIONS_PER_PERSON } from "@/common/session-cap.ts";
 import { type Database, rawQueries } from "@/db/client.ts";
 import { changesOneRow, insertRow } from "@/db/raw.ts";
 import { SESSION_ROW } from "@/lib/db/rows.ts";
+import { deleteInBatches, PURGE_BATCH } from "@/lib/housekeeping/batches.ts";
 import { BROWSER_SESSION_SECONDS, REMEMBER_ME_SECONDS } from "./lifetimes.ts";
 
 /** One signed-in browser, as the app and its pages see it (never the secret session id). */
@@ -272,7 +273,20 @@ export class SessionStore {
    * reported to the server: nobody is sent a logout token for it (README,
    * Back-Channel Logout).
    */
-  async purgeExpired(now = new Date()): Promise<number> {
-    return (await this.db.session.deleteMany({ where: { expiresAt: { lte: now } } })).count;
+  async purgeExpired(now = new Date(), batch = PURGE_BATCH): Promise<number> {
+    const expired = { expiresAt: { lte: now } };
+    return deleteInBatches(
+      async (take) =>
+        (
+          await this.db.session.findMany({
+            where: expired,
+            select: { id: true },
+            orderBy: { expiresAt: "asc" },
+            take,
+          })
+        ).map((row) => row.id),
+      async (ids) => (await this.db.session.deleteMany({ where: { id: { in: ids }, ...expired } })).count,
+      batch,
+    );
   }
 }

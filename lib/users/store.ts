@@ -141,6 +141,26 @@ export class UserStore {
   }
 
   /**
+   * The people in the order they signed up, `take` at a time: the page after
+   * `after` (the last person of the previous page), by the index on
+   * (createdAt, id), so a page costs the same however many came before.
+   */
+  listPage(after: Pick<User, "id" | "createdAt"> | undefined, take: number): Promise<User[]> {
+    return this.db.user.findMany({
+      // The `gte` bounds the index range (an OR alone is a filter over the index from its start).
+      where: after
+        ? {
+            createdAt: { gte: after.createdAt },
+            OR: [{ createdAt: { gt: after.createdAt } }, { id: { gt: after.id } }],
+          }
+        : {},
+      orderBy: [{ createdAt: "asc" }, { id: "asc" }],
+      select: PUBLIC_FIELDS,
+      take,
+    });
+  }
+
+  /**
    * Deletes the user and, by cascade, their sessions and remembered
    * decisions; in the same transaction it queues telling the authorization
    * server (lib/users/deletions.ts), which then revokes every token and grant

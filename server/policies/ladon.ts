@@ -110,12 +110,18 @@ export function compilePattern(pattern: string): Matcher {
  * context's own keys count, so `constructor` or `toString` read nothing inherited.
  */
 export function decide(policies: Iterable<CompiledPolicy>, request: AccessRequest): boolean {
+  // A matcher shared by many policies (compilePolicies) runs once per value: its answer is kept for
+  // this decision. Every policy ran its own regexps, so 2,000 policies cost milliseconds of CPU on
+  // every admin call. A matcher that throws keeps nothing and throws again where it is reached.
+  const action = memoized(request.action);
+  const subject = memoized(request.subject);
+  const resource = memoized(request.resource);
   let allowed = false;
   for (const policy of policies) {
     // Ladon's order: actions are the cheapest filter, then subjects, then resources.
-    if (!policy.actions.some((match) => match(request.action))) continue;
-    if (!policy.subjects.some((match) => match(request.subject))) continue;
-    if (!policy.resources.some((match) => match(request.resource))) continue;
+    if (!policy.actions.some(action)) continue;
+    if (!policy.subjects.some(subject)) continue;
+    if (!policy.resources.some(resource)) continue;
     const context = request.context;
     const fulfilled = policy.conditions.every(([key, condition]) =>
       condition.fulfills(Object.hasOwn(context, key) ? context[key] : undefined, request),
@@ -125,4 +131,17 @@ export function decide(policies: Iterable<CompiledPolicy>, request: AccessReques
     allowed = true;
   }
   return allowed;
+}
+
+/** Tests matchers against one value, each matcher once. */
+function memoized(value: string): (match: Matcher) => boolean {
+  const answers = new Map<Matcher, boolean>();
+  return (match) => {
+    let answer = answers.get(match);
+    if (answer === undefined) {
+      answer = match(value);
+      answers.set(match, answer);
+    }
+    return answer;
+  };
 }

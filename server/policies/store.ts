@@ -8,7 +8,7 @@ import type { Snapshot } from "@/server/http/snapshot.ts";
 import type { ConditionWire } from "./conditions.ts";
 import type { CompiledPolicy } from "./ladon.ts";
 import { type Policy, type PolicyInput, policyInput } from "./schemas.ts";
-import { compilePolicy, type PolicySource } from "./warden.ts";
+import { PolicyCompiler, type PolicySource } from "./warden.ts";
 
 /** The single PolicyRevision row every write bumps. */
 const REVISION_ROW = 1;
@@ -71,6 +71,7 @@ export class PolicyStore implements PolicySource {
   private loading: { revision: number; promise: Promise<LoadedPolicies> } | undefined;
 
   private readonly raw;
+  private readonly compiler = new PolicyCompiler();
 
   constructor(private readonly db: Database) {
     this.raw = rawQueries(db);
@@ -170,7 +171,7 @@ export class PolicyStore implements PolicySource {
 
   private async load(revision: number): Promise<LoadedPolicies> {
     const rows = await this.db.policy.findMany({ orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
-    const snapshot = { revision, policies: rows.map((row) => compilePolicy(fromRow(row))) };
+    const snapshot = { revision, policies: this.compiler.compile(rows.map(fromRow)) };
     if (!this.loaded || this.loaded.revision < revision) this.loaded = snapshot;
     return snapshot;
   }

@@ -137,6 +137,80 @@ for (const backend of BACKENDS) {
       assert.ok(keys.includes(lockedKey[0]!.key), "a lock in force is kept");
     });
 
+    test("housekeeping deletes a backlog in statements of at most its batch, and all of it", async () => {
+      // One statement over every expired row held SQLite's write lock and the process's event loop
+      // for all of them at once (250,000 rows: seconds, every ten minutes).
+      const kit = await newUser("kit");
+      const now = new Date();
+      const past = new Date(now.getTime() - 3 * 3_600_000);
+      const rows = 7;
+      const tag = Math.random().toString(36).slice(2);
+      await db.session.createMany({
+        data: Array.from({ length: rows }, (_, i) => ({
+          id: `batch-${tag}-${i}`,
+          sid: `batch-${tag}-${i}`,
+          userId: kit.id,
+          authTime: past,
+          lastSeenAt: past,
+          expiresAt: new Date(past.getTime() + i),
+        })),
+      });
+      await db.accountToken.createMany({
+        data: Array.from({ length: rows }, (_, i) => ({
+          id: `batch-${tag}-${i}`,
+          userId: kit.id,
+          purpose: "verify-email",
+          email: kit.email,
+          secretHash: `batch-${tag}-${i}`,
+          expiresAt: new Date(past.getTime() + i),
+        })),
+      });
+      await db.loginThrottle.createMany({
+        data: Array.from({ length: rows }, (_, i) => ({
+          key: `address:batch-${tag}-${i}`,
+          failures: 1,
+          lastFailedAt: past,
+        })),
+      });
+      const deletes: Record<string, number[]> = { session: [], accountToken: [], loginThrottle: [] };
+      const counted = new Proxy(db, {
+        get(target, property) {
+          const model: unknown = Reflect.get(target, property);
+          if (typeof property !== "string" || !(property in deletes)) return model;
+          return new Proxy(model as object, {
+            get(table, name) {
+              const value: unknown = Reflect.get(table, name);
+              if (name !== "deleteMany" || typeof value !== "function") {
+                return typeof value === "function" ? value.bind(table) : value;
+              }
+              return async (args: unknown) => {
+                const result = (await value.call(table, args)) as { count: number };
+                deletes[property]!.push(result.count);
+                return result;
+              };
+            },
+          });
+        },
+      });
+      const removed = await purgeAppState(counted, now, 3);
+      for (const [model, counts] of Object.entries(deletes)) {
+        assert.ok(counts.length >= Math.ceil(rows / 3), `${model}: ${counts.join(", ")}`);
+        assert.ok(
+          counts.every((count) => count <= 3),
+          `${model}: no statement deletes more than a batch (${counts.join(", ")})`,
+        );
+      }
+      assert.ok(
+        removed.sessions! >= rows && removed.accountTokens! >= rows && removed.loginThrottles! >= rows,
+      );
+      assert.equal(await db.session.count({ where: { id: { startsWith: `batch-${tag}-` } } }), 0);
+      assert.equal(await db.accountToken.count({ where: { id: { startsWith: `batch-${tag}-` } } }), 0);
+      assert.equal(
+        await db.loginThrottle.count({ where: { key: { startsWith: `address:batch-${tag}-` } } }),
+        0,
+      );
+    });
+
     test("a sign-in is stored only while the account has the password it checked; else nothing", async () => {
       const kit = await newUser("kit");
       const checked = (await users.findCredentials(kit.email))?.passwordHash as string;

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { createDatabase } from "@/db/client.ts";
+import { migrate } from "@/db/migrate.ts";
 import { verifyPassword } from "@/lib/users/passwords.ts";
 import { UserStore } from "@/lib/users/store.ts";
 import {
@@ -20,7 +21,7 @@ import {
   startOAuth2Portico,
 } from "@/tests/oauth2/support.ts";
 import { freePort } from "@/tests/support/ports.ts";
-import { BACKENDS, type Portico } from "@/tests/support/server.ts";
+import { BACKENDS, freshDatabase, type Portico } from "@/tests/support/server.ts";
 
 /** `npm run users:*`, on a database that does not exist yet (the script migrates it). */
 describe("users CLI", () => {
@@ -312,6 +313,62 @@ for (const backend of BACKENDS) {
       assert.match(deleted.stdout, /The server revoked every token and grant of theirs/);
       assert.deepEqual(await sessions(), []);
       assert.equal((await loginRequest(browser)).skip, false, "the remembered login ended");
+    });
+  });
+}
+
+for (const backend of BACKENDS) {
+  describe(`users:list with many people (${backend})`, () => {
+    // Read whole, with each column's width spread into Math.max, some 125,000 people overflowed the
+    // stack: `users:list` failed with a RangeError and listed no one.
+    const people = 130_000;
+    let database: { url: string; drop(): Promise<void> } | undefined;
+    before(async () => {
+      database = await freshDatabase(backend);
+      await migrate(database.url);
+      const db = createDatabase(database.url);
+      try {
+        // Straight in with SQL, seven people to a sign-up instant, so ties straddle the pages.
+        await db.$executeRawUnsafe(
+          backend === "sqlite"
+            ? `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${people})
+               INSERT INTO "users" ("id", "email", "name", "passwordHash", "createdAt", "updatedAt")
+               SELECT printf('subject-%06d', i), printf('person%06d@example.com', i), '', 'x',
+                 strftime('%Y-%m-%dT%H:%M:%f+00:00', '2026-01-01', '+' || ((${people} - i) / 7) || ' seconds'),
+                 strftime('%Y-%m-%dT%H:%M:%f+00:00', '2026-01-01') FROM n`
+            : `INSERT INTO "users" ("id", "email", "name", "passwordHash", "createdAt", "updatedAt")
+               SELECT 'subject-' || lpad(i::text, 6, '0'), 'person' || lpad(i::text, 6, '0') || '@example.com', '', 'x',
+                 timestamp '2026-01-01' + ((${people} - i) / 7) * interval '1 second', timestamp '2026-01-01'
+               FROM generate_series(1, ${people}) i`,
+        );
+      } finally {
+        await db.$disconnect();
+      }
+    });
+    after(() => database?.drop());
+
+    test("lists every one of 130,000 people once, in the order they signed up", () => {
+      const listed = spawnSync(process.execPath, ["--import", "tsx", "scripts/users.ts", "list"], {
+        env: { ...process.env, DATABASE_URL: database!.url },
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+      });
+      assert.equal(listed.status, 0, listed.stderr.slice(0, 2_000));
+      const lines = listed.stdout.trimEnd().split("\n");
+      assert.match(lines[0]!, /^EMAIL\s+NAME\s+SUBJECT\s+CREATED$/);
+      const rows = lines.slice(1).map((line) => line.split(/\s+/));
+      assert.equal(rows.length, people);
+      assert.equal(new Set(rows.map((row) => row[0])).size, people, "nobody twice");
+      const created = rows.map((row) => row[3]!);
+      assert.ok(
+        created.every((at, i) => i === 0 || created[i - 1]! <= at),
+        "in the order they signed up",
+      );
+      // The last seven seeded signed up first, together: among them, by subject.
+      assert.equal(rows[0]![0], `person${String(people - 6).padStart(6, "0")}@example.com`);
+      // The first three seeded (18,571 seconds on) signed up last.
+      assert.equal(rows.at(-1)![0], "person000003@example.com");
+      assert.equal(lines[1]!.indexOf("subject-"), lines.at(-1)!.indexOf("subject-"), "one width for all");
     });
   });
 }

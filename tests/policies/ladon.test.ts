@@ -2,9 +2,12 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { AccessRequest } from "@/server/http/guard.ts";
 import { compileCondition } from "@/server/policies/conditions.ts";
-import { compilePattern, ladonRegExp, PolicyError } from "@/server/policies/ladon.ts";
+import { compilePattern, decide, ladonRegExp, PolicyError } from "@/server/policies/ladon.ts";
 import { type Policy, policyInput } from "@/server/policies/schemas.ts";
-import { compilePolicy, LadonWarden } from "@/server/policies/warden.ts";
+import { PolicyStore } from "@/server/policies/store.ts";
+import { compilePolicies, compilePolicy, LadonWarden, PolicyCompiler } from "@/server/policies/warden.ts";
+import { migratedDatabase } from "@/tests/support/migrated-database.ts";
+import { BACKENDS } from "@/tests/support/server.ts";
 
 function policy(fields: Partial<Policy> & Pick<Policy, "id">): Policy {
   return {
@@ -420,3 +423,126 @@ describe("the policy wire schema", () => {
     });
   }
 });
+
+describe("a large policy set", () => {
+  // 2,000 policies each ran their own regexps on every admin call (milliseconds of CPU a call);
+  // a pattern many policies share now runs once per decision.
+  const many = Array.from({ length: 200 }, (_, i) =>
+    policy({
+      id: `p${i}`,
+      subjects: [`client-${i}`, `<group-${i % 10}-.*>`],
+      resources: [`rn:app:<tenant${i}>:<.*>`],
+      actions: ["<get|update|delete>"],
+      effect: i === 150 ? "deny" : "allow",
+    }),
+  );
+
+  test("policies that share a pattern share one matcher", () => {
+    const compiled = compilePolicies(many);
+    assert.equal(compiled[0]!.actions[0], compiled[199]!.actions[0]);
+    assert.equal(compiled[3]!.subjects[1], compiled[13]!.subjects[1]);
+    assert.notEqual(compiled[3]!.subjects[1], compiled[4]!.subjects[1]);
+  });
+
+  test("a set compiled after a write reuses the matchers of the set before", () => {
+    // Every policy write recompiled all the regexps of every policy (2,000 policies: seconds of one
+    // process's event loop at its next admin call, on every process).
+    const compiler = new PolicyCompiler();
+    const before = compiler.compile(many);
+    const added = policy({ id: "new", subjects: ["<someone-.*>"], resources: ["<.*>"], actions: ["get"] });
+    const after = compiler.compile([...many.slice(1), added]);
+    assert.equal(after[0]!.resources[0], before[1]!.resources[0]);
+    assert.equal(after[9]!.subjects[1], before[10]!.subjects[1]);
+    assert.equal(after.length, many.length);
+    // The removed policy's own pattern is not kept: compiled again, it is a new matcher.
+    const again = compiler.compile(many);
+    assert.notEqual(again[0]!.resources[0], before[0]!.resources[0]);
+    assert.equal(again[1]!.resources[0], before[1]!.resources[0]);
+  });
+
+  test("a decision runs a matcher shared by many policies once", () => {
+    let runs = 0;
+    const action = (value: string) => {
+      runs++;
+      return value === "get";
+    };
+    const policies = Array.from({ length: 100 }, (_, i) => ({
+      id: `p${i}`,
+      allow: true,
+      subjects: [(value: string) => value === `s${i}`],
+      resources: [() => true],
+      actions: [action],
+      conditions: [],
+    }));
+    assert.equal(decide(policies, request({ subject: "s7" })), true);
+    assert.equal(runs, 1);
+    runs = 0;
+    assert.equal(decide(policies, request({ subject: "s7", action: "put" })), false);
+    assert.equal(runs, 1);
+  });
+
+  test("shared matchers decide as before: allow, deny over allow, no match", async () => {
+    const shared = new LadonWarden({ all: async () => compilePolicies(many) });
+    const own = wardenOf(...many);
+    const asks = [
+      request({ subject: "client-3", resource: "rn:app:tenant3:x", action: "get" }),
+      request({ subject: "group-3-a", resource: "rn:app:tenant13:x", action: "delete" }),
+      request({ subject: "group-0-a", resource: "rn:app:tenant150:x", action: "get" }),
+      request({ subject: "client-150", resource: "rn:app:tenant150:x", action: "get" }),
+      request({ subject: "client-3", resource: "rn:app:tenant4:x", action: "get" }),
+      request({ subject: "client-3", resource: "rn:app:tenant3:x", action: "list" }),
+    ];
+    const expected = [true, true, false, false, false, false];
+    for (const [i, ask] of asks.entries()) {
+      assert.equal(await shared.isAllowed(ask), expected[i], `ask ${i}`);
+      assert.equal(await own.isAllowed(ask), expected[i], `ask ${i}`);
+    }
+  });
+
+  test("a broken pattern shared by policies still fails closed wherever it is reached", async () => {
+    const broken = [
+      policy({ id: "a", subjects: ["alice"], resources: ["<.*>"], actions: ["<get"] }),
+      policy({ id: "b", subjects: ["bob"], resources: ["<.*>"], actions: ["<get"] }),
+    ];
+    const warden = new LadonWarden({ all: async () => compilePolicies(broken) });
+    assert.equal(await warden.isAllowed(request({ subject: "alice" })), false);
+    assert.equal(await warden.isAllowed(request({ subject: "bob" })), false);
+  });
+});
+
+for (const backend of BACKENDS) {
+  describe(`the policy store after a write (${backend})`, () => {
+    const database = migratedDatabase(backend);
+
+    test("reloads the set but compiles only what the write brought", async () => {
+      const store = new PolicyStore(database.db);
+      for (const id of ["a", "b"]) {
+        await store.create(
+          policyInput.parse({
+            id,
+            subjects: [`<${id}-.*>`],
+            resources: ["rn:x:<.*>"],
+            actions: ["<get|put>"],
+            effect: "allow",
+          }),
+        );
+      }
+      const first = await store.all();
+      await store.create(
+        policyInput.parse({
+          id: "c",
+          subjects: ["<c-.*>"],
+          resources: ["<.*>"],
+          actions: ["get"],
+          effect: "allow",
+        }),
+      );
+      const second = await store.all();
+      assert.equal(second.length, first.length + 1, "the write is seen");
+      const byId = (set: typeof first, id: string) => set.find((p) => p.id === id)!;
+      assert.equal(byId(second, "a").subjects[0], byId(first, "a").subjects[0]);
+      assert.equal(byId(second, "b").actions[0], byId(first, "a").actions[0]);
+      assert.equal(byId(second, "b").resources[0], byId(first, "b").resources[0]);
+    });
+  });
+}
