@@ -5,7 +5,7 @@ import { HYDRA2_PROMPT_VALUES } from "@/server/hydra2/flow/public.ts";
 import { TOKEN_ENDPOINT_AUTH_METHODS } from "@/server/oauth2/client-auth.ts";
 import { CODE_CHALLENGE_METHODS } from "@/server/oauth2/pkce.ts";
 import { RESPONSE_MODES_SUPPORTED, RESPONSE_TYPES_SUPPORTED } from "@/server/oauth2/response-types.ts";
-import { SCOPES_SUPPORTED } from "@/server/oauth2/scopes.ts";
+import { PERSON_SCOPES, SCOPES_SUPPORTED } from "@/server/oauth2/scopes.ts";
 import { GRANT_HANDLERS } from "@/server/oauth2/token.ts";
 import type { Services } from "@/server/services.ts";
 import { ID_TOKEN_CLAIMS, ID_TOKEN_SIGNING_ALGS } from "@/server/tokens/id-tokens.ts";
@@ -30,7 +30,10 @@ export function wellKnown(issuer: string, { hydra2Flow = false, signupOpen = tru
     response_types_supported: [...RESPONSE_TYPES_SUPPORTED],
     response_modes_supported: [...RESPONSE_MODES_SUPPORTED],
     grant_types_supported: [...Object.keys(GRANT_HANDLERS), ...implicit],
-    scopes_supported: [...SCOPES_SUPPORTED],
+    // With the scopes the server defines, the standard ones whose claims it releases (OpenID Connect
+    // Core §5.4) and the login & consent app fills, as claims_supported lists them: a relying party
+    // (and the OpenID Foundation's oidcc-scope-profile and oidcc-scope-email) learns they work here.
+    scopes_supported: [...SCOPES_SUPPORTED, ...PERSON_SCOPES],
     claims_supported: [
       ...ID_TOKEN_CLAIMS,
       "name",

@@ -62,6 +62,8 @@ const OFFLINE_SCOPE = "offline";
 const OFFLINE_ACCESS_SCOPE = "offline_access";
 /** The scopes whose meaning the server defines; any other scope means what its client and API agree. */
 export const SCOPES_SUPPORTED = [OPENID_SCOPE, OFFLINE_SCOPE, OFFLINE_ACCESS_SCOPE] as const;
+/** The standard scopes of a person's claims (OpenID Connect Core §5.4) the login & consent app fills. */
+export const PERSON_SCOPES = ["profile", "email"] as const;
 
 const OFFLINE_SCOPES: readonly string[] = [OFFLINE_SCOPE, OFFLINE_ACCESS_SCOPE];
 

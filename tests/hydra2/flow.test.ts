@@ -241,14 +241,15 @@ for (const backend of BACKENDS) {
           redirect_uris: [first],
           grant_types: ["authorization_code"],
           response_types: ["code"],
-          scope: "openid",
+          scope: "openid offline",
         },
       });
       const browser = new Browser();
       const params = new URLSearchParams({
         response_type: "code",
         client_id: "rp-single",
-        scope: "openid",
+        // A plain OAuth 2.0 request: an OpenID Connect one must name its redirect_uri.
+        scope: "offline",
         state: "single-state",
       });
       const loginChallenge = challengeOf(
@@ -259,7 +260,7 @@ for (const backend of BACKENDS) {
       const { consentChallenge } = await login(browser, loginChallenge);
       const { redirect_to } = await api.oauth2.acceptOAuth2ConsentRequest({
         consentChallenge,
-        acceptOAuth2ConsentRequest: { grant_scope: ["openid"] },
+        acceptOAuth2ConsentRequest: { grant_scope: ["offline"] },
       });
       const back = clientRedirect(await browser.get(redirect_to), { id: "rp-single", redirectUri: first });
       const code = back.searchParams.get("code") as string;

@@ -35,7 +35,7 @@ describe("GET /oauth2/auth checks", () => {
     codeOnly = await registerClient(portico, {
       grant_types: ["authorization_code"],
       response_types: ["code"],
-      scope: "openid",
+      scope: "openid offline",
     });
     spa = await registerClient(portico, {
       public: true,
@@ -101,7 +101,24 @@ describe("GET /oauth2/auth checks", () => {
 
   test("redirect_uri may be left out only when the client registered exactly one", async () => {
     await assertErrorPage(await auth({ response_type: "code", client_id: twoUris.id }), "invalid_request");
-    consentIdOf(await auth({ response_type: "code", client_id: codeOnly.id, scope: "openid" }));
+    consentIdOf(await auth({ response_type: "code", client_id: codeOnly.id, scope: "offline" }));
+  });
+
+  test("an OpenID Connect request must name its redirect_uri, even for a client with one: an error page (oidcc-ensure-redirect-uri-in-authorization-request)", async () => {
+    for (const scope of ["openid", "offline openid", "openid offline"]) {
+      const html = await assertErrorPage(
+        await auth({ response_type: "code", client_id: codeOnly.id, scope, state: "s", nonce: "n" }),
+        "invalid_request",
+      );
+      assert.match(html, /redirect_uri is required/);
+    }
+    const named = await auth({
+      response_type: "code",
+      client_id: codeOnly.id,
+      redirect_uri: codeOnly.redirectUri,
+      scope: "openid",
+    });
+    consentIdOf(named);
   });
 
   /** Once the client and redirect URI are verified, errors go back to them. */

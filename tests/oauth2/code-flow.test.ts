@@ -517,12 +517,13 @@ for (const backend of BACKENDS) {
       const single = await registerClient(portico, {
         grant_types: ["authorization_code"],
         response_types: ["code"],
-        scope: "openid",
+        scope: "openid offline",
       });
+      // A plain OAuth 2.0 request: an OpenID Connect one must name its redirect_uri.
       const { response } = await authorizeThrough(portico, consentApp, new Browser(), {
         response_type: "code",
         client_id: single.id,
-        scope: "openid",
+        scope: "offline",
         state: "no-pkce",
       });
       const location = new URL(response.headers.get("location") ?? "");
@@ -549,7 +550,7 @@ for (const backend of BACKENDS) {
       const single = await registerClient(portico, {
         grant_types: ["authorization_code"],
         response_types: ["code"],
-        scope: "openid",
+        scope: "openid offline",
         redirect_uris: [first],
       });
       const admin = await portico.rootToken("hydra.clients");
@@ -568,7 +569,7 @@ for (const backend of BACKENDS) {
         const { response } = await authorizeThrough(portico, consentApp, new Browser(), {
           response_type: "code",
           client_id: single.id,
-          scope: "openid",
+          scope: "offline",
           state: "no-redirect-uri",
         });
         const location = new URL(response.headers.get("location") ?? "");

@@ -143,8 +143,9 @@ for (const backend of BACKENDS) {
         (await start(client, { ...extra, ...more })).request as { interactionRequired?: boolean };
 
       assert.equal((await required(native)).interactionRequired, true);
-      // Without redirect_uri the request uses the client's only one: the same answer.
-      const omitted = params(nativeOmitted, extra) as Record<string, string>;
+      // Without redirect_uri (a plain OAuth 2.0 request: an OpenID Connect one must name it) the
+      // request uses the client's only one: the same answer.
+      const omitted = params(nativeOmitted, { ...extra, scope: "photos.read" }) as Record<string, string>;
       delete omitted.redirect_uri;
       const browser = new Browser();
       const id = consentIdOf(await browser.get(`${portico.url}/oauth2/auth?${new URLSearchParams(omitted)}`));
@@ -417,6 +418,7 @@ describe("lifespans: CHALLENGE_TOKEN_LIFESPAN, AUTH_CODE_LIFESPAN, ACCESS_TOKEN_
         `${portico.url}/oauth2/auth?${new URLSearchParams({
           response_type: "code",
           client_id: web.id,
+          redirect_uri: web.redirectUri,
           scope: "openid offline",
           state: "state-123",
         })}`,
@@ -461,7 +463,7 @@ describe("lifespans: CHALLENGE_TOKEN_LIFESPAN, AUTH_CODE_LIFESPAN, ACCESS_TOKEN_
     const tokens = await postForm(
       portico,
       "/oauth2/token",
-      { grant_type: "authorization_code", code },
+      { grant_type: "authorization_code", code, redirect_uri: web.redirectUri },
       credentialsOf(web),
     );
     assert.equal(tokens.status, 200);
@@ -472,7 +474,7 @@ describe("lifespans: CHALLENGE_TOKEN_LIFESPAN, AUTH_CODE_LIFESPAN, ACCESS_TOKEN_
     const expired = await postForm(
       portico,
       "/oauth2/token",
-      { grant_type: "authorization_code", code: first },
+      { grant_type: "authorization_code", code: first, redirect_uri: web.redirectUri },
       credentialsOf(web),
     );
     assert.equal(expired.json.error, "invalid_grant");
@@ -526,6 +528,7 @@ describe("two instances on one database serve one flow", () => {
         `${a.url}/oauth2/auth?${new URLSearchParams({
           response_type: "code",
           client_id: web.id,
+          redirect_uri: web.redirectUri,
           scope: "openid",
           state: "lb",
           nonce: "lb-nonce",
@@ -543,7 +546,12 @@ describe("two instances on one database serve one flow", () => {
     const tokens = await postForm(
       a,
       "/oauth2/token",
-      { grant_type: "authorization_code", code: back.get("code") as string, code_verifier: verifier },
+      {
+        grant_type: "authorization_code",
+        code: back.get("code") as string,
+        code_verifier: verifier,
+        redirect_uri: web.redirectUri,
+      },
       credentialsOf(web),
     );
     assert.equal(tokens.status, 200, tokens.text);

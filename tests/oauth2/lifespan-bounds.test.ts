@@ -58,7 +58,13 @@ for (const backend of BACKENDS) {
         response_types: ["code"],
         scope: "openid",
       });
-      const params = { response_type: "code", client_id: client.id, scope: "openid", state: "state-123" };
+      const params = {
+        response_type: "code",
+        client_id: client.id,
+        redirect_uri: client.redirectUri,
+        scope: "openid",
+        state: "state-123",
+      };
       const first = await new Browser().get(`${portico.url}/oauth2/auth?${new URLSearchParams(params)}`);
       assert.equal(first.status, 302);
       assert.match(first.headers.get("location") ?? "", /^https:\/\/consent\.example\/consent\?consent=/);

@@ -74,7 +74,7 @@ describe("discovery and the token endpoint", () => {
       "client_secret_post",
       "none",
     ]);
-    assert.deepEqual(document.scopes_supported, ["openid", "offline", "offline_access"]);
+    assert.deepEqual(document.scopes_supported, ["openid", "offline", "offline_access", "profile", "email"]);
     for (const claim of ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce"]) {
       assert.ok((document.claims_supported as string[]).includes(claim), claim);
     }

@@ -351,6 +351,7 @@ for (const backend of BACKENDS) {
         `${portico.url}/oauth2/auth?${new URLSearchParams({
           response_type: "code",
           client_id: modern.id,
+          redirect_uri: modern.redirectUri,
           scope: "openid offline",
           state: "state-1",
           code_challenge: challenge,
@@ -364,7 +365,7 @@ for (const backend of BACKENDS) {
       const token = await postForm(
         portico,
         "/oauth2/token",
-        { grant_type: "authorization_code", code, code_verifier: verifier },
+        { grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: modern.redirectUri },
         credentialsOf(modern),
       );
       assert.equal(token.status, 200, token.text);

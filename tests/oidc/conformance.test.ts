@@ -2,8 +2,9 @@
  * OpenID Connect conformance points over real HTTP, on every backend: what a
  * token narrowed on refresh releases (UserInfo and the refreshed ID token),
  * UserInfo's errors for a form it cannot read (RFC 6750 §3), `max_age` of any
- * size, and `ui_locales` as a preference that never fails a request (OpenID
- * Connect Core §3.1.2.1, RP-Initiated Logout 1.0 §2).
+ * size, `ui_locales` as a preference that never fails a request (OpenID
+ * Connect Core §3.1.2.1, RP-Initiated Logout 1.0 §2), and the scopes
+ * discovery lists (the OpenID Foundation's scope modules read them).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -144,6 +145,23 @@ for (const backend of BACKENDS) {
       const narrowed = await refresh(named.refresh_token as string, "openid profile");
       assert.equal((await userinfo(narrowed.access_token)).preferred_username, "ann");
       assert.equal(decodeJwt(narrowed.id_token).preferred_username, "ann");
+    });
+
+    test("discovery lists profile and email, whose claims UserInfo releases: the OpenID Foundation's scope modules run instead of being skipped", async () => {
+      const document = (await (await fetch(`${portico.url}/.well-known/openid-configuration`)).json()) as {
+        scopes_supported: string[];
+        claims_supported: string[];
+      };
+      // oidcc-scope-profile and oidcc-scope-email skip an OP whose scopes_supported lacks the scope.
+      for (const scope of ["openid", "profile", "email"]) {
+        assert.ok(document.scopes_supported.includes(scope), `scopes_supported lists ${scope}`);
+      }
+      // Each listed scope's claims are claims the server lists and releases.
+      for (const claim of ["name", "updated_at", "email", "email_verified"]) {
+        assert.ok(document.claims_supported.includes(claim), claim);
+      }
+      const { access_token: token } = await tokensFor(CLAIMS);
+      assert.deepEqual(await userinfo(token as string), { ...CLAIMS, sub: "user-1" });
     });
 
     test("UserInfo: a form it cannot read is 400 invalid_request in WWW-Authenticate, with CORS, never a 5xx", async () => {

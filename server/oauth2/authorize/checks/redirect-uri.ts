@@ -1,5 +1,6 @@
 import type { AuthorizationCheck } from "@/server/oauth2/authorize/context.ts";
 import { InvalidRequest } from "@/server/oauth2/errors.ts";
+import { OPENID_SCOPE, splitScopes } from "@/server/oauth2/scopes.ts";
 
 /** RFC 8252 §7.3 (§8.3: IP literals, not `localhost`), as fosite's isLoopbackAddress. */
 const LOOPBACK_IP_LITERALS = new Set(["127.0.0.1", "[::1]"]);
@@ -33,7 +34,10 @@ function matchesAsLoopback(given: string, registered: string): boolean {
 /**
  * RFC 6749 §3.1.2.3 and OAuth 2.0 Security BCP §4.1.3: the redirect URI is
  * one the client registered, compared as a whole string; only a client with
- * exactly one may leave it out. In Hydra 2.x mode a loopback IP redirect URI
+ * exactly one may leave it out, and only from a plain OAuth 2.0 request: an
+ * OpenID Connect request (scope `openid`) must name it (OpenID Connect Core
+ * §3.1.2.1, as Hydra 2.x's fosite; the OpenID Foundation's
+ * oidcc-ensure-redirect-uri-in-authorization-request). In Hydra 2.x mode a loopback IP redirect URI
  * may name any port (RFC 8252 §7.3, as Hydra 2.x); the 2017 face matches
  * exactly, as its contract says. Failing here, the error is shown to the
  * user: sending it to an unverified URI would make us an open redirector.
@@ -44,6 +48,9 @@ export const redirectUri: AuthorizationCheck = (context) => {
   if (params.repeated.has("redirect_uri")) throw new InvalidRequest("redirect_uri was sent more than once");
   const given = params.get("redirect_uri");
   if (given === undefined) {
+    if (splitScopes(params.get("scope")).includes(OPENID_SCOPE)) {
+      throw new InvalidRequest("redirect_uri is required in an OpenID Connect request");
+    }
     if (registered.length !== 1) {
       throw new InvalidRequest("redirect_uri is required: the client has not registered exactly one");
     }
