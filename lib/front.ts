@@ -60,6 +60,42 @@ function acceptableFormLength(req: IncomingMessage, res: ServerResponse): boolea
 }
 
 /**
+ * The app's route handlers that answer GET alone (each only decides and
+ * redirects); every other path is a page, which answers GET and a POST for its
+ * server actions (NextAuth's routes under /api/auth too).
+ */
+const GET_ONLY = new Set(["/consent", "/logout"]);
+
+/** The methods a path of the pages answers, as an `Allow` header writes them. */
+function pageMethods(path: string): string {
+  return GET_ONLY.has(path) ? "GET, HEAD, OPTIONS" : "GET, HEAD, OPTIONS, POST";
+}
+
+/**
+ * Answers a method the path does not take: OPTIONS with the methods it does
+ * (RFC 9110 §9.3.7), any other with a 405 naming them (§15.5.6). Next.js
+ * rendered a page for PUT, PATCH or DELETE with a 200, as if it had done
+ * something, answered a route handler's 405 without `Allow`, and OPTIONS on a
+ * page with an empty 400. True when it answered.
+ */
+function refusedMethod(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+  const allow = pageMethods(path);
+  const method = req.method ?? "GET";
+  if (method === "OPTIONS") {
+    res.writeHead(204, { allow, "cache-control": "no-store" }).end();
+    return true;
+  }
+  if (allow.split(", ").includes(method)) return false;
+  res.writeHead(405, {
+    allow,
+    "content-type": "text/plain; charset=utf-8",
+    "cache-control": "no-store",
+  });
+  res.end(`This page does not answer ${method}.\n`);
+  return true;
+}
+
+/**
  * A form post's 500 from Next.js before its server action started is a body
  * Next.js could not decode (lib/actions/calls.ts): answered as the 400 it
  * is, with the front's headers. A 500 from an action that ran stays a 500.
@@ -131,7 +167,8 @@ function refuseUndecodableActions(req: IncomingMessage, res: ServerResponse): vo
  * (lib/actions/page-status.ts), which the server hands it (server/serve.ts).
  *
  * A form post must say its length and stay within Next.js's limit for a
- * server action (411 and 413 here, where Next.js would answer a 500).
+ * server action (411 and 413 here, where Next.js would answer a 500). A
+ * method the path does not answer is a 405 with `Allow`, OPTIONS a 204 with it.
  *
  * `path` is the request's URL without its query, as the server split it off.
  * Answers false when it answered the request itself (a refusal).
@@ -147,6 +184,7 @@ export async function pageFront(req: IncomingMessage, res: ServerResponse, path:
   const site = req.headers["sec-fetch-site"];
   // The form-post id is the front's own (refuseUndecodableActions): never one a client sent.
   delete req.headers[ACTION_CALL_HEADER];
+  if (refusedMethod(req, res, path)) return false;
   if (req.method === "POST" && !acceptableFormLength(req, res)) return false;
   if (req.method === "POST" && !path.startsWith("/api/auth/")) {
     refuseUndecodableActions(req, res);

@@ -212,6 +212,8 @@ export async function serve(config: Config): Promise<void> {
   });
   const admin = createServer((req, res) => {
     if (closing) res.setHeader("connection", "close");
+    // `OPTIONS *` (RFC 9110 §9.3.7) names no path the router could read: answered as the public port does.
+    if (req.url === "*") return void refuseTarget(req, res);
     return adminApi(req, res);
   });
   admin.keepAliveTimeout = 65_000;

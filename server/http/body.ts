@@ -6,6 +6,23 @@ const BODY_LIMIT = 1024 * 1024;
 
 export class BodyTooLarge extends Error {}
 
+/**
+ * A body sent with a content coding (`Content-Encoding: gzip`): nothing here
+ * decodes one, and reading the compressed bytes as the body made a form of
+ * binary noise ("a parameter holds U+0000") or "not valid JSON". Refused as
+ * RFC 9110 §15.5.16 says, with a 415 (and `Accept-Encoding: identity`, RFC 7694 §3).
+ */
+export class EncodedBody extends Error {
+  constructor(readonly coding: string) {
+    super(
+      `The request body must not be sent with a content coding (Content-Encoding: ${coding}); send it as it is`,
+    );
+  }
+}
+
+/** What an answer refusing an EncodedBody says it takes (RFC 7694 §3). */
+export const ACCEPTED_ENCODING = "identity";
+
 /** After refusing a streamed body: at most this much more of it is read and dropped, for at most this long. */
 const LINGER_BYTES = 4 * 1024 * 1024;
 const LINGER_MS = 1000;
@@ -49,6 +66,9 @@ export async function readBodyText(request: Request): Promise<string> {
   const declared = Number(length ?? 0);
   if (declared > BODY_LIMIT) throw new BodyTooLarge();
   if (request.method === "GET" || request.method === "HEAD") return "";
+  const coding = request.headers.get("content-encoding")?.trim();
+  if (coding && coding.toLowerCase() !== "identity" && length !== "0")
+    throw new EncodedBody(coding.slice(0, 40));
   // A declared length within the limit bounds the body (Node's parser holds the client to it), so
   // read it whole: @hono/node-server then reads the socket directly instead of building a web stream.
   if (length !== null && /^\d+$/.test(length)) return request.text();
@@ -172,7 +192,7 @@ export function describeZodError(error: z.ZodError): string {
 
 /** Why a JSON body was refused: the status, and the description for either face's error format. */
 export interface BodyRefusal {
-  status: 400 | 413;
+  status: 400 | 413 | 415;
   description: string;
   /** The body was JSON but not of the schema's type (the 2.x face names that error per operation). */
   schema: boolean;
@@ -181,16 +201,16 @@ export interface BodyRefusal {
 /**
  * Reads a JSON request body and parses it with a zod schema, for both faces
  * (each turns a refusal into its own error format). A body over 1 MiB is a
- * 413; one that cannot be read, malformed JSON, a string or key holding
- * U+0000 or half a surrogate pair (`unstorableText`) or a wrong type is a 400. An empty body parses as
- * `emptyAs` when given, else it is a 400.
+ * 413, one sent compressed (Content-Encoding) a 415; one that cannot be read, malformed JSON, a
+ * string or key holding U+0000 or half a surrogate pair (`unstorableText`) or a wrong type is a
+ * 400. An empty body parses as `emptyAs` when given, else it is a 400.
  */
 export async function parseJsonBody<S extends z.ZodType>(
   request: Request,
   schema: S,
   emptyAs?: unknown,
 ): Promise<{ ok: true; data: z.output<S> } | ({ ok: false } & BodyRefusal)> {
-  const refuse = (status: 400 | 413, description: string, schema = false) => ({
+  const refuse = (status: 400 | 413 | 415, description: string, schema = false) => ({
     ok: false as const,
     status,
     description,
@@ -201,6 +221,7 @@ export async function parseJsonBody<S extends z.ZodType>(
     text = await readBodyText(request);
   } catch (error) {
     if (error instanceof BodyTooLarge) return refuse(413, "The request body is larger than 1 MiB");
+    if (error instanceof EncodedBody) return refuse(415, error.message);
     return refuse(400, "The request body could not be read");
   }
   let value: unknown;
@@ -229,6 +250,7 @@ export async function readJson<S extends z.ZodType>(
 ): Promise<z.output<S>> {
   const body = await parseJsonBody(c.req.raw, schema, emptyAs);
   if (body.ok) return body.data;
+  if (body.status === 415) throw new ApiError(415, body.description);
   throw body.status === 413 ? ApiError.payloadTooLarge() : ApiError.badRequest(body.description);
 }
 

@@ -35,7 +35,8 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
   }
   const { status, text } = ANSWERS[error.code ?? ""] ?? MALFORMED;
   const body = `${text}\n`;
+  // Date, as on every other answer: RFC 9110 §6.6.1 requires it on a 4xx from a server with a clock.
   socket.end(
-    `HTTP/1.1 ${status}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status}\r\ndate: ${new Date().toUTCString()}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }

@@ -1,6 +1,8 @@
 import { Hono } from "hono";
 import { describeError } from "@/common/log.ts";
 import { DATABASE_UNAVAILABLE, databaseUnavailable } from "@/db/unavailable.ts";
+import { allowedMethods } from "@/server/http/allowed-methods.ts";
+import { ACCEPTED_ENCODING } from "@/server/http/body.ts";
 import type { Services } from "@/server/services.ts";
 import { clientRoutes } from "./clients/routes.ts";
 import { logoutRequestRoutes } from "./flow/logout-routes.ts";
@@ -54,8 +56,13 @@ export function createAdminApi(services: Services): Hono {
   api.use(async (c, next) => {
     const started = performance.now();
     await next();
-    // Answers can carry a client secret or private keys: no cache may keep them.
+    // Answers can carry a client secret, a token's claims or private keys: no cache may keep them,
+    // HTTP/1.0 ones included (Pragma, as RFC 6749 §5.1 asks of token answers).
     if (!c.res.headers.has("cache-control")) c.header("cache-control", "no-store");
+    if (c.res.headers.get("cache-control") === "no-store" && !c.res.headers.has("pragma"))
+      c.header("pragma", "no-cache");
+    // A compressed body is refused unread (server/http/body.ts): say which coding is taken.
+    if (c.res.status === 415) c.res.headers.set("accept-encoding", ACCEPTED_ENCODING);
     services.stats.record(c.res.status, performance.now() - started);
   });
 
@@ -86,9 +93,24 @@ export function createAdminApi(services: Services): Hono {
     );
   }
 
-  api.notFound(() =>
-    adminErrorResponse(AdminError.notFound("No operation at this method and path on the admin API")),
-  );
+  // A path the document has, asked with a method it does not answer: RFC 9110 §15.5.6's 405 with
+  // `Allow`, as Hydra's router (httprouter) answers, not a 404 that reads as "no such resource".
+  const allowed = allowedMethods(api);
+  api.notFound((c) => {
+    const methods = allowed(c.req.path);
+    if (methods.length === 0) {
+      return adminErrorResponse(AdminError.notFound("No operation at this method and path on the admin API"));
+    }
+    const refused = adminErrorResponse(
+      new AdminError(
+        405,
+        "Method Not Allowed",
+        `${c.req.path} does not answer ${c.req.method}; it answers ${methods.join(", ")}`,
+      ),
+    );
+    refused.headers.set("allow", methods.join(", "));
+    return refused;
+  });
   api.onError((error, c) => {
     const known = toAdminError(error);
     if (known) return adminErrorResponse(known);

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import { BodyTooLarge, readBodyText } from "@/server/http/body.ts";
+import { BodyTooLarge, EncodedBody, readBodyText } from "@/server/http/body.ts";
 import { InvalidRequest, OAuthError } from "./errors.ts";
 
 /**
@@ -32,6 +32,7 @@ export async function readForm(c: Context): Promise<Map<string, string>> {
   } catch (error) {
     if (error instanceof BodyTooLarge)
       throw new OAuthError("invalid_request", "The request body is too large", 413);
+    if (error instanceof EncodedBody) throw new OAuthError("invalid_request", error.message, 415);
     throw new InvalidRequest("The request body could not be read");
   }
   const form = new Map<string, string>();

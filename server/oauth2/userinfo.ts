@@ -13,7 +13,7 @@ const NO_STORE = { "cache-control": "no-store", pragma: "no-cache" };
  * description may name a parameter the client sent, so only §3's characters go into the header.
  */
 function bearerError(
-  status: 400 | 401 | 403 | 413,
+  status: 400 | 401 | 403 | 413 | 415,
   error: string,
   description: string,
   scope?: string,
@@ -63,10 +63,11 @@ async function presentedToken(c: Context): Promise<string | undefined | Response
     try {
       fromBody = (await readForm(c)).get("access_token");
     } catch (caught) {
-      // A form that cannot be read (a parameter twice, U+0000, too large) is RFC 6750 §3.1's
+      // A form that cannot be read (a parameter twice, U+0000, too large, compressed) is RFC 6750 §3.1's
       // invalid_request, told in WWW-Authenticate like every other error here, with CORS.
       if (!(caught instanceof OAuthError)) throw caught;
-      return bearerError(caught.status === 413 ? 413 : 400, "invalid_request", caught.description);
+      const status = caught.status === 413 || caught.status === 415 ? caught.status : 400;
+      return bearerError(status, "invalid_request", caught.description);
     }
   }
   if (fromHeader !== undefined && fromBody !== undefined) {

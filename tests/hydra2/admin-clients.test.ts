@@ -597,7 +597,8 @@ for (const backend of BACKENDS) {
           400,
           "invalid_request",
         ],
-        ["/admin/clients/v2-app", { method: "POST", json: {} }, 404, "Not Found"],
+        // A method the path does not answer: 405 with Allow (tests/security/http-semantics.test.ts).
+        ["/admin/clients/v2-app", { method: "POST", json: {} }, 405, "Method Not Allowed"],
         ["/admin/clients/nobody", {}, 404, "Not Found"],
       ];
       for (const [path, init, status, error] of cases) {

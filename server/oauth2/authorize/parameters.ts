@@ -1,4 +1,4 @@
-import { BodyTooLarge, readBodyText } from "@/server/http/body.ts";
+import { BodyTooLarge, EncodedBody, readBodyText } from "@/server/http/body.ts";
 import { InvalidRequest, OAuthError } from "@/server/oauth2/errors.ts";
 import { refuseNul } from "@/server/oauth2/form.ts";
 
@@ -49,6 +49,7 @@ export class AuthorizationParameters {
     } catch (error) {
       if (error instanceof BodyTooLarge)
         throw new OAuthError("invalid_request", "The request is too large", 413);
+      if (error instanceof EncodedBody) throw new InvalidRequest(error.message);
       throw new InvalidRequest("The request body could not be read");
     }
   }
