@@ -6,7 +6,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import pg from "pg";
 import { PrismaClient as PostgresClient } from "@/generated/prisma/postgres/client.ts";
 import { PrismaClient as SqliteClient } from "@/generated/prisma/sqlite/client.ts";
-import { postgresSchema, postgresSettings } from "./postgres-server.ts";
+import { behindPooler, postgresSchema, postgresSettings } from "./postgres-server.ts";
 import type { RawQueries } from "./raw.ts";
 import { PostgresRawQueries } from "./raw-postgres.ts";
 import { SqliteRawQueries } from "./raw-sqlite.ts";
@@ -109,7 +109,7 @@ export function createDatabase(databaseUrl: string, options: DatabaseOptions = {
   const pool = new pg.Pool({ max: 10, ...postgresSettings(databaseUrl) });
   const adapter = new PrismaPg(pool, { disposeExternalPool: true, schema: postgresSchema(databaseUrl) });
   const db = new PostgresClient({ adapter }) as unknown as Database;
-  raw.set(db, new PostgresRawQueries(pool));
+  raw.set(db, new PostgresRawQueries(pool, behindPooler(databaseUrl)));
   return db;
 }
 

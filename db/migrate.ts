@@ -4,7 +4,7 @@ import { join } from "node:path";
 import Sqlite from "better-sqlite3";
 import type pg from "pg";
 import { type Provider, prepareSqliteFile, providerOf, sqlitePath } from "./client.ts";
-import { postgresSchema, quoteIdent, withPostgresConnection } from "./postgres-server.ts";
+import { postgresSchema, quoteIdent, withPostgresConnection, withPostgresLock } from "./postgres-server.ts";
 
 /** Where each backend's migrations live: prisma/migrations/<provider>/<name>/migration.sql. */
 export function migrationsDir(provider: Provider, root = process.cwd()): string {
@@ -186,11 +186,13 @@ async function refuseSchemaLeftInPublic(client: pg.ClientBase, schema: string): 
   }
 }
 
+/** The advisory lock one migrator holds (server/setup.ts holds its own, 72707370, around it). */
+const MIGRATION_LOCK = 72707369;
+
 async function migratePostgres(databaseUrl: string, migrations: Migration[]): Promise<string[]> {
-  return withPostgresConnection(databaseUrl, async (client) => {
-    // One migrator at a time across every instance sharing this database.
-    await client.query("SELECT pg_advisory_lock(72707369)");
-    try {
+  // One migrator at a time across every instance sharing this database.
+  return withPostgresLock(databaseUrl, MIGRATION_LOCK, () =>
+    withPostgresConnection(databaseUrl, async (client) => {
       // `?schema=`: the connection's search_path names it; made here, as `prisma migrate deploy` does.
       const schema = postgresSchema(databaseUrl);
       if (schema) {
@@ -225,8 +227,6 @@ async function migratePostgres(databaseUrl: string, migrations: Migration[]): Pr
         applied.push(migration.name);
       }
       return applied;
-    } finally {
-      await client.query("SELECT pg_advisory_unlock(72707369)").catch(() => {});
-    }
-  });
+    }),
+  );
 }

@@ -3,7 +3,7 @@ import pg from "pg";
 import { postgresSettings } from "./postgres-url.ts";
 import type { ThrowawayDatabase } from "./throwaway.ts";
 
-export { postgresSchema, postgresSettings, postgresUrlProblem } from "./postgres-url.ts";
+export { behindPooler, postgresSchema, postgresSettings, postgresUrlProblem } from "./postgres-url.ts";
 
 // Connections to a PostgreSQL server for work on whole databases (create,
 // drop), as `npm run db`, the schema engine, the tests and the bench do it.
@@ -27,6 +27,31 @@ export async function withPostgresConnection<T>(
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Runs `work` holding the advisory lock `key` (one holder at a time across every process sharing
+ * the database), on a connection of its own in a transaction left open until `work` ends: a
+ * transaction-level lock, so that through a pooler in transaction mode (PgBouncer, `?pgbouncer=true`)
+ * the lock stays on the one server connection the transaction holds. A session-level lock there
+ * was taken and released on whichever server connection each statement got: another process
+ * could take it at the same time, and a release on another connection left it held. A process
+ * that dies holding it releases it, as its connection ends.
+ */
+export async function withPostgresLock<T>(
+  databaseUrl: string,
+  key: number,
+  work: () => Promise<T>,
+): Promise<T> {
+  return withPostgresConnection(databaseUrl, async (client) => {
+    await client.query("BEGIN");
+    try {
+      await client.query("SELECT pg_advisory_xact_lock($1)", [key]);
+      return await work();
+    } finally {
+      await client.query("COMMIT").catch(() => {});
+    }
+  });
 }
 
 /** A PostgreSQL identifier, quoted. */

@@ -3,7 +3,15 @@ import type pg from "pg";
 // A PostgreSQL DATABASE_URL read into pg's settings. No runtime import of pg: common/config.ts checks the URL with it.
 
 /** The query parameters a PostgreSQL DATABASE_URL may carry (README, "Configuration"). */
-const PARAMETERS = ["schema", "sslmode", "host", "connection_limit", "connect_timeout", "application_name"];
+const PARAMETERS = [
+  "schema",
+  "sslmode",
+  "host",
+  "connection_limit",
+  "connect_timeout",
+  "application_name",
+  "pgbouncer",
+];
 const SSL_MODES = ["disable", "prefer", "require", "verify-ca", "verify-full"];
 const SCHEMA = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -29,8 +37,22 @@ export function postgresUrlProblem(databaseUrl: string): string | undefined {
       return "DATABASE_URL: connection_limit must be a whole number from 1 to 9999";
     if (name === "connect_timeout" && !/^\d{1,6}$/.test(value))
       return "DATABASE_URL: connect_timeout must be a whole number of seconds (0: no limit)";
+    if (name === "pgbouncer" && value !== "true" && value !== "false")
+      return "DATABASE_URL: pgbouncer must be true or false";
   }
+  // PgBouncer refuses the startup parameter that sets a schema's search_path (`options`), and in
+  // transaction pooling a SET would not outlive its transaction: the tables would be sought in public.
+  if (params.get("pgbouncer") === "true" && params.has("schema"))
+    return "DATABASE_URL: schema cannot be used with pgbouncer=true (a pooler does not keep a connection's search_path): give the instance a database of its own";
   return undefined;
+}
+
+/**
+ * Whether a PostgreSQL URL goes through a pooler in transaction mode (`?pgbouncer=true`, as Prisma
+ * reads it): each statement may run on another server connection, so no named prepared statements.
+ */
+export function behindPooler(databaseUrl: string): boolean {
+  return new URL(databaseUrl).searchParams.get("pgbouncer") === "true";
 }
 
 /** The schema a PostgreSQL URL names (`?schema=`, as Prisma reads it), or undefined for the role's default (`public`). */

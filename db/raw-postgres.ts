@@ -64,13 +64,50 @@ interface ConditionalInsert {
 
 type RevisionTable = "policy_revision" | "client_revision";
 
-/** Raw queries as named prepared statements on Prisma's pg Pool. */
-export class PostgresRawQueries implements RawQueries {
-  constructor(private readonly pool: pg.Pool) {}
+/** SQLSTATEs of a named prepared statement that another server connection has or lacks. */
+const PREPARED_ELSEWHERE = new Set([
+  "26000", // prepared statement "…" does not exist
+  "42P05", // prepared statement "…" already exists
+]);
 
-  private async query(name: string, text: string, values: unknown[]): Promise<Record<string, Value>[]> {
-    const result = await this.pool.query({ name: `portico_${name}`, text, values, types: pgTypes });
-    return result.rows as Record<string, Value>[];
+/**
+ * Raw queries as named prepared statements on Prisma's pg Pool; behind a pooler in transaction
+ * mode (`pooled`: `?pgbouncer=true`) as unnamed ones, since a statement prepared on one server
+ * connection is then missing on the next ("does not exist") or already there ("already exists").
+ * A URL to a pooler without `?pgbouncer=true` (Neon's pooled host names carry none) shows itself
+ * by those errors: the process then goes on with unnamed statements, and runs again the work that
+ * failed (refused at Parse or Bind, or rolled back with its transaction: nothing of it was done).
+ */
+export class PostgresRawQueries implements RawQueries {
+  constructor(
+    private readonly pool: pg.Pool,
+    private pooled = false,
+  ) {}
+
+  /** The statement's name, or none (an unnamed statement, parsed each time) behind a pooler. */
+  private named(name: string): { name?: string } {
+    return this.pooled ? {} : { name };
+  }
+
+  /** Runs `work`, and once more with unnamed statements if a pooler refused a named one. */
+  private async prepared<T>(work: () => Promise<T>): Promise<T> {
+    const named = !this.pooled;
+    try {
+      return await work();
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      // A call that started with names while another switched retries too.
+      if (!named || typeof code !== "string" || !PREPARED_ELSEWHERE.has(code)) throw error;
+      this.pooled = true;
+      return work();
+    }
+  }
+
+  private query(name: string, text: string, values: unknown[]): Promise<Record<string, Value>[]> {
+    return this.prepared(async () => {
+      const query = { ...this.named(`portico_${name}`), text, values, types: pgTypes };
+      return (await this.pool.query(query)).rows as Record<string, Value>[];
+    });
   }
 
   async rowByKey<Row>(shape: RowShape<Row>, key: string | readonly string[]): Promise<Row | null> {
@@ -87,7 +124,7 @@ export class PostgresRawQueries implements RawQueries {
       name = `portico_write_${this.writeNames.size + 1}`;
       this.writeNames.set(sql, name);
     }
-    return { name, text: sql, values: values.map(pgValue) };
+    return { ...this.named(name), text: sql, values: values.map(pgValue) };
   }
 
   /**
@@ -96,7 +133,11 @@ export class PostgresRawQueries implements RawQueries {
    * that must find nothing, the rows it creates — compiled into one statement
    * (one round trip instead of one per write plus BEGIN and COMMIT).
    */
-  async transaction<Refusal extends string>(writes: readonly Write<Refusal>[]): Promise<Refusal | undefined> {
+  transaction<Refusal extends string>(writes: readonly Write<Refusal>[]): Promise<Refusal | undefined> {
+    return this.prepared(() => this.run(writes));
+  }
+
+  private async run<Refusal extends string>(writes: readonly Write<Refusal>[]): Promise<Refusal | undefined> {
     const [only] = writes;
     if (writes.length === 1 && only) {
       const { rowCount } = await this.pool.query(this.writeQuery(only.sql, only.values));
@@ -189,11 +230,13 @@ export class PostgresRawQueries implements RawQueries {
         (columns[column] as unknown[])[i] = value;
       });
     });
-    const result = await this.pool.query({
-      name: "portico_insert_access_tokens_at_client_revision",
-      text: SQL.insertAccessTokensAtClientRevision,
-      values: [...columns, clientRevision],
-    });
+    const result = await this.prepared(() =>
+      this.pool.query({
+        ...this.named("portico_insert_access_tokens_at_client_revision"),
+        text: SQL.insertAccessTokensAtClientRevision,
+        values: [...columns, clientRevision],
+      }),
+    );
     return result.rowCount === rows.length;
   }
 

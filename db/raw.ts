@@ -9,7 +9,8 @@ import type { AccessToken, OAuth2Client } from "@/generated/prisma/sqlite/client
  *   no second writer in the process can wait on a lock Prisma holds), DateTime
  *   as ISO 8601 text with "+00:00" (adapter-better-sqlite3's default
  *   timestampFormat; integer milliseconds are read too), Boolean as 0/1.
- * - PostgreSQL: the pg Pool Prisma's adapter uses, named prepared statements,
+ * - PostgreSQL: the pg Pool Prisma's adapter uses, named prepared statements
+ *   (unnamed behind a pooler in transaction mode: see PostgresRawQueries),
  *   TIMESTAMP(3) columns read and written as UTC.
  *
  * Nothing is cached here: every call asks the database. The revision rows

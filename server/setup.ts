@@ -2,7 +2,7 @@ import Sqlite from "better-sqlite3";
 import { createLogger } from "@/common/log.ts";
 import { createDatabase, prepareSqliteFile, providerOf, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
-import { withPostgresConnection } from "@/db/postgres-server.ts";
+import { withPostgresLock } from "@/db/postgres-server.ts";
 import { bootstrap } from "./bootstrap.ts";
 import type { Config } from "./config/config.ts";
 import { createServices } from "./services.ts";
@@ -20,8 +20,9 @@ const SETUP_LOCK = 72707370;
  * bootstrap looks before it creates (is there any client yet? the demo
  * client?), so two running at once would each make a random root client —
  * two all-powerful clients, each secret printed by another instance — or one
- * would fail to start on the other's demo client. The lock is a session
- * advisory lock, so an instance that dies holding it releases it.
+ * would fail to start on the other's demo client. The lock is an advisory
+ * lock held by an open transaction (withPostgresLock, so that it holds through
+ * a pooler too), so an instance that dies holding it releases it.
  *
  * On SQLite (several instances sharing one file), the lock is an exclusive
  * transaction on a file of its own beside the database (`<file>-setup-lock`):
@@ -31,14 +32,7 @@ const SETUP_LOCK = 72707370;
 export async function setup(config: Config): Promise<void> {
   if (providerOf(config.databaseUrl) === "sqlite")
     return withSqliteSetupLock(config.databaseUrl, () => setUp(config));
-  await withPostgresConnection(config.databaseUrl, async (client) => {
-    await client.query("SELECT pg_advisory_lock($1)", [SETUP_LOCK]);
-    try {
-      await setUp(config);
-    } finally {
-      await client.query("SELECT pg_advisory_unlock($1)", [SETUP_LOCK]).catch(() => {});
-    }
-  });
+  await withPostgresLock(config.databaseUrl, SETUP_LOCK, () => setUp(config));
 }
 
 async function setUp(config: Config): Promise<void> {

@@ -187,7 +187,8 @@ if (BACKENDS.includes("postgresql")) {
         { sslmode: "require" },
         /Portico could not start: the database at DATABASE_URL cannot be used \(The server does not support SSL connections\)/,
       ],
-      [{ pgbouncer: "true" }, /DATABASE_URL: the parameter pgbouncer is not supported/],
+      [{ pgbouncer: "yes" }, /DATABASE_URL: pgbouncer must be true or false/],
+      [{ pgbouncer: "true", schema: "elsewhere" }, /DATABASE_URL: schema cannot be used with pgbouncer=true/],
       [{ options: "-c search_path=elsewhere" }, /DATABASE_URL: the parameter options is not supported/],
       [{ sslmode: "allow" }, /DATABASE_URL: sslmode must be one of/],
     ] as const) {
