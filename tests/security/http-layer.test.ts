@@ -5,63 +5,10 @@
  * checks, however its path is spelled.
  */
 import assert from "node:assert/strict";
-import { request } from "node:http";
-import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { ConsentApp, consentIdOf, registerClient, startOAuth2Portico } from "@/tests/oauth2/support.ts";
+import { rawExchange, send } from "@/tests/support/raw-http.ts";
 import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** Sends a request with its target exactly as given (fetch would resolve dot segments first). */
-function send(
-  base: string,
-  target: string,
-  init: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {},
-): Promise<Answer> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: hostname, port, path: target, method: init.method ?? "GET", headers: init.headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString("utf8"),
-          }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(init.body);
-  });
-}
-
-/** Writes `text` on a new connection; answers all the server wrote until it closed the connection. */
-function rawExchange(base: string, text: string): Promise<string> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let received = "";
-    socket.setTimeout(10_000, () => {
-      socket.destroy();
-      reject(new Error(`the connection stayed open; received so far:\n${received.slice(0, 500)}`));
-    });
-    socket.on("data", (chunk: Buffer) => {
-      received += chunk.toString("latin1");
-    });
-    socket.on("close", () => resolve(received));
-    socket.on("error", reject);
-    socket.on("connect", () => socket.write(text));
-  });
-}
 
 for (const backend of BACKENDS) {
   describe(`ids in paths and queries, and requested scopes, are checked before the warden and the database (${backend})`, () => {

@@ -5,64 +5,11 @@
  * compressed body is refused as such, and that every 4xx carries a Date.
  */
 import assert from "node:assert/strict";
-import { request } from "node:http";
-import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { gzipSync } from "node:zlib";
 import { consentIdOf, registerClient, startOAuth2Portico } from "@/tests/oauth2/support.ts";
+import { type RawAnswer, rawExchange, send } from "@/tests/support/raw-http.ts";
 import { BACKENDS, basicAuth, type Portico } from "@/tests/support/server.ts";
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** One request over node:http, exactly as given (no header fetch would add or refuse). */
-function send(
-  base: string,
-  path: string,
-  init: { method?: string; headers?: Record<string, string>; body?: Buffer | string } = {},
-): Promise<Answer> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: hostname, port, path, method: init.method ?? "GET", headers: init.headers },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("end", () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString("utf8"),
-          }),
-        );
-      },
-    );
-    req.on("error", reject);
-    req.end(init.body);
-  });
-}
-
-/** Writes `text` on a new connection; answers all the server wrote until it closed the connection. */
-function rawExchange(base: string, text: string | Buffer): Promise<string> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let received = "";
-    socket.setTimeout(10_000, () => {
-      socket.destroy();
-      reject(new Error(`the connection stayed open; received so far:\n${received.slice(0, 500)}`));
-    });
-    socket.on("data", (chunk: Buffer) => {
-      received += chunk.toString("latin1");
-    });
-    socket.on("close", () => resolve(received));
-    socket.on("error", reject);
-    socket.on("connect", () => socket.write(text));
-  });
-}
 
 /** The header block of the first answer in a raw exchange, by lower-case name. */
 function rawHeaders(answer: string): Map<string, string> {
@@ -75,7 +22,7 @@ function rawHeaders(answer: string): Map<string, string> {
   return fields;
 }
 
-function assertNoStore(answer: { headers: Headers } | Answer, what: string): void {
+function assertNoStore(answer: { headers: Headers } | RawAnswer, what: string): void {
   const get = (name: string) =>
     answer.headers instanceof Headers ? answer.headers.get(name) : answer.headers[name];
   assert.equal(get("cache-control"), "no-store", `${what}: Cache-Control`);
