@@ -5,15 +5,19 @@
 //   diff [--fresh] print the SQL that would bring DATABASE_URL to the schema; exit 2 if any.
 //                  --fresh: migrate a throwaway database on the same backend and diff that
 //                  instead, which catches a schema change that has no migration yet.
+//   backup <file>  copy a SQLite DATABASE_URL to <file>, a new file, while the server runs: one
+//                  consistent snapshot (VACUUM INTO, a read transaction: writers go on), written
+//                  beside <file> and moved into place when complete and checked. PostgreSQL: pg_dump.
 //
 // DATABASE_URL defaults to file:./data/portico.db (relative to the working directory).
 // `create` authors the PostgreSQL migration on MIGRATIONS_POSTGRES_URL
 // (default postgresql://app:app@127.0.0.1:5432/app_migrations), a scratch database
 // that is wiped each time and created when missing; the role needs CREATEDB.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
+import { basename, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import Sqlite from "better-sqlite3";
 import { parseEnvironment } from "@/common/config.ts";
 import { providerOf, sqlitePath } from "@/db/client.ts";
 import { migrate } from "@/db/migrate.ts";
@@ -34,7 +38,7 @@ const migrationsPostgresUrl =
   process.env.MIGRATIONS_POSTGRES_URL || "postgresql://app:app@127.0.0.1:5432/app_migrations";
 
 function usage(): never {
-  console.error("usage: scripts/db.ts migrate | create <name> | diff [--fresh]");
+  console.error("usage: scripts/db.ts migrate | create <name> | diff [--fresh] | backup <file>");
   process.exit(64);
 }
 
@@ -124,11 +128,82 @@ async function commandDiff(fresh: boolean): Promise<void> {
   }
 }
 
+async function commandBackup(target: string | undefined): Promise<void> {
+  if (!target) usage();
+  const databaseUrl = databaseUrlOf();
+  if (providerOf(databaseUrl) !== "sqlite")
+    throw new Error(
+      'db:backup copies a SQLite database; DATABASE_URL is PostgreSQL: use pg_dump (README, "Backup and restore")',
+    );
+  const source = sqlitePath(databaseUrl);
+  const destination = resolve(target);
+  if (existsSync(destination))
+    throw new Error(`${destination} exists: db:backup never overwrites a file, name a new one`);
+  if (!existsSync(source)) throw new Error(`there is no database at ${source} (DATABASE_URL)`);
+  // The copy holds hashes, encrypted keys and people's data: a folder made here is 0700, the file 0600.
+  const folder = dirname(destination);
+  if (!existsSync(folder)) mkdirSync(folder, { recursive: true, mode: 0o700 });
+  // Written beside the target and linked into place only when complete and checked: a backup cut
+  // short (a full disk, a kill) never leaves a file under the name a restore would use.
+  const partial = join(folder, `.${basename(destination)}.${process.pid}.partial`);
+  closeSync(openSync(partial, "wx", 0o600));
+  let migration: string | undefined;
+  try {
+    // Read-only, never creating the file: a backup writes nothing to the live database. The busy
+    // timeout covers the moment a worker holds the WAL's recovery lock.
+    const db = new Sqlite(source, { readonly: true, fileMustExist: true, timeout: 10_000 });
+    try {
+      // One read transaction: a snapshot of every table at one commit, WAL frames included,
+      // while the server's writers go on (WAL readers do not block them).
+      db.prepare("VACUUM INTO ?").run(partial);
+    } finally {
+      db.close();
+    }
+    const copy = new Sqlite(partial, { readonly: true, fileMustExist: true });
+    try {
+      const check = copy.pragma("integrity_check", { simple: true });
+      if (check !== "ok") throw new Error(`the copy failed its integrity check: ${String(check)}`);
+      const migrated = copy
+        .prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'`)
+        .get();
+      if (migrated)
+        migration = (
+          copy
+            .prepare(`SELECT migration_name FROM "_prisma_migrations" WHERE finished_at IS NOT NULL
+                      ORDER BY migration_name DESC LIMIT 1`)
+            .get() as { migration_name: string } | undefined
+        )?.migration_name;
+    } finally {
+      copy.close();
+    }
+    const fd = openSync(partial, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    // link, not rename: it fails rather than replace a file made under that name meanwhile.
+    linkSync(partial, destination);
+  } finally {
+    rmSync(partial, { force: true });
+  }
+  const dirFd = openSync(folder, "r");
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+  console.log(
+    `backed up ${source} to ${destination} (${statSync(destination).size} bytes, last migration ${migration ?? "none"})`,
+  );
+}
+
 const [command, ...args] = process.argv.slice(2);
 try {
   if (command === "migrate") await commandMigrate();
   else if (command === "create") await commandCreate(args[0]);
   else if (command === "diff") await commandDiff(args.includes("--fresh"));
+  else if (command === "backup") await commandBackup(args[0]);
   else usage();
 } catch (error) {
   // Expected failures (no database, drift that needs a reset) read best without a stack.
