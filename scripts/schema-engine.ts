@@ -30,6 +30,7 @@ import { migrationsDir, readMigrations } from "@/db/migrate.ts";
 import {
   createPostgresDatabase,
   dropPostgresDatabase,
+  postgresSchema,
   postgresSettings,
   withPostgresConnection,
 } from "@/db/postgres-server.ts";
@@ -226,13 +227,16 @@ function postgresAdapters(databaseUrl: string): AdapterFactory {
       console.warn(`could not drop the shadow database ${name}: ${(error as Error).message}`);
     }
   };
-  const open = (config: pg.PoolConfig) =>
-    new PrismaPg(charAsTextPool(config), { disposeExternalPool: true }).connect();
+  // `?schema=`: the engine introspects the schema its adapter names (public otherwise, where a
+  // database migrated into another schema has no tables: db:diff called it all drift).
+  const schema = postgresSchema(databaseUrl);
+  const open = (config: pg.PoolConfig, inSchema?: string) =>
+    new PrismaPg(charAsTextPool(config), { disposeExternalPool: true, schema: inSchema }).connect();
   return {
     factory: {
       provider: "postgres",
       adapterName: "@prisma/adapter-pg",
-      connect: async () => adapters.add(wholePostgresScripts(await open(settings))),
+      connect: async () => adapters.add(wholePostgresScripts(await open(settings, schema))),
       // adapter-pg's own shadow database is dropped while its pool is still
       // connected, so the drop fails and the database leaks: manage it here.
       connectToShadowDb: async () => {

@@ -141,6 +141,15 @@ function testBackend(backend: Backend): void {
       assert.deepEqual(await backend.recordedMigrations(databaseUrl), names);
     });
 
+    if (backend.provider === "postgresql")
+      test("npm run db:diff finds no drift in a database migrated into ?schema=", async (t) => {
+        const url = new URL(await backend.freshDatabase(t));
+        url.searchParams.set("schema", "tenant_diff");
+        assert.deepEqual(await migrate(url.toString(), root), names);
+        const drift = await diffDatabaseAgainstSchema(url.toString(), root);
+        assert.equal(drift, "", `db:diff read another schema than ?schema= names:\n${drift.slice(0, 300)}`);
+      });
+
     test("npm run db:migration replays them on its scratch database and has nothing to write", async (t) => {
       const databaseUrl = await backend.freshDatabase(t);
       // What `npm run db:migration -- <name>` does on each backend before it writes anything: the
