@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Page } from "@playwright/test";
 import { createDatabase, type Database } from "@/db/client.ts";
 import { UserStore } from "@/lib/users/store.ts";
 import { test as base, expect, recordNavigations } from "./fixtures.ts";
@@ -34,6 +35,14 @@ const test = base.extend<object, { db: Database }>({
 });
 
 const LOGIN = /\/login\?login_challenge=/;
+
+/** What closing and reopening the browser does to its cookies: those without an expiry (session cookies) go. */
+async function closeTheBrowser(page: Page): Promise<void> {
+  const context = page.context();
+  const kept = (await context.cookies()).filter((cookie) => cookie.expires !== -1);
+  await context.clearCookies();
+  await context.addCookies(kept);
+}
 const CONSENT = /\/consent\/ask\?consent_challenge=/;
 
 test.describe("Hydra 2.x mode", () => {
@@ -139,7 +148,7 @@ test.describe("Hydra 2.x mode", () => {
     await expect(page).toHaveURL(LOGIN);
   });
 
-  test("Remember me: the second authorization needs no sign-in screen", async ({
+  test("Remember me: the second authorization needs no sign-in screen, after the browser closes too", async ({
     page,
     demo,
     loginPage,
@@ -152,6 +161,8 @@ test.describe("Hydra 2.x mode", () => {
     await demo.expectSignedIn(user.email);
 
     await demo.forgetSession();
+    await closeTheBrowser(page);
+    await demo.goto();
     const seen = recordNavigations(page);
     await demo.signInButton.click();
     await expect(page).toHaveURL(CONSENT);
@@ -244,7 +255,7 @@ test.describe("Hydra 2.x mode", () => {
     await expect(loginPage.signInButton).toBeVisible();
   });
 
-  test("without Remember me, the next authorization asks to sign in again", async ({
+  test("without Remember me, the sign-in lasts the browser session: no sign-in screen until the browser closes", async ({
     page,
     demo,
     loginPage,
@@ -256,7 +267,18 @@ test.describe("Hydra 2.x mode", () => {
     await consentPage.allow();
     await demo.expectSignedIn(user.email);
 
+    // Hydra's remember_for 0: a session cookie, as this app's own sign-in without Remember me.
     await demo.forgetSession();
+    const seen = recordNavigations(page);
+    await demo.signInButton.click();
+    await expect(page).toHaveURL(CONSENT);
+    expect(seen).not.toContain("/login");
+    await consentPage.allow();
+    await demo.expectSignedIn(user.email);
+
+    await demo.forgetSession();
+    await closeTheBrowser(page);
+    await demo.goto();
     await demo.signInButton.click();
     await expect(page).toHaveURL(LOGIN);
     await expect(loginPage.signInButton).toBeVisible();

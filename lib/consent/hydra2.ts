@@ -54,15 +54,20 @@ export function loadLogin(challenge: string): Promise<LoginRequest> {
 }
 
 /**
- * Accepts the sign-in of `subject`. With `skip` Hydra already knows the
- * person: the subject must be the one it remembers, and nothing is
- * remembered anew.
+ * How long Hydra keeps a sign-in: `persistent` (Remember me ticked) for
+ * REMEMBER_LOGIN_SECONDS, `browser` (unticked) for the browser session —
+ * Hydra's `remember_for: 0`, a session cookie — as this app's own sessions
+ * last without Remember me; `none` for a login Hydra said to skip, which it
+ * remembers already.
  */
-export async function acceptLogin(challenge: string, subject: string, remember: boolean): Promise<string> {
+export type LoginMemory = "persistent" | "browser" | "none";
+
+/** Accepts the sign-in of `subject`, remembered as `memory` says. */
+export async function acceptLogin(challenge: string, subject: string, memory: LoginMemory): Promise<string> {
   const url = await admin().acceptLoginRequest(challenge, {
     subject,
-    remember,
-    rememberFor: REMEMBER_LOGIN_SECONDS,
+    remember: memory !== "none",
+    rememberFor: memory === "persistent" ? REMEMBER_LOGIN_SECONDS : 0,
     amr: AMR,
   });
   return checkedRedirect("accept login request", url);
@@ -75,7 +80,7 @@ export async function acceptLogin(challenge: string, subject: string, remember: 
  * login_required, so the next one asks for a sign-in.
  */
 export async function acceptRememberedLogin(request: LoginRequest): Promise<string> {
-  if (await findUser(request.subject)) return acceptLogin(request.challenge, request.subject, false);
+  if (await findUser(request.subject)) return acceptLogin(request.challenge, request.subject, "none");
   await admin().revokeLoginSessions(request.subject);
   const url = await admin().rejectLoginRequest(request.challenge, {
     error: "login_required",

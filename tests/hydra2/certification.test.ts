@@ -695,7 +695,7 @@ for (const backend of BACKENDS) {
           await browser.submit(page.url as string, page.body, {
             email: EMAIL,
             password: PASSWORD,
-            remember: "on",
+            // Remember me unticked, as a tester may leave it: the sign-in still lasts the browser session.
           }),
         );
       }

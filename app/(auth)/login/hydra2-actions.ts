@@ -25,7 +25,11 @@ export const signInHydra2Action = formAction(
     if ("refused" in checked) return checked.refused;
     let next: string;
     try {
-      next = await acceptLogin(input.login_challenge, checked.userId, input.remember);
+      next = await acceptLogin(
+        input.login_challenge,
+        checked.userId,
+        input.remember ? "persistent" : "browser",
+      );
     } catch (error) {
       const problem = stepProblem(error, input.login_challenge);
       // The API failed (its database down: 503): a form posted without JavaScript says so in its status.
