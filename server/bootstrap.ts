@@ -7,9 +7,12 @@ import { randomToken } from "./tokens/secrets.ts";
 
 const ROOT_SCOPE = "hydra.* openid offline";
 
-/** Whether this server is the one the consent app talks to (HYDRA_URL unset or equal to ISSUER). */
+/**
+ * Whether this server is the one the consent app talks to: HYDRA_URL unset, or leading to ISSUER's
+ * origin or this instance's own listener (config.appAlone, whose start never bootstraps at all).
+ */
 function servesOwnConsentApp(config: Config): boolean {
-  return config.hydraUrl === config.issuer;
+  return config.appAlone === undefined;
 }
 
 /**

@@ -12,13 +12,14 @@ import { listenerUrl, setOwnListener } from "@/common/own-listener.ts";
 import { answeringPage } from "@/common/page-request.ts";
 import { sharedDatabase } from "@/db/client.ts";
 import { createApi, isApiPath } from "./app.ts";
+import { appAloneAnswer } from "./app-alone.ts";
 import type { Config } from "./config/config.ts";
 import { schedulePurge } from "./housekeeping.ts";
 import { answerClientError } from "./http/client-error.ts";
 import { createAdminApi } from "./hydra2/app.ts";
 import { anonymousJwks, JWKS_PATH } from "./keys/jwks.ts";
 import { HOUSEKEEPING, READY } from "./roles.ts";
-import { createServices } from "./services.ts";
+import { createServices, type Services } from "./services.ts";
 
 /** A request with its path (the URL without its query), which the server has split off already. */
 type Handler = (req: IncomingMessage, res: ServerResponse, path: string) => void | Promise<void>;
@@ -151,6 +152,25 @@ function hostForUrl(host: string): string {
 }
 
 /**
+ * The Hydra 2.x admin API. It has no authentication, as Hydra's admin port: its own listener,
+ * on the loopback interface unless ADMIN_HOST says otherwise.
+ */
+function adminListener(services: Services, config: Config, closing: () => boolean): Server {
+  const adminApi = getRequestListener(createAdminApi(services).fetch, {
+    hostname: `${hostForUrl(config.adminHost)}:${config.adminPort}`,
+  });
+  const admin = createServer((req, res) => {
+    if (closing()) res.setHeader("connection", "close");
+    // `OPTIONS *` (RFC 9110 §9.3.7) names no path the router could read: answered as the public port does.
+    if (req.url === "*") return void refuseTarget(req, res);
+    return adminApi(req, res);
+  });
+  admin.keepAliveTimeout = 65_000;
+  admin.on("clientError", answerClientError);
+  return admin;
+}
+
+/**
  * One serving process: the API through Hono, everything else through Next.js.
  * It purges expired flow state when it is the only process, or when the
  * primary picks it for that (one worker at a time does it).
@@ -173,11 +193,17 @@ export async function serve(config: Config): Promise<void> {
   process.on("SIGINT", onSignal);
   // The app in this process (Next.js, dist/app) uses the same database when its DATABASE_URL is ours.
   const db = sharedDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous });
-  const services = createServices(config, db, log);
+  // The app alone (config.appAlone: HYDRA_URL is another server): no server of its own, so no
+  // services (which would make ID-token keys), no API, no admin listener, no server housekeeping.
+  const services = config.appAlone ? undefined : createServices(config, db, log);
   // An HTTP/1.0 request may come without Host (HTTP/1.1 ones may not, and Node refuses those): the
   // router needs one to build the request's URL, so it reads as for the issuer, as the pages take it.
-  const api = getRequestListener(createApi(services).fetch, { hostname: new URL(config.issuer).host });
-  const jwks = anonymousJwks(services);
+  const apiListener =
+    services && getRequestListener(createApi(services).fetch, { hostname: new URL(config.issuer).host });
+  const api: Handler = apiListener
+    ? (req, res) => apiListener(req, res)
+    : appAloneAnswer(config.appAlone ?? config.hydraUrl);
+  const jwks = services && anonymousJwks(services);
   // The app's housekeeping (started as Next.js loads) waits for the primary's pick, as the server's does.
   if (cluster.isWorker) awaitHousekeeperRole();
   const pages = await loadPages(config, log);
@@ -193,55 +219,51 @@ export async function serve(config: Config): Promise<void> {
     // they read the socket's from here, never from a header a client could have written.
     req.headers[SOCKET_ADDRESS_HEADER] = req.socket.remoteAddress ?? "";
     // Every relying party polls the ID-token keys; without a token they need no router.
-    if (path === JWKS_PATH && req.method === "GET" && !req.headers.authorization) {
+    if (jwks && path === JWKS_PATH && req.method === "GET" && !req.headers.authorization) {
       return void jwks(res).then((answered) => {
-        if (!answered) void api(req, res);
+        if (!answered) void api(req, res, path);
       });
     }
-    if (isApiPath(path)) return void api(req, res);
+    if (isApiPath(path)) return void api(req, res, path);
     if (pages) return void pages(req, res, path);
     res.writeHead(503, { "content-type": "text/plain; charset=utf-8" });
     res.end("The pages are not built. Run `npm run build`.\n");
   });
   server.keepAliveTimeout = 65_000;
   server.on("clientError", answerClientError);
-  // The Hydra 2.x admin API has no authentication, as Hydra's admin port: its own listener,
-  // on the loopback interface unless ADMIN_HOST says otherwise.
-  const adminApi = getRequestListener(createAdminApi(services).fetch, {
-    hostname: `${hostForUrl(config.adminHost)}:${config.adminPort}`,
-  });
-  const admin = createServer((req, res) => {
-    if (closing) res.setHeader("connection", "close");
-    // `OPTIONS *` (RFC 9110 §9.3.7) names no path the router could read: answered as the public port does.
-    if (req.url === "*") return void refuseTarget(req, res);
-    return adminApi(req, res);
-  });
-  admin.keepAliveTimeout = 65_000;
-  admin.on("clientError", answerClientError);
-  await listen(admin, config.adminPort, config.adminHost);
+  // The Hydra 2.x admin API's own listener; the app alone opens none.
+  const admin = services && adminListener(services, config, () => closing);
+  if (admin) await listen(admin, config.adminPort, config.adminHost);
   await listen(server, config.port, config.host);
   // The pages in this process call the API here, not at ISSUER (common/own-listener.ts): the server
   // need not reach its own public URL. Set before the first request, in each worker (all share the
   // port); a process value, so neither the setup child nor any other process inherits it.
-  setOwnListener(listenerUrl(server.address() as AddressInfo));
+  if (services) setOwnListener(listenerUrl(server.address() as AddressInfo));
   if (cluster.isWorker) {
     let purging = false;
     process.on("message", (message) => {
       if (message !== HOUSEKEEPING || purging) return;
       purging = true;
-      schedulePurge(db, config, log);
-      services.backchannel.scheduleRetries();
+      if (services) {
+        schedulePurge(db, config, log);
+        services.backchannel.scheduleRetries();
+      }
       becomeHousekeeper();
     });
     // Tells the primary this worker started: both ports are bound.
     process.send?.(READY);
-  } else {
+  } else if (services) {
     schedulePurge(db, config, log);
     services.backchannel.scheduleRetries();
   }
   // Every line of this logger carries the process id already.
+  if (config.appAlone)
+    log.info(
+      `The login & consent app runs alone against ${config.appAlone}: no authorization server, API or admin listener of its own`,
+    );
   log.info(`Portico is listening on ${config.issuer}`);
-  log.info(`The admin API is listening on http://${hostForUrl(config.adminHost)}:${config.adminPort}`);
+  if (admin)
+    log.info(`The admin API is listening on http://${hostForUrl(config.adminHost)}:${config.adminPort}`);
 
   // A stop lets the requests in flight finish, then exits; at most SHUTDOWN_TIMEOUT (5 s by default). Node's close() ends only the
   // connections idle at that moment: one kept alive (a reverse proxy's pool keeps them) would still
@@ -249,12 +271,12 @@ export async function serve(config: Config): Promise<void> {
   // every answer closes its connection, and a connection that has gone idle is closed.
   stop = () => {
     closing = true;
-    const closed = [server, admin].map(
+    const closed = (admin ? [server, admin] : [server]).map(
       (listener) => new Promise((resolve) => listener.close(() => resolve(undefined))),
     );
     const idle = setInterval(() => {
       server.closeIdleConnections();
-      admin.closeIdleConnections();
+      admin?.closeIdleConnections();
     }, 100);
     idle.unref();
     void Promise.all(closed).then(() => db.$disconnect().finally(() => process.exit(0)));

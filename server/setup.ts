@@ -12,7 +12,8 @@ const SETUP_LOCK = 72707370;
 
 /**
  * Brings the database to this version: pending migrations, then the bootstrap
- * (root client, ID-token keys, the consent app's client and policies). Runs in
+ * (root client, ID-token keys, the consent app's client and policies) — none
+ * when the app runs alone against another server (Config.appAlone). Runs in
  * a short-lived child of the primary, so that the primary never holds Prisma
  * or the migration engine.
  *
@@ -39,6 +40,8 @@ async function setUp(config: Config): Promise<void> {
   const log = createLogger(config.logLevel);
   const applied = await migrate(config.databaseUrl);
   if (applied.length > 0) log.info("applied migrations", { migrations: applied });
+  // The app alone (another server is the authorization server): its tables only, no server of its own.
+  if (config.appAlone) return;
   const db = createDatabase(config.databaseUrl, { synchronous: config.sqliteSynchronous });
   try {
     await bootstrap(createServices(config, db, log));

@@ -1,4 +1,4 @@
-import { ConfigError, type Environment, issuerOf, parseEnvironment } from "@/common/config.ts";
+import { ConfigError, type Environment, issuerOf, parseEnvironment, type Settings } from "@/common/config.ts";
 import { EMBEDDED_CONSENT_CLIENT_ID, embeddedConsentClientSecret } from "@/common/consent-client.ts";
 import { deriveCookieSecret } from "@/common/cookie-secret.ts";
 import type { LogLevel } from "@/common/log.ts";
@@ -59,6 +59,13 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** The server the consent app talks to, without a trailing slash. */
   hydraUrl: string;
+  /**
+   * The origin of the authorization server when the consent app works against
+   * another one (appAloneAgainst): then this process serves the pages only —
+   * no bootstrap, no API, no OAuth 2.0 / OpenID Connect endpoints, no admin
+   * listener, no server housekeeping. Undefined: the embedded server runs.
+   */
+  appAlone: string | undefined;
   /** The consent app's own client: HYDRA_CLIENT_ID/SECRET, or the embedded one. */
   consentClient: { id: string; secret: string };
   /** Whether the demo relying party's client is registered (PORTICO_DEMO=1). */
@@ -71,6 +78,50 @@ export interface Config {
 }
 
 const HOUR = 3_600_000;
+
+/** Names a listener bound to every interface (or to loopback) answers to from this machine. */
+const LOOPBACK_NAMES = ["127.0.0.1", "localhost", "[::1]"];
+
+/**
+ * Whether a URL leads to one of this process's own listeners: plain http, the
+ * listener's port, and its host (HOST / ADMIN_HOST as set; a loopback name
+ * when it listens on every interface or on loopback). A random port (0) is
+ * never anyone's URL.
+ */
+function isOwnListener(url: URL, port: number, host: string | undefined): boolean {
+  if (url.protocol !== "http:" || port === 0 || Number(url.port || 80) !== port) return false;
+  const names =
+    host === undefined || host === "0.0.0.0" || host === "::" || LOOPBACK_NAMES.includes(host)
+      ? LOOPBACK_NAMES
+      : [host.includes(":") ? `[${host}]` : host];
+  return names.includes(url.hostname.toLowerCase());
+}
+
+/**
+ * The "app alone" rule: the consent app's server is another one when
+ * HYDRA_URL is set and leads neither to ISSUER's origin nor to this
+ * process's public listener, and HYDRA_ADMIN_URL (the Hydra 2.x face), when
+ * set, leads neither there nor to this process's admin listener. Then this
+ * Portico needs no authorization server of its own, and runs none: the
+ * answer is that server's origin. Undefined: the embedded server runs (with
+ * HYDRA_URL unset, or pointed at this instance).
+ */
+export function appAloneAgainst(
+  e: Pick<Settings, "HYDRA_URL" | "HYDRA_ADMIN_URL" | "PORT" | "HOST" | "ADMIN_PORT" | "ADMIN_HOST">,
+  issuer: string,
+): string | undefined {
+  if (!e.HYDRA_URL) return undefined;
+  const issuerOrigin = new URL(issuer).origin;
+  const hydra = new URL(e.HYDRA_URL);
+  if (hydra.origin === issuerOrigin || isOwnListener(hydra, e.PORT, e.HOST)) return undefined;
+  if (e.HYDRA_ADMIN_URL) {
+    const admin = new URL(e.HYDRA_ADMIN_URL);
+    if (admin.origin === issuerOrigin) return undefined;
+    if (isOwnListener(admin, e.ADMIN_PORT, e.ADMIN_HOST) || isOwnListener(admin, e.PORT, e.HOST))
+      return undefined;
+  }
+  return hydra.origin;
+}
 const MINUTE = 60_000;
 
 /**
@@ -126,6 +177,7 @@ export function loadConfig(env?: Environment): Config {
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT,
     hydraUrl: e.HYDRA_URL ?? issuer,
+    appAlone: appAloneAgainst(e, issuer),
     consentClient: {
       id: e.HYDRA_CLIENT_ID ?? EMBEDDED_CONSENT_CLIENT_ID,
       secret: e.HYDRA_CLIENT_SECRET ?? embeddedConsentClientSecret(e.SYSTEM_SECRET),

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { basicAuth } from "@/bench/lib/flow.ts";
 import { throwawayPostgresDatabase } from "@/db/postgres-server.ts";
 import { type ThrowawayDatabase, throwawaySqliteDatabase } from "@/db/throwaway.ts";
+import { loadConfig } from "@/server/config/config.ts";
 import { freePorts } from "./ports.ts";
 
 /** An `Authorization: Basic` value for a client (id and secret form-encoded, RFC 6749 §2.3.1). */
@@ -69,6 +70,8 @@ export interface StartOptions {
    * the admin listener (HYDRA_ADMIN_URL), as `npm run quickstart -- --hydra-v2` does.
    */
   hydraV2?: boolean;
+  /** The public port (a free one the test chose, e.g. to name this server in another one's settings first). */
+  port?: number;
 }
 
 const ROOT = process.cwd();
@@ -110,7 +113,8 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
     ? { url: options.databaseUrl, drop: async () => {} }
     : await freshDatabase(backend);
   // Every server a test starts has its own admin port: the default (3001) would collide.
-  const [port, adminPort] = (await freePorts(2)) as [number, number];
+  const [freePublic, adminPort] = (await freePorts(2)) as [number, number];
+  const port = options.port ?? freePublic;
   const url = `http://127.0.0.1:${port}`;
   const root = { id: "root", secret: randomBytes(18).toString("base64url") };
   const env: Record<string, string> = {
@@ -169,7 +173,8 @@ export async function startPortico(options: StartOptions = {}): Promise<Portico>
   const adminUrl = `http://127.0.0.1:${options.env?.ADMIN_PORT ?? adminPort}`;
   try {
     await waitForHealth(url, child, output);
-    await waitForAdmin(adminUrl, child, output);
+    // The app alone (HYDRA_URL another server: server/config/config.ts appAloneAgainst) opens no admin listener.
+    if (!loadConfig(env).appAlone) await waitForAdmin(adminUrl, child, output);
   } catch (error) {
     // A start that failed leaves no process and no database behind.
     await stop();
