@@ -101,6 +101,30 @@ const timeLimit = (name: string, fallback: string, max: string) =>
       return ms;
     });
 
+/**
+ * A comma-separated list of secrets that were current before (newest first
+ * by convention; the order does not matter). Each must be as long as the
+ * current one must be; a message never repeats a secret.
+ */
+const secretList = (name: string, min: number) =>
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      const list = (value ?? "")
+        .split(",")
+        .map((secret) => secret.trim())
+        .filter((secret) => secret !== "");
+      list.forEach((secret, index) => {
+        if (secret.length < min)
+          ctx.addIssue({
+            code: "custom",
+            message: `${name}: secret number ${index + 1} must be at least ${min} characters`,
+          });
+      });
+      return list;
+    });
+
 const variables = z.object({
   DATABASE_URL: z
     .string()
@@ -123,6 +147,9 @@ const variables = z.object({
     .default("NORMAL"),
   SYSTEM_SECRET: z.string().min(16, "SYSTEM_SECRET must be at least 16 characters").optional(),
   COOKIE_SECRET: z.string().min(32, "COOKIE_SECRET must be at least 32 characters").optional(),
+  // Rotation, as Hydra's SECRETS_SYSTEM list: secrets that were current before, only ever read with.
+  SYSTEM_SECRET_PREVIOUS: secretList("SYSTEM_SECRET_PREVIOUS", 16),
+  COOKIE_SECRET_PREVIOUS: secretList("COOKIE_SECRET_PREVIOUS", 32),
   PORT: port("PORT", "3000"),
   HOST: z.string().optional(),
   ADMIN_PORT: port("ADMIN_PORT", "3001"),
@@ -245,6 +272,16 @@ const variables = z.object({
  * links included — is written to the log, where a link is a secret in plain sight.
  */
 const settings = variables
+  .refine(
+    (parsed) =>
+      parsed.SYSTEM_SECRET === undefined || !parsed.SYSTEM_SECRET_PREVIOUS.includes(parsed.SYSTEM_SECRET),
+    { message: "SYSTEM_SECRET_PREVIOUS must not hold the current SYSTEM_SECRET" },
+  )
+  .refine(
+    (parsed) =>
+      parsed.COOKIE_SECRET === undefined || !parsed.COOKIE_SECRET_PREVIOUS.includes(parsed.COOKIE_SECRET),
+    { message: "COOKIE_SECRET_PREVIOUS must not hold the current COOKIE_SECRET" },
+  )
   .refine((parsed) => parsed.PORT !== parsed.ADMIN_PORT, {
     message: "ADMIN_PORT must differ from PORT: the admin API has a listener of its own",
   })

@@ -7,10 +7,10 @@ import { log } from "@/lib/log/index.ts";
 import { securityHeaders } from "@/lib/security/headers.ts";
 import {
   anonymousSession,
+  openSession,
   sealSession,
   sessionCookieName,
   sessionCookieOptions,
-  unsealSession,
 } from "@/lib/session/seal.ts";
 
 /** Build assets and the files under public/: served as they are, without the front. */
@@ -174,7 +174,7 @@ function refuseUndecodableActions(req: IncomingMessage, res: ServerResponse): vo
  * Answers false when it answered the request itself (a refusal).
  */
 export async function pageFront(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean> {
-  const { cookieSecret, secureCookies, issuer } = appConfig();
+  const { cookieSecret, previousCookieSecrets, secureCookies, issuer } = appConfig();
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(18))).toString("base64");
   const headers = securityHeaders(nonce, secureCookies);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
@@ -206,8 +206,14 @@ export async function pageFront(req: IncomingMessage, res: ServerResponse, path:
 
   const cookieName = sessionCookieName(secureCookies);
   const cookies = req.headers.cookie;
-  if (!(await unsealSession(cookies ? parse(cookies, cookieName)[cookieName] : undefined, cookieSecret))) {
-    const session = anonymousSession();
+  const current = await openSession(
+    cookies ? parse(cookies, cookieName)[cookieName] : undefined,
+    cookieSecret,
+    previousCookieSecrets,
+  );
+  // A cookie sealed with a previous secret (a rotation) is sealed again with the current one, as it is.
+  if (!current.data || current.stale) {
+    const session = current.data ?? anonymousSession();
     const seal = await sealSession(session, cookieSecret);
     const options = { ...sessionCookieOptions(session, secureCookies), sameSite: "Lax" as const };
     res.appendHeader("set-cookie", serialize(cookieName, seal, options));

@@ -97,6 +97,7 @@ export async function bootstrap(services: Services): Promise<void> {
     });
   }
 
+  await keys.reencryptWithCurrentSecret();
   await keys.ensureIdTokenKeys();
   await policies.ensure({
     id: "portico-public-jwks",

@@ -29,7 +29,12 @@ export function createServices(config: Config, db: Database, log: Logger) {
   const warden = new LadonWarden(policies);
   const tokenHashKey = deriveKey(config.systemSecret, "token-hash");
   const accessTokens = new AccessTokens(db, tokenHashKey, config.accessTokenLifespanMs);
-  const keys = new KeyStore(db, deriveKey(config.systemSecret, "jwk-encryption"), log);
+  const keys = new KeyStore(
+    db,
+    deriveKey(config.systemSecret, "jwk-encryption"),
+    log,
+    config.previousSystemSecrets.map((secret) => deriveKey(secret, "jwk-encryption")),
+  );
   const authorizationGrants = new AuthorizationGrants(db);
   const idTokens = new IdTokens(keys, config.issuer, config.idTokenLifespanMs);
   return {
@@ -44,7 +49,12 @@ export function createServices(config: Config, db: Database, log: Logger) {
     accessTokens,
     authorizationCodes: new AuthorizationCodes(db, tokenHashKey, config.authCodeLifespanMs),
     authorizationGrants,
-    refreshTokens: new RefreshTokens(db, tokenHashKey, config.refreshTokenLifespanMs),
+    refreshTokens: new RefreshTokens(
+      db,
+      tokenHashKey,
+      config.refreshTokenLifespanMs,
+      config.previousSystemSecrets.map((secret) => deriveKey(secret, "token-hash")),
+    ),
     idTokens,
     logoutRequests: new LogoutRequests(db, config.challengeTokenLifespanMs, {
       verifier: deriveKey(config.systemSecret, "logout-verifier"),

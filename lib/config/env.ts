@@ -36,6 +36,12 @@ export interface AppConfig {
    */
   hydraAdminUrl: string | undefined;
   cookieSecret: string;
+  /**
+   * Secrets that sealed cookies before (COOKIE_SECRET_PREVIOUS, and those derived from
+   * SYSTEM_SECRET_PREVIOUS when COOKIE_SECRET is unset): a cookie sealed with one still opens, and
+   * is sealed again with `cookieSecret`. Empty when no rotation is under way.
+   */
+  previousCookieSecrets: string[];
   databaseUrl: string;
   /** SQLite's `synchronous` (see the README's Speed section). */
   sqliteSynchronous: "NORMAL" | "FULL";
@@ -87,6 +93,7 @@ export function loadAppConfig(env?: Environment): AppConfig {
       }
     : undefined;
 
+  const cookieSecret = e.COOKIE_SECRET ?? derive("COOKIE_SECRET", deriveCookieSecret);
   return {
     issuer,
     secureCookies: issuer.startsWith("https:"),
@@ -107,7 +114,13 @@ export function loadAppConfig(env?: Environment): AppConfig {
     },
     hydraTimeoutMs: e.HYDRA_TIMEOUT,
     hydraAdminUrl: e.HYDRA_ADMIN_URL,
-    cookieSecret: e.COOKIE_SECRET ?? derive("COOKIE_SECRET", deriveCookieSecret),
+    cookieSecret,
+    previousCookieSecrets: [
+      ...new Set([
+        ...e.COOKIE_SECRET_PREVIOUS,
+        ...(e.COOKIE_SECRET === undefined ? e.SYSTEM_SECRET_PREVIOUS.map(deriveCookieSecret) : []),
+      ]),
+    ].filter((secret) => secret !== cookieSecret),
     databaseUrl: e.DATABASE_URL,
     sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     trustedProxies: e.TRUST_PROXY,

@@ -25,9 +25,9 @@ export type { AppSession } from "./store.ts";
  * request gets a throwaway anonymous session, whose CSRF token nothing holds.
  */
 export async function currentSession(): Promise<SessionData> {
-  const { cookieSecret, secureCookies } = appConfig();
+  const { cookieSecret, previousCookieSecrets, secureCookies } = appConfig();
   const seal = (await cookies()).get(sessionCookieName(secureCookies))?.value;
-  return (await unsealSession(seal, cookieSecret)) ?? anonymousSession();
+  return (await unsealSession(seal, cookieSecret, previousCookieSecrets)) ?? anonymousSession();
 }
 
 /**

@@ -83,6 +83,8 @@ export async function sealSession(session: SessionData, secret: string): Promise
 interface Opened {
   secret: string;
   data: Promise<SessionData | undefined>;
+  /** Opened with a previous secret (a rotation): to be sealed again with the current one. */
+  stale: Promise<boolean>;
   expiresAt: number;
 }
 const holder = globalThis as typeof globalThis & { porticoOpenedSeals?: LRUCache<string, Opened> };
@@ -95,34 +97,74 @@ function sealExpiry(seal: string): number {
 }
 
 function keepOpened(seal: string, secret: string, data: Promise<SessionData | undefined>): void {
-  const expiresAt = sealExpiry(seal);
-  if (Number.isFinite(expiresAt)) opened.set(seal, { secret, data, expiresAt });
+  keepOpening(seal, secret, { data, stale: Promise.resolve(false) });
 }
 
-async function open(seal: string, secret: string): Promise<SessionData | undefined> {
+function keepOpening(
+  seal: string,
+  secret: string,
+  opening: { data: Promise<SessionData | undefined>; stale: Promise<boolean> },
+): void {
+  const expiresAt = sealExpiry(seal);
+  if (Number.isFinite(expiresAt)) opened.set(seal, { secret, ...opening, expiresAt });
+}
+
+async function openWith(seal: string, secret: string): Promise<SessionData | undefined> {
   const data = await unsealData(seal, { password: secret }).catch(() => ({}));
   const parsed = sessionData.safeParse(data);
   return parsed.success ? parsed.data : undefined;
+}
+
+/** Opens with the current secret, else (only then) with each previous one. */
+async function open(
+  seal: string,
+  secret: string,
+  previous: readonly string[],
+): Promise<{ data: SessionData | undefined; stale: boolean }> {
+  const data = await openWith(seal, secret);
+  if (data) return { data, stale: false };
+  for (const old of previous) {
+    const found = await openWith(seal, old);
+    if (found) return { data: found, stale: true };
+  }
+  return { data: undefined, stale: false };
 }
 
 /** The session in a cookie, or undefined when it is missing, forged, expired or malformed. */
 export async function unsealSession(
   seal: string | undefined,
   secret: string,
+  previous: readonly string[] = [],
 ): Promise<SessionData | undefined> {
-  if (!seal) return undefined;
+  return (await openSession(seal, secret, previous)).data;
+}
+
+/**
+ * As unsealSession, and whether the seal opened only with a previous secret
+ * (COOKIE_SECRET_PREVIOUS, SYSTEM_SECRET_PREVIOUS): the front seals such a
+ * cookie again with the current secret, so a rotation signs no one out.
+ */
+export async function openSession(
+  seal: string | undefined,
+  secret: string,
+  previous: readonly string[] = [],
+): Promise<{ data: SessionData | undefined; stale: boolean }> {
+  if (!seal) return { data: undefined, stale: false };
   const known = opened.get(seal);
   let data: SessionData | undefined;
+  let stale: boolean;
   if (known && known.secret === secret && known.expiresAt > Date.now()) {
     data = await known.data;
+    stale = await known.stale;
   } else {
-    const opening = open(seal, secret);
-    keepOpened(seal, secret, opening);
-    data = await opening;
+    const opening = open(seal, secret, previous);
+    const entry = { data: opening.then((found) => found.data), stale: opening.then((found) => found.stale) };
+    keepOpening(seal, secret, entry);
+    ({ data, stale } = await opening);
     // What does not open is not kept: forged cookies must not fill the cache.
-    if (!data && opened.get(seal)?.data === opening) opened.delete(seal);
+    if (!data && opened.get(seal)?.data === entry.data) opened.delete(seal);
   }
-  return data && structuredClone(data);
+  return { data: data && structuredClone(data), stale };
 }
 
 /** HttpOnly, SameSite=Lax, Secure on https; persistent only with "Remember me". */

@@ -48,7 +48,8 @@ export function sessionSeal(cookieHeader: string | null): string | undefined {
  * worth nothing once its session has ended.
  */
 export async function signedInUser(seal: string | undefined): Promise<SignedInUser | null> {
-  const cookie = (await unsealSession(seal, appConfig().cookieSecret))?.session;
+  const { cookieSecret, previousCookieSecrets } = appConfig();
+  const cookie = (await unsealSession(seal, cookieSecret, previousCookieSecrets))?.session;
   if (!cookie) return null;
   const session = await sessions().findActive(cookie.id);
   if (!session) return null;

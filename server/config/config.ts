@@ -8,6 +8,12 @@ export { ConfigError };
 export interface Config {
   databaseUrl: string;
   systemSecret: string;
+  /**
+   * SYSTEM_SECRET_PREVIOUS: secrets that were SYSTEM_SECRET before. Only read
+   * with: keys encrypted under one are decrypted and re-encrypted under
+   * SYSTEM_SECRET at start. Empty when unset.
+   */
+  previousSystemSecrets: string[];
   cookieSecret: string;
   port: number;
   host: string | undefined;
@@ -143,6 +149,7 @@ export function loadConfig(env?: Environment): Config {
   return {
     databaseUrl: e.DATABASE_URL,
     systemSecret: e.SYSTEM_SECRET,
+    previousSystemSecrets: e.SYSTEM_SECRET_PREVIOUS,
     cookieSecret: e.COOKIE_SECRET ?? deriveCookieSecret(e.SYSTEM_SECRET),
     port: e.PORT,
     host: e.HOST,

@@ -56,7 +56,63 @@ export class KeyStore {
     private readonly db: Database,
     private readonly encryptionKey: Buffer,
     private readonly log: Logger,
+    /** Derived from SYSTEM_SECRET_PREVIOUS: only ever decrypted with, never encrypted with. */
+    private readonly previousEncryptionKeys: readonly Buffer[] = [],
   ) {}
+
+  /**
+   * For the bootstrap, when SYSTEM_SECRET_PREVIOUS is set: every stored key
+   * that only a previous secret decrypts is encrypted again under the current
+   * one, all in one transaction (a row another process changed meanwhile is
+   * left to it). Keys no secret decrypts are left as they are, and logged.
+   */
+  async reencryptWithCurrentSecret(): Promise<void> {
+    if (this.previousEncryptionKeys.length === 0) return;
+    const rows = await this.db.jsonWebKey.findMany({ where: { encrypted: true } });
+    const updates: { row: Row; material: string }[] = [];
+    const unreadable: string[] = [];
+    for (const row of rows) {
+      if (this.decryptsWith(this.encryptionKey, row.material) !== undefined) continue;
+      const json = this.decryptWithPrevious(row.material);
+      if (json === undefined) unreadable.push(`${row.set}/${row.kid}`);
+      else updates.push({ row, material: encrypt(this.encryptionKey, json) });
+    }
+    if (updates.length > 0) {
+      await this.db.$transaction(
+        updates.map(({ row, material }) =>
+          this.db.jsonWebKey.updateMany({
+            where: { set: row.set, kid: row.kid, material: row.material },
+            data: { material },
+          }),
+        ),
+      );
+      for (const { row } of updates) this.changed(row.set);
+      this.log.info("re-encrypted stored keys under the current SYSTEM_SECRET", {
+        keys: updates.map(({ row }) => `${row.set}/${row.kid}`),
+      });
+    }
+    if (unreadable.length > 0) {
+      this.log.error("stored keys that neither SYSTEM_SECRET nor SYSTEM_SECRET_PREVIOUS decrypts", {
+        keys: unreadable,
+      });
+    }
+  }
+
+  private decryptsWith(key: Buffer, material: string): string | undefined {
+    try {
+      return decrypt(key, material);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private decryptWithPrevious(material: string): string | undefined {
+    for (const key of this.previousEncryptionKeys) {
+      const json = this.decryptsWith(key, material);
+      if (json !== undefined) return json;
+    }
+    return undefined;
+  }
 
   /**
    * Generates keys for `alg` (see generate.ts for the kids) and adds them to
@@ -99,12 +155,12 @@ export class KeyStore {
       where: { set },
       orderBy: [{ createdAt: "asc" }, { kid: "asc" }],
     });
-    return rows.map((row) => this.fromRow(row));
+    return rows.map((row) => this.readable(row));
   }
 
   async getKey(set: string, kid: string): Promise<Jwk | null> {
     const row = await this.db.jsonWebKey.findUnique({ where: { set_kid: { set, kid } } });
-    return row ? this.fromRow(row) : null;
+    return row ? this.readable(row) : null;
   }
 
   /** Replaces the whole set with `keys` (at least one, each with a distinct kid). */
@@ -289,12 +345,35 @@ export class KeyStore {
     };
   }
 
+  /**
+   * A key for an API's answer. One that no configured secret decrypts is the
+   * operator's to repair (set the secret it was written under in
+   * SYSTEM_SECRET_PREVIOUS, or delete the key): a 500 that says so, and one
+   * log line without a stack.
+   */
+  private readable(row: Row): Jwk {
+    try {
+      return this.fromRow(row);
+    } catch {
+      const key = `${row.set}/${row.kid}`;
+      this.log.error("a stored key cannot be decrypted with SYSTEM_SECRET or SYSTEM_SECRET_PREVIOUS", {
+        key,
+      });
+      throw new ApiError(
+        500,
+        `The key ${key} cannot be decrypted with the configured SYSTEM_SECRET: was it changed? Set the secret it was stored under in SYSTEM_SECRET_PREVIOUS, or delete the key`,
+      );
+    }
+  }
+
   private fromRow(row: Row): Jwk {
     if (!row.encrypted) return JSON.parse(row.material) as Jwk;
-    try {
-      return JSON.parse(decrypt(this.encryptionKey, row.material)) as Jwk;
-    } catch {
+    // A previous secret is tried only when the current one fails: a key another instance, not yet
+    // restarted with the new secret, wrote during a rotation (the next start re-encrypts it).
+    const json =
+      this.decryptsWith(this.encryptionKey, row.material) ?? this.decryptWithPrevious(row.material);
+    if (json === undefined)
       throw new Error(`Cannot decrypt key ${row.set}/${row.kid}: was SYSTEM_SECRET changed?`);
-    }
+    return JSON.parse(json) as Jwk;
   }
 }

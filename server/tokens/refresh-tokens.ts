@@ -1,5 +1,5 @@
 import { type Database, rawQueries } from "@/db/client.ts";
-import { changesOneRow, insertRow, type Write } from "@/db/raw.ts";
+import { changesOneRow, insertRow, type RowShape, type Write } from "@/db/raw.ts";
 import { REFRESH_TOKEN_ROW, USABLE_REFRESH_TOKEN_ROW } from "@/db/rows.ts";
 import type { RefreshToken } from "@/generated/prisma/sqlite/client.ts";
 import { splitScopes } from "@/server/oauth2/scopes.ts";
@@ -53,10 +53,28 @@ export class RefreshTokens {
     private readonly db: Database,
     private readonly hashKey: Buffer,
     private readonly lifespanMs: number,
+    /** Derived from SYSTEM_SECRET_PREVIOUS: tokens stored under one are still found (a rotation). */
+    private readonly previousHashKeys: readonly Buffer[] = [],
   ) {}
 
   hash(token: string): string {
     return hashToken(this.hashKey, token);
+  }
+
+  /**
+   * The row stored under the token's hash; only when there is none, and only
+   * while SYSTEM_SECRET_PREVIOUS is set, under its hash by a previous secret.
+   * The record keeps the hash it was found under, so using it changes that row.
+   */
+  private async rowOf<Row>(shape: RowShape<Row>, token: string): Promise<Row | null> {
+    const raw = rawQueries(this.db);
+    const row = await raw.rowByKey(shape, this.hash(token));
+    if (row || this.previousHashKeys.length === 0) return row;
+    for (const key of this.previousHashKeys) {
+      const old = await raw.rowByKey(shape, hashToken(key, token));
+      if (old) return old;
+    }
+    return null;
   }
 
   /** A new token, and storing it as a write of the token request's transaction. */
@@ -82,7 +100,7 @@ export class RefreshTokens {
 
   async find(token: string): Promise<RefreshTokenRecord | null> {
     if (!token || token.length > 512) return null;
-    const row = await rawQueries(this.db).rowByKey(REFRESH_TOKEN_ROW, this.hash(token));
+    const row = await this.rowOf(REFRESH_TOKEN_ROW, token);
     return row ? recordOf(row) : null;
   }
 
@@ -93,7 +111,7 @@ export class RefreshTokens {
    */
   async findActive(token: string): Promise<RefreshTokenRecord | null> {
     if (!token || token.length > 512) return null;
-    const row = await rawQueries(this.db).rowByKey(USABLE_REFRESH_TOKEN_ROW, this.hash(token));
+    const row = await this.rowOf(USABLE_REFRESH_TOKEN_ROW, token);
     if (!row) return null;
     const record = recordOf(row);
     return record.usedAt || record.revokedAt || this.isExpired(record) ? null : record;
@@ -117,7 +135,7 @@ export class RefreshTokens {
   /** The grant of the calling client's refresh token, or undefined when it is not one. */
   async grantOf(token: string, clientId: string): Promise<string | undefined> {
     if (!token || token.length > 512) return undefined;
-    const row = await rawQueries(this.db).rowByKey(REFRESH_TOKEN_ROW, this.hash(token));
+    const row = await this.rowOf(REFRESH_TOKEN_ROW, token);
     return row && row.clientId === clientId ? row.grantId : undefined;
   }
 }
