@@ -66,9 +66,21 @@ function acceptableFormLength(req: IncomingMessage, res: ServerResponse): boolea
  */
 const GET_ONLY = new Set(["/consent", "/logout"]);
 
-/** The methods a path of the pages answers, as an `Allow` header writes them. */
-function pageMethods(path: string): string {
-  return GET_ONLY.has(path) ? "GET, HEAD, OPTIONS" : "GET, HEAD, OPTIONS, POST";
+/** Methods a path of the pages answers: as an `Allow` header writes them, and as a set to look one up in. */
+interface PageMethods {
+  allow: string;
+  methods: ReadonlySet<string>;
+}
+
+function pageMethodsOf(allow: string): PageMethods {
+  return { allow, methods: new Set(allow.split(", ")) };
+}
+
+const GET_ONLY_METHODS = pageMethodsOf("GET, HEAD, OPTIONS");
+const PAGE_METHODS = pageMethodsOf("GET, HEAD, OPTIONS, POST");
+
+function pageMethods(path: string): PageMethods {
+  return GET_ONLY.has(path) ? GET_ONLY_METHODS : PAGE_METHODS;
 }
 
 /**
@@ -79,13 +91,13 @@ function pageMethods(path: string): string {
  * page with an empty 400. True when it answered.
  */
 function refusedMethod(req: IncomingMessage, res: ServerResponse, path: string): boolean {
-  const allow = pageMethods(path);
+  const { allow, methods } = pageMethods(path);
   const method = req.method ?? "GET";
   if (method === "OPTIONS") {
     res.writeHead(204, { allow, "cache-control": "no-store" }).end();
     return true;
   }
-  if (allow.split(", ").includes(method)) return false;
+  if (methods.has(method)) return false;
   res.writeHead(405, {
     allow,
     "content-type": "text/plain; charset=utf-8",

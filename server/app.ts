@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { describeError } from "@/common/log.ts";
 import { DATABASE_UNAVAILABLE, databaseUnavailable } from "@/db/unavailable.ts";
 import { allowedMethods } from "@/server/http/allowed-methods.ts";
-import { ACCEPTED_ENCODING } from "@/server/http/body.ts";
+import { finishAnswerHeaders } from "@/server/http/answer-headers.ts";
 import { clientRoutes } from "./clients/routes.ts";
 import { consentRoutes } from "./consent/routes.ts";
 import { discoveryRoutes } from "./discovery/routes.ts";
@@ -38,18 +38,12 @@ export function createApi(services: Services): Hono {
     const started = performance.now();
     c.set("snapshot", services.snapshots.create());
     await next();
-    // Admin answers can carry a client secret or private keys: no cache may keep
-    // them, HTTP/1.0 ones included (Pragma, as RFC 6749 §5.1 asks of token answers).
-    // Discovery, JWKS and health are public and may be cached.
-    if (!c.res.headers.has("cache-control") && !isPublicPath(c.req.path))
-      c.header("cache-control", "no-store");
-    if (c.res.headers.get("cache-control") === "no-store" && !c.res.headers.has("pragma"))
-      c.header("pragma", "no-cache");
+    // Admin answers can carry a client secret or private keys; discovery, JWKS and health are
+    // public and may be cached.
+    finishAnswerHeaders(c, !isPublicPath(c.req.path));
     // A body refused as too large is left partly unread on the connection: close it with the
     // answer, or the rest of that body would be read as the next request.
     if (c.res.status === 413) c.res.headers.set("connection", "close");
-    // A compressed body is refused unread (server/http/body.ts): say which coding is taken.
-    if (c.res.status === 415) c.res.headers.set("accept-encoding", ACCEPTED_ENCODING);
     services.stats.record(c.res.status, performance.now() - started);
   });
 

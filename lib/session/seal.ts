@@ -32,6 +32,15 @@ const sessionData = z.object({
 });
 export type SessionData = z.output<typeof sessionData>;
 
+/**
+ * An opened seal: its session (undefined when it is missing, forged, expired or malformed), and
+ * whether it opened only with a previous secret (a rotation): to be sealed again with the current one.
+ */
+interface Opening {
+  data: SessionData | undefined;
+  stale: boolean;
+}
+
 export { BROWSER_SESSION_SECONDS, REMEMBER_ME_SECONDS };
 
 /** `__Host-` makes the browser refuse the cookie unless Secure, host-only and Path=/. */
@@ -63,7 +72,7 @@ function lifetimeSeconds(session: SessionData): number {
 export async function sealSession(session: SessionData, secret: string): Promise<string> {
   const data = sessionData.parse(session);
   const seal = await sealData(data, { password: secret, ttl: lifetimeSeconds(data) });
-  keepOpened(seal, secret, Promise.resolve(data));
+  keepOpening(seal, secret, Promise.resolve({ data, stale: false }));
   return seal;
 }
 
@@ -82,9 +91,7 @@ export async function sealSession(session: SessionData, secret: string): Promise
  */
 interface Opened {
   secret: string;
-  data: Promise<SessionData | undefined>;
-  /** Opened with a previous secret (a rotation): to be sealed again with the current one. */
-  stale: Promise<boolean>;
+  opening: Promise<Opening>;
   expiresAt: number;
 }
 const holder = globalThis as typeof globalThis & { porticoOpenedSeals?: LRUCache<string, Opened> };
@@ -96,17 +103,9 @@ function sealExpiry(seal: string): number {
   return Number(seal.split("*")[5]);
 }
 
-function keepOpened(seal: string, secret: string, data: Promise<SessionData | undefined>): void {
-  keepOpening(seal, secret, { data, stale: Promise.resolve(false) });
-}
-
-function keepOpening(
-  seal: string,
-  secret: string,
-  opening: { data: Promise<SessionData | undefined>; stale: Promise<boolean> },
-): void {
+function keepOpening(seal: string, secret: string, opening: Promise<Opening>): void {
   const expiresAt = sealExpiry(seal);
-  if (Number.isFinite(expiresAt)) opened.set(seal, { secret, ...opening, expiresAt });
+  if (Number.isFinite(expiresAt)) opened.set(seal, { secret, opening, expiresAt });
 }
 
 async function openWith(seal: string, secret: string): Promise<SessionData | undefined> {
@@ -116,11 +115,7 @@ async function openWith(seal: string, secret: string): Promise<SessionData | und
 }
 
 /** Opens with the current secret, else (only then) with each previous one. */
-async function open(
-  seal: string,
-  secret: string,
-  previous: readonly string[],
-): Promise<{ data: SessionData | undefined; stale: boolean }> {
+async function open(seal: string, secret: string, previous: readonly string[]): Promise<Opening> {
   const data = await openWith(seal, secret);
   if (data) return { data, stale: false };
   for (const old of previous) {
@@ -148,23 +143,20 @@ export async function openSession(
   seal: string | undefined,
   secret: string,
   previous: readonly string[] = [],
-): Promise<{ data: SessionData | undefined; stale: boolean }> {
+): Promise<Opening> {
   if (!seal) return { data: undefined, stale: false };
   const known = opened.get(seal);
-  let data: SessionData | undefined;
-  let stale: boolean;
+  let found: Opening;
   if (known && known.secret === secret && known.expiresAt > Date.now()) {
-    data = await known.data;
-    stale = await known.stale;
+    found = await known.opening;
   } else {
     const opening = open(seal, secret, previous);
-    const entry = { data: opening.then((found) => found.data), stale: opening.then((found) => found.stale) };
-    keepOpening(seal, secret, entry);
-    ({ data, stale } = await opening);
+    keepOpening(seal, secret, opening);
+    found = await opening;
     // What does not open is not kept: forged cookies must not fill the cache.
-    if (!data && opened.get(seal)?.data === entry.data) opened.delete(seal);
+    if (!found.data && opened.get(seal)?.opening === opening) opened.delete(seal);
   }
-  return { data: data && structuredClone(data), stale };
+  return { data: found.data && structuredClone(found.data), stale: found.stale };
 }
 
 /** HttpOnly, SameSite=Lax, Secure on https; persistent only with "Remember me". */

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { describeError } from "@/common/log.ts";
 import { DATABASE_UNAVAILABLE, databaseUnavailable } from "@/db/unavailable.ts";
 import { allowedMethods } from "@/server/http/allowed-methods.ts";
-import { ACCEPTED_ENCODING } from "@/server/http/body.ts";
+import { finishAnswerHeaders } from "@/server/http/answer-headers.ts";
 import type { Services } from "@/server/services.ts";
 import { clientRoutes } from "./clients/routes.ts";
 import { logoutRequestRoutes } from "./flow/logout-routes.ts";
@@ -56,13 +56,8 @@ export function createAdminApi(services: Services): Hono {
   api.use(async (c, next) => {
     const started = performance.now();
     await next();
-    // Answers can carry a client secret, a token's claims or private keys: no cache may keep them,
-    // HTTP/1.0 ones included (Pragma, as RFC 6749 §5.1 asks of token answers).
-    if (!c.res.headers.has("cache-control")) c.header("cache-control", "no-store");
-    if (c.res.headers.get("cache-control") === "no-store" && !c.res.headers.has("pragma"))
-      c.header("pragma", "no-cache");
-    // A compressed body is refused unread (server/http/body.ts): say which coding is taken.
-    if (c.res.status === 415) c.res.headers.set("accept-encoding", ACCEPTED_ENCODING);
+    // Every admin answer can carry a client secret, a token's claims or private keys.
+    finishAnswerHeaders(c, true);
     services.stats.record(c.res.status, performance.now() - started);
   });
 

@@ -155,12 +155,12 @@ export class KeyStore {
       where: { set },
       orderBy: [{ createdAt: "asc" }, { kid: "asc" }],
     });
-    return rows.map((row) => this.readable(row));
+    return rows.map((row) => this.fromRow(row) ?? this.unreadable(row));
   }
 
   async getKey(set: string, kid: string): Promise<Jwk | null> {
     const row = await this.db.jsonWebKey.findUnique({ where: { set_kid: { set, kid } } });
-    return row ? this.readable(row) : null;
+    return row ? (this.fromRow(row) ?? this.unreadable(row)) : null;
   }
 
   /** Replaces the whole set with `keys` (at least one, each with a distinct kid). */
@@ -317,14 +317,9 @@ export class KeyStore {
     });
   }
 
+  /** A key fromRow cannot read is kept without its JWK: idTokenKeys makes it the set's `problem` if it would sign. */
   private storedKey(row: Row): StoredKey {
-    let jwk: Jwk | undefined;
-    try {
-      jwk = this.fromRow(row);
-    } catch {
-      jwk = undefined;
-    }
-    return { kid: row.kid, secret: row.encrypted, jwk, createdAt: row.createdAt };
+    return { kid: row.kid, secret: row.encrypted, jwk: this.fromRow(row), createdAt: row.createdAt };
   }
 
   /** After a write of this process: the next read of the ID-token set goes to the database. */
@@ -346,34 +341,37 @@ export class KeyStore {
   }
 
   /**
-   * A key for an API's answer. One that no configured secret decrypts is the
+   * For an API's answer holding a key fromRow cannot read: it is the
    * operator's to repair (set the secret it was written under in
    * SYSTEM_SECRET_PREVIOUS, or delete the key): a 500 that says so, and one
    * log line without a stack.
    */
-  private readable(row: Row): Jwk {
-    try {
-      return this.fromRow(row);
-    } catch {
-      const key = `${row.set}/${row.kid}`;
-      this.log.error("a stored key cannot be decrypted with SYSTEM_SECRET or SYSTEM_SECRET_PREVIOUS", {
-        key,
-      });
-      throw new ApiError(
-        500,
-        `The key ${key} cannot be decrypted with the configured SYSTEM_SECRET: was it changed? Set the secret it was stored under in SYSTEM_SECRET_PREVIOUS, or delete the key`,
-      );
-    }
+  private unreadable(row: Row): never {
+    const key = `${row.set}/${row.kid}`;
+    this.log.error("a stored key cannot be decrypted with SYSTEM_SECRET or SYSTEM_SECRET_PREVIOUS", {
+      key,
+    });
+    throw new ApiError(
+      500,
+      `The key ${key} cannot be decrypted with the configured SYSTEM_SECRET: was it changed? Set the secret it was stored under in SYSTEM_SECRET_PREVIOUS, or delete the key`,
+    );
   }
 
-  private fromRow(row: Row): Jwk {
-    if (!row.encrypted) return JSON.parse(row.material) as Jwk;
+  /**
+   * The key a row holds; undefined when no configured secret decrypts it (or, edited by hand in
+   * the database, its text is no JSON).
+   */
+  private fromRow(row: Row): Jwk | undefined {
     // A previous secret is tried only when the current one fails: a key another instance, not yet
     // restarted with the new secret, wrote during a rotation (the next start re-encrypts it).
-    const json =
-      this.decryptsWith(this.encryptionKey, row.material) ?? this.decryptWithPrevious(row.material);
-    if (json === undefined)
-      throw new Error(`Cannot decrypt key ${row.set}/${row.kid}: was SYSTEM_SECRET changed?`);
-    return JSON.parse(json) as Jwk;
+    const json = row.encrypted
+      ? (this.decryptsWith(this.encryptionKey, row.material) ?? this.decryptWithPrevious(row.material))
+      : row.material;
+    if (json === undefined) return undefined;
+    try {
+      return JSON.parse(json) as Jwk;
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -6,13 +6,13 @@
  * unknown email's (checked against a dummy hash of the current parameters), and its hash weaker.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { type Algorithm, hash } from "@node-rs/argon2";
-import { createDatabase, type Database } from "@/db/client.ts";
 import { needsRehash } from "@/lib/users/passwords.ts";
 import { UserStore } from "@/lib/users/store.ts";
 import { PageClient } from "@/tests/support/pages.ts";
-import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
+import { BACKENDS, type Portico } from "@/tests/support/server.ts";
+import { startedPortico } from "@/tests/support/started.ts";
 
 const CHEAP = { algorithm: 2 as Algorithm.Argon2id, memoryCost: 4096, timeCost: 1, parallelism: 1 };
 
@@ -24,37 +24,29 @@ async function signIn(portico: Portico, email: string, password: string) {
 
 for (const backend of BACKENDS) {
   describe(`a password hash of earlier parameters (${backend})`, { timeout: 180_000 }, () => {
-    let portico: Portico;
-    let db: Database;
-
-    before(async () => {
-      portico = await startPortico({ backend, compiled: true });
-      db = createDatabase(portico.databaseUrl);
-    });
-
-    after(async () => {
-      await db?.$disconnect();
-      await portico?.stop();
-    });
+    const fixture = startedPortico({ backend, compiled: true });
 
     test("is made again with the current parameters at the next sign-in, and the password still works", async () => {
       const email = "cheap-hash@example.com";
       const password = "a long passphrase for the rehash test";
-      const person = await new UserStore(db).create({ email, password, name: "Cheap Hash" });
+      const person = await new UserStore(fixture.db).create({ email, password, name: "Cheap Hash" });
       const cheap = await hash(password, CHEAP);
-      await db.user.update({
+      await fixture.db.user.update({
         where: { id: person.id },
         data: { passwordHash: cheap, updatedAt: person.updatedAt },
       });
       assert.ok(needsRehash(cheap));
 
-      const wrong = await signIn(portico, email, "not the password at all");
+      const wrong = await signIn(fixture.portico, email, "not the password at all");
       assert.equal(wrong.status, 200);
-      assert.equal((await db.user.findUniqueOrThrow({ where: { id: person.id } })).passwordHash, cheap);
+      assert.equal(
+        (await fixture.db.user.findUniqueOrThrow({ where: { id: person.id } })).passwordHash,
+        cheap,
+      );
 
-      const signedIn = await signIn(portico, email, password);
+      const signedIn = await signIn(fixture.portico, email, password);
       assert.equal(signedIn.status, 303, signedIn.body.slice(0, 300));
-      const after = await db.user.findUniqueOrThrow({ where: { id: person.id } });
+      const after = await fixture.db.user.findUniqueOrThrow({ where: { id: person.id } });
       assert.notEqual(after.passwordHash, cheap);
       assert.match(after.passwordHash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
       assert.equal(needsRehash(after.passwordHash), false);
@@ -64,10 +56,10 @@ for (const backend of BACKENDS) {
         "updated_at: the profile did not change",
       );
 
-      const again = await signIn(portico, email, password);
+      const again = await signIn(fixture.portico, email, password);
       assert.equal(again.status, 303, "the new hash takes the same password");
       assert.equal(
-        (await db.user.findUniqueOrThrow({ where: { id: person.id } })).passwordHash,
+        (await fixture.db.user.findUniqueOrThrow({ where: { id: person.id } })).passwordHash,
         after.passwordHash,
       );
     });
@@ -75,18 +67,18 @@ for (const backend of BACKENDS) {
     test("two sign-ins at once both rehash: both are signed in, and the account keeps one of their hashes", async () => {
       const email = "cheap-hash-twice@example.com";
       const password = "another long passphrase for the rehash race";
-      const person = await new UserStore(db).create({ email, password, name: "Twice" });
+      const person = await new UserStore(fixture.db).create({ email, password, name: "Twice" });
       const cheap = await hash(password, CHEAP);
-      await db.user.update({ where: { id: person.id }, data: { passwordHash: cheap } });
+      await fixture.db.user.update({ where: { id: person.id }, data: { passwordHash: cheap } });
       const [first, second] = await Promise.all([
-        signIn(portico, email, password),
-        signIn(portico, email, password),
+        signIn(fixture.portico, email, password),
+        signIn(fixture.portico, email, password),
       ]);
       assert.equal(first.status, 303, first.body.slice(0, 300));
       assert.equal(second.status, 303, second.body.slice(0, 300));
-      const after = await db.user.findUniqueOrThrow({ where: { id: person.id } });
+      const after = await fixture.db.user.findUniqueOrThrow({ where: { id: person.id } });
       assert.equal(needsRehash(after.passwordHash), false);
-      assert.equal((await signIn(portico, email, password)).status, 303);
+      assert.equal((await signIn(fixture.portico, email, password)).status, 303);
     });
   });
 }

@@ -7,31 +7,21 @@
  * Real server, pages without JavaScript, both backends.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { createDatabase, type Database } from "@/db/client.ts";
+import { describe, test } from "node:test";
 import { UserStore } from "@/lib/users/store.ts";
 import { PageClient } from "@/tests/support/pages.ts";
-import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
+import { BACKENDS } from "@/tests/support/server.ts";
+import { startedPortico } from "@/tests/support/started.ts";
 
 const REDIRECT_URI = "https://rp.example.test/cb";
 
 for (const backend of BACKENDS) {
   describe(`a consent request answered already, opened again (${backend})`, { timeout: 180_000 }, () => {
-    let portico: Portico;
-    let db: Database;
-
-    before(async () => {
-      portico = await startPortico({ backend, compiled: true });
-      db = createDatabase(portico.databaseUrl);
-    });
-    after(async () => {
-      await db?.$disconnect();
-      await portico?.stop();
-    });
+    const fixture = startedPortico({ backend, compiled: true });
 
     async function register(fields: Record<string, string>): Promise<string> {
-      const created = await portico.call("/clients", {
-        token: await portico.rootToken("hydra.clients"),
+      const created = await fixture.portico.call("/clients", {
+        token: await fixture.portico.rootToken("hydra.clients"),
         json: { redirect_uris: [REDIRECT_URI], response_types: ["code"], scope: "openid", ...fields },
       });
       assert.equal(created.status, 201, await created.clone().text());
@@ -45,8 +35,8 @@ for (const backend of BACKENDS) {
     ): Promise<{ browser: PageClient; screen: string; id: string }> {
       const email = `${tag}-${backend}@example.com`;
       const password = "a long passphrase to answer with";
-      await new UserStore(db).create({ email, password, name: "Ann Back" });
-      const browser = new PageClient(portico.url, portico.url);
+      await new UserStore(fixture.db).create({ email, password, name: "Ann Back" });
+      const browser = new PageClient(fixture.portico.url, fixture.portico.url);
       const query = new URLSearchParams({
         response_type: "code",
         client_id: clientId,
@@ -81,7 +71,7 @@ for (const backend of BACKENDS) {
       const { browser, screen } = await answer(clientId, "with-uri");
       for (const again of [
         screen,
-        `/consent?consent=${new URL(screen, portico.url).searchParams.get("consent")}`,
+        `/consent?consent=${new URL(screen, fixture.portico.url).searchParams.get("consent")}`,
       ]) {
         const page = await browser.follow(await browser.get(again));
         assert.equal(page.status, 200, `${again}: ${page.status}`);
@@ -114,8 +104,8 @@ for (const backend of BACKENDS) {
         client_uri: "https://rp.example.test/api-home",
       });
       const { id } = await answer(clientId, "api");
-      const token = await portico.rootToken("hydra.consent");
-      const plain = await portico.call(`/oauth2/consent/requests/${id}`, { token });
+      const token = await fixture.portico.rootToken("hydra.consent");
+      const plain = await fixture.portico.call(`/oauth2/consent/requests/${id}`, { token });
       assert.equal(plain.status, 409);
       assert.deepEqual(await plain.json(), {
         error: {
@@ -124,7 +114,7 @@ for (const backend of BACKENDS) {
           message: "The consent request was already accepted or rejected",
         },
       });
-      const included = await portico.call(`/oauth2/consent/requests/${id}?include=client`, { token });
+      const included = await fixture.portico.call(`/oauth2/consent/requests/${id}?include=client`, { token });
       assert.equal(included.status, 409);
       assert.deepEqual(await included.json(), {
         error: {

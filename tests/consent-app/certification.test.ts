@@ -8,12 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
-import { createDatabase, type Database } from "@/db/client.ts";
 import { UserStore } from "@/lib/users/store.ts";
+import { codeFlowPath, redeemCode } from "@/tests/oauth2/support.ts";
 import { PageClient } from "@/tests/support/pages.ts";
-import { BACKENDS, basicAuth, type Portico, startPortico } from "@/tests/support/server.ts";
+import { BACKENDS } from "@/tests/support/server.ts";
+import { startedPortico } from "@/tests/support/started.ts";
 
 const REDIRECT_URI = "https://rp.example.test/cb";
 const POST_LOGOUT_URI = "https://rp.example.test/post_logout_redirect";
@@ -24,13 +25,8 @@ for (const backend of BACKENDS) {
   describe(`the OpenID Foundation's OP plans through the app's pages (${backend})`, {
     timeout: 180_000,
   }, () => {
-    let portico: Portico;
-    let db: Database;
     let client: { id: string; secret: string };
-
-    before(async () => {
-      portico = await startPortico({ backend, compiled: true });
-      db = createDatabase(portico.databaseUrl);
+    const fixture = startedPortico({ backend, compiled: true }, async ({ portico, db }) => {
       await new UserStore(db).create({ email: EMAIL, password: PASSWORD, name: "Cert Ification" });
       const created = await portico.call("/clients", {
         token: await portico.rootToken("hydra.clients"),
@@ -48,14 +44,8 @@ for (const backend of BACKENDS) {
       client = { id: body.id, secret: body.client_secret };
     });
 
-    after(async () => {
-      await db?.$disconnect();
-      await portico?.stop();
-    });
-
     const state = () => randomBytes(96).toString("base64url"); // 128 characters, as the suite sends
-    const authPath = (params: Record<string, string>) =>
-      `/oauth2/auth?${new URLSearchParams({ client_id: client.id, response_type: "code", scope: "openid", ...params })}`;
+    const authPath = (params: Record<string, string>) => codeFlowPath(client.id, params);
 
     /** The parameters of an answer sent to the client's redirect URI. */
     function atClient(url: string | undefined, base = REDIRECT_URI): URLSearchParams {
@@ -63,23 +53,11 @@ for (const backend of BACKENDS) {
       return new URL(url as string).searchParams;
     }
 
-    async function redeem(code: string): Promise<{ id_token: string; access_token: string }> {
-      const response = await fetch(`${portico.url}/oauth2/token`, {
-        method: "POST",
-        headers: {
-          authorization: basicAuth(client.id, client.secret),
-          "content-type": "application/x-www-form-urlencoded",
-        },
-        body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI }),
-      });
-      assert.equal(response.status, 200, await response.clone().text());
-      assert.equal(response.headers.get("cache-control"), "no-store");
-      return (await response.json()) as { id_token: string; access_token: string };
-    }
+    const redeem = (code: string) => redeemCode(fixture.portico, client, code, REDIRECT_URI);
 
     /** oidcc-server: sign in and consent (remembered) on the app's pages; the browser and the tokens. */
     async function signedIn() {
-      const browser = new PageClient(portico.url, portico.url);
+      const browser = new PageClient(fixture.portico.url, fixture.portico.url);
       const sent = state();
       const login = await browser.follow(
         await browser.get(authPath({ redirect_uri: REDIRECT_URI, state: sent })),
@@ -99,25 +77,29 @@ for (const backend of BACKENDS) {
       });
       const back = atClient((await browser.follow(allowed)).url);
       assert.equal(back.get("state"), sent, "state comes back unchanged");
-      assert.equal(back.get("iss"), portico.url);
+      assert.equal(back.get("iss"), fixture.portico.url);
       const tokens = await redeem(back.get("code") as string);
       const { kid } = decodeProtectedHeader(tokens.id_token);
-      const jwks = (await (await fetch(`${portico.url}/.well-known/jwks.json`)).json()) as {
+      const jwks = (await (await fetch(`${fixture.portico.url}/.well-known/jwks.json`)).json()) as {
         keys: Array<{ kid: string }>;
       };
       assert.ok(
         jwks.keys.some((key) => key.kid === kid),
         "the ID token's kid is in the JWK set",
       );
-      await jwtVerify(tokens.id_token, createRemoteJWKSet(new URL(`${portico.url}/.well-known/jwks.json`)), {
-        issuer: portico.url,
-        audience: client.id,
-      });
+      await jwtVerify(
+        tokens.id_token,
+        createRemoteJWKSet(new URL(`${fixture.portico.url}/.well-known/jwks.json`)),
+        {
+          issuer: fixture.portico.url,
+          audience: client.id,
+        },
+      );
       return { browser, tokens };
     }
 
     test("oidcc-ensure-redirect-uri-in-authorization-request: an error page, never the sign-in page", async () => {
-      const browser = new PageClient(portico.url, portico.url);
+      const browser = new PageClient(fixture.portico.url, fixture.portico.url);
       const answer = await browser.get(authPath({ state: state(), nonce: "n" }));
       assert.equal(answer.status, 400);
       assert.equal(answer.location, undefined, "never redirected, to the client or to the app");
@@ -126,7 +108,7 @@ for (const backend of BACKENDS) {
     });
 
     test("oidcc-prompt-none-not-logged-in: login_required at the client, with state", async () => {
-      const browser = new PageClient(portico.url, portico.url);
+      const browser = new PageClient(fixture.portico.url, fixture.portico.url);
       const sent = state();
       const answer = await browser.follow(
         await browser.get(authPath({ redirect_uri: REDIRECT_URI, state: sent, prompt: "none" })),

@@ -14,11 +14,11 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { createDatabase, type Database } from "@/db/client.ts";
 import { UserStore } from "@/lib/users/store.ts";
 import { type FakeHydraApi, startFakeHydraApi } from "@/tests/support/fake-hydra-api.ts";
 import { PageClient } from "@/tests/support/pages.ts";
 import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
+import { startedPortico } from "@/tests/support/started.ts";
 
 /** The name the fake server holds: a right-to-left override, an isolate, a left-to-right mark, a tab. */
 const SPOOFED = "\u202Egnp.exe\u202C Bank\u2066 of\u2069\u200E Zürich\t東京 ☕";
@@ -110,17 +110,7 @@ for (const backend of BACKENDS) {
 for (const backend of BACKENDS) {
   describe(`the initial of a client without a logo (${backend})`, { timeout: 180_000 }, () => {
     const redirectUri = "https://rp.example.test/cb";
-    let portico: Portico;
-    let db: Database;
-
-    before(async () => {
-      portico = await startPortico({ backend, compiled: true });
-      db = createDatabase(portico.databaseUrl);
-    });
-    after(async () => {
-      await db?.$disconnect();
-      await portico?.stop();
-    });
+    const fixture = startedPortico({ backend, compiled: true });
 
     /** The letters in the logos' place on a page. */
     const initials = (body: string) =>
@@ -133,8 +123,8 @@ for (const backend of BACKENDS) {
         ["😀 Chat", "😀"],
         ["e\u0301lan", "E\u0301"],
       ] as const) {
-        const created = await portico.call("/clients", {
-          token: await portico.rootToken("hydra.clients"),
+        const created = await fixture.portico.call("/clients", {
+          token: await fixture.portico.rootToken("hydra.clients"),
           json: {
             client_name: name,
             redirect_uris: [redirectUri],
@@ -146,8 +136,8 @@ for (const backend of BACKENDS) {
         const clientId = ((await created.json()) as { id: string }).id;
         const email = `initial-${clientId}@example.com`;
         const password = "a long passphrase for the initials";
-        await new UserStore(db).create({ email, password, name: "Ini Tial" });
-        const browser = new PageClient(portico.url, portico.url);
+        await new UserStore(fixture.db).create({ email, password, name: "Ini Tial" });
+        const browser = new PageClient(fixture.portico.url, fixture.portico.url);
         const query = new URLSearchParams({
           response_type: "code",
           client_id: clientId,

@@ -9,31 +9,21 @@
  * change (which ends every other session).
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { createDatabase, type Database } from "@/db/client.ts";
+import { describe, test } from "node:test";
 import { UserStore } from "@/lib/users/store.ts";
 import { PageClient } from "@/tests/support/pages.ts";
-import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
+import { BACKENDS } from "@/tests/support/server.ts";
+import { startedPortico } from "@/tests/support/started.ts";
 
 const ROUNDS = 6;
 
 for (const backend of BACKENDS) {
   describe(`the same person's requests at once, two workers (${backend})`, { timeout: 300_000 }, () => {
-    let portico: Portico;
-    let db: Database;
-
-    before(async () => {
-      portico = await startPortico({ backend, compiled: true, env: { WORKERS: "2" } });
-      db = createDatabase(portico.databaseUrl);
-    });
-    after(async () => {
-      await db?.$disconnect();
-      await portico?.stop();
-    });
+    const fixture = startedPortico({ backend, compiled: true, env: { WORKERS: "2" } });
 
     /** Signs in on the sign-in page of a new browser. */
     async function signIn(email: string, password: string): Promise<PageClient> {
-      const browser = new PageClient(portico.url, portico.url);
+      const browser = new PageClient(fixture.portico.url, fixture.portico.url);
       const login = await browser.follow(await browser.get("/login"));
       const signedIn = await browser.submit(login.url ?? "/login", login.body, { email, password });
       assert.equal(signedIn.status, 303, `the sign-in form's answer: ${signedIn.body.slice(0, 500)}`);
@@ -44,7 +34,7 @@ for (const backend of BACKENDS) {
       for (let round = 1; round <= ROUNDS; round++) {
         const email = `deleted-at-once-${round}@example.com`;
         const password = "a long passphrase to delete";
-        const person = await new UserStore(db).create({ email, password, name: "Deleted At Once" });
+        const person = await new UserStore(fixture.db).create({ email, password, name: "Deleted At Once" });
         const tabs: PageClient[] = [];
         for (let n = 0; n < 6; n++) tabs.push(await signIn(email, password));
         const pages = await Promise.all(tabs.map((tab) => tab.get("/account")));
@@ -54,8 +44,12 @@ for (const backend of BACKENDS) {
         for (const answer of answers) {
           assert.ok(answer.status < 500, `round ${round}: ${answer.status} ${answer.body.slice(0, 300)}`);
         }
-        assert.equal(await db.user.count({ where: { id: person.id } }), 0, "the person is gone");
-        assert.equal(await db.session.count({ where: { userId: person.id } }), 0, "so are their sessions");
+        assert.equal(await fixture.db.user.count({ where: { id: person.id } }), 0, "the person is gone");
+        assert.equal(
+          await fixture.db.session.count({ where: { userId: person.id } }),
+          0,
+          "so are their sessions",
+        );
         for (const tab of tabs) {
           const account = await tab.get("/account");
           assert.equal(account.status, 307, "every tab is signed out");
@@ -66,14 +60,14 @@ for (const backend of BACKENDS) {
     test("sign-ins with the old password while it changes: none keeps a session past the change", async () => {
       const email = "changed-at-once@example.com";
       let password = "the passphrase of round 0";
-      await new UserStore(db).create({ email, password, name: "Changed At Once" });
+      await new UserStore(fixture.db).create({ email, password, name: "Changed At Once" });
       const changer = await signIn(email, password);
       for (let round = 1; round <= 16; round++) {
         const next = `the passphrase of round ${round}`;
         const account = await changer.get("/account");
         const others = await Promise.all(
           [1, 2].map(async () => {
-            const browser = new PageClient(portico.url, portico.url);
+            const browser = new PageClient(fixture.portico.url, fixture.portico.url);
             return { browser, login: await browser.follow(await browser.get("/login")) };
           }),
         );

@@ -6,39 +6,28 @@
  * and a quiet "session ended" on SQLite.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { createDatabase, type Database } from "@/db/client.ts";
+import { describe, test } from "node:test";
 import { SessionStore } from "@/lib/session/store.ts";
 import { UserStore } from "@/lib/users/store.ts";
 import { PageClient } from "@/tests/support/pages.ts";
-import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
+import { BACKENDS } from "@/tests/support/server.ts";
+import { startedPortico } from "@/tests/support/started.ts";
 
 for (const backend of BACKENDS) {
   describe(`a form field holding a NUL character (${backend})`, { timeout: 180_000 }, () => {
-    let portico: Portico;
-    let db: Database;
-
-    before(async () => {
-      portico = await startPortico({ backend, compiled: true });
-      db = createDatabase(portico.databaseUrl);
-    });
-
-    after(async () => {
-      await db?.$disconnect();
-      await portico?.stop();
-    });
+    const fixture = startedPortico({ backend, compiled: true });
 
     test("ending a session named with U+0000 on the account page is refused as a bad field", async () => {
       const email = "nul-in-forms@example.com";
       const password = "a long passphrase for the nul test";
-      const person = await new UserStore(db).create({ email, password, name: "Nul Tester" });
-      const other = await new SessionStore(db).create({
+      const person = await new UserStore(fixture.db).create({ email, password, name: "Nul Tester" });
+      const other = await new SessionStore(fixture.db).create({
         userId: person.id,
         persistent: false,
         userAgent: "other",
       });
 
-      const browser = new PageClient(portico.url, portico.url);
+      const browser = new PageClient(fixture.portico.url, fixture.portico.url);
       const login = await browser.follow(await browser.get("/login"));
       const signedIn = await browser.submit(login.url ?? "/login", login.body, { email, password });
       assert.equal(signedIn.status, 303, signedIn.body.slice(0, 300));
@@ -49,7 +38,7 @@ for (const backend of BACKENDS) {
       const answer = await browser.submit("/account", account.body, { sid: "x\u0000y" });
       assert.equal(answer.status, 200, `a form's refusal, not a server error: ${answer.body.slice(0, 300)}`);
       assert.match(answer.body, /Please correct the highlighted fields/);
-      assert.equal(await db.session.count({ where: { userId: person.id } }), 2, "no session ended");
+      assert.equal(await fixture.db.session.count({ where: { userId: person.id } }), 2, "no session ended");
     });
   });
 }

@@ -11,12 +11,12 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
-import { createDatabase, type Database } from "@/db/client.ts";
 import { UserStore } from "@/lib/users/store.ts";
 import { LogoutReceiver, sdk } from "@/tests/hydra2/support.ts";
-import { Browser, sleep } from "@/tests/oauth2/support.ts";
+import { Browser, codeFlowPath, redeemCode, sleep } from "@/tests/oauth2/support.ts";
 import { PageClient } from "@/tests/support/pages.ts";
 import { BACKENDS, basicAuth, type Portico, startPortico } from "@/tests/support/server.ts";
+import { startedPortico } from "@/tests/support/started.ts";
 
 const REDIRECT_URI = "https://rp.example.test/cb";
 const POST_LOGOUT_URI = "https://rp.example.test/post_logout_redirect";
@@ -633,13 +633,8 @@ for (const backend of BACKENDS) {
   describe(`the OpenID Foundation's OP plans through the app's Hydra 2.x pages (${backend})`, {
     timeout: 180_000,
   }, () => {
-    let portico: Portico;
-    let db: Database;
     let client: { id: string; secret: string };
-
-    before(async () => {
-      portico = await startPortico({ backend, compiled: true, hydraV2: true });
-      db = createDatabase(portico.databaseUrl);
+    const fixture = startedPortico({ backend, compiled: true, hydraV2: true }, async ({ portico, db }) => {
       await new UserStore(db).create({ email: EMAIL, password: PASSWORD, name: "Cert Ification" });
       const created = await sdk(portico).oauth2.createOAuth2Client({
         oAuth2Client: {
@@ -654,33 +649,16 @@ for (const backend of BACKENDS) {
       });
       client = { id: "cert-pages", secret: created.client_secret as string };
     });
-    after(async () => {
-      await db?.$disconnect();
-      await portico?.stop();
-    });
 
     const authPath = (params: Record<string, string>) =>
-      `/oauth2/auth?${new URLSearchParams({ client_id: client.id, response_type: "code", scope: "openid", redirect_uri: REDIRECT_URI, ...params })}`;
+      codeFlowPath(client.id, { redirect_uri: REDIRECT_URI, ...params });
 
     async function redeem(code: string) {
-      const response = await fetch(`${portico.url}/oauth2/token`, {
-        method: "POST",
-        headers: {
-          authorization: basicAuth(client.id, client.secret),
-          "content-type": "application/x-www-form-urlencoded",
-        },
-        body: new URLSearchParams({ grant_type: "authorization_code", code, redirect_uri: REDIRECT_URI }),
-      });
-      assert.equal(response.status, 200, await response.clone().text());
-      const tokens = (await response.json()) as {
-        id_token: string;
-        access_token: string;
-        refresh_token?: string;
-      };
+      const tokens = await redeemCode(fixture.portico, client, code, REDIRECT_URI);
       const { payload } = await jwtVerify(
         tokens.id_token,
-        createRemoteJWKSet(new URL(`${portico.url}/.well-known/jwks.json`)),
-        { issuer: portico.url, audience: client.id },
+        createRemoteJWKSet(new URL(`${fixture.portico.url}/.well-known/jwks.json`)),
+        { issuer: fixture.portico.url, audience: client.id },
       );
       return { ...tokens, claims: payload };
     }
@@ -718,7 +696,7 @@ for (const backend of BACKENDS) {
     }
 
     test("oidcc-server, oidcc-scope-email/-profile (userinfo), oidcc-max-age-1, oidcc-prompt-login, oidcc-id-token-hint, oidcc-refresh-token, oidcc-rp-initiated-logout", async () => {
-      const browser = new PageClient(portico.url, portico.url);
+      const browser = new PageClient(fixture.portico.url, fixture.portico.url);
       const first = await walk(browser, { state: "s1", nonce: "n1", scope: "openid profile email" }, [
         "openid",
         "profile",
@@ -728,7 +706,7 @@ for (const backend of BACKENDS) {
       const tokens = await redeem(first.back.get("code") as string);
       assert.equal(tokens.claims.nonce, "n1");
       const userinfo = (await (
-        await fetch(`${portico.url}/userinfo`, {
+        await fetch(`${fixture.portico.url}/userinfo`, {
           headers: { authorization: `Bearer ${tokens.access_token}` },
         })
       ).json()) as Record<string, unknown>;
@@ -759,7 +737,7 @@ for (const backend of BACKENDS) {
       assert.equal(offline.shown.consent, true);
       const withRefresh = await redeem(offline.back.get("code") as string);
       assert.ok(withRefresh.refresh_token, "a refresh token");
-      const refreshed = await fetch(`${portico.url}/oauth2/token`, {
+      const refreshed = await fetch(`${fixture.portico.url}/oauth2/token`, {
         method: "POST",
         headers: {
           authorization: basicAuth(client.id, client.secret),

@@ -310,6 +310,28 @@ export async function postForm(
   return { status: response.status, headers: response.headers, text, json };
 }
 
+/** The path of an authorization request of the client's code flow asking `openid`, `params` on top. */
+export const codeFlowPath = (clientId: string, params: Record<string, string>) =>
+  `/oauth2/auth?${new URLSearchParams({ client_id: clientId, response_type: "code", scope: "openid", ...params })}`;
+
+/** A code redeemed at the token endpoint by its client (Basic): a 200 no cache may keep, and its tokens. */
+export async function redeemCode(
+  portico: Portico,
+  client: { id: string; secret: string },
+  code: string,
+  redirectUri: string,
+): Promise<{ id_token: string; access_token: string; refresh_token?: string }> {
+  const answer = await postForm(
+    portico,
+    "/oauth2/token",
+    { grant_type: "authorization_code", code, redirect_uri: redirectUri },
+    client,
+  );
+  assert.equal(answer.status, 200, answer.text);
+  assert.equal(answer.headers.get("cache-control"), "no-store");
+  return answer.json as { id_token: string; access_token: string; refresh_token?: string };
+}
+
 export function credentialsOf(client: TestClient): { id: string; secret: string } {
   assert.ok(client.secret, "a confidential client");
   return { id: client.id, secret: client.secret };

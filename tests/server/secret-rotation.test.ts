@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { decodeProtectedHeader } from "jose";
 import { createDatabase } from "@/db/client.ts";
 import { UserStore } from "@/lib/users/store.ts";
@@ -33,7 +33,8 @@ import {
 } from "@/tests/oauth2/support.ts";
 import { PageClient } from "@/tests/support/pages.ts";
 import { freePorts } from "@/tests/support/ports.ts";
-import { BACKENDS, freshDatabase, type Portico, startPortico } from "@/tests/support/server.ts";
+import { BACKENDS, type Portico, startPortico } from "@/tests/support/server.ts";
+import { restartedPortico } from "@/tests/support/started.ts";
 
 const B = "rotated-system-secret-abcdefghijklmnop";
 const SET = "rotation-test-set";
@@ -64,21 +65,12 @@ const kidOf = (idToken: unknown) => decodeProtectedHeader(idToken as string).kid
 
 for (const backend of BACKENDS) {
   describe(`SYSTEM_SECRET rotation (${backend})`, () => {
-    const servers: Portico[] = [];
-    let database: Awaited<ReturnType<typeof freshDatabase>> | undefined;
-    after(async () => {
-      for (const server of servers) await server.stop();
-      await database?.drop();
-    });
+    const suite = restartedPortico(backend);
 
     test("with the old secret in SYSTEM_SECRET_PREVIOUS, keys are re-encrypted and refresh tokens survive; then the old secret can go", async () => {
-      database = await freshDatabase(backend);
-      const url = database.url;
-      const start = async (env: Record<string, string>) => {
-        const server = await startOAuth2Portico({ backend, databaseUrl: url, env });
-        servers.push(server);
-        return server;
-      };
+      const url = await suite.database();
+      const start = (env: Record<string, string>) =>
+        suite.keep(startOAuth2Portico({ backend, databaseUrl: url, env }));
 
       // Under A: a client, an offline grant (ID token signed by the generated key), and a key set of our own.
       let portico = await start({});
@@ -138,81 +130,66 @@ for (const backend of BACKENDS) {
     });
 
     test("B alone on keys stored under A: reading them is a 500 that says what to do, one log line without a stack", async () => {
-      const own = await freshDatabase(backend);
-      try {
-        const first = await startOAuth2Portico({ backend, databaseUrl: own.url });
-        servers.push(first);
-        const created = await adminCall(first, `/admin/keys/${SET}`, {
-          json: { alg: "RS256", kid: "mine", use: "sig" },
-        });
-        assert.equal(created.status, 201);
-        await first.stop();
-        const portico = await startOAuth2Portico({
-          backend,
-          databaseUrl: own.url,
-          env: { SYSTEM_SECRET: B },
-        });
-        servers.push(portico);
-        assert.match(portico.output(), /cannot be decrypted: was SYSTEM_SECRET changed/);
-        for (const path of [`/admin/keys/${SET}`, `/admin/keys/${SET}/mine`]) {
-          const refused = await adminCall(portico, path);
-          assert.equal(refused.status, 500);
-          const body = (await refused.json()) as { error_description: string };
-          assert.match(
-            body.error_description,
-            new RegExp(`${SET}/mine cannot be decrypted .*SYSTEM_SECRET_PREVIOUS`),
-          );
-        }
-        const token = await portico.rootToken("hydra.keys.get");
-        const legacy = await portico.call(`/keys/${SET}`, { token });
-        assert.equal(legacy.status, 500);
+      const own = await suite.database();
+      const first = await suite.keep(startOAuth2Portico({ backend, databaseUrl: own }));
+      const created = await adminCall(first, `/admin/keys/${SET}`, {
+        json: { alg: "RS256", kid: "mine", use: "sig" },
+      });
+      assert.equal(created.status, 201);
+      await first.stop();
+      const portico = await suite.keep(
+        startOAuth2Portico({ backend, databaseUrl: own, env: { SYSTEM_SECRET: B } }),
+      );
+      assert.match(portico.output(), /cannot be decrypted: was SYSTEM_SECRET changed/);
+      for (const path of [`/admin/keys/${SET}`, `/admin/keys/${SET}/mine`]) {
+        const refused = await adminCall(portico, path);
+        assert.equal(refused.status, 500);
+        const body = (await refused.json()) as { error_description: string };
         assert.match(
-          ((await legacy.json()) as { error: { message: string } }).error.message,
-          /cannot be decrypted with the configured SYSTEM_SECRET/,
+          body.error_description,
+          new RegExp(`${SET}/mine cannot be decrypted .*SYSTEM_SECRET_PREVIOUS`),
         );
-        const line = portico
-          .output()
-          .split("\n")
-          .find((entry) => entry.includes("a stored key cannot be decrypted"));
-        assert.ok(line?.includes(`"key":"${SET}/mine"`), `one line naming the key: ${line}`);
-        assert.doesNotMatch(portico.output(), /"stack"/);
-        for (const secret of [A, B]) assert.ok(!portico.output().includes(secret));
-        await portico.stop();
-      } finally {
-        await own.drop();
       }
+      const token = await portico.rootToken("hydra.keys.get");
+      const legacy = await portico.call(`/keys/${SET}`, { token });
+      assert.equal(legacy.status, 500);
+      assert.match(
+        ((await legacy.json()) as { error: { message: string } }).error.message,
+        /cannot be decrypted with the configured SYSTEM_SECRET/,
+      );
+      const line = portico
+        .output()
+        .split("\n")
+        .find((entry) => entry.includes("a stored key cannot be decrypted"));
+      assert.ok(line?.includes(`"key":"${SET}/mine"`), `one line naming the key: ${line}`);
+      assert.doesNotMatch(portico.output(), /"stack"/);
+      for (const secret of [A, B]) assert.ok(!portico.output().includes(secret));
+      await portico.stop();
     });
 
     test("without SYSTEM_SECRET_PREVIOUS, a refresh token issued under the old secret is invalid_grant (400)", async () => {
-      const own = await freshDatabase(backend);
-      try {
-        const first = await startOAuth2Portico({ backend, databaseUrl: own.url });
-        servers.push(first);
-        const rp = await registerClient(first, REFRESHING_CLIENT);
-        const tokens = await offlineTokens(first, rp);
-        await first.stop();
-        // The operator rotated both ways in turn: B with A previous (keys now under B), then B alone.
-        const rotating = await startOAuth2Portico({
+      const own = await suite.database();
+      const first = await suite.keep(startOAuth2Portico({ backend, databaseUrl: own }));
+      const rp = await registerClient(first, REFRESHING_CLIENT);
+      const tokens = await offlineTokens(first, rp);
+      await first.stop();
+      // The operator rotated both ways in turn: B with A previous (keys now under B), then B alone.
+      const rotating = await suite.keep(
+        startOAuth2Portico({
           backend,
-          databaseUrl: own.url,
+          databaseUrl: own,
           env: { SYSTEM_SECRET: B, SYSTEM_SECRET_PREVIOUS: A },
-        });
-        servers.push(rotating);
-        await rotating.stop();
-        const portico = await startOAuth2Portico({
-          backend,
-          databaseUrl: own.url,
-          env: { SYSTEM_SECRET: B },
-        });
-        servers.push(portico);
-        const refused = await refreshWith(portico, rp, tokens.refresh_token);
-        assert.equal(refused.status, 400, refused.text);
-        assert.equal(refused.json.error, "invalid_grant");
-        assert.equal(await isActive(portico, rp, tokens.access_token), false);
-        await portico.stop();
-      } finally {
-        await own.drop();
-      }
+        }),
+      );
+      await rotating.stop();
+      const portico = await suite.keep(
+        startOAuth2Portico({ backend, databaseUrl: own, env: { SYSTEM_SECRET: B } }),
+      );
+      const refused = await refreshWith(portico, rp, tokens.refresh_token);
+      assert.equal(refused.status, 400, refused.text);
+      assert.equal(refused.json.error, "invalid_grant");
+      assert.equal(await isActive(portico, rp, tokens.access_token), false);
+      await portico.stop();
     });
   });
 }
@@ -295,21 +272,12 @@ describe("SYSTEM_SECRET_PREVIOUS that cannot be right: no start, one line, no se
  */
 for (const backend of BACKENDS) {
   describe(`the session cookie across a SYSTEM_SECRET rotation (${backend})`, { timeout: 300_000 }, () => {
-    let database: Awaited<ReturnType<typeof freshDatabase>> | undefined;
-    const servers: Portico[] = [];
-    after(async () => {
-      for (const server of servers) await server.stop();
-      await database?.drop();
-    });
+    const suite = restartedPortico(backend);
 
     test("signed in under A: still signed in under B with A previous, and under B alone once visited", async () => {
-      database = await freshDatabase(backend);
-      const url = database.url;
-      const start = async (env: Record<string, string>) => {
-        const server = await startPortico({ backend, databaseUrl: url, compiled: true, env });
-        servers.push(server);
-        return server;
-      };
+      const url = await suite.database();
+      const start = (env: Record<string, string>) =>
+        suite.keep(startPortico({ backend, databaseUrl: url, compiled: true, env }));
       const email = "rotated-cookie@example.com";
       const password = "a long passphrase to keep";
       let portico = await start({ SYSTEM_SECRET: A });

@@ -2,6 +2,7 @@
  * Requests exactly as a test writes them, for the tests of the HTTP layer: fetch would resolve dot
  * segments, add headers or refuse some (a body on GET, Content-Length by hand).
  */
+import assert from "node:assert/strict";
 import { request } from "node:http";
 import { connect } from "node:net";
 
@@ -36,6 +37,27 @@ export function send(
     req.on("error", reject);
     req.end(init.body);
   });
+}
+
+/** A method a path does not take, and the `Allow` of its 405: the methods the path does take. */
+export type RefusedMethod = readonly [method: string, path: string, allow: string];
+
+/**
+ * Sends each refused method (with `init`'s headers and body): each must be a 405 carrying its
+ * `Allow`, and `says` checks the rest (each face words it in its own format).
+ */
+export async function assertMethodsRefused(
+  base: string,
+  refused: readonly RefusedMethod[],
+  says: (answer: RawAnswer, ...row: RefusedMethod) => void,
+  init: { headers?: Record<string, string>; body?: string } = {},
+): Promise<void> {
+  for (const [method, path, allow] of refused) {
+    const answer = await send(base, path, { method, ...init });
+    assert.equal(answer.status, 405, `${method} ${path}: ${answer.status} ${answer.body.slice(0, 200)}`);
+    assert.equal(answer.headers.allow, allow, `${method} ${path}`);
+    says(answer, method, path, allow);
+  }
 }
 
 /**
